@@ -1,0 +1,169 @@
+/**
+ * The only module that reads `process.env`. Each value is validated on first
+ * use and then kept: a function that needs a variable fails fast with a
+ * message naming it, and functions that do not need it do not have to set it.
+ */
+import { z } from 'zod';
+import { protectedCachesSchema, type ProtectedCache } from './domain/caches';
+import { ConfigError } from './domain/errors';
+import type { RecoveryPlan, WorkflowSettings } from './domain/incident';
+import type { ApprovalPolicy } from './domain/recovery';
+import { parseTemplates, type NoticeTemplates } from './domain/notices';
+import templatesDocument from '../config/notices.json';
+
+type Env = Record<string, string | undefined>;
+
+const PLANS: RecoveryPlan[] = ['RECOVERED', 'PROMOTE_REPLICA', 'GLOBAL_FAILOVER', 'PROVISION_FROM_BACKUP', 'ESCALATE'];
+
+export interface Config {
+  readonly region: string;
+  readonly incidentsTable: string;
+  readonly statusTopicArn: string;
+  readonly operatorsTopicArn: string;
+  readonly stateMachineArn: string;
+  readonly protectedCaches: readonly ProtectedCache[];
+  readonly settings: WorkflowSettings;
+  readonly approvalPolicy: ApprovalPolicy;
+  readonly notices: { serviceName: string; supportContact: string; consoleUrl?: string };
+  readonly templates: NoticeTemplates;
+  readonly alarmMaxAgeSeconds: number;
+  readonly expectedAccountId?: string;
+  readonly probeTimeoutMs: number;
+  readonly metricsNamespace: string;
+  readonly s3ForcePathStyle: boolean;
+  readonly dedupTtlSeconds: number;
+}
+
+function required(env: Env, name: string): string {
+  const v = env[name];
+  if (v === undefined || v.trim() === '') throw new ConfigError(`environment variable ${name} is required`);
+  return v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`environment variable ${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function parseCaches(raw: string): ProtectedCache[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw);
+  } catch (cause) {
+    throw new ConfigError('environment variable PROTECTED_CACHES is not JSON', { cause });
+  }
+  const parsed = protectedCachesSchema.safeParse(doc);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`environment variable PROTECTED_CACHES is invalid: ${detail}`);
+  }
+  return parsed.data;
+}
+
+function parsePlans(raw: string | undefined): RecoveryPlan[] {
+  if (raw === undefined) return ['PROVISION_FROM_BACKUP', 'GLOBAL_FAILOVER'];
+  const plans = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const p of plans) {
+    if (!PLANS.includes(p as RecoveryPlan)) {
+      throw new ConfigError(`environment variable REQUIRE_APPROVAL_FOR has unknown plan "${p}" (known: ${PLANS.join(', ')})`);
+    }
+  }
+  return plans as RecoveryPlan[];
+}
+
+/** Builds a config whose values are read lazily from `env` and memoised. */
+export function loadConfig(env: Env = process.env): Config {
+  const cache = new Map<string, unknown>();
+  const lazy = <T>(key: string, read: () => T): T => {
+    if (!cache.has(key)) cache.set(key, read());
+    return cache.get(key) as T;
+  };
+  const config: Config = {
+    get region() {
+      return lazy('region', () => env.AWS_REGION ?? required(env, 'AWS_DEFAULT_REGION'));
+    },
+    get incidentsTable() {
+      return lazy('incidentsTable', () => required(env, 'INCIDENTS_TABLE'));
+    },
+    get statusTopicArn() {
+      return lazy('statusTopicArn', () => required(env, 'STATUS_TOPIC_ARN'));
+    },
+    get operatorsTopicArn() {
+      return lazy('operatorsTopicArn', () => required(env, 'OPERATORS_TOPIC_ARN'));
+    },
+    get stateMachineArn() {
+      return lazy('stateMachineArn', () => required(env, 'STATE_MACHINE_ARN'));
+    },
+    get protectedCaches() {
+      return lazy('protectedCaches', () => Object.freeze(parseCaches(required(env, 'PROTECTED_CACHES'))));
+    },
+    get settings() {
+      return lazy('settings', () => {
+        const approvalDefault = env.APPROVAL_DEFAULT ?? 'abort';
+        if (approvalDefault !== 'proceed' && approvalDefault !== 'abort') {
+          throw new ConfigError(`environment variable APPROVAL_DEFAULT must be "proceed" or "abort", got "${approvalDefault}"`);
+        }
+        const approvalTimeoutSeconds = int(env, 'APPROVAL_TIMEOUT_SECONDS', 1800, 2, 7 * 24 * 3600);
+        const approvalHeartbeatSeconds = int(env, 'APPROVAL_HEARTBEAT_SECONDS', 600, 1, 7 * 24 * 3600);
+        if (approvalHeartbeatSeconds >= approvalTimeoutSeconds) {
+          throw new ConfigError('APPROVAL_HEARTBEAT_SECONDS must be smaller than APPROVAL_TIMEOUT_SECONDS');
+        }
+        return Object.freeze({
+          pollIntervalSeconds: int(env, 'POLL_INTERVAL_SECONDS', 30, 1, 3600),
+          maxPolls: int(env, 'MAX_POLLS', 40, 1, 1000),
+          approvalTimeoutSeconds,
+          approvalHeartbeatSeconds,
+          approvalDefault,
+        } satisfies WorkflowSettings);
+      });
+    },
+    get approvalPolicy() {
+      return lazy('approvalPolicy', () => Object.freeze({ requireApprovalFor: parsePlans(env.REQUIRE_APPROVAL_FOR) }));
+    },
+    get notices() {
+      return lazy('notices', () =>
+        Object.freeze({
+          serviceName: required(env, 'SERVICE_NAME'),
+          supportContact: required(env, 'SUPPORT_CONTACT'),
+          ...(env.CONSOLE_URL ? { consoleUrl: env.CONSOLE_URL } : {}),
+        }),
+      );
+    },
+    get templates() {
+      return lazy('templates', () => {
+        try {
+          return parseTemplates(templatesDocument);
+        } catch (cause) {
+          throw new ConfigError(`config/notices.json is invalid: ${(cause as Error).message}`, { cause });
+        }
+      });
+    },
+    get alarmMaxAgeSeconds() {
+      return lazy('alarmMaxAgeSeconds', () => int(env, 'ALARM_MAX_AGE_SECONDS', 3600, 60, 7 * 24 * 3600));
+    },
+    get expectedAccountId() {
+      return lazy('expectedAccountId', () => env.EXPECTED_ACCOUNT_ID || undefined);
+    },
+    get probeTimeoutMs() {
+      return lazy('probeTimeoutMs', () => int(env, 'PROBE_TIMEOUT_MS', 1000, 50, 10000));
+    },
+    get metricsNamespace() {
+      return lazy('metricsNamespace', () => env.METRICS_NAMESPACE ?? 'CacheOutageWorkflow');
+    },
+    get s3ForcePathStyle() {
+      return lazy('s3ForcePathStyle', () => env.S3_FORCE_PATH_STYLE === 'true');
+    },
+    get dedupTtlSeconds() {
+      return lazy('dedupTtlSeconds', () => int(env, 'DEDUP_TTL_SECONDS', 2 * 24 * 3600, 60, 30 * 24 * 3600));
+    },
+  };
+  return Object.freeze(config);
+}
+
+/** The process-wide configuration. */
+export const config: Config = loadConfig();

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** Where a cache answers. */
+export const endpointSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  tls: z.boolean().default(false),
+});
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+/** One cache this deployment protects, as configured by the operators. */
+export const protectedCacheSchema = z.object({
+  /** Stable id used in incident ids and notices: lowercase letters, digits, hyphens. */
+  id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and hyphens, starting with a letter, at most 40'),
+  /** Human name used in notices, e.g. "account settings". */
+  displayName: z.string().min(1).default('cache'),
+  /** The endpoint clients used before any cut-over; probed when the endpoint record is unreadable. */
+  endpoint: endpointSchema,
+  /** SSM parameter holding the endpoint clients follow (JSON `{host, port, tls}`). */
+  endpointParameter: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/),
+  /** SSM SecureString parameter holding the AUTH token for the cache (and its replacement). */
+  authTokenParameter: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/).optional(),
+  /** Set when the cache is an ElastiCache replication group: enables promotion of a replica. */
+  replicationGroupId: z.string().optional(),
+  /** Set when the cache belongs to a Global Datastore: enables cross-region failover. */
+  globalReplicationGroupId: z.string().optional(),
+  /** Alarm names that concern this cache (besides CacheClusterId / ReplicationGroupId dimensions). */
+  alarmNames: z.array(z.string()).default([]),
+  /** RDB backups of this cache in S3. */
+  backup: z
+    .object({
+      bucket: z.string().min(3),
+      prefix: z.string().default(''),
+      /** Backups older than this are not used for an automatic restore. */
+      maxAgeHours: z.number().positive().default(24),
+    })
+    .optional(),
+  /** How a replacement is provisioned. */
+  replacement: z
+    .object({
+      nodeType: z.string().default('cache.r7g.large'),
+      engine: z.enum(['redis', 'valkey']).default('valkey'),
+      engineVersion: z.string().optional(),
+      numCacheClusters: z.number().int().min(1).max(6).default(2),
+      cacheSubnetGroupName: z.string().optional(),
+      securityGroupIds: z.array(z.string()).default([]),
+      port: z.number().int().default(6379),
+    })
+    .default({ nodeType: 'cache.r7g.large', engine: 'valkey', numCacheClusters: 2, securityGroupIds: [], port: 6379 }),
+  /** The system of record for data the cache holds, used to write back what the backup lacks. */
+  sourceOfTruth: z
+    .object({
+      /** DynamoDB table with items `{ key: S, value: S, kind: S, updatedAt: N (epoch ms), expiresAt?: N (epoch s) }`. */
+      tableName: z.string().min(3),
+      /** Kinds written back first, in this order. */
+      priorityKinds: z.array(z.string()).default(['customization', 'flag']),
+    })
+    .optional(),
+});
+export type ProtectedCache = z.infer<typeof protectedCacheSchema>;
+
+export const protectedCachesSchema = z.array(protectedCacheSchema).superRefine((caches, ctx) => {
+  const seen = new Set<string>();
+  caches.forEach((c, i) => {
+    if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate cache id ${c.id}` });
+    seen.add(c.id);
+  });
+});
+
+/** Which cache an alarm concerns: configured alarm names first, then ElastiCache dimensions. */
+export function findCacheForAlarm(
+  caches: readonly ProtectedCache[],
+  alarm: { alarmName: string; dimensions: Record<string, string> },
+): ProtectedCache | undefined {
+  const byName = caches.find((c) => c.alarmNames.includes(alarm.alarmName));
+  if (byName) return byName;
+  const cacheIdDim = alarm.dimensions['CacheId'];
+  if (cacheIdDim) {
+    const byProbe = caches.find((c) => c.id === cacheIdDim);
+    if (byProbe) return byProbe;
+  }
+  const rg = alarm.dimensions['ReplicationGroupId'];
+  const cluster = alarm.dimensions['CacheClusterId'];
+  return caches.find(
+    (c) =>
+      c.replicationGroupId !== undefined &&
+      (c.replicationGroupId === rg || (cluster !== undefined && memberOfGroup(cluster, c.replicationGroupId))),
+  );
+}
+
+/** ElastiCache names member clusters `<group>-001`, `<group>-002`, … */
+function memberOfGroup(cacheClusterId: string, replicationGroupId: string): boolean {
+  return cacheClusterId.startsWith(`${replicationGroupId}-`) && /^\d{3}$/.test(cacheClusterId.slice(replicationGroupId.length + 1));
+}

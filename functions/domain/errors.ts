@@ -1,0 +1,131 @@
+/**
+ * Every error the workflow can raise. Names are string literals because the
+ * state machine's Retry and Catch match on them (`ErrorEquals`), and bundlers
+ * rename classes.
+ */
+export abstract class DomainError extends Error {
+  abstract override readonly name: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** One problem found in an input, with the path of the offending field. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** Input that cannot be accepted. Nothing was started or written. */
+export class ValidationError extends DomainError {
+  readonly name = 'ValidationError' as const;
+  constructor(
+    readonly what: string,
+    readonly issues: ValidationIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(`${what} is invalid: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, options);
+  }
+}
+
+/** A configuration value is missing or malformed. Raised at load time. */
+export class ConfigError extends DomainError {
+  readonly name = 'ConfigError' as const;
+}
+
+/** The alarm concerns no cache this deployment protects. */
+export class UnknownCacheError extends DomainError {
+  readonly name = 'UnknownCacheError' as const;
+}
+
+/** An incident for this cache is already open (conditional write lost). */
+export class IncidentAlreadyOpenError extends DomainError {
+  readonly name = 'IncidentAlreadyOpenError' as const;
+  constructor(readonly incidentId: string) {
+    super(`incident ${incidentId} is already open`);
+  }
+}
+
+/** The incident does not exist. */
+export class IncidentNotFoundError extends DomainError {
+  readonly name = 'IncidentNotFoundError' as const;
+}
+
+/** A call to a dependency failed in a way that may succeed when retried (throttling, 5xx, timeouts). */
+export class TransientDependencyError extends DomainError {
+  readonly name = 'TransientDependencyError' as const;
+}
+
+/** The replacement cache is still being created or modified: poll again. */
+export class CacheNotReadyError extends DomainError {
+  readonly name = 'CacheNotReadyError' as const;
+}
+
+/** ElastiCache gave up creating or restoring the replacement cache. */
+export class CacheProvisioningFailedError extends DomainError {
+  readonly name = 'CacheProvisioningFailedError' as const;
+}
+
+/** The replacement cache did not become available within the allowed number of polls. */
+export class CacheWaitTimeoutError extends DomainError {
+  readonly name = 'CacheWaitTimeoutError' as const;
+}
+
+/** Promotion of a replica (or Global Datastore failover) was refused or failed. */
+export class PromotionFailedError extends DomainError {
+  readonly name = 'PromotionFailedError' as const;
+}
+
+/** The new endpoint does not answer, or sample reads fail. */
+export class VerificationFailedError extends DomainError {
+  readonly name = 'VerificationFailedError' as const;
+}
+
+/** Writing back data from the source of truth failed. */
+export class RehydrationFailedError extends DomainError {
+  readonly name = 'RehydrationFailedError' as const;
+}
+
+/** An operator rejected the recovery plan. Sent through SendTaskFailure. */
+export class ApprovalRejectedError extends DomainError {
+  readonly name = 'ApprovalRejectedError' as const;
+}
+
+/** A decision was made on an approval that was already decided. */
+export class ApprovalAlreadyDecidedError extends DomainError {
+  readonly name = 'ApprovalAlreadyDecidedError' as const;
+}
+
+/** No recovery is possible: no healthy replica and no valid backup. */
+export class NoRecoveryPathError extends DomainError {
+  readonly name = 'NoRecoveryPathError' as const;
+}
+
+/** The backup object is not a Redis RDB file, or is unusable. */
+export class InvalidBackupError extends DomainError {
+  readonly name = 'InvalidBackupError' as const;
+}
+
+/**
+ * Error names the state machine may match in `ErrorEquals`. A test checks
+ * that every custom name in the ASL is listed here.
+ */
+export const WORKFLOW_ERROR_NAMES = [
+  'ValidationError',
+  'ConfigError',
+  'UnknownCacheError',
+  'IncidentAlreadyOpenError',
+  'IncidentNotFoundError',
+  'TransientDependencyError',
+  'CacheNotReadyError',
+  'CacheProvisioningFailedError',
+  'CacheWaitTimeoutError',
+  'PromotionFailedError',
+  'VerificationFailedError',
+  'RehydrationFailedError',
+  'ApprovalRejectedError',
+  'ApprovalAlreadyDecidedError',
+  'NoRecoveryPathError',
+  'InvalidBackupError',
+] as const;
+export type WorkflowErrorName = (typeof WORKFLOW_ERROR_NAMES)[number];

@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import type { AlarmTransition } from './alarm';
+import type { Endpoint } from './caches';
+
+export const INCIDENT_STATUSES = ['OPEN', 'RESOLVED', 'FAILED'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** The four customer-facing stages, in order. */
+export const NOTICE_STAGES = ['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED'] as const;
+export type NoticeStage = (typeof NOTICE_STAGES)[number];
+
+export type RecoveryPlan = 'RECOVERED' | 'PROMOTE_REPLICA' | 'GLOBAL_FAILOVER' | 'PROVISION_FROM_BACKUP' | 'ESCALATE';
+
+/** Knobs of one execution, fixed when it starts so that a redrive behaves the same. */
+export interface WorkflowSettings {
+  pollIntervalSeconds: number;
+  maxPolls: number;
+  approvalTimeoutSeconds: number;
+  /** Time allowed for an operator to acknowledge the request (console open, CLI `ack`) before escalation. */
+  approvalHeartbeatSeconds: number;
+  /** What happens when nobody decides in time. */
+  approvalDefault: 'proceed' | 'abort';
+}
+
+/** The execution input that `on-alarm` builds and the state machine carries as `$`. */
+export interface ExecutionInput {
+  incidentId: string;
+  cacheId: string;
+  openedAt: string;
+  trigger: {
+    alarmName: string;
+    source: AlarmTransition['source'];
+    reason: string;
+    stateChangeTime: string;
+  };
+  settings: WorkflowSettings;
+}
+
+/** Incident ids are readable and deterministic: the cache plus the time the first alarm fired. */
+export function incidentIdFor(cacheId: string, firstAlarmAt: string): string {
+  const t = new Date(firstAlarmAt);
+  const stamp = t.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return `${cacheId}-${stamp}`;
+}
+
+/**
+ * Step Functions execution names allow 1–80 characters of `[A-Za-z0-9_-]`.
+ * The name is a readable prefix plus a hash of the incident id, so the same
+ * incident always maps to the same execution and a retried StartExecution
+ * can never start a second one.
+ */
+export function executionNameFor(incidentId: string): string {
+  const hash = createHash('sha256').update(incidentId).digest('hex').slice(0, 24);
+  const readable = incidentId.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 50);
+  return `${readable}-${hash}`.slice(0, 80);
+}
+
+/** Key that identifies one delivery of one alarm transition, however many times it arrives. */
+export function alarmDeliveryKey(t: Pick<AlarmTransition, 'alarmName' | 'newState' | 'stateChangeTime'>): string {
+  return createHash('sha256').update(`${t.alarmName}\u0000${t.newState}\u0000${t.stateChangeTime}`).digest('hex').slice(0, 32);
+}
+
+export type TimelineEventType =
+  | 'ALARM'
+  | 'ALARM_OK'
+  | 'ALARM_INSUFFICIENT_DATA'
+  | 'INCIDENT_OPENED'
+  | 'ASSESSED'
+  | 'APPROVAL_REQUESTED'
+  | 'APPROVAL_ACKNOWLEDGED'
+  | 'APPROVED'
+  | 'REJECTED'
+  | 'APPROVAL_TIMED_OUT'
+  | 'NOTICE_SENT'
+  | 'RECOVERY_STARTED'
+  | 'CACHE_AVAILABLE'
+  | 'CUT_OVER'
+  | 'VERIFIED'
+  | 'REHYDRATED'
+  | 'DATA_VERIFIED'
+  | 'RESOLVED'
+  | 'FAILED'
+  | 'ESCALATED';
+
+export interface TimelineEvent {
+  at: string;
+  type: TimelineEventType;
+  message: string;
+  detail?: Record<string, unknown>;
+}
+
+/** What the incident record holds. */
+export interface Incident {
+  incidentId: string;
+  cacheId: string;
+  status: IncidentStatus;
+  openedAt: string;
+  executionName: string;
+  plan?: RecoveryPlan;
+  previousEndpoint?: Endpoint;
+  newEndpoint?: Endpoint;
+  /** When clients could use the cache again (cut-over verified). */
+  restoredAt?: string;
+  resolvedAt?: string;
+  failedAt?: string;
+  error?: { error: string; cause: string };
+}
+
+/** Outage: opened → restored. Degraded: restored → resolved. Seconds, rounded. */
+export function durationsOf(incident: Pick<Incident, 'openedAt' | 'restoredAt' | 'resolvedAt'>): {
+  outageSeconds?: number;
+  degradedSeconds?: number;
+  totalSeconds?: number;
+} {
+  const opened = Date.parse(incident.openedAt);
+  const restored = incident.restoredAt ? Date.parse(incident.restoredAt) : undefined;
+  const resolved = incident.resolvedAt ? Date.parse(incident.resolvedAt) : undefined;
+  const out: { outageSeconds?: number; degradedSeconds?: number; totalSeconds?: number } = {};
+  const end = restored ?? resolved;
+  if (end !== undefined) out.outageSeconds = Math.max(0, Math.round((end - opened) / 1000));
+  if (restored !== undefined && resolved !== undefined) out.degradedSeconds = Math.max(0, Math.round((resolved - restored) / 1000));
+  if (resolved !== undefined) out.totalSeconds = Math.max(0, Math.round((resolved - opened) / 1000));
+  return out;
+}
+
+/** A stale transition (delivered late, e.g. after a day of EventBridge retries) opens no incident. */
+export function isStale(stateChangeTime: string, now: Date, maxAgeSeconds: number): boolean {
+  return now.getTime() - Date.parse(stateChangeTime) > maxAgeSeconds * 1000;
+}

@@ -1,0 +1,120 @@
+/**
+ * The payload each state of statemachines/incident-recovery.asl.json sends to
+ * its Lambda function, and what the function returns (stored at the state's
+ * ResultPath). Handlers validate their input against these shapes.
+ */
+import type { Endpoint } from './caches';
+import type { NoticeStage, RecoveryPlan } from './incident';
+import type { Assessment } from './recovery';
+
+interface IncidentRef {
+  incidentId: string;
+  cacheId: string;
+}
+
+/** "Notify …" states. Output ignored (ResultPath null). */
+export interface NotifyInput extends IncidentRef {
+  stage: NoticeStage;
+  etaMinutes?: number;
+}
+export interface NotifyOutput {
+  stage: NoticeStage;
+  /** false when this stage was already published for this incident. */
+  published: boolean;
+  messageId?: string;
+}
+
+/** "Assess" → `$.assessment`. */
+export interface AssessInput extends IncidentRef {
+  openedAt: string;
+}
+export type AssessOutput = Assessment;
+
+/** "Request Approval" (lambda:invoke.waitForTaskToken); resumes with ApprovalDecision as `$.approval`. */
+export interface RequestApprovalInput extends IncidentRef {
+  taskToken: string;
+  step: string;
+  assessment: Assessment;
+}
+export interface ApprovalDecision {
+  approved: true;
+  decidedBy: string;
+  decidedAt: string;
+  reason: string;
+}
+
+/** "Promote Replica" / "Provision Cache" → `$.recovery`; "Check Cache" takes and returns it. */
+export interface RecoveryInput extends IncidentRef {
+  assessment: Assessment;
+}
+export interface RecoveryProgress {
+  plan: RecoveryPlan;
+  replicationGroupId: string;
+  startedAt: string;
+  polls: number;
+  status: string;
+  ready: boolean;
+  endpoint?: Endpoint;
+  availableAt?: string;
+}
+export interface CheckCacheInput extends IncidentRef {
+  recovery: RecoveryProgress;
+  maxPolls: number;
+}
+
+/** "Cut Over" → `$.cutover`. */
+export interface CutOverInput extends IncidentRef {
+  recovery: RecoveryProgress;
+}
+export interface CutOverOutput {
+  parameter: string;
+  previous?: Endpoint;
+  current: Endpoint;
+  version: number;
+  at: string;
+}
+
+/** "Verify Cache" (mode cache) → `$.verification`; "Verify Data" (mode data) → `$.dataVerification`. */
+export interface VerifyInput extends IncidentRef {
+  mode: 'cache' | 'data';
+  cutover: CutOverOutput;
+  assessment?: Assessment;
+}
+export interface VerifyOutput {
+  mode: 'cache' | 'data';
+  ok: true;
+  latencyMs?: number;
+  keysChecked: number;
+  at: string;
+}
+
+/** "Rehydrate" → `$.rehydration`. */
+export interface RehydrateInput extends IncidentRef {
+  assessment: Assessment;
+  cutover: CutOverOutput;
+}
+export interface RehydrateOutput {
+  since: string;
+  written: number;
+  expiredSkipped: number;
+  byKind: Record<string, number>;
+  seconds: number;
+}
+
+/** "Close Incident" → `$.closed`. */
+export interface CloseInput extends IncidentRef {
+  plan: RecoveryPlan;
+}
+export interface CloseOutput {
+  status: 'RESOLVED';
+  outageSeconds?: number;
+  degradedSeconds?: number;
+  totalSeconds?: number;
+}
+
+/** "Record Failure", "Record Rejection", "Approval Timed Out". */
+export interface EscalateInput extends IncidentRef {
+  kind: 'failed' | 'rejected' | 'approval-timeout';
+  error?: { Error?: string; Cause?: string };
+  approvalDefault?: 'proceed' | 'abort';
+}

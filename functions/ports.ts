@@ -1,0 +1,167 @@
+/**
+ * What the use cases need from the outside world. Adapters in `adapters/`
+ * implement these on the AWS SDK v3 and Redis; tests use in-memory fakes.
+ */
+import type { Endpoint } from './domain/caches';
+import type {
+  ExecutionInput,
+  Incident,
+  NoticeStage,
+  RecoveryPlan,
+  TimelineEvent,
+} from './domain/incident';
+import type { MeasuredRecovery } from './domain/eta';
+import type { RenderedNotice } from './domain/notices';
+
+/** The open-incident lock of a cache: one per cache while an incident is open. */
+export interface OpenIncidentLock {
+  cacheId: string;
+  incidentId: string;
+  executionName: string;
+  executionInput: ExecutionInput;
+  openedAt: string;
+}
+
+export interface PendingApproval {
+  incidentId: string;
+  step: string;
+  status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'TIMED_OUT';
+  requestedAt: string;
+  facts: Record<string, unknown>;
+  decidedBy?: string;
+  decidedAt?: string;
+  reason?: string;
+}
+
+export interface IncidentStore {
+  /** Conditional put of the lock; returns the existing lock when one is already held. */
+  acquireOpenLock(lock: OpenIncidentLock): Promise<{ acquired: true } | { acquired: false; existing: OpenIncidentLock }>;
+  getOpenLock(cacheId: string): Promise<OpenIncidentLock | undefined>;
+  releaseOpenLock(cacheId: string, incidentId: string): Promise<void>;
+  /** Records a delivery once; false when the same delivery was seen before (dedup marker with TTL). */
+  markDelivery(key: string, ttlSeconds: number): Promise<boolean>;
+  getIncident(incidentId: string): Promise<Incident | undefined>;
+  updateIncident(incidentId: string, changes: Partial<Omit<Incident, 'incidentId' | 'cacheId' | 'openedAt'>> & Record<string, unknown>): Promise<void>;
+  appendTimeline(incidentId: string, event: TimelineEvent): Promise<void>;
+  timeline(incidentId: string): Promise<TimelineEvent[]>;
+  /**
+   * Claims the right to send one notice. Returns 'claimed' the first time,
+   * 'sent' when it was already published, and 'claimed' again when an earlier
+   * attempt claimed it but never confirmed (the publish failed).
+   */
+  claimNotice(incidentId: string, stage: string): Promise<'claimed' | 'sent'>;
+  confirmNotice(incidentId: string, stage: string, messageId: string, notice: { subject: string; text: string }): Promise<void>;
+  savePendingApproval(approval: PendingApproval, taskToken: string): Promise<void>;
+  recordRecovery(measured: MeasuredRecovery & { incidentId: string; at: string }): Promise<void>;
+  recentRecoveries(plan: RecoveryPlan, limit: number): Promise<MeasuredRecovery[]>;
+}
+
+/** Starts executions of the recovery state machine. */
+export interface Workflow {
+  /** Idempotent by name: an existing execution of the same name is reported, not duplicated. */
+  start(name: string, input: ExecutionInput): Promise<{ executionArn: string; alreadyStarted: boolean }>;
+}
+
+export interface Notifier {
+  publishStatus(notice: RenderedNotice, attributes: { incidentId: string; cacheId: string }): Promise<{ messageId: string }>;
+  publishOperators(message: {
+    kind: 'approval-request' | 'escalation' | 'info';
+    incidentId: string;
+    cacheId: string;
+    subject: string;
+    text: string;
+    facts?: Record<string, unknown>;
+  }): Promise<{ messageId: string }>;
+}
+
+/** Low-level reachability of a Redis endpoint. */
+export interface CacheProbe {
+  ping(endpoint: Endpoint, opts: { timeoutMs: number; authToken?: string }): Promise<{ ok: true; latencyMs: number } | { ok: false; error: string }>;
+}
+
+export interface ReplicationGroupView {
+  replicationGroupId: string;
+  status: string;
+  primaryEndpoint?: Endpoint;
+  members: { cacheClusterId: string; role: 'primary' | 'replica' | 'unknown'; endpoint?: Endpoint }[];
+  automaticFailover: boolean;
+}
+
+/** The ElastiCache control plane. */
+export interface CacheFleet {
+  describeGroup(replicationGroupId: string): Promise<ReplicationGroupView | undefined>;
+  promote(replicationGroupId: string, cacheClusterId: string): Promise<void>;
+  failoverGlobal(globalReplicationGroupId: string, primaryRegion: string, primaryReplicationGroupId: string): Promise<void>;
+  describeGlobalSecondary(globalReplicationGroupId: string): Promise<{ replicationGroupId: string; region: string } | undefined>;
+  /** Creates the replacement; a group of that id that already exists is returned, not duplicated. */
+  createFromBackup(request: {
+    replicationGroupId: string;
+    description: string;
+    snapshotArn: string;
+    nodeType: string;
+    engine: 'redis' | 'valkey';
+    engineVersion?: string;
+    numCacheClusters: number;
+    port: number;
+    authToken?: string;
+    cacheSubnetGroupName?: string;
+    securityGroupIds: string[];
+    tags: Record<string, string>;
+  }): Promise<{ alreadyExisted: boolean; status: string }>;
+  recentEvents(replicationGroupId: string, sinceMinutes: number): Promise<{ at: string; message: string }[]>;
+}
+
+export interface BackupObject {
+  bucket: string;
+  key: string;
+  lastModified: string;
+  sizeBytes: number;
+}
+
+export interface BackupCatalog {
+  /** Newest first. */
+  list(bucket: string, prefix: string): Promise<BackupObject[]>;
+  readHeader(bucket: string, key: string, bytes: number): Promise<Uint8Array>;
+}
+
+/** The record applications read to find the cache (an SSM parameter). */
+export interface EndpointRecord {
+  read(name: string): Promise<Endpoint | undefined>;
+  write(name: string, endpoint: Endpoint): Promise<{ version: number }>;
+}
+
+export interface SecretReader {
+  /** Reads a SecureString parameter, decrypted. */
+  secret(name: string): Promise<string>;
+}
+
+export interface SourceRecord {
+  key: string;
+  value: string;
+  kind: string;
+  updatedAt: number;
+  /** Absolute expiry, epoch seconds. */
+  expiresAt?: number;
+}
+
+/** The system of record the cache was filled from. */
+export interface SourceOfTruth {
+  /** Streams records changed at or after `sinceMs`, in pages. */
+  changedSince(tableName: string, sinceMs: number): AsyncIterable<SourceRecord[]>;
+}
+
+/** Bulk writer into a Redis endpoint. */
+export interface CacheWriter {
+  write(
+    endpoint: Endpoint,
+    authToken: string | undefined,
+    records: AsyncIterable<SourceRecord[]>,
+  ): Promise<{ written: number; expiredSkipped: number }>;
+  read(endpoint: Endpoint, authToken: string | undefined, keys: string[]): Promise<(string | null)[]>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+export type { NoticeStage };
