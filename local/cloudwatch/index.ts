@@ -1,0 +1,305 @@
+/**
+ * Local CloudWatch: metrics arrive as embedded-metric-format log lines (as in
+ * AWS, where CloudWatch Logs extracts them), metric alarms are evaluated on
+ * them period by period, and each state change is emitted as the EventBridge
+ * "CloudWatch Alarm State Change" event AWS publishes.
+ */
+import { randomUUID } from 'node:crypto';
+
+export type ComparisonOperator =
+  | 'LessThanThreshold'
+  | 'GreaterThanThreshold'
+  | 'LessThanOrEqualToThreshold'
+  | 'GreaterThanOrEqualToThreshold';
+export type Statistic = 'Minimum' | 'Maximum' | 'Average' | 'Sum' | 'SampleCount';
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+export interface MetricAlarmSpec {
+  alarmName: string;
+  description?: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  statistic: Statistic;
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  threshold: number;
+  comparisonOperator: ComparisonOperator;
+  treatMissingData: 'breaching' | 'notBreaching' | 'ignore' | 'missing';
+}
+
+export interface AlarmStateChangeEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'CloudWatch Alarm State Change';
+  source: 'aws.cloudwatch';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    alarmName: string;
+    state: { value: AlarmStateValue; reason: string; reasonData: string; timestamp: string };
+    previousState: { value: AlarmStateValue; reason: string; timestamp: string };
+    configuration: {
+      description?: string;
+      metrics: {
+        id: string;
+        metricStat: {
+          metric: { namespace: string; name: string; dimensions: Record<string, string> };
+          period: number;
+          stat: Statistic;
+        };
+        returnData: boolean;
+      }[];
+    };
+  };
+}
+
+interface Datapoint {
+  at: number;
+  value: number;
+}
+
+interface AlarmRuntime {
+  spec: MetricAlarmSpec;
+  state: AlarmStateValue;
+  reason: string;
+  changedAt: number;
+  /** Periods that started before the alarm existed are not evaluated. */
+  createdAt: number;
+}
+
+export interface LocalCloudWatchOptions {
+  alarms: MetricAlarmSpec[];
+  /** Multiplies every alarm period: 1/60 turns one-minute periods into one-second periods. */
+  timeScale?: number;
+  region: string;
+  accountId: string;
+  onStateChange: (event: AlarmStateChangeEvent) => void;
+  now?: () => number;
+}
+
+/** CloudWatch's timestamp format in alarm events: `2026-11-26T10:00:00.000+0000`. */
+function cwTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+function statistic(values: number[], stat: Statistic): number {
+  switch (stat) {
+    case 'Minimum':
+      return Math.min(...values);
+    case 'Maximum':
+      return Math.max(...values);
+    case 'Sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'SampleCount':
+      return values.length;
+    case 'Average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+  }
+}
+
+function breaches(value: number, op: ComparisonOperator, threshold: number): boolean {
+  switch (op) {
+    case 'LessThanThreshold':
+      return value < threshold;
+    case 'GreaterThanThreshold':
+      return value > threshold;
+    case 'LessThanOrEqualToThreshold':
+      return value <= threshold;
+    case 'GreaterThanOrEqualToThreshold':
+      return value >= threshold;
+  }
+}
+
+const OP_WORDS: Record<ComparisonOperator, string> = {
+  LessThanThreshold: 'less than',
+  GreaterThanThreshold: 'greater than',
+  LessThanOrEqualToThreshold: 'less than or equal to',
+  GreaterThanOrEqualToThreshold: 'greater than or equal to',
+};
+
+function seriesKey(namespace: string, metricName: string, dimensions: Record<string, string>): string {
+  const dims = Object.keys(dimensions)
+    .sort()
+    .map((k) => `${k}=${dimensions[k]}`)
+    .join(',');
+  return `${namespace}|${metricName}|${dims}`;
+}
+
+export class LocalCloudWatch {
+  private readonly series = new Map<string, Datapoint[]>();
+  private readonly alarms: AlarmRuntime[];
+  private readonly timeScale: number;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: LocalCloudWatchOptions) {
+    this.timeScale = options.timeScale ?? 1;
+    this.now = options.now ?? Date.now;
+    const t = this.now();
+    this.alarms = options.alarms.map((spec) => ({
+      spec,
+      state: 'INSUFFICIENT_DATA',
+      reason: 'Unchecked: Initial alarm creation',
+      changedAt: t,
+      createdAt: t,
+    }));
+  }
+
+  /** Accepts one embedded-metric-format document; returns how many datapoints it held. */
+  putEmf(doc: Record<string, unknown>): number {
+    const aws = doc._aws as
+      | { Timestamp?: number; CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] }
+      | undefined;
+    if (!aws?.CloudWatchMetrics) return 0;
+    const at = typeof aws.Timestamp === 'number' ? aws.Timestamp : this.now();
+    let count = 0;
+    for (const directive of aws.CloudWatchMetrics) {
+      for (const dimensionSet of directive.Dimensions.length ? directive.Dimensions : [[]]) {
+        const dimensions: Record<string, string> = {};
+        for (const name of dimensionSet) dimensions[name] = String(doc[name]);
+        for (const metric of directive.Metrics) {
+          const raw = doc[metric.Name];
+          const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is number => typeof v === 'number');
+          for (const value of values) {
+            this.put(directive.Namespace, metric.Name, dimensions, value, at);
+            count += 1;
+          }
+        }
+      }
+    }
+    return count;
+  }
+
+  put(namespace: string, metricName: string, dimensions: Record<string, string>, value: number, at = this.now()): void {
+    const key = seriesKey(namespace, metricName, dimensions);
+    const points = this.series.get(key) ?? [];
+    points.push({ at, value });
+    if (points.length > 10_000) points.splice(0, points.length - 10_000);
+    this.series.set(key, points);
+  }
+
+  stateOf(alarmName: string): AlarmStateValue | undefined {
+    return this.alarms.find((a) => a.spec.alarmName === alarmName)?.state;
+  }
+
+  /** Evaluates every alarm over its last complete periods. */
+  evaluate(): void {
+    const now = this.now();
+    for (const alarm of this.alarms) this.evaluateOne(alarm, now);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const t = this.now();
+    for (const alarm of this.alarms) alarm.createdAt = t;
+    const shortest = Math.min(...this.alarms.map((a) => a.spec.periodSeconds), 60);
+    const everyMs = Math.max(100, Math.round(shortest * 1000 * this.timeScale));
+    this.timer = setInterval(() => this.evaluate(), everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private evaluateOne(alarm: AlarmRuntime, now: number): void {
+    const { spec } = alarm;
+    const periodMs = spec.periodSeconds * 1000 * this.timeScale;
+    const points = this.series.get(seriesKey(spec.namespace, spec.metricName, spec.dimensions)) ?? [];
+    const lastEnd = Math.floor(now / periodMs) * periodMs;
+    const evaluated: { start: number; value?: number; breaching: boolean | undefined }[] = [];
+    for (let i = spec.evaluationPeriods; i >= 1; i -= 1) {
+      const start = lastEnd - i * periodMs;
+      if (start < alarm.createdAt) continue;
+      const values = points.filter((p) => p.at >= start && p.at < start + periodMs).map((p) => p.value);
+      if (values.length) {
+        const value = statistic(values, spec.statistic);
+        evaluated.push({ start, value, breaching: breaches(value, spec.comparisonOperator, spec.threshold) });
+      } else {
+        const missing =
+          spec.treatMissingData === 'breaching' ? true : spec.treatMissingData === 'notBreaching' ? false : undefined;
+        evaluated.push({ start, breaching: missing });
+      }
+    }
+    if (evaluated.length === 0) return;
+    const breachingCount = evaluated.filter((e) => e.breaching === true).length;
+    const known = evaluated.filter((e) => e.breaching !== undefined).length;
+    const healthy = known - breachingCount;
+    let next: AlarmStateValue;
+    if (breachingCount >= spec.datapointsToAlarm) next = 'ALARM';
+    else if (healthy > 0) next = 'OK';
+    else if (breachingCount > 0) next = alarm.state;
+    else next = spec.treatMissingData === 'ignore' ? alarm.state : 'INSUFFICIENT_DATA';
+    if (next === alarm.state) return;
+    const shown = evaluated
+      .filter((e) => e.value !== undefined)
+      .map((e) => `${(e.value as number).toFixed(1)} (${new Date(e.start).toISOString()})`)
+      .join(', ');
+    const reason =
+      next === 'ALARM'
+        ? `Threshold Crossed: ${breachingCount} out of the last ${spec.evaluationPeriods} datapoints [${shown}] were ${OP_WORDS[spec.comparisonOperator]} the threshold (${spec.threshold.toFixed(1)}) (minimum ${spec.datapointsToAlarm} datapoints for OK -> ALARM transition).`
+        : next === 'OK'
+          ? `Threshold Crossed: ${spec.evaluationPeriods - breachingCount} out of the last ${spec.evaluationPeriods} datapoints [${shown}] were not ${OP_WORDS[spec.comparisonOperator]} the threshold (${spec.threshold.toFixed(1)}) (minimum 1 datapoint for ALARM -> OK transition).`
+          : 'Insufficient Data: no datapoints were received for the evaluation periods.';
+    const previous = { value: alarm.state, reason: alarm.reason, timestamp: cwTime(alarm.changedAt) };
+    alarm.state = next;
+    alarm.reason = reason;
+    alarm.changedAt = now;
+    this.options.onStateChange(this.eventFor(alarm, previous, evaluated));
+  }
+
+  private eventFor(
+    alarm: AlarmRuntime,
+    previous: AlarmStateChangeEvent['detail']['previousState'],
+    evaluated: { start: number; value?: number }[],
+  ): AlarmStateChangeEvent {
+    const { spec } = alarm;
+    const { region, accountId } = this.options;
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: accountId,
+      time: new Date(alarm.changedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region,
+      resources: [`arn:aws:cloudwatch:${region}:${accountId}:alarm:${spec.alarmName}`],
+      detail: {
+        alarmName: spec.alarmName,
+        state: {
+          value: alarm.state,
+          reason: alarm.reason,
+          reasonData: JSON.stringify({
+            version: '1.0',
+            queryDate: cwTime(alarm.changedAt),
+            statistic: spec.statistic,
+            period: spec.periodSeconds,
+            recentDatapoints: evaluated.filter((e) => e.value !== undefined).map((e) => e.value),
+            threshold: spec.threshold,
+          }),
+          timestamp: cwTime(alarm.changedAt),
+        },
+        previousState: previous,
+        configuration: {
+          ...(spec.description ? { description: spec.description } : {}),
+          metrics: [
+            {
+              id: randomUUID(),
+              metricStat: {
+                metric: { namespace: spec.namespace, name: spec.metricName, dimensions: spec.dimensions },
+                period: spec.periodSeconds,
+                stat: spec.statistic,
+              },
+              returnData: true,
+            },
+          ],
+        },
+      },
+    };
+  }
+}

@@ -1,0 +1,74 @@
+import { LocalCloudWatch, type AlarmStateChangeEvent, type MetricAlarmSpec } from '../../local/cloudwatch';
+import { parseAlarmDelivery } from '../../functions/domain/alarm';
+
+const spec: MetricAlarmSpec = {
+  alarmName: 'orders-unreachable',
+  namespace: 'CacheOutageWorkflow',
+  metricName: 'CacheReachable',
+  dimensions: { CacheId: 'orders' },
+  statistic: 'Minimum',
+  periodSeconds: 60,
+  evaluationPeriods: 3,
+  datapointsToAlarm: 2,
+  threshold: 1,
+  comparisonOperator: 'LessThanThreshold',
+  treatMissingData: 'breaching',
+};
+
+function emf(value: number, at: number) {
+  return {
+    _aws: {
+      Timestamp: at,
+      CloudWatchMetrics: [{ Namespace: 'CacheOutageWorkflow', Dimensions: [['CacheId']], Metrics: [{ Name: 'CacheReachable', Unit: 'Count' }] }],
+    },
+    CacheId: 'orders',
+    CacheReachable: value,
+  };
+}
+
+describe('local CloudWatch alarm evaluation', () => {
+  let now = 0;
+  let events: AlarmStateChangeEvent[] = [];
+  let cw: LocalCloudWatch;
+  beforeEach(() => {
+    now = 1_000_000;
+    events = [];
+    cw = new LocalCloudWatch({ alarms: [spec], region: 'us-east-1', accountId: '000000000000', now: () => now, onStateChange: (e) => events.push(e) });
+    cw.start();
+    cw.stop();
+  });
+
+  function period(value: number | undefined) {
+    if (value !== undefined) cw.putEmf(emf(value, now + 1000));
+    now += 60_000;
+    cw.evaluate();
+  }
+
+  it('goes OK on healthy datapoints, then ALARM after 2 of 3 failed probes, as a real EventBridge alarm event', () => {
+    now = 1_020_000; // align to a period boundary after creation
+    period(1);
+    period(1);
+    expect(cw.stateOf('orders-unreachable')).toBe('OK');
+    period(0);
+    expect(cw.stateOf('orders-unreachable')).toBe('OK');
+    period(0);
+    expect(cw.stateOf('orders-unreachable')).toBe('ALARM');
+    const alarm = events.at(-1) as AlarmStateChangeEvent;
+    const [parsed] = parseAlarmDelivery(alarm);
+    expect(parsed).toMatchObject({ alarmName: 'orders-unreachable', newState: 'ALARM', previousState: 'OK', dimensions: { CacheId: 'orders' } });
+    expect(alarm.detail.state.reason).toMatch(/2 out of the last 3 datapoints/);
+  });
+
+  it('treats missing probe data as breaching, but not before the alarm existed', () => {
+    period(undefined);
+    period(undefined);
+    expect(events).toHaveLength(0);
+    period(undefined);
+    expect(cw.stateOf('orders-unreachable')).toBe('ALARM');
+  });
+
+  it('reads every dimension set and metric of an EMF document', () => {
+    expect(cw.putEmf(emf(1, now))).toBe(1);
+    expect(cw.putEmf({ message: 'not EMF' })).toBe(0);
+  });
+});
