@@ -112,8 +112,8 @@ function toIso(s: string): string {
   return new Date(parseAlarmTime(s)).toISOString();
 }
 
-function issuesOf(error: z.ZodError): ValidationIssue[] {
-  return error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message }));
+function issuesOf(error: z.ZodError, prefix = ''): ValidationIssue[] {
+  return error.issues.slice(0, 10).map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
 }
 
 /** Names inside `ALARM("a") OR ALARM(b)` of a composite alarm rule. */
@@ -154,15 +154,15 @@ function fromAlarmData(
   };
 }
 
-function fromSnsMessage(raw: string): AlarmTransition {
+function fromSnsMessage(raw: string, path: string): AlarmTransition {
   let body: unknown;
   try {
     body = JSON.parse(raw);
   } catch (cause) {
-    throw new ValidationError('SNS alarm notification', [{ path: 'Records.0.Sns.Message', message: 'not JSON' }], { cause });
+    throw new ValidationError('SNS alarm notification', [{ path, message: 'not JSON' }], { cause });
   }
   const parsed = snsAlarmMessage.safeParse(body);
-  if (!parsed.success) throw new ValidationError('SNS alarm notification', issuesOf(parsed.error));
+  if (!parsed.success) throw new ValidationError('SNS alarm notification', issuesOf(parsed.error, path));
   const m = parsed.data;
   const dims: Record<string, string> = {};
   for (const d of m.Trigger?.Dimensions ?? []) dims[d.name] = d.value;
@@ -201,7 +201,7 @@ export function parseAlarmDelivery(event: unknown): AlarmTransition[] {
       if (r.Sns.Type !== 'Notification') {
         throw new ValidationError('SNS event', [{ path: `Records.${i}.Sns.Type`, message: `${r.Sns.Type} is not an alarm notification` }]);
       }
-      return fromSnsMessage(r.Sns.Message);
+      return fromSnsMessage(r.Sns.Message, `Records.${i}.Sns.Message`);
     });
   }
   if ('detail-type' in e || 'detail' in e) {

@@ -1,0 +1,28 @@
+/**
+ * Cut Over: validates the payload and points the endpoint record at the
+ * recovered cache.
+ */
+import type { Context } from 'aws-lambda';
+import type { CutOverOutput } from '../domain/steps';
+import { lambdaHandler, logger } from '../lib/observability';
+import { cutOver, type CutOverDeps } from '../usecases/cut-over';
+import { wired } from './deps';
+import { incidentRef, parseEvent, recoverySchema } from './schemas';
+
+export const cutOverEventSchema = incidentRef.extend({ recovery: recoverySchema });
+
+export function makeHandler(deps: CutOverDeps) {
+  return lambdaHandler('cut-over', async (event: unknown, _context: Context): Promise<CutOverOutput> => {
+    const input = parseEvent('cut-over event', cutOverEventSchema, event);
+    const out = await cutOver(deps, input);
+    logger.info('cut over', {
+      parameter: out.parameter,
+      current: `${out.current.host}:${out.current.port}`,
+      ...(out.previous ? { previous: `${out.previous.host}:${out.previous.port}` } : {}),
+      version: out.version,
+    });
+    return out;
+  });
+}
+
+export const handler = makeHandler(wired);

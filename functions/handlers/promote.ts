@@ -1,0 +1,23 @@
+/**
+ * Promote Replica: validates the payload and promotes the replica (or fails
+ * the Global Datastore over); Check Cache then polls until it serves.
+ */
+import type { Context } from 'aws-lambda';
+import type { RecoveryProgress } from '../domain/steps';
+import { lambdaHandler, logger } from '../lib/observability';
+import { promote, type PromoteDeps } from '../usecases/promote';
+import { wired } from './deps';
+import { assessmentSchema, incidentRef, parseEvent } from './schemas';
+
+export const promoteEventSchema = incidentRef.extend({ assessment: assessmentSchema });
+
+export function makeHandler(deps: PromoteDeps) {
+  return lambdaHandler('promote', async (event: unknown, _context: Context): Promise<RecoveryProgress> => {
+    const input = parseEvent('promote event', promoteEventSchema, event);
+    const out = await promote(deps, input);
+    logger.info('promotion started', { plan: out.plan, replicationGroupId: out.replicationGroupId });
+    return out;
+  });
+}
+
+export const handler = makeHandler(wired);

@@ -1,0 +1,201 @@
+/**
+ * Assess: gathers the facts an operator would check (is the primary back? a
+ * healthy replica? a Global Datastore secondary? the newest usable backup?)
+ * and turns them into a recovery plan with an ETA.
+ */
+import type { Endpoint, ProtectedCache } from '../domain/caches';
+import { InvalidBackupError } from '../domain/errors';
+import { estimateMinutes } from '../domain/eta';
+import { RDB_HEADER_BYTES, looksLikeRdbKey, rdbVersionOf } from '../domain/rdb';
+import {
+  chooseRecovery,
+  nodeMemoryBytes,
+  requiresApproval,
+  type ApprovalPolicy,
+  type AssessmentFacts,
+  type BackupFacts,
+  type ReplicaFacts,
+} from '../domain/recovery';
+import type { AssessInput, AssessOutput } from '../domain/steps';
+import type {
+  BackupCatalog,
+  CacheFleet,
+  CacheProbe,
+  Clock,
+  EndpointRecord,
+  IncidentStore,
+  SecretReader,
+} from '../ports';
+import { addTimeline, authTokenFor, findCache, formatBytes, pingWithRetry } from './common';
+
+export interface AssessDeps {
+  store: IncidentStore;
+  probe: CacheProbe;
+  fleet: CacheFleet;
+  backups: BackupCatalog;
+  endpoints: EndpointRecord;
+  secrets: SecretReader;
+  clock: Clock;
+  caches: readonly ProtectedCache[];
+  approvalPolicy: ApprovalPolicy;
+  probeTimeoutMs: number;
+}
+
+/** Backups examined at most, newest first. */
+const MAX_BACKUPS_EXAMINED = 20;
+/** Restored data is older than the backup's object time by up to this much. */
+const BACKUP_MARGIN_MS = 60_000;
+/** Writes just before the incident opened may not have reached a replica. */
+const REPLICATION_MARGIN_MS = 5 * 60_000;
+const PRIMARY_PING_TRIES = 2;
+const HISTORY_LIMIT = 20;
+
+export async function assess(deps: AssessDeps, input: AssessInput): Promise<AssessOutput> {
+  const cache = findCache(deps.caches, input.cacheId);
+  const authToken = await authTokenFor(cache, deps.secrets);
+  const pingOpts = { timeoutMs: deps.probeTimeoutMs, authToken };
+  const now = deps.clock.now();
+
+  const endpoint = await currentEndpoint(deps.endpoints, cache);
+  const primary = await pingWithRetry(deps.probe, endpoint, pingOpts, PRIMARY_PING_TRIES);
+  const group = await replicaFacts(deps, cache, pingOpts);
+  const memory = nodeMemoryBytes(cache.replacement.nodeType);
+  const backups = cache.backup ? await backupFacts(deps.backups, cache.backup, memory, now) : { rejected: [] };
+
+  const facts: AssessmentFacts = {
+    primaryReachable: primary.ok,
+    ...(group.replica ? { replica: group.replica } : {}),
+    ...(await globalSecondaryFacts(deps.fleet, cache)),
+    ...(backups.backup ? { backup: backups.backup } : {}),
+    rejectedBackups: backups.rejected,
+    ...(memory !== undefined ? { nodeMemoryBytes: memory } : {}),
+  };
+  const { plan, reason } = chooseRecovery(facts);
+  const history =
+    plan === 'RECOVERED' || plan === 'ESCALATE' ? [] : await deps.store.recentRecoveries(plan, HISTORY_LIMIT);
+  const etaMinutes = estimateMinutes(plan, history, facts.backup?.sizeBytes);
+  const rehydrateSince =
+    plan === 'PROVISION_FROM_BACKUP' && facts.backup
+      ? new Date(Date.parse(facts.backup.lastModified) - BACKUP_MARGIN_MS).toISOString()
+      : plan === 'PROMOTE_REPLICA' || plan === 'GLOBAL_FAILOVER'
+        ? new Date(Date.parse(input.openedAt) - REPLICATION_MARGIN_MS).toISOString()
+        : undefined;
+  const assessment: AssessOutput = {
+    ...facts,
+    plan,
+    reason,
+    requiresApproval: requiresApproval(plan, deps.approvalPolicy),
+    etaMinutes,
+    ...(rehydrateSince ? { rehydrateSince } : {}),
+  };
+
+  await addTimeline(deps, input.incidentId, 'ASSESSED', `plan ${plan}: ${reason}`, {
+    plan,
+    reason,
+    etaMinutes,
+    requiresApproval: assessment.requiresApproval,
+    endpointProbed: endpoint,
+    primaryReachable: primary.ok,
+    ...(primary.ok ? {} : { primaryError: primary.error }),
+    ...(group.primaryMember ? { primaryMember: group.primaryMember } : {}),
+    ...(facts.replica ? { replica: facts.replica.cacheClusterId } : {}),
+    ...(facts.globalSecondary ? { globalSecondary: facts.globalSecondary } : {}),
+    ...(facts.backup
+      ? { backup: { key: facts.backup.key, sizeBytes: facts.backup.sizeBytes, ageMinutes: facts.backup.ageMinutes } }
+      : {}),
+    rejectedBackups: facts.rejectedBackups,
+  });
+  await deps.store.updateIncident(input.incidentId, { plan });
+  return assessment;
+}
+
+/** The endpoint clients follow; the configured one when the record is missing or unreadable. */
+async function currentEndpoint(endpoints: EndpointRecord, cache: ProtectedCache): Promise<Endpoint> {
+  try {
+    return (await endpoints.read(cache.endpointParameter)) ?? cache.endpoint;
+  } catch {
+    return cache.endpoint;
+  }
+}
+
+async function replicaFacts(
+  deps: Pick<AssessDeps, 'fleet' | 'probe'>,
+  cache: ProtectedCache,
+  pingOpts: { timeoutMs: number; authToken?: string | undefined },
+): Promise<{ replica?: ReplicaFacts; primaryMember?: string }> {
+  if (!cache.replicationGroupId) return {};
+  const group = await deps.fleet.describeGroup(cache.replicationGroupId);
+  if (!group) return {};
+  const primaryMember = group.members.find((m) => m.role === 'primary')?.cacheClusterId;
+  for (const member of group.members) {
+    if (member.role !== 'replica' || !member.endpoint) continue;
+    const ping = await pingWithRetry(deps.probe, member.endpoint, pingOpts, 1);
+    if (ping.ok) {
+      const replica = {
+        replicationGroupId: group.replicationGroupId,
+        cacheClusterId: member.cacheClusterId,
+        endpoint: member.endpoint,
+      };
+      return primaryMember ? { replica, primaryMember } : { replica };
+    }
+  }
+  return primaryMember ? { primaryMember } : {};
+}
+
+async function globalSecondaryFacts(
+  fleet: CacheFleet,
+  cache: ProtectedCache,
+): Promise<Pick<AssessmentFacts, 'globalSecondary'>> {
+  if (!cache.globalReplicationGroupId) return {};
+  const secondary = await fleet.describeGlobalSecondary(cache.globalReplicationGroupId);
+  return secondary
+    ? { globalSecondary: { globalReplicationGroupId: cache.globalReplicationGroupId, ...secondary } }
+    : {};
+}
+
+/** The newest backup that is an RDB file, recent enough and small enough; why each newer one was not. */
+async function backupFacts(
+  catalog: BackupCatalog,
+  location: NonNullable<ProtectedCache['backup']>,
+  memoryBytes: number | undefined,
+  now: Date,
+): Promise<{ backup?: BackupFacts; rejected: { key: string; reason: string }[] }> {
+  const rejected: { key: string; reason: string }[] = [];
+  const candidates = (await catalog.list(location.bucket, location.prefix)).filter((o) => looksLikeRdbKey(o.key));
+  for (const object of candidates.slice(0, MAX_BACKUPS_EXAMINED)) {
+    const ageMinutes = Math.max(0, Math.floor((now.getTime() - Date.parse(object.lastModified)) / 60_000));
+    if (ageMinutes > location.maxAgeHours * 60) {
+      rejected.push({
+        key: object.key,
+        reason: `${ageMinutes} min old, older than the ${location.maxAgeHours} h limit`,
+      });
+      break;
+    }
+    if (memoryBytes !== undefined && object.sizeBytes > memoryBytes) {
+      rejected.push({
+        key: object.key,
+        reason: `${formatBytes(object.sizeBytes)} does not fit the replacement node's ${formatBytes(memoryBytes)}`,
+      });
+      continue;
+    }
+    let rdbVersion: number;
+    try {
+      rdbVersion = rdbVersionOf(await catalog.readHeader(object.bucket, object.key, RDB_HEADER_BYTES));
+    } catch (err) {
+      if (!(err instanceof InvalidBackupError)) throw err;
+      rejected.push({ key: object.key, reason: err.message });
+      continue;
+    }
+    const backup: BackupFacts = {
+      bucket: object.bucket,
+      key: object.key,
+      snapshotArn: `arn:aws:s3:::${object.bucket}/${object.key}`,
+      lastModified: object.lastModified,
+      sizeBytes: object.sizeBytes,
+      ageMinutes,
+      rdbVersion,
+    };
+    return { backup, rejected };
+  }
+  return { rejected };
+}

@@ -1,0 +1,64 @@
+/**
+ * Close Incident: marks the incident resolved, computes how long clients
+ * were without the cache (outage) and with it but incomplete (degraded),
+ * records the measured recovery for future ETAs and releases the cache's
+ * open-incident lock. Running it again changes nothing.
+ */
+import { IncidentNotFoundError } from '../domain/errors';
+import { durationsOf } from '../domain/incident';
+import type { CloseInput, CloseOutput } from '../domain/steps';
+import type { Clock, IncidentStore } from '../ports';
+import { addTimeline } from './common';
+
+export interface CloseIncidentDeps {
+  store: IncidentStore;
+  clock: Clock;
+}
+
+export async function closeIncident(deps: CloseIncidentDeps, input: CloseInput): Promise<CloseOutput> {
+  const { incidentId, cacheId, plan } = input;
+  const incident = await deps.store.getIncident(incidentId);
+  if (!incident) throw new IncidentNotFoundError(`incident ${incidentId} does not exist`);
+  const timeline = await deps.store.timeline(incidentId);
+
+  const resolvedAt = incident.resolvedAt ?? deps.clock.now().toISOString();
+  const restoredAt = incident.restoredAt ?? (plan === 'RECOVERED' ? resolvedAt : undefined);
+  const durations = durationsOf({ openedAt: incident.openedAt, restoredAt, resolvedAt });
+
+  if (plan === 'PROMOTE_REPLICA' || plan === 'GLOBAL_FAILOVER' || plan === 'PROVISION_FROM_BACKUP') {
+    const assessed = [...timeline].reverse().find((e) => e.type === 'ASSESSED');
+    const backup = assessed?.detail?.backup as { sizeBytes?: unknown } | undefined;
+    await deps.store.recordRecovery({
+      plan,
+      seconds: durations.outageSeconds ?? 0,
+      ...(plan === 'PROVISION_FROM_BACKUP' && typeof backup?.sizeBytes === 'number'
+        ? { backupSizeBytes: backup.sizeBytes }
+        : {}),
+      incidentId,
+      at: restoredAt ?? resolvedAt,
+    });
+  }
+  await deps.store.updateIncident(incidentId, {
+    status: 'RESOLVED',
+    resolvedAt,
+    ...(restoredAt ? { restoredAt } : {}),
+    ...durations,
+  });
+  await deps.store.releaseOpenLock(cacheId, incidentId);
+  if (!timeline.some((e) => e.type === 'RESOLVED')) {
+    await addTimeline(deps, incidentId, 'RESOLVED', resolvedMessage(durations), { plan, ...durations });
+  }
+  return { status: 'RESOLVED', ...durations };
+}
+
+function resolvedMessage(d: ReturnType<typeof durationsOf>): string {
+  const parts = [
+    d.outageSeconds !== undefined ? `outage ${minutes(d.outageSeconds)}` : undefined,
+    d.degradedSeconds !== undefined ? `degraded ${minutes(d.degradedSeconds)}` : undefined,
+  ].filter(Boolean);
+  return `incident resolved${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}
+
+function minutes(seconds: number): string {
+  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}

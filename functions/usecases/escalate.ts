@@ -1,0 +1,150 @@
+/**
+ * Record Failure / Record Rejection / Approval Timed Out: writes the outcome
+ * on the incident and its timeline and tells the operators what happened and
+ * what to do next, once per incident and kind. The open-incident lock stays:
+ * an operator closes the incident or redrives the execution. When the
+ * incident record itself could not be written, the operators are still told.
+ */
+import type { EscalateInput } from '../domain/steps';
+import type { Clock, IncidentStore, Notifier } from '../ports';
+import { addTimeline, consoleLink } from './common';
+
+export interface EscalateDeps {
+  store: IncidentStore;
+  notifier: Notifier;
+  clock: Clock;
+  notices: { consoleUrl?: string | undefined };
+}
+
+export interface EscalateOutput {
+  kind: EscalateInput['kind'];
+  /** false when the operators were already told (a retry or a second call). */
+  published: boolean;
+  messageId?: string;
+}
+
+export const MAX_CAUSE_CHARS = 1000;
+
+export async function escalate(deps: EscalateDeps, input: EscalateInput): Promise<EscalateOutput> {
+  const { incidentId, cacheId, kind } = input;
+  const incident = await deps.store.getIncident(incidentId);
+  const now = deps.clock.now().toISOString();
+  const errorName = kind === 'rejected' ? 'ApprovalRejectedError' : (input.error?.Error ?? 'UnknownError');
+  const cause = truncate(readableCause(input.error?.Cause), MAX_CAUSE_CHARS);
+
+  if (kind !== 'approval-timeout' && incident) {
+    await deps.store.updateIncident(incidentId, {
+      status: 'FAILED',
+      failedAt: incident.failedAt ?? now,
+      error: { error: errorName, cause },
+    });
+  }
+
+  const marker = `ESCALATION#${kind}`;
+  if ((await deps.store.claimNotice(incidentId, marker)) === 'sent') return { kind, published: false };
+  const { subject, text, what } = escalationMessage(
+    input,
+    errorName,
+    cause,
+    consoleLink(deps.notices.consoleUrl, incidentId),
+  );
+  const { messageId } = await deps.notifier.publishOperators({
+    kind: 'escalation',
+    incidentId,
+    cacheId,
+    subject,
+    text,
+    facts: {
+      kind,
+      error: errorName,
+      cause,
+      ...(input.approvalDefault ? { approvalDefault: input.approvalDefault } : {}),
+    },
+  });
+  await deps.store.confirmNotice(incidentId, marker, messageId, { subject, text });
+
+  if (kind === 'failed')
+    await addTimeline(deps, incidentId, 'FAILED', `${errorName}: ${cause}`, { error: errorName, cause });
+  if (kind === 'approval-timeout') {
+    await addTimeline(
+      deps,
+      incidentId,
+      'APPROVAL_TIMED_OUT',
+      `nobody decided in time; default: ${input.approvalDefault ?? 'abort'}`,
+      {
+        approvalDefault: input.approvalDefault ?? 'abort',
+      },
+    );
+  }
+  await addTimeline(deps, incidentId, 'ESCALATED', `operators escalated: ${what}`, { kind, messageId });
+  return { kind, published: true, messageId };
+}
+
+/** Step Functions wraps a Lambda error's cause as JSON `{errorType, errorMessage, trace}`; keep the message. */
+function readableCause(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as unknown;
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string'
+    ) {
+      return (parsed as { errorMessage: string }).errorMessage;
+    }
+  } catch {
+    // not JSON: use it as it is
+  }
+  return cause;
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+function escalationMessage(
+  input: EscalateInput,
+  errorName: string,
+  cause: string,
+  link: string | undefined,
+): { subject: string; text: string; what: string } {
+  const { incidentId, cacheId } = input;
+  const next = [
+    'What to do next:',
+    ...(link ? [`  - open the incident: ${link}`] : []),
+    `  - or from a terminal: cache-outage show ${incidentId}`,
+  ];
+  let what: string;
+  let lines: string[];
+  if (input.kind === 'approval-timeout') {
+    const proceed = input.approvalDefault === 'proceed';
+    what = proceed ? 'approval timed out; proceeding with the plan' : 'approval timed out; recovery stopped';
+    lines = [
+      `Incident ${incidentId}: nobody approved or rejected the recovery plan for cache ${cacheId} in time.`,
+      proceed
+        ? 'The configured default is "proceed": the plan runs now without an approval.'
+        : 'The configured default is "abort": the workflow stops and the incident is marked failed. Recover the cache manually.',
+      ...next,
+    ];
+  } else if (input.kind === 'rejected') {
+    what = 'recovery plan rejected';
+    lines = [
+      `Incident ${incidentId}: an operator rejected the recovery plan for cache ${cacheId}.`,
+      ...(cause ? [`Reason: ${cause}`] : []),
+      'The incident stays open for manual recovery; nothing was changed on the cache.',
+      ...next,
+      '  - when the cache is serving again, close the incident from the console or the CLI.',
+    ];
+  } else {
+    what = `recovery failed with ${errorName}`;
+    lines = [
+      `Incident ${incidentId}: the automatic recovery of cache ${cacheId} failed.`,
+      `Error: ${errorName}`,
+      ...(cause ? [`Cause: ${cause}`] : []),
+      'The incident stays open and clients may still be affected.',
+      ...next,
+      '  - after fixing the cause, redrive the execution: it resumes at the failed step (Step Functions console → Redrive, or `aws stepfunctions redrive-execution`).',
+    ];
+  }
+  return { subject: `Cache ${cacheId}: ${what}`.slice(0, 100), text: lines.join('\n'), what };
+}

@@ -1,0 +1,107 @@
+/**
+ * Request Approval: keeps the task token server-side with the pending
+ * approval and asks the operators to decide in the console or the CLI. The
+ * state resumes when the decision is sent with SendTaskSuccess / Failure.
+ */
+import type { RecoveryPlan } from '../domain/incident';
+import type { Assessment } from '../domain/recovery';
+import type { RequestApprovalInput } from '../domain/steps';
+import type { Clock, IncidentStore, Notifier } from '../ports';
+import { addTimeline, consoleLink, describeEndpoint, formatBytes } from './common';
+
+export interface RequestApprovalDeps {
+  store: IncidentStore;
+  notifier: Notifier;
+  clock: Clock;
+  notices: { consoleUrl?: string | undefined };
+}
+
+export interface RequestApprovalOutput {
+  step: string;
+  requestedAt: string;
+  /** false when the operators were already asked for this step (a retry). */
+  published: boolean;
+}
+
+const PLAN_ACTIONS: Record<RecoveryPlan, string> = {
+  RECOVERED: 'close the incident',
+  PROMOTE_REPLICA: 'promote a replica to primary',
+  GLOBAL_FAILOVER: 'fail over the Global Datastore to its secondary region',
+  PROVISION_FROM_BACKUP: 'provision a replacement cache from a backup',
+  ESCALATE: 'escalate',
+};
+
+export async function requestApproval(
+  deps: RequestApprovalDeps,
+  input: RequestApprovalInput,
+): Promise<RequestApprovalOutput> {
+  const { incidentId, cacheId, step, assessment } = input;
+  const requestedAt = deps.clock.now().toISOString();
+  const facts = approvalFacts(assessment);
+  await deps.store.savePendingApproval({ incidentId, step, status: 'PENDING', requestedAt, facts }, input.taskToken);
+
+  const marker = `APPROVAL#${step}`;
+  if ((await deps.store.claimNotice(incidentId, marker)) === 'sent') return { step, requestedAt, published: false };
+  const subject = `Approval needed: ${PLAN_ACTIONS[assessment.plan]} for ${cacheId}`.slice(0, 100);
+  const text = approvalText(incidentId, cacheId, assessment, consoleLink(deps.notices.consoleUrl, incidentId));
+  const { messageId } = await deps.notifier.publishOperators({
+    kind: 'approval-request',
+    incidentId,
+    cacheId,
+    subject,
+    text,
+    facts,
+  });
+  await deps.store.confirmNotice(incidentId, marker, messageId, { subject, text });
+  await addTimeline(deps, incidentId, 'APPROVAL_REQUESTED', `approval requested: ${PLAN_ACTIONS[assessment.plan]}`, {
+    step,
+    ...facts,
+  });
+  return { step, requestedAt, published: true };
+}
+
+function approvalFacts(a: Assessment): Record<string, unknown> {
+  return {
+    plan: a.plan,
+    reason: a.reason,
+    etaMinutes: a.etaMinutes,
+    ...(a.backup
+      ? {
+          backupKey: a.backup.key,
+          backupAgeMinutes: a.backup.ageMinutes,
+          backupSizeBytes: a.backup.sizeBytes,
+          rdbVersion: a.backup.rdbVersion,
+        }
+      : {}),
+    ...(a.replica ? { replica: a.replica.cacheClusterId, replicaEndpoint: describeEndpoint(a.replica.endpoint) } : {}),
+    ...(a.globalSecondary
+      ? { globalSecondaryRegion: a.globalSecondary.region, globalSecondaryGroup: a.globalSecondary.replicationGroupId }
+      : {}),
+    ...(a.rejectedBackups.length ? { rejectedBackups: a.rejectedBackups } : {}),
+  };
+}
+
+function approvalText(incidentId: string, cacheId: string, a: Assessment, link: string | undefined): string {
+  const lines = [
+    `Incident ${incidentId}: cache ${cacheId} is down.`,
+    `Approve to ${PLAN_ACTIONS[a.plan]} (plan ${a.plan}).`,
+    '',
+    `Why: ${a.reason}.`,
+    `Estimated time until clients are served again: about ${a.etaMinutes} minutes.`,
+  ];
+  if (a.backup) {
+    lines.push(
+      `Backup: s3://${a.backup.bucket}/${a.backup.key}, ${a.backup.ageMinutes} min old, ${formatBytes(a.backup.sizeBytes)}.`,
+    );
+    lines.push('Data written after the backup is written back from the source of truth after the cut-over.');
+  }
+  if (a.replica) lines.push(`Replica: ${a.replica.cacheClusterId} at ${describeEndpoint(a.replica.endpoint)}.`);
+  if (a.globalSecondary)
+    lines.push(`Secondary: ${a.globalSecondary.replicationGroupId} in ${a.globalSecondary.region}.`);
+  for (const r of a.rejectedBackups) lines.push(`Not used: ${r.key} (${r.reason}).`);
+  lines.push('', 'Decide:');
+  if (link) lines.push(`  console: ${link}`);
+  lines.push(`  CLI:     cache-outage approve ${incidentId} --reason "…"`);
+  lines.push(`           cache-outage reject ${incidentId} --reason "…"`);
+  return lines.join('\n');
+}

@@ -1,0 +1,88 @@
+import { findCacheForAlarm, protectedCachesSchema, type ProtectedCache } from '../../functions/domain/caches';
+
+const caches: ProtectedCache[] = protectedCachesSchema.parse([
+  {
+    id: 'sessions',
+    endpoint: { host: 'sessions.abc123.euw1.cache.amazonaws.com', port: 6379, tls: true },
+    endpointParameter: '/cache-outage/sessions/endpoint',
+    replicationGroupId: 'sessions-rg',
+    alarmNames: ['sessions-cache-unreachable'],
+  },
+  {
+    id: 'profiles',
+    endpoint: { host: 'profiles.abc123.euw1.cache.amazonaws.com', port: 6379 },
+    endpointParameter: '/cache-outage/profiles/endpoint',
+    replicationGroupId: 'profiles-rg',
+  },
+  {
+    id: 'profiles-rg-archive',
+    endpoint: { host: 'archive.internal', port: 6380 },
+    endpointParameter: '/cache-outage/archive/endpoint',
+  },
+]);
+
+const find = (alarmName: string, dimensions: Record<string, string> = {}) =>
+  findCacheForAlarm(caches, { alarmName, dimensions })?.id;
+
+describe('findCacheForAlarm', () => {
+  it('matches configured alarm names first', () => {
+    expect(find('sessions-cache-unreachable', { CacheId: 'profiles' })).toBe('sessions');
+  });
+
+  it('matches the probe metric by its CacheId dimension', () => {
+    expect(find('anything', { CacheId: 'profiles' })).toBe('profiles');
+  });
+
+  it('matches ElastiCache alarms by ReplicationGroupId', () => {
+    expect(find('x', { ReplicationGroupId: 'profiles-rg' })).toBe('profiles');
+  });
+
+  it('matches member clusters <group>-NNN by CacheClusterId', () => {
+    expect(find('x', { CacheClusterId: 'profiles-rg-001' })).toBe('profiles');
+    expect(find('x', { CacheClusterId: 'sessions-rg-003', CacheNodeId: '0001' })).toBe('sessions');
+  });
+
+  it('does not mistake a differently named cluster for a member', () => {
+    expect(find('x', { CacheClusterId: 'profiles-rg-archive' })).toBeUndefined();
+    expect(find('x', { CacheClusterId: 'profiles-rg-01' })).toBeUndefined();
+    expect(find('x', { CacheClusterId: 'profiles-rg' })).toBeUndefined();
+  });
+
+  it('finds nothing for an unknown CacheId or no dimensions', () => {
+    expect(find('x', { CacheId: 'billing' })).toBeUndefined();
+    expect(find('x')).toBeUndefined();
+  });
+
+  it('is not fooled by an undefined ReplicationGroupId on a cache without one', () => {
+    expect(find('x', { CacheClusterId: 'whatever-001' })).toBeUndefined();
+  });
+});
+
+describe('protectedCachesSchema', () => {
+  const base = { endpoint: { host: 'h', port: 6379 }, endpointParameter: '/p' };
+
+  it('fills defaults', () => {
+    const [c] = protectedCachesSchema.parse([{ id: 'a', ...base }]);
+    expect(c).toMatchObject({
+      displayName: 'cache',
+      alarmNames: [],
+      endpoint: { tls: false },
+      replacement: { engine: 'valkey', numCacheClusters: 2 },
+    });
+  });
+
+  it('rejects duplicate ids, bad ids and bad parameter names', () => {
+    expect(
+      protectedCachesSchema.safeParse([
+        { id: 'a', ...base },
+        { id: 'a', ...base },
+      ]).success,
+    ).toBe(false);
+    expect(protectedCachesSchema.safeParse([{ id: 'Sessions', ...base }]).success).toBe(false);
+    expect(protectedCachesSchema.safeParse([{ id: 'a'.repeat(41), ...base }]).success).toBe(false);
+    expect(protectedCachesSchema.safeParse([{ id: 'a', ...base, endpointParameter: 'relative' }]).success).toBe(false);
+    expect(protectedCachesSchema.safeParse([{ id: 'a', ...base, endpoint: { host: 'h', port: 70000 } }]).success).toBe(
+      false,
+    );
+  });
+});

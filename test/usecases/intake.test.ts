@@ -1,0 +1,433 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { protectedCachesSchema } from '../../functions/domain/caches';
+import { TransientDependencyError, ValidationError } from '../../functions/domain/errors';
+import { executionNameFor, incidentIdFor, type WorkflowSettings } from '../../functions/domain/incident';
+import { intake, type IntakeConfig, type IntakeDeps, type IntakeOutcome } from '../../functions/usecases/intake';
+import type { OpenIncidentLock } from '../../functions/ports';
+import { FakeClock, FakeIncidentStore, FakeWorkflow } from '../fakes';
+
+const EVENTS = path.join(__dirname, '..', 'fixtures', 'events');
+const load = <T = Record<string, unknown>>(file: string): T =>
+  JSON.parse(readFileSync(path.join(EVENTS, file), 'utf8')) as T;
+
+const SETTINGS: WorkflowSettings = {
+  pollIntervalSeconds: 30,
+  maxPolls: 40,
+  approvalTimeoutSeconds: 1800,
+  approvalHeartbeatSeconds: 600,
+  approvalDefault: 'abort',
+};
+
+const CACHES = protectedCachesSchema.parse([
+  {
+    id: 'sessions',
+    endpoint: { host: 'sessions.abc123.euw1.cache.amazonaws.com', port: 6379, tls: true },
+    endpointParameter: '/cache-outage/sessions/endpoint',
+    replicationGroupId: 'sessions-rg',
+    alarmNames: ['sessions-cache-unreachable'],
+  },
+  {
+    id: 'profiles',
+    endpoint: { host: 'profiles.abc123.euw1.cache.amazonaws.com', port: 6379 },
+    endpointParameter: '/cache-outage/profiles/endpoint',
+    replicationGroupId: 'profiles-rg',
+  },
+]);
+
+/**
+ * The lock as DynamoDB takes it: check and write in one step (a conditional
+ * put), so concurrent invocations cannot both win.
+ */
+class ConditionalPutStore extends FakeIncidentStore {
+  constructor(private readonly time: FakeClock) {
+    super(time);
+  }
+
+  override async acquireOpenLock(
+    lock: OpenIncidentLock,
+  ): Promise<{ acquired: true } | { acquired: false; existing: OpenIncidentLock }> {
+    this.failures.check('acquireOpenLock');
+    const nowSeconds = Math.floor(this.time.now().getTime() / 1000);
+    const item = this.get(`CACHE#${lock.cacheId}`, 'OPEN');
+    if (item && !(typeof item.expiresAt === 'number' && item.expiresAt <= nowSeconds)) {
+      const { cacheId, incidentId, executionName, executionInput, openedAt } = item as unknown as OpenIncidentLock;
+      return { acquired: false, existing: { cacheId, incidentId, executionName, executionInput, openedAt } };
+    }
+    this.put({ pk: `CACHE#${lock.cacheId}`, sk: 'OPEN', ...lock, expiresAt: nowSeconds + 7 * 24 * 3600 });
+    return { acquired: true };
+  }
+}
+
+/** Shortly after the fixtures' alarms fired. */
+const NOW = '2024-05-14T09:35:00.000Z';
+
+function world(config: Partial<IntakeConfig> = {}) {
+  const clock = new FakeClock(NOW);
+  const store = new ConditionalPutStore(clock);
+  const workflow = new FakeWorkflow();
+  const deps: IntakeDeps = {
+    store,
+    workflow,
+    config: {
+      protectedCaches: CACHES,
+      settings: SETTINGS,
+      alarmMaxAgeSeconds: 3600,
+      dedupTtlSeconds: 172800,
+      ...config,
+    },
+  };
+  const run = (event: unknown) => intake(deps, event, clock.now());
+  return { clock, store, workflow, deps, run };
+}
+
+/** The probe alarm fixture for another alarm name / time / state. */
+function probeAlarm(
+  opts: {
+    name?: string;
+    at?: string;
+    state?: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
+    cacheId?: string;
+    account?: string;
+  } = {},
+) {
+  const e = load<{
+    account: string;
+    detail: {
+      alarmName: string;
+      state: { value: string; timestamp: string };
+      configuration: { metrics: [{ metricStat: { metric: { dimensions: Record<string, string> } } }] };
+    };
+  }>('eventbridge-probe-alarm.json');
+  if (opts.name) e.detail.alarmName = opts.name;
+  if (opts.at) e.detail.state.timestamp = opts.at;
+  if (opts.state) e.detail.state.value = opts.state;
+  if (opts.cacheId) e.detail.configuration.metrics[0].metricStat.metric.dimensions = { CacheId: opts.cacheId };
+  if (opts.account) e.account = opts.account;
+  return e;
+}
+
+const only = (outcomes: IntakeOutcome[]): IntakeOutcome => {
+  expect(outcomes).toHaveLength(1);
+  return outcomes[0]!;
+};
+
+const SESSIONS_INCIDENT = incidentIdFor('sessions', '2024-05-14T09:31:07.412Z');
+
+describe('intake: ALARM', () => {
+  it('starts one execution named after the incident, with the settings and the trigger', async () => {
+    const w = world();
+    const o = only((await w.run(load('eventbridge-probe-alarm.json'))).outcomes);
+    expect(o).toMatchObject({
+      outcome: 'started',
+      cacheId: 'sessions',
+      incidentId: SESSIONS_INCIDENT,
+      alreadyStarted: false,
+    });
+    const started = w.workflow.started();
+    expect(started).toHaveLength(1);
+    expect(started[0]).toMatchObject({
+      name: executionNameFor(SESSIONS_INCIDENT),
+      input: {
+        incidentId: SESSIONS_INCIDENT,
+        cacheId: 'sessions',
+        openedAt: '2024-05-14T09:31:07.412Z',
+        trigger: {
+          alarmName: 'sessions-cache-unreachable',
+          source: 'eventbridge',
+          stateChangeTime: '2024-05-14T09:31:07.412Z',
+        },
+        settings: SETTINGS,
+      },
+    });
+    expect(started[0]!.input.trigger.reason).toMatch(/^Threshold Crossed/);
+    const lock = await w.store.getOpenLock('sessions');
+    expect(lock).toMatchObject({ incidentId: SESSIONS_INCIDENT, executionName: executionNameFor(SESSIONS_INCIDENT) });
+    expect(lock?.executionInput).toEqual(started[0]!.input);
+  });
+
+  it.each([
+    ['eventbridge-elasticache-alarm.json', 'profiles'],
+    ['eventbridge-metric-math-alarm.json', 'profiles'],
+    ['sns-alarm.json', 'profiles'],
+    ['sns-metric-math-alarm.json', 'sessions'],
+    ['lambda-action-alarm.json', 'sessions'],
+    ['eventbridge-composite-alarm.json', 'sessions'],
+    ['sns-composite-alarm.json', 'sessions'],
+    ['lambda-action-composite-alarm.json', 'sessions'],
+  ])('%s opens an incident for %s', async (file, cacheId) => {
+    const w = world();
+    const o = only((await w.run(load(file))).outcomes);
+    expect(o).toMatchObject({ outcome: 'started', cacheId });
+    expect(w.workflow.started()).toHaveLength(1);
+  });
+
+  it('the same delivery N times, concurrently, starts exactly one execution', async () => {
+    const w = world();
+    const event = load('eventbridge-probe-alarm.json');
+    const results = await Promise.all(Array.from({ length: 10 }, () => w.run(event)));
+    expect(w.workflow.started()).toHaveLength(1);
+    const outcomes = results.map((r) => only(r.outcomes));
+    expect(outcomes.every((o) => 'incidentId' in o && o.incidentId === SESSIONS_INCIDENT)).toBe(true);
+    expect(outcomes.filter((o) => o.outcome === 'started' && !o.alreadyStarted)).toHaveLength(1);
+    expect(await w.store.timeline(SESSIONS_INCIDENT)).toEqual([]);
+  });
+
+  it('the same transition through EventBridge, SNS-style redelivery and sequential retries starts one execution', async () => {
+    const w = world();
+    await w.run(load('eventbridge-probe-alarm.json'));
+    await w.run(load('lambda-action-alarm.json'));
+    const again = only((await w.run(load('eventbridge-probe-alarm.json'))).outcomes);
+    expect(again).toMatchObject({
+      outcome: 'duplicate',
+      incidentId: SESSIONS_INCIDENT,
+      restartedExecution: false,
+      firstDelivery: false,
+    });
+    expect(w.workflow.started()).toHaveLength(1);
+  });
+
+  it('a storm of 20 different alarms for one cache opens one incident and records 19 alarms on it', async () => {
+    const w = world();
+    const events = Array.from({ length: 20 }, (_, i) =>
+      probeAlarm({
+        name: `sessions-alarm-${i}`,
+        at: new Date(Date.parse('2024-05-14T09:31:00.000Z') + i * 1000).toISOString(),
+      }),
+    );
+    const results = await Promise.all(events.map((e) => w.run(e)));
+    const outcomes = results.map((r) => only(r.outcomes));
+    expect(w.workflow.started()).toHaveLength(1);
+    const opened = outcomes.filter((o) => o.outcome === 'started');
+    expect(opened).toHaveLength(1);
+    const incidentId = (opened[0] as { incidentId: string }).incidentId;
+    expect(outcomes.filter((o) => o.outcome === 'duplicate' && o.incidentId === incidentId)).toHaveLength(19);
+    const timeline = await w.store.timeline(incidentId);
+    expect(timeline).toHaveLength(19);
+    expect(new Set(timeline.map((e) => e.type))).toEqual(new Set(['ALARM']));
+    expect(timeline.map((e) => e.detail?.alarmName)).not.toContain((opened[0] as { alarmName: string }).alarmName);
+  });
+
+  it('redelivering the storm records nothing twice', async () => {
+    const w = world();
+    const events = Array.from({ length: 5 }, (_, i) =>
+      probeAlarm({ name: `sessions-alarm-${i}`, at: `2024-05-14T09:31:0${i}.000Z` }),
+    );
+    for (const e of events) await w.run(e);
+    for (const e of events) await w.run(e);
+    expect(w.workflow.started()).toHaveLength(1);
+    expect(await w.store.timeline(incidentIdFor('sessions', '2024-05-14T09:31:00.000Z'))).toHaveLength(4);
+  });
+
+  it('two caches in trouble at once get two incidents', async () => {
+    const w = world();
+    const [a, b] = await Promise.all([
+      w.run(load('eventbridge-probe-alarm.json')),
+      w.run(load('eventbridge-elasticache-alarm.json')),
+    ]);
+    expect(only(a!.outcomes)).toMatchObject({ outcome: 'started', cacheId: 'sessions' });
+    expect(only(b!.outcomes)).toMatchObject({ outcome: 'started', cacheId: 'profiles' });
+    expect(
+      w.workflow
+        .started()
+        .map((s) => s.input.cacheId)
+        .sort(),
+    ).toEqual(['profiles', 'sessions']);
+  });
+
+  it('a new ALARM after the lock was released opens a new incident', async () => {
+    const w = world();
+    await w.run(load('eventbridge-probe-alarm.json'));
+    await w.store.releaseOpenLock('sessions', SESSIONS_INCIDENT);
+    w.clock.set('2024-05-14T11:05:00.000Z');
+    const o = only((await w.run(probeAlarm({ at: '2024-05-14T11:02:00.000+0000' }))).outcomes);
+    expect(o).toMatchObject({ outcome: 'started', incidentId: incidentIdFor('sessions', '2024-05-14T11:02:00.000Z') });
+    expect(o).not.toMatchObject({ incidentId: SESSIONS_INCIDENT });
+    expect(w.workflow.started()).toHaveLength(2);
+  });
+
+  it('a lock left behind by a closed incident does not swallow the next outage', async () => {
+    const w = world();
+    await w.run(load('eventbridge-probe-alarm.json'));
+    w.store.seedIncident({ incidentId: SESSIONS_INCIDENT, cacheId: 'sessions', status: 'RESOLVED' });
+    w.clock.set('2024-05-14T11:05:00.000Z');
+    const o = only((await w.run(probeAlarm({ at: '2024-05-14T11:02:00.000+0000' }))).outcomes);
+    expect(o).toMatchObject({ outcome: 'started', incidentId: incidentIdFor('sessions', '2024-05-14T11:02:00.000Z') });
+    expect((await w.store.getOpenLock('sessions'))?.incidentId).toBe(
+      incidentIdFor('sessions', '2024-05-14T11:02:00.000Z'),
+    );
+  });
+
+  it('a redelivered ALARM of a closed incident starts nothing and frees the cache', async () => {
+    const w = world();
+    await w.run(load('eventbridge-probe-alarm.json'));
+    w.store.seedIncident({ incidentId: SESSIONS_INCIDENT, cacheId: 'sessions', status: 'FAILED' });
+    const o = only((await w.run(load('eventbridge-probe-alarm.json'))).outcomes);
+    expect(o).toMatchObject({ outcome: 'ignored', reason: 'incident-closed', incidentId: SESSIONS_INCIDENT });
+    expect(w.workflow.started()).toHaveLength(1);
+    expect(await w.store.getOpenLock('sessions')).toBeUndefined();
+  });
+
+  it('an incident that is recorded and OPEN keeps its lock', async () => {
+    const w = world();
+    await w.run(load('eventbridge-probe-alarm.json'));
+    w.store.seedIncident({ incidentId: SESSIONS_INCIDENT, cacheId: 'sessions', status: 'OPEN' });
+    const o = only((await w.run(probeAlarm({ name: 'later', at: '2024-05-14T09:34:00.000Z' }))).outcomes);
+    expect(o).toMatchObject({ outcome: 'duplicate', incidentId: SESSIONS_INCIDENT });
+  });
+});
+
+describe('intake: crashes between the lock and the execution', () => {
+  it('StartExecution failing after the lock was written: the redelivery starts exactly one execution', async () => {
+    const w = world();
+    const event = load('eventbridge-probe-alarm.json');
+    w.workflow.failures.fail('start', new TransientDependencyError('Step Functions StartExecution: throttled'));
+    await expect(w.run(event)).rejects.toThrow(TransientDependencyError);
+    expect(await w.store.getOpenLock('sessions')).toMatchObject({ incidentId: SESSIONS_INCIDENT });
+    expect(w.workflow.started()).toHaveLength(0);
+
+    const o = only((await w.run(event)).outcomes);
+    expect(o).toMatchObject({ outcome: 'started', incidentId: SESSIONS_INCIDENT, alreadyStarted: false });
+    expect(w.workflow.started()).toHaveLength(1);
+    const lock = await w.store.getOpenLock('sessions');
+    expect(w.workflow.started()[0]).toMatchObject({ name: lock?.executionName, input: lock?.executionInput });
+
+    await w.run(event);
+    expect(w.workflow.started()).toHaveLength(1);
+  });
+
+  it('if the original alarm is never redelivered, the next alarm of the cache starts the missing execution', async () => {
+    const w = world();
+    w.workflow.failures.fail('start', new TransientDependencyError('throttled'), 3);
+    for (let i = 0; i < 3; i++) await expect(w.run(load('eventbridge-probe-alarm.json'))).rejects.toThrow();
+    const o = only((await w.run(probeAlarm({ name: 'sessions-latency', at: '2024-05-14T09:33:00.000Z' }))).outcomes);
+    expect(o).toMatchObject({ outcome: 'duplicate', incidentId: SESSIONS_INCIDENT, restartedExecution: true });
+    expect(w.workflow.started()).toEqual([expect.objectContaining({ name: executionNameFor(SESSIONS_INCIDENT) })]);
+    expect(w.workflow.started()[0]!.input.trigger.alarmName).toBe('sessions-cache-unreachable');
+  });
+
+  it('the lock write failing starts nothing, and the redelivery opens the incident', async () => {
+    const w = world();
+    w.store.failures.fail('acquireOpenLock', new TransientDependencyError('DynamoDB PutItem: throttled'));
+    await expect(w.run(load('eventbridge-probe-alarm.json'))).rejects.toThrow(TransientDependencyError);
+    expect(w.workflow.calls).toHaveLength(0);
+    expect(only((await w.run(load('eventbridge-probe-alarm.json'))).outcomes)).toMatchObject({ outcome: 'started' });
+    expect(w.workflow.started()).toHaveLength(1);
+  });
+
+  it('a crash after the delivery marker was written still opens the incident on redelivery', async () => {
+    const w = world();
+    w.store.failures.fail('acquireOpenLock', new Error('Task timed out'));
+    await expect(w.run(load('eventbridge-probe-alarm.json'))).rejects.toThrow();
+    expect(only((await w.run(load('eventbridge-probe-alarm.json'))).outcomes)).toMatchObject({ outcome: 'started' });
+  });
+});
+
+describe('intake: OK and INSUFFICIENT_DATA', () => {
+  it('are recorded on the open incident and start nothing', async () => {
+    const w = world();
+    await w.run(load('eventbridge-probe-alarm.json'));
+    const ok = only((await w.run(load('eventbridge-probe-ok.json'))).outcomes);
+    const nodata = only((await w.run(load('eventbridge-probe-insufficient-data.json'))).outcomes);
+    expect(ok).toMatchObject({ outcome: 'recorded', incidentId: SESSIONS_INCIDENT, newState: 'OK' });
+    expect(nodata).toMatchObject({ outcome: 'recorded', incidentId: SESSIONS_INCIDENT, newState: 'INSUFFICIENT_DATA' });
+    expect(w.workflow.calls).toHaveLength(1);
+    expect((await w.store.timeline(SESSIONS_INCIDENT)).map((e) => e.type).sort()).toEqual([
+      'ALARM_INSUFFICIENT_DATA',
+      'ALARM_OK',
+    ]);
+  });
+
+  it('are recorded once however often they are delivered', async () => {
+    const w = world();
+    await w.run(load('eventbridge-probe-alarm.json'));
+    await Promise.all([1, 2, 3].map(() => w.run(load('eventbridge-probe-ok.json'))));
+    expect(await w.store.timeline(SESSIONS_INCIDENT)).toHaveLength(1);
+  });
+
+  it('are ignored when no incident is open', async () => {
+    const w = world();
+    const o = only((await w.run(load('eventbridge-probe-ok.json'))).outcomes);
+    expect(o).toMatchObject({ outcome: 'ignored', reason: 'no-open-incident', cacheId: 'sessions' });
+    expect(w.workflow.calls).toHaveLength(0);
+  });
+});
+
+describe('intake: what starts nothing', () => {
+  it('an alarm from another account is rejected', async () => {
+    const w = world({ expectedAccountId: '210987654321' });
+    const o = only((await w.run(load('eventbridge-probe-alarm.json'))).outcomes);
+    expect(o).toMatchObject({
+      outcome: 'rejected',
+      reason: 'foreign-account',
+      errorName: 'ValidationError',
+      accountId: '123456789012',
+    });
+    expect(w.workflow.calls).toHaveLength(0);
+    expect(await w.store.getOpenLock('sessions')).toBeUndefined();
+  });
+
+  it('an alarm naming no account is rejected when an account is expected', async () => {
+    const w = world({ expectedAccountId: '123456789012' });
+    const e = load('eventbridge-probe-alarm.json');
+    delete e.account;
+    expect(only((await w.run(e)).outcomes)).toMatchObject({ outcome: 'rejected', reason: 'foreign-account' });
+    expect(w.workflow.calls).toHaveLength(0);
+  });
+
+  it('an alarm from the expected account is accepted', async () => {
+    const w = world({ expectedAccountId: '123456789012' });
+    expect(only((await w.run(load('sns-alarm.json'))).outcomes)).toMatchObject({ outcome: 'started' });
+  });
+
+  it('an ALARM older than the allowed age is ignored', async () => {
+    const w = world({ alarmMaxAgeSeconds: 600 });
+    w.clock.set('2024-05-14T10:00:00.000Z');
+    const o = only((await w.run(load('eventbridge-probe-alarm.json'))).outcomes);
+    expect(o).toMatchObject({ outcome: 'ignored', reason: 'stale', cacheId: 'sessions' });
+    expect(w.workflow.calls).toHaveLength(0);
+    expect(await w.store.getOpenLock('sessions')).toBeUndefined();
+  });
+
+  it('an alarm about no protected cache is ignored, not thrown', async () => {
+    const w = world();
+    const o = only((await w.run(probeAlarm({ name: 'billing-down', cacheId: 'billing' }))).outcomes);
+    expect(o).toMatchObject({ outcome: 'ignored', reason: 'unknown-cache', alarmName: 'billing-down' });
+    expect(w.workflow.calls).toHaveLength(0);
+  });
+
+  it('a composite alarm whose children concern two caches is ignored', async () => {
+    const w = world({
+      protectedCaches: protectedCachesSchema.parse([
+        { ...CACHES[0], alarmNames: ['sessions-cache-unreachable'] },
+        { ...CACHES[1], alarmNames: ['sessions-rg-evictions-spike'] },
+      ]),
+    });
+    const o = only((await w.run(load('eventbridge-composite-alarm.json'))).outcomes);
+    expect(o).toMatchObject({ outcome: 'ignored', reason: 'ambiguous-cache' });
+    expect(w.workflow.calls).toHaveLength(0);
+  });
+
+  it('an event that is not an alarm throws ValidationError and touches nothing', async () => {
+    const w = world();
+    await expect(w.run(load('malformed/sns-subscription-confirmation.json'))).rejects.toThrow(ValidationError);
+    await expect(w.run(load('malformed/eventbridge-name-256.json'))).rejects.toThrow(ValidationError);
+    expect(w.store.dump()).toEqual([]);
+    expect(w.workflow.calls).toHaveLength(0);
+  });
+});
+
+describe('intake: SNS batches', () => {
+  it('returns one outcome per record', async () => {
+    const w = world();
+    const a = load<{ Records: unknown[] }>('sns-alarm.json');
+    const b = load<{ Records: unknown[] }>('sns-metric-math-alarm.json');
+    const { outcomes } = await w.run({ Records: [...a.Records, ...b.Records, ...a.Records] });
+    expect(outcomes.map((o) => [o.outcome, 'cacheId' in o ? o.cacheId : undefined])).toEqual([
+      ['started', 'profiles'],
+      ['started', 'sessions'],
+      ['duplicate', 'profiles'],
+    ]);
+    expect(w.workflow.started()).toHaveLength(2);
+  });
+});

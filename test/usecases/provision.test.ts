@@ -1,0 +1,120 @@
+import fc from 'fast-check';
+import { NoRecoveryPathError } from '../../functions/domain/errors';
+import { isValidReplicationGroupId, replacementGroupIdFor } from '../../functions/domain/naming';
+import { provision } from '../../functions/usecases/provision';
+import { assessment, AUTH_TOKEN, CACHE_ID, INCIDENT_ID, TOKEN_PARAM, worldWithIncident } from './support';
+
+const input = { incidentId: INCIDENT_ID, cacheId: CACHE_ID, assessment: assessment() };
+
+describe('replacement replication group id', () => {
+  it('is always a valid ElastiCache id of at most 40 characters, and the same for the same incident', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.stringMatching(/^[a-z][a-z0-9-]{0,39}$/), fc.string()),
+        fc.string({ minLength: 1 }),
+        (cacheId, incidentId) => {
+          const id = replacementGroupIdFor(cacheId, incidentId);
+          expect(id.length).toBeLessThanOrEqual(40);
+          expect(isValidReplicationGroupId(id)).toBe(true);
+          expect(replacementGroupIdFor(cacheId, incidentId)).toBe(id);
+        },
+      ),
+    );
+  });
+
+  it('differs between incidents of the same cache', () => {
+    const ids = new Set(
+      Array.from({ length: 200 }, (_, i) => replacementGroupIdFor('sessions', `sessions-2025030${i % 9}T1200${i}Z`)),
+    );
+    expect(ids.size).toBe(200);
+  });
+
+  it('keeps as much of the cache id as fits', () => {
+    expect(replacementGroupIdFor('sessions', INCIDENT_ID)).toMatch(/^r-sessions-[0-9a-f]{6}$/);
+    const long = replacementGroupIdFor('a-very-long-cache-name-for-account-settings', 'x');
+    expect(long).toMatch(/^r-a-very-long-cache-name-for-acco-[0-9a-f]{6}$/);
+    expect(long).toHaveLength(40);
+    expect(replacementGroupIdFor('abcdefghij-abcdefghij-abcdefgh-xyz', 'x')).toMatch(
+      /^r-abcdefghij-abcdefghij-abcdefgh-[0-9a-f]{6}$/,
+    );
+  });
+
+  it('rejects what ElastiCache rejects', () => {
+    for (const bad of ['1abc', 'Abc', 'a--b', 'a-', 'a_b', 'a'.repeat(41)])
+      expect(isValidReplicationGroupId(bad)).toBe(false);
+  });
+});
+
+describe('provision', () => {
+  it('creates the replacement from the backup with the configured settings, AUTH token and tags', async () => {
+    const world = worldWithIncident({
+      authTokenParameter: TOKEN_PARAM,
+      replacement: {
+        nodeType: 'cache.r7g.xlarge',
+        engine: 'redis',
+        engineVersion: '7.1',
+        numCacheClusters: 3,
+        cacheSubnetGroupName: 'private',
+        securityGroupIds: ['sg-1'],
+        port: 6380,
+      },
+    });
+    world.secrets.set(TOKEN_PARAM, AUTH_TOKEN);
+
+    const out = await provision(world, input);
+
+    const id = replacementGroupIdFor(CACHE_ID, INCIDENT_ID);
+    expect(world.fleet.createRequests).toEqual([
+      {
+        replicationGroupId: id,
+        description: `Replacement for sessions (incident ${INCIDENT_ID})`,
+        snapshotArn: 'arn:aws:s3:::acme-backups/backups/sessions-0001.rdb',
+        nodeType: 'cache.r7g.xlarge',
+        engine: 'redis',
+        engineVersion: '7.1',
+        numCacheClusters: 3,
+        port: 6380,
+        authToken: AUTH_TOKEN,
+        cacheSubnetGroupName: 'private',
+        securityGroupIds: ['sg-1'],
+        tags: { incidentId: INCIDENT_ID, cacheId: CACHE_ID, 'managed-by': 'cache-outage-workflow' },
+      },
+    ]);
+    expect(out).toEqual({
+      plan: 'PROVISION_FROM_BACKUP',
+      replicationGroupId: id,
+      startedAt: world.clock.iso(),
+      polls: 0,
+      ready: false,
+      status: 'creating',
+    });
+    const [started] = await world.store.timeline(INCIDENT_ID);
+    expect(started).toMatchObject({
+      type: 'RECOVERY_STARTED',
+      detail: { replicationGroupId: id, alreadyExisted: false },
+    });
+    expect(JSON.stringify(started)).not.toContain(AUTH_TOKEN);
+  });
+
+  it('never creates a second cache when the step is retried', async () => {
+    const world = worldWithIncident();
+
+    const first = await provision(world, input);
+    world.clock.advance({ seconds: 5 });
+    const second = await provision(world, input);
+
+    expect(world.fleet.createdGroups()).toEqual([first.replicationGroupId]);
+    expect(second.replicationGroupId).toBe(first.replicationGroupId);
+    const events = await world.store.timeline(INCIDENT_ID);
+    expect(events[1]?.detail).toMatchObject({ alreadyExisted: true });
+  });
+
+  it('needs a backup', async () => {
+    const world = worldWithIncident();
+
+    await expect(provision(world, { ...input, assessment: assessment({ backup: undefined }) })).rejects.toBeInstanceOf(
+      NoRecoveryPathError,
+    );
+    expect(world.fleet.createRequests).toHaveLength(0);
+  });
+});

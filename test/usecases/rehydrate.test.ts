@@ -1,0 +1,100 @@
+import { RehydrationFailedError } from '../../functions/domain/errors';
+import type { SourceRecord } from '../../functions/ports';
+import { rehydrate } from '../../functions/usecases/rehydrate';
+import { FakeSourceOfTruth } from '../fakes';
+import {
+  assessment,
+  AUTH_TOKEN,
+  CACHE_ID,
+  cutover,
+  INCIDENT_ID,
+  NEW_ENDPOINT,
+  TOKEN_PARAM,
+  worldWithIncident,
+} from './support';
+
+const TABLE = 'sessions-source';
+const since = Date.parse('2025-03-01T11:29:00.000Z');
+const input = { incidentId: INCIDENT_ID, cacheId: CACHE_ID, assessment: assessment(), cutover: cutover() };
+const rec = (key: string, kind: string, extra: Partial<SourceRecord> = {}): SourceRecord => ({
+  key,
+  value: `value of ${key}`,
+  kind,
+  updatedAt: since + 60_000,
+  ...extra,
+});
+
+describe('rehydrate', () => {
+  it('writes priority kinds first, in priority order, then the rest; skips expired and older records', async () => {
+    const world = worldWithIncident({ sourceOfTruth: { tableName: TABLE, priorityKinds: ['customization', 'flag'] } });
+    const source = new FakeSourceOfTruth(3);
+    const nowSeconds = Math.floor(world.clock.now().getTime() / 1000);
+    source.put(
+      TABLE,
+      rec('session:1', 'session'),
+      rec('flag:1', 'flag'),
+      rec('cust:1', 'customization'),
+      rec('session:2', 'session'),
+      rec('cust:expired', 'customization', { expiresAt: nowSeconds - 1 }),
+      rec('flag:2', 'flag', { expiresAt: nowSeconds + 3600 }),
+      rec('cust:2', 'customization'),
+      rec('cust:old', 'customization', { updatedAt: since - 1 }),
+    );
+
+    const out = await rehydrate({ ...world, source }, input);
+
+    expect(world.writer.written.map((w) => w.key)).toEqual([
+      'cust:1',
+      'cust:2',
+      'flag:1',
+      'flag:2',
+      'session:1',
+      'session:2',
+    ]);
+    expect(world.writer.value(NEW_ENDPOINT, 'cust:expired')).toBeUndefined();
+    expect(world.writer.value(NEW_ENDPOINT, 'cust:old')).toBeUndefined();
+    expect(out).toEqual({
+      since: '2025-03-01T11:29:00.000Z',
+      written: 6,
+      expiredSkipped: 1,
+      byKind: { customization: 2, flag: 2, session: 2 },
+      seconds: 0,
+    });
+    expect(source.scans).toHaveLength(3);
+    expect(source.scans.every((s) => s.sinceMs === since)).toBe(true);
+    const [event] = await world.store.timeline(INCIDENT_ID);
+    expect(event).toMatchObject({
+      type: 'REHYDRATED',
+      detail: { written: 6, byKind: { customization: 2, flag: 2, session: 2 } },
+    });
+  });
+
+  it("writes with the cache's AUTH token to the cut-over endpoint", async () => {
+    const world = worldWithIncident({ authTokenParameter: TOKEN_PARAM, sourceOfTruth: { tableName: TABLE } });
+    world.secrets.set(TOKEN_PARAM, AUTH_TOKEN);
+    world.writer.requireAuth(NEW_ENDPOINT, AUTH_TOKEN);
+    world.source.put(TABLE, rec('cust:1', 'customization'));
+
+    expect((await rehydrate(world, input)).written).toBe(1);
+    expect(world.writer.value(NEW_ENDPOINT, 'cust:1')).toBe('value of cust:1');
+  });
+
+  it('writes nothing and says so when no source of truth is configured', async () => {
+    const world = worldWithIncident();
+
+    const out = await rehydrate(world, input);
+
+    expect(out).toMatchObject({ written: 0, expiredSkipped: 0, byKind: {} });
+    const [event] = await world.store.timeline(INCIDENT_ID);
+    expect(event).toMatchObject({ type: 'REHYDRATED', message: expect.stringContaining('no source of truth') });
+  });
+
+  it('reports a failed write as a rehydration failure', async () => {
+    const world = worldWithIncident({ sourceOfTruth: { tableName: TABLE } });
+    world.source.put(TABLE, rec('cust:1', 'customization'));
+    world.writer.failures.fail('write', new Error('OOM command not allowed when used memory > maxmemory'));
+
+    await expect(rehydrate(world, input)).rejects.toThrow(RehydrationFailedError);
+    expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual([]);
+  });
+});

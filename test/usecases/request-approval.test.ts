@@ -1,0 +1,86 @@
+import { requestApproval } from '../../functions/usecases/request-approval';
+import { assessment, CACHE_ID, INCIDENT_ID, worldWithIncident } from './support';
+
+const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAe+task-token/secret==';
+const input = {
+  incidentId: INCIDENT_ID,
+  cacheId: CACHE_ID,
+  taskToken: TOKEN,
+  step: 'recovery-plan',
+  assessment: assessment(),
+};
+
+describe('request approval', () => {
+  it('keeps the token with the pending approval and tells operators what to approve, with the facts', async () => {
+    const world = worldWithIncident({}, { consoleUrl: 'https://console.acme.test/' });
+
+    const out = await requestApproval(world, input);
+
+    expect(out).toMatchObject({ step: 'recovery-plan', published: true });
+    expect(world.store.approval(INCIDENT_ID, 'recovery-plan')).toMatchObject({
+      status: 'PENDING',
+      taskToken: TOKEN,
+      facts: {
+        plan: 'PROVISION_FROM_BACKUP',
+        backupKey: 'backups/sessions-0001.rdb',
+        backupAgeMinutes: 30,
+        etaMinutes: 15,
+      },
+    });
+    const [message] = world.notifier.operators;
+    expect(message).toMatchObject({ kind: 'approval-request', incidentId: INCIDENT_ID, cacheId: CACHE_ID });
+    expect(message?.subject).toContain('provision a replacement cache from a backup');
+    expect(message?.text).toContain('s3://acme-backups/backups/sessions-0001.rdb, 30 min old, 2.0 GiB');
+    expect(message?.text).toContain('about 15 minutes');
+    expect(message?.text).toContain(`https://console.acme.test/incidents/${INCIDENT_ID}`);
+    expect(message?.text).toContain(`cache-outage approve ${INCIDENT_ID} --reason "…"`);
+    expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['APPROVAL_REQUESTED']);
+  });
+
+  it('never puts the task token in a message, a fact or the timeline', async () => {
+    const world = worldWithIncident({}, { consoleUrl: 'https://console.acme.test' });
+
+    await requestApproval(world, input);
+
+    expect(world.notifier.allText()).not.toContain(TOKEN);
+    expect(JSON.stringify(await world.store.timeline(INCIDENT_ID))).not.toContain(TOKEN);
+    expect(JSON.stringify(world.store.approval(INCIDENT_ID, 'recovery-plan')?.facts)).not.toContain(TOKEN);
+  });
+
+  it('leaves the console link out when no console is configured', async () => {
+    const world = worldWithIncident();
+
+    await requestApproval(world, input);
+
+    expect(world.notifier.operators[0]?.text).not.toContain('console:');
+    expect(world.notifier.operators[0]?.text).toContain('cache-outage approve');
+  });
+
+  it('on a retry keeps the newest token but does not ask the operators twice', async () => {
+    const world = worldWithIncident();
+
+    await requestApproval(world, input);
+    const again = await requestApproval(world, { ...input, taskToken: 'second-token' });
+
+    expect(again.published).toBe(false);
+    expect(world.store.approval(INCIDENT_ID, 'recovery-plan')?.taskToken).toBe('second-token');
+    expect(world.notifier.operators).toHaveLength(1);
+  });
+
+  it('describes a replica promotion with the replica it promotes', async () => {
+    const world = worldWithIncident();
+    const replica = {
+      replicationGroupId: 'sessions',
+      cacheClusterId: 'sessions-002',
+      endpoint: { host: 'r2.example', port: 6379, tls: true },
+    };
+
+    await requestApproval(world, {
+      ...input,
+      assessment: assessment({ plan: 'PROMOTE_REPLICA', replica, backup: undefined }),
+    });
+
+    expect(world.notifier.operators[0]?.text).toContain('Replica: sessions-002 at r2.example:6379 (TLS)');
+    expect(world.notifier.operators[0]?.subject).toContain('promote a replica');
+  });
+});
