@@ -1,0 +1,188 @@
+/**
+ * Values serverless.yml derives from the protected caches configuration, read
+ * through `${file(./serverless/config.js):<name>}`.
+ *
+ * The configuration is `config/protected-caches.json` when present (it is the
+ * deployment's own file, kept out of the repository), otherwise the example.
+ * It is validated with the same schema the functions use at run time, so a
+ * mistake fails `serverless package` instead of the first alarm.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const Module = require('node:module');
+
+const ROOT = path.resolve(__dirname, '..');
+const CONFIG_FILE = path.join(ROOT, 'config', 'protected-caches.json');
+const EXAMPLE_FILE = path.join(ROOT, 'config', 'protected-caches.example.json');
+/** Lambda allows 4 KB for all environment variables of a function together. */
+const MAX_PROTECTED_CACHES_CHARS = 2500;
+
+let schema;
+/** Compiles functions/domain/caches.ts (and zod) once with esbuild and returns its schema. */
+function protectedCachesSchema() {
+  if (schema) return schema;
+  const esbuild = require('esbuild');
+  const entry = path.join(ROOT, 'functions', 'domain', 'caches.ts');
+  const out = esbuild.buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'silent',
+  });
+  const compiled = new Module(entry);
+  compiled.filename = entry;
+  compiled.paths = Module._nodeModulePaths(path.dirname(entry));
+  compiled._compile(out.outputFiles[0].text, entry);
+  schema = compiled.exports.protectedCachesSchema;
+  return schema;
+}
+
+/** The configuration file in use and its parsed, validated content. */
+function load() {
+  const file = fs.existsSync(CONFIG_FILE) ? CONFIG_FILE : EXAMPLE_FILE;
+  const relative = path.relative(ROOT, file);
+  let doc;
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${relative} is not valid JSON: ${error.message}`, { cause: error });
+  }
+  const parsed = protectedCachesSchema().safeParse(doc);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`${relative} is invalid: ${detail}`);
+  }
+  if (parsed.data.length === 0) throw new Error(`${relative} lists no cache: there is nothing to protect`);
+  return { file: relative, raw: doc, caches: parsed.data };
+}
+
+const arn = (service, resource, { region = true, account = true } = {}) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:${service}:${region ? '${AWS::Region}' : ''}:${account ? '${AWS::AccountId}' : ''}:${resource}`,
+});
+
+const ssmParameterArn = (name) => arn('ssm', `parameter/${name.replace(/^\//, '')}`);
+const unique = (values) => [...new Set(values)];
+
+/** PROTECTED_CACHES: the configuration as written (defaults are applied by the functions), minified. */
+function protectedCaches() {
+  const { raw, file } = load();
+  const text = JSON.stringify(raw);
+  if (text.length > MAX_PROTECTED_CACHES_CHARS) {
+    throw new Error(
+      `${file} is ${text.length} characters minified; PROTECTED_CACHES allows ${MAX_PROTECTED_CACHES_CHARS} (Lambda environment limit is 4 KB per function)`,
+    );
+  }
+  return text;
+}
+
+/** Endpoint records clients follow: read by most functions, written only by cut-over. */
+function endpointParameterArns() {
+  return unique(load().caches.map((c) => c.endpointParameter)).map(ssmParameterArn);
+}
+
+/** Endpoint records plus AUTH token parameters: what a function that connects to a cache reads. */
+function cacheParameterArns() {
+  const { caches } = load();
+  const names = caches.flatMap((c) => [c.endpointParameter, ...(c.authTokenParameter ? [c.authTokenParameter] : [])]);
+  return unique(names).map(ssmParameterArn);
+}
+
+/** AUTH token parameters only (provisioning sets the same token on the replacement). */
+function authTokenParameterArns() {
+  const names = unique(load().caches.flatMap((c) => (c.authTokenParameter ? [c.authTokenParameter] : [])));
+  // With no AUTH token configured there is nothing to read: grant a parameter that is never created.
+  return (names.length ? names : ['/cache-outage/no-auth-token-configured']).map(ssmParameterArn);
+}
+
+/** The stack's backup bucket plus every bucket the configuration names, with their objects. */
+function backupReadArns() {
+  const buckets = unique(load().caches.flatMap((c) => (c.backup ? [c.backup.bucket] : [])));
+  return [
+    { 'Fn::GetAtt': ['BackupBucket', 'Arn'] },
+    { 'Fn::Sub': '${BackupBucket.Arn}/*' },
+    ...buckets.flatMap((b) => [
+      arn('s3', b, { region: false, account: false }),
+      arn('s3', `${b}/*`, { region: false, account: false }),
+    ]),
+  ];
+}
+
+/** Source-of-truth tables rehydration and data verification read. */
+function sourceOfTruthTableArns() {
+  const tables = unique(load().caches.flatMap((c) => (c.sourceOfTruth ? [c.sourceOfTruth.tableName] : [])));
+  // With no source of truth configured there is nothing to read: grant a table name that is never created.
+  return (tables.length ? tables : ['cache-outage-no-source-of-truth-configured']).map((t) =>
+    arn('dynamodb', `table/${t}`),
+  );
+}
+
+/** Alarm names the operators configured for their own alarms (matched exactly by the EventBridge rule). */
+function configuredAlarmNames() {
+  return unique(load().caches.flatMap((c) => c.alarmNames));
+}
+
+/**
+ * The EventBridge `detail.alarmName` filter: this stack's incident alarms by
+ * prefix, plus the alarm names listed in the configuration.
+ */
+async function alarmNameFilter({ resolveVariable }) {
+  const prefix = await incidentAlarmPrefix(resolveVariable);
+  return [{ prefix }, ...configuredAlarmNames()];
+}
+
+/** Alarm names that open incidents start with this; see serverless/alarms.js. */
+async function incidentAlarmPrefix(resolveVariable) {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  return `${service}-${stage}-incident-`;
+}
+
+/** Lambda VPC settings for the functions that connect to caches, from the vpcSubnetIds / vpcSecurityGroupIds params. */
+async function vpc({ resolveVariable }) {
+  const list = async (name) =>
+    String(await resolveVariable(`param:${name}`))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const subnetIds = await list('vpcSubnetIds');
+  const securityGroupIds = await list('vpcSecurityGroupIds');
+  if (subnetIds.length === 0 && securityGroupIds.length === 0) return null;
+  if (subnetIds.length === 0 || securityGroupIds.length === 0) {
+    throw new Error('set both vpcSubnetIds and vpcSecurityGroupIds, or neither');
+  }
+  return { subnetIds, securityGroupIds };
+}
+
+/**
+ * Prefix of the per-function IAM role names. IAM role names are account-wide
+ * and at most 64 characters: the prefix holds service, stage and region so
+ * that stages and regions never collide, and the longest role name is checked.
+ */
+async function rolePrefix({ resolveVariable }) {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  const region = await resolveVariable('self:provider.region');
+  const prefix = `${service}-${stage}-${region}`;
+  const longestSuffix = '-request-approval';
+  if (prefix.length + longestSuffix.length > 64) {
+    throw new Error(`role names "${prefix}${longestSuffix}" would exceed 64 characters: use a shorter stage name`);
+  }
+  return prefix;
+}
+
+module.exports = {
+  load,
+  incidentAlarmPrefix,
+  protectedCaches,
+  endpointParameterArns,
+  cacheParameterArns,
+  authTokenParameterArns,
+  backupReadArns,
+  sourceOfTruthTableArns,
+  alarmNameFilter,
+  vpc,
+  rolePrefix,
+};

@@ -1,0 +1,454 @@
+/**
+ * Packages the service with serverless@3 exactly as CI does (no network, no AWS
+ * account) and checks the CloudFormation template and the function bundles.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { protectedCachesSchema } from '../../functions/domain/caches';
+
+const ROOT = join(__dirname, '..', '..');
+const OUT = join(ROOT, '.serverless');
+const SERVICE = 'cache-outage-workflow';
+const STAGE = 'dev';
+const MAX_ZIP_BYTES = 1024 * 1024;
+
+/** serverless.yml function key → handler file under functions/handlers/. */
+const FUNCTIONS: Record<string, string> = {
+  onAlarm: 'on-alarm',
+  probe: 'probe',
+  notify: 'notify',
+  assess: 'assess',
+  requestApproval: 'request-approval',
+  promote: 'promote',
+  provision: 'provision',
+  checkCache: 'check-cache',
+  cutOver: 'cut-over',
+  verify: 'verify',
+  rehydrate: 'rehydrate',
+  closeIncident: 'close-incident',
+  escalate: 'escalate',
+};
+/** Functions the state machine invokes (all but the alarm entry point and the probe). */
+const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter((f) => f !== 'onAlarm' && f !== 'probe');
+/** Actions AWS authorizes only on Resource "*". */
+const RESOURCE_STAR_ONLY =
+  /^(xray:[A-Za-z]+|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|elasticache:DescribeEvents)$/;
+
+type Json = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties: Json;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+let template: { Resources: Record<string, Resource>; Outputs: Record<string, unknown> };
+let resources: Record<string, Resource>;
+const logicalIdOf = (fn: string) => `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
+const fnResource = (fn: string) => resources[logicalIdOf(fn)]!;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+const statementsOf = (role: Resource): Statement[] =>
+  (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
+const aslText = readFileSync(join(ROOT, 'statemachines', 'incident-recovery.asl.json'), 'utf8');
+
+beforeAll(async () => {
+  const home = mkdtempSync(join(tmpdir(), 'sls-home-'));
+  rmSync(OUT, { recursive: true, force: true });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    AWS_ACCESS_KEY_ID: 'packaging',
+    AWS_SECRET_ACCESS_KEY: 'packaging',
+    AWS_REGION: 'us-east-1',
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+  const cli = require.resolve('serverless/bin/serverless.js');
+  try {
+    await promisify(execFile)(process.execPath, [cli, 'package', '--stage', STAGE], {
+      cwd: ROOT,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`serverless package failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: error });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+  template = JSON.parse(readFileSync(join(OUT, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = template.Resources;
+}, 180_000);
+
+describe('serverless package', () => {
+  describe('state machine', () => {
+    const machine = () => resources.IncidentRecoveryStateMachine!;
+
+    it('is a Standard workflow with error logging (no execution data) and tracing', () => {
+      const p = machine().Properties;
+      expect(machine().Type).toBe('AWS::StepFunctions::StateMachine');
+      expect(p.StateMachineType).toBe('STANDARD');
+      expect(p.LoggingConfiguration).toEqual({
+        Level: 'ERROR',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['StateMachineLogGroup', 'Arn'] } } }],
+      });
+      expect(resources.StateMachineLogGroup!.Properties.RetentionInDays).toBe(30);
+      expect(p.TracingConfiguration).toEqual({ Enabled: true });
+    });
+
+    it('carries the ASL file unchanged, placeholders included', () => {
+      expect(JSON.parse(machine().Properties.DefinitionString as string)).toEqual(JSON.parse(aslText));
+      expect(machine().Properties.DefinitionString).toContain('"Resource":"${NotifyFunctionArn}"');
+    });
+
+    it('substitutes every placeholder, each with the resource it names', () => {
+      const placeholders = [...new Set([...aslText.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
+      const substitutions = machine().Properties.DefinitionSubstitutions as Record<string, unknown>;
+      expect(Object.keys(substitutions).sort()).toEqual(placeholders);
+      expect(substitutions.IncidentsTable).toEqual({ Ref: 'IncidentsTable' });
+      for (const fn of WORKFLOW_FUNCTIONS) {
+        const key = `${fn[0]!.toUpperCase()}${fn.slice(1)}FunctionArn`;
+        expect(substitutions[key]).toEqual({ 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] });
+      }
+    });
+
+    it('may invoke exactly the workflow functions and write only the incidents table', () => {
+      const statements = statementsOf(resources.StateMachineRole!);
+      const invoke = statements.filter((s) => asArray(s.Action).includes('lambda:InvokeFunction'));
+      expect(invoke).toHaveLength(1);
+      expect(asArray(invoke[0]!.Action)).toEqual(['lambda:InvokeFunction']);
+      expect(invoke[0]!.Resource).toEqual(
+        expect.arrayContaining(WORKFLOW_FUNCTIONS.map((fn) => ({ 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] }))),
+      );
+      expect(asArray(invoke[0]!.Resource)).toHaveLength(WORKFLOW_FUNCTIONS.length);
+      const dynamo = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+      expect(dynamo).toEqual([
+        { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['IncidentsTable', 'Arn'] } },
+      ]);
+    });
+
+    it('never lets a function run longer than the longest task that invokes it waits', () => {
+      const definition = JSON.parse(aslText) as {
+        States: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number }>;
+      };
+      const longestWait = new Map<string, number>();
+      for (const state of Object.values(definition.States)) {
+        const placeholder = /^\$\{([A-Za-z]+)FunctionArn\}$/.exec(state.Resource ?? '');
+        if (state.Type !== 'Task' || !placeholder || state.TimeoutSeconds === undefined) continue;
+        const fn = `${placeholder[1]![0]!.toLowerCase()}${placeholder[1]!.slice(1)}`;
+        longestWait.set(fn, Math.max(longestWait.get(fn) ?? 0, state.TimeoutSeconds));
+      }
+      expect(longestWait.size).toBeGreaterThan(5);
+      for (const [fn, seconds] of longestWait) {
+        const timeout = fnResource(fn).Properties.Timeout as number;
+        expect({ fn, fits: timeout <= seconds }).toEqual({ fn, fits: true });
+      }
+    });
+  });
+
+  describe('functions', () => {
+    it.each(Object.entries(FUNCTIONS))('%s runs %s.handler on nodejs22.x arm64 with tracing', (fn, file) => {
+      const p = fnResource(fn).Properties;
+      expect(p.FunctionName).toBe(`${SERVICE}-${STAGE}-${fn}`);
+      expect(p.Handler).toBe(`functions/handlers/${file}.handler`);
+      expect(p.Runtime).toBe('nodejs22.x');
+      expect(p.Architectures).toEqual(['arm64']);
+      expect(p.TracingConfig).toEqual({ Mode: 'Active' });
+    });
+
+    it('are exactly the thirteen of the workflow', () => {
+      expect(
+        ofType('AWS::Lambda::Function')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual(Object.keys(FUNCTIONS).map(logicalIdOf).sort());
+    });
+
+    it('set only environment variables that functions/config.ts reads', () => {
+      const configSource = readFileSync(join(ROOT, 'functions', 'config.ts'), 'utf8');
+      const known = new Set(
+        [...configSource.matchAll(/\b(?:env\.|required\(env, '|int\(env, ')([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!),
+      );
+      known.add('POWERTOOLS_SERVICE_NAME').add('NODE_OPTIONS');
+      expect(known).toContain('PROTECTED_CACHES');
+      for (const fn of Object.keys(FUNCTIONS)) {
+        const vars = Object.keys((fnResource(fn).Properties.Environment as { Variables: Json }).Variables);
+        expect({ fn, unknown: vars.filter((v) => !known.has(v)) }).toEqual({ fn, unknown: [] });
+      }
+    });
+
+    it('receive a protected caches configuration that the functions accept', () => {
+      const raw = (fnResource('probe').Properties.Environment as { Variables: Json }).Variables
+        .PROTECTED_CACHES as string;
+      const parsed = protectedCachesSchema.safeParse(JSON.parse(raw));
+      expect(parsed.success).toBe(true);
+      expect(parsed.data?.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('IAM', () => {
+    const roles = () => ofType('AWS::IAM::Role');
+
+    it('gives each function its own role, with a name IAM accepts', () => {
+      const roleOf = Object.keys(FUNCTIONS).map(
+        (fn) => (fnResource(fn).Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+      );
+      expect(new Set(roleOf).size).toBe(Object.keys(FUNCTIONS).length);
+      for (const role of roleOf) {
+        expect(resources[role]?.Type).toBe('AWS::IAM::Role');
+        const name = resources[role]!.Properties.RoleName as string;
+        expect(name.length).toBeLessThanOrEqual(64);
+        expect(name.startsWith(`${SERVICE}-${STAGE}-us-east-1-`)).toBe(true);
+      }
+      // The functions' roles and the state machine's role; the framework's shared role is gone.
+      expect(roles()).toHaveLength(Object.keys(FUNCTIONS).length + 1);
+      expect(resources.IamRoleLambdaExecution).toBeUndefined();
+    });
+
+    it('grants no wildcard action, and Resource "*" only where AWS allows nothing narrower', () => {
+      for (const [id, role] of roles()) {
+        for (const s of statementsOf(role)) {
+          for (const action of asArray(s.Action)) {
+            expect({ id, action }).toEqual({ id, action: expect.stringMatching(/^[a-z0-9-]+:[A-Za-z]+\*?$/) });
+            expect({ id, action, wildcardService: /^(\*|[a-z0-9-]+:\*)$/.test(action) }).toEqual({
+              id,
+              action,
+              wildcardService: false,
+            });
+          }
+          if (asArray(s.Resource).includes('*')) {
+            for (const action of asArray(s.Action))
+              expect({ id, action }).toEqual({ id, action: expect.stringMatching(RESOURCE_STAR_ONLY) });
+          }
+        }
+      }
+    });
+
+    it('lets on-alarm start executions of the state machine, and no other function', () => {
+      const starters = Object.keys(FUNCTIONS).filter((fn) => {
+        const role = resources[(fnResource(fn).Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
+        return statementsOf(role).some((s) => asArray(s.Action).includes('states:StartExecution'));
+      });
+      expect(starters).toEqual(['onAlarm']);
+      const onAlarmRole =
+        resources[(fnResource('onAlarm').Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
+      const start = statementsOf(onAlarmRole).find((s) => asArray(s.Action).includes('states:StartExecution'))!;
+      expect(start.Resource).toEqual({ Ref: 'IncidentRecoveryStateMachine' });
+    });
+  });
+
+  describe('alarm wiring', () => {
+    const rule = () => ofType('AWS::Events::Rule').find(([, r]) => r.Properties.EventPattern)!;
+    const probeAlarms = () =>
+      ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'CacheReachable');
+
+    it('routes CloudWatch alarm state changes of this stack to on-alarm, with retries and a dead-letter queue', () => {
+      const [, r] = rule();
+      const pattern = r.Properties.EventPattern as {
+        source: string[];
+        'detail-type': string[];
+        detail: { alarmName: unknown[] };
+      };
+      expect(pattern.source).toEqual(['aws.cloudwatch']);
+      expect(pattern['detail-type']).toEqual(['CloudWatch Alarm State Change']);
+      expect(pattern.detail.alarmName).toContainEqual({ prefix: `${SERVICE}-${STAGE}-incident-` });
+      const [target] = r.Properties.Targets as { Arn: unknown; DeadLetterConfig?: unknown; RetryPolicy?: unknown }[];
+      expect(target!.Arn).toEqual({ 'Fn::GetAtt': ['OnAlarmLambdaFunction', 'Arn'] });
+      expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['OnAlarmFailuresQueue', 'Arn'] } });
+      expect(target!.RetryPolicy).toBeDefined();
+    });
+
+    it('names every probe alarm so that the rule matches it', () => {
+      const [, r] = rule();
+      const prefixes = (
+        r.Properties.EventPattern as { detail: { alarmName: ({ prefix: string } | string)[] } }
+      ).detail.alarmName
+        .filter((m): m is { prefix: string } => typeof m === 'object')
+        .map((m) => m.prefix);
+      expect(probeAlarms().length).toBeGreaterThan(0);
+      for (const [, alarm] of probeAlarms()) {
+        expect(prefixes.some((p) => (alarm.Properties.AlarmName as string).startsWith(p))).toBe(true);
+      }
+    });
+
+    it('keeps ElastiCache health alarms away from the incident workflow', () => {
+      const [, r] = rule();
+      const filter = JSON.stringify((r.Properties.EventPattern as { detail: unknown }).detail);
+      const health = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === undefined);
+      expect(health.length).toBeGreaterThan(0);
+      for (const [, alarm] of health) {
+        const name = alarm.Properties.AlarmName as string;
+        expect(name.startsWith(`${SERVICE}-${STAGE}-incident-`)).toBe(false);
+        expect(filter).not.toContain(`"${name}"`);
+        expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'OperatorsTopic' }]);
+        expect(JSON.stringify(alarm.Properties.Metrics)).toContain('"Name":"CacheClusterId"');
+      }
+    });
+
+    it('also subscribes on-alarm to the alarms topic', () => {
+      const subscriptions = ofType('AWS::SNS::Subscription').map(([, s]) => s.Properties);
+      expect(subscriptions).toContainEqual(
+        expect.objectContaining({
+          Protocol: 'lambda',
+          TopicArn: { Ref: 'AlarmsTopic' },
+          Endpoint: { 'Fn::GetAtt': ['OnAlarmLambdaFunction', 'Arn'] },
+        }),
+      );
+    });
+
+    it('retries asynchronous on-alarm invocations twice, then keeps the event in an encrypted queue', () => {
+      const [, config] = ofType('AWS::Lambda::EventInvokeConfig').find(([, c]) =>
+        JSON.stringify(c.Properties.FunctionName).includes('OnAlarm'),
+      )!;
+      expect(config.Properties.MaximumRetryAttempts).toBe(2);
+      expect(config.Properties.DestinationConfig).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': ['OnAlarmFailuresQueue', 'Arn'] } },
+      });
+      expect(resources.OnAlarmFailuresQueue!.Properties.SqsManagedSseEnabled).toBe(true);
+    });
+
+    it('runs the probe every minute', () => {
+      const schedules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
+      expect(
+        schedules.map(([, r]) => [
+          r.Properties.ScheduleExpression,
+          (r.Properties.Targets as { Arn: unknown }[])[0]!.Arn,
+        ]),
+      ).toEqual([['rate(1 minute)', { 'Fn::GetAtt': ['ProbeLambdaFunction', 'Arn'] }]]);
+    });
+
+    it('alarms on each protected cache the probe cannot reach in 2 of 3 minutes', () => {
+      const raw = (fnResource('probe').Properties.Environment as { Variables: Json }).Variables
+        .PROTECTED_CACHES as string;
+      const cacheIds = (JSON.parse(raw) as { id: string }[]).map((c) => c.id);
+      const byCache = new Map(
+        probeAlarms().map(([, a]) => [
+          (a.Properties.Dimensions as { Name: string; Value: string }[])[0]!.Value,
+          a.Properties,
+        ]),
+      );
+      expect([...byCache.keys()].sort()).toEqual([...cacheIds].sort());
+      for (const id of cacheIds) {
+        expect(byCache.get(id)).toMatchObject({
+          Namespace: 'CacheOutageWorkflow',
+          MetricName: 'CacheReachable',
+          Dimensions: [{ Name: 'CacheId', Value: id }],
+          Statistic: 'Minimum',
+          Period: 60,
+          EvaluationPeriods: 3,
+          DatapointsToAlarm: 2,
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+          AlarmActions: [{ Ref: 'AlarmsTopic' }],
+        });
+      }
+    });
+  });
+
+  describe('data and notifications', () => {
+    it('keeps incidents in a table with point-in-time recovery, encryption, TTL and gsi1', () => {
+      const t = resources.IncidentsTable!;
+      expect(t.Type).toBe('AWS::DynamoDB::Table');
+      expect(t.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        DeletionProtectionEnabled: true,
+      });
+      expect(t.Properties.GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]);
+    });
+
+    it('encrypts the status, operators and alarms topics with a rotated key CloudWatch may use', () => {
+      const topics = ofType('AWS::SNS::Topic');
+      expect(topics.map(([id]) => id).sort()).toEqual(['AlarmsTopic', 'OperatorsTopic', 'StatusTopic']);
+      for (const [, topic] of topics) expect(topic.Properties.KmsMasterKeyId).toEqual({ Ref: 'NotificationsKey' });
+      const key = resources.NotificationsKey!.Properties;
+      expect(key.EnableKeyRotation).toBe(true);
+      const services = (
+        key.KeyPolicy as { Statement: { Principal: { Service?: string | string[] } }[] }
+      ).Statement.flatMap((s) => asArray(s.Principal.Service ?? []));
+      expect(services).toEqual(expect.arrayContaining(['cloudwatch.amazonaws.com', 'events.amazonaws.com']));
+    });
+
+    it('keeps backups private, versioned, in SSE-S3, readable by ElastiCache over TLS only', () => {
+      const bucket = resources.BackupBucket!.Properties;
+      expect(bucket.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(bucket.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+      const statements = (resources.BackupBucketPolicy!.Properties.PolicyDocument as { Statement: Json[] }).Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'elasticache.amazonaws.com' },
+          Action: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketAcl'],
+        }),
+      );
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    });
+
+    it('outputs what operators and the console need', () => {
+      expect(Object.keys(template.Outputs)).toEqual(
+        expect.arrayContaining([
+          'StateMachineArn',
+          'StatusTopicArn',
+          'OperatorsTopicArn',
+          'IncidentsTableName',
+          'BackupBucketName',
+        ]),
+      );
+    });
+  });
+
+  describe('bundles', () => {
+    it('packages each function into its own zip under 1 MB', () => {
+      const zips = readdirSync(OUT).filter((f) => f.endsWith('.zip'));
+      expect(zips.sort()).toEqual(
+        Object.keys(FUNCTIONS)
+          .map((fn) => `${fn}.zip`)
+          .sort(),
+      );
+      const sizes = Object.fromEntries(zips.map((z) => [z, statSync(join(OUT, z)).size]));
+      console.log(
+        `function bundle sizes (KiB):\n${Object.entries(sizes)
+          .map(([z, bytes]) => `  ${z.padEnd(22)} ${(bytes / 1024).toFixed(0).padStart(5)}`)
+          .join('\n')}`,
+      );
+      for (const [zip, bytes] of Object.entries(sizes))
+        expect({ zip, underLimit: bytes < MAX_ZIP_BYTES }).toEqual({ zip, underLimit: true });
+    });
+  });
+});
