@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { basename, extname } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FunctionRuntime } from './function-runtime';
+import { FunctionNotFoundError, type InvocationType, type InvokeOutcome } from './types';
+
+const API_PREFIX = '/2015-03-31/functions';
+
+export interface InvokeApiBackend {
+  region: string;
+  /** Resolves a FunctionName (name, ARN, `NAME:QUALIFIER`) or throws FunctionNotFoundError. */
+  resolve(functionName: string, qualifier?: string): { runtime: FunctionRuntime; invokedArn: string };
+  invokeResolved(runtime: FunctionRuntime, invokedArn: string, payload: unknown, invocationType: InvocationType): Promise<InvokeOutcome>;
+  functions(): FunctionRuntime[];
+  arnOf(name: string): string;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Routes the subset of the Lambda REST API the local stack needs: Invoke, ListFunctions, GetFunction. */
+export function createInvokeApi(backend: InvokeApiBackend): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const requestId = randomUUID();
+    res.setHeader('x-amzn-RequestId', requestId);
+    void route(backend, req, res).catch((error: unknown) => {
+      const apiError = toApiError(error);
+      res.writeHead(apiError.status, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': apiError.type });
+      res.end(JSON.stringify({ Type: apiError.status >= 500 ? 'Service' : 'User', Message: apiError.message }));
+    });
+  };
+}
+
+async function route(backend: InvokeApiBackend, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname.replace(/\/+$/, '');
+  const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(path);
+  if (req.method === 'POST' && invoke) {
+    const body = await readBody(req);
+    return handleInvoke(backend, decodeURIComponent(invoke[1] ?? ''), url.searchParams.get('Qualifier') ?? undefined, req, body, res);
+  }
+  if (req.method === 'GET' && path === API_PREFIX) {
+    return sendJson(res, 200, { Functions: backend.functions().map((runtime) => configurationOf(backend, runtime)), NextMarker: null });
+  }
+  const getFunction = /^\/2015-03-31\/functions\/([^/]+)$/.exec(path);
+  if (req.method === 'GET' && getFunction) {
+    const { runtime } = backend.resolve(decodeURIComponent(getFunction[1] ?? ''));
+    return sendJson(res, 200, { Configuration: configurationOf(backend, runtime), Code: { RepositoryType: 'S3', Location: '' } });
+  }
+  throw new ApiError(404, 'UnknownOperationException', `Unknown operation ${req.method ?? ''} ${url.pathname}`);
+}
+
+async function handleInvoke(
+  backend: InvokeApiBackend,
+  functionName: string,
+  qualifier: string | undefined,
+  req: IncomingMessage,
+  body: string,
+  res: ServerResponse,
+): Promise<void> {
+  const { runtime, invokedArn } = backend.resolve(functionName, qualifier);
+  const payload = parsePayload(body);
+  const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+  if (invocationType === 'DryRun') {
+    res.writeHead(204).end();
+    return;
+  }
+  if (invocationType === 'Event') {
+    await backend.invokeResolved(runtime, invokedArn, payload, 'Event');
+    res.writeHead(202).end();
+    return;
+  }
+  if (invocationType !== 'RequestResponse') {
+    throw new ApiError(400, 'InvalidParameterValueException', `Unsupported invocation type: ${invocationType}`);
+  }
+  const outcome = await backend.invokeResolved(runtime, invokedArn, payload, 'RequestResponse');
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Amz-Executed-Version': '$LATEST' };
+  if (!outcome.ok) headers['X-Amz-Function-Error'] = 'Unhandled';
+  res.writeHead(200, headers);
+  res.end(outcome.ok ? (JSON.stringify(outcome.payload) ?? 'null') : JSON.stringify(outcome.error));
+}
+
+function parsePayload(body: string): unknown {
+  if (body.trim() === '') return {};
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ApiError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${reason}`);
+  }
+}
+
+function configurationOf(backend: InvokeApiBackend, runtime: FunctionRuntime): Record<string, unknown> {
+  return {
+    FunctionName: runtime.spec.name,
+    FunctionArn: backend.arnOf(runtime.spec.name),
+    Runtime: 'nodejs20.x',
+    Handler: `${basename(runtime.spec.entry, extname(runtime.spec.entry))}.${runtime.spec.handler ?? 'handler'}`,
+    Timeout: runtime.timeoutSeconds,
+    MemorySize: runtime.memorySizeMb,
+    Version: '$LATEST',
+    PackageType: 'Zip',
+    Architectures: ['x86_64'],
+    State: 'Active',
+    LastUpdateStatus: 'Successful',
+    Environment: { Variables: runtime.spec.environment },
+  };
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof FunctionNotFoundError) return new ApiError(404, 'ResourceNotFoundException', error.message);
+  return new ApiError(500, 'ServiceException', error instanceof Error ? error.message : String(error));
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

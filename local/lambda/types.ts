@@ -1,0 +1,56 @@
+import type { LocalService } from '../service';
+
+/** One function of the local Lambda runtime: a TypeScript module and its configuration. */
+export interface LocalFunctionSpec {
+  name: string;
+  /** Absolute path of the TypeScript module that exports the handler. */
+  entry: string;
+  /** Export name of the handler; defaults to `handler`. */
+  handler?: string;
+  environment: Record<string, string>;
+  /** Defaults to 30 seconds. */
+  timeoutSeconds?: number;
+  /** Reported to the handler as `memoryLimitInMB`; defaults to 128. */
+  memorySizeMb?: number;
+}
+
+export type InvocationType = 'RequestResponse' | 'Event';
+
+export interface FunctionError {
+  errorType: string;
+  errorMessage: string;
+  trace?: string[];
+}
+
+export type InvokeOutcome = { ok: true; payload: unknown } | { ok: false; error: FunctionError };
+
+export interface InvokeOptions {
+  invocationType?: InvocationType;
+}
+
+export interface LocalLambda extends LocalService {
+  /**
+   * Invokes a function by name, ARN or `NAME:QUALIFIER`. Resolves with the handler's result or its error;
+   * rejects with `FunctionNotFoundError` for an unknown function. `Event` resolves at once with a null payload.
+   */
+  invoke(functionName: string, payload: unknown, opts?: InvokeOptions): Promise<InvokeOutcome>;
+  /** `arn:aws:lambda:REGION:ACCOUNT:function:NAME` */
+  arnOf(name: string): string;
+}
+
+export interface LambdaOptions {
+  functions: LocalFunctionSpec[];
+  port?: number;
+  region?: string;
+  accountId?: string;
+  onLog?: (functionName: string, line: string) => void;
+  onMetric?: (functionName: string, emf: Record<string, unknown>) => void;
+}
+
+/** Thrown by `LocalLambda.invoke` when no function matches; carries the AWS error name. */
+export class FunctionNotFoundError extends Error {
+  override readonly name = 'ResourceNotFoundException';
+  constructor(readonly functionArn: string) {
+    super(`Function not found: ${functionArn}`);
+  }
+}

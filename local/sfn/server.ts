@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { SfnApiError } from './errors';
+import type { Input, Output } from './api';
+
+const TARGET_PREFIX = 'AWSStepFunctions.';
+const CONTENT_TYPE = 'application/x-amz-json-1.0';
+
+/** AWS JSON 1.0 over HTTP: `POST /` with `X-Amz-Target: AWSStepFunctions.<Operation>`. */
+export function createJsonServer(operations: Record<string, (input: Input) => Output>): Server {
+  return createServer((req, res) => {
+    void (async () => {
+      const headers = { 'Content-Type': CONTENT_TYPE, 'x-amzn-RequestId': randomUUID() };
+      try {
+        const operation = operationOf(req);
+        const input = parseInput(await readBody(req));
+        const output = operation(input);
+        res.writeHead(200, headers).end(JSON.stringify(toWire(output)));
+      } catch (error) {
+        const apiError = error instanceof SfnApiError ? error : undefined;
+        const status = apiError ? 400 : 500;
+        const body = { __type: apiError?.type ?? 'InternalFailure', message: error instanceof Error ? error.message : String(error) };
+        res.writeHead(status, { ...headers, 'x-amzn-ErrorType': body.__type }).end(JSON.stringify(body));
+      }
+    })();
+  });
+
+  function operationOf(req: IncomingMessage): (input: Input) => Output {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith(TARGET_PREFIX) ? operations[target.slice(TARGET_PREFIX.length)] : undefined;
+    if (req.method !== 'POST' || !operation) throw new SfnApiError('UnknownOperationException', `Unknown operation: '${target}'`);
+    return operation;
+  }
+}
+
+function parseInput(body: string): Input {
+  if (body.trim() === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Input;
+  } catch {
+    // reported below
+  }
+  throw new SfnApiError('SerializationException', 'The request body is not a JSON object');
+}
+
+/** Dates travel as epoch seconds in AWS JSON protocols. */
+function toWire(value: unknown): unknown {
+  if (value instanceof Date) return value.getTime() / 1000;
+  if (Array.isArray(value)) return value.map(toWire);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v)]));
+  return value;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
