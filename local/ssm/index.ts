@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LocalService } from '../service';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
+import { SsmError } from './errors';
+import { Input } from './input';
+import { OPERATIONS } from './operations';
+import { ParameterStore } from './store';
+
+export interface SsmOptions {
+  readonly port?: number;
+  readonly region?: string;
+  readonly accountId?: string;
+}
+
+const TARGET_PREFIX = 'AmazonSSM.';
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** Local SSM Parameter Store speaking the AWS JSON 1.1 protocol. */
+export async function startSsm(options: SsmOptions = {}): Promise<LocalService> {
+  const store = new ParameterStore(options.region ?? LOCAL_REGION, options.accountId ?? LOCAL_ACCOUNT_ID);
+  const server = http.createServer((req, res) => void handle(store, req, res));
+  const port = await listen(server, options.port ?? 0);
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop() {
+      stopping ??= new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopping;
+    },
+  };
+}
+
+async function handle(store: ParameterStore, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const requestId = randomUUID();
+  try {
+    const target = req.headers['x-amz-target'];
+    const operation =
+      typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
+    const run = operation !== undefined && Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
+    if (req.method !== 'POST' || run === undefined) {
+      throw new SsmError('UnknownOperationException', `Unknown operation ${String(target)}`);
+    }
+    const body = await readBody(req);
+    send(res, 200, requestId, run(Input.parse(body), store));
+  } catch (error) {
+    const ssmError = error instanceof SsmError ? error : new SsmError('InternalServerError', String(error), 500);
+    send(res, ssmError.status, requestId, { __type: ssmError.code, message: ssmError.message });
+  }
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) throw new SsmError('RequestEntityTooLarge', 'Request body too large', 413);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: http.ServerResponse, status: number, requestId: string, payload: object): void {
+  const json = JSON.stringify(payload);
+  res.writeHead(status, {
+    'Content-Type': CONTENT_TYPE,
+    'Content-Length': Buffer.byteLength(json),
+    'x-amzn-RequestId': requestId,
+  });
+  res.end(json);
+}
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
