@@ -1,0 +1,575 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ElastiCacheError,
+  cacheClusterNotFound,
+  invalidArn,
+  invalidCacheClusterState,
+  invalidParameterCombination,
+  invalidParameterValue,
+  invalidReplicationGroupState,
+  nodeGroupNotFound,
+  replicationGroupAlreadyExists,
+  replicationGroupNotFound,
+} from './errors';
+import { EventLog } from './events';
+import type { EventFilter, CacheEvent } from './events';
+import type { Tag } from './params';
+import { RedisStartError, startRedis } from './redis-process';
+import type { RedisProcess } from './redis-process';
+import { infoField, redisCommand } from './resp';
+import type { RedisCommandOptions } from './resp';
+import { rdbHeaderProblem } from './snapshot';
+import type { SnapshotFetcher } from './snapshot';
+import type { TlsMaterial } from './tls';
+
+export type GroupStatus = 'creating' | 'available' | 'modifying' | 'deleting' | 'create-failed';
+/** Cache cluster (member) status; a node whose process died is reported as `restore-failed`. */
+export type ClusterStatus = 'creating' | 'available' | 'modifying' | 'deleting' | 'restore-failed';
+export type NodeRole = 'primary' | 'replica';
+
+export const NODE_GROUP_ID = '0001';
+export const CACHE_NODE_ID = '0001';
+export const LOCAL_HOST = '127.0.0.1';
+
+export interface CacheNode {
+  readonly cacheClusterId: string;
+  readonly availabilityZone: string;
+  readonly dir: string;
+  readonly createdAt: Date;
+  role: NodeRole;
+  status: ClusterStatus;
+  process: RedisProcess | undefined;
+}
+
+/** A validated CreateReplicationGroup request. */
+export interface ReplicationGroupSpec {
+  readonly id: string;
+  readonly description: string;
+  readonly numCacheClusters: number;
+  readonly availabilityZones: readonly string[];
+  readonly engine: 'redis' | 'valkey';
+  readonly engineVersion: string;
+  readonly cacheNodeType: string;
+  readonly cacheParameterGroupName: string;
+  readonly automaticFailover: boolean;
+  readonly multiAz: boolean;
+  readonly transitEncryption: boolean;
+  readonly atRestEncryption: boolean;
+  readonly authToken: string | undefined;
+  readonly snapshotArn: string | undefined;
+  readonly snapshotRetentionLimit: number;
+  readonly snapshotWindow: string;
+  readonly preferredMaintenanceWindow: string;
+  readonly cacheSubnetGroupName: string | undefined;
+  readonly securityGroupIds: readonly string[];
+  readonly tags: readonly Tag[];
+}
+
+export interface ReplicationGroup {
+  readonly spec: ReplicationGroupSpec;
+  readonly arn: string;
+  readonly createdAt: Date;
+  readonly dir: string;
+  readonly nodes: readonly CacheNode[];
+  status: GroupStatus;
+  description: string;
+  automaticFailover: boolean;
+  multiAz: boolean;
+  snapshotRetentionLimit: number;
+  snapshotWindow: string;
+  pendingPrimaryClusterId: string | undefined;
+  tags: Tag[];
+}
+
+export interface ReplicationGroupChanges {
+  readonly description?: string;
+  readonly primaryClusterId?: string;
+  readonly automaticFailover?: boolean;
+  readonly multiAz?: boolean;
+  readonly snapshotRetentionLimit?: number;
+  readonly snapshotWindow?: string;
+}
+
+export interface NodeProcessInfo {
+  readonly cacheClusterId: string;
+  readonly role: NodeRole;
+  readonly port: number;
+  readonly pid: number;
+  readonly alive: boolean;
+}
+
+export interface FleetOptions {
+  readonly region: string;
+  readonly accountId: string;
+  readonly dataDir: string;
+  readonly snapshots: SnapshotFetcher;
+  readonly creationDelayMs: number;
+  readonly failoverDelayMs: number;
+  /** Certificate for groups created with TransitEncryptionEnabled; undefined serves them in plaintext. */
+  readonly tls: TlsMaterial | undefined;
+}
+
+const SYNC_TIMEOUT_MS = 15_000;
+
+export function primaryOf(group: ReplicationGroup): CacheNode | undefined {
+  return group.nodes.find((node) => node.role === 'primary');
+}
+
+export function isLive(node: CacheNode): node is CacheNode & { process: RedisProcess } {
+  return node.process?.isAlive() === true;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof RedisStartError) {
+    const lastWarning = error.logTail
+      .split('\n')
+      .filter((line) => line.includes(' # '))
+      .pop();
+    return lastWarning ? lastWarning.slice(lastWarning.indexOf(' # ') + 3) : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** State of every replication group plus the redis-server processes backing them. */
+export class Fleet {
+  private readonly groups = new Map<string, ReplicationGroup>();
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
+  readonly events = new EventLog();
+
+  constructor(private readonly options: FleetOptions) {}
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  group(id: string): ReplicationGroup {
+    const group = this.groups.get(id.toLowerCase());
+    if (!group) throw replicationGroupNotFound(id);
+    return group;
+  }
+
+  allGroups(): ReplicationGroup[] {
+    return [...this.groups.values()];
+  }
+
+  clusters(): { group: ReplicationGroup; node: CacheNode }[] {
+    return this.allGroups().flatMap((group) => group.nodes.map((node) => ({ group, node })));
+  }
+
+  cluster(cacheClusterId: string): { group: ReplicationGroup; node: CacheNode } {
+    const found = this.clusters().find(({ node }) => node.cacheClusterId === cacheClusterId.toLowerCase());
+    if (!found) throw cacheClusterNotFound(cacheClusterId);
+    return found;
+  }
+
+  queryEvents(filter: EventFilter): CacheEvent[] {
+    return this.events.query(filter);
+  }
+
+  nodeProcesses(replicationGroupId: string): NodeProcessInfo[] {
+    return this.group(replicationGroupId).nodes.flatMap((node) =>
+      node.process
+        ? [
+            {
+              cacheClusterId: node.cacheClusterId,
+              role: node.role,
+              port: node.process.port,
+              pid: node.process.pid,
+              alive: node.process.isAlive(),
+            },
+          ]
+        : [],
+    );
+  }
+
+  clusterArn(cacheClusterId: string): string {
+    return `arn:aws:elasticache:${this.options.region}:${this.options.accountId}:cluster:${cacheClusterId}`;
+  }
+
+  // ---- create ----------------------------------------------------------------------------------
+
+  async create(spec: ReplicationGroupSpec): Promise<ReplicationGroup> {
+    this.assertRunning();
+    if (this.groups.has(spec.id)) throw replicationGroupAlreadyExists(spec.id);
+    const rdb = spec.snapshotArn === undefined ? undefined : await this.options.snapshots.fetch(spec.snapshotArn);
+    if (this.groups.has(spec.id)) throw replicationGroupAlreadyExists(spec.id);
+    const group = this.newGroup(spec);
+    this.groups.set(spec.id, group);
+    this.runTask(
+      group,
+      this.provision(group, rdb).catch((error: unknown) =>
+        this.failCreation(group, `Creation failed: ${describeError(error)}`),
+      ),
+    );
+    return group;
+  }
+
+  private newGroup(spec: ReplicationGroupSpec): ReplicationGroup {
+    const dir = path.join(this.options.dataDir, spec.id);
+    const createdAt = new Date();
+    const nodes = Array.from({ length: spec.numCacheClusters }, (_, index): CacheNode => {
+      const cacheClusterId = `${spec.id}-${String(index + 1).padStart(3, '0')}`;
+      const availabilityZone = spec.availabilityZones[index] ?? `${this.options.region}${'abc'[index % 3] ?? 'a'}`;
+      const role: NodeRole = index === 0 ? 'primary' : 'replica';
+      return {
+        cacheClusterId,
+        availabilityZone,
+        dir: path.join(dir, cacheClusterId),
+        createdAt,
+        role,
+        status: 'creating',
+        process: undefined,
+      };
+    });
+    return {
+      spec,
+      arn: `arn:aws:elasticache:${this.options.region}:${this.options.accountId}:replicationgroup:${spec.id}`,
+      createdAt,
+      dir,
+      nodes,
+      status: 'creating',
+      description: spec.description,
+      automaticFailover: spec.automaticFailover,
+      multiAz: spec.multiAz,
+      snapshotRetentionLimit: spec.snapshotRetentionLimit,
+      snapshotWindow: spec.snapshotWindow,
+      pendingPrimaryClusterId: undefined,
+      tags: [...spec.tags],
+    };
+  }
+
+  private async provision(group: ReplicationGroup, rdb: Buffer | undefined): Promise<void> {
+    await this.pause(this.options.creationDelayMs);
+    if (this.stopped) return;
+    const headerProblem = rdb === undefined ? undefined : rdbHeaderProblem(rdb);
+    if (headerProblem !== undefined)
+      return this.failCreation(group, `Restore from snapshot failed for node group ${NODE_GROUP_ID}: ${headerProblem}`);
+    const [primary, ...replicas] = group.nodes;
+    if (!primary) return;
+    await this.prepareDirectories(group, rdb);
+    try {
+      await this.startNode(group, primary);
+    } catch (error) {
+      const reason = describeError(error);
+      const prefix =
+        rdb === undefined
+          ? 'Failed to start primary node'
+          : `Restore from snapshot failed for node group ${NODE_GROUP_ID}`;
+      return this.failCreation(group, `${prefix}: ${reason}`);
+    }
+    const primaryPort = primary.process?.port ?? 0;
+    const started = await Promise.allSettled(replicas.map((replica) => this.startNode(group, replica, primaryPort)));
+    const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) return this.failCreation(group, `Failed to start replica node: ${describeError(failure.reason)}`);
+    if (this.stopped) return;
+    this.markAvailable(group, rdb !== undefined);
+  }
+
+  private async prepareDirectories(group: ReplicationGroup, rdb: Buffer | undefined): Promise<void> {
+    await fs.rm(group.dir, { recursive: true, force: true });
+    for (const node of group.nodes) await fs.mkdir(node.dir, { recursive: true });
+    const primary = group.nodes[0];
+    if (rdb && primary) await fs.writeFile(path.join(primary.dir, 'dump.rdb'), rdb);
+  }
+
+  private tlsFor(group: ReplicationGroup): TlsMaterial | undefined {
+    return group.spec.transitEncryption ? this.options.tls : undefined;
+  }
+
+  private connection(group: ReplicationGroup): RedisCommandOptions {
+    return { password: group.spec.authToken, tlsCa: this.tlsFor(group)?.caPem };
+  }
+
+  private async startNode(group: ReplicationGroup, node: CacheNode, primaryPort?: number): Promise<void> {
+    const replicaOf = primaryPort === undefined ? undefined : { host: LOCAL_HOST, port: primaryPort };
+    const redis = await startRedis({
+      dir: node.dir,
+      dbfilename: 'dump.rdb',
+      requirePass: group.spec.authToken,
+      replicaOf,
+      tls: this.tlsFor(group),
+    });
+    node.process = redis;
+    void redis.exited.then(() => this.onProcessExit(group, node, redis));
+  }
+
+  private markAvailable(group: ReplicationGroup, restored: boolean): void {
+    group.status = 'available';
+    for (const node of group.nodes) {
+      node.status = 'available';
+      this.events.record('cache-cluster', node.cacheClusterId, 'Cache cluster created');
+    }
+    if (restored)
+      this.events.record(
+        'replication-group',
+        group.spec.id,
+        `Restored from snapshot ${group.spec.snapshotArn ?? ''} for node group ${NODE_GROUP_ID}`,
+      );
+    this.events.record('replication-group', group.spec.id, `Replication group ${group.spec.id} created`);
+  }
+
+  private async failCreation(group: ReplicationGroup, message: string): Promise<void> {
+    await Promise.all(group.nodes.map((node) => node.process?.stop()));
+    group.status = 'create-failed';
+    for (const node of group.nodes) node.status = 'restore-failed';
+    this.events.record('replication-group', group.spec.id, message);
+  }
+
+  // ---- failures and failover -------------------------------------------------------------------
+
+  private onProcessExit(group: ReplicationGroup, node: CacheNode, redis: RedisProcess): void {
+    if (redis.stopping || node.process !== redis || this.stopped) return;
+    if (group.status === 'creating' || group.status === 'deleting' || group.status === 'create-failed') return;
+    node.status = 'restore-failed';
+    this.events.record(
+      'cache-cluster',
+      node.cacheClusterId,
+      `Cache node ${CACHE_NODE_ID} failed in cluster ${node.cacheClusterId}`,
+    );
+    if (node.role === 'primary' && group.automaticFailover) this.runTask(group, this.autoFailover(group, node));
+  }
+
+  private async autoFailover(group: ReplicationGroup, failedPrimary: CacheNode): Promise<void> {
+    await this.pause(this.options.failoverDelayMs);
+    if (this.stopped || group.status !== 'available' || primaryOf(group) !== failedPrimary) return;
+    const replica = group.nodes.find((node) => node.role === 'replica' && isLive(node));
+    if (!replica) {
+      this.events.record(
+        'replication-group',
+        group.spec.id,
+        `Failover failed: no healthy replica in node group ${NODE_GROUP_ID}`,
+      );
+      return;
+    }
+    await this.failover(group, failedPrimary, replica);
+  }
+
+  private async failover(group: ReplicationGroup, from: CacheNode, to: CacheNode): Promise<void> {
+    group.status = 'modifying';
+    await this.switchPrimary(group, to);
+    this.events.record(
+      'cache-cluster',
+      from.cacheClusterId,
+      `Failover from primary node ${from.cacheClusterId} to replica node ${to.cacheClusterId} completed`,
+    );
+    this.events.record('replication-group', group.spec.id, `Failover to replica node ${to.cacheClusterId} completed`);
+    this.finishModification(group);
+  }
+
+  /** REPLICAOF NO ONE on the target, REPLICAOF target on every other live node, then wait for the links. */
+  private async switchPrimary(group: ReplicationGroup, target: CacheNode): Promise<void> {
+    const connection = this.connection(group);
+    const others = group.nodes.filter((node) => node !== target && isLive(node));
+    try {
+      if (!isLive(target)) throw new Error(`cache cluster ${target.cacheClusterId} is not running`);
+      const port = target.process.port;
+      await redisCommand(port, ['REPLICAOF', 'NO', 'ONE'], connection);
+      await Promise.all(
+        others.map((node) =>
+          redisCommand(node.process?.port ?? 0, ['REPLICAOF', LOCAL_HOST, String(port)], connection),
+        ),
+      );
+      for (const node of group.nodes) node.role = node === target ? 'primary' : 'replica';
+      await Promise.all(others.map((node) => this.waitForLink(node, connection)));
+    } catch (error) {
+      this.events.record(
+        'replication-group',
+        group.spec.id,
+        `Promotion of ${target.cacheClusterId} did not complete: ${describeError(error)}`,
+      );
+    }
+  }
+
+  private async waitForLink(node: CacheNode, connection: RedisCommandOptions): Promise<void> {
+    const deadline = Date.now() + SYNC_TIMEOUT_MS;
+    while (Date.now() < deadline && isLive(node) && !this.stopped) {
+      const info = await redisCommand(node.process.port, ['INFO', 'replication'], connection).catch(() => '');
+      if (typeof info === 'string' && infoField(info, 'master_link_status') === 'up') return;
+      await this.pause(50);
+    }
+  }
+
+  private finishModification(group: ReplicationGroup): void {
+    group.pendingPrimaryClusterId = undefined;
+    if (group.status === 'modifying') group.status = 'available';
+  }
+
+  // ---- modify, test failover, delete --------------------------------------------------------------
+
+  modify(id: string, changes: ReplicationGroupChanges): ReplicationGroup {
+    const group = this.group(id);
+    if (group.status !== 'available')
+      throw invalidReplicationGroupState(
+        `Replication group ${group.spec.id} is not in available state (${group.status}).`,
+      );
+    const automaticFailover = changes.automaticFailover ?? group.automaticFailover;
+    const multiAz = changes.multiAz ?? (changes.automaticFailover === false ? false : group.multiAz);
+    this.validateFailoverSettings(group, automaticFailover, multiAz);
+    const target =
+      changes.primaryClusterId === undefined
+        ? undefined
+        : this.promotionTarget(group, changes.primaryClusterId, automaticFailover);
+    group.automaticFailover = automaticFailover;
+    group.multiAz = multiAz;
+    group.description = changes.description ?? group.description;
+    group.snapshotRetentionLimit = changes.snapshotRetentionLimit ?? group.snapshotRetentionLimit;
+    group.snapshotWindow = changes.snapshotWindow ?? group.snapshotWindow;
+    if (target && target !== primaryOf(group)) this.startPromotion(group, target);
+    return group;
+  }
+
+  private validateFailoverSettings(group: ReplicationGroup, automaticFailover: boolean, multiAz: boolean): void {
+    if (automaticFailover && group.nodes.length < 2) {
+      throw invalidParameterCombination(
+        'Automatic failover requires at least one read replica in the replication group.',
+      );
+    }
+    if (multiAz && !automaticFailover)
+      throw invalidParameterCombination('Multi-AZ can only be enabled when automatic failover is enabled.');
+  }
+
+  private promotionTarget(group: ReplicationGroup, primaryClusterId: string, automaticFailover: boolean): CacheNode {
+    if (automaticFailover) {
+      throw invalidParameterCombination(
+        'Cannot promote a read replica to primary while automatic failover is enabled; disable it in the same request or first.',
+      );
+    }
+    const target = group.nodes.find((node) => node.cacheClusterId === primaryClusterId.toLowerCase());
+    if (!target)
+      throw invalidParameterValue(
+        `Cache cluster ${primaryClusterId} is not a member of replication group ${group.spec.id}.`,
+      );
+    if (!isLive(target))
+      throw invalidCacheClusterState(
+        `Cache cluster ${target.cacheClusterId} is not in available state (${target.status}).`,
+      );
+    return target;
+  }
+
+  private startPromotion(group: ReplicationGroup, target: CacheNode): void {
+    group.status = 'modifying';
+    group.pendingPrimaryClusterId = target.cacheClusterId;
+    this.runTask(
+      group,
+      (async () => {
+        await this.pause(0);
+        await this.switchPrimary(group, target);
+        this.events.record(
+          'replication-group',
+          group.spec.id,
+          `Promoted cache cluster ${target.cacheClusterId} to primary`,
+        );
+        this.finishModification(group);
+      })(),
+    );
+  }
+
+  testFailover(id: string, nodeGroupId: string): ReplicationGroup {
+    const group = this.group(id);
+    if (nodeGroupId !== NODE_GROUP_ID) throw nodeGroupNotFound(nodeGroupId);
+    if (group.status !== 'available')
+      throw invalidReplicationGroupState(
+        `Replication group ${group.spec.id} is not in available state (${group.status}).`,
+      );
+    if (!group.automaticFailover)
+      throw invalidReplicationGroupState(
+        `Replication group ${group.spec.id} does not have automatic failover enabled.`,
+      );
+    const primary = primaryOf(group);
+    const replica = group.nodes.find((node) => node.role === 'replica' && isLive(node));
+    if (!primary || !replica)
+      throw new ElastiCacheError(
+        'TestFailoverNotAvailableFault',
+        `No healthy replica in node group ${nodeGroupId} to fail over to.`,
+      );
+    this.events.record('replication-group', group.spec.id, `Test Failover API called for node group ${nodeGroupId}`);
+    group.status = 'modifying';
+    this.runTask(
+      group,
+      this.pause(0).then(() => this.failover(group, primary, replica)),
+    );
+    return group;
+  }
+
+  delete(id: string): ReplicationGroup {
+    const group = this.group(id);
+    if (group.status !== 'available' && group.status !== 'create-failed') {
+      throw invalidReplicationGroupState(
+        `Replication group ${group.spec.id} is not in available state (${group.status}).`,
+      );
+    }
+    group.status = 'deleting';
+    for (const node of group.nodes) node.status = 'deleting';
+    this.runTask(group, this.teardown(group));
+    return group;
+  }
+
+  private async teardown(group: ReplicationGroup): Promise<void> {
+    await Promise.all(group.nodes.map((node) => node.process?.stop()));
+    await fs.rm(group.dir, { recursive: true, force: true });
+    this.groups.delete(group.spec.id);
+    this.events.record('replication-group', group.spec.id, `Replication group ${group.spec.id} deleted`);
+  }
+
+  // ---- tags -------------------------------------------------------------------------------------
+
+  /** Tags live on the replication group; a member cluster's ARN resolves to its group's tags. */
+  private taggedGroup(resourceName: string): ReplicationGroup {
+    const match = /^arn:aws[a-z-]*:elasticache:[^:]*:[^:]*:(replicationgroup|cluster):(.+)$/.exec(resourceName);
+    if (!match?.[1] || !match[2]) throw invalidArn(resourceName);
+    return match[1] === 'cluster' ? this.cluster(match[2]).group : this.group(match[2]);
+  }
+
+  tags(resourceName: string): Tag[] {
+    return this.taggedGroup(resourceName).tags;
+  }
+
+  addTags(resourceName: string, tags: readonly Tag[]): Tag[] {
+    const group = this.taggedGroup(resourceName);
+    const keys = new Set(tags.map((tag) => tag.Key));
+    group.tags = [...group.tags.filter((tag) => !keys.has(tag.Key)), ...tags];
+    return group.tags;
+  }
+
+  removeTags(resourceName: string, keys: readonly string[]): Tag[] {
+    const group = this.taggedGroup(resourceName);
+    group.tags = group.tags.filter((tag) => !keys.includes(tag.Key));
+    return group.tags;
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  private get stopped(): boolean {
+    return this.shutdown.signal.aborted;
+  }
+
+  private assertRunning(): void {
+    if (this.stopped)
+      throw new ElastiCacheError('ServiceUnavailable', 'The service is shutting down.', 503, 'Receiver');
+  }
+
+  private async pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.shutdown.signal }).catch(() => undefined);
+  }
+
+  /** Tracks background work so stop() can await it; an unexpected failure becomes an event on the group. */
+  private runTask(group: ReplicationGroup, task: Promise<void>): void {
+    const tracked = task.catch((error: unknown) => {
+      if (!this.stopped)
+        this.events.record('replication-group', group.spec.id, `Internal error: ${describeError(error)}`);
+    });
+    this.tasks.add(tracked);
+    void tracked.then(() => this.tasks.delete(tracked));
+  }
+
+  /** Stops every redis-server and waits for background work; the fleet accepts no new groups afterwards. */
+  async stop(): Promise<void> {
+    this.shutdown.abort();
+    await Promise.allSettled([...this.tasks]);
+    const processes = this.clusters().flatMap(({ node }) => (node.process ? [node.process] : []));
+    await Promise.all(processes.map((redis) => redis.stop()));
+    await Promise.all(this.allGroups().map((group) => fs.rm(group.dir, { recursive: true, force: true })));
+    this.groups.clear();
+  }
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ACTIONS } from './actions';
+import { ElastiCacheError, invalidAction, missingParameter } from './errors';
+import type { Fleet } from './fleet';
+import { QueryParams } from './params';
+import { errorResponse, successResponse } from './xml';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+interface QueryResponse {
+  readonly status: number;
+  readonly body: string;
+}
+
+function readBody(request: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) request.destroy(new Error('Request body too large'));
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function toElastiCacheError(error: unknown): ElastiCacheError {
+  if (error instanceof ElastiCacheError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ElastiCacheError('InternalFailure', message, 500, 'Receiver');
+}
+
+/** Runs one AWS Query request (`Action=...&Version=...&...`) against the fleet. */
+export async function handleQuery(params: QueryParams, fleet: Fleet, requestId: string): Promise<QueryResponse> {
+  try {
+    const action = params.string('Action');
+    if (action === undefined) throw missingParameter('Action');
+    const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
+    if (!handler) throw invalidAction(action);
+    const result = await handler(params, fleet);
+    return { status: 200, body: successResponse(action, result, requestId) };
+  } catch (error) {
+    const failure = toElastiCacheError(error);
+    return {
+      status: failure.status,
+      body: errorResponse({ type: failure.type, code: failure.code, message: failure.message }, requestId),
+    };
+  }
+}
+
+async function handleHttp(request: http.IncomingMessage, response: http.ServerResponse, fleet: Fleet): Promise<void> {
+  const requestId = randomUUID();
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const body = request.method === 'POST' ? await readBody(request) : '';
+  const result = await handleQuery(QueryParams.fromBody(body, url.searchParams), fleet, requestId);
+  response.writeHead(result.status, {
+    'Content-Type': 'text/xml',
+    'Content-Length': Buffer.byteLength(result.body),
+    'x-amzn-RequestId': requestId,
+  });
+  response.end(result.body);
+}
+
+export interface QueryServer {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/** Serves the ElastiCache Query API on 127.0.0.1:port (0 picks a free port). */
+export function startQueryServer(fleet: Fleet, port: number): Promise<QueryServer> {
+  const server = http.createServer((request, response) => {
+    handleHttp(request, response, fleet).catch(() => {
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const { port: actualPort } = server.address() as AddressInfo;
+      const close = (): Promise<void> =>
+        new Promise((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        });
+      resolve({ endpoint: `http://127.0.0.1:${actualPort}`, close });
+    });
+  });
+}

@@ -1,0 +1,596 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import {
+  AddTagsToResourceCommand,
+  CreateReplicationGroupCommand,
+  DeleteReplicationGroupCommand,
+  DescribeCacheClustersCommand,
+  DescribeEventsCommand,
+  DescribeGlobalReplicationGroupsCommand,
+  DescribeReplicationGroupsCommand,
+  ElastiCacheClient,
+  FailoverGlobalReplicationGroupCommand,
+  ListTagsForResourceCommand,
+  ModifyReplicationGroupCommand,
+  TestFailoverCommand,
+} from '@aws-sdk/client-elasticache';
+import type { CreateReplicationGroupCommandInput, ReplicationGroup } from '@aws-sdk/client-elasticache';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import Redis from 'ioredis';
+import { freePort, startElastiCache, startRedis } from '../../local/elasticache';
+import type { LocalElastiCache } from '../../local/elasticache';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/service';
+
+interface S3rverInstance {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+type S3rverConstructor = new (options: {
+  port: number;
+  address: string;
+  silent: boolean;
+  directory: string;
+}) => S3rverInstance;
+
+const S3rver = createRequire(__filename)('s3rver') as S3rverConstructor;
+const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const BUCKET = 'cache-snapshots';
+const AUTH_TOKEN = 'local-auth-token-0123456789';
+
+let workDir: string;
+let s3rver: S3rverInstance;
+let s3: S3Client;
+let elastiCache: LocalElastiCache;
+let client: ElastiCacheClient;
+const redisClients: Redis[] = [];
+const seenPids = new Set<number>();
+
+async function startS3(): Promise<string> {
+  const directory = path.join(workDir, 's3');
+  await fs.mkdir(directory);
+  s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory });
+  const { port } = await s3rver.run();
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Builds a real RDB file with a redis-server: keys with and without TTLs, then SAVE. */
+async function makeRdb(): Promise<Buffer> {
+  const dir = await fs.mkdtemp(path.join(workDir, 'rdb-'));
+  const source = await startRedis({ dir, dbfilename: 'seed.rdb' });
+  const redis = connect(source.port);
+  await redis.set('greeting', 'hello');
+  await redis.set('session:1', 'alice', 'EX', 3600);
+  await redis.hset('profile:1', { name: 'alice', plan: 'pro' });
+  await redis.save();
+  await redis.quit();
+  await source.stop();
+  return fs.readFile(path.join(dir, 'seed.rdb'));
+}
+
+async function putSnapshot(key: string, body: Buffer): Promise<string> {
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  return `arn:aws:s3:::${BUCKET}/${key}`;
+}
+
+function connect(port: number, password?: string, tls?: { ca: string }): Redis {
+  const redis = new Redis({
+    host: '127.0.0.1',
+    tls,
+    port,
+    password,
+    lazyConnect: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    disconnectTimeout: 100,
+  });
+  redis.on('error', () => undefined);
+  redisClients.push(redis);
+  return redis;
+}
+
+async function describeGroup(id: string): Promise<ReplicationGroup> {
+  const { ReplicationGroups } = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
+  const group = ReplicationGroups?.[0];
+  if (!group) throw new Error(`no group ${id}`);
+  return group;
+}
+
+async function waitForStatus(id: string, status: string, timeoutMs = 30_000): Promise<ReplicationGroup> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const group = await describeGroup(id);
+    if (group.Status === status) return group;
+    if (Date.now() > deadline) throw new Error(`${id} stayed ${group.Status ?? '?'} instead of ${status}`);
+    await sleep(100);
+  }
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(100);
+  }
+}
+
+async function errorName(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return error instanceof Error ? error.name : String(error);
+  }
+  throw new Error('expected the call to fail');
+}
+
+function createGroup(
+  input: Partial<CreateReplicationGroupCommandInput> & { ReplicationGroupId: string },
+): Promise<unknown> {
+  return client.send(
+    new CreateReplicationGroupCommand({
+      ReplicationGroupDescription: 'test group',
+      CacheNodeType: 'cache.t3.micro',
+      Engine: 'redis',
+      ...input,
+    }),
+  );
+}
+
+async function createAvailable(
+  input: Partial<CreateReplicationGroupCommandInput> & { ReplicationGroupId: string },
+): Promise<ReplicationGroup> {
+  await createGroup(input);
+  const group = await waitForStatus(input.ReplicationGroupId, 'available');
+  for (const node of elastiCache.nodeProcesses(input.ReplicationGroupId)) seenPids.add(node.pid);
+  return group;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nodeProcess(groupId: string, cacheClusterId: string): { port: number; pid: number } {
+  const node = elastiCache.nodeProcesses(groupId).find((entry) => entry.cacheClusterId === cacheClusterId);
+  if (!node) throw new Error(`no process for ${cacheClusterId}`);
+  return node;
+}
+
+async function rawQuery(body: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(elastiCache.endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+beforeAll(async () => {
+  workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'elasticache-test-'));
+  const s3Endpoint = await startS3();
+  const s3Config = {
+    endpoint: s3Endpoint,
+    region: LOCAL_REGION,
+    credentials: S3RVER_CREDENTIALS,
+    forcePathStyle: true,
+  };
+  s3 = new S3Client({ ...s3Config, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  elastiCache = await startElastiCache({ s3: s3Config, creationDelayMs: 300, failoverDelayMs: 300 });
+  client = new ElastiCacheClient({
+    endpoint: elastiCache.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(redisClients.map((redis) => redis.quit().catch(() => redis.disconnect())));
+  client?.destroy();
+  s3?.destroy();
+  await elastiCache?.stop();
+  await s3rver?.close();
+  await fs.rm(workDir, { recursive: true, force: true });
+  for (const pid of seenPids) expect(isAlive(pid)).toBe(false);
+});
+
+describe('startRedis', () => {
+  it('starts a server on a free port and stops it', async () => {
+    const dir = await fs.mkdtemp(path.join(workDir, 'plain-'));
+    const redis = await startRedis({ dir, requirePass: 'secret-password-1234' });
+    expect(redis.port).toBeGreaterThan(0);
+    expect(await connect(redis.port, 'secret-password-1234').ping()).toBe('PONG');
+    await redis.stop();
+    expect(redis.isAlive()).toBe(false);
+    expect(isAlive(redis.pid)).toBe(false);
+  });
+
+  it('rejects with the server log when the port is taken by another redis-server', async () => {
+    const port = await freePort();
+    const dir = await fs.mkdtemp(path.join(workDir, 'busy-'));
+    const first = await startRedis({ dir, port });
+    await expect(startRedis({ dir, port })).rejects.toMatchObject({ name: 'RedisStartError' });
+    await first.stop();
+  });
+});
+
+describe('replication group restored from an S3 RDB snapshot', () => {
+  const id = 'restored-cache';
+
+  it('creates, restores the keys with their TTLs and replicates', async () => {
+    const snapshotArn = await putSnapshot('backups/seed.rdb', await makeRdb());
+    const created = await client.send(
+      new CreateReplicationGroupCommand({
+        ReplicationGroupId: 'Restored-Cache',
+        ReplicationGroupDescription: 'restored from S3',
+        NumCacheClusters: 2,
+        CacheNodeType: 'cache.r7g.large',
+        Engine: 'redis',
+        EngineVersion: '7.0',
+        TransitEncryptionEnabled: true,
+        AtRestEncryptionEnabled: true,
+        AuthToken: AUTH_TOKEN,
+        SnapshotArns: [snapshotArn],
+        SecurityGroupIds: ['sg-123'],
+        CacheSubnetGroupName: 'private',
+        Tags: [{ Key: 'team', Value: 'cache' }],
+      }),
+    );
+    expect(created.ReplicationGroup).toMatchObject({
+      ReplicationGroupId: id,
+      Status: 'creating',
+      MemberClusters: [`${id}-001`, `${id}-002`],
+    });
+    expect((await describeGroup(id)).Status).toBe('creating');
+
+    const group = await waitForStatus(id, 'available');
+    for (const node of elastiCache.nodeProcesses(id)) seenPids.add(node.pid);
+    expect(group).toMatchObject({
+      AutomaticFailover: 'disabled',
+      MultiAZ: 'disabled',
+      ClusterEnabled: false,
+      AuthTokenEnabled: true,
+      TransitEncryptionEnabled: true,
+      AtRestEncryptionEnabled: true,
+      CacheNodeType: 'cache.r7g.large',
+      ARN: `arn:aws:elasticache:us-east-1:000000000000:replicationgroup:${id}`,
+    });
+    const nodeGroup = group.NodeGroups?.[0];
+    expect(nodeGroup?.NodeGroupId).toBe('0001');
+    expect(
+      nodeGroup?.NodeGroupMembers?.map((member) => [member.CacheClusterId, member.CurrentRole, member.CacheNodeId]),
+    ).toEqual([
+      [`${id}-001`, 'primary', '0001'],
+      [`${id}-002`, 'replica', '0001'],
+    ]);
+    const primaryPort = nodeGroup?.PrimaryEndpoint?.Port ?? 0;
+    const replicaPort = nodeGroup?.NodeGroupMembers?.[1]?.ReadEndpoint?.Port ?? 0;
+    expect(nodeGroup?.PrimaryEndpoint?.Address).toBe('127.0.0.1');
+    expect(primaryPort).toBe(nodeProcess(id, `${id}-001`).port);
+    expect(nodeGroup?.ReaderEndpoint?.Port).toBe(replicaPort);
+
+    const ca = { ca: elastiCache.tlsCa?.pem ?? '' };
+    const primary = connect(primaryPort, AUTH_TOKEN, ca);
+    expect(await primary.get('greeting')).toBe('hello');
+    expect(await primary.hgetall('profile:1')).toEqual({ name: 'alice', plan: 'pro' });
+    const ttl = await primary.ttl('session:1');
+    expect(ttl).toBeGreaterThan(3500);
+    expect(await primary.ttl('greeting')).toBe(-1);
+
+    await primary.set('written-after-restore', 'yes');
+    const replica = connect(replicaPort, AUTH_TOKEN, ca);
+    expect(await eventually(async () => (await replica.get('written-after-restore')) ?? undefined)).toBe('yes');
+    expect(await replica.get('greeting')).toBe('hello');
+    await expect(replica.set('x', '1')).rejects.toThrow(/READONLY/);
+    await expect(connect(primaryPort, undefined, ca).get('greeting')).rejects.toThrow(/NOAUTH/);
+    await expect(connect(primaryPort, AUTH_TOKEN).get('greeting')).rejects.toThrow();
+
+    const { Events } = await client.send(
+      new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }),
+    );
+    expect(Events?.map((event) => event.Message)).toEqual(
+      expect.arrayContaining([`Replication group ${id} created`, expect.stringMatching(/^Restored from snapshot/)]),
+    );
+    expect(Events?.[0]?.Date).toBeInstanceOf(Date);
+  });
+
+  it('rejects a duplicate id with ReplicationGroupAlreadyExists', async () => {
+    expect(await errorName(createGroup({ ReplicationGroupId: id }))).toBe('ReplicationGroupAlreadyExistsFault');
+  });
+
+  it('describes member cache clusters with their nodes', async () => {
+    const { CacheClusters } = await client.send(
+      new DescribeCacheClustersCommand({ CacheClusterId: `${id}-002`, ShowCacheNodeInfo: true }),
+    );
+    expect(CacheClusters).toHaveLength(1);
+    expect(CacheClusters?.[0]).toMatchObject({
+      CacheClusterId: `${id}-002`,
+      CacheClusterStatus: 'available',
+      ReplicationGroupId: id,
+      Engine: 'redis',
+      SecurityGroups: [{ SecurityGroupId: 'sg-123', Status: 'active' }],
+      CacheNodes: [
+        {
+          CacheNodeId: '0001',
+          CacheNodeStatus: 'available',
+          Endpoint: { Address: '127.0.0.1', Port: nodeProcess(id, `${id}-002`).port },
+        },
+      ],
+    });
+    expect(await errorName(client.send(new DescribeCacheClustersCommand({ CacheClusterId: 'nope-001' })))).toBe(
+      'CacheClusterNotFoundFault',
+    );
+  });
+
+  it('lists and adds tags on the group ARN', async () => {
+    const arn = `arn:aws:elasticache:us-east-1:000000000000:replicationgroup:${id}`;
+    await client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: 'env', Value: 'local' }] }));
+    const { TagList } = await client.send(new ListTagsForResourceCommand({ ResourceName: arn }));
+    expect(TagList).toEqual([
+      { Key: 'team', Value: 'cache' },
+      { Key: 'env', Value: 'local' },
+    ]);
+  });
+
+  it('reports a killed primary and promotes a replica with ModifyReplicationGroup', async () => {
+    const oldPrimary = nodeProcess(id, `${id}-001`);
+    process.kill(oldPrimary.pid, 'SIGKILL');
+    const failed = await eventually(async () => {
+      const { CacheClusters } = await client.send(
+        new DescribeCacheClustersCommand({ CacheClusterId: `${id}-001`, ShowCacheNodeInfo: true }),
+      );
+      return CacheClusters?.[0]?.CacheClusterStatus === 'restore-failed' ? CacheClusters[0] : undefined;
+    });
+    expect(failed.CacheNodes?.[0]?.CacheNodeStatus).toBe('restore-failed');
+    const { Events } = await client.send(
+      new DescribeEventsCommand({ SourceIdentifier: `${id}-001`, SourceType: 'cache-cluster' }),
+    );
+    expect(Events?.[0]?.Message).toBe(`Cache node 0001 failed in cluster ${id}-001`);
+    await sleep(500);
+    expect((await describeGroup(id)).NodeGroups?.[0]?.PrimaryEndpoint?.Port).toBe(oldPrimary.port);
+
+    const modified = await client.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        PrimaryClusterId: `${id}-002`,
+        ApplyImmediately: true,
+      }),
+    );
+    expect(modified.ReplicationGroup?.Status).toBe('modifying');
+    expect(modified.ReplicationGroup?.PendingModifiedValues?.PrimaryClusterId).toBe(`${id}-002`);
+    const group = await waitForStatus(id, 'available');
+    const newPrimaryPort = nodeProcess(id, `${id}-002`).port;
+    expect(group.NodeGroups?.[0]?.PrimaryEndpoint?.Port).toBe(newPrimaryPort);
+    expect(
+      group.NodeGroups?.[0]?.NodeGroupMembers?.find((member) => member.CacheClusterId === `${id}-002`)?.CurrentRole,
+    ).toBe('primary');
+    const newPrimary = connect(newPrimaryPort, AUTH_TOKEN, { ca: elastiCache.tlsCa?.pem ?? '' });
+    expect(await newPrimary.set('after-promotion', '1')).toBe('OK');
+    expect(await newPrimary.get('greeting')).toBe('hello');
+  });
+
+  it('rejects promotions of unknown members and while not available', async () => {
+    const unknown = client.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        PrimaryClusterId: `${id}-009`,
+        ApplyImmediately: true,
+      }),
+    );
+    expect(await errorName(unknown)).toBe('InvalidParameterValueException');
+    expect(await errorName(client.send(new TestFailoverCommand({ ReplicationGroupId: id, NodeGroupId: '0001' })))).toBe(
+      'InvalidReplicationGroupStateFault',
+    );
+  });
+
+  it('deletes the group and its processes', async () => {
+    const pids = elastiCache.nodeProcesses(id).map((node) => node.pid);
+    const deleted = await client.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: id }));
+    expect(deleted.ReplicationGroup?.Status).toBe('deleting');
+    const name = await eventually(async () => {
+      const failure = await errorName(describeGroup(id));
+      return failure === 'ReplicationGroupNotFoundFault' ? failure : undefined;
+    });
+    expect(name).toBe('ReplicationGroupNotFoundFault');
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    const { Events } = await client.send(new DescribeEventsCommand({ SourceIdentifier: id }));
+    expect(Events?.[0]?.Message).toBe(`Replication group ${id} deleted`);
+  });
+});
+
+describe('parameter validation', () => {
+  it.each([
+    ['AuthToken without transit encryption', { AuthToken: AUTH_TOKEN }, 'InvalidParameterCombinationException'],
+    [
+      'Multi-AZ without automatic failover',
+      { NumCacheClusters: 2, MultiAZEnabled: true },
+      'InvalidParameterCombinationException',
+    ],
+    [
+      'automatic failover with a single node',
+      { AutomaticFailoverEnabled: true, NumCacheClusters: 1 },
+      'InvalidParameterCombinationException',
+    ],
+    ['too many cache clusters', { NumCacheClusters: 7 }, 'InvalidParameterValueException'],
+    ['a short AuthToken', { TransitEncryptionEnabled: true, AuthToken: 'short' }, 'InvalidParameterValueException'],
+    ['an unknown engine', { Engine: 'memcached' }, 'InvalidParameterValueException'],
+    [
+      'a missing snapshot object',
+      { SnapshotArns: [`arn:aws:s3:::${BUCKET}/missing.rdb`] },
+      'InvalidParameterValueException',
+    ],
+    ['a malformed snapshot ARN', { SnapshotArns: ['s3://bucket/key.rdb'] }, 'InvalidParameterValueException'],
+  ])('rejects %s', async (_label, input, expected) => {
+    expect(await errorName(createGroup({ ReplicationGroupId: 'invalid-group', ...input }))).toBe(expected);
+    expect(await errorName(describeGroup('invalid-group'))).toBe('ReplicationGroupNotFoundFault');
+  });
+
+  it.each(['1starts-with-digit', 'double--hyphen', 'trailing-', 'under_score', 'x'.repeat(41)])(
+    'rejects the id %s',
+    async (badId) => {
+      expect(await errorName(createGroup({ ReplicationGroupId: badId }))).toBe('InvalidParameterValueException');
+    },
+  );
+
+  it('answers MissingParameter and InvalidAction on the wire', async () => {
+    const missing = await rawQuery(
+      'Action=CreateReplicationGroup&Version=2015-02-02&ReplicationGroupId=no-description',
+    );
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('<Code>MissingParameter</Code>');
+    expect(missing.text).toContain('<Type>Sender</Type>');
+    const unknown = await rawQuery('Action=LaunchRockets&Version=2015-02-02');
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toContain('<Code>InvalidAction</Code>');
+    const notFound = await rawQuery('Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId=ghost');
+    expect(notFound.status).toBe(404);
+    expect(notFound.text).toMatch(
+      /<ErrorResponse xmlns="http:\/\/elasticache.amazonaws.com\/doc\/2015-02-02\/"><Error>.*<Code>ReplicationGroupNotFoundFault<\/Code>.*<\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>/,
+    );
+  });
+});
+
+describe('corrupt snapshots', () => {
+  it.each([
+    ['a bad header', 'corrupt-header', Buffer.from('this is not an RDB file at all')],
+    [
+      'a truncated body',
+      'corrupt-body',
+      Buffer.concat([Buffer.from('REDIS0010'), Buffer.from([0xfa, 0x09, 0x72, 0x65, 0x64])]),
+    ],
+  ])('ends in create-failed with an event for %s', async (_label, id, body) => {
+    const snapshotArn = await putSnapshot(`${id}.rdb`, body);
+    await createGroup({ ReplicationGroupId: id, SnapshotArns: [snapshotArn] });
+    const group = await waitForStatus(id, 'create-failed');
+    expect(group.NodeGroups?.[0]?.Status).toBe('create-failed');
+    const { Events } = await client.send(
+      new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }),
+    );
+    expect(Events?.[0]?.Message).toMatch(/^Restore from snapshot failed for node group 0001: /);
+    expect(elastiCache.nodeProcesses(id).every((node) => !node.alive)).toBe(true);
+    await client.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: id }));
+  });
+});
+
+describe('automatic failover', () => {
+  const id = 'ha-cache';
+
+  it('fails over by itself when the primary dies, and on TestFailover', async () => {
+    await createAvailable({
+      ReplicationGroupId: id,
+      NumCacheClusters: 3,
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+    });
+    const primary = connect(nodeProcess(id, `${id}-001`).port);
+    await primary.set('before-failover', 'kept');
+    await eventually(async () =>
+      (await connect(nodeProcess(id, `${id}-003`).port).get('before-failover')) === 'kept' ? true : undefined,
+    );
+    expect(
+      await errorName(
+        client.send(
+          new ModifyReplicationGroupCommand({
+            ReplicationGroupId: id,
+            PrimaryClusterId: `${id}-002`,
+            ApplyImmediately: true,
+          }),
+        ),
+      ),
+    ).toBe('InvalidParameterCombinationException');
+
+    process.kill(nodeProcess(id, `${id}-001`).pid, 'SIGKILL');
+    const failedOver = await eventually(async () => {
+      const group = await describeGroup(id);
+      const port = group.NodeGroups?.[0]?.PrimaryEndpoint?.Port;
+      return group.Status === 'available' && port === nodeProcess(id, `${id}-002`).port ? group : undefined;
+    });
+    expect(failedOver.NodeGroups?.[0]?.ReaderEndpoint?.Port).toBe(nodeProcess(id, `${id}-003`).port);
+    const newPrimary = connect(nodeProcess(id, `${id}-002`).port);
+    expect(await newPrimary.get('before-failover')).toBe('kept');
+    await newPrimary.set('after-failover', 'replicated');
+    const lastReplica = connect(nodeProcess(id, `${id}-003`).port);
+    expect(await eventually(async () => (await lastReplica.get('after-failover')) ?? undefined)).toBe('replicated');
+    const events = await client.send(
+      new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }),
+    );
+    expect(events.Events?.[0]?.Message).toBe(`Failover to replica node ${id}-002 completed`);
+
+    const tested = await client.send(new TestFailoverCommand({ ReplicationGroupId: id, NodeGroupId: '0001' }));
+    expect(tested.ReplicationGroup?.Status).toBe('modifying');
+    const afterTest = await waitForStatus(id, 'available');
+    expect(afterTest.NodeGroups?.[0]?.PrimaryEndpoint?.Port).toBe(nodeProcess(id, `${id}-003`).port);
+    expect(await errorName(client.send(new TestFailoverCommand({ ReplicationGroupId: id, NodeGroupId: '0002' })))).toBe(
+      'NodeGroupNotFoundFault',
+    );
+  });
+});
+
+describe('other actions', () => {
+  it('has no global datastores', async () => {
+    const { GlobalReplicationGroups } = await client.send(new DescribeGlobalReplicationGroupsCommand({}));
+    expect(GlobalReplicationGroups).toEqual([]);
+    const failover = client.send(
+      new FailoverGlobalReplicationGroupCommand({
+        GlobalReplicationGroupId: 'ldgnf-global',
+        PrimaryRegion: 'us-west-2',
+        PrimaryReplicationGroupId: 'x',
+      }),
+    );
+    expect(await errorName(failover)).toBe('GlobalReplicationGroupNotFoundFault');
+  });
+
+  it('answers the AWS CLI', async () => {
+    const id = 'cli-visible';
+    await createAvailable({ ReplicationGroupId: id });
+    const run = promisify(execFile);
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    };
+    const args = [
+      'elasticache',
+      'describe-replication-groups',
+      '--replication-group-id',
+      id,
+      '--endpoint-url',
+      elastiCache.endpoint,
+      '--region',
+      LOCAL_REGION,
+      '--output',
+      'json',
+    ];
+    let stdout: string;
+    try {
+      ({ stdout } = await run('aws', args, { env, timeout: 60_000 }));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        console.warn('aws CLI not on PATH: skipping the AWS CLI check');
+        return;
+      }
+      throw error;
+    }
+    const parsed = JSON.parse(stdout) as {
+      ReplicationGroups: {
+        ReplicationGroupId: string;
+        Status: string;
+        NodeGroups: { PrimaryEndpoint: { Port: number } }[];
+      }[];
+    };
+    expect(parsed.ReplicationGroups[0]).toMatchObject({ ReplicationGroupId: id, Status: 'available' });
+    expect(parsed.ReplicationGroups[0]?.NodeGroups[0]?.PrimaryEndpoint.Port).toBe(nodeProcess(id, `${id}-001`).port);
+  });
+});
