@@ -165,3 +165,42 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => new Date() };
 export type { NoticeStage };
+
+/** An operator's decision on an approval, as recorded. */
+export interface ApprovalDecisionRecord {
+  status: 'APPROVED' | 'REJECTED' | 'TIMED_OUT';
+  decidedBy: string;
+  decidedAt: string;
+  reason: string;
+}
+
+/** Reads and decisions the operator console needs (task tokens only through `pendingApproval`). */
+export interface IncidentConsoleStore {
+  /** Newest first. */
+  listIncidents(limit: number): Promise<Incident[]>;
+  /** Every approval of an incident, without task tokens. */
+  approvals(incidentId: string): Promise<PendingApproval[]>;
+  /** The approval and its task token, kept apart so the token is never displayed by accident. */
+  pendingApproval(incidentId: string, step: string): Promise<{ approval: PendingApproval; taskToken: string } | undefined>;
+  /** Records a decision once: ApprovalAlreadyDecidedError when the approval is no longer PENDING. */
+  decideApproval(incidentId: string, step: string, decision: ApprovalDecisionRecord): Promise<void>;
+}
+
+/** Resumes a task that waits for a token (the approval step). */
+export interface TaskResumer {
+  sendSuccess(taskToken: string, output: unknown): Promise<void>;
+  sendFailure(taskToken: string, error: string, cause: string): Promise<void>;
+  heartbeat(taskToken: string): Promise<void>;
+}
+
+/** One metric value in an emitted set. */
+export interface MetricValue {
+  name: string;
+  unit: 'Count' | 'Milliseconds';
+  value: number;
+}
+
+/** Publishes custom metrics (EMF on stdout in Lambda); each call is one flush with its own dimensions. */
+export interface MetricsSink {
+  emit(dimensions: Record<string, string>, metrics: MetricValue[]): void;
+}

@@ -1,0 +1,112 @@
+/**
+ * The source-of-truth table (`key`, `value`, `kind`, `updatedAt` ms,
+ * `expiresAt` s): records changed since a time, streamed page by page from a
+ * parallel Scan. At most one page per segment is held at a time.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { logger } from '../lib/observability';
+import type { SourceOfTruth, SourceRecord } from '../ports';
+import { rethrowAws } from './aws-errors';
+import { documentClient } from './dynamodb-incident-store';
+
+type Item = Record<string, unknown>;
+
+function toRecord(item: Item): SourceRecord | undefined {
+  const { key, value, kind, updatedAt, expiresAt } = item;
+  if (typeof key !== 'string' || typeof value !== 'string') return undefined;
+  const record: SourceRecord = {
+    key,
+    value,
+    kind: typeof kind === 'string' ? kind : 'unknown',
+    updatedAt: typeof updatedAt === 'number' ? updatedAt : Number(updatedAt ?? 0),
+  };
+  if (typeof expiresAt === 'number' && Number.isFinite(expiresAt)) record.expiresAt = expiresAt;
+  return record;
+}
+
+export interface DynamoDbSourceOfTruthOptions {
+  client?: DynamoDBDocumentClient;
+  region?: string;
+  /** Parallel Scan segments. Default 4. */
+  segments?: number;
+  /** Items per Scan page (before the filter). Default: DynamoDB's 1 MB pages. */
+  pageSize?: number;
+}
+
+export class DynamoDbSourceOfTruth implements SourceOfTruth {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly segments: number;
+  private readonly pageSize: number | undefined;
+
+  constructor(options: DynamoDbSourceOfTruthOptions = {}) {
+    this.doc = options.client ?? documentClient(new DynamoDBClient(options.region ? { region: options.region } : {}));
+    this.segments = Math.max(1, Math.floor(options.segments ?? 4));
+    this.pageSize = options.pageSize;
+  }
+
+  private async *segment(tableName: string, sinceMs: number, segment: number): AsyncGenerator<SourceRecord[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let page;
+      try {
+        page = await this.doc.send(
+          new ScanCommand({
+            TableName: tableName,
+            Segment: segment,
+            TotalSegments: this.segments,
+            FilterExpression: '#updatedAt >= :since',
+            ProjectionExpression: '#key, #value, #kind, #updatedAt, #expiresAt',
+            ExpressionAttributeNames: {
+              '#key': 'key',
+              '#value': 'value',
+              '#kind': 'kind',
+              '#updatedAt': 'updatedAt',
+              '#expiresAt': 'expiresAt',
+            },
+            ExpressionAttributeValues: { ':since': sinceMs },
+            ...(this.pageSize ? { Limit: this.pageSize } : {}),
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+      } catch (err) {
+        rethrowAws(err, `DynamoDB Scan ${tableName} (segment ${segment})`);
+      }
+      const records: SourceRecord[] = [];
+      for (const item of (page.Items ?? []) as Item[]) {
+        const record = toRecord(item);
+        if (record) records.push(record);
+        else
+          logger.warn('source-of-truth item skipped: key or value is not a string', {
+            table: tableName,
+            key: String(item.key),
+          });
+      }
+      if (records.length > 0) yield records;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  async *changedSince(tableName: string, sinceMs: number): AsyncIterable<SourceRecord[]> {
+    const iterators = Array.from({ length: this.segments }, (_, i) => this.segment(tableName, sinceMs, i));
+    const next = (i: number) =>
+      (iterators[i] as AsyncGenerator<SourceRecord[]>).next().then((result) => ({ i, result }));
+    const pending = new Map<number, ReturnType<typeof next>>();
+    iterators.forEach((_, i) => pending.set(i, next(i)));
+    try {
+      while (pending.size > 0) {
+        const { i, result } = await Promise.race(pending.values());
+        if (result.done) {
+          pending.delete(i);
+          continue;
+        }
+        pending.set(i, next(i));
+        yield result.value;
+      }
+    } finally {
+      // Stop the other segments when the consumer stops early or one segment failed.
+      for (const p of pending.values()) p.catch(() => undefined);
+      await Promise.allSettled(iterators.map((it) => it.return(undefined)));
+    }
+  }
+}

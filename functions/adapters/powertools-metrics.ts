@@ -1,0 +1,35 @@
+/**
+ * MetricsSink on Powertools Metrics: every `emit` is one EMF document on
+ * stdout with exactly the given dimensions, so CloudWatch alarms can match
+ * the metric by `CacheId` alone.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MetricUnit as MetricUnitValue } from '@aws-lambda-powertools/metrics/types';
+import type { MetricValue, MetricsSink } from '../ports';
+
+const UNITS: Record<MetricValue['unit'], MetricUnitValue> = {
+  Count: MetricUnit.Count,
+  Milliseconds: MetricUnit.Milliseconds,
+};
+
+export class PowertoolsMetricsSink implements MetricsSink {
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly serviceName: string,
+  ) {
+    // Powertools adds a `service` dimension by default; an alarm on {CacheId} would not match {service, CacheId}.
+    this.metrics.clearDefaultDimensions();
+  }
+
+  emit(dimensions: Record<string, string>, values: MetricValue[]): void {
+    if (values.length === 0) return;
+    for (const [name, value] of Object.entries(dimensions)) this.metrics.addDimension(name, value);
+    for (const v of values) this.metrics.addMetric(v.name, UNITS[v.unit], v.value);
+    this.metrics.addMetadata('service', this.serviceName);
+    this.metrics.publishStoredMetrics();
+  }
+}
+
+export function powertoolsMetricsSink(namespace: string, serviceName: string): PowertoolsMetricsSink {
+  return new PowertoolsMetricsSink(new Metrics({ namespace, serviceName }), serviceName);
+}
