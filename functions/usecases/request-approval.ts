@@ -7,7 +7,7 @@ import type { RecoveryPlan } from '../domain/incident';
 import type { Assessment } from '../domain/recovery';
 import type { RequestApprovalInput } from '../domain/steps';
 import type { Clock, IncidentStore, Notifier } from '../ports';
-import { addTimeline, consoleLink, describeEndpoint, formatBytes } from './common';
+import { consoleLink, describeEndpoint, formatBytes } from './common';
 
 export interface RequestApprovalDeps {
   store: IncidentStore;
@@ -53,9 +53,12 @@ export async function requestApproval(
     facts,
   });
   await deps.store.confirmNotice(incidentId, marker, messageId, { subject, text });
-  await addTimeline(deps, incidentId, 'APPROVAL_REQUESTED', `approval requested: ${PLAN_ACTIONS[assessment.plan]}`, {
-    step,
-    ...facts,
+  // Dated when the request was made, so it precedes any decision on the timeline.
+  await deps.store.appendTimeline(incidentId, {
+    at: requestedAt,
+    type: 'APPROVAL_REQUESTED',
+    message: `approval requested: ${PLAN_ACTIONS[assessment.plan]}`,
+    detail: { step, ...facts },
   });
   return { step, requestedAt, published: true };
 }

@@ -131,7 +131,7 @@ function seriesKey(namespace: string, metricName: string, dimensions: Record<str
 
 export class LocalCloudWatch {
   private readonly series = new Map<string, Datapoint[]>();
-  private readonly alarms: AlarmRuntime[];
+  private alarms: AlarmRuntime[];
   private readonly timeScale: number;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
@@ -180,6 +180,16 @@ export class LocalCloudWatch {
     points.push({ at, value });
     if (points.length > 10_000) points.splice(0, points.length - 10_000);
     this.series.set(key, points);
+  }
+
+  /** Replaces the alarm definitions (as a stack update would); new alarms start in INSUFFICIENT_DATA. */
+  setAlarms(specs: MetricAlarmSpec[]): void {
+    const t = this.now();
+    this.alarms = specs.map((spec) => ({ spec, state: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', changedAt: t, createdAt: t }));
+    if (this.timer) {
+      this.stop();
+      this.start();
+    }
   }
 
   stateOf(alarmName: string): AlarmStateValue | undefined {

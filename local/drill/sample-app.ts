@@ -22,6 +22,8 @@ export interface SampleAppOptions {
   authToken?: string;
   keys: number;
   intervalMs?: number;
+  /** Certificate authority to trust for TLS endpoints. */
+  tlsCa?: string;
 }
 
 interface Endpoint {
@@ -96,6 +98,7 @@ export class SampleApp {
       host: endpoint.host,
       port: endpoint.port,
       ...(this.options.authToken ? { password: this.options.authToken } : {}),
+      ...(endpoint.tls ? { tls: this.options.tlsCa ? { ca: this.options.tlsCa } : {} } : {}),
       lazyConnect: true,
       connectTimeout: 300,
       commandTimeout: 300,

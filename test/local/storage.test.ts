@@ -1,21 +1,28 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
-  DescribeTimeToLiveCommand,
   DynamoDBClient,
   ListTablesCommand,
-  TransactionCanceledException,
-  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -46,7 +53,42 @@ async function awsCliAvailable(): Promise<boolean> {
   return available;
 }
 
-describe('DynamoDB Local', () => {
+const TABLE = 'incidents';
+
+/** Command lines of running dynalite processes started on `port` (Linux /proc; undefined elsewhere). */
+function dynaliteProcessesOnPort(port: string): string[] | undefined {
+  if (!existsSync('/proc/self/cmdline')) return undefined;
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((pid) => {
+      try {
+        return readFileSync(path.join('/proc', pid, 'cmdline'), 'utf8').split('\0');
+      } catch {
+        return [];
+      }
+    })
+    .filter((argv) => argv.some((arg) => arg.endsWith(path.join('dynalite', 'cli.js'))))
+    .filter((argv) => argv[argv.indexOf('--port') + 1] === port)
+    .map((argv) => argv.join(' '));
+}
+
+/** Resolves to the socket error code, or 'connected'. */
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve('ETIMEDOUT');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+describe('DynamoDB (dynalite)', () => {
   let dynamo: LocalService;
   let client: DynamoDBClient;
   let documents: DynamoDBDocumentClient;
@@ -57,10 +99,28 @@ describe('DynamoDB Local', () => {
     documents = DynamoDBDocumentClient.from(client);
     await client.send(
       new CreateTableCommand({
-        TableName: 'incidents',
+        TableName: TABLE,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+          { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'gsi1',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
       }),
     );
   });
@@ -72,107 +132,170 @@ describe('DynamoDB Local', () => {
 
   it('runs on a loopback endpoint and lists the created table', async () => {
     expect(dynamo.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual(['incidents']);
+    expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual([TABLE]);
   });
 
-  it('applies TransactWriteItems atomically', async () => {
-    await documents.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: 'incidents', Item: { pk: 'incident#1', stage: 'detect' } } },
-          {
-            Put: {
-              TableName: 'incidents',
-              Item: { pk: 'lock#cache', owner: 'incident#1' },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ],
-      }),
-    );
-    expect((await documents.send(new GetCommand({ TableName: 'incidents', Key: { pk: 'incident#1' } }))).Item).toEqual({
-      pk: 'incident#1',
-      stage: 'detect',
-    });
-
-    const conflicting = documents.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: 'incidents', Item: { pk: 'incident#2', stage: 'detect' } } },
-          {
-            Put: {
-              TableName: 'incidents',
-              Item: { pk: 'lock#cache', owner: 'incident#2' },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ],
-      }),
-    );
-    await expect(conflicting).rejects.toBeInstanceOf(TransactionCanceledException);
-    await expect(conflicting).rejects.toMatchObject({
-      CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
-    });
-    expect(
-      (await documents.send(new GetCommand({ TableName: 'incidents', Key: { pk: 'incident#2' } }))).Item,
-    ).toBeUndefined();
+  it('listens on 127.0.0.1 only', async () => {
+    const port = Number(new URL(dynamo.endpoint).port);
+    expect(await tryConnect('127.0.0.1', port)).toBe('connected');
+    const other = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address !== undefined && address.family === 'IPv4' && !address.internal);
+    if (other === undefined) {
+      console.warn('skipping the other-interface check: no non-loopback IPv4 address');
+      return;
+    }
+    expect(await tryConnect(other.address, port)).toBe('ECONNREFUSED');
   });
 
-  it('enables TTL', async () => {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: 'incidents',
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      }),
-    );
-    const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: 'incidents' }));
-    expect(TimeToLiveDescription).toEqual({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
-  });
-
-  it('fails a conditional put with ConditionalCheckFailedException', async () => {
-    await documents.send(
-      new PutCommand({
-        TableName: 'incidents',
-        Item: { pk: 'once', n: 1 },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    await expect(
+  it('lets only the owning execution re-put a lock guarded by `attribute_not_exists(pk) OR executionArn = :self`', async () => {
+    const lock = (executionArn: string, openedAt: string) =>
       documents.send(
         new PutCommand({
-          TableName: 'incidents',
-          Item: { pk: 'once', n: 2 },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          TableName: TABLE,
+          Item: { pk: 'CACHE#orders', sk: 'OPEN', executionArn, openedAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR executionArn = :self',
+          ExpressionAttributeValues: { ':self': executionArn },
         }),
-      ),
-    ).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+      );
+    await lock('arn:exec:first', '2024-01-01T00:00:00.000Z');
+    await lock('arn:exec:first', '2024-01-01T00:00:05.000Z');
+    await expect(lock('arn:exec:second', '2024-01-01T00:00:09.000Z')).rejects.toBeInstanceOf(
+      ConditionalCheckFailedException,
+    );
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: 'CACHE#orders', sk: 'OPEN' } }),
+    );
+    expect(Item).toEqual({
+      pk: 'CACHE#orders',
+      sk: 'OPEN',
+      executionArn: 'arn:exec:first',
+      openedAt: '2024-01-01T00:00:05.000Z',
+    });
+  });
+
+  it('applies UpdateItem SET and REMOVE together and returns the new item', async () => {
+    const Key = { pk: 'INCIDENT#u1', sk: 'META' };
+    await documents.send(
+      new PutCommand({ TableName: TABLE, Item: { ...Key, status: 'OPEN', error: 'boom', outageSeconds: 3 } }),
+    );
+    const { Attributes } = await documents.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key,
+        UpdateExpression:
+          'SET #status = :resolved, resolvedAt = :at, outageSeconds = outageSeconds + :more REMOVE #error',
+        ConditionExpression: '#status = :open',
+        ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+        ExpressionAttributeValues: {
+          ':resolved': 'RESOLVED',
+          ':open': 'OPEN',
+          ':at': '2024-01-01T01:00:00Z',
+          ':more': 4,
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const expected = { ...Key, status: 'RESOLVED', resolvedAt: '2024-01-01T01:00:00Z', outageSeconds: 7 };
+    expect(Attributes).toEqual(expected);
+    expect((await documents.send(new GetCommand({ TableName: TABLE, Key }))).Item).toEqual(expected);
+  });
+
+  it('queries the gsi1 index newest first', async () => {
+    for (const [id, openedAt] of [
+      ['g1', '2024-02-01T00:00:00Z'],
+      ['g3', '2024-02-03T00:00:00Z'],
+      ['g2', '2024-02-02T00:00:00Z'],
+    ] as const) {
+      await documents.send(
+        new PutCommand({
+          TableName: TABLE,
+          Item: { pk: `INCIDENT#${id}`, sk: 'META', incidentId: id, gsi1pk: 'INCIDENT', gsi1sk: openedAt },
+        }),
+      );
+    }
+    const { Items } = await documents.send(
+      new QueryCommand({
+        TableName: TABLE,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :incident AND gsi1sk >= :since',
+        ExpressionAttributeValues: { ':incident': 'INCIDENT', ':since': '2024-02-02' },
+        ScanIndexForward: false,
+      }),
+    );
+    expect(Items?.map((item) => item.incidentId as string)).toEqual(['g3', 'g2']);
+  });
+
+  it('writes 25 items with one BatchWriteItem', async () => {
+    const sks = Array.from({ length: 25 }, (_, i) => `EVENT#${String(i).padStart(2, '0')}`);
+    const { UnprocessedItems } = await documents.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [TABLE]: sks.map((sk) => ({ PutRequest: { Item: { pk: 'INCIDENT#batch', sk, type: 'note' } } })),
+        },
+      }),
+    );
+    expect(UnprocessedItems ?? {}).toEqual({});
+    const { Items } = await documents.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'INCIDENT#batch' },
+      }),
+    );
+    expect(Items?.map((item) => item.sk as string)).toEqual(sks);
+  });
+
+  it('splits a filtered Scan across parallel segments without losing or repeating items', async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `KEY#${String(i).padStart(2, '0')}`);
+    for (const [i, pk] of keys.entries()) {
+      await documents.send(
+        new PutCommand({ TableName: TABLE, Item: { pk, sk: 'SOT', kind: i % 2 === 0 ? 'customization' : 'flag' } }),
+      );
+    }
+    const totalSegments = 4;
+    const segments = await Promise.all(
+      Array.from({ length: totalSegments }, async (_, segment) => {
+        const found: string[] = [];
+        let ExclusiveStartKey: Record<string, unknown> | undefined;
+        do {
+          const page = await documents.send(
+            new ScanCommand({
+              TableName: TABLE,
+              Segment: segment,
+              TotalSegments: totalSegments,
+              FilterExpression: 'kind = :kind AND begins_with(pk, :prefix)',
+              ExpressionAttributeValues: { ':kind': 'customization', ':prefix': 'KEY#' },
+              Limit: 7,
+              ExclusiveStartKey,
+            }),
+          );
+          found.push(...(page.Items ?? []).map((item) => item.pk as string));
+          ExclusiveStartKey = page.LastEvaluatedKey;
+        } while (ExclusiveStartKey !== undefined);
+        return found;
+      }),
+    );
+    const all = segments.flat();
+    expect(all.slice().sort()).toEqual(keys.filter((_, i) => i % 2 === 0));
+    expect(segments.filter((found) => found.length > 0).length).toBeGreaterThan(1);
   });
 
   it('answers the AWS CLI', async () => {
     if (!(await awsCliAvailable())) return;
     const { stdout } = await cli(
       'aws',
-      [
-        '--endpoint-url',
-        dynamo.endpoint,
-        '--output',
-        'json',
-        'dynamodb',
-        'describe-table',
-        '--table-name',
-        'incidents',
-      ],
-      {
-        env: cliEnv,
-      },
+      ['--endpoint-url', dynamo.endpoint, '--output', 'json', 'dynamodb', 'list-tables'],
+      { env: cliEnv },
     );
-    expect(JSON.parse(stdout)).toMatchObject({ Table: { TableName: 'incidents', TableStatus: 'ACTIVE' } });
+    expect(JSON.parse(stdout)).toEqual({ TableNames: [TABLE] });
   });
 });
 
-describe('DynamoDB Local lifecycle', () => {
-  it('stops the Java process idempotently', async () => {
+describe('DynamoDB (dynalite) lifecycle', () => {
+  it('stops the child process idempotently', async () => {
     const dynamo = await startDynamoDb();
+    const port = new URL(dynamo.endpoint).port;
     const client = new DynamoDBClient({
       endpoint: dynamo.endpoint,
       region: LOCAL_REGION,
@@ -180,17 +303,26 @@ describe('DynamoDB Local lifecycle', () => {
       maxAttempts: 1,
     });
     await client.send(new ListTablesCommand({}));
+    expect(dynaliteProcessesOnPort(port) ?? ['skipped']).toHaveLength(1);
     await Promise.all([dynamo.stop(), dynamo.stop()]);
     await dynamo.stop();
+    expect(dynaliteProcessesOnPort(port) ?? []).toEqual([]);
     await expect(client.send(new ListTablesCommand({}))).rejects.toThrow();
     client.destroy();
   });
 
-  it('explains how to install Java when it is missing', async () => {
-    const java = path.join(tmpdir(), 'no-such-dir', 'java');
-    await expect(startDynamoDb({ java })).rejects.toThrow(
-      'DynamoDB Local needs Java 17: apt-get install default-jre-headless',
-    );
+  it('reports the child error when the requested port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      await expect(startDynamoDb({ port })).rejects.toThrow(
+        /dynalite exited with code \d+\. stderr:\n[\s\S]*EADDRINUSE/,
+      );
+      expect(dynaliteProcessesOnPort(String(port)) ?? []).toEqual([]);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });
 

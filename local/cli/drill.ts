@@ -1,0 +1,117 @@
+/**
+ * `npm run drill -- [--scenario restore] [--keys 100000] [--interactive] [--json]`
+ *
+ * Runs a whole incident on the local stack and prints what happened. Exit 0
+ * only when the scenario ended as it must: resolved with 0 keys lost, or (for
+ * the failure scenarios) failed with the operators escalated.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runDrill, type DrillReport } from '../drill/run';
+import { SCENARIOS, isScenario } from '../drill/scenarios';
+
+const root = path.resolve(__dirname, '..', '..');
+const localDir = path.join(root, '.local');
+
+function usage(): string {
+  return [
+    'usage: npm run drill -- [--scenario NAME] [--keys N] [--changed N] [--interactive] [--json]',
+    '',
+    'scenarios:',
+    ...Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(17)} ${v}`),
+  ].join('\n');
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function print(report: DrillReport): void {
+  const out = (s = '') => process.stdout.write(`${s}\n`);
+  out();
+  out(`Incident ${report.incidentId ?? '(none)'} — scenario ${report.scenario}, ${report.keys} keys`);
+  out(`Execution: ${report.executionStatus ?? '?'}${report.executionError ? ` (${report.executionError})` : ''}, ${report.transitions} state transitions`);
+  out();
+  out('Timeline');
+  const opened = report.incident ? Date.parse(report.incident.openedAt) : undefined;
+  for (const e of report.timeline) {
+    const rel = opened !== undefined ? `+${((Date.parse(e.at) - opened) / 1000).toFixed(1)} s` : e.at;
+    out(`  ${rel.padStart(9)}  ${e.type.padEnd(22)} ${e.message}`);
+  }
+  out();
+  out('Notices received by the HTTP subscriber');
+  for (const n of report.notices) out(`  ${seconds(n.atMs).padStart(8)}  ${n.stage.padEnd(19)} ${n.subject ?? ''}`);
+  if (report.operatorMessages.length) {
+    out('Messages to operators');
+    for (const n of report.operatorMessages) out(`  ${seconds(n.atMs).padStart(8)}  ${n.kind.padEnd(19)} ${n.subject ?? ''}`);
+  }
+  out();
+  const inc = report.incident;
+  out(`Outage (workflow): ${inc?.outageSeconds !== undefined ? `${inc.outageSeconds} s` : '–'}   Degraded: ${inc?.degradedSeconds !== undefined ? `${inc.degradedSeconds} s` : '–'}`);
+  out(`Outage as the sample application saw it: ${seconds(report.appOutageMs)} (endpoints: ${report.appEndpoints.join(' → ')})`);
+  if (report.verification) {
+    const v = report.verification;
+    out(`Keys checked on the new endpoint: ${v.checked}, missing ${v.missing}, wrong ${v.wrong}${v.firstProblems.length ? ` (${v.firstProblems.join('; ')})` : ''}`);
+  }
+  out(`Wall time: ${seconds(report.wallMs)}  (phases: ${Object.entries(report.phases).map(([k, v]) => `${k} ${seconds(v)}`).join(', ')})`);
+  out();
+  out(`${report.ok ? 'PASS' : 'FAIL'}: ${report.why}`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'restore' },
+      keys: { type: 'string', default: '100000' },
+      changed: { type: 'string' },
+      interactive: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  const scenario = values.scenario ?? 'restore';
+  const keys = Number(values.keys);
+  if (!isScenario(scenario) || !Number.isInteger(keys) || keys < 10 || keys > 5_000_000) {
+    process.stderr.write(`${!isScenario(scenario) ? `unknown scenario "${scenario}"` : `--keys must be an integer from 10 to 5000000`}\n\n${usage()}\n`);
+    return 2;
+  }
+  mkdirSync(localDir, { recursive: true });
+  const logFile = path.join(localDir, 'functions.log');
+  writeFileSync(logFile, '');
+  const live = values.json ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
+  live(`Drill: ${SCENARIOS[scenario]}`);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const report = await runDrill({
+    scenario,
+    keys,
+    ...(values.changed ? { changedAfterBackup: Number(values.changed) } : {}),
+    interactive: values.interactive ?? false,
+    signal: controller.signal,
+    log: live,
+    functionLog: (fn, line) => appendFileSync(logFile, `${fn}\t${line}\n`),
+    onStack: async (stack) => {
+      await stack.writeDescription(path.join(localDir, 'stack.json'));
+      live(`stack description: ${path.relative(process.cwd(), path.join(localDir, 'stack.json'))}; function logs: ${path.relative(process.cwd(), logFile)}`);
+    },
+  });
+  writeFileSync(path.join(localDir, 'last-drill.json'), `${JSON.stringify(report, null, 2)}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else print(report);
+  return report.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`drill failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

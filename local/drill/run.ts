@@ -1,0 +1,509 @@
+/**
+ * The incident drill: stack up, seed realistic data, back it up to S3, change
+ * some of it after the backup, break the cache, and watch the workflow detect,
+ * decide, recover, cut over, rehydrate and resolve — then check every key.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { BatchWriteItemCommand, CreateTableCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { CreateReplicationGroupCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import Redis from 'ioredis';
+import type { Endpoint, ProtectedCache } from '../../functions/domain/caches';
+import type { Incident, TimelineEvent } from '../../functions/domain/incident';
+import { DynamoDbIncidentStore, documentClient } from '../../functions/adapters/dynamodb-incident-store';
+import { SfnTaskResumer } from '../../functions/adapters/sfn-workflow';
+import { RedisWriter } from '../../functions/adapters/redis-writer';
+import type { SourceRecord } from '../../functions/ports';
+import { decideApproval } from '../../functions/usecases/decide-approval';
+import { startRedis, type RedisProcess } from '../elasticache';
+import { startStack, type LocalStack, type StackOptions } from '../stack';
+import { probeAlarmName } from '../stack/alarms';
+import { changedAfterBackup, drillRecord, type DrillRecord } from './dataset';
+import { SampleApp } from './sample-app';
+import { expectsResolution, type Scenario } from './scenarios';
+import { HttpSubscriber, type ReceivedNotification } from './subscriber';
+
+export interface DrillOptions {
+  scenario: Scenario;
+  keys: number;
+  /** Customizations written after the backup (default: 2% of the keys, at least 100). */
+  changedAfterBackup?: number;
+  /** Wait for a person to approve in the console or CLI instead of approving as "drill". */
+  interactive?: boolean;
+  /** Live progress lines. */
+  log?: (line: string) => void;
+  /** Function log lines (JSON). */
+  functionLog?: (fn: string, line: string) => void;
+  stackOptions?: StackOptions;
+  /** Called once the stack is up, e.g. to write .local/stack.json. */
+  onStack?: (stack: LocalStack) => Promise<void> | void;
+  timeoutMs?: number;
+  /** Aborting stops the drill and cleans up everything it started. */
+  signal?: AbortSignal;
+}
+
+export interface DrillReport {
+  scenario: Scenario;
+  keys: number;
+  changedAfterBackup: number;
+  incidentId?: string;
+  executionArn?: string;
+  executionStatus?: string;
+  executionError?: string;
+  incident?: Incident & { outageSeconds?: number; degradedSeconds?: number };
+  timeline: TimelineEvent[];
+  notices: { stage: string; subject?: string; message: string; atMs: number }[];
+  operatorMessages: { kind: string; subject?: string; message: string; atMs: number }[];
+  states: { name: string; atMs: number }[];
+  transitions: number;
+  appOutageMs?: number;
+  appEndpoints: string[];
+  verification?: { checked: number; missing: number; wrong: number; firstProblems: string[] };
+  phases: Record<string, number>;
+  wallMs: number;
+  ok: boolean;
+  why: string;
+}
+
+const CACHE_ID = 'accounts';
+const ENDPOINT_PARAMETER = '/cache-outage/accounts/endpoint';
+const AUTH_PARAMETER = '/cache-outage/accounts/auth-token';
+const SOURCE_TABLE = 'accounts-source';
+const DAY_MS = 24 * 3600 * 1000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let activeSignal: AbortSignal | undefined;
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (activeSignal?.aborted) throw new Error(`interrupted while waiting for ${what}`);
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+async function* pages(records: Iterable<DrillRecord>, size = 5000): AsyncIterable<SourceRecord[]> {
+  let page: SourceRecord[] = [];
+  for (const r of records) {
+    page.push({ key: r.key, value: r.value, kind: r.kind, updatedAt: 0, ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}) });
+    if (page.length >= size) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length) yield page;
+}
+
+function* seeded(keys: number, nowSeconds: number): Iterable<DrillRecord> {
+  for (let i = 0; i < keys; i += 1) yield drillRecord(i, 0, nowSeconds);
+}
+
+async function writeSource(stack: LocalStack, records: Iterable<{ r: DrillRecord; updatedAt: number }>): Promise<number> {
+  const queue = [...records];
+  let next = 0;
+  let written = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const batch = queue.slice(next, next + 25);
+      next += 25;
+      let items: WriteRequest[] = batch.map(({ r, updatedAt }) => ({
+        PutRequest: {
+          Item: {
+            key: { S: r.key },
+            value: { S: r.value },
+            kind: { S: r.kind },
+            updatedAt: { N: String(updatedAt) },
+            ...(r.expiresAt ? { expiresAt: { N: String(r.expiresAt) } } : {}),
+          },
+        },
+      }));
+      for (let attempt = 0; items.length && attempt < 10; attempt += 1) {
+        const out = await stack.clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [SOURCE_TABLE]: items } }));
+        items = out.UnprocessedItems?.[SOURCE_TABLE] ?? [];
+      }
+      written += batch.length;
+    }
+  };
+  await Promise.all(Array.from({ length: 12 }, worker));
+  return written;
+}
+
+async function rdbOf(endpoint: Endpoint, authToken?: string): Promise<Buffer> {
+  const client = new Redis({ host: endpoint.host, port: endpoint.port, ...(authToken ? { password: authToken } : {}), lazyConnect: true });
+  await client.connect();
+  try {
+    await client.save();
+    const [, dir] = (await client.config('GET', 'dir')) as [string, string];
+    const [, file] = (await client.config('GET', 'dbfilename')) as [string, string];
+    return await readFile(path.join(dir, file));
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function verifyKeys(
+  endpoint: Endpoint,
+  authToken: string | undefined,
+  tlsCa: string | undefined,
+  keys: number,
+  changed: Set<number>,
+): Promise<NonNullable<DrillReport['verification']>> {
+  const client = new Redis({
+    host: endpoint.host,
+    port: endpoint.port,
+    ...(authToken ? { password: authToken } : {}),
+    ...(endpoint.tls ? { tls: tlsCa ? { ca: tlsCa } : {} } : {}),
+    lazyConnect: true,
+  });
+  await client.connect();
+  const result = { checked: 0, missing: 0, wrong: 0, firstProblems: [] as string[] };
+  try {
+    for (let start = 0; start < keys; start += 1000) {
+      const batch: DrillRecord[] = [];
+      for (let i = start; i < Math.min(keys, start + 1000); i += 1) batch.push(drillRecord(i, changed.has(i) ? 1 : 0));
+      const values = await client.mget(...batch.map((r) => r.key));
+      batch.forEach((r, j) => {
+        result.checked += 1;
+        const v = values[j];
+        if (v === null || v === undefined) {
+          result.missing += 1;
+          if (result.firstProblems.length < 5) result.firstProblems.push(`${r.key} missing`);
+        } else if (v !== r.value) {
+          result.wrong += 1;
+          if (result.firstProblems.length < 5) result.firstProblems.push(`${r.key} has a stale or wrong value`);
+        }
+      });
+    }
+  } finally {
+    client.disconnect();
+  }
+  return result;
+}
+
+export async function runDrill(options: DrillOptions): Promise<DrillReport> {
+  const log = options.log ?? (() => undefined);
+  activeSignal = options.signal;
+  const t0 = Date.now();
+  const phases: Record<string, number> = {};
+  const mark = (name: string) => {
+    phases[name] = Date.now() - t0;
+  };
+  const { scenario, keys } = options;
+  const changedCount = options.changedAfterBackup ?? Math.max(100, Math.floor(keys / 50));
+  const withAuth = scenario !== 'promote';
+  const authToken = withAuth ? randomBytes(24).toString('hex') : undefined;
+  const resolutionExpected = expectsResolution(scenario);
+
+  const stack = await startStack({
+    alarmTimeScale: 1 / 30,
+    probeIntervalMs: 1000,
+    ...options.stackOptions,
+    environment: {
+      SERVICE_NAME: 'Acme',
+      SUPPORT_CONTACT: 'help@acme.example',
+      POLL_INTERVAL_SECONDS: '1',
+      MAX_POLLS: '120',
+      APPROVAL_TIMEOUT_SECONDS: scenario === 'approval-timeout' ? '8' : options.interactive ? '3600' : '300',
+      APPROVAL_HEARTBEAT_SECONDS: scenario === 'approval-timeout' ? '4' : options.interactive ? '1800' : '120',
+      APPROVAL_DEFAULT: scenario === 'approval-timeout' ? 'proceed' : 'abort',
+      REQUIRE_APPROVAL_FOR: 'PROVISION_FROM_BACKUP,GLOBAL_FAILOVER',
+      ...options.stackOptions?.environment,
+    },
+    ...(options.functionLog ? { onLog: options.functionLog } : {}),
+  });
+  mark('stackUp');
+  log(`stack up in ${phases.stackUp} ms`);
+  const subscriber = new HttpSubscriber();
+  let provider: RedisProcess | undefined;
+  let providerDir: string | undefined;
+  let app: SampleApp | undefined;
+  try {
+    await options.onStack?.(stack);
+    const { clients, description } = stack;
+    await subscriber.start();
+    await subscriber.subscribe(clients.sns, description.topics.status);
+    await subscriber.subscribe(clients.sns, description.topics.operators);
+    const startedAt = Date.now();
+    subscriber.onNotification((n) => {
+      const kind = n.attributes.stage ?? n.attributes.kind ?? '';
+      const who = n.topicArn === description.topics.status ? 'subscribers' : 'operators';
+      log(`  ✉  ${who} ← [${kind}] ${n.subject ?? ''}`);
+    });
+
+    await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: SOURCE_TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+      }),
+    );
+    if (authToken) {
+      await clients.ssm.send(new PutParameterCommand({ Name: AUTH_PARAMETER, Value: authToken, Type: 'SecureString' }));
+    }
+
+    // The protected cache: a third-party provider's Redis, or an ElastiCache group with a replica.
+    let endpoint: Endpoint;
+    let replicationGroupId: string | undefined;
+    if (scenario === 'promote') {
+      replicationGroupId = 'accounts-primary';
+      await clients.elasticache.send(
+        new CreateReplicationGroupCommand({
+          ReplicationGroupId: replicationGroupId,
+          ReplicationGroupDescription: 'accounts cache',
+          NumCacheClusters: 2,
+          CacheNodeType: 'cache.r7g.large',
+          Engine: 'redis',
+        }),
+      );
+      endpoint = await until('the protected replication group', 30_000, async () => {
+        const out = await clients.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }));
+        const g = out.ReplicationGroups?.[0];
+        const p = g?.NodeGroups?.[0]?.PrimaryEndpoint;
+        return g?.Status === 'available' && p?.Address && p.Port ? { host: p.Address, port: p.Port, tls: false } : undefined;
+      });
+    } else {
+      providerDir = await mkdtemp(path.join(os.tmpdir(), 'drill-provider-'));
+      provider = await startRedis({ dir: providerDir, dbfilename: 'dump.rdb', ...(authToken ? { requirePass: authToken } : {}) });
+      endpoint = { host: '127.0.0.1', port: provider.port, tls: false };
+    }
+    await clients.ssm.send(
+      new PutParameterCommand({ Name: ENDPOINT_PARAMETER, Value: JSON.stringify(endpoint), Type: 'String', Overwrite: true }),
+    );
+    const cache: ProtectedCache = {
+      id: CACHE_ID,
+      displayName: 'account settings',
+      endpoint,
+      endpointParameter: ENDPOINT_PARAMETER,
+      ...(authToken ? { authTokenParameter: AUTH_PARAMETER } : {}),
+      ...(replicationGroupId ? { replicationGroupId } : {}),
+      alarmNames: [],
+      backup: { bucket: description.backupBucket, prefix: `${CACHE_ID}/`, maxAgeHours: 24 },
+      replacement: { nodeType: 'cache.r7g.large', engine: 'redis', numCacheClusters: 2, securityGroupIds: [], port: 6379 },
+      sourceOfTruth: { tableName: SOURCE_TABLE, priorityKinds: ['customization', 'flag'] },
+    };
+    stack.protect([cache]);
+    log(`protected cache "${CACHE_ID}" at ${endpoint.host}:${endpoint.port}${replicationGroupId ? ` (replication group ${replicationGroupId})` : ' (third-party provider)'}`);
+
+    // Seed the cache and its source of truth; history is old, as real data is.
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const writer = new RedisWriter({ connections: 2 });
+    const oldTime = Date.now() - 30 * DAY_MS;
+    const [written] = await Promise.all([
+      writer.write(endpoint, authToken, pages(seeded(keys, nowSeconds))),
+      writeSource(
+        stack,
+        (function* () {
+          for (const r of seeded(keys, nowSeconds)) yield { r, updatedAt: oldTime };
+        })(),
+      ),
+    ]);
+    mark('seeded');
+    log(`seeded ${written.written} keys into the cache and its source of truth`);
+
+    // Back up to S3: the newest RDB is what a restore uses.
+    const rdb = await rdbOf(endpoint, authToken);
+    const backupKey = `${CACHE_ID}/${new Date().toISOString().replace(/[:.]/g, '-')}.rdb`;
+    if (scenario !== 'no-backup') {
+      await clients.s3.send(new PutObjectCommand({ Bucket: description.backupBucket, Key: backupKey, Body: rdb }));
+      log(`backup s3://${description.backupBucket}/${backupKey} (${(rdb.length / 1024 / 1024).toFixed(1)} MB)`);
+    }
+    if (scenario === 'step-fails') {
+      await sleep(1100);
+      const corrupt = Buffer.concat([rdb.subarray(0, 9), randomBytes(4096)]);
+      const key = `${CACHE_ID}/${new Date().toISOString().replace(/[:.]/g, '-')}.rdb`;
+      await clients.s3.send(new PutObjectCommand({ Bucket: description.backupBucket, Key: key, Body: corrupt }));
+      log(`newer backup s3://${description.backupBucket}/${key} is corrupt (valid header, broken body)`);
+    }
+    mark('backedUp');
+
+    // Customizations made after the backup: only the source of truth and the live cache have them.
+    await sleep(1100);
+    const changed = changedAfterBackup(keys, changedCount);
+    const changedSet = new Set(changed);
+    const changedRecords = changed.map((i) => drillRecord(i, 1, nowSeconds));
+    await writer.write(endpoint, authToken, pages(changedRecords));
+    await writeSource(stack, changedRecords.map((r) => ({ r, updatedAt: Date.now() })));
+    mark('changedAfterBackup');
+    log(`${changed.length} customizations changed after the backup`);
+
+    const tlsCa = stack.elasticache.tlsCa?.pem;
+    app = new SampleApp({
+      ssm: clients.ssm,
+      endpointParameter: ENDPOINT_PARAMETER,
+      ...(authToken ? { authToken } : {}),
+      ...(tlsCa ? { tlsCa } : {}),
+      keys,
+    });
+    app.start();
+
+    // Monitoring: warm the probe, then let the alarm see a healthy baseline.
+    await stack.lambda.invoke('probe', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    stack.startMonitoring();
+    const alarmName = probeAlarmName('cache-outage-workflow', CACHE_ID);
+    await until('a healthy baseline', 20_000, async () => (stack.cloudwatch.stateOf(alarmName) === 'OK' ? true : undefined));
+    log('probe baseline: cache reachable, alarm OK');
+    await until('the endpoint subscriptions', 10_000, async () => (subscriber.confirmations >= 2 ? true : undefined));
+
+    // Break it.
+    const brokeAt = Date.now();
+    mark('broken');
+    if (scenario === 'promote') {
+      const primary = stack.elasticache.nodeProcesses(replicationGroupId as string).find((n) => n.role === 'primary');
+      if (!primary) throw new Error('no primary node to kill');
+      process.kill(primary.pid, 'SIGKILL');
+      log(`💥 killed primary node ${primary.cacheClusterId} (pid ${primary.pid})`);
+    } else if (scenario === 'recovers') {
+      process.kill((provider as RedisProcess).pid, 'SIGSTOP');
+      log('💥 the provider stopped answering (process paused)');
+    } else {
+      const p = provider as RedisProcess;
+      process.kill(p.pid, 'SIGKILL');
+      await p.exited;
+      log('💥 the provider lost the whole cache (process killed)');
+    }
+
+    // Detection → alarm → execution.
+    const execution = await until('an execution', 60_000, async () => {
+      const out = await clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: description.stateMachineArn }));
+      return out.executions?.[0];
+    });
+    mark('executionStarted');
+    log(`🚨 alarm → execution ${execution.name} after ${((Date.now() - brokeAt) / 1000).toFixed(1)} s`);
+    if (scenario === 'recovers') {
+      process.kill((provider as RedisProcess).pid, 'SIGCONT');
+      log('the provider answers again');
+    }
+
+    // Approvals: the drill approves as "drill" unless a person is to decide.
+    const store = new DynamoDbIncidentStore({ tableName: description.tables.incidents, client: documentClient(clients.dynamodb) });
+    const resumer = new SfnTaskResumer({ client: clients.sfn });
+    const decided = new Set<string>();
+    subscriber.onNotification((n: ReceivedNotification) => {
+      if (n.attributes.kind !== 'approval-request') return;
+      const incidentId = n.attributes.incidentId ?? '';
+      if (options.interactive) {
+        log(`  ⏳ waiting for an operator: npx cache-outage approve ${incidentId} --local --reason "…"`);
+        return;
+      }
+      if (scenario === 'approval-timeout' || decided.has(incidentId)) return;
+      decided.add(incidentId);
+      const reject = scenario === 'reject';
+      void decideApproval(
+        { store, resumer, clock: { now: () => new Date() } },
+        {
+          incidentId,
+          step: 'recovery-plan',
+          decision: reject ? 'reject' : 'approve',
+          decidedBy: 'drill',
+          reason: reject ? 'drill: rejecting to exercise the escalation path' : 'drill: automatic approval',
+        },
+      ).then(
+        (d) => log(`  ✔ ${d.status.toLowerCase()} by ${d.decidedBy}`),
+        (err: Error) => log(`  ✖ decision failed: ${err.message}`),
+      );
+    });
+
+    // Follow the execution live.
+    const states: DrillReport['states'] = [];
+    let seen = 0;
+    const finished = await until(
+      'the execution to finish',
+      options.timeoutMs ?? 240_000,
+      async () => {
+        const history = await clients.sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 }));
+        const events: HistoryEvent[] = history.events ?? [];
+        for (const e of events.slice(seen)) {
+          if (e.type?.endsWith('StateEntered') && e.stateEnteredEventDetails?.name) {
+            const atMs = Date.now() - startedAt;
+            states.push({ name: e.stateEnteredEventDetails.name, atMs });
+            log(`  [${((Date.now() - brokeAt) / 1000).toFixed(1).padStart(5)} s] ${e.stateEnteredEventDetails.name}`);
+          }
+        }
+        seen = events.length;
+        const d = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+        return d.status && d.status !== 'RUNNING' ? d : undefined;
+      },
+      250,
+    );
+    mark('executionFinished');
+    await stack.sns.idle();
+    await sleep(300);
+    await app.stop();
+
+    const incidentId = (JSON.parse(finished.input ?? '{}') as { incidentId?: string }).incidentId;
+    const incident = incidentId ? ((await store.getIncident(incidentId)) as DrillReport['incident']) : undefined;
+    const timeline = incidentId ? await store.timeline(incidentId) : [];
+
+    let verification: DrillReport['verification'];
+    if (finished.status === 'SUCCEEDED') {
+      const record = await clients.ssm.send(new GetParameterCommand({ Name: ENDPOINT_PARAMETER }));
+      const current = JSON.parse(record.Parameter?.Value ?? '{}') as Endpoint;
+      verification = await verifyKeys(current, authToken, stack.elasticache.tlsCa?.pem, keys, changedSet);
+      mark('verified');
+    }
+    const notices = subscriber.received
+      .filter((n) => n.topicArn === description.topics.status)
+      .map((n) => ({ stage: n.attributes.stage ?? '', ...(n.subject ? { subject: n.subject } : {}), message: n.message, atMs: n.receivedAt - brokeAt }));
+    const operatorMessages = subscriber.received
+      .filter((n) => n.topicArn === description.topics.operators)
+      .map((n) => ({ kind: n.attributes.kind ?? '', ...(n.subject ? { subject: n.subject } : {}), message: n.message, atMs: n.receivedAt - brokeAt }));
+    const resolved = finished.status === 'SUCCEEDED' && incident?.status === 'RESOLVED';
+    const lost = verification ? verification.missing + verification.wrong : undefined;
+    let ok: boolean;
+    let why: string;
+    if (resolutionExpected) {
+      ok = resolved && lost === 0;
+      why = ok ? `resolved, ${verification?.checked ?? 0} keys checked, 0 lost` : `expected resolution: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, keys lost ${lost ?? 'unchecked'}`;
+    } else {
+      const escalated = operatorMessages.some((m) => m.kind === 'escalation');
+      ok = finished.status === 'FAILED' && incident?.status === 'FAILED' && escalated;
+      why = ok ? `ended as expected: incident failed and operators escalated (${finished.error ?? ''})` : `expected a failed, escalated incident: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, escalated ${escalated}`;
+    }
+    const appOutageMs = app.outageMs();
+    return {
+      scenario,
+      keys,
+      changedAfterBackup: changed.length,
+      ...(incidentId ? { incidentId } : {}),
+      executionArn: execution.executionArn as string,
+      ...(finished.status ? { executionStatus: finished.status } : {}),
+      ...(finished.error ? { executionError: finished.error } : {}),
+      ...(incident ? { incident } : {}),
+      timeline,
+      notices,
+      operatorMessages,
+      states,
+      transitions: states.length,
+      ...(appOutageMs !== undefined ? { appOutageMs } : {}),
+      appEndpoints: app.observation.endpointsSeen,
+      ...(verification ? { verification } : {}),
+      phases,
+      wallMs: Date.now() - t0,
+      ok,
+      why,
+    };
+  } finally {
+    await app?.stop().catch(() => undefined);
+    await subscriber.stop().catch(() => undefined);
+    if (provider) {
+      try {
+        process.kill(provider.pid, 'SIGCONT');
+      } catch {
+        // already gone
+      }
+      await provider.stop().catch(() => undefined);
+    }
+    if (providerDir) await rm(providerDir, { recursive: true, force: true });
+    await stack.stop();
+  }
+}

@@ -1,0 +1,28 @@
+import type { ProtectedCache } from '../../functions/domain/caches';
+import type { MetricAlarmSpec } from '../cloudwatch';
+
+/**
+ * The probe alarm serverless.yml declares for each protected cache:
+ * CacheReachable Minimum < 1 in 2 of 3 one-minute periods, missing data
+ * breaching (a probe that cannot run is itself a signal).
+ */
+export function probeAlarmName(service: string, cacheId: string): string {
+  return `${service}-local-incident-${cacheId}-unreachable`;
+}
+
+export function probeAlarmSpecs(service: string, caches: ProtectedCache[]): MetricAlarmSpec[] {
+  return caches.map((c) => ({
+    alarmName: probeAlarmName(service, c.id),
+    description: `The probe cannot PING cache ${c.id}`,
+    namespace: 'CacheOutageWorkflow',
+    metricName: 'CacheReachable',
+    dimensions: { CacheId: c.id },
+    statistic: 'Minimum',
+    periodSeconds: 60,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    threshold: 1,
+    comparisonOperator: 'LessThanThreshold',
+    treatMissingData: 'breaching',
+  }));
+}

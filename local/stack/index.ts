@@ -1,0 +1,376 @@
+/**
+ * The local AWS stack: every service the workflow calls, on 127.0.0.1, each
+ * speaking its AWS wire protocol, plus the resources serverless.yml declares.
+ * The functions run the project's own handler modules with the same
+ * environment variable names as in AWS; the SDK finds the local endpoints
+ * through its own `AWS_ENDPOINT_URL_<SERVICE>` settings.
+ */
+import '../polyfills';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { ProtectedCache } from '../../functions/domain/caches';
+import { LocalCloudWatch, type AlarmStateChangeEvent } from '../cloudwatch';
+import { startDynamoDb } from '../dynamodb';
+import { startElastiCache, type LocalElastiCache } from '../elasticache';
+import { startLambda, type LocalLambda } from '../lambda';
+import { s3ClientConfig, startS3 } from '../s3';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalService } from '../service';
+import { startStepFunctions, type LocalStepFunctions } from '../sfn';
+import { startSns, type LocalSns } from '../sns';
+import { startSsm } from '../ssm';
+import { probeAlarmSpecs } from './alarms';
+import { readManifest, substitute, type Manifest } from './serverless-manifest';
+
+export interface StackOptions {
+  /** Repository root (where serverless.yml is). */
+  root?: string;
+  /** Workflow knobs as environment variables (POLL_INTERVAL_SECONDS, APPROVAL_TIMEOUT_SECONDS, …). */
+  environment?: Record<string, string>;
+  /** Alarm periods are multiplied by this: 1/60 turns one-minute periods into seconds. */
+  alarmTimeScale?: number;
+  /** How often the scheduled probe runs locally. */
+  probeIntervalMs?: number;
+  /** Wait states last this fraction of their configured time. */
+  waitScale?: number;
+  /** Extra time a new replication group spends in `creating`. */
+  cacheCreationDelayMs?: number;
+  onLog?: (functionName: string, line: string) => void;
+  onAlarm?: (event: AlarmStateChangeEvent) => void;
+}
+
+export interface StackDescription {
+  region: string;
+  accountId: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  endpoints: Record<'dynamodb' | 's3' | 'sns' | 'ssm' | 'elasticache' | 'lambda' | 'stepfunctions', string>;
+  stateMachineArn: string;
+  topics: { status: string; operators: string; alarms?: string };
+  tables: { incidents: string };
+  backupBucket: string;
+  functions: string[];
+  consoleUrl?: string;
+}
+
+export interface LocalStack {
+  readonly description: StackDescription;
+  readonly clients: {
+    dynamodb: DynamoDBClient;
+    s3: S3Client;
+    sns: SNSClient;
+    ssm: SSMClient;
+    elasticache: ElastiCacheClient;
+    sfn: SFNClient;
+    lambda: LambdaClient;
+  };
+  readonly elasticache: LocalElastiCache;
+  readonly sns: LocalSns;
+  readonly sfn: LocalStepFunctions;
+  readonly lambda: LocalLambda;
+  readonly cloudwatch: LocalCloudWatch;
+  /** The environment every function gets. */
+  readonly environment: Record<string, string>;
+  /** Declares the protected caches: sets PROTECTED_CACHES and their probe alarms. Call before the first invocation. */
+  protect(caches: ProtectedCache[]): void;
+  /** Starts the probe schedule and alarm evaluation. */
+  startMonitoring(): void;
+  writeDescription(file: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SERVICE_ENDPOINT_VARS: Record<keyof StackDescription['endpoints'], string> = {
+  dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  s3: 'AWS_ENDPOINT_URL_S3',
+  sns: 'AWS_ENDPOINT_URL_SNS',
+  ssm: 'AWS_ENDPOINT_URL_SSM',
+  elasticache: 'AWS_ENDPOINT_URL_ELASTICACHE',
+  lambda: 'AWS_ENDPOINT_URL_LAMBDA',
+  stepfunctions: 'AWS_ENDPOINT_URL_SFN',
+};
+
+function clientConfig(endpoint: string) {
+  return { endpoint, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS }, maxAttempts: 3 };
+}
+
+function localName(service: string, logicalId: string): string {
+  return `${service}-local-${logicalId.replace(/(Table|Topic|Bucket)$/, '').replace(/[A-Z]/g, (c, i: number) => `${i ? '-' : ''}${c.toLowerCase()}`)}`;
+}
+
+async function createTables(manifest: Manifest, client: DynamoDBClient): Promise<Record<string, string>> {
+  const names: Record<string, string> = {};
+  for (const table of manifest.tables) {
+    const p = table.properties as unknown as CreateTableCommandInput & {
+      TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+    };
+    const name = localName(manifest.service, table.logicalId);
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        AttributeDefinitions: p.AttributeDefinitions,
+        KeySchema: p.KeySchema,
+        BillingMode: 'PAY_PER_REQUEST',
+        ...(p.GlobalSecondaryIndexes
+          ? {
+              GlobalSecondaryIndexes: p.GlobalSecondaryIndexes.map((g) => ({
+                IndexName: g.IndexName,
+                KeySchema: g.KeySchema,
+                Projection: g.Projection,
+              })),
+            }
+          : {}),
+      }),
+    );
+    if (p.TimeToLiveSpecification?.Enabled) {
+      await client
+        .send(
+          new UpdateTimeToLiveCommand({
+            TableName: name,
+            TimeToLiveSpecification: { AttributeName: p.TimeToLiveSpecification.AttributeName, Enabled: true },
+          }),
+        )
+        .catch((error: unknown) => {
+          // dynalite has no TTL: expiry is checked by the code that reads expiresAt.
+          if ((error as { name?: unknown } | null)?.name !== 'UnknownOperationException') throw error;
+        });
+    }
+    names[table.logicalId] = name;
+  }
+  return names;
+}
+
+/** Resolves a DefinitionSubstitutions value: `!GetAtt Fn.Arn`, `!Ref Resource`, or a literal. */
+function resolveSubstitution(value: unknown, refs: Record<string, string>, arns: Record<string, string>): string {
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: string[] };
+  if (v.Ref !== undefined) {
+    const r = refs[v.Ref];
+    if (r === undefined) throw new Error(`DefinitionSubstitutions: no local resource for !Ref ${v.Ref}`);
+    return r;
+  }
+  const getAtt = v['Fn::GetAtt'];
+  if (getAtt) {
+    const r = arns[getAtt[0] ?? ''];
+    if (r === undefined) throw new Error(`DefinitionSubstitutions: no local resource for !GetAtt ${getAtt.join('.')}`);
+    return r;
+  }
+  throw new Error(`DefinitionSubstitutions: cannot resolve ${JSON.stringify(value)} locally`);
+}
+
+function topicByRole(topics: Record<string, string>, role: string): string | undefined {
+  const key = Object.keys(topics).find((k) => k.toLowerCase().startsWith(role));
+  return key ? topics[key] : undefined;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<LocalStack> {
+  const root = options.root ?? path.resolve(__dirname, '..', '..');
+  const manifest = readManifest(root);
+  const started: LocalService[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+  };
+  try {
+    const [dynamo, s3, sns, ssm] = await Promise.all([startDynamoDb(), startS3(), startSns(), startSsm()]);
+    started.push(dynamo, s3, sns, ssm);
+    const elasticache = await startElastiCache({
+      s3: { ...s3ClientConfig(s3.endpoint), credentials: { ...LOCAL_CREDENTIALS } },
+      creationDelayMs: options.cacheCreationDelayMs ?? 0,
+    });
+    started.push(elasticache);
+
+    const clients = {
+      dynamodb: new DynamoDBClient(clientConfig(dynamo.endpoint)),
+      s3: new S3Client(s3ClientConfig(s3.endpoint)),
+      sns: new SNSClient(clientConfig(sns.endpoint)),
+      ssm: new SSMClient(clientConfig(ssm.endpoint)),
+      elasticache: new ElastiCacheClient(clientConfig(elasticache.endpoint)),
+    };
+
+    const tables = await createTables(manifest, clients.dynamodb);
+    const topics: Record<string, string> = {};
+    for (const logicalId of manifest.topics) {
+      const out = await clients.sns.send(new CreateTopicCommand({ Name: localName(manifest.service, logicalId) }));
+      topics[logicalId] = out.TopicArn as string;
+    }
+    const buckets: Record<string, string> = {};
+    for (const logicalId of manifest.buckets) {
+      const name = localName(manifest.service, logicalId).toLowerCase();
+      await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
+      buckets[logicalId] = name;
+    }
+
+    const environment: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      S3_FORCE_PATH_STYLE: 'true',
+      POWERTOOLS_SERVICE_NAME: manifest.service,
+      POWERTOOLS_DEV: 'false',
+      SERVICE_NAME: 'Example',
+      SUPPORT_CONTACT: 'support@example.com',
+      PROTECTED_CACHES: '[]',
+      // Replacement caches serve TLS with the local certificate authority's certificate.
+      ...(elasticache.tlsCa ? { NODE_EXTRA_CA_CERTS: elasticache.tlsCa.file } : {}),
+      ...options.environment,
+    };
+    const tableRefs = Object.fromEntries(Object.entries(tables));
+    const incidentsTable = tableRefs[Object.keys(tables).find((k) => /incident/i.test(k)) ?? ''] ?? '';
+    const statusTopic = topicByRole(topics, 'status');
+    const operatorsTopic = topicByRole(topics, 'operators');
+    if (!statusTopic || !operatorsTopic) throw new Error('serverless.yml must declare the status and operators topics');
+    environment.INCIDENTS_TABLE = incidentsTable;
+    environment.STATUS_TOPIC_ARN = statusTopic;
+    environment.OPERATORS_TOPIC_ARN = operatorsTopic;
+
+    const lambda = await startLambda({
+      functions: manifest.functions.map((f) => ({
+        name: f.name,
+        entry: f.entry,
+        handler: f.exportName,
+        environment,
+        timeoutSeconds: f.timeoutSeconds,
+        memorySizeMb: f.memorySizeMb,
+      })),
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+      onMetric: (_fn, emf) => cloudwatch.putEmf(emf),
+    });
+    started.push(lambda);
+
+    const sfn = await startStepFunctions({
+      lambda: { invoke: (name, payload, opts) => lambda.invoke(name, payload, opts) },
+      clients: { dynamodb: clients.dynamodb, sns: clients.sns },
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
+    });
+    started.push(sfn);
+
+    const endpoints: StackDescription['endpoints'] = {
+      dynamodb: dynamo.endpoint,
+      s3: s3.endpoint,
+      sns: sns.endpoint,
+      ssm: ssm.endpoint,
+      elasticache: elasticache.endpoint,
+      lambda: lambda.endpoint,
+      stepfunctions: sfn.endpoint,
+    };
+    for (const [service, variable] of Object.entries(SERVICE_ENDPOINT_VARS)) {
+      environment[variable] = endpoints[service as keyof StackDescription['endpoints']];
+    }
+
+    const sfnClient = new SFNClient(clientConfig(sfn.endpoint));
+    const lambdaClient = new LambdaClient(clientConfig(lambda.endpoint));
+    const functionArns = Object.fromEntries(manifest.functions.map((f) => [f.logicalId, lambda.arnOf(f.name)]));
+    const definition = substitute(
+      await readFile(manifest.stateMachine.definitionFile, 'utf8'),
+      Object.fromEntries(
+        Object.entries(manifest.stateMachine.substitutions).map(([k, v]) => [
+          k,
+          resolveSubstitution(v, { ...tables, ...topics, ...buckets }, functionArns),
+        ]),
+      ),
+    );
+    const created = await sfnClient.send(
+      new CreateStateMachineCommand({
+        name: localName(manifest.service, manifest.stateMachine.logicalId),
+        definition,
+        roleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/state-machine`,
+        type: 'STANDARD',
+      }),
+    );
+    const stateMachineArn = created.stateMachineArn as string;
+    environment.STATE_MACHINE_ARN = stateMachineArn;
+
+    const cloudwatch: LocalCloudWatch = new LocalCloudWatch({
+      alarms: [],
+      timeScale: options.alarmTimeScale ?? 1 / 60,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      onStateChange: (event) => {
+        options.onAlarm?.(event);
+        // EventBridge rule → on-alarm, invoked asynchronously as EventBridge does.
+        void lambda.invoke('on-alarm', event, { invocationType: 'Event' });
+      },
+    });
+    let probeTimer: NodeJS.Timeout | undefined;
+    let probing = false;
+
+    const description: StackDescription = {
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      credentials: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey },
+      endpoints,
+      stateMachineArn,
+      topics: { status: statusTopic, operators: operatorsTopic, ...(topicByRole(topics, 'alarm') ? { alarms: topicByRole(topics, 'alarm') as string } : {}) },
+      tables: { incidents: incidentsTable },
+      backupBucket: Object.values(buckets)[0] ?? '',
+      functions: manifest.functions.map((f) => f.name),
+    };
+
+    const stack: LocalStack = {
+      description,
+      clients: { ...clients, sfn: sfnClient, lambda: lambdaClient },
+      elasticache,
+      sns,
+      sfn,
+      lambda,
+      cloudwatch,
+      environment,
+      protect(caches) {
+        environment.PROTECTED_CACHES = JSON.stringify(caches);
+        cloudwatch.setAlarms(probeAlarmSpecs(manifest.service, caches));
+      },
+      startMonitoring() {
+        cloudwatch.start();
+        if (probeTimer) return;
+        probeTimer = setInterval(() => {
+          if (probing) return;
+          probing = true;
+          const event = {
+            version: '0',
+            id: `probe-${Date.now()}`,
+            'detail-type': 'Scheduled Event',
+            source: 'aws.events',
+            account: LOCAL_ACCOUNT_ID,
+            time: new Date().toISOString(),
+            region: LOCAL_REGION,
+            resources: [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/probe`],
+            detail: {},
+          };
+          lambda
+            .invoke('probe', event)
+            .catch(() => undefined)
+            .finally(() => {
+              probing = false;
+            });
+        }, options.probeIntervalMs ?? 1000);
+        probeTimer.unref();
+      },
+      async writeDescription(file) {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
+      },
+      async stop() {
+        if (probeTimer) clearInterval(probeTimer);
+        probeTimer = undefined;
+        cloudwatch.stop();
+        for (const c of [clients.dynamodb, clients.s3, clients.sns, clients.ssm, clients.elasticache, sfnClient, lambdaClient]) c.destroy();
+        await stopAll();
+      },
+    };
+    return stack;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Reads serverless.yml the way the local stack needs it: the functions and
+ * their handler modules, the DynamoDB tables and SNS topics declared in
+ * `resources`, and the state machine's DefinitionSubstitutions. CloudFormation
+ * short-form tags (`!Ref`, `!GetAtt`, …) are read into their long form.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const TAGS: [string, 'scalar' | 'sequence' | 'mapping', (data: unknown) => unknown][] = [];
+for (const fn of ['Ref', 'Condition']) {
+  TAGS.push([fn, 'scalar', (d) => ({ [fn]: d })]);
+}
+for (const fn of ['GetAtt']) {
+  TAGS.push([fn, 'scalar', (d) => ({ 'Fn::GetAtt': String(d).split('.') })]);
+  TAGS.push([fn, 'sequence', (d) => ({ 'Fn::GetAtt': d })]);
+}
+for (const fn of ['Sub', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'Base64', 'ImportValue', 'GetAZs', 'Cidr', 'ToJsonString']) {
+  for (const kind of ['scalar', 'sequence', 'mapping'] as const) TAGS.push([fn, kind, (d) => ({ [`Fn::${fn}`]: d })]);
+}
+const CFN_SCHEMA = yaml.DEFAULT_SCHEMA.extend(
+  TAGS.map(([name, kind, construct]) => new yaml.Type(`!${name}`, { kind, construct })),
+);
+
+export interface ManifestFunction {
+  /** Key under `functions:` (e.g. `onAlarm`). */
+  key: string;
+  /** Local function name: the handler file's name (e.g. `on-alarm`). */
+  name: string;
+  /** CloudFormation logical id serverless gives it (e.g. `OnAlarmLambdaFunction`). */
+  logicalId: string;
+  /** Absolute path of the TypeScript module. */
+  entry: string;
+  exportName: string;
+  timeoutSeconds: number;
+  memorySizeMb: number;
+  /** The variable names serverless.yml sets for this function (values are resolved locally). */
+  environmentNames: string[];
+}
+
+export interface ManifestTable {
+  logicalId: string;
+  properties: Record<string, Json>;
+}
+
+export interface Manifest {
+  service: string;
+  functions: ManifestFunction[];
+  tables: ManifestTable[];
+  topics: string[];
+  buckets: string[];
+  stateMachine: { logicalId: string; definitionFile: string; substitutions: Record<string, Json> };
+}
+
+function logicalIdOf(key: string): string {
+  // serverless normalises function keys: first letter upper case, '-' → 'Dash', '_' → 'Underscore'.
+  const normalized = key.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+}
+
+function asRecord(v: unknown): Record<string, Json> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, Json>) : {};
+}
+
+export function readManifest(root: string): Manifest {
+  const doc = asRecord(yaml.load(readFileSync(path.join(root, 'serverless.yml'), 'utf8'), { schema: CFN_SCHEMA }));
+  const provider = asRecord(doc.provider);
+  const providerEnv = Object.keys(asRecord(provider.environment));
+  const functions: ManifestFunction[] = Object.entries(asRecord(doc.functions)).map(([key, raw]) => {
+    const fn = asRecord(raw);
+    const handler = String(fn.handler);
+    const dot = handler.lastIndexOf('.');
+    const modulePath = handler.slice(0, dot);
+    return {
+      key,
+      name: path.basename(modulePath),
+      logicalId: logicalIdOf(key),
+      entry: path.join(root, `${modulePath}.ts`),
+      exportName: handler.slice(dot + 1),
+      timeoutSeconds: typeof fn.timeout === 'number' ? fn.timeout : 30,
+      memorySizeMb: typeof fn.memorySize === 'number' ? fn.memorySize : 256,
+      environmentNames: [...new Set([...providerEnv, ...Object.keys(asRecord(fn.environment))])],
+    };
+  });
+  const resourcesBlock = doc.resources;
+  const resourceMaps = (Array.isArray(resourcesBlock) ? resourcesBlock : [resourcesBlock]).map((r) => asRecord(asRecord(r).Resources));
+  const resources = Object.assign({}, ...resourceMaps) as Record<string, Json>;
+  const tables: ManifestTable[] = [];
+  const topics: string[] = [];
+  const buckets: string[] = [];
+  let stateMachine: Manifest['stateMachine'] | undefined;
+  for (const [logicalId, raw] of Object.entries(resources)) {
+    const r = asRecord(raw);
+    const props = asRecord(r.Properties);
+    if (r.Type === 'AWS::DynamoDB::Table') tables.push({ logicalId, properties: props });
+    if (r.Type === 'AWS::SNS::Topic') topics.push(logicalId);
+    if (r.Type === 'AWS::S3::Bucket') buckets.push(logicalId);
+    if (r.Type === 'AWS::StepFunctions::StateMachine') {
+      stateMachine = {
+        logicalId,
+        definitionFile: path.join(root, 'statemachines', 'incident-recovery.asl.json'),
+        substitutions: asRecord(props.DefinitionSubstitutions),
+      };
+    }
+  }
+  if (!stateMachine) throw new Error('serverless.yml declares no AWS::StepFunctions::StateMachine');
+  return { service: String(doc.service), functions, tables, topics, buckets, stateMachine };
+}
+
+/**
+ * Fills `${Name}` placeholders the way CloudFormation's DefinitionSubstitutions
+ * does. Fails on a placeholder without a value, so nothing reaches the
+ * interpreter half-substituted.
+ */
+export function substitute(definition: string, values: Record<string, string>): string {
+  const missing = new Set<string>();
+  const out = definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
+    const v = values[name];
+    if (v === undefined) missing.add(name);
+    return v ?? '';
+  });
+  if (missing.size) throw new Error(`no value for placeholder(s) ${[...missing].join(', ')}`);
+  return out;
+}
