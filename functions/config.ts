@@ -3,7 +3,6 @@
  * use and then kept: a function that needs a variable fails fast with a
  * message naming it, and functions that do not need it do not have to set it.
  */
-import { z } from 'zod';
 import { protectedCachesSchema, type ProtectedCache } from './domain/caches';
 import { ConfigError } from './domain/errors';
 import type { RecoveryPlan, WorkflowSettings } from './domain/incident';

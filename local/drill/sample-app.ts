@@ -5,7 +5,8 @@
  * and carries on. It reports the outage as it saw it: from its first failed
  * request to its first good one after that.
  */
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import Redis from 'ioredis';
 
 export interface AppObservation {

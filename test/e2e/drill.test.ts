@@ -1,0 +1,95 @@
+/**
+ * Every drill scenario, end to end on the local stack: the real ASL, the real
+ * handlers, real redis-server processes, real RDB backups in S3.
+ */
+import { runDrill, type DrillReport } from '../../local/drill/run';
+import type { Scenario } from '../../local/drill/scenarios';
+import { childProcesses } from './processes';
+
+const KEYS = 2000;
+
+async function drill(scenario: Scenario): Promise<DrillReport> {
+  const report = await runDrill({ scenario, keys: KEYS, changedAfterBackup: 150 });
+  if (!report.ok) throw new Error(`${scenario}: ${report.why}\n${JSON.stringify(report.timeline, null, 1)}`);
+  return report;
+}
+
+const stages = (r: DrillReport) => r.notices.map((n) => n.stage);
+const types = (r: DrillReport) => r.timeline.map((e) => e.type);
+const kinds = (r: DrillReport) => r.operatorMessages.map((m) => m.kind);
+
+afterAll(() => {
+  expect(childProcesses()).toEqual([]);
+});
+
+describe('incident drill on the local stack', () => {
+  it('restore: replaces the dead cache from the newest backup, rehydrates what the backup lacks, loses no key', async () => {
+    const r = await drill('restore');
+    expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
+    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+    expect(types(r)).toEqual(expect.arrayContaining(['APPROVAL_REQUESTED', 'APPROVED', 'RECOVERY_STARTED', 'CUT_OVER', 'REHYDRATED', 'DATA_VERIFIED', 'RESOLVED']));
+    const approved = r.timeline.find((e) => e.type === 'APPROVED');
+    expect(approved?.detail).toMatchObject({ decidedBy: 'drill' });
+    const rehydrated = r.timeline.find((e) => e.type === 'REHYDRATED');
+    expect(rehydrated?.detail).toMatchObject({ written: 150 });
+    expect(kinds(r)).toEqual(['approval-request']);
+    // The sample application followed the cut-over by itself.
+    expect(r.appEndpoints).toHaveLength(2);
+    expect(r.appOutageMs).toBeGreaterThan(0);
+    expect(r.incident?.outageSeconds).toBeGreaterThanOrEqual(0);
+    expect(r.incident?.degradedSeconds).toBeGreaterThanOrEqual(0);
+    expect(r.transitions).toBeLessThanOrEqual(100);
+  });
+
+  it('promote: promotes the healthy replica without approval and keeps every key', async () => {
+    const r = await drill('promote');
+    expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROMOTE_REPLICA' });
+    expect(kinds(r)).toEqual([]);
+    expect(r.verification?.missing).toBe(0);
+    expect(r.verification?.wrong).toBe(0);
+    expect(r.appEndpoints).toHaveLength(2);
+  });
+
+  it('recovers: the cache comes back by itself, nothing is replaced', async () => {
+    const r = await drill('recovers');
+    expect(stages(r)).toEqual(['INVESTIGATING', 'RESOLVED']);
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'RECOVERED' });
+    expect(types(r)).not.toContain('RECOVERY_STARTED');
+    expect(r.appEndpoints).toHaveLength(1);
+  });
+
+  it('no-backup: escalates to the operators and marks the incident failed', async () => {
+    const r = await drill('no-backup');
+    expect(stages(r)).toEqual(['INVESTIGATING']);
+    expect(r.incident).toMatchObject({ status: 'FAILED' });
+    expect(r.incident?.error?.error).toBe('NoRecoveryPathError');
+    expect(kinds(r)).toEqual(['escalation']);
+  });
+
+  it('reject: an operator rejects the plan, nothing is provisioned, operators are escalated', async () => {
+    const r = await drill('reject');
+    expect(stages(r)).toEqual(['INVESTIGATING']);
+    expect(r.executionError).toBe('ApprovalRejectedError');
+    expect(types(r)).toContain('REJECTED');
+    expect(types(r)).not.toContain('RECOVERY_STARTED');
+    expect(kinds(r)).toEqual(['approval-request', 'escalation']);
+  });
+
+  it('approval-timeout: nobody answers, operators are escalated, the configured default (proceed) applies', async () => {
+    const r = await drill('approval-timeout');
+    expect(types(r)).toContain('APPROVAL_TIMED_OUT');
+    expect(kinds(r)).toEqual(['approval-request', 'escalation']);
+    expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
+    expect(r.verification?.missing).toBe(0);
+  });
+
+  it('step-fails: a corrupt backup fails the restore; the incident is failed and escalated', async () => {
+    const r = await drill('step-fails');
+    expect(r.incident?.status).toBe('FAILED');
+    expect(r.incident?.error?.error).toBe('CacheProvisioningFailedError');
+    expect(kinds(r)).toEqual(['approval-request', 'escalation']);
+    expect(stages(r)).toEqual(['INVESTIGATING', 'ETA']);
+  });
+});
