@@ -1,0 +1,284 @@
+/**
+ * What every drill and `npm run stack` start from: a protected cache (a
+ * third-party provider's Redis, or an ElastiCache group with a replica) filled
+ * with account flags and customizations, its source of truth in DynamoDB, an
+ * RDB backup in S3, and customizations changed after that backup.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { BatchWriteItemCommand, CreateTableCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { CreateReplicationGroupCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import Redis from 'ioredis';
+import { RedisWriter } from '../../functions/adapters/redis-writer';
+import type { Endpoint, ProtectedCache } from '../../functions/domain/caches';
+import type { SourceRecord } from '../../functions/ports';
+import { startRedis, type RedisProcess } from '../elasticache';
+import type { LocalStack } from '../stack';
+import { changedAfterBackup, drillRecord, type DrillRecord } from './dataset';
+import type { Scenario } from './scenarios';
+
+export const CACHE_ID = 'accounts';
+export const ENDPOINT_PARAMETER = '/cache-outage/accounts/endpoint';
+const AUTH_PARAMETER = '/cache-outage/accounts/auth-token';
+const SOURCE_TABLE = 'accounts-source';
+const DAY_MS = 24 * 3600 * 1000;
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let activeSignal: AbortSignal | undefined;
+
+/** Makes every wait of the drill give up when the signal aborts. */
+export function interruptWith(signal: AbortSignal | undefined): void {
+  activeSignal = signal;
+}
+
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  everyMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (activeSignal?.aborted) throw new Error(`interrupted while waiting for ${what}`);
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+async function* pages(records: Iterable<DrillRecord>, size = 5000): AsyncIterable<SourceRecord[]> {
+  let page: SourceRecord[] = [];
+  for (const r of records) {
+    page.push({
+      key: r.key,
+      value: r.value,
+      kind: r.kind,
+      updatedAt: 0,
+      ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}),
+    });
+    if (page.length >= size) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length) yield page;
+}
+
+function* seeded(keys: number, nowSeconds: number): Iterable<DrillRecord> {
+  for (let i = 0; i < keys; i += 1) yield drillRecord(i, 0, nowSeconds);
+}
+
+async function writeSource(
+  stack: LocalStack,
+  records: Iterable<{ r: DrillRecord; updatedAt: number }>,
+): Promise<number> {
+  const queue = [...records];
+  let next = 0;
+  let written = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const batch = queue.slice(next, next + 25);
+      next += 25;
+      let items: WriteRequest[] = batch.map(({ r, updatedAt }) => ({
+        PutRequest: {
+          Item: {
+            key: { S: r.key },
+            value: { S: r.value },
+            kind: { S: r.kind },
+            updatedAt: { N: String(updatedAt) },
+            ...(r.expiresAt ? { expiresAt: { N: String(r.expiresAt) } } : {}),
+          },
+        },
+      }));
+      for (let attempt = 0; items.length && attempt < 10; attempt += 1) {
+        const out = await stack.clients.dynamodb.send(
+          new BatchWriteItemCommand({ RequestItems: { [SOURCE_TABLE]: items } }),
+        );
+        items = out.UnprocessedItems?.[SOURCE_TABLE] ?? [];
+      }
+      written += batch.length;
+    }
+  };
+  await Promise.all(Array.from({ length: 12 }, worker));
+  return written;
+}
+
+async function rdbOf(endpoint: Endpoint, authToken?: string): Promise<Buffer> {
+  const client = new Redis({
+    host: endpoint.host,
+    port: endpoint.port,
+    ...(authToken ? { password: authToken } : {}),
+    lazyConnect: true,
+  });
+  await client.connect();
+  try {
+    await client.save();
+    const [, dir] = (await client.config('GET', 'dir')) as [string, string];
+    const [, file] = (await client.config('GET', 'dbfilename')) as [string, string];
+    return await readFile(path.join(dir, file));
+  } finally {
+    client.disconnect();
+  }
+}
+
+export interface PreparedCache {
+  cache: ProtectedCache;
+  endpoint: Endpoint;
+  replicationGroupId?: string;
+  /** The provider's redis-server, when the cache is not an ElastiCache group. */
+  provider?: RedisProcess;
+  providerDir?: string;
+  /** Indices of records changed after the backup (their current version is 1). */
+  changedSet: Set<number>;
+}
+
+export interface PrepareOptions {
+  scenario: Scenario;
+  keys: number;
+  changed: number;
+  authToken?: string;
+  log: (line: string) => void;
+  mark: (phase: string) => void;
+}
+
+export async function prepareProtectedCache(stack: LocalStack, options: PrepareOptions): Promise<PreparedCache> {
+  const { scenario, keys, authToken, log, mark } = options;
+  const changedCount = options.changed;
+  const { clients, description } = stack;
+  let provider: RedisProcess | undefined;
+  let providerDir: string | undefined;
+  await clients.dynamodb.send(
+    new CreateTableCommand({
+      TableName: SOURCE_TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+    }),
+  );
+  if (authToken) {
+    await clients.ssm.send(new PutParameterCommand({ Name: AUTH_PARAMETER, Value: authToken, Type: 'SecureString' }));
+  }
+
+  // The protected cache: a third-party provider's Redis, or an ElastiCache group with a replica.
+  let endpoint: Endpoint;
+  let replicationGroupId: string | undefined;
+  if (scenario === 'promote') {
+    replicationGroupId = 'accounts-primary';
+    await clients.elasticache.send(
+      new CreateReplicationGroupCommand({
+        ReplicationGroupId: replicationGroupId,
+        ReplicationGroupDescription: 'accounts cache',
+        NumCacheClusters: 2,
+        CacheNodeType: 'cache.r7g.large',
+        Engine: 'redis',
+      }),
+    );
+    endpoint = await until('the protected replication group', 30_000, async () => {
+      const out = await clients.elasticache.send(
+        new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }),
+      );
+      const g = out.ReplicationGroups?.[0];
+      const p = g?.NodeGroups?.[0]?.PrimaryEndpoint;
+      return g?.Status === 'available' && p?.Address && p.Port
+        ? { host: p.Address, port: p.Port, tls: false }
+        : undefined;
+    });
+  } else {
+    providerDir = await mkdtemp(path.join(os.tmpdir(), 'drill-provider-'));
+    provider = await startRedis({
+      dir: providerDir,
+      dbfilename: 'dump.rdb',
+      ...(authToken ? { requirePass: authToken } : {}),
+    });
+    endpoint = { host: '127.0.0.1', port: provider.port, tls: false };
+  }
+  await clients.ssm.send(
+    new PutParameterCommand({
+      Name: ENDPOINT_PARAMETER,
+      Value: JSON.stringify(endpoint),
+      Type: 'String',
+      Overwrite: true,
+    }),
+  );
+  const cache: ProtectedCache = {
+    id: CACHE_ID,
+    displayName: 'account settings',
+    endpoint,
+    endpointParameter: ENDPOINT_PARAMETER,
+    ...(authToken ? { authTokenParameter: AUTH_PARAMETER } : {}),
+    ...(replicationGroupId ? { replicationGroupId } : {}),
+    alarmNames: [],
+    backup: { bucket: description.backupBucket, prefix: `${CACHE_ID}/`, maxAgeHours: 24 },
+    replacement: {
+      nodeType: 'cache.r7g.large',
+      engine: 'redis',
+      numCacheClusters: 2,
+      securityGroupIds: [],
+      port: 6379,
+    },
+    sourceOfTruth: { tableName: SOURCE_TABLE, priorityKinds: ['customization', 'flag'] },
+  };
+  stack.protect([cache]);
+  log(
+    `protected cache "${CACHE_ID}" at ${endpoint.host}:${endpoint.port}${replicationGroupId ? ` (replication group ${replicationGroupId})` : ' (third-party provider)'}`,
+  );
+
+  // Seed the cache and its source of truth; history is old, as real data is.
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const writer = new RedisWriter({ connections: 2 });
+  const oldTime = Date.now() - 30 * DAY_MS;
+  const [written] = await Promise.all([
+    writer.write(endpoint, authToken, pages(seeded(keys, nowSeconds))),
+    writeSource(
+      stack,
+      (function* () {
+        for (const r of seeded(keys, nowSeconds)) yield { r, updatedAt: oldTime };
+      })(),
+    ),
+  ]);
+  mark('seeded');
+  log(`seeded ${written.written} keys into the cache and its source of truth`);
+
+  // Back up to S3: the newest RDB is what a restore uses.
+  const rdb = await rdbOf(endpoint, authToken);
+  const backupKey = `${CACHE_ID}/${new Date().toISOString().replace(/[:.]/g, '-')}.rdb`;
+  if (scenario !== 'no-backup') {
+    await clients.s3.send(new PutObjectCommand({ Bucket: description.backupBucket, Key: backupKey, Body: rdb }));
+    log(`backup s3://${description.backupBucket}/${backupKey} (${(rdb.length / 1024 / 1024).toFixed(1)} MB)`);
+  }
+  if (scenario === 'step-fails') {
+    await sleep(1100);
+    const corrupt = Buffer.concat([rdb.subarray(0, 9), randomBytes(4096)]);
+    const key = `${CACHE_ID}/${new Date().toISOString().replace(/[:.]/g, '-')}.rdb`;
+    await clients.s3.send(new PutObjectCommand({ Bucket: description.backupBucket, Key: key, Body: corrupt }));
+    log(`newer backup s3://${description.backupBucket}/${key} is corrupt (valid header, broken body)`);
+  }
+  mark('backedUp');
+
+  // Customizations made after the backup: only the source of truth and the live cache have them.
+  await sleep(1100);
+  const changed = changedAfterBackup(keys, changedCount);
+  const changedSet = new Set(changed);
+  const changedRecords = changed.map((i) => drillRecord(i, 1, nowSeconds));
+  await writer.write(endpoint, authToken, pages(changedRecords));
+  await writeSource(
+    stack,
+    changedRecords.map((r) => ({ r, updatedAt: Date.now() })),
+  );
+  mark('changedAfterBackup');
+  log(`${changed.length} customizations changed after the backup`);
+  return {
+    cache,
+    endpoint,
+    ...(replicationGroupId ? { replicationGroupId } : {}),
+    ...(provider ? { provider } : {}),
+    ...(providerDir ? { providerDir } : {}),
+    changedSet,
+  };
+}
