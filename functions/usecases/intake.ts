@@ -228,6 +228,12 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
   }
 
   if (held.acquired) {
+    await store.appendTimeline(incidentId, {
+      at: t.stateChangeTime,
+      type: 'INCIDENT_OPENED',
+      message: `${t.alarmName} is ALARM: incident opened`,
+      detail: timelineDetail(t),
+    });
     const started = await deps.workflow.start(executionName, input);
     return {
       ...base,

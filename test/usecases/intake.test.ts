@@ -170,7 +170,8 @@ describe('intake: ALARM', () => {
     const outcomes = results.map((r) => only(r.outcomes));
     expect(outcomes.every((o) => 'incidentId' in o && o.incidentId === SESSIONS_INCIDENT)).toBe(true);
     expect(outcomes.filter((o) => o.outcome === 'started' && !o.alreadyStarted)).toHaveLength(1);
-    expect(await w.store.timeline(SESSIONS_INCIDENT)).toEqual([]);
+    // The opening alarm is on the timeline once, however many times it was delivered.
+    expect((await w.store.timeline(SESSIONS_INCIDENT)).map((e) => e.type)).toEqual(['INCIDENT_OPENED']);
   });
 
   it('the same transition through EventBridge, SNS-style redelivery and sequential retries starts one execution', async () => {
@@ -202,7 +203,8 @@ describe('intake: ALARM', () => {
     expect(opened).toHaveLength(1);
     const incidentId = (opened[0] as { incidentId: string }).incidentId;
     expect(outcomes.filter((o) => o.outcome === 'duplicate' && o.incidentId === incidentId)).toHaveLength(19);
-    const timeline = await w.store.timeline(incidentId);
+    const [first, ...timeline] = await w.store.timeline(incidentId);
+    expect(first).toMatchObject({ type: 'INCIDENT_OPENED', detail: { alarmName: (opened[0] as { alarmName: string }).alarmName } });
     expect(timeline).toHaveLength(19);
     expect(new Set(timeline.map((e) => e.type))).toEqual(new Set(['ALARM']));
     expect(timeline.map((e) => e.detail?.alarmName)).not.toContain((opened[0] as { alarmName: string }).alarmName);
@@ -216,7 +218,7 @@ describe('intake: ALARM', () => {
     for (const e of events) await w.run(e);
     for (const e of events) await w.run(e);
     expect(w.workflow.started()).toHaveLength(1);
-    expect(await w.store.timeline(incidentIdFor('sessions', '2024-05-14T09:31:00.000Z'))).toHaveLength(4);
+    expect(await w.store.timeline(incidentIdFor('sessions', '2024-05-14T09:31:00.000Z'))).toHaveLength(5);
   });
 
   it('two caches in trouble at once get two incidents', async () => {
@@ -335,6 +337,7 @@ describe('intake: OK and INSUFFICIENT_DATA', () => {
     expect((await w.store.timeline(SESSIONS_INCIDENT)).map((e) => e.type).sort()).toEqual([
       'ALARM_INSUFFICIENT_DATA',
       'ALARM_OK',
+      'INCIDENT_OPENED',
     ]);
   });
 
@@ -342,7 +345,7 @@ describe('intake: OK and INSUFFICIENT_DATA', () => {
     const w = world();
     await w.run(load('eventbridge-probe-alarm.json'));
     await Promise.all([1, 2, 3].map(() => w.run(load('eventbridge-probe-ok.json'))));
-    expect(await w.store.timeline(SESSIONS_INCIDENT)).toHaveLength(1);
+    expect((await w.store.timeline(SESSIONS_INCIDENT)).map((e) => e.type)).toEqual(['INCIDENT_OPENED', 'ALARM_OK']);
   });
 
   it('are ignored when no incident is open', async () => {
