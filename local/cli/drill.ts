@@ -11,6 +11,9 @@ import { parseArgs } from 'node:util';
 import { runDrill, type DrillReport } from '../drill/run';
 import { SCENARIOS, isScenario } from '../drill/scenarios';
 
+// The workflow runs on nodejs22.x in AWS; this tool runs on the machine's Node.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const root = path.resolve(__dirname, '..', '..');
 const localDir = path.join(root, '.local');
 

@@ -16,6 +16,9 @@ import { parseArgs } from 'node:util';
 import { prepareProtectedCache } from '../drill/setup';
 import { startStack } from '../stack';
 
+// The workflow runs on nodejs22.x in AWS; this tool runs on the machine's Node.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const root = path.resolve(__dirname, '..', '..');
 const localDir = path.join(root, '.local');
 

@@ -212,6 +212,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
       S3_FORCE_PATH_STYLE: 'true',
+      // Functions run on nodejs22.x in AWS; the local workers run on the machine's Node.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_SERVICE_NAME: manifest.service,
       POWERTOOLS_DEV: 'false',
       SERVICE_NAME: 'Example',
