@@ -1,0 +1,263 @@
+/**
+ * The real state machine, run on the local Step Functions endpoint, through
+ * every branch: each Lambda step is a scripted stand-in, so each test decides
+ * what the steps answer and asserts on the execution history.
+ */
+import '../../local/polyfills';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateStateMachineCommand,
+  GetExecutionHistoryCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { ExecutionInput } from '../../functions/domain/incident';
+import type { InvokeOutcome } from '../../local/lambda';
+import { startStepFunctions, type LocalStepFunctions } from '../../local/sfn';
+import { substitute } from '../../local/stack/serverless-manifest';
+
+const ASL = readFileSync(path.join(__dirname, '../../statemachines/incident-recovery.asl.json'), 'utf8');
+const FUNCTIONS = ['Notify', 'Assess', 'RequestApproval', 'Promote', 'Provision', 'CheckCache', 'CutOver', 'Verify', 'Rehydrate', 'CloseIncident', 'Escalate'];
+const arn = (fn: string) => `arn:aws:lambda:us-east-1:000000000000:function:${fn}`;
+
+type Step = (payload: Record<string, unknown>) => unknown;
+/** A step that fails with a named error, as a Lambda function error. */
+class StepError extends Error {
+  constructor(readonly errorType: string) {
+    super(`${errorType} from the stand-in`);
+  }
+}
+
+const assessment = (plan: string, requiresApproval: boolean) => ({
+  plan,
+  reason: `plan ${plan}`,
+  requiresApproval,
+  etaMinutes: 7,
+  primaryReachable: plan === 'RECOVERED',
+  rejectedBackups: [],
+  rehydrateSince: '2026-01-01T00:00:00.000Z',
+});
+
+function defaultSteps(): Record<string, Step> {
+  const recovery = { plan: 'PROVISION_FROM_BACKUP', replicationGroupId: 'r-x', startedAt: 't', polls: 0, status: 'creating', ready: false };
+  const endpoint = { host: '127.0.0.1', port: 6380, tls: true };
+  return {
+    Notify: (p) => ({ stage: p.stage, published: true }),
+    Assess: () => assessment('PROVISION_FROM_BACKUP', true),
+    RequestApproval: () => ({ published: true }),
+    Promote: () => ({ ...recovery, plan: 'PROMOTE_REPLICA', status: 'modifying' }),
+    Provision: () => recovery,
+    CheckCache: (p) => ({ ...(p.recovery as object), polls: 1, ready: true, status: 'available', endpoint }),
+    CutOver: () => ({ parameter: '/p', current: endpoint, version: 2, at: 't' }),
+    Verify: (p) => ({ mode: p.mode, ok: true, keysChecked: 1, at: 't' }),
+    Rehydrate: () => ({ since: 't', written: 3, expiredSkipped: 0, byKind: {}, seconds: 0 }),
+    CloseIncident: () => ({ status: 'RESOLVED' }),
+    Escalate: () => ({}),
+  };
+}
+
+describe('state machine branches (real ASL, local Step Functions)', () => {
+  const ddb = mockClient(DynamoDBClient);
+  const sns = mockClient(SNSClient);
+  let sfnLocal: LocalStepFunctions;
+  let sfn: SFNClient;
+  let stateMachineArn: string;
+  let steps: Record<string, Step>;
+  let calls: { fn: string; payload: Record<string, unknown> }[];
+  let tokens: string[];
+
+  beforeAll(async () => {
+    const invoke = async (functionName: string, payload: unknown): Promise<InvokeOutcome> => {
+      const fn = functionName.slice(functionName.lastIndexOf(':') + 1);
+      const p = payload as Record<string, unknown>;
+      calls.push({ fn, payload: p });
+      if (typeof p.taskToken === 'string') tokens.push(p.taskToken);
+      const step = steps[fn];
+      if (!step) return { ok: false, error: { errorType: 'ResourceNotFoundException', errorMessage: fn } };
+      try {
+        return { ok: true, payload: await step(p) };
+      } catch (err) {
+        const type = err instanceof StepError ? err.errorType : 'Error';
+        return { ok: false, error: { errorType: type, errorMessage: (err as Error).message } };
+      }
+    };
+    sfnLocal = await startStepFunctions({
+      lambda: { invoke },
+      clients: { dynamodb: new DynamoDBClient({ region: 'us-east-1' }), sns: new SNSClient({ region: 'us-east-1' }) },
+      waitScale: 0.01,
+    });
+    sfn = new SFNClient({ endpoint: sfnLocal.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const definition = substitute(ASL, {
+      IncidentsTable: 'incidents',
+      ...Object.fromEntries(FUNCTIONS.map((f) => [`${f}FunctionArn`, arn(f)])),
+    });
+    const created = await sfn.send(new CreateStateMachineCommand({ name: 'recovery', definition, roleArn: 'arn:aws:iam::000000000000:role/sm', type: 'STANDARD' }));
+    stateMachineArn = created.stateMachineArn as string;
+  });
+
+  afterAll(async () => {
+    sfn.destroy();
+    await sfnLocal.stop();
+  });
+
+  beforeEach(() => {
+    ddb.reset();
+    sns.reset();
+    ddb.on(PutItemCommand).resolves({});
+    steps = defaultSteps();
+    calls = [];
+    tokens = [];
+  });
+
+  let n = 0;
+  async function run(settings: Partial<ExecutionInput['settings']> = {}, approve?: (token: string) => Promise<void>) {
+    n += 1;
+    const input: ExecutionInput = {
+      incidentId: `cache-2026010${n}T000000Z`,
+      cacheId: 'cache',
+      openedAt: '2026-01-01T00:00:00.000Z',
+      trigger: { alarmName: 'a', source: 'eventbridge', reason: 'r', stateChangeTime: '2026-01-01T00:00:00.000Z' },
+      settings: { pollIntervalSeconds: 1, maxPolls: 10, approvalTimeoutSeconds: 30, approvalHeartbeatSeconds: 20, approvalDefault: 'abort', ...settings },
+    };
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: `run-${n}`, input: JSON.stringify(input) }));
+    if (approve) {
+      const deadline = Date.now() + 10_000;
+      while (!tokens.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await approve(tokens[0] as string);
+    }
+    const done = await sfnLocal.waitForExecution(executionArn as string, 30_000);
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+    const entered = (history.events ?? [])
+      .filter((e: HistoryEvent) => e.type?.endsWith('StateEntered'))
+      .map((e: HistoryEvent) => e.stateEnteredEventDetails?.name as string);
+    return { done, entered, stages: calls.filter((c) => c.fn === 'Notify').map((c) => c.payload.stage) };
+  }
+
+  const approve = (token: string) =>
+    sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ approved: true, decidedBy: 'op', decidedAt: 't', reason: 'go' }) })).then(() => undefined);
+
+  it('restore: approval, provision, poll until ready, cut over, verify, rehydrate, resolve', async () => {
+    let polls = 0;
+    const ready = defaultSteps().CheckCache as Step;
+    steps.CheckCache = (p) => (++polls < 3 ? { ...(p.recovery as object), polls, ready: false, status: 'creating' } : ready(p));
+    const { done, entered, stages } = await run({}, approve);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(entered).toEqual([
+      'Record Incident', 'Notify Investigating', 'Assess', 'Choose Recovery', 'Request Approval', 'Notify ETA', 'Run Plan',
+      'Provision Cache', 'Check Cache', 'Cache Ready?', 'Wait For Cache', 'Check Cache', 'Cache Ready?', 'Wait For Cache',
+      'Check Cache', 'Cache Ready?', 'Cut Over', 'Verify Cache', 'Notify Partially Restored', 'Rehydrate', 'Verify Data',
+      'Notify Resolved', 'Close Incident', 'Resolved',
+    ]);
+    expect(stages).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
+    expect(calls.find((c) => c.fn === 'Notify' && c.payload.stage === 'ETA')?.payload.etaMinutes).toBe(7);
+    // The token went to the approval step only, never to another step.
+    expect(calls.filter((c) => JSON.stringify(c.payload).includes(tokens[0] as string)).map((c) => c.fn)).toEqual(['RequestApproval']);
+  });
+
+  it('promote: no approval needed, the replica is promoted', async () => {
+    steps.Assess = () => assessment('PROMOTE_REPLICA', false);
+    const { done, entered } = await run();
+    expect(done.status).toBe('SUCCEEDED');
+    expect(entered).toContain('Promote Replica');
+    expect(entered).not.toContain('Request Approval');
+    expect(entered).not.toContain('Provision Cache');
+  });
+
+  it('a second execution for the same incident ends quietly at Record Incident', async () => {
+    ddb.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    const { done, entered } = await run();
+    expect(done.status).toBe('SUCCEEDED');
+    expect(entered).toEqual(['Record Incident', 'Duplicate Incident']);
+    expect(calls).toEqual([]);
+  });
+
+  it('recovered by itself: straight to the resolved notice', async () => {
+    steps.Assess = () => assessment('RECOVERED', false);
+    const { done, entered, stages } = await run();
+    expect(done.status).toBe('SUCCEEDED');
+    expect(entered).toEqual(['Record Incident', 'Notify Investigating', 'Assess', 'Choose Recovery', 'Notify Resolved', 'Close Incident', 'Resolved']);
+    expect(stages).toEqual(['INVESTIGATING', 'RESOLVED']);
+  });
+
+  it('nothing possible: escalates and fails with the reason', async () => {
+    steps.Assess = () => assessment('ESCALATE', false);
+    const { done, entered } = await run();
+    expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
+    expect(entered).toEqual(['Record Incident', 'Notify Investigating', 'Assess', 'Choose Recovery', 'No Recovery Path', 'Record Failure', 'Recovery Failed']);
+    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'failed', error: { Error: 'NoRecoveryPathError' } });
+  });
+
+  it('rejected by an operator: records the rejection and fails', async () => {
+    const { done, entered } = await run({}, (token) =>
+      sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'ApprovalRejectedError', cause: '{"reason":"no"}' })).then(() => undefined),
+    );
+    expect(done).toMatchObject({ status: 'FAILED', error: 'ApprovalRejectedError' });
+    expect(entered.slice(-2)).toEqual(['Record Rejection', 'Recovery Rejected']);
+    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'rejected' });
+    expect(entered).not.toContain('Provision Cache');
+  });
+
+  it('nobody acknowledges the approval: escalates, then the default abort fails the incident', async () => {
+    const { done, entered } = await run({ approvalTimeoutSeconds: 3, approvalHeartbeatSeconds: 1, approvalDefault: 'abort' });
+    expect(done.status).toBe('FAILED');
+    expect(entered).toEqual(expect.arrayContaining(['Approval Timed Out', 'Apply Approval Default', 'Record Failure']));
+    expect(entered).not.toContain('Provision Cache');
+    expect(calls.filter((c) => c.fn === 'Escalate').map((c) => c.payload.kind)).toEqual(['approval-timeout', 'failed']);
+  });
+
+  it('nobody decides in time with default proceed: escalates, then recovers', async () => {
+    const { done, entered } = await run({ approvalTimeoutSeconds: 2, approvalHeartbeatSeconds: 1, approvalDefault: 'proceed' });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(entered).toEqual(expect.arrayContaining(['Approval Timed Out', 'Apply Approval Default', 'Notify ETA', 'Provision Cache', 'Resolved']));
+  });
+
+  it('a transient failure is retried (with jitter) and the step succeeds', async () => {
+    let attempts = 0;
+    const provision = defaultSteps().Provision as Step;
+    steps.Provision = (p) => {
+      attempts += 1;
+      if (attempts === 1) throw new StepError('TransientDependencyError');
+      return provision(p);
+    };
+    const { done } = await run({}, approve);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(attempts).toBe(2);
+  });
+
+  it('the replacement never becomes available: the poll loop ends in failure, not forever', async () => {
+    steps.CheckCache = (p) => {
+      const polls = Number((p.recovery as { polls: number }).polls) + 1;
+      if (polls >= Number(p.maxPolls)) throw new StepError('CacheWaitTimeoutError');
+      return { ...(p.recovery as object), polls, ready: false, status: 'creating' };
+    };
+    const { done, entered } = await run({ maxPolls: 3 }, approve);
+    expect(done.status).toBe('FAILED');
+    expect(entered.filter((s) => s === 'Check Cache')).toHaveLength(3);
+    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ error: { Error: 'CacheWaitTimeoutError' } });
+  });
+
+  it.each([
+    ['Assess', 'InvalidBackupError'],
+    ['Provision', 'CacheProvisioningFailedError'],
+    ['CutOver', 'ValidationError'],
+    ['Verify', 'VerificationFailedError'],
+    ['Rehydrate', 'RehydrationFailedError'],
+    ['CloseIncident', 'IncidentNotFoundError'],
+    ['Notify', 'ConfigError'],
+  ])('a permanent failure in %s goes to Record Failure, escalates with %s, and fails', async (fn, error) => {
+    steps[fn] = () => {
+      throw new StepError(error);
+    };
+    const { done, entered } = await run({}, fn === 'Notify' || fn === 'Assess' ? undefined : approve);
+    expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
+    expect(entered.slice(-2)).toEqual(['Record Failure', 'Recovery Failed']);
+    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'failed', error: { Error: error } });
+  });
+});
