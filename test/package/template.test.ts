@@ -30,9 +30,10 @@ const FUNCTIONS: Record<string, string> = {
   rehydrate: 'rehydrate',
   closeIncident: 'close-incident',
   escalate: 'escalate',
+  console: 'console',
 };
-/** Functions the state machine invokes (all but the alarm entry point and the probe). */
-const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter((f) => f !== 'onAlarm' && f !== 'probe');
+/** Functions the state machine invokes (all but the alarm entry point, the probe and the operators' console). */
+const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter((f) => f !== 'onAlarm' && f !== 'probe' && f !== 'console');
 /** Actions AWS authorizes only on Resource "*". */
 const RESOURCE_STAR_ONLY =
   /^(xray:[A-Za-z]+|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|elasticache:DescribeEvents)$/;
@@ -166,7 +167,7 @@ describe('serverless package', () => {
       expect(p.TracingConfig).toEqual({ Mode: 'Active' });
     });
 
-    it('are exactly the thirteen of the workflow', () => {
+    it('are exactly the fourteen of the workflow and its console', () => {
       expect(
         ofType('AWS::Lambda::Function')
           .map(([id]) => id)

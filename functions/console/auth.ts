@@ -1,0 +1,107 @@
+/**
+ * Who is asking, and may they decide.
+ *
+ * Authentication is API Gateway's: the HTTP API's JWT authorizer validates
+ * the Cognito token (signature, issuer, audience, expiry) before this
+ * function runs, and answers 401 itself when there is none. Cognito with JWT
+ * rather than IAM (SigV4) auth because operators use a browser, often on a
+ * phone, which cannot sign requests, and because every decision must name a
+ * person: the token's email or username goes on the incident's timeline,
+ * where an IAM role session would only name a role.
+ *
+ * Authorization is here: only members of the `operators` group (the
+ * `cognito:groups` claim) may read incidents or decide; anyone else gets 403.
+ *
+ * CSRF: a request that carries `Authorization: Bearer …` (the CLI, scripts)
+ * cannot be forged by another site: a browser adds that header only from our
+ * own pages' script, and the API allows no cross-origin requests. A browser
+ * session rides on a cookie (HttpOnly, Secure, SameSite=Strict) which a
+ * browser does send cross-site in some cases, so every form also carries a
+ * token derived from the session's own JWT (HMAC-SHA256 keyed with the JWT):
+ * another site can read neither the cookie nor our pages, so it cannot
+ * compute the token, the token reveals nothing about the JWT, and it needs no
+ * server-side secret or state. It changes with every new session.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const OPERATORS_GROUP = 'operators';
+export const SESSION_COOKIE = 'console_session';
+
+export type Claims = Record<string, string | number | boolean | string[]>;
+
+export interface Operator {
+  /** The name decisions are recorded under: email, else username, else subject. */
+  name: string;
+  groups: string[];
+}
+
+/**
+ * `cognito:groups` as API Gateway passes it: HTTP API JWT authorizers turn
+ * array claims into a string like `[operators admins]`; tests and other
+ * issuers may send a real array, a JSON array or a comma-separated list.
+ */
+export function parseGroups(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String).filter(Boolean);
+  if (typeof value !== 'string') return [];
+  const text = value.trim();
+  if (text.startsWith('[') && text.includes('"')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed.map(String).filter(Boolean);
+    } catch {
+      // not JSON: API Gateway's own format below
+    }
+  }
+  return text
+    .replace(/^\[|\]$/g, '')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+}
+
+export function operatorFrom(claims: Claims | undefined): Operator | undefined {
+  if (!claims) return undefined;
+  const pick = (key: string): string | undefined => {
+    const v = claims[key];
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  };
+  const name = pick('email') ?? pick('cognito:username') ?? pick('username') ?? pick('sub');
+  if (!name) return undefined;
+  return { name, groups: parseGroups(claims['cognito:groups']) };
+}
+
+export const isOperator = (operator: Operator): boolean => operator.groups.includes(OPERATORS_GROUP);
+
+/** How the request proved who it is: a bearer header, or the session cookie. */
+export type Credential = { kind: 'bearer'; token: string } | { kind: 'cookie'; token: string } | { kind: 'none' };
+
+export function credentialOf(headers: Record<string, string | undefined>, cookies: string[] | undefined): Credential {
+  const authorization = headers.authorization ?? headers.Authorization;
+  if (authorization) {
+    const token = authorization.replace(/^Bearer\s+/i, '').trim();
+    if (token) return { kind: 'bearer', token };
+  }
+  for (const cookie of cookies ?? []) {
+    const eq = cookie.indexOf('=');
+    if (eq > 0 && cookie.slice(0, eq).trim() === SESSION_COOKIE) {
+      const token = cookie.slice(eq + 1).trim();
+      if (token) return { kind: 'cookie', token };
+    }
+  }
+  return { kind: 'none' };
+}
+
+/** The anti-forgery token forms of this session carry. */
+export function csrfTokenFor(credential: Credential): string | undefined {
+  if (credential.kind === 'none') return undefined;
+  return createHmac('sha256', credential.token).update('cache-outage console form v1').digest('base64url');
+}
+
+/** Bearer requests need no form token; cookie sessions must send the one their pages carry. */
+export function csrfAccepted(credential: Credential, submitted: string | undefined): boolean {
+  if (credential.kind === 'bearer') return true;
+  const expected = csrfTokenFor(credential);
+  if (!expected || !submitted) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(submitted);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,130 @@
+/**
+ * The console's HTTP surface on API Gateway's HTTP API payload 2.0: routes,
+ * request bodies (forms or JSON), content negotiation and responses with the
+ * security headers every page carries.
+ */
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ValidationError } from '../domain/errors';
+
+export type ConsoleEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type ConsoleResult = APIGatewayProxyStructuredResultV2;
+
+export type Route =
+  | { name: 'list' }
+  | { name: 'incident'; incidentId: string }
+  | { name: 'events'; incidentId: string }
+  | { name: 'decide'; incidentId: string; step: string }
+  | { name: 'ack'; incidentId: string; step: string }
+  | { name: 'not-found' }
+  | { name: 'method-not-allowed'; allow: string };
+
+const STEP = /^[a-z0-9-]{1,64}$/;
+const ID = /^[A-Za-z0-9._:-]{1,200}$/;
+
+function segment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+export function route(method: string, rawPath: string): Route {
+  const parts = rawPath.replace(/\/+$/, '').split('/').filter(Boolean).map(segment);
+  if (parts.some((p) => p === undefined)) return { name: 'not-found' };
+  const p = parts as string[];
+  const only = (allowed: string, r: Route): Route => (method === allowed ? r : { name: 'method-not-allowed', allow: allowed });
+  if (p.length === 0) return only('GET', { name: 'list' });
+  if (p[0] !== 'incidents' || !p[1] || !ID.test(p[1])) return { name: 'not-found' };
+  const incidentId = p[1];
+  if (p.length === 2) return only('GET', { name: 'incident', incidentId });
+  if (p.length === 3 && p[2] === 'events') return only('GET', { name: 'events', incidentId });
+  if (p[2] === 'approvals' && p[3] && STEP.test(p[3])) {
+    if (p.length === 4) return only('POST', { name: 'decide', incidentId, step: p[3] });
+    if (p.length === 5 && p[4] === 'ack') return only('POST', { name: 'ack', incidentId, step: p[3] });
+  }
+  return { name: 'not-found' };
+}
+
+export function header(event: ConsoleEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key ? headers[key] : undefined;
+}
+
+/** JSON for the CLI and scripts (`Accept: application/json`), HTML for browsers. */
+export function wantsJson(event: ConsoleEvent): boolean {
+  const accept = header(event, 'accept') ?? '';
+  return /application\/json/i.test(accept) && !/text\/html/i.test(accept);
+}
+
+export interface DecisionForm {
+  decision?: string;
+  reason?: string;
+  csrf?: string;
+}
+
+/** A form post or a JSON body; anything else is a ValidationError. */
+export function parseBody(event: ConsoleEvent): DecisionForm {
+  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  if (raw.length > 16_384) throw new ValidationError('request body', [{ path: '', message: 'at most 16 KiB' }]);
+  const type = (header(event, 'content-type') ?? '').toLowerCase();
+  const pick = (get: (k: string) => unknown): DecisionForm => {
+    const out: DecisionForm = {};
+    for (const k of ['decision', 'reason', 'csrf'] as const) {
+      const v = get(k);
+      if (typeof v === 'string') out[k] = v;
+    }
+    return out;
+  };
+  if (!raw) return {};
+  if (type.includes('application/json')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(raw);
+    } catch {
+      throw new ValidationError('request body', [{ path: '', message: 'not JSON' }]);
+    }
+    if (typeof doc !== 'object' || doc === null) throw new ValidationError('request body', [{ path: '', message: 'must be an object' }]);
+    return pick((k) => (doc as Record<string, unknown>)[k]);
+  }
+  if (type.includes('application/x-www-form-urlencoded') || !type) {
+    const form = new URLSearchParams(raw);
+    return pick((k) => form.get(k) ?? undefined);
+  }
+  throw new ValidationError('request body', [{ path: '', message: `unsupported content type ${type}` }]);
+}
+
+export const newNonce = (): string => randomBytes(16).toString('base64');
+
+const SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+export function html(statusCode: number, body: string, nonce?: string): ConsoleResult {
+  return {
+    statusCode,
+    headers: {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'${nonce ? `; script-src 'nonce-${nonce}'` : ''}`,
+    },
+    body,
+  };
+}
+
+export function json(statusCode: number, value: unknown): ConsoleResult {
+  return {
+    statusCode,
+    headers: { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(value),
+  };
+}
+
+export function redirect(location: string): ConsoleResult {
+  return { statusCode: 303, headers: { ...SECURITY_HEADERS, location }, body: '' };
+}

@@ -1,0 +1,362 @@
+/**
+ * `cache-outage` — follow and decide incidents from a terminal, through the
+ * console's HTTP API (the same API, the same authorizer, the same audit trail
+ * as the browser).
+ *
+ *   cache-outage incidents                       open incidents first
+ *   cache-outage show <id> [--follow]            the incident and its timeline
+ *   cache-outage approve <id> --reason R [--step recovery-plan]
+ *   cache-outage reject <id> --reason R [--step recovery-plan]
+ *   cache-outage ack <id> [--step recovery-plan] "I'm looking at it" (delays escalation)
+ *   cache-outage notices <id>                    notices sent to subscribers
+ *   cache-outage drill [drill options]           runs the local incident drill
+ *
+ * Where: `--local` (the local stack's console from .local/stack.json, with a
+ * token from its local identity provider), or `--url URL --token JWT`
+ * (or CACHE_OUTAGE_URL / CACHE_OUTAGE_TOKEN) for the deployed console: the
+ * token is a Cognito ID or access token of a member of the operators group.
+ * `--json` prints the API's JSON for scripts; otherwise tables for people.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DEFAULT_STEP = 'recovery-plan';
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+const USAGE = `usage: cache-outage <command> [options]
+
+commands:
+  incidents                          list incidents, open ones first
+  show <incident> [--follow]         the incident, its approvals and its timeline
+  approve <incident> --reason TEXT   approve the pending recovery plan   [--step ${DEFAULT_STEP}]
+  reject <incident> --reason TEXT    reject it (the workflow escalates)  [--step ${DEFAULT_STEP}]
+  ack <incident>                     acknowledge the request: delays escalation while you look
+  notices <incident>                 notices sent to subscribers
+  drill [options]                    run the local incident drill (see: cache-outage drill --help)
+
+options:
+  --local              use the local stack (.local/stack.json)
+  --url URL            console URL (or CACHE_OUTAGE_URL)
+  --token JWT          bearer token of an operator (or CACHE_OUTAGE_TOKEN)
+  --as NAME            local only: the operator name to sign in as (default: $USER@local)
+  --json               machine-readable output
+  -h, --help           this help
+`;
+
+interface Target {
+  url: string;
+  token: string;
+}
+
+interface StackFile {
+  consoleUrl?: string;
+  identity?: { tokenUrl?: string };
+}
+
+// ── progress line ────────────────────────────────────────────────────────────
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+async function withProgress<T>(label: string, work: () => Promise<T>): Promise<T> {
+  if (!process.stderr.isTTY) return work();
+  let i = 0;
+  const draw = () => process.stderr.write(`\r${FRAMES[i++ % FRAMES.length]} ${label}\x1b[K`);
+  draw();
+  const timer = setInterval(draw, 80);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    process.stderr.write('\r\x1b[K');
+  }
+}
+
+// ── target and HTTP ──────────────────────────────────────────────────────────
+
+function readStackFile(): StackFile {
+  const candidates = [path.join(process.cwd(), '.local', 'stack.json'), path.join(ROOT, '.local', 'stack.json')];
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) throw new CliError('no .local/stack.json: start the local stack (npm run stack) or a drill (npx cache-outage drill --interactive) first', 2);
+  return JSON.parse(readFileSync(file, 'utf8')) as StackFile;
+}
+
+async function resolveTarget(values: { local?: boolean; url?: string; token?: string; as?: string }): Promise<Target> {
+  if (values.local) {
+    const stack = readStackFile();
+    if (!stack.consoleUrl || !stack.identity?.tokenUrl) throw new CliError('.local/stack.json has no console: is the stack up to date?', 2);
+    const username = values.as ?? `${os.userInfo().username}@local`;
+    const tokenUrl = stack.identity.tokenUrl;
+    const res = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, groups: ['operators'] }),
+    }).catch((err: Error) => {
+      throw new CliError(`the local stack does not answer at ${tokenUrl} (${err.message}): is it still running?`);
+    });
+    if (!res.ok) throw new CliError(`the local identity provider refused a token: HTTP ${res.status}`);
+    const body = (await res.json()) as { id_token: string };
+    return { url: stack.consoleUrl, token: body.id_token };
+  }
+  const url = values.url ?? process.env.CACHE_OUTAGE_URL;
+  const token = values.token ?? process.env.CACHE_OUTAGE_TOKEN;
+  if (!url || !token) throw new CliError('say where: --local, or --url and --token (or CACHE_OUTAGE_URL and CACHE_OUTAGE_TOKEN)', 2);
+  return { url, token };
+}
+
+async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string, body?: unknown): Promise<T> {
+  const url = `${target.url.replace(/\/+$/, '')}${pathname}`;
+  const res = await withProgress(`${method} ${pathname}`, () =>
+    fetch(url, {
+      method,
+      redirect: 'manual',
+      headers: {
+        accept: 'application/json',
+        authorization: `Bearer ${target.token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    }),
+  ).catch((err: Error) => {
+    throw new CliError(`cannot reach the console at ${target.url}: ${err.message}`);
+  });
+  const text = await res.text();
+  let doc: unknown;
+  try {
+    doc = text ? JSON.parse(text) : {};
+  } catch {
+    doc = { message: text.slice(0, 200) };
+  }
+  if (!res.ok) {
+    const message = (doc as { message?: string }).message ?? res.statusText;
+    const hint =
+      res.status === 401 ? ' (the token is missing, invalid or expired)' : res.status === 403 ? ' (you are not in the operators group)' : '';
+    throw new CliError(`HTTP ${res.status}: ${message}${hint}`, res.status === 409 ? 3 : 1);
+  }
+  return doc as T;
+}
+
+// ── output ───────────────────────────────────────────────────────────────────
+
+interface Summary {
+  incidentId: string;
+  cacheId: string;
+  status: string;
+  stage: string;
+  plan?: string;
+  openedAt: string;
+  elapsedSeconds: number;
+  outageSeconds?: number;
+  degradedSeconds?: number;
+  pendingApprovals: number;
+}
+
+interface Approval {
+  step: string;
+  status: string;
+  requestedAt: string;
+  facts: Record<string, unknown>;
+  decidedBy?: string;
+  decidedAt?: string;
+  reason?: string;
+}
+
+interface View {
+  incident: Summary & { triggerAlarm?: string; error?: { error: string; cause: string } };
+  execution?: { status: string; currentState?: string };
+  timeline: { at: string; type: string; message: string }[];
+  notices: { at: string; stage: string; message: string }[];
+  approvals: Approval[];
+}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function table(headers: string[], rows: string[][]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  out(line(headers));
+  for (const r of rows) out(line(r));
+}
+
+function duration(seconds: number | undefined): string {
+  if (seconds === undefined) return '–';
+  if (seconds < 90) return `${seconds}s`;
+  const m = Math.floor(seconds / 60);
+  return m < 90 ? `${m}m${String(seconds % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+const shortTime = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z');
+
+function printView(view: View): void {
+  const i = view.incident;
+  out(`Incident ${i.incidentId}`);
+  out(`  cache ${i.cacheId} · ${i.status} · stage ${i.stage} · plan ${i.plan ?? '–'}`);
+  out(`  started ${shortTime(i.openedAt)} · elapsed ${duration(i.elapsedSeconds)} · outage ${duration(i.outageSeconds)} · degraded ${duration(i.degradedSeconds)}`);
+  if (view.execution) out(`  workflow ${view.execution.status}, state ${view.execution.currentState ?? '–'}`);
+  if (i.triggerAlarm) out(`  alarm ${i.triggerAlarm}`);
+  if (i.error) out(`  error ${i.error.error}: ${i.error.cause}`);
+  for (const a of view.approvals) {
+    out();
+    out(`Approval ${a.step}: ${a.status}`);
+    for (const [k, v] of Object.entries(a.facts)) out(`  ${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    if (a.status === 'PENDING') out(`  → cache-outage approve ${i.incidentId} --reason "…"   or   reject …`);
+    else if (a.decidedBy) out(`  decided by ${a.decidedBy} at ${shortTime(a.decidedAt ?? '')}: ${a.reason ?? ''}`);
+  }
+  out();
+  out('Timeline');
+  table(
+    ['AT', 'EVENT', 'MESSAGE'],
+    view.timeline.map((e) => [shortTime(e.at), e.type, e.message]),
+  );
+}
+
+// ── commands ─────────────────────────────────────────────────────────────────
+
+function runDrill(args: string[]): Promise<number> {
+  const tsx = require.resolve('tsx/cli', { paths: [ROOT] });
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [tsx, path.join(ROOT, 'local', 'cli', 'drill.ts'), ...args], { stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'drill') return runDrill(rest);
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      local: { type: 'boolean', default: false },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      as: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      step: { type: 'string', default: DEFAULT_STEP },
+      reason: { type: 'string' },
+      follow: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const needsId = ['show', 'approve', 'reject', 'ack', 'notices'];
+  if (command !== 'incidents' && !needsId.includes(command)) throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
+  const incidentId = positionals[0];
+  if (needsId.includes(command) && !incidentId) throw new CliError(`${command} needs an incident id\n\n${USAGE}`, 2);
+  if ((command === 'approve' || command === 'reject') && !values.reason?.trim()) {
+    throw new CliError(`${command} needs --reason: it is recorded with your name on the incident's timeline`, 2);
+  }
+  const target = await resolveTarget(values);
+  const incidentPath = `/incidents/${encodeURIComponent(incidentId ?? '')}`;
+  const step = values.step ?? DEFAULT_STEP;
+
+  switch (command) {
+    case 'incidents': {
+      const { incidents } = await call<{ incidents: Summary[] }>(target, 'GET', '/');
+      if (values.json) return out(JSON.stringify(incidents)), 0;
+      if (!incidents.length) return out('No incidents.'), 0;
+      table(
+        ['INCIDENT', 'CACHE', 'STATUS', 'STAGE', 'PLAN', 'STARTED', 'ELAPSED', 'APPROVALS'],
+        incidents.map((i) => [
+          i.incidentId,
+          i.cacheId,
+          i.status,
+          i.stage,
+          i.plan ?? '–',
+          shortTime(i.openedAt),
+          duration(i.elapsedSeconds),
+          i.pendingApprovals ? `${i.pendingApprovals} pending` : '–',
+        ]),
+      );
+      return 0;
+    }
+    case 'show': {
+      let view = await call<View>(target, 'GET', incidentPath);
+      if (!values.follow) {
+        if (values.json) out(JSON.stringify(view));
+        else printView(view);
+        return 0;
+      }
+      let printed = 0;
+      const emit = (v: View) => {
+        for (const e of v.timeline.slice(printed)) {
+          if (values.json) out(JSON.stringify(e));
+          else out(`${shortTime(e.at)}  ${e.type.padEnd(22)} ${e.message}`);
+        }
+        printed = v.timeline.length;
+      };
+      emit(view);
+      while (view.incident.status === 'OPEN' && view.execution?.status !== 'FAILED') {
+        await withProgress(`following ${view.incident.incidentId}: ${view.execution?.currentState ?? view.incident.stage}`, () => new Promise((r) => setTimeout(r, 2000)));
+        view = await call<View>(target, 'GET', `${incidentPath}/events`);
+        emit(view);
+      }
+      if (!values.json) out(`\n${view.incident.incidentId}: ${view.incident.status}`);
+      return 0;
+    }
+    case 'approve':
+    case 'reject': {
+      const decided = await call<{ status: string; decidedBy: string; decidedAt: string; step: string }>(
+        target,
+        'POST',
+        `${incidentPath}/approvals/${encodeURIComponent(step)}`,
+        { decision: command, reason: values.reason },
+      );
+      if (values.json) out(JSON.stringify(decided));
+      else out(`${decided.status.toLowerCase()} ${decided.step} of ${incidentId} as ${decided.decidedBy} at ${shortTime(decided.decidedAt)}`);
+      return 0;
+    }
+    case 'ack': {
+      const acked = await call<{ acknowledgedBy: string }>(target, 'POST', `${incidentPath}/approvals/${encodeURIComponent(step)}/ack`, {});
+      if (values.json) out(JSON.stringify(acked));
+      else out(`acknowledged ${step} of ${incidentId} as ${acked.acknowledgedBy}: escalation is delayed`);
+      return 0;
+    }
+    case 'notices': {
+      const view = await call<View>(target, 'GET', incidentPath);
+      if (values.json) return out(JSON.stringify(view.notices)), 0;
+      if (!view.notices.length) return out('No notices sent yet.'), 0;
+      table(
+        ['AT', 'STAGE', 'NOTICE'],
+        view.notices.map((n) => [shortTime(n.at), n.stage, n.message]),
+      );
+      return 0;
+    }
+  }
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`cache-outage: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+    const e = err as Error;
+    process.stderr.write(`cache-outage: ${e.message}\n`);
+    process.exit(e.name === 'TypeError' && /parseArgs|option/i.test(e.message) ? 2 : 1);
+  },
+);

@@ -1,0 +1,113 @@
+/**
+ * `cache-outage` as a child process against the local stack: an interactive
+ * restore drill waits; the CLI lists, shows, acknowledges and approves it.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { childProcesses } from '../e2e/processes';
+import { startInteractiveDrill, type BackgroundDrill } from '../console/support';
+
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'cache-outage.js');
+
+jest.setTimeout(240_000);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let cwd: string;
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const env = { ...process.env };
+    delete env.CACHE_OUTAGE_URL;
+    delete env.CACHE_OUTAGE_TOKEN;
+    execFile(process.execPath, [BIN, ...args], { cwd, env, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('cache-outage CLI on the local stack', () => {
+  let drill: BackgroundDrill;
+  let incidentId: string;
+
+  beforeAll(async () => {
+    cwd = mkdtempSync(path.join(tmpdir(), 'cache-outage-cli-'));
+    drill = await startInteractiveDrill('restore');
+    await drill.stack.writeDescription(path.join(cwd, '.local', 'stack.json'));
+    incidentId = await drill.pendingApproval();
+  });
+  afterAll(async () => {
+    await drill?.stop();
+    rmSync(cwd, { recursive: true, force: true });
+    expect(childProcesses()).toEqual([]);
+  });
+
+  it('says where to point it when there is no target', async () => {
+    const r = await cli('incidents');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--local, or --url and --token');
+  });
+
+  it('lists incidents as JSON for scripts and as a table for people', async () => {
+    const json = await cli('incidents', '--local', '--json');
+    expect(json.code).toBe(0);
+    const incidents = JSON.parse(json.stdout) as { incidentId: string; status: string; pendingApprovals: number }[];
+    expect(incidents[0]).toMatchObject({ incidentId, status: 'OPEN', pendingApprovals: 1 });
+
+    const table = await cli('incidents', '--local');
+    expect(table.code).toBe(0);
+    const [header, row] = table.stdout.split('\n');
+    expect(header).toMatch(/^INCIDENT\s+CACHE\s+STATUS\s+STAGE\s+PLAN\s+STARTED\s+ELAPSED\s+APPROVALS$/);
+    expect(row).toContain(incidentId);
+    expect(row).toContain('1 pending');
+    // Not a terminal: no progress line on stderr.
+    expect(table.stderr).toBe('');
+  });
+
+  it('shows the incident with the approval facts and the timeline', async () => {
+    const r = await cli('show', incidentId, '--local');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Incident ${incidentId}`);
+    expect(r.stdout).toContain('Approval recovery-plan: PENDING');
+    expect(r.stdout).toMatch(/plan\s+PROVISION_FROM_BACKUP/);
+    expect(r.stdout).toMatch(/backupSizeBytes\s+\d+/);
+    expect(r.stdout).toMatch(/APPROVAL_REQUESTED\s+approval requested/);
+  });
+
+  it('acknowledges, refuses a decision without a reason, approves once, and reports the second decision as a conflict', async () => {
+    const ack = await cli('ack', incidentId, '--local', '--as', 'erin');
+    expect(ack.code).toBe(0);
+    expect(ack.stdout).toContain('acknowledged recovery-plan');
+
+    const noReason = await cli('approve', incidentId, '--local');
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('needs --reason');
+
+    const approve = await cli('approve', incidentId, '--local', '--as', 'erin', '--reason', 'restore from the newest backup');
+    expect(approve.stderr).toBe('');
+    expect(approve.code).toBe(0);
+    expect(approve.stdout).toMatch(new RegExp(`^approved recovery-plan of ${incidentId} as erin at `));
+
+    const again = await cli('reject', incidentId, '--local', '--as', 'frank', '--reason', 'second thoughts');
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain('HTTP 409');
+    expect(again.stderr).toContain('already approved by erin');
+
+    const notices = await cli('notices', incidentId, '--local', '--json');
+    expect((JSON.parse(notices.stdout) as { stage: string }[]).map((n) => n.stage)).toContain('INVESTIGATING');
+
+    const report = await drill.report;
+    expect(report.ok).toBe(true);
+    const types = report.timeline.map((e) => e.type);
+    expect(types.indexOf('APPROVAL_ACKNOWLEDGED')).toBeGreaterThan(-1);
+    expect(types.indexOf('APPROVAL_ACKNOWLEDGED')).toBeLessThan(types.indexOf('APPROVED'));
+    expect(report.timeline.find((e) => e.type === 'APPROVED')?.detail).toMatchObject({ decidedBy: 'erin', reason: 'restore from the newest backup' });
+  });
+});
