@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where a cache answers. */
 export const endpointSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors';
 import { NOTICE_STAGES, type NoticeStage } from './incident';
 

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { AssessOutput } from '../domain/steps';
 import { lambdaHandler, logger } from '../lib/observability';
 import { assess, type AssessDeps } from '../usecases/assess';
-import { wired } from './deps';
+import { assessDeps } from './deps';
 import { incidentRef, isoTime, parseEvent } from './schemas';
 
 export const assessEventSchema = incidentRef.extend({ openedAt: isoTime });
@@ -26,4 +26,4 @@ export function makeHandler(deps: AssessDeps) {
   });
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(assessDeps);

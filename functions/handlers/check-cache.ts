@@ -2,11 +2,11 @@
  * Check Cache: validates the payload and polls the recovered group once.
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RecoveryProgress } from '../domain/steps';
 import { lambdaHandler, logger } from '../lib/observability';
 import { checkCache, type CheckCacheDeps } from '../usecases/check-cache';
-import { wired } from './deps';
+import { checkCacheDeps } from './deps';
 import { incidentRef, parseEvent, recoverySchema } from './schemas';
 
 export const checkCacheEventSchema = incidentRef.extend({
@@ -28,4 +28,4 @@ export function makeHandler(deps: CheckCacheDeps) {
   });
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(checkCacheDeps);

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { CloseOutput } from '../domain/steps';
 import { lambdaHandler, logger } from '../lib/observability';
 import { closeIncident, type CloseIncidentDeps } from '../usecases/close-incident';
-import { wired } from './deps';
+import { closeIncidentDeps } from './deps';
 import { incidentRef, parseEvent, planSchema } from './schemas';
 
 export const closeEventSchema = incidentRef.extend({ plan: planSchema });
@@ -20,4 +20,4 @@ export function makeHandler(deps: CloseIncidentDeps) {
   });
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(closeIncidentDeps);

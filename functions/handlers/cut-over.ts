@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { CutOverOutput } from '../domain/steps';
 import { lambdaHandler, logger } from '../lib/observability';
 import { cutOver, type CutOverDeps } from '../usecases/cut-over';
-import { wired } from './deps';
+import { cutOverDeps } from './deps';
 import { incidentRef, parseEvent, recoverySchema } from './schemas';
 
 export const cutOverEventSchema = incidentRef.extend({ recovery: recoverySchema });
@@ -25,4 +25,4 @@ export function makeHandler(deps: CutOverDeps) {
   });
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(cutOverDeps);

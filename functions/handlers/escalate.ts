@@ -3,10 +3,10 @@
  * payload, records the outcome on the incident and escalates to the operators.
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler, logger } from '../lib/observability';
 import { escalate, type EscalateDeps, type EscalateOutput } from '../usecases/escalate';
-import { wired } from './deps';
+import { escalateDeps } from './deps';
 import { incidentRef, parseEvent } from './schemas';
 
 export const escalateEventSchema = incidentRef.extend({
@@ -28,4 +28,4 @@ export function makeHandler(deps: EscalateDeps) {
   });
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(escalateDeps);

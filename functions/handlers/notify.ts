@@ -3,12 +3,12 @@
  * state's payload and publishes the stage's status notice once per incident.
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTICE_STAGES } from '../domain/incident';
 import type { NotifyOutput } from '../domain/steps';
 import { lambdaHandler, logger } from '../lib/observability';
 import { notify, type NotifyDeps } from '../usecases/notify';
-import { wired } from './deps';
+import { notifyDeps } from './deps';
 import { incidentRef, parseEvent } from './schemas';
 
 export const notifyEventSchema = incidentRef.extend({
@@ -29,4 +29,4 @@ export function makeHandler(deps: NotifyDeps) {
   });
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(notifyDeps);

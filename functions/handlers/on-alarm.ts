@@ -15,7 +15,9 @@ import { logger, lambdaHandler } from '../lib/observability';
 import type { Clock } from '../ports';
 import { config } from '../config';
 import { intake, type IntakeDeps, type IntakeOutcome, type IntakeResult } from '../usecases/intake';
-import { clock, incidentStore, workflow } from '../wiring';
+import { clock } from '../wiring/clock';
+import { incidentStore } from '../wiring/dynamodb';
+import { workflow } from '../wiring/sfn';
 
 export interface OnAlarmDeps extends IntakeDeps {
   clock: Clock;

@@ -9,7 +9,8 @@ import { powertoolsMetricsSink } from '../adapters/powertools-metrics';
 import { logger, lambdaHandler } from '../lib/observability';
 import type { MetricsSink } from '../ports';
 import { probeCaches, type ProbeDeps, type ProbeResult } from '../usecases/probe';
-import { cacheProbe, endpointRecord, secretReader } from '../wiring';
+import { cacheProbe } from '../wiring/redis-probe';
+import { endpointRecord, secretReader } from '../wiring/ssm';
 
 export const METRICS_SERVICE_NAME = 'cache-outage-workflow';
 

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { RecoveryProgress } from '../domain/steps';
 import { lambdaHandler, logger } from '../lib/observability';
 import { promote, type PromoteDeps } from '../usecases/promote';
-import { wired } from './deps';
+import { promoteDeps } from './deps';
 import { assessmentSchema, incidentRef, parseEvent } from './schemas';
 
 export const promoteEventSchema = incidentRef.extend({ assessment: assessmentSchema });
@@ -20,4 +20,4 @@ export function makeHandler(deps: PromoteDeps) {
   });
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(promoteDeps);

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { RecoveryProgress } from '../domain/steps';
 import { lambdaHandler, logger } from '../lib/observability';
 import { provision, type ProvisionDeps } from '../usecases/provision';
-import { wired } from './deps';
+import { provisionDeps } from './deps';
 import { assessmentSchema, incidentRef, parseEvent } from './schemas';
 
 export const provisionEventSchema = incidentRef.extend({ assessment: assessmentSchema });
@@ -20,4 +20,4 @@ export function makeHandler(deps: ProvisionDeps) {
   });
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(provisionDeps);

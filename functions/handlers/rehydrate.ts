@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { RehydrateOutput } from '../domain/steps';
 import { lambdaHandler, logger } from '../lib/observability';
 import { rehydrate, type RehydrateDeps } from '../usecases/rehydrate';
-import { wired } from './deps';
+import { rehydrateDeps } from './deps';
 import { assessmentSchema, cutoverSchema, incidentRef, parseEvent } from './schemas';
 
 export const rehydrateEventSchema = incidentRef.extend({ assessment: assessmentSchema, cutover: cutoverSchema });
@@ -26,4 +26,4 @@ export function makeHandler(deps: RehydrateDeps) {
   });
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(rehydrateDeps);

@@ -4,10 +4,10 @@
  * token is never logged: it is only handed to the use case.
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler, logger } from '../lib/observability';
 import { requestApproval, type RequestApprovalDeps, type RequestApprovalOutput } from '../usecases/request-approval';
-import { wired } from './deps';
+import { requestApprovalDeps } from './deps';
 import { assessmentSchema, incidentRef, parseEvent } from './schemas';
 
 export const requestApprovalEventSchema = incidentRef.extend({
@@ -32,4 +32,4 @@ export function makeHandler(deps: RequestApprovalDeps) {
   );
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(requestApprovalDeps);

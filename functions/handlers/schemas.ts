@@ -2,7 +2,7 @@
  * Schemas of the payloads the state machine sends to the recovery steps
  * (functions/domain/steps.ts), and the one way handlers validate them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpointSchema } from '../domain/caches';
 import { ValidationError } from '../domain/errors';
 import type { RecoveryPlan } from '../domain/incident';

@@ -3,11 +3,11 @@
  * cache as clients see it (mode cache) or against the source of truth (mode data).
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { VerifyOutput } from '../domain/steps';
 import { lambdaHandler, logger } from '../lib/observability';
 import { verify, type VerifyDeps } from '../usecases/verify';
-import { wired } from './deps';
+import { verifyDeps } from './deps';
 import { assessmentSchema, cutoverSchema, incidentRef, parseEvent } from './schemas';
 
 export const verifyEventSchema = z.discriminatedUnion('mode', [
@@ -27,4 +27,4 @@ export function makeHandler(deps: VerifyDeps) {
   });
 }
 
-export const handler = makeHandler(wired);
+export const handler = makeHandler(verifyDeps);

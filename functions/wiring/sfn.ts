@@ -1,0 +1,20 @@
+/** Step Functions adapters: one client per container. */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { config } from '../config';
+import { SfnTaskResumer, SfnWorkflow } from '../adapters/sfn-workflow';
+import type { TaskResumer, Workflow } from '../ports';
+
+let client: SFNClient | undefined;
+function sfnClient(): SFNClient {
+  return (client ??= new SFNClient({ region: config.region }));
+}
+
+let workflowInstance: Workflow | undefined;
+export function workflow(): Workflow {
+  return (workflowInstance ??= new SfnWorkflow(config.stateMachineArn, { client: sfnClient() }));
+}
+
+let resumer: TaskResumer | undefined;
+export function taskResumer(): TaskResumer {
+  return (resumer ??= new SfnTaskResumer({ client: sfnClient() }));
+}
