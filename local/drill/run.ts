@@ -136,6 +136,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   });
   mark('stackUp');
   log(`stack up in ${phases.stackUp} ms`);
+  const consoleUrl = stack.description.consoleUrl;
+  if (consoleUrl) log(`operator console: ${consoleUrl}${stack.description.identity ? ` (local sign-in: ${stack.description.identity.loginUrl})` : ''}`);
   const subscriber = new HttpSubscriber();
   let provider: RedisProcess | undefined;
   let providerDir: string | undefined;
@@ -214,6 +216,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       if (n.attributes.kind !== 'approval-request') return;
       const incidentId = n.attributes.incidentId ?? '';
       if (options.interactive) {
+        if (consoleUrl) log(`  ⏳ waiting for an operator: approve in the console at ${consoleUrl}/incidents/${encodeURIComponent(incidentId)}`);
         log(`  ⏳ waiting for an operator: npx cache-outage approve ${incidentId} --local --reason "…"`);
         return;
       }
