@@ -25,212 +25,107 @@ import { backupCatalog } from '../wiring/s3';
 import { notifier } from '../wiring/sns';
 import { endpointRecord, secretReader } from '../wiring/ssm';
 
-export const assessDeps: AssessDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get probe() {
-    return cacheProbe();
-  },
-  get fleet() {
-    return cacheFleet();
-  },
-  get backups() {
-    return backupCatalog();
-  },
-  get endpoints() {
-    return endpointRecord();
-  },
-  get secrets() {
-    return secretReader();
-  },
-  get clock() {
-    return clock();
-  },
-  get caches() {
-    return config.protectedCaches;
-  },
-  get approvalPolicy() {
-    return config.approvalPolicy;
-  },
-  get probeTimeoutMs() {
-    return config.probeTimeoutMs;
-  },
-};
+/**
+ * An object whose properties are resolved on first read, so nothing is built
+ * before a step needs it. Calls are marked pure so that a bundle keeps only the
+ * deps object its handler imports, and with it only that step's adapters.
+ */
+function lazyDeps<T extends object>(thunks: { [K in keyof T]: () => T[K] }): T {
+  const deps = {} as T;
+  for (const key of Object.keys(thunks) as (keyof T & string)[]) {
+    Object.defineProperty(deps, key, { enumerable: true, get: thunks[key] });
+  }
+  return deps;
+}
 
-export const checkCacheDeps: CheckCacheDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get fleet() {
-    return cacheFleet();
-  },
-  get probe() {
-    return cacheProbe();
-  },
-  get secrets() {
-    return secretReader();
-  },
-  get clock() {
-    return clock();
-  },
-  get caches() {
-    return config.protectedCaches;
-  },
-  get probeTimeoutMs() {
-    return config.probeTimeoutMs;
-  },
-};
+export const assessDeps = /* @__PURE__ */ lazyDeps<AssessDeps>({
+  store: incidentStore,
+  probe: cacheProbe,
+  fleet: cacheFleet,
+  backups: backupCatalog,
+  endpoints: endpointRecord,
+  secrets: secretReader,
+  clock,
+  caches: () => config.protectedCaches,
+  approvalPolicy: () => config.approvalPolicy,
+  probeTimeoutMs: () => config.probeTimeoutMs,
+});
 
-export const closeIncidentDeps: CloseIncidentDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get clock() {
-    return clock();
-  },
-};
+export const checkCacheDeps = /* @__PURE__ */ lazyDeps<CheckCacheDeps>({
+  store: incidentStore,
+  fleet: cacheFleet,
+  probe: cacheProbe,
+  secrets: secretReader,
+  clock,
+  caches: () => config.protectedCaches,
+  probeTimeoutMs: () => config.probeTimeoutMs,
+});
 
-export const cutOverDeps: CutOverDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get endpoints() {
-    return endpointRecord();
-  },
-  get clock() {
-    return clock();
-  },
-  get caches() {
-    return config.protectedCaches;
-  },
-};
+export const closeIncidentDeps = /* @__PURE__ */ lazyDeps<CloseIncidentDeps>({
+  store: incidentStore,
+  clock,
+});
 
-export const escalateDeps: EscalateDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get notifier() {
-    return notifier();
-  },
-  get clock() {
-    return clock();
-  },
-  get notices() {
-    return config.notices;
-  },
-};
+export const cutOverDeps = /* @__PURE__ */ lazyDeps<CutOverDeps>({
+  store: incidentStore,
+  endpoints: endpointRecord,
+  clock,
+  caches: () => config.protectedCaches,
+});
 
-export const notifyDeps: NotifyDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get notifier() {
-    return notifier();
-  },
-  get clock() {
-    return clock();
-  },
-  get templates() {
-    return config.templates;
-  },
-  get notices() {
-    return config.notices;
-  },
-};
+export const escalateDeps = /* @__PURE__ */ lazyDeps<EscalateDeps>({
+  store: incidentStore,
+  notifier: notifier,
+  clock,
+  notices: () => config.notices,
+});
 
-export const promoteDeps: PromoteDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get fleet() {
-    return cacheFleet();
-  },
-  get clock() {
-    return clock();
-  },
-};
+export const notifyDeps = /* @__PURE__ */ lazyDeps<NotifyDeps>({
+  store: incidentStore,
+  notifier: notifier,
+  clock,
+  templates: () => config.templates,
+  notices: () => config.notices,
+});
 
-export const provisionDeps: ProvisionDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get fleet() {
-    return cacheFleet();
-  },
-  get secrets() {
-    return secretReader();
-  },
-  get clock() {
-    return clock();
-  },
-  get caches() {
-    return config.protectedCaches;
-  },
-};
+export const promoteDeps = /* @__PURE__ */ lazyDeps<PromoteDeps>({
+  store: incidentStore,
+  fleet: cacheFleet,
+  clock,
+});
 
-export const rehydrateDeps: RehydrateDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get source() {
-    return sourceOfTruth();
-  },
-  get writer() {
-    return cacheWriter();
-  },
-  get secrets() {
-    return secretReader();
-  },
-  get clock() {
-    return clock();
-  },
-  get caches() {
-    return config.protectedCaches;
-  },
-};
+export const provisionDeps = /* @__PURE__ */ lazyDeps<ProvisionDeps>({
+  store: incidentStore,
+  fleet: cacheFleet,
+  secrets: secretReader,
+  clock,
+  caches: () => config.protectedCaches,
+});
 
-export const requestApprovalDeps: RequestApprovalDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get notifier() {
-    return notifier();
-  },
-  get clock() {
-    return clock();
-  },
-  get notices() {
-    return config.notices;
-  },
-};
+export const rehydrateDeps = /* @__PURE__ */ lazyDeps<RehydrateDeps>({
+  store: incidentStore,
+  source: sourceOfTruth,
+  writer: cacheWriter,
+  secrets: secretReader,
+  clock,
+  caches: () => config.protectedCaches,
+});
 
-export const verifyDeps: VerifyDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get endpoints() {
-    return endpointRecord();
-  },
-  get probe() {
-    return cacheProbe();
-  },
-  get secrets() {
-    return secretReader();
-  },
-  get source() {
-    return sourceOfTruth();
-  },
-  get writer() {
-    return cacheWriter();
-  },
-  get clock() {
-    return clock();
-  },
-  get caches() {
-    return config.protectedCaches;
-  },
-  get probeTimeoutMs() {
-    return config.probeTimeoutMs;
-  },
-};
+export const requestApprovalDeps = /* @__PURE__ */ lazyDeps<RequestApprovalDeps>({
+  store: incidentStore,
+  notifier: notifier,
+  clock,
+  notices: () => config.notices,
+});
+
+export const verifyDeps = /* @__PURE__ */ lazyDeps<VerifyDeps>({
+  store: incidentStore,
+  endpoints: endpointRecord,
+  probe: cacheProbe,
+  secrets: secretReader,
+  source: sourceOfTruth,
+  writer: cacheWriter,
+  clock,
+  caches: () => config.protectedCaches,
+  probeTimeoutMs: () => config.probeTimeoutMs,
+});
