@@ -20,7 +20,7 @@ import { RedisStartError, startRedis } from './redis-process';
 import type { RedisProcess } from './redis-process';
 import { infoField, redisCommand } from './resp';
 import type { RedisCommandOptions } from './resp';
-import { rdbHeaderProblem } from './snapshot';
+import { fileHeader, rdbHeaderProblem } from './snapshot';
 import type { SnapshotFetcher } from './snapshot';
 import type { TlsMaterial } from './tls';
 
@@ -192,13 +192,13 @@ export class Fleet {
   async create(spec: ReplicationGroupSpec): Promise<ReplicationGroup> {
     this.assertRunning();
     if (this.groups.has(spec.id)) throw replicationGroupAlreadyExists(spec.id);
-    const rdb = spec.snapshotArn === undefined ? undefined : await this.options.snapshots.fetch(spec.snapshotArn);
+    if (spec.snapshotArn !== undefined) await this.options.snapshots.check(spec.snapshotArn);
     if (this.groups.has(spec.id)) throw replicationGroupAlreadyExists(spec.id);
     const group = this.newGroup(spec);
     this.groups.set(spec.id, group);
     this.runTask(
       group,
-      this.provision(group, rdb).catch((error: unknown) =>
+      this.provision(group, spec.snapshotArn).catch((error: unknown) =>
         this.failCreation(group, `Creation failed: ${describeError(error)}`),
       ),
     );
@@ -239,15 +239,19 @@ export class Fleet {
     };
   }
 
-  private async provision(group: ReplicationGroup, rdb: Buffer | undefined): Promise<void> {
+  private async provision(group: ReplicationGroup, snapshotArn: string | undefined): Promise<void> {
     await this.pause(this.options.creationDelayMs);
     if (this.stopped) return;
-    const headerProblem = rdb === undefined ? undefined : rdbHeaderProblem(rdb);
-    if (headerProblem !== undefined)
-      return this.failCreation(group, `Restore from snapshot failed for node group ${NODE_GROUP_ID}: ${headerProblem}`);
     const [primary, ...replicas] = group.nodes;
     if (!primary) return;
-    await this.prepareDirectories(group, rdb);
+    await this.prepareDirectories(group);
+    const rdb = snapshotArn === undefined ? undefined : path.join(primary.dir, 'dump.rdb');
+    if (snapshotArn !== undefined && rdb !== undefined) {
+      await this.options.snapshots.download(snapshotArn, rdb);
+      const headerProblem = rdbHeaderProblem(await fileHeader(rdb));
+      if (headerProblem !== undefined)
+        return this.failCreation(group, `Restore from snapshot failed for node group ${NODE_GROUP_ID}: ${headerProblem}`);
+    }
     try {
       await this.startNode(group, primary);
     } catch (error) {
@@ -266,11 +270,9 @@ export class Fleet {
     this.markAvailable(group, rdb !== undefined);
   }
 
-  private async prepareDirectories(group: ReplicationGroup, rdb: Buffer | undefined): Promise<void> {
+  private async prepareDirectories(group: ReplicationGroup): Promise<void> {
     await fs.rm(group.dir, { recursive: true, force: true });
     for (const node of group.nodes) await fs.mkdir(node.dir, { recursive: true });
-    const primary = group.nodes[0];
-    if (rdb && primary) await fs.writeFile(path.join(primary.dir, 'dump.rdb'), rdb);
   }
 
   private tlsFor(group: ReplicationGroup): TlsMaterial | undefined {

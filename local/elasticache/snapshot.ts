@@ -1,4 +1,8 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { invalidParameterValue } from './errors';
 
 export interface S3ConnectionConfig {
@@ -28,21 +32,39 @@ export class SnapshotFetcher {
     this.client = new S3Client({ ...config, maxAttempts: 2 });
   }
 
-  /** Downloads the object; an unreadable object is rejected at call time, as CreateReplicationGroup does. */
-  async fetch(arn: string): Promise<Buffer> {
+  /** An unreadable object is rejected at call time, as CreateReplicationGroup does; the copy happens later. */
+  async check(arn: string): Promise<void> {
     const { bucket, key } = parseS3Arn(arn);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      if (!response.Body) throw new Error('empty body');
-      return Buffer.from(await response.Body.transformToByteArray());
+      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     } catch (error) {
       const reason = error instanceof Error ? error.name : 'unknown error';
       throw invalidParameterValue(`No permission to access S3 object: ${bucket}/${key} (${reason}).`);
     }
   }
 
+  /** Streams the object to a file, without holding it in memory (RDB files are as large as the cache). */
+  async download(arn: string, file: string): Promise<void> {
+    const { bucket, key } = parseS3Arn(arn);
+    const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!response.Body) throw new Error(`S3 object ${bucket}/${key} has no body`);
+    await pipeline(response.Body as Readable, createWriteStream(file));
+  }
+
   destroy(): void {
     this.client.destroy();
+  }
+}
+
+/** The first bytes of a file, enough for the RDB preamble. */
+export async function fileHeader(file: string, bytes = 9): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 
