@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { FaultInjector } from '../faults';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
 import type { LocalService } from '../service';
 import { Fleet } from './fleet';
@@ -34,6 +35,8 @@ export interface ElastiCacheOptions {
    * self-signed certificate whose CA is `LocalElastiCache.tlsCa`; 'plaintext' serves them without TLS.
    */
   readonly transitEncryption?: 'tls' | 'plaintext';
+  /** Consulted per API request, before handling: answers with an AWS error instead. */
+  readonly faults?: FaultInjector;
 }
 
 export interface LocalElastiCache extends LocalService {
@@ -78,7 +81,7 @@ export async function startElastiCache(options: ElastiCacheOptions): Promise<Loc
     failoverDelayMs: options.failoverDelayMs ?? 1000,
     tls,
   });
-  const server = await startQueryServer(fleet, options.port ?? 0);
+  const server = await startQueryServer(fleet, options.port ?? 0, options.faults);
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     await server.close();

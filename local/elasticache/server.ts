@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FaultInjector } from '../faults';
 import { ACTIONS } from './actions';
 import { ElastiCacheError, invalidAction, missingParameter } from './errors';
 import type { Fleet } from './fleet';
@@ -52,11 +53,23 @@ export async function handleQuery(params: QueryParams, fleet: Fleet, requestId: 
   }
 }
 
-async function handleHttp(request: http.IncomingMessage, response: http.ServerResponse, fleet: Fleet): Promise<void> {
+async function handleHttp(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  fleet: Fleet,
+  faults?: FaultInjector,
+): Promise<void> {
   const requestId = randomUUID();
   const url = new URL(request.url ?? '/', 'http://localhost');
   const body = request.method === 'POST' ? await readBody(request) : '';
-  const result = await handleQuery(QueryParams.fromBody(body, url.searchParams), fleet, requestId);
+  const params = QueryParams.fromBody(body, url.searchParams);
+  const fault = faults?.faultFor({ service: 'elasticache', action: params.string('Action') ?? '', body });
+  const result = fault
+    ? {
+        status: fault.status,
+        body: errorResponse({ type: fault.status >= 500 ? 'Receiver' : 'Sender', code: fault.code, message: fault.message }, requestId),
+      }
+    : await handleQuery(params, fleet, requestId);
   response.writeHead(result.status, {
     'Content-Type': 'text/xml',
     'Content-Length': Buffer.byteLength(result.body),
@@ -71,9 +84,9 @@ export interface QueryServer {
 }
 
 /** Serves the ElastiCache Query API on 127.0.0.1:port (0 picks a free port). */
-export function startQueryServer(fleet: Fleet, port: number): Promise<QueryServer> {
+export function startQueryServer(fleet: Fleet, port: number, faults?: FaultInjector): Promise<QueryServer> {
   const server = http.createServer((request, response) => {
-    handleHttp(request, response, fleet).catch(() => {
+    handleHttp(request, response, fleet, faults).catch(() => {
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });

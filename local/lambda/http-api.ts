@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultInjector } from '../faults';
 import type { FunctionRuntime } from './function-runtime';
 import { FunctionNotFoundError, type InvocationType, type InvokeOutcome } from './types';
 
@@ -26,11 +27,13 @@ class ApiError extends Error {
 }
 
 /** Routes the subset of the Lambda REST API the local stack needs: Invoke, ListFunctions, GetFunction. */
-export function createInvokeApi(backend: InvokeApiBackend): (req: IncomingMessage, res: ServerResponse) => void {
+export function createInvokeApi(backend: InvokeApiBackend, faults?: FaultInjector): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const requestId = randomUUID();
     res.setHeader('x-amzn-RequestId', requestId);
-    void route(backend, req, res).catch((error: unknown) => {
+    const fault = faults?.faultFor({ service: 'lambda', action: lambdaAction(req), body: '', path: req.url ?? '/' });
+    const handled = fault ? Promise.reject(new ApiError(fault.status, fault.code, fault.message)) : route(backend, req, res);
+    void handled.catch((error: unknown) => {
       const apiError = toApiError(error);
       res.writeHead(apiError.status, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': apiError.type });
       res.end(JSON.stringify({ Type: apiError.status >= 500 ? 'Service' : 'User', Message: apiError.message }));
@@ -132,4 +135,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function lambdaAction(req: IncomingMessage): string {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+  if (req.method === 'POST' && path.endsWith('/invocations')) return 'Invoke';
+  if (req.method === 'GET' && path === API_PREFIX) return 'ListFunctions';
+  return req.method === 'GET' ? 'GetFunction' : `${req.method ?? 'GET'} ${path}`;
 }

@@ -42,7 +42,7 @@ export async function startLambda(opts: LambdaOptions): Promise<LocalLambda> {
     invokeResolved: (runtime, invokedArn, payload, invocationType) => run(runtime, invokedArn, payload, invocationType),
   };
 
-  const server = createServer(createInvokeApi(backend));
+  const server = createServer(createInvokeApi(backend, opts.faults));
   await listen(server, opts.port ?? 0);
   const { port } = server.address() as AddressInfo;
   let stopped: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+import type { FaultInjector } from '../faults';
 import type { LocalService } from '../service';
 
 /** One function of the local Lambda runtime: a TypeScript module and its configuration. */
@@ -45,6 +46,8 @@ export interface LambdaOptions {
   accountId?: string;
   onLog?: (functionName: string, line: string) => void;
   onMetric?: (functionName: string, emf: Record<string, unknown>) => void;
+  /** Consulted per Lambda API request, before handling: answers with an AWS error instead. */
+  faults?: FaultInjector;
 }
 
 /** Thrown by `LocalLambda.invoke` when no function matches; carries the AWS error name. */

@@ -2,6 +2,7 @@ import '../polyfills';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { FaultInjector } from '../faults';
 import type { LocalLambda } from '../lambda/types';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalService } from '../service';
 import { StepFunctionsApi } from './api';
@@ -19,6 +20,8 @@ export interface StepFunctionsOptions {
   accountId?: string;
   /** Multiplies Wait state durations and Retry intervals (e.g. 0.01 for fast drills). Task timeouts stay real. */
   waitScale?: number;
+  /** Consulted per API request and per Lambda invocation of a Task, before handling: answers with an AWS error instead. */
+  faults?: FaultInjector;
 }
 
 export interface LocalStepFunctions extends LocalService {
@@ -28,6 +31,8 @@ export interface LocalStepFunctions extends LocalService {
   executions(): ExecutionDescription[];
   /** Number of callback tasks waiting for SendTaskSuccess/SendTaskFailure. */
   pendingTaskTokens(): number;
+  /** Every task token this endpoint handed out (for tests that look for leaked tokens). */
+  issuedTaskTokens(): string[];
 }
 
 const STOP_GRACE_MS = 5000;
@@ -40,9 +45,9 @@ export async function startStepFunctions(opts: StepFunctionsOptions): Promise<Lo
     region,
     accountId: opts.accountId ?? LOCAL_ACCOUNT_ID,
     waitScale: opts.waitScale ?? 1,
-    services: { lambda: opts.lambda, dynamodb: opts.clients.dynamodb, sns: opts.clients.sns, tokens, region },
+    services: { lambda: opts.faults ? faultyLambda(opts.lambda, opts.faults) : opts.lambda, dynamodb: opts.clients.dynamodb, sns: opts.clients.sns, tokens, region },
   });
-  const server = createJsonServer(api.operations);
+  const server = createJsonServer(api.operations, opts.faults);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -64,6 +69,7 @@ export async function startStepFunctions(opts: StepFunctionsOptions): Promise<Lo
     },
     executions: () => api.executions().map((execution) => execution.describe()),
     pendingTaskTokens: () => tokens.pendingCount(),
+    issuedTaskTokens: () => tokens.issued(),
     stop() {
       stopped ??= (async () => {
         const running = api.executions().filter((execution) => execution.isRunning);
@@ -81,4 +87,15 @@ function settledOrDelay(settled: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const delay = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   return Promise.race([settled, delay]).finally(() => clearTimeout(timer));
+}
+
+/** Task invocations of functions go through the injector as Lambda Invoke calls. */
+function faultyLambda(lambda: Pick<LocalLambda, 'invoke'>, faults: FaultInjector): Pick<LocalLambda, 'invoke'> {
+  return {
+    invoke(name, payload, options) {
+      const fault = faults.faultFor({ service: 'lambda', action: 'Invoke', body: '', path: name });
+      if (fault) return Promise.reject(Object.assign(new Error(fault.message), { name: fault.code }));
+      return lambda.invoke(name, payload, options);
+    },
+  };
 }

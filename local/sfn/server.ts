@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { FaultInjector } from '../faults';
 import { SfnApiError } from './errors';
 import type { Input, Output } from './api';
 
@@ -7,13 +8,19 @@ const TARGET_PREFIX = 'AWSStepFunctions.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 
 /** AWS JSON 1.0 over HTTP: `POST /` with `X-Amz-Target: AWSStepFunctions.<Operation>`. */
-export function createJsonServer(operations: Record<string, (input: Input) => Output>): Server {
+export function createJsonServer(operations: Record<string, (input: Input) => Output>, faults?: FaultInjector): Server {
   return createServer((req, res) => {
     void (async () => {
       const headers = { 'Content-Type': CONTENT_TYPE, 'x-amzn-RequestId': randomUUID() };
       try {
         const operation = operationOf(req);
-        const input = parseInput(await readBody(req));
+        const body = await readBody(req);
+        const fault = faults?.faultFor({ service: 'stepfunctions', action: String(req.headers['x-amz-target'] ?? '').slice(TARGET_PREFIX.length), body });
+        if (fault) {
+          res.writeHead(fault.status, { ...headers, 'x-amzn-ErrorType': fault.code }).end(JSON.stringify({ __type: fault.code, message: fault.message }));
+          return;
+        }
+        const input = parseInput(body);
         const output = operation(input);
         res.writeHead(200, headers).end(JSON.stringify(toWire(output)));
       } catch (error) {

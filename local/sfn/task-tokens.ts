@@ -68,6 +68,11 @@ export class TaskTokens {
     return this.open.size;
   }
 
+  /** Every token handed out, open or closed. */
+  issued(): string[] {
+    return [...this.open.keys(), ...this.closed.keys()];
+  }
+
   private armHeartbeat(token: string, task: OpenTask): void {
     if (task.heartbeatMs === undefined) return;
     const seconds = task.heartbeatMs / 1000;

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { QueryError, errorXml, newRequestId, parseQueryRequest, readBody, successXml } from '../query-protocol';
+import type { FaultInjector } from '../faults';
 import type { LocalService } from '../service';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
 import { ACTIONS } from './actions';
@@ -18,6 +19,8 @@ export interface SnsOptions {
   readonly region?: string;
   readonly accountId?: string;
   readonly delivery?: Partial<DeliveryOptions>;
+  /** Consulted per request, before handling: answers with an AWS error instead. */
+  readonly faults?: FaultInjector;
 }
 
 /** Local SNS speaking the AWS Query protocol, plus inspection helpers that are not AWS API. */
@@ -42,7 +45,7 @@ export async function startSns(options: SnsOptions = {}): Promise<LocalSns> {
   const endpoint = `http://127.0.0.1:${port}`;
   const deliverer = new Deliverer({ ...DEFAULT_DELIVERY_OPTIONS, ...options.delivery });
   const sns = new SnsService({ region, accountId, endpoint, deliverer });
-  server.on('request', (req, res) => void handle(sns, req, res));
+  server.on('request', (req, res) => void handle(sns, req, res, options.faults));
 
   let stopping: Promise<void> | undefined;
   return {
@@ -62,7 +65,12 @@ export async function startSns(options: SnsOptions = {}): Promise<LocalSns> {
   };
 }
 
-async function handle(sns: SnsService, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  sns: SnsService,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  faults: FaultInjector | undefined,
+): Promise<void> {
   const requestId = newRequestId();
   try {
     const body = await readBody(req, MAX_REQUEST_BYTES);
@@ -72,6 +80,8 @@ async function handle(sns: SnsService, req: http.IncomingMessage, res: http.Serv
     const run = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     if (run === undefined)
       throw new QueryError('InvalidAction', `Could not find operation ${action} for version ${SNS_VERSION}`);
+    const fault = faults?.faultFor({ service: 'sns', action, body: body.toString('utf8') });
+    if (fault) throw new QueryError(fault.code, fault.message, fault.status, fault.status >= 500 ? 'Receiver' : 'Sender');
     send(res, 200, requestId, successXml(SNS_NAMESPACE, action, requestId, run(params, sns)));
   } catch (error) {
     const queryError =

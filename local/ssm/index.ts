@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FaultInjector } from '../faults';
 import type { LocalService } from '../service';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
 import { SsmError } from './errors';
@@ -12,6 +13,8 @@ export interface SsmOptions {
   readonly port?: number;
   readonly region?: string;
   readonly accountId?: string;
+  /** Consulted per request, before handling: answers with an AWS error instead. */
+  readonly faults?: FaultInjector;
 }
 
 const TARGET_PREFIX = 'AmazonSSM.';
@@ -21,7 +24,7 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 /** Local SSM Parameter Store speaking the AWS JSON 1.1 protocol. */
 export async function startSsm(options: SsmOptions = {}): Promise<LocalService> {
   const store = new ParameterStore(options.region ?? LOCAL_REGION, options.accountId ?? LOCAL_ACCOUNT_ID);
-  const server = http.createServer((req, res) => void handle(store, req, res));
+  const server = http.createServer((req, res) => void handle(store, req, res, options.faults));
   const port = await listen(server, options.port ?? 0);
   let stopping: Promise<void> | undefined;
   return {
@@ -36,7 +39,12 @@ export async function startSsm(options: SsmOptions = {}): Promise<LocalService> 
   };
 }
 
-async function handle(store: ParameterStore, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  store: ParameterStore,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  faults: FaultInjector | undefined,
+): Promise<void> {
   const requestId = randomUUID();
   try {
     const target = req.headers['x-amz-target'];
@@ -47,6 +55,8 @@ async function handle(store: ParameterStore, req: http.IncomingMessage, res: htt
       throw new SsmError('UnknownOperationException', `Unknown operation ${String(target)}`);
     }
     const body = await readBody(req);
+    const fault = faults?.faultFor({ service: 'ssm', action: operation ?? '', body });
+    if (fault) throw new SsmError(fault.code, fault.message, fault.status);
     send(res, 200, requestId, run(Input.parse(body), store));
   } catch (error) {
     const ssmError = error instanceof SsmError ? error : new SsmError('InternalServerError', String(error), 500);

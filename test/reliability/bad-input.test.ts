@@ -1,0 +1,235 @@
+/**
+ * Bad input never crashes a function and never starts a recovery: the alarm
+ * intake (through its handler, with fakes) and every step's input parser
+ * answer with a typed result or a typed error, whatever arrives.
+ */
+import fc from 'fast-check';
+import type { z } from 'zod';
+import { protectedCachesSchema } from '../../functions/domain/caches';
+import { DomainError, ValidationError } from '../../functions/domain/errors';
+import { assessEventSchema } from '../../functions/handlers/assess';
+import { checkCacheEventSchema } from '../../functions/handlers/check-cache';
+import { closeEventSchema } from '../../functions/handlers/close-incident';
+import { cutOverEventSchema } from '../../functions/handlers/cut-over';
+import { escalateEventSchema } from '../../functions/handlers/escalate';
+import { notifyEventSchema } from '../../functions/handlers/notify';
+import { makeHandler } from '../../functions/handlers/on-alarm';
+import { promoteEventSchema } from '../../functions/handlers/promote';
+import { provisionEventSchema } from '../../functions/handlers/provision';
+import { rehydrateEventSchema } from '../../functions/handlers/rehydrate';
+import { requestApprovalEventSchema } from '../../functions/handlers/request-approval';
+import { parseEvent } from '../../functions/handlers/schemas';
+import { verifyEventSchema } from '../../functions/handlers/verify';
+import type { IntakeResult } from '../../functions/usecases/intake';
+import { FakeClock, FakeIncidentStore, FakeWorkflow, lambdaContext } from '../fakes';
+import { SHAPES, alarmDelivery, figure, type AlarmShape } from './harness';
+
+const RUNS = Math.max(1000, Number(process.env.PROPERTY_RUNS ?? 1000));
+const SEED = Number(process.env.FC_SEED ?? Date.now() % 2_147_483_647);
+const NOW = '2024-05-14T09:35:00.000Z';
+const ACCOUNT = '000000000000';
+
+const CACHES = protectedCachesSchema.parse([
+  { id: 'accounts', endpoint: { host: '127.0.0.1', port: 6379 }, endpointParameter: '/cache-outage/accounts/endpoint' },
+]);
+
+function onAlarm(expectedAccountId: string | undefined = ACCOUNT) {
+  const clock = new FakeClock(NOW);
+  const store = new FakeIncidentStore(clock);
+  const workflow = new FakeWorkflow();
+  const handler = makeHandler({
+    store,
+    workflow,
+    clock,
+    config: {
+      protectedCaches: CACHES,
+      settings: { pollIntervalSeconds: 30, maxPolls: 40, approvalTimeoutSeconds: 1800, approvalHeartbeatSeconds: 600, approvalDefault: 'abort' },
+      alarmMaxAgeSeconds: 900,
+      dedupTtlSeconds: 172800,
+      ...(expectedAccountId ? { expectedAccountId } : {}),
+    },
+  });
+  const invoke = (event: unknown) => handler(event, lambdaContext('on-alarm')) as Promise<IntakeResult>;
+  return { workflow, invoke };
+}
+
+type Outcome = { kind: 'result'; result: IntakeResult } | { kind: 'typed-error'; error: DomainError };
+
+/** Runs the handler; anything but a result or a DomainError fails the property. */
+async function classify(invoke: (e: unknown) => Promise<IntakeResult>, event: unknown): Promise<Outcome> {
+  try {
+    return { kind: 'result', result: await invoke(event) };
+  } catch (error) {
+    if (error instanceof DomainError) return { kind: 'typed-error', error };
+    throw error;
+  }
+}
+
+const delivery = (shape: AlarmShape, overrides: Partial<Parameters<typeof alarmDelivery>[1]> = {}) =>
+  alarmDelivery(shape, { alarmName: 'accounts-unreachable', cacheId: 'accounts', state: 'ALARM', at: new Date(Date.parse(NOW) - 60_000), ...overrides });
+
+/** Every path to a value in a JSON document. */
+function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  if (value === null || typeof value !== 'object') return [prefix];
+  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  return [prefix, ...entries.flatMap(([k, v]) => paths(v, [...prefix, k]))];
+}
+
+/** A copy of `doc` with the value at `path` replaced (or removed when `replacement` is undefined). */
+function mutate(doc: unknown, path: (string | number)[], replacement: unknown): unknown {
+  if (path.length === 0) return replacement;
+  const copy = structuredClone(doc) as Record<string | number, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  const last = path.at(-1) as string | number;
+  if (replacement === undefined) delete node[last];
+  else node[last] = replacement;
+  return copy;
+}
+
+function mutations(valid: unknown): fc.Arbitrary<unknown> {
+  const all = paths(valid);
+  return fc
+    .tuple(fc.constantFrom(...all), fc.oneof(fc.jsonValue(), fc.string(), fc.constant(undefined), fc.constant(null), fc.double(), fc.string({ unit: 'grapheme', maxLength: 300 })))
+    .map(([path, replacement]) => mutate(valid, path, replacement));
+}
+
+/** Re-encodes an SNS delivery's message: twice-encoded, truncated or replaced. */
+const snsMessageAbuse = fc
+  .tuple(fc.constantFrom<'double' | 'truncate' | 'text'>('double', 'truncate', 'text'), fc.string())
+  .map(([how, text]) => {
+    const e = delivery('sns');
+    const message = e.Records[0].Sns.Message as string;
+    e.Records[0].Sns.Message = how === 'double' ? JSON.stringify(message) : how === 'truncate' ? message.slice(0, Math.max(1, text.length)) : text;
+    return e as unknown;
+  });
+
+async function assertProperty(name: string, property: fc.IAsyncPropertyWithHooks<[unknown]> | fc.IPropertyWithHooks<[unknown]>): Promise<void> {
+  try {
+    await fc.assert(property as fc.IAsyncProperty<[unknown]>, { numRuns: RUNS, seed: SEED });
+  } catch (error) {
+    throw new Error(`${name}: property failed with seed ${SEED} (FC_SEED=${SEED} to replay)\n${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+let silenced: jest.SpyInstance[] = [];
+beforeEach(() => {
+  silenced = [process.stdout, process.stderr].map((s) => jest.spyOn(s, 'write').mockImplementation(() => true));
+});
+afterEach(() => {
+  for (const s of silenced) s.mockRestore();
+});
+
+afterAll(() => {
+  figure('bad_input.runs_per_parser', RUNS);
+  figure('bad_input.seed', SEED);
+});
+
+describe('on-alarm never fails other than with a typed error, and bad input starts nothing', () => {
+  it('arbitrary JSON and alarm deliveries of every shape with one value replaced or removed', async () => {
+    const input = fc.oneof(fc.jsonValue(), ...SHAPES.map((shape) => mutations(delivery(shape))), snsMessageAbuse);
+    let typedErrors = 0;
+    await assertProperty(
+      'on-alarm',
+      fc.asyncProperty(input, async (event) => {
+        const { workflow, invoke } = onAlarm();
+        const out = await classify(invoke, event);
+        const starts = workflow.started().length;
+        if (out.kind === 'typed-error') {
+          typedErrors += 1;
+          return starts === 0;
+        }
+        const started = out.result.outcomes.filter((o) => o.outcome === 'started' && !o.alreadyStarted).length;
+        return starts === started && starts <= 1;
+      }),
+    );
+    figure('bad_input.on_alarm_typed_errors', `${typedErrors}/${RUNS}`);
+  });
+
+  const named: [string, () => unknown, 'ValidationError' | 'ignored' | 'accepted'][] = [
+    ['missing detail', () => ({ ...delivery('eventbridge'), detail: undefined }), 'ValidationError'],
+    ['alarm name a number', () => mutate(delivery('lambda-action'), ['alarmData', 'alarmName'], 42), 'ValidationError'],
+    ['state a list', () => mutate(delivery('eventbridge'), ['detail', 'state', 'value'], ['ALARM']), 'ValidationError'],
+    ['non-JSON SNS message', () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Message'], 'ALARM: "accounts-unreachable" {'), 'ValidationError'],
+    ['double-encoded SNS message', () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Message'], JSON.stringify(delivery('sns').Records[0].Sns.Message)), 'ValidationError'],
+    ['SNS SubscriptionConfirmation', () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Type'], 'SubscriptionConfirmation'), 'ValidationError'],
+    ['foreign account', () => mutate(delivery('eventbridge'), ['account'], '999999999999'), 'ValidationError'],
+    ['stale StateChangeTime', () => delivery('sns', { at: new Date(Date.parse(NOW) - 3600_000) }), 'ignored'],
+    ['255-character Unicode alarm name', () => delivery('eventbridge', { alarmName: 'キャッシュ🚨'.repeat(37).slice(0, 255) }), 'accepted'],
+    ['256-character alarm name', () => delivery('eventbridge', { alarmName: 'é'.repeat(256) }), 'ValidationError'],
+    ['body over 256 KB', () => mutate(delivery('eventbridge'), ['detail', 'state', 'reason'], 'x'.repeat(300 * 1024)), 'accepted'],
+    ['SNS message over 256 KB', () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Message'], 'y'.repeat(300 * 1024)), 'ValidationError'],
+  ];
+  it.each(named.map(([name, make, expected]) => ({ name, make, expected })))('$name → $expected, no execution unless accepted', async ({ make, expected }) => {
+    const { workflow, invoke } = onAlarm();
+    const out = await classify(invoke, make());
+    if (expected === 'ValidationError') {
+      expect(out.kind === 'typed-error' && out.error).toBeInstanceOf(ValidationError);
+      expect(workflow.started()).toHaveLength(0);
+    } else if (expected === 'ignored') {
+      expect(out.kind === 'result' && out.result.outcomes.map((o) => o.outcome)).toEqual(['ignored']);
+      expect(workflow.started()).toHaveLength(0);
+    } else {
+      expect(out.kind).toBe('result');
+      expect(workflow.started().length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('an alarm from another region about a protected cache gives a typed result and at most one execution', async () => {
+    const { workflow, invoke } = onAlarm();
+    const event = mutate(delivery('eventbridge'), ['region'], 'ap-southeast-2');
+    const out = await classify(invoke, event);
+    expect(out.kind).toBe('result');
+    figure('bad_input.foreign_region_outcome', out.kind === 'result' ? (out.result.outcomes[0]?.outcome ?? 'none') : out.error.name);
+    expect(workflow.started().length).toBeLessThanOrEqual(1);
+  });
+});
+
+const AT = '2024-05-14T09:31:07.000Z';
+const REF = { incidentId: 'accounts-20240514T093107Z', cacheId: 'accounts' };
+const ASSESSMENT = {
+  primaryReachable: false,
+  backup: { bucket: 'backups', key: 'accounts/a.rdb', snapshotArn: 'arn:aws:s3:::backups/accounts/a.rdb', lastModified: AT, sizeBytes: 1024, ageMinutes: 10, rdbVersion: 11 },
+  rejectedBackups: [],
+  plan: 'PROVISION_FROM_BACKUP',
+  reason: 'newest valid backup',
+  requiresApproval: true,
+  etaMinutes: 6,
+  rehydrateSince: AT,
+};
+const RECOVERY = { plan: 'PROVISION_FROM_BACKUP', replicationGroupId: 'accounts-r1', startedAt: AT, polls: 0, status: 'creating', ready: false };
+const CUTOVER = { parameter: '/cache-outage/accounts/endpoint', current: { host: 'h.example', port: 6379, tls: true }, version: 2, at: AT };
+
+const STEP_PARSERS: [string, z.ZodType, unknown][] = [
+  ['notify', notifyEventSchema, { ...REF, stage: 'ETA', etaMinutes: 5 }],
+  ['assess', assessEventSchema, { ...REF, openedAt: AT }],
+  ['request-approval', requestApprovalEventSchema, { ...REF, taskToken: 'AQB8AAAAKgAAAAMAAAAA', step: 'recovery-plan', assessment: ASSESSMENT }],
+  ['promote', promoteEventSchema, { ...REF, assessment: { ...ASSESSMENT, plan: 'PROMOTE_REPLICA' } }],
+  ['provision', provisionEventSchema, { ...REF, assessment: ASSESSMENT }],
+  ['check-cache', checkCacheEventSchema, { ...REF, recovery: RECOVERY, maxPolls: 40 }],
+  ['cut-over', cutOverEventSchema, { ...REF, recovery: { ...RECOVERY, ready: true, status: 'available', endpoint: CUTOVER.current } }],
+  ['verify', verifyEventSchema, { ...REF, mode: 'data', cutover: CUTOVER, assessment: ASSESSMENT }],
+  ['rehydrate', rehydrateEventSchema, { ...REF, assessment: ASSESSMENT, cutover: CUTOVER }],
+  ['close-incident', closeEventSchema, { ...REF, plan: 'PROVISION_FROM_BACKUP' }],
+  ['escalate', escalateEventSchema, { ...REF, kind: 'failed', error: { Error: 'CacheProvisioningFailedError', Cause: 'create-failed' } }],
+];
+
+describe('every step input parser gives a typed result or a ValidationError', () => {
+  it.each(STEP_PARSERS)('%s', async (name, schema, valid) => {
+    expect(() => parseEvent(name, schema, valid)).not.toThrow();
+    let rejected = 0;
+    await assertProperty(
+      name,
+      fc.property(fc.oneof(fc.jsonValue(), mutations(valid)), (event) => {
+        try {
+          parseEvent(name, schema, event);
+        } catch (error) {
+          rejected += 1;
+          return error instanceof ValidationError && error.issues.length > 0;
+        }
+        return true;
+      }),
+    );
+    expect(rejected).toBeGreaterThan(RUNS / 4);
+  });
+});

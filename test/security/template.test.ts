@@ -1,0 +1,228 @@
+/**
+ * The checks cfn_nag and checkov would make on the packaged CloudFormation
+ * template, re-implemented over `.serverless/cloudformation-template-update-stack.json`
+ * (packaged here when missing or older than serverless.yml).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { figure, type Doc } from '../reliability/harness';
+
+const ROOT = join(__dirname, '..', '..');
+const TEMPLATE = join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
+
+type Json = Doc;
+interface Resource {
+  Type: string;
+  Properties: Json;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+}
+
+/** Actions AWS authorizes only on Resource "*", each with the reason. */
+const STAR_ONLY: Record<string, string> = {
+  'xray:PutTraceSegments': 'X-Ray has no resource-level permissions',
+  'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions',
+  'xray:GetSamplingRules': 'X-Ray has no resource-level permissions',
+  'xray:GetSamplingTargets': 'X-Ray has no resource-level permissions',
+  'logs:CreateLogDelivery': 'vended log deliveries (Step Functions logging) support only "*"',
+  'logs:GetLogDelivery': 'vended log deliveries support only "*"',
+  'logs:UpdateLogDelivery': 'vended log deliveries support only "*"',
+  'logs:DeleteLogDelivery': 'vended log deliveries support only "*"',
+  'logs:ListLogDeliveries': 'vended log deliveries support only "*"',
+  'logs:PutResourcePolicy': 'CloudWatch Logs resource policies are account-level',
+  'logs:DescribeResourcePolicies': 'CloudWatch Logs resource policies are account-level',
+  'logs:DescribeLogGroups': 'listing log groups supports only "*"',
+  'elasticache:DescribeEvents': 'ElastiCache DescribeEvents has no resource-level permissions',
+};
+
+let resources: Record<string, Resource>;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const roleIdOf = (fn: Resource): string => (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+const statementsOf = (role: Resource): Statement[] =>
+  asArray(role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+const functions = () => ofType('AWS::Lambda::Function');
+const fnName = (id: string) => id.replace(/LambdaFunction$/, '');
+const allows = (role: Resource, action: string) =>
+  statementsOf(role).some((s) => s.Effect === 'Allow' && asArray(s.Action).some((a) => a === action || a === '*' || a === `${action.split(':')[0]}:*`));
+
+async function packageIfStale(): Promise<void> {
+  const stale = !existsSync(TEMPLATE) || statSync(TEMPLATE).mtimeMs < statSync(join(ROOT, 'serverless.yml')).mtimeMs;
+  if (!stale) return;
+  const home = mkdtempSync(join(tmpdir(), 'sls-home-'));
+  try {
+    await promisify(execFile)(process.execPath, [require.resolve('serverless/bin/serverless.js'), 'package', '--stage', 'dev'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        AWS_ACCESS_KEY_ID: 'packaging',
+        AWS_SECRET_ACCESS_KEY: 'packaging',
+        AWS_REGION: 'us-east-1',
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+      },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+beforeAll(async () => {
+  await packageIfStale();
+  resources = (JSON.parse(readFileSync(TEMPLATE, 'utf8')) as { Resources: Record<string, Resource> }).Resources;
+}, 180_000);
+
+afterAll(() => {
+  if (resources) figure('security.template_functions_checked', functions().length);
+});
+
+describe('IAM', () => {
+  it('gives every function its own role, used by no other function', () => {
+    const roles = functions().map(([, f]) => roleIdOf(f));
+    expect(new Set(roles).size).toBe(roles.length);
+    for (const role of roles) expect(resources[role]?.Type).toBe('AWS::IAM::Role');
+  });
+
+  it('allows no "*" or "service:*" action in any role', () => {
+    const wildcards = ofType('AWS::IAM::Role').flatMap(([id, role]) =>
+      statementsOf(role)
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap((s) => asArray(s.Action).filter((a) => a === '*' || a.endsWith(':*')).map((a) => `${id}: ${a}`)),
+    );
+    expect(wildcards).toEqual([]);
+  });
+
+  it('allows Resource "*" only for actions AWS authorizes only on "*"', () => {
+    const offending = ofType('AWS::IAM::Role').flatMap(([id, role]) =>
+      statementsOf(role)
+        .filter((s) => s.Effect === 'Allow' && asArray(s.Resource as unknown).some((r) => r === '*'))
+        .flatMap((s) => asArray(s.Action).filter((a) => !(a in STAR_ONLY)).map((a) => `${id}: ${a} on *`)),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('scopes iam:PassRole to named roles, when granted at all', () => {
+    const passRole = ofType('AWS::IAM::Role').flatMap(([id, role]) =>
+      statementsOf(role)
+        .filter((s) => s.Effect === 'Allow' && asArray(s.Action).includes('iam:PassRole'))
+        .map((s) => ({ id, resources: asArray(s.Resource as unknown) })),
+    );
+    for (const p of passRole) expect(p.resources.every((r) => typeof r !== 'string' || (!r.includes('*') && r.includes(':role/')))).toBe(true);
+  });
+
+  it('lets only the console (the approval endpoint) resume or fail a waiting task', () => {
+    const resumers = functions()
+      .filter(([, f]) => ['states:SendTaskSuccess', 'states:SendTaskFailure'].some((a) => allows(resources[roleIdOf(f)]!, a)))
+      .map(([id]) => fnName(id));
+    figure('security.task_resumers', resumers.join(',') || 'none');
+    expect(resumers.every((n) => n === 'Console')).toBe(true);
+    if (resources.ConsoleLambdaFunction) expect(resumers).toEqual(['Console']);
+    const sm = statementsOf(resources.StateMachineRole!);
+    expect(sm.some((s) => asArray(s.Action).some((a) => a.startsWith('states:SendTask')))).toBe(false);
+  });
+});
+
+describe('data at rest and in transit', () => {
+  it('encrypts every SNS topic with the customer-managed key, whose policy lets CloudWatch and EventBridge publish', () => {
+    const topics = ofType('AWS::SNS::Topic');
+    expect(topics.length).toBeGreaterThan(0);
+    for (const [, t] of topics) {
+      const keyRef = (t.Properties.KmsMasterKeyId as { Ref?: string } | undefined)?.Ref;
+      expect(keyRef).toBeDefined();
+      const key = resources[keyRef ?? '']!;
+      expect(key.Type).toBe('AWS::KMS::Key');
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      const statements = key.Properties.KeyPolicy.Statement as Statement[];
+      for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+        const grant = statements.find((s) => s.Effect === 'Allow' && asArray((s.Principal as { Service?: string | string[] } | undefined)?.Service).includes(service));
+        expect(asArray(grant?.Action)).toEqual(expect.arrayContaining(['kms:Decrypt', expect.stringMatching(/^kms:GenerateDataKey/)]));
+      }
+    }
+  });
+
+  it('encrypts DynamoDB tables and keeps point-in-time recovery', () => {
+    for (const [, t] of ofType('AWS::DynamoDB::Table')) {
+      expect(t.Properties.SSESpecification?.SSEEnabled).toBe(true);
+      expect(t.Properties.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled).toBe(true);
+    }
+  });
+
+  it('keeps the backup bucket private, versioned, in SSE-S3, and lets ElastiCache only read it', () => {
+    const bucket = resources.BackupBucket!;
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket?.Ref === 'BackupBucket')?.[1];
+    const elasticache = (policy?.Properties.PolicyDocument.Statement as Statement[]).filter(
+      (s) => s.Effect === 'Allow' && asArray((s.Principal as { Service?: string | string[] })?.Service).includes('elasticache.amazonaws.com'),
+    );
+    expect(elasticache.flatMap((s) => asArray(s.Action)).sort()).toEqual(['s3:GetBucketAcl', 's3:GetObject', 's3:ListBucket']);
+  });
+
+  it('gives every log group a retention', () => {
+    const without = ofType('AWS::Logs::LogGroup').filter(([, g]) => typeof g.Properties.RetentionInDays !== 'number').map(([id]) => id);
+    expect(without).toEqual([]);
+  });
+
+  it('logs the state machine errors to a log group', () => {
+    for (const [, sm] of ofType('AWS::StepFunctions::StateMachine')) {
+      expect(['ERROR', 'ALL']).toContain(sm.Properties.LoggingConfiguration?.Level);
+      expect(sm.Properties.LoggingConfiguration?.Destinations?.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('failed deliveries are kept', () => {
+  it('gives every event-pattern EventBridge target a dead-letter queue and a retry policy', () => {
+    const targets = ofType('AWS::Events::Rule')
+      .filter(([, r]) => r.Properties.EventPattern)
+      .flatMap(([id, r]) => asArray(r.Properties.Targets as Json[]).map((t) => ({ id, t })));
+    expect(targets.length).toBeGreaterThan(0);
+    for (const { t } of targets) {
+      expect(t.DeadLetterConfig?.Arn).toBeDefined();
+      expect(t.RetryPolicy).toBeDefined();
+    }
+  });
+
+  it('gives every asynchronously invoked function an on-failure destination, except the scheduled probe whose missed runs breach its alarm', () => {
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => ['events.amazonaws.com', 'sns.amazonaws.com', 's3.amazonaws.com'].includes(p.Properties.Principal));
+    const asyncFns = new Set(permissions.map(([, p]) => (p.Properties.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]));
+    const withDestination = new Set(
+      ofType('AWS::Lambda::EventInvokeConfig')
+        .filter(([, c]) => c.Properties.DestinationConfig?.OnFailure?.Destination)
+        .map(([, c]) => (c.Properties.FunctionName as { Ref: string }).Ref),
+    );
+    const missing = [...asyncFns].filter((fn) => !withDestination.has(fn));
+    figure('security.async_functions_without_destination', missing.join(',') || 'none');
+    expect(missing.filter((fn) => fn !== 'ProbeLambdaFunction')).toEqual([]);
+    if (missing.includes('ProbeLambdaFunction')) {
+      const probeAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'CacheReachable');
+      expect(probeAlarms.length).toBeGreaterThan(0);
+      for (const [, a] of probeAlarms) expect(a.Properties.TreatMissingData).toBe('breaching');
+    }
+  });
+});
+
+describe('console endpoint', () => {
+  it('requires an authorizer on every route, when the console is deployed', () => {
+    const routes = [...ofType('AWS::ApiGatewayV2::Route'), ...ofType('AWS::ApiGateway::Method')];
+    const open = routes.filter(([, r]) => !r.Properties.AuthorizerId || ['NONE', undefined].includes(r.Properties.AuthorizationType)).map(([id]) => id);
+    const urls = ofType('AWS::Lambda::Url').filter(([, u]) => u.Properties.AuthType !== 'AWS_IAM').map(([id]) => id);
+    figure('security.console_routes', `${routes.length} routes, ${open.length + urls.length} without auth`);
+    expect(open).toEqual([]);
+    expect(urls).toEqual([]);
+    for (const [, a] of ofType('AWS::ApiGatewayV2::Authorizer')) {
+      expect(a.Properties.AuthorizerType).toBe('JWT');
+      expect(a.Properties.JwtConfiguration?.Audience?.length).toBeGreaterThan(0);
+    }
+  });
+});
