@@ -31,6 +31,8 @@ export interface PendingApproval {
   decidedBy?: string;
   decidedAt?: string;
   reason?: string;
+  /** When the waiting task was resumed with the decision. */
+  resumedAt?: string;
 }
 
 export interface IncidentStore {
@@ -184,6 +186,8 @@ export interface IncidentConsoleStore {
   pendingApproval(incidentId: string, step: string): Promise<{ approval: PendingApproval; taskToken: string } | undefined>;
   /** Records a decision once: ApprovalAlreadyDecidedError when the approval is no longer PENDING. */
   decideApproval(incidentId: string, step: string, decision: ApprovalDecisionRecord): Promise<void>;
+  /** Notes that the workflow was resumed with the decision, so a retried decision knows it is done. */
+  markApprovalResumed(incidentId: string, step: string, at: string): Promise<void>;
 }
 
 /** Resumes a task that waits for a token (the approval step). */

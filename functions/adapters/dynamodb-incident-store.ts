@@ -91,6 +91,7 @@ function toApproval(item: Item): PendingApproval {
   if (typeof item.decidedBy === 'string') approval.decidedBy = item.decidedBy;
   if (typeof item.decidedAt === 'string') approval.decidedAt = item.decidedAt;
   if (typeof item.reason === 'string') approval.reason = item.reason;
+  if (typeof item.resumedAt === 'string') approval.resumedAt = item.resumedAt;
   return approval;
 }
 
@@ -480,6 +481,23 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentConsoleStor
         });
       }
       rethrowAws(err, 'DynamoDB UpdateItem (approval)');
+    }
+  }
+
+  async markApprovalResumed(incidentId: string, step: string, at: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: incidentPk(incidentId), sk: `APPROVAL#${step}` },
+          UpdateExpression: 'SET resumedAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new IncidentNotFoundError(`no approval ${step} for incident ${incidentId}`, { cause: err });
+      rethrowAws(err, 'DynamoDB UpdateItem (approval resumed)');
     }
   }
 }

@@ -41,15 +41,23 @@ export async function decideApproval(deps: DecideApprovalDeps, request: Decision
 
   const pending = await deps.store.pendingApproval(request.incidentId, request.step);
   if (!pending) throw new IncidentNotFoundError(`no approval "${request.step}" for incident ${request.incidentId}`);
-  if (pending.approval.status !== 'PENDING') {
-    throw new ApprovalAlreadyDecidedError(
-      `approval "${request.step}" of ${request.incidentId} was already ${pending.approval.status.toLowerCase()}` +
-        (pending.approval.decidedBy ? ` by ${pending.approval.decidedBy}` : ''),
-    );
+  const status = request.decision === 'approve' ? 'APPROVED' : 'REJECTED';
+  const recorded = pending.approval;
+  if (recorded.status !== 'PENDING') {
+    // The same decision by the same operator, recorded but never delivered (resuming failed): deliver it now.
+    const undelivered = !recorded.resumedAt && recorded.status === status && recorded.decidedBy === decidedBy;
+    if (!undelivered) {
+      throw new ApprovalAlreadyDecidedError(
+        `approval "${request.step}" of ${request.incidentId} was already ${recorded.status.toLowerCase()}` +
+          (recorded.decidedBy ? ` by ${recorded.decidedBy}` : ''),
+      );
+    }
+    const decidedAt = recorded.decidedAt ?? deps.clock.now().toISOString();
+    await resume(deps, request, pending.taskToken, status, { decidedBy, decidedAt, reason: recorded.reason ?? reason }, true);
+    return { incidentId: request.incidentId, step: request.step, status, decidedBy, decidedAt };
   }
 
   const decidedAt = deps.clock.now().toISOString();
-  const status = request.decision === 'approve' ? 'APPROVED' : 'REJECTED';
   await deps.store.decideApproval(request.incidentId, request.step, { status, decidedBy, decidedAt, reason });
   await deps.store.appendTimeline(request.incidentId, {
     at: decidedAt,
@@ -57,17 +65,33 @@ export async function decideApproval(deps: DecideApprovalDeps, request: Decision
     message: `${decidedBy} ${status === 'APPROVED' ? 'approved' : 'rejected'} ${request.step}: ${reason}`,
     detail: { step: request.step, decidedBy, reason },
   });
-
-  if (status === 'APPROVED') {
-    await deps.resumer.sendSuccess(pending.taskToken, { approved: true, decidedBy, decidedAt, reason });
-  } else {
-    await deps.resumer.sendFailure(
-      pending.taskToken,
-      'ApprovalRejectedError',
-      JSON.stringify({ decidedBy, decidedAt, reason }),
-    );
-  }
+  await resume(deps, request, pending.taskToken, status, { decidedBy, decidedAt, reason }, false);
   return { incidentId: request.incidentId, step: request.step, status, decidedBy, decidedAt };
+}
+
+/**
+ * Resumes the waiting task with the decision and notes that it was delivered.
+ * On a retry, a token Step Functions no longer knows means the earlier attempt
+ * did get through.
+ */
+async function resume(
+  deps: DecideApprovalDeps,
+  request: DecisionRequest,
+  taskToken: string,
+  status: 'APPROVED' | 'REJECTED',
+  decision: { decidedBy: string; decidedAt: string; reason: string },
+  retry: boolean,
+): Promise<void> {
+  try {
+    if (status === 'APPROVED') {
+      await deps.resumer.sendSuccess(taskToken, { approved: true, ...decision });
+    } else {
+      await deps.resumer.sendFailure(taskToken, 'ApprovalRejectedError', JSON.stringify(decision));
+    }
+  } catch (err) {
+    if (!(retry && err instanceof ApprovalAlreadyDecidedError)) throw err;
+  }
+  await deps.store.markApprovalResumed(request.incidentId, request.step, deps.clock.now().toISOString());
 }
 
 /** An operator has seen the request: the approval's heartbeat, so it does not escalate while being read. */

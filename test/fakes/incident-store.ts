@@ -265,6 +265,13 @@ export class FakeIncidentStore implements IncidentStore, IncidentConsoleStore {
     this.put({ ...item, ...decision });
   }
 
+  async markApprovalResumed(incidentId: string, step: string, at: string): Promise<void> {
+    this.failures.check('markApprovalResumed');
+    const item = this.get(`INCIDENT#${incidentId}`, `APPROVAL#${step}`);
+    if (!item) throw new IncidentNotFoundError(`no approval ${step} for incident ${incidentId}`);
+    this.put({ ...item, resumedAt: at });
+  }
+
   private nowSeconds(): number {
     return Math.floor(this.clock.now().getTime() / 1000);
   }
