@@ -68,7 +68,11 @@ export function makeHandler(deps: OnAlarmDeps) {
     if (rejected.length > 0) {
       throw new ValidationError(
         'alarm delivery',
-        rejected.map((o) => ({ path: 'account', message: o.outcome === 'rejected' ? o.detail : o.outcome })),
+        rejected.map((o) =>
+          o.outcome === 'rejected'
+            ? { path: o.reason === 'foreign-region' ? 'region' : 'account', message: o.detail }
+            : { path: '', message: o.outcome },
+        ),
       );
     }
     return result;

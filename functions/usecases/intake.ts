@@ -25,7 +25,9 @@ import type { IncidentStore, OpenIncidentLock, Workflow } from '../ports';
 export type IntakeConfig = Pick<
   Config,
   'protectedCaches' | 'settings' | 'alarmMaxAgeSeconds' | 'expectedAccountId' | 'dedupTtlSeconds'
->;
+> &
+  /** The region this deployment recovers caches in; alarms from other regions are rejected. */
+  Partial<Pick<Config, 'region'>>;
 
 export interface IntakeDeps {
   store: IncidentStore;
@@ -77,7 +79,7 @@ export type IntakeOutcome =
   | (Base & { outcome: 'ignored'; reason: IgnoredReason; detail: string; cacheId?: string; incidentId?: string })
   | (Base & {
       outcome: 'rejected';
-      reason: 'foreign-account';
+      reason: 'foreign-account' | 'foreign-region';
       errorName: 'ValidationError';
       detail: string;
       accountId?: string;
@@ -135,6 +137,16 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
         ? `alarm from account ${t.accountId}, expected ${expected}`
         : `alarm delivery names no account, expected ${expected}`,
       ...(t.accountId ? { accountId: t.accountId } : {}),
+    };
+  }
+
+  if (config.region !== undefined && t.region !== undefined && t.region !== config.region) {
+    return {
+      ...base,
+      outcome: 'rejected',
+      reason: 'foreign-region',
+      errorName: 'ValidationError',
+      detail: `alarm from region ${t.region}, this deployment recovers caches in ${config.region}`,
     };
   }
 

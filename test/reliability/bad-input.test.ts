@@ -33,7 +33,7 @@ const CACHES = protectedCachesSchema.parse([
   { id: 'accounts', endpoint: { host: '127.0.0.1', port: 6379 }, endpointParameter: '/cache-outage/accounts/endpoint' },
 ]);
 
-function onAlarm(expectedAccountId: string | undefined = ACCOUNT) {
+function onAlarm(region?: string, expectedAccountId: string | undefined = ACCOUNT) {
   const clock = new FakeClock(NOW);
   const store = new FakeIncidentStore(clock);
   const workflow = new FakeWorkflow();
@@ -47,6 +47,7 @@ function onAlarm(expectedAccountId: string | undefined = ACCOUNT) {
       alarmMaxAgeSeconds: 900,
       dedupTtlSeconds: 172800,
       ...(expectedAccountId ? { expectedAccountId } : {}),
+      ...(region ? { region } : {}),
     },
   });
   const invoke = (event: unknown) => handler(event, lambdaContext('on-alarm')) as Promise<IntakeResult>;
@@ -175,13 +176,14 @@ describe('on-alarm never fails other than with a typed error, and bad input star
     }
   });
 
-  it('an alarm from another region about a protected cache gives a typed result and at most one execution', async () => {
-    const { workflow, invoke } = onAlarm();
+  it('an alarm from another region is a typed error and starts nothing', async () => {
+    const { workflow, invoke } = onAlarm('us-east-1');
     const event = mutate(delivery('eventbridge'), ['region'], 'ap-southeast-2');
     const out = await classify(invoke, event);
-    expect(out.kind).toBe('result');
+    expect(out.kind === 'typed-error' && out.error.name).toBe('ValidationError');
+    expect(out.kind === 'typed-error' && out.error.message).toMatch(/region ap-southeast-2/);
     figure('bad_input.foreign_region_outcome', out.kind === 'result' ? (out.result.outcomes[0]?.outcome ?? 'none') : out.error.name);
-    expect(workflow.started().length).toBeLessThanOrEqual(1);
+    expect(workflow.started()).toHaveLength(0);
   });
 });
 
