@@ -8,60 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { build, type BuildOptions } from 'esbuild';
-import yaml from 'js-yaml';
+import { build } from 'esbuild';
+import { readServerlessBuild as readBuild, type ServerlessBuild } from '../local/stack/bundles';
 import { median, summarize, type Summary } from './stats';
 
 const ROOT = path.join(__dirname, '..');
 
-/** Options of serverless-esbuild itself, not passed on to esbuild. */
-const PLUGIN_ONLY_OPTIONS = new Set([
-  'config',
-  'concurrency',
-  'zipConcurrency',
-  'exclude',
-  'packager',
-  'packagerOptions',
-  'installExtraArgs',
-  'watch',
-  'keepOutputDirectory',
-  'nativeZip',
-  'outputFileExtension',
-  'outputBuildFolder',
-  'outputWorkFolder',
-  'skipBuild',
-  'skipBuildExcludeFns',
-  'stripEntryResolveExtensions',
-  'disposeContext',
-  'nodeExternals',
-  'plugins',
-]);
-
-export interface ServerlessBuild {
-  esbuild: BuildOptions;
-  /** Function name → handler source file. */
-  functions: Record<string, string>;
-  /** provider.environment.NODE_OPTIONS, which Lambda applies at start. */
-  nodeOptions: string | undefined;
-}
-
 export function readServerlessBuild(file = path.join(ROOT, 'serverless.yml')): ServerlessBuild {
-  const doc = yaml.load(readFileSync(file, 'utf8')) as {
-    custom?: { esbuild?: Record<string, unknown> };
-    provider?: { environment?: Record<string, unknown> };
-    functions?: Record<string, { handler?: string }>;
-  };
-  const esbuild = Object.fromEntries(
-    Object.entries(doc.custom?.esbuild ?? {}).filter(([k]) => !PLUGIN_ONLY_OPTIONS.has(k)),
-  ) as BuildOptions;
-  const functions: Record<string, string> = {};
-  for (const [name, fn] of Object.entries(doc.functions ?? {})) {
-    if (!fn.handler) continue;
-    const modulePath = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
-    functions[name] = path.join(ROOT, `${modulePath}.ts`);
-  }
-  const nodeOptions = doc.provider?.environment?.NODE_OPTIONS;
-  return { esbuild, functions, nodeOptions: typeof nodeOptions === 'string' ? nodeOptions : undefined };
+  return readBuild(path.dirname(file));
 }
 
 export interface BundleMeasure {

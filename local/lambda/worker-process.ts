@@ -1,11 +1,30 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { buildSync } from 'esbuild';
 import { isWorkerMessage, type InvokeMessage, type WorkerMessage } from './protocol';
 import type { FunctionError, InvokeOutcome } from './types';
 
 const WORKER_ENTRY = join(__dirname, 'worker.ts');
 const KILL_GRACE_MS = 2000;
+
+let compiledWorker: string | undefined;
+
+/**
+ * The worker compiled to JavaScript once per process, for functions that are
+ * already bundled: they then start like a Lambda container, without a
+ * TypeScript loader in the way.
+ */
+function compiledWorkerEntry(): string {
+  if (compiledWorker) return compiledWorker;
+  const out = join(tmpdir(), `local-lambda-worker-${process.pid}.js`);
+  buildSync({ entryPoints: [WORKER_ENTRY], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'silent' });
+  process.once('exit', () => rmSync(out, { force: true }));
+  compiledWorker = out;
+  return out;
+}
 
 export interface WorkerProcessOptions {
   entry: string;
@@ -30,9 +49,10 @@ export class WorkerProcess {
   private retired = false;
 
   constructor(options: WorkerProcessOptions) {
-    this.child = fork(WORKER_ENTRY, [options.entry, options.handler], {
+    const bundled = options.entry.endsWith('.js');
+    this.child = fork(bundled ? compiledWorkerEntry() : WORKER_ENTRY, [options.entry, options.handler], {
       env: options.env,
-      execArgv: ['--import', 'tsx'],
+      execArgv: bundled ? [] : ['--import', 'tsx'],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     for (const stream of [this.child.stdout, this.child.stderr]) {
