@@ -201,7 +201,7 @@ async function waitUntilReady(handle: RedisProcess, options: StartRedisOptions):
       throw new RedisStartError(`redis-server on port ${handle.port} exited during startup`, tail);
     }
     if (await isReady(handle.port, handle.pid, options, tlsCa)) return;
-    await sleep(50);
+    await sleep(10);
   }
   await handle.stop();
   throw new RedisStartError(
