@@ -31,6 +31,19 @@ export interface Config {
   readonly metricsNamespace: string;
   readonly s3ForcePathStyle: boolean;
   readonly dedupTtlSeconds: number;
+  /** The console's identity provider (the Cognito user pool and its app client). */
+  readonly consoleAuth: ConsoleAuthConfig;
+}
+
+export interface ConsoleAuthConfig {
+  /** The `iss` of the tokens: `https://cognito-idp.<region>.amazonaws.com/<user pool id>`. */
+  readonly issuer: string;
+  /** The app client: the ID token's `aud`. */
+  readonly clientId: string;
+  /** Where the signing keys are published: `<issuer>/.well-known/jwks.json` unless set. */
+  readonly jwksUri: string;
+  /** The user pool domain (managed login): `/oauth2/authorize`, `/oauth2/token` and `/logout` live under it. */
+  readonly domain?: string;
 }
 
 function required(env: Env, name: string): string {
@@ -159,6 +172,18 @@ export function loadConfig(env: Env = process.env): Config {
     },
     get dedupTtlSeconds() {
       return lazy('dedupTtlSeconds', () => int(env, 'DEDUP_TTL_SECONDS', 2 * 24 * 3600, 60, 30 * 24 * 3600));
+    },
+    get consoleAuth() {
+      return lazy('consoleAuth', () => {
+        const issuer = required(env, 'CONSOLE_TOKEN_ISSUER').replace(/\/+$/, '');
+        const domain = env.CONSOLE_AUTH_DOMAIN?.trim().replace(/\/+$/, '');
+        return Object.freeze({
+          issuer,
+          clientId: required(env, 'CONSOLE_CLIENT_ID'),
+          jwksUri: env.CONSOLE_JWKS_URI?.trim() || `${issuer}/.well-known/jwks.json`,
+          ...(domain ? { domain } : {}),
+        });
+      });
     },
   };
   return Object.freeze(config);

@@ -1,13 +1,20 @@
 /**
  * Who is asking, and may they decide.
  *
- * Authentication is API Gateway's: the HTTP API's JWT authorizer validates
- * the Cognito token (signature, issuer, audience, expiry) before this
- * function runs, and answers 401 itself when there is none. Cognito with JWT
- * rather than IAM (SigV4) auth because operators use a browser, often on a
- * phone, which cannot sign requests, and because every decision must name a
- * person: the token's email or username goes on the incident's timeline,
- * where an IAM role session would only name a role.
+ * Authentication is the `consoleAuthorizer` Lambda's (a REQUEST authorizer of
+ * the HTTP API, see ../handlers/console-authorizer.ts): it verifies the
+ * Cognito ID token (RS256 signature, issuer, token_use, app client, expiry)
+ * from `Authorization: Bearer …` (the CLI, scripts) or from the `session`
+ * cookie (browsers, set by /callback after the managed login), answers 401
+ * itself when there is none or it is not valid, and hands this function who
+ * the token names in `requestContext.authorizer.lambda`. A Lambda authorizer
+ * rather than the HTTP API's JWT authorizer because that one reads a token
+ * only from a header or query string, never from a cookie, so a browser
+ * session could not pass it. Cognito tokens rather than IAM (SigV4) auth
+ * because operators use a browser, often on a phone, which cannot sign
+ * requests, and because every decision must name a person: the token's email
+ * or username goes on the incident's timeline, where an IAM role session
+ * would only name a role.
  *
  * Authorization is here: only members of the `operators` group (the
  * `cognito:groups` claim) may read incidents or decide; anyone else gets 403.
@@ -15,19 +22,26 @@
  * CSRF: a request that carries `Authorization: Bearer …` (the CLI, scripts)
  * cannot be forged by another site: a browser adds that header only from our
  * own pages' script, and the API allows no cross-origin requests. A browser
- * session rides on a cookie (HttpOnly, Secure, SameSite=Strict) which a
- * browser does send cross-site in some cases, so every form also carries a
- * token derived from the session's own JWT (HMAC-SHA256 keyed with the JWT):
- * another site can read neither the cookie nor our pages, so it cannot
- * compute the token, the token reveals nothing about the JWT, and it needs no
- * server-side secret or state. It changes with every new session.
+ * session rides on a cookie (HttpOnly, Secure, SameSite=Lax so that it
+ * survives the redirect back from the sign-in page) which a browser does send
+ * on some cross-site requests, so every form also carries a token derived
+ * from the session's own JWT (HMAC-SHA256 keyed with the JWT): another site
+ * can read neither the cookie nor our pages, so it cannot compute the token,
+ * the token reveals nothing about the JWT, and it needs no server-side secret
+ * or state. It changes with every new session.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const OPERATORS_GROUP = 'operators';
-export const SESSION_COOKIE = 'console_session';
+export const SESSION_COOKIE = 'session';
 
-export type Claims = Record<string, string | number | boolean | string[]>;
+/** What the authorizer passes on: `requestContext.authorizer.lambda`. */
+export interface AuthorizerContext {
+  /** email, else username, else subject. */
+  username: string;
+  /** The token's `cognito:groups`, comma-separated. */
+  groups: string;
+}
 
 export interface Operator {
   /** The name decisions are recorded under: email, else username, else subject. */
@@ -35,38 +49,20 @@ export interface Operator {
   groups: string[];
 }
 
-/**
- * `cognito:groups` as API Gateway passes it: HTTP API JWT authorizers turn
- * array claims into a string like `[operators admins]`; tests and other
- * issuers may send a real array, a JSON array or a comma-separated list.
- */
+/** Groups as a comma-separated list (the authorizer's context), or an array. */
 export function parseGroups(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String).filter(Boolean);
   if (typeof value !== 'string') return [];
-  const text = value.trim();
-  if (text.startsWith('[') && text.includes('"')) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return parsed.map(String).filter(Boolean);
-    } catch {
-      // not JSON: API Gateway's own format below
-    }
-  }
-  return text
-    .replace(/^\[|\]$/g, '')
+  return value
     .split(/[\s,]+/)
+    .map((g) => g.trim())
     .filter(Boolean);
 }
 
-export function operatorFrom(claims: Claims | undefined): Operator | undefined {
-  if (!claims) return undefined;
-  const pick = (key: string): string | undefined => {
-    const v = claims[key];
-    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-  };
-  const name = pick('email') ?? pick('cognito:username') ?? pick('username') ?? pick('sub');
+export function operatorFrom(context: Partial<Record<keyof AuthorizerContext, unknown>> | undefined): Operator | undefined {
+  const name = typeof context?.username === 'string' ? context.username.trim() : '';
   if (!name) return undefined;
-  return { name, groups: parseGroups(claims['cognito:groups']) };
+  return { name, groups: parseGroups(context?.groups) };
 }
 
 export const isOperator = (operator: Operator): boolean => operator.groups.includes(OPERATORS_GROUP);

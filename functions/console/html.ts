@@ -42,6 +42,7 @@ ol.timeline time{color:var(--muted);font-variant-numeric:tabular-nums;margin-rig
 .type{font-weight:700;margin-right:.5rem}
 .muted{color:var(--muted)}.notice{padding:.5rem .75rem;border-left:4px solid var(--accent);margin:.75rem 0}
 .error{border-left-color:var(--bad)}
+form.sign-out{margin:0}form.sign-out button{min-height:2.25rem;min-width:0;padding:.25rem .75rem}
 `;
 
 export interface PageOptions {
@@ -51,6 +52,13 @@ export interface PageOptions {
   /** A script nonce; the incident page's live updates need it. */
   nonce?: string;
   script?: string;
+  /** The session's form token: the header then offers "Sign out". */
+  signOut?: string;
+}
+
+function signOutForm(csrf: string | undefined): string {
+  if (!csrf) return '';
+  return `<form method="post" action="/logout" class="sign-out"><input type="hidden" name="csrf" value="${esc(csrf)}"><button class="secondary" type="submit">Sign out</button></form>`;
 }
 
 export function page(options: PageOptions): string {
@@ -64,7 +72,7 @@ export function page(options: PageOptions): string {
 <style>${CSS}</style>
 </head>
 <body>
-<header><a href="/">Cache outage console</a>${options.operator ? `<span class="muted">Signed in as <strong>${esc(options.operator)}</strong></span>` : ''}</header>
+<header><a href="/">Cache outage console</a>${options.operator ? `<span class="muted">Signed in as <strong>${esc(options.operator)}</strong></span>${signOutForm(options.signOut)}` : ''}</header>
 <main>
 ${options.body}
 </main>
@@ -99,7 +107,7 @@ const time = (iso: string | undefined): string =>
 
 const incidentHref = (incidentId: string): string => `/incidents/${encodeURIComponent(incidentId)}`;
 
-export function listPage(incidents: IncidentSummary[], operator: string): string {
+export function listPage(incidents: IncidentSummary[], operator: string, csrf?: string): string {
   const rows = incidents
     .map(
       (i) => `<tr>
@@ -127,7 +135,7 @@ ${rows}
 </table></div>`
     : '<p>No incidents. Every protected cache answers its probe.</p>'
 }`;
-  return page({ title: 'Incidents', operator, body });
+  return page({ title: 'Incidents', operator, body, ...(csrf ? { signOut: csrf } : {}) });
 }
 
 const FACT_LABELS: [string, string, (v: unknown) => string][] = [
@@ -248,15 +256,15 @@ ${timelineItems(view.timeline)}
 </ol>
 <h2>Notices sent to subscribers</h2>
 ${notices}`;
-  return page({ title: `Incident ${i.incidentId}`, operator, body, nonce, script: LIVE_SCRIPT }).replace(
+  return page({ title: `Incident ${i.incidentId}`, operator, body, nonce, script: LIVE_SCRIPT, ...(csrf ? { signOut: csrf } : {}) }).replace(
     '<body>',
     `<body data-pending="${esc(pending.join(','))}">`,
   );
 }
 
-export function messagePage(status: number, title: string, message: string, operator?: string, back?: string): string {
+export function messagePage(status: number, title: string, message: string, operator?: string, back?: string, backText?: string): string {
   const body = `<h1>${esc(title)}</h1>
 <p class="notice${status >= 400 ? ' error' : ''}" role="${status >= 400 ? 'alert' : 'status'}">${esc(message)}</p>
-<p><a href="${esc(back ?? '/')}">${back ? 'Back to the incident' : 'All incidents'}</a></p>`;
+<p><a href="${esc(back ?? '/')}">${esc(backText ?? (back ? 'Back to the incident' : 'All incidents'))}</a></p>`;
   return page({ title, ...(operator ? { operator } : {}), body });
 }

@@ -4,10 +4,15 @@
  * security headers every page carries.
  */
 import { randomBytes } from 'node:crypto';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ValidationError } from '../domain/errors';
+import type { AuthorizerContext } from './auth';
 
-export type ConsoleEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+/**
+ * Payload 2.0 behind the Lambda authorizer. The public sign-in routes
+ * (/login, /callback) have no authorizer, so `authorizer` may be absent.
+ */
+export type ConsoleEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<AuthorizerContext>>;
 export type ConsoleResult = APIGatewayProxyStructuredResultV2;
 
 export type Route =
@@ -16,6 +21,9 @@ export type Route =
   | { name: 'events'; incidentId: string }
   | { name: 'decide'; incidentId: string; step: string }
   | { name: 'ack'; incidentId: string; step: string }
+  | { name: 'login' }
+  | { name: 'callback' }
+  | { name: 'logout' }
   | { name: 'not-found' }
   | { name: 'method-not-allowed'; allow: string };
 
@@ -36,6 +44,9 @@ export function route(method: string, rawPath: string): Route {
   const p = parts as string[];
   const only = (allowed: string, r: Route): Route => (method === allowed ? r : { name: 'method-not-allowed', allow: allowed });
   if (p.length === 0) return only('GET', { name: 'list' });
+  if (p.length === 1 && p[0] === 'login') return only('GET', { name: 'login' });
+  if (p.length === 1 && p[0] === 'callback') return only('GET', { name: 'callback' });
+  if (p.length === 1 && p[0] === 'logout') return only('POST', { name: 'logout' });
   if (p[0] !== 'incidents' || !p[1] || !ID.test(p[1])) return { name: 'not-found' };
   const incidentId = p[1];
   if (p.length === 2) return only('GET', { name: 'incident', incidentId });
@@ -125,6 +136,25 @@ export function json(statusCode: number, value: unknown): ConsoleResult {
   };
 }
 
-export function redirect(location: string): ConsoleResult {
-  return { statusCode: 303, headers: { ...SECURITY_HEADERS, location }, body: '' };
+export function redirect(location: string, cookies?: string[], statusCode = 303): ConsoleResult {
+  return { statusCode, headers: { ...SECURITY_HEADERS, location }, body: '', ...(cookies?.length ? { cookies } : {}) };
+}
+
+/** A cookie as the console sets them: HttpOnly, Secure, SameSite=Lax. */
+export function cookie(name: string, value: string, options: { path?: string; maxAgeSeconds: number }): string {
+  return `${name}=${value}; Path=${options.path ?? '/'}; HttpOnly; Secure; SameSite=Lax; Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`;
+}
+
+export function cookieValue(event: ConsoleEvent, name: string): string | undefined {
+  for (const c of event.cookies ?? []) {
+    const eq = c.indexOf('=');
+    if (eq > 0 && c.slice(0, eq).trim() === name) return c.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** The API's own origin as the browser sees it (API Gateway sets x-forwarded-proto). */
+export function originOf(event: ConsoleEvent): string {
+  const proto = (header(event, 'x-forwarded-proto') ?? 'https').split(',')[0]?.trim() === 'http' ? 'http' : 'https';
+  return `${proto}://${event.requestContext.domainName}`;
 }

@@ -1,24 +1,34 @@
 /**
- * The operator console behind API Gateway's HTTP API (payload 2.0, JWT
- * authorizer): incident list and page, live events, approve / reject /
- * acknowledge. Each route parses the request and calls one use case. See
- * ../console/auth.ts for how operators are authenticated and authorized.
+ * The operator console behind API Gateway's HTTP API (payload 2.0, the
+ * `consoleAuthorizer` Lambda authorizer): incident list and page, live
+ * events, approve / reject / acknowledge, and the browser's sign-in (/login
+ * and /callback, the only routes without the authorizer) and sign-out. Each
+ * route parses the request and calls one use case. See ../console/auth.ts for
+ * how operators are authenticated and authorized, ../console/sign-in.ts for
+ * the sign-in flow.
  * Task tokens never reach this module: the use cases read them from the store
  * and hand them only to Step Functions.
  */
 import type { Context } from 'aws-lambda';
-import { config } from '../config';
 import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } from '../domain/errors';
 import { lambdaHandler, logger } from '../lib/observability';
 import { acknowledgeApproval, decideApproval, type DecideApprovalDeps } from '../usecases/decide-approval';
 import { listIncidents, viewIncident, type IncidentViewDeps } from '../usecases/incident-view';
-import { clock, incidentStore, taskResumer } from '../wiring';
-import { credentialOf, csrfAccepted, csrfTokenFor, isOperator, OPERATORS_GROUP, operatorFrom, type Operator } from '../console/auth';
+import { clock } from '../wiring/clock';
+import { consoleSignIn } from '../wiring/console-sign-in';
+import { incidentStore } from '../wiring/dynamodb';
+import { taskResumer } from '../wiring/sfn';
+import { executionReader } from '../wiring/sfn-executions';
+import { credentialOf, csrfAccepted, csrfTokenFor, isOperator, OPERATORS_GROUP, operatorFrom, SESSION_COOKIE, type Operator } from '../console/auth';
+import { decodePending, encodePending, safeNext, type SignIn } from '../console/sign-in';
 import { incidentPage, listPage, messagePage } from '../console/html';
 import {
+  cookie,
+  cookieValue,
   html,
   json,
   newNonce,
+  originOf,
   parseBody,
   redirect,
   route,
@@ -26,31 +36,78 @@ import {
   type ConsoleEvent,
   type ConsoleResult,
 } from '../console/http';
-import { SfnExecutionReader } from '../console/sfn-execution-reader';
 
-export type ConsoleDeps = DecideApprovalDeps & IncidentViewDeps;
+export type ConsoleDeps = DecideApprovalDeps & IncidentViewDeps & { readonly signIn: SignIn };
+
+/** The pending sign-in (state, PKCE verifier, where to go): only /callback reads it. */
+const LOGIN_COOKIE = 'login';
+const LOGIN_TTL_SECONDS = 600;
 
 const incidentPath = (incidentId: string) => `/incidents/${encodeURIComponent(incidentId)}`;
 
 function failure(event: ConsoleEvent, status: number, error: string, message: string, operator?: Operator, back?: string): ConsoleResult {
   if (wantsJson(event)) return json(status, { error, message });
-  return html(status, messagePage(status, error, message, operator?.name, back));
+  return html(status, messagePage(status, error, message, operator?.name, back, back === '/login' ? 'Sign in' : undefined));
+}
+
+const callbackUri = (event: ConsoleEvent): string => `${originOf(event)}/callback`;
+
+/** GET /login: off to the user pool's sign-in page, remembering state, PKCE verifier and where to go. */
+function login(deps: ConsoleDeps, event: ConsoleEvent): ConsoleResult {
+  const { location, pending } = deps.signIn.start(callbackUri(event), safeNext(event.queryStringParameters?.next));
+  return redirect(location, [cookie(LOGIN_COOKIE, encodePending(pending), { path: '/callback', maxAgeSeconds: LOGIN_TTL_SECONDS })], 302);
+}
+
+/** GET /callback: the code for tokens; the ID token becomes the session cookie. */
+async function callback(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleResult> {
+  const query = event.queryStringParameters ?? {};
+  const pending = decodePending(cookieValue(event, LOGIN_COOKIE));
+  const again = (message: string) => {
+    const result = html(400, messagePage(400, 'Sign-in failed', message, undefined, '/login', 'Sign in again'));
+    return { ...result, cookies: [cookie(LOGIN_COOKIE, '', { path: '/callback', maxAgeSeconds: 0 })] };
+  };
+  if (query.error) return again(`The sign-in page answered "${query.error}".`);
+  if (!pending || !query.state || query.state !== pending.state) {
+    return again('This sign-in did not start here or has expired.');
+  }
+  if (!query.code) return again('The sign-in page sent no authorization code.');
+  let tokens;
+  try {
+    tokens = await deps.signIn.exchange(query.code, pending.verifier, callbackUri(event));
+  } catch (err) {
+    if (err instanceof ValidationError) return again('The sign-in could not be completed: the code was refused.');
+    throw err;
+  }
+  logger.info('signed in through the user pool');
+  return redirect(pending.next, [
+    cookie(SESSION_COOKIE, tokens.idToken, { maxAgeSeconds: tokens.expiresInSeconds }),
+    cookie(LOGIN_COOKIE, '', { path: '/callback', maxAgeSeconds: 0 }),
+  ]);
 }
 
 async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleResult> {
-  const operator = operatorFrom(event.requestContext.authorizer?.jwt?.claims);
-  if (!operator) return failure(event, 401, 'Unauthorized', 'Sign in to use the console.');
+  const method = event.requestContext.http.method.toUpperCase();
+  const r = route(method, event.rawPath);
+  if (r.name === 'login') return login(deps, event);
+  if (r.name === 'callback') return callback(deps, event);
+
+  const operator = operatorFrom(event.requestContext.authorizer?.lambda);
+  if (!operator) return failure(event, 401, 'Unauthorized', 'Sign in to use the console.', undefined, '/login');
+  const credential = credentialOf(event.headers ?? {}, event.cookies);
+  if (r.name === 'logout') {
+    if (!csrfAccepted(credential, parseBody(event).csrf)) {
+      return failure(event, 403, 'Forbidden', 'This form has expired or did not come from the console: reload the page and try again.', operator);
+    }
+    return redirect(deps.signIn.logoutUrl(`${originOf(event)}/login`), [cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0 })]);
+  }
   if (!isOperator(operator)) {
     return failure(event, 403, 'Forbidden', `${operator.name} is not in the "${OPERATORS_GROUP}" group: only operators may see incidents and decide.`, operator);
   }
-  const method = event.requestContext.http.method.toUpperCase();
-  const r = route(method, event.rawPath);
-  const credential = credentialOf(event.headers ?? {}, event.cookies);
 
   switch (r.name) {
     case 'list': {
       const incidents = await listIncidents(deps);
-      return wantsJson(event) ? json(200, { incidents }) : html(200, listPage(incidents, operator.name));
+      return wantsJson(event) ? json(200, { incidents }) : html(200, listPage(incidents, operator.name, csrfTokenFor(credential)));
     }
     case 'incident':
     case 'events': {
@@ -98,7 +155,7 @@ export function makeHandler(deps: ConsoleDeps) {
     try {
       return await serve(deps, event);
     } catch (err) {
-      const operator = operatorFrom(event.requestContext?.authorizer?.jwt?.claims);
+      const operator = operatorFrom(event.requestContext?.authorizer?.lambda);
       if (err instanceof ValidationError) return failure(event, 400, 'Bad Request', err.message, operator, incidentBack);
       if (err instanceof IncidentNotFoundError) return failure(event, 404, 'Not Found', err.message, operator);
       if (err instanceof ApprovalAlreadyDecidedError) {
@@ -109,8 +166,6 @@ export function makeHandler(deps: ConsoleDeps) {
     }
   });
 }
-
-let executions: SfnExecutionReader | undefined;
 
 export const wiredConsole: ConsoleDeps = {
   get store() {
@@ -123,8 +178,10 @@ export const wiredConsole: ConsoleDeps = {
     return clock();
   },
   get executions() {
-    executions ??= new SfnExecutionReader({ region: config.region });
-    return executions;
+    return executionReader();
+  },
+  get signIn() {
+    return consoleSignIn();
   },
 };
 

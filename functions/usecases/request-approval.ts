@@ -76,7 +76,14 @@ function approvalFacts(a: Assessment): Record<string, unknown> {
           rdbVersion: a.backup.rdbVersion,
         }
       : {}),
-    ...(a.replica ? { replica: a.replica.cacheClusterId, replicaEndpoint: describeEndpoint(a.replica.endpoint) } : {}),
+    ...(a.replica
+      ? {
+          replica: a.replica.cacheClusterId,
+          replicaEndpoint: describeEndpoint(a.replica.endpoint),
+          // Only when the fleet reported it: ElastiCache's DescribeReplicationGroups has no lag.
+          ...(a.replica.lagSeconds !== undefined ? { replicaLagSeconds: a.replica.lagSeconds } : {}),
+        }
+      : {}),
     ...(a.globalSecondary
       ? { globalSecondaryRegion: a.globalSecondary.region, globalSecondaryGroup: a.globalSecondary.replicationGroupId }
       : {}),
@@ -98,7 +105,10 @@ function approvalText(incidentId: string, cacheId: string, a: Assessment, link: 
     );
     lines.push('Data written after the backup is written back from the source of truth after the cut-over.');
   }
-  if (a.replica) lines.push(`Replica: ${a.replica.cacheClusterId} at ${describeEndpoint(a.replica.endpoint)}.`);
+  if (a.replica) {
+    const lag = a.replica.lagSeconds !== undefined ? `${a.replica.lagSeconds} s` : 'not reported';
+    lines.push(`Replica: ${a.replica.cacheClusterId} at ${describeEndpoint(a.replica.endpoint)}, replication lag ${lag}.`);
+  }
   if (a.globalSecondary)
     lines.push(`Secondary: ${a.globalSecondary.replicationGroupId} in ${a.globalSecondary.region}.`);
   for (const r of a.rejectedBackups) lines.push(`Not used: ${r.key} (${r.reason}).`);

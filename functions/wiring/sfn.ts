@@ -5,7 +5,7 @@ import { SfnTaskResumer, SfnWorkflow } from '../adapters/sfn-workflow';
 import type { TaskResumer, Workflow } from '../ports';
 
 let client: SFNClient | undefined;
-function sfnClient(): SFNClient {
+export function sfnClient(): SFNClient {
   return (client ??= new SFNClient({ region: config.region }));
 }
 

@@ -1,11 +1,14 @@
 /**
- * The local identity provider: stands in for the Cognito user pool. It signs
- * RS256 ID tokens shaped like Cognito's (`cognito:username`, `email`,
- * `cognito:groups`, `token_use: id`, `aud` = the app client) with a key pair
- * that lives only in this process, and publishes the public key as a JWKS.
- * `verifyJwt` checks a token the way API Gateway's JWT authorizer does.
+ * The local identity provider: stands in for the Cognito user pool and its
+ * managed login. It signs RS256 ID tokens shaped like Cognito's
+ * (`cognito:username`, `email`, `cognito:groups`, `token_use: id`, `aud` = the
+ * app client) with a key pair that lives only in this process, publishes the
+ * public key as a JWKS, and runs the authorization code grant with PKCE
+ * (S256) the way Cognito's /oauth2/authorize and /oauth2/token do: a code is
+ * good once, for two minutes, for the client, redirect URI and code challenge
+ * it was issued to.
  */
-import { createPublicKey, createSign, createVerify, generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createSign, generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 
 export interface Jwks {
   keys: (JsonWebKey & { kid: string; alg: string; use: string })[];
@@ -20,11 +23,30 @@ export interface TokenRequest {
 
 const b64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
 
+export interface CodeRequest {
+  user: TokenRequest;
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string;
+}
+
+export class OAuthError extends Error {
+  constructor(
+    readonly error: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const CODE_TTL_MS = 120_000;
+
 export class LocalIdentityProvider {
   readonly audience: string;
   private readonly privateKey: KeyObject;
   private readonly kid = randomBytes(8).toString('hex');
   readonly jwks: Jwks;
+  private readonly codes = new Map<string, CodeRequest & { expiresAt: number }>();
 
   constructor(
     readonly issuer: string,
@@ -55,41 +77,26 @@ export class LocalIdentityProvider {
     const signature = createSign('RSA-SHA256').update(signingInput).sign(this.privateKey);
     return `${signingInput}.${b64url(signature)}`;
   }
-}
 
-export class JwtRejected extends Error {
-  override readonly name = 'JwtRejected';
-}
+  /** /oauth2/authorize after sign-in: a one-time code bound to client, redirect URI and PKCE challenge. */
+  issueCode(request: CodeRequest): string {
+    const now = Date.now();
+    for (const [code, pending] of this.codes) if (pending.expiresAt <= now) this.codes.delete(code);
+    const code = randomBytes(24).toString('base64url');
+    this.codes.set(code, { ...request, expiresAt: now + CODE_TTL_MS });
+    return code;
+  }
 
-/** Validates signature (RS256, key by `kid`), issuer, audience (`aud` or `client_id`), expiry and not-before. */
-export function verifyJwt(
-  token: string,
-  jwks: Jwks,
-  expected: { issuer: string; audience: string[] },
-  nowSeconds = Math.floor(Date.now() / 1000),
-): Record<string, unknown> {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new JwtRejected('not a JWT');
-  const [h, p, s] = parts as [string, string, string];
-  let header: { alg?: unknown; kid?: unknown };
-  let claims: Record<string, unknown>;
-  try {
-    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as typeof header;
-    claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new JwtRejected('malformed JWT');
+  /** /oauth2/token, grant_type=authorization_code: the ID token, once per code. */
+  redeem(form: { code?: string; clientId?: string; redirectUri?: string; codeVerifier?: string }): { idToken: string; expiresIn: number } {
+    const pending = form.code ? this.codes.get(form.code) : undefined;
+    if (form.code) this.codes.delete(form.code);
+    if (!pending || pending.expiresAt <= Date.now()) throw new OAuthError('invalid_grant', 'unknown, used or expired code');
+    if (form.clientId !== pending.clientId) throw new OAuthError('invalid_client', 'the code was issued to another client');
+    if (form.redirectUri !== pending.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri differs from the authorization request');
+    const challenge = form.codeVerifier ? createHash('sha256').update(form.codeVerifier).digest('base64url') : '';
+    if (challenge !== pending.codeChallenge) throw new OAuthError('invalid_grant', 'code_verifier does not match the code challenge');
+    const expiresIn = pending.user.ttlSeconds ?? 3600;
+    return { idToken: this.issue(pending.user), expiresIn };
   }
-  if (header.alg !== 'RS256') throw new JwtRejected('unsupported algorithm');
-  const jwk = jwks.keys.find((k) => k.kid === header.kid);
-  if (!jwk) throw new JwtRejected('unknown signing key');
-  const key = createPublicKey({ key: jwk, format: 'jwk' });
-  if (!createVerify('RSA-SHA256').update(`${h}.${p}`).verify(key, Buffer.from(s, 'base64url'))) {
-    throw new JwtRejected('bad signature');
-  }
-  if (claims.iss !== expected.issuer) throw new JwtRejected('wrong issuer');
-  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud ?? claims.client_id];
-  if (!aud.some((a) => typeof a === 'string' && expected.audience.includes(a))) throw new JwtRejected('wrong audience');
-  if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) throw new JwtRejected('expired');
-  if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds) throw new JwtRejected('not yet valid');
-  return claims;
 }

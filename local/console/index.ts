@@ -2,41 +2,53 @@
  * The console on the local stack: an emulation of the HTTP API in front of the
  * `console` function, plus a local identity provider in place of Cognito.
  *
- * Like API Gateway's JWT authorizer it validates the token (RS256 signature
- * against the identity provider's JWKS, issuer, audience, expiry) before the
- * function runs and answers 401 itself; the function sees the claims in
- * `requestContext.authorizer.jwt.claims` (arrays as API Gateway renders them,
- * `[a b]`) and decides 403 by group. It takes the token from
- * `Authorization: Bearer …` (the CLI, tests) or, for browsers, from the
- * session cookie that the local login page sets.
+ * Like API Gateway with the console's Lambda REQUEST authorizer (payload 2.0,
+ * simple responses, no caching), every route but the public sign-in routes
+ * first invokes the SAME `console-authorizer` function through the local
+ * Lambda runtime, with the request's headers and cookies: an `Unauthorized`
+ * error becomes 401 `{"message":"Unauthorized"}`, `isAuthorized: false` 403
+ * `{"message":"Forbidden"}`, any other failure 500; on success the console
+ * function sees the authorizer's context in `requestContext.authorizer.lambda`.
+ * `GET /login` and `GET /callback` reach the console function without the
+ * authorizer, as their routes have none in serverless.yml.
  *
- * Local-only endpoints, clearly separate from the console's routes:
- *   GET/POST /login                    the local identity provider's sign-in form
- *   POST     /local-idp/token          `{"username","groups"}` → `{"id_token"}` (CLI and tests)
- *   GET      /local-idp/.well-known/…  JWKS and OpenID configuration
+ * The local identity provider plays the user pool and its managed login
+ * under /local-idp, speaking the same protocol the console uses with Cognito:
+ *   GET/POST /local-idp/oauth2/authorize   sign-in form (no password: pick a name and groups),
+ *                                          then a code back to the registered /callback
+ *   POST     /local-idp/oauth2/token       authorization code + PKCE verifier → `{"id_token",…}`
+ *   GET      /local-idp/logout             back to the registered sign-out URL
+ *   GET      /local-idp/.well-known/…      JWKS and OpenID configuration
+ *   POST     /local-idp/token              `{"username","groups"}` → `{"id_token"}` (CLI and tests)
  * Tokens are minted on request rather than from a key file: the signing key
  * never leaves this process, and anyone who can reach 127.0.0.1 can already
- * read the local tables directly, so the token endpoint grants nothing more.
+ * read the local tables directly, so the token endpoints grant nothing more.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InvokeOutcome } from '../lambda';
-import { LOCAL_ACCOUNT_ID } from '../service';
-import { JwtRejected, LocalIdentityProvider, verifyJwt } from './identity';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
+import { LocalIdentityProvider, OAuthError } from './identity';
 
-export const SESSION_COOKIE = 'console_session';
 export const LOCAL_GROUPS = ['operators', 'viewers'];
 
 export interface LocalConsoleOptions {
   invoke: (functionName: string, payload: unknown) => Promise<InvokeOutcome>;
   functionName?: string;
+  authorizerFunctionName?: string;
   port?: number;
 }
 
 export interface LocalConsole {
   readonly url: string;
   readonly identity: { issuer: string; audience: string; tokenUrl: string; jwksUrl: string; loginUrl: string };
+  /**
+   * What serverless.yml gives the console and its authorizer in AWS, pointing
+   * at the local identity provider: the issuer, the app client, the domain
+   * of the managed login.
+   */
+  readonly environment: { CONSOLE_TOKEN_ISSUER: string; CONSOLE_CLIENT_ID: string; CONSOLE_AUTH_DOMAIN: string };
   /** Signs an ID token as the local identity provider. */
   token(username: string, groups: string[], email?: string): string;
   stop(): Promise<void>;
@@ -67,40 +79,31 @@ function parseCookies(header: string | undefined): string[] {
     .filter(Boolean);
 }
 
-function cookieValue(cookies: string[], name: string): string | undefined {
-  for (const c of cookies) {
-    const eq = c.indexOf('=');
-    if (eq > 0 && c.slice(0, eq) === name) return c.slice(eq + 1);
-  }
-  return undefined;
-}
-
-/** API Gateway passes every claim as a string; arrays become `[a b]`. */
-function claimsAsApiGateway(claims: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(claims)) {
-    out[k] = Array.isArray(v) ? `[${v.map(String).join(' ')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-  }
-  return out;
-}
-
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function loginPage(next: string, message?: string): string {
+interface AuthorizeParams {
+  clientId: string;
+  redirectUri: string;
+  state: string;
+  codeChallenge: string;
+}
+
+function signInPage(params: AuthorizeParams, message?: string): string {
   const groups = LOCAL_GROUPS.map(
     (g) => `<label><input type="checkbox" name="groups" value="${g}"${g === 'operators' ? ' checked' : ''}> ${g}</label>`,
   ).join('\n');
+  const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${esc(value)}">`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · local identity provider</title>
 <style>body{font:17px/1.5 system-ui,sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem}label{display:block;margin:.5rem 0}
 input[type=text]{font:inherit;width:100%;padding:.5rem}button{font:inherit;font-weight:700;min-height:3rem;padding:.5rem 1.5rem}
 .banner{background:#fff3cd;color:#3d2c00;border:2px solid #8a5a00;padding:.75rem;border-radius:.4rem}</style></head><body>
 <main>
-<p class="banner" role="note"><strong>Local identity provider</strong> — for the local stack only. It stands in for the Cognito user pool: no password, pick a name and groups.</p>
+<p class="banner" role="note"><strong>Local identity provider</strong> — for the local stack only. It stands in for the Cognito user pool's sign-in page: no password, pick a name and groups.</p>
 <h1>Sign in to the cache outage console</h1>
 ${message ? `<p role="alert">${esc(message)}</p>` : ''}
-<form method="post" action="/login">
-<input type="hidden" name="next" value="${esc(next)}">
+<form method="post" action="/local-idp/oauth2/authorize">
+${hidden('client_id', params.clientId)}${hidden('redirect_uri', params.redirectUri)}${hidden('state', params.state)}${hidden('code_challenge', params.codeChallenge)}
 <label for="username">Username</label>
 <input id="username" name="username" type="text" required autocomplete="username" value="">
 <fieldset><legend>Groups</legend>
@@ -111,100 +114,181 @@ ${groups}
 </main></body></html>`;
 }
 
-function safeNext(next: string | null | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+/** The authorizer's outcome as API Gateway answers it. */
+type AuthorizerVerdict = { allow: true; context: Record<string, unknown> } | { allow: false; status: number; message: string };
+
+function verdictOf(outcome: InvokeOutcome): AuthorizerVerdict {
+  if (!outcome.ok) {
+    return outcome.error.errorMessage === 'Unauthorized'
+      ? { allow: false, status: 401, message: 'Unauthorized' }
+      : { allow: false, status: 500, message: 'Internal Server Error' };
+  }
+  const result = outcome.payload as { isAuthorized?: unknown; context?: unknown } | null;
+  if (result === null || typeof result !== 'object' || typeof result.isAuthorized !== 'boolean') {
+    return { allow: false, status: 500, message: 'Internal Server Error' };
+  }
+  if (!result.isAuthorized) return { allow: false, status: 403, message: 'Forbidden' };
+  const context = result.context && typeof result.context === 'object' ? (result.context as Record<string, unknown>) : {};
+  return { allow: true, context };
 }
 
 export async function startLocalConsole(options: LocalConsoleOptions): Promise<LocalConsole> {
   const functionName = options.functionName ?? 'console';
+  const authorizerName = options.authorizerFunctionName ?? 'console-authorizer';
   // Known once the server listens: the issuer is the server's own URL.
   const bound: { baseUrl: string; idp?: LocalIdentityProvider } = { baseUrl: '' };
   const provider = () => bound.idp as LocalIdentityProvider;
+  // The app client's registered URLs, as serverless.yml registers them in AWS.
+  const callbackUrl = () => `${bound.baseUrl}/callback`;
+  const signOutUrl = () => `${bound.baseUrl}/login`;
 
   const send = (res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer = '') => {
     res.writeHead(status, headers);
     res.end(body);
   };
-  const unauthorized = (req: IncomingMessage, res: ServerResponse) => {
-    // API Gateway's answer; browsers also get a way to the local sign-in page.
-    if (/text\/html/.test(req.headers.accept ?? '')) {
-      const next = encodeURIComponent(req.url ?? '/');
-      return send(
-        res,
-        401,
-        { 'content-type': 'text/html; charset=utf-8', 'www-authenticate': 'Bearer' },
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Unauthorized</title></head><body><main><h1>Unauthorized</h1><p><a href="/login?next=${next}">Sign in with the local identity provider</a></p></main></body></html>`,
-      );
-    }
-    return send(res, 401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }, '{"message":"Unauthorized"}');
+  const sendJson = (res: ServerResponse, status: number, value: unknown) =>
+    send(res, status, { 'content-type': 'application/json', 'cache-control': 'no-store' }, JSON.stringify(value));
+  const oauthError = (res: ServerResponse, err: unknown) => {
+    if (err instanceof OAuthError) return sendJson(res, 400, { error: err.error, error_description: err.message });
+    throw err;
   };
+
+  function authorizeParams(get: (k: string) => string | null): AuthorizeParams {
+    const params = {
+      clientId: get('client_id') ?? '',
+      redirectUri: get('redirect_uri') ?? '',
+      state: get('state') ?? '',
+      codeChallenge: get('code_challenge') ?? '',
+    };
+    if (params.clientId !== provider().audience) throw new OAuthError('invalid_client', 'unknown client_id');
+    if (params.redirectUri !== callbackUrl()) throw new OAuthError('invalid_request', 'redirect_uri is not registered for this client');
+    if (!params.codeChallenge) throw new OAuthError('invalid_request', 'code_challenge is required (PKCE)');
+    return params;
+  }
+
+  /** The identity provider's endpoints; false when the path is not one of them. */
+  function identityProvider(url: URL, method: string, body: Buffer, res: ServerResponse): boolean {
+    if (!url.pathname.startsWith('/local-idp/')) return false;
+    const path = url.pathname.slice('/local-idp'.length);
+    if (path === '/.well-known/jwks.json') {
+      sendJson(res, 200, provider().jwks);
+    } else if (path === '/.well-known/openid-configuration') {
+      const issuer = provider().issuer;
+      sendJson(res, 200, {
+        issuer,
+        jwks_uri: `${issuer}/.well-known/jwks.json`,
+        authorization_endpoint: `${issuer}/oauth2/authorize`,
+        token_endpoint: `${issuer}/oauth2/token`,
+        end_session_endpoint: `${issuer}/logout`,
+        response_types_supported: ['code'],
+        code_challenge_methods_supported: ['S256'],
+      });
+    } else if (path === '/oauth2/authorize' && method === 'GET') {
+      try {
+        if (url.searchParams.get('response_type') !== 'code') throw new OAuthError('invalid_request', 'response_type must be code');
+        if (url.searchParams.get('code_challenge_method') !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256');
+        const params = authorizeParams((k) => url.searchParams.get(k));
+        send(res, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, signInPage(params));
+      } catch (err) {
+        oauthError(res, err);
+      }
+    } else if (path === '/oauth2/authorize' && method === 'POST') {
+      const form = new URLSearchParams(body.toString('utf8'));
+      try {
+        const params = authorizeParams((k) => form.get(k));
+        const username = (form.get('username') ?? '').trim();
+        if (!username) {
+          send(res, 400, { 'content-type': 'text/html; charset=utf-8' }, signInPage(params, 'A username is required.'));
+          return true;
+        }
+        const groups = form.getAll('groups').filter((g) => LOCAL_GROUPS.includes(g));
+        const code = provider().issueCode({
+          user: { username, groups },
+          clientId: params.clientId,
+          redirectUri: params.redirectUri,
+          codeChallenge: params.codeChallenge,
+        });
+        const back = new URL(params.redirectUri);
+        back.searchParams.set('code', code);
+        back.searchParams.set('state', params.state);
+        send(res, 302, { location: back.toString(), 'cache-control': 'no-store' });
+      } catch (err) {
+        oauthError(res, err);
+      }
+    } else if (path === '/oauth2/token' && method === 'POST') {
+      const form = new URLSearchParams(body.toString('utf8'));
+      if (form.get('grant_type') !== 'authorization_code') {
+        oauthError(res, new OAuthError('unsupported_grant_type', 'only authorization_code'));
+        return true;
+      }
+      try {
+        const { idToken, expiresIn } = provider().redeem({
+          code: form.get('code') ?? '',
+          clientId: form.get('client_id') ?? '',
+          redirectUri: form.get('redirect_uri') ?? '',
+          codeVerifier: form.get('code_verifier') ?? '',
+        });
+        sendJson(res, 200, { id_token: idToken, token_type: 'Bearer', expires_in: expiresIn });
+      } catch (err) {
+        oauthError(res, err);
+      }
+    } else if (path === '/logout' && method === 'GET') {
+      if (url.searchParams.get('client_id') !== provider().audience || url.searchParams.get('logout_uri') !== signOutUrl()) {
+        sendJson(res, 400, { error: 'invalid_request', error_description: 'unknown client_id or unregistered logout_uri' });
+      } else {
+        send(res, 302, { location: signOutUrl(), 'cache-control': 'no-store' });
+      }
+    } else if (path === '/token' && method === 'POST') {
+      let request: { username?: unknown; groups?: unknown; email?: unknown };
+      try {
+        request = JSON.parse(body.toString('utf8') || '{}') as typeof request;
+      } catch {
+        sendJson(res, 400, { message: 'body must be JSON' });
+        return true;
+      }
+      if (typeof request.username !== 'string' || !request.username.trim()) {
+        sendJson(res, 400, { message: 'username is required' });
+        return true;
+      }
+      const groups = Array.isArray(request.groups) ? request.groups.map(String) : [];
+      const token = provider().issue({ username: request.username.trim(), groups, ...(typeof request.email === 'string' ? { email: request.email } : {}) });
+      sendJson(res, 200, { id_token: token, token_type: 'Bearer', expires_in: 3600 });
+    } else {
+      sendJson(res, 404, { message: 'Not Found' });
+    }
+    return true;
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', bound.baseUrl);
     const method = (req.method ?? 'GET').toUpperCase();
     const body = await readBody(req);
+    if (identityProvider(url, method, body, res)) return;
 
-    // The local identity provider.
-    if (url.pathname === '/local-idp/.well-known/jwks.json') return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(provider().jwks));
-    if (url.pathname === '/local-idp/.well-known/openid-configuration') {
-      return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ issuer: provider().issuer, jwks_uri: `${provider().issuer}/.well-known/jwks.json`, token_endpoint: `${provider().issuer}/token` }));
-    }
-    if (url.pathname === '/local-idp/token' && method === 'POST') {
-      let request: { username?: unknown; groups?: unknown; email?: unknown };
-      try {
-        request = JSON.parse(body.toString('utf8') || '{}') as typeof request;
-      } catch {
-        return send(res, 400, { 'content-type': 'application/json' }, '{"message":"body must be JSON"}');
-      }
-      if (typeof request.username !== 'string' || !request.username.trim()) {
-        return send(res, 400, { 'content-type': 'application/json' }, '{"message":"username is required"}');
-      }
-      const groups = Array.isArray(request.groups) ? request.groups.map(String) : [];
-      const token = provider().issue({ username: request.username.trim(), groups, ...(typeof request.email === 'string' ? { email: request.email } : {}) });
-      return send(res, 200, { 'content-type': 'application/json', 'cache-control': 'no-store' }, JSON.stringify({ id_token: token, token_type: 'Bearer', expires_in: 3600 }));
-    }
-    if (url.pathname === '/login' && method === 'GET') {
-      return send(res, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, loginPage(safeNext(url.searchParams.get('next'))));
-    }
-    if (url.pathname === '/login' && method === 'POST') {
-      const form = new URLSearchParams(body.toString('utf8'));
-      const username = (form.get('username') ?? '').trim();
-      const next = safeNext(form.get('next'));
-      if (!username) return send(res, 400, { 'content-type': 'text/html; charset=utf-8' }, loginPage(next, 'A username is required.'));
-      const groups = form.getAll('groups').filter((g) => LOCAL_GROUPS.includes(g));
-      const token = provider().issue({ username, groups, ttlSeconds: 8 * 3600 });
-      return send(res, 303, {
-        location: next,
-        'set-cookie': `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${8 * 3600}`,
-        'cache-control': 'no-store',
-      });
-    }
-    if (url.pathname === '/logout' && method === 'POST') {
-      return send(res, 303, { location: '/login', 'set-cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` });
-    }
-
-    // The HTTP API: authorizer, then the function.
+    // The HTTP API: the request as payload 2.0, the authorizer unless the route is public, then the function.
     const cookies = parseCookies(req.headers.cookie);
-    const authorization = req.headers.authorization;
-    const token = authorization ? authorization.replace(/^Bearer\s+/i, '').trim() : cookieValue(cookies, SESSION_COOKIE);
-    if (!token) return unauthorized(req, res);
-    let claims: Record<string, unknown>;
-    try {
-      claims = verifyJwt(token, provider().jwks, { issuer: provider().issuer, audience: [provider().audience] });
-    } catch (err) {
-      if (err instanceof JwtRejected) return unauthorized(req, res);
-      throw err;
-    }
-
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (k === 'cookie' || v === undefined) continue;
       headers[k] = Array.isArray(v) ? v.join(',') : v;
     }
-    const contentType = headers['content-type'] ?? '';
-    const textual = TEXT_TYPES.test(contentType);
+    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-port'] = String(url.port);
+    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
     const now = new Date();
-    const event = {
+    const requestContext = {
+      accountId: LOCAL_ACCOUNT_ID,
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'local',
+      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    };
+    const common = {
       version: '2.0',
       routeKey: '$default',
       rawPath: url.pathname,
@@ -212,23 +296,33 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
       ...(cookies.length ? { cookies } : {}),
       headers,
       ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
-      requestContext: {
-        accountId: LOCAL_ACCOUNT_ID,
-        apiId: 'local',
-        authorizer: { jwt: { claims: claimsAsApiGateway(claims), scopes: null } },
-        domainName: url.host,
-        domainPrefix: 'local',
-        http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
-        requestId: randomUUID(),
-        routeKey: '$default',
-        stage: '$default',
-        time: now.toUTCString(),
-        timeEpoch: now.getTime(),
-      },
+    };
+
+    const isPublic = method === 'GET' && (url.pathname === '/login' || url.pathname === '/callback');
+    let authorizer: { lambda: Record<string, unknown> } | undefined;
+    if (!isPublic) {
+      const verdict = verdictOf(
+        await options.invoke(authorizerName, {
+          ...common,
+          type: 'REQUEST',
+          routeArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:local/$default/${method}${url.pathname}`,
+          identitySource: [],
+          requestContext,
+        }),
+      );
+      if (!verdict.allow) return sendJson(res, verdict.status, { message: verdict.message });
+      authorizer = { lambda: verdict.context };
+    }
+
+    const contentType = headers['content-type'] ?? '';
+    const textual = TEXT_TYPES.test(contentType);
+    const event = {
+      ...common,
+      requestContext: { ...requestContext, ...(authorizer ? { authorizer } : {}) },
       ...(body.length ? { body: textual ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !textual } : { isBase64Encoded: false }),
     };
     const outcome = await options.invoke(functionName, event);
-    if (!outcome.ok) return send(res, 500, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
+    if (!outcome.ok) return sendJson(res, 500, { message: 'Internal Server Error' });
     const result = outcome.payload as
       | { statusCode?: number; headers?: Record<string, string | number | boolean>; cookies?: string[]; body?: string; isBase64Encoded?: boolean }
       | string
@@ -270,6 +364,11 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
       tokenUrl: `${baseUrl}/local-idp/token`,
       jwksUrl: `${baseUrl}/local-idp/.well-known/jwks.json`,
       loginUrl: `${baseUrl}/login`,
+    },
+    environment: {
+      CONSOLE_TOKEN_ISSUER: provider().issuer,
+      CONSOLE_CLIENT_ID: provider().audience,
+      CONSOLE_AUTH_DOMAIN: provider().issuer,
     },
     token: (username, groups, email) => provider().issue({ username, groups, ...(email ? { email } : {}) }),
     stop() {

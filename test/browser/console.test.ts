@@ -1,8 +1,10 @@
 /**
  * The console in real headless Chromium (the Debian package, driven by
  * playwright-core): an interactive restore drill waits for its approval; an
- * operator signs in with the local identity provider, opens the incident,
- * reads the facts, approves with a reason, and the drill resolves.
+ * operator signs in through /login (the local identity provider's sign-in
+ * page in the managed login's place, back through /callback, which sets the
+ * session cookie the authorizer reads), opens the incident, reads the facts,
+ * approves with a reason, and the drill resolves.
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -50,16 +52,21 @@ describeInChromium('operator console in Chromium', () => {
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) scriptErrors.push(m.text());
     });
 
-    // Not signed in: the API answers 401 and offers the local sign-in page.
+    // Not signed in: the authorizer turns the request away before the console runs.
     const denied = await page.goto(`${drill.consoleUrl}/`);
     expect(denied?.status()).toBe(401);
-    await page.getByRole('link', { name: /sign in/i }).click();
+
+    // /login → the identity provider's sign-in page → /callback → back where the link pointed.
+    await page.goto(`${drill.consoleUrl}/login`);
+    await page.waitForURL(/\/local-idp\/oauth2\/authorize\?/);
     expect(await page.getByRole('note').textContent()).toContain('for the local stack only');
     await page.getByLabel('Username').fill('dana@example.com');
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     // The list: the open incident, with its approval waiting.
     await page.waitForURL(`${drill.consoleUrl}/`);
+    const session = (await context.cookies()).find((c) => c.name === 'session');
+    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
     const row = page.getByRole('row', { name: new RegExp(incidentId) });
     expect(await row.textContent()).toContain('1 approval waiting');
     await page.getByRole('link', { name: incidentId }).click();
@@ -91,6 +98,11 @@ describeInChromium('operator console in Chromium', () => {
     // The page follows the workflow by itself: the state moves on without a reload.
     await page.locator('#execution-state').filter({ hasNotText: 'Request Approval' }).waitFor({ timeout: 20_000 });
     expect(scriptErrors).toEqual([]);
+
+    // Sign out: the session cookie is gone and the console turns the browser away again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/local-idp\/oauth2\/authorize\?/);
+    expect((await context.cookies()).find((c) => c.name === 'session')).toBeUndefined();
     await context.close();
 
     const report = await drill.report;

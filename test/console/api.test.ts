@@ -1,8 +1,9 @@
 /**
- * The console's HTTP API on the local stack (the local HTTP API emulation with
- * its JWT authorizer, the real console function, a real interactive drill):
- * authentication, authorization, decisions, conflicts, escaping, and task
- * tokens that never leave the server.
+ * The console's HTTP API on the local stack (the local HTTP API emulation
+ * invoking the real console-authorizer and console functions, the local
+ * identity provider in Cognito's place, a real interactive drill):
+ * authentication, browser sign-in, authorization, decisions, conflicts,
+ * escaping, and task tokens that never leave the server.
  */
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -64,9 +65,15 @@ describe('console API: approve during a restore drill', () => {
     await drill?.stop();
   });
 
-  it('answers 401 without a token, with a forged or tampered token, before the function runs', async () => {
-    expect((await get(`${base}/`)).status).toBe(401);
+  it('answers 401 from the authorizer without a token, with a forged or tampered token, before the function runs', async () => {
+    const consoleLines = () => drill.logs.filter((l) => l.startsWith('console\t')).length;
+    const before = consoleLines();
+    const anonymous = await get(`${base}/`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toBe('{"message":"Unauthorized"}');
     expect((await get(`${base}/`, undefined, 'application/json')).body).toBe('{"message":"Unauthorized"}');
+    expect(drill.logs.some((l) => l.startsWith('console-authorizer\t') && l.includes('request without credentials'))).toBe(true);
+    expect((await fetch(`${base}/`, { headers: { cookie: `session=${forgedToken(drill.stack.description.identity!.issuer, drill.stack.description.identity!.audience)}` } })).status).toBe(401);
     const { issuer, audience } = drill.stack.description.identity!;
     expect((await get(`${base}/`, forgedToken(issuer, audience))).status).toBe(401);
     const [h, p, s] = operator.split('.') as [string, string, string];
@@ -74,6 +81,81 @@ describe('console API: approve during a restore drill', () => {
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, 'cognito:username': 'root' })).toString('base64url')}.${s}`;
     expect((await get(`${base}/`, tampered)).status).toBe(401);
     expect((await decide(`${base}/incidents/x/approvals/recovery-plan`, undefined, { decision: 'approve', reason: 'r' })).status).toBe(401);
+    // The console function never ran for any of these.
+    expect(consoleLines()).toBe(before);
+  });
+
+  it('signs a browser in: /login → the identity provider\'s sign-in page → /callback sets the session cookie', async () => {
+    const login = await fetch(`${base}/login?next=${encodeURIComponent('/incidents/some-incident')}`, { redirect: 'manual' });
+    expect(login.status).toBe(302);
+    const authorize = new URL(login.headers.get('location')!);
+    const { issuer, audience } = drill.stack.description.identity!;
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${issuer}/oauth2/authorize`);
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
+      response_type: 'code',
+      client_id: audience,
+      redirect_uri: `${base}/callback`,
+      code_challenge_method: 'S256',
+    });
+    const pendingCookie = login.headers.getSetCookie().find((c) => c.startsWith('login='))!;
+    expect(pendingCookie).toMatch(/HttpOnly/);
+    expect(pendingCookie).toMatch(/Path=\/callback/);
+    const loginCookie = pendingCookie.split(';')[0]!;
+
+    const form = await fetch(authorize);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('Sign in to the cache outage console');
+    const signedIn = await fetch(`${issuer}/oauth2/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: audience,
+        redirect_uri: `${base}/callback`,
+        state: authorize.searchParams.get('state')!,
+        code_challenge: authorize.searchParams.get('code_challenge')!,
+        username: 'grace@example.com',
+        groups: 'operators',
+      }).toString(),
+      redirect: 'manual',
+    });
+    expect(signedIn.status).toBe(302);
+    const callback = signedIn.headers.get('location')!;
+    expect(callback.startsWith(`${base}/callback?code=`)).toBe(true);
+
+    // The callback without the cookie of the sign-in it belongs to is refused (another browser, a forged link).
+    expect((await fetch(callback, { redirect: 'manual' })).status).toBe(400);
+    const back = await fetch(callback, { headers: { cookie: loginCookie }, redirect: 'manual' });
+    expect(back.status).toBe(303);
+    expect(back.headers.get('location')).toBe('/incidents/some-incident');
+    const session = back.headers.getSetCookie().find((c) => c.startsWith('session='))!;
+    expect(session).toMatch(/; HttpOnly/);
+    expect(session).toMatch(/; Secure/);
+    expect(session).toMatch(/; SameSite=Lax/);
+    expect(session).toMatch(/; Path=\//);
+    const cookie = session.split(';')[0]!;
+
+    // A code is good once.
+    expect((await fetch(callback, { headers: { cookie: loginCookie }, redirect: 'manual' })).status).toBe(400);
+
+    const list = await fetch(`${base}/`, { headers: { cookie } });
+    expect(list.status).toBe(200);
+    const html = await list.text();
+    expect(html).toContain('Signed in as <strong>grace@example.com</strong>');
+
+    // Sign out: the form token of this session, then the identity provider's logout, back to /login.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    expect((await fetch(`${base}/logout`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=forged', redirect: 'manual' })).status).toBe(403);
+    const out = await fetch(`${base}/logout`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf }).toString(),
+      redirect: 'manual',
+    });
+    expect(out.status).toBe(303);
+    expect(out.headers.getSetCookie().find((c) => c.startsWith('session='))).toMatch(/^session=; .*Max-Age=0/);
+    const logout = await fetch(out.headers.get('location')!, { redirect: 'manual' });
+    expect(logout.status).toBe(302);
+    expect(logout.headers.get('location')).toBe(`${base}/login`);
   });
 
   it('answers 403 to a signed-in user outside the operators group', async () => {
@@ -116,7 +198,7 @@ describe('console API: approve during a restore drill', () => {
   it('refuses a cookie-session form without its anti-forgery token', async () => {
     const res = await fetch(`${base}/incidents/${encodeURIComponent(incidentId)}/approvals/recovery-plan`, {
       method: 'POST',
-      headers: { cookie: `console_session=${operator}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie: `session=${operator}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ decision: 'approve', reason: 'from another site' }).toString(),
       redirect: 'manual',
     });
@@ -149,7 +231,7 @@ describe('console API: approve during a restore drill', () => {
     const messages = [...report.notices, ...report.operatorMessages].map((m) => `${m.subject ?? ''}\n${m.message}`);
     expect(messages.length).toBeGreaterThan(3);
     expect(messages.filter((m) => m.includes(taskToken))).toEqual([]);
-    expect(report.operatorMessages[0]?.message).toContain(`${base}/incidents/${encodeURIComponent(incidentId)}`);
+    expect(report.operatorMessages[0]?.message).toContain(`${base}/login?next=${encodeURIComponent(`/incidents/${incidentId}`)}`);
   });
 });
 
@@ -197,7 +279,7 @@ describe('console API: reject through the form, and escaping', () => {
 
   it('rejects through the browser form with the session cookie and its form token; the workflow escalates', async () => {
     const incidentId = await drill.pendingApproval();
-    const cookie = `console_session=${drill.stack.console!.token('carol', ['operators'], 'carol@example.com')}`;
+    const cookie = `session=${drill.stack.console!.token('carol', ['operators'], 'carol@example.com')}`;
     const pageRes = await fetch(`${drill.consoleUrl}/incidents/${encodeURIComponent(incidentId)}`, { headers: { cookie } });
     const html = await pageRes.text();
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];

@@ -1,7 +1,9 @@
 /**
  * The operator console in the packaged CloudFormation template: the HTTP API
- * behind a Cognito JWT authorizer on every route, the operators group, and a
- * console role that can read incidents and resume approvals, nothing more.
+ * behind the consoleAuthorizer Lambda on every route but the sign-in ones,
+ * the user pool's managed login for browsers, the operators group, a console
+ * role that can read incidents and resume approvals and an authorizer role
+ * that can do nothing but log, and console links in the operators' messages.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +25,7 @@ interface Statement {
 
 let resources: Record<string, Resource>;
 let outputs: Record<string, unknown>;
+let conditions: Record<string, unknown>;
 const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
@@ -46,9 +49,11 @@ beforeAll(async () => {
     const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as {
       Resources: Record<string, Resource>;
       Outputs: Record<string, unknown>;
+      Conditions: Record<string, unknown>;
     };
     resources = template.Resources;
     outputs = template.Outputs;
+    conditions = template.Conditions;
   } finally {
     rmSync(home, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });
@@ -56,37 +61,92 @@ beforeAll(async () => {
 }, 180_000);
 
 describe('operator console in the template', () => {
-  it('runs functions/handlers/console.handler with only the incidents table configured', () => {
+  it('runs functions/handlers/console.handler with the incidents table and the sign-in settings', () => {
     const fn = resources.ConsoleLambdaFunction!;
     expect(fn.Properties.Handler).toBe('functions/handlers/console.handler');
     const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(vars).sort()).toEqual(['INCIDENTS_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+    expect(Object.keys(vars).sort()).toEqual(
+      ['CONSOLE_AUTH_DOMAIN', 'CONSOLE_CLIENT_ID', 'CONSOLE_TOKEN_ISSUER', 'INCIDENTS_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'].sort(),
+    );
+    expect(vars.CONSOLE_AUTH_DOMAIN).toEqual({ 'Fn::Sub': 'https://${OperatorsUserPoolDomain}.auth.${AWS::Region}.amazoncognito.com' });
+    expect(vars.CONSOLE_CLIENT_ID).toEqual({ Ref: 'ConsoleUserPoolClient' });
   });
 
-  it('puts every route of the HTTP API behind the Cognito JWT authorizer, with no CORS', () => {
+  it('puts every route but /login and /callback behind the Lambda authorizer, with no CORS', () => {
     const [[, api]] = ofType('AWS::ApiGatewayV2::Api') as [[string, Resource]];
     expect(api.Properties.ProtocolType).toBe('HTTP');
     expect(api.Properties.CorsConfiguration).toBeUndefined();
     const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');
     expect(authorizers).toHaveLength(1);
     const [authorizerId, authorizer] = authorizers[0]!;
+    // Caching off and no identity sources: HTTP APIs skip the authorizer (401) unless every identity
+    // source is present, and requests carry either the Authorization header or the cookie, not both.
     expect(authorizer.Properties).toMatchObject({
-      AuthorizerType: 'JWT',
-      IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: {
-        Audience: [{ Ref: 'ConsoleUserPoolClient' }],
-        Issuer: { 'Fn::Sub': 'https://cognito-idp.${AWS::Region}.amazonaws.com/${OperatorsUserPool}' },
-      },
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      AuthorizerResultTtlInSeconds: 0,
+      IdentitySource: [],
     });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain('"Fn::GetAtt":["ConsoleAuthorizerLambdaFunction","Arn"]');
+    const permission = ofType('AWS::Lambda::Permission').find(([, p]) => JSON.stringify(p.Properties.FunctionName).includes('ConsoleAuthorizerLambdaFunction'));
+    expect(permission?.[1].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     expect(routes.map((r) => r.RouteKey).sort()).toEqual([
       'GET /',
+      'GET /callback',
       'GET /incidents/{id}',
       'GET /incidents/{id}/events',
+      'GET /login',
       'POST /incidents/{id}/approvals/{step}',
       'POST /incidents/{id}/approvals/{step}/ack',
+      'POST /logout',
     ]);
-    for (const r of routes) expect(r).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+    const open = routes.filter((r) => r.AuthorizationType === undefined || r.AuthorizationType === 'NONE');
+    expect(open.map((r) => r.RouteKey).sort()).toEqual(['GET /callback', 'GET /login']);
+    for (const r of routes.filter((x) => !open.includes(x))) {
+      expect(r).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+    }
+  });
+
+  it('runs the authorizer with the user pool and app client to check tokens against, and a role that grants nothing else', () => {
+    const fn = resources.ConsoleAuthorizerLambdaFunction!;
+    expect(fn.Properties.Handler).toBe('functions/handlers/console-authorizer.handler');
+    const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(vars).toMatchObject({
+      CONSOLE_TOKEN_ISSUER: { 'Fn::Sub': 'https://cognito-idp.${AWS::Region}.amazonaws.com/${OperatorsUserPool}' },
+      CONSOLE_CLIENT_ID: { Ref: 'ConsoleUserPoolClient' },
+    });
+    const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    expect(roleId).not.toBe((resources.ConsoleLambdaFunction!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]);
+    const statements = (resources[roleId]!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    );
+    const actions = statements.flatMap((s) => asArray(s.Action));
+    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual([]);
+  });
+
+  it('signs browsers in through the user pool domain with the code grant, back to the API\'s own /callback', () => {
+    expect(ofType('AWS::Cognito::UserPoolDomain')).toHaveLength(1);
+    expect(resources.OperatorsUserPoolDomain!.Properties).toMatchObject({ UserPoolId: { Ref: 'OperatorsUserPool' } });
+    expect(JSON.stringify(resources.OperatorsUserPoolDomain!.Properties.Domain)).toContain('${AWS::AccountId}');
+    expect(resources.ConsoleUserPoolClient!.Properties).toMatchObject({
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: expect.arrayContaining(['openid', 'email']),
+      SupportedIdentityProviders: ['COGNITO'],
+    });
+    expect(resources.ConsoleUserPoolClient!.Properties.CallbackURLs).toContainEqual({ 'Fn::Sub': '${HttpApi.ApiEndpoint}/callback' });
+    expect(resources.ConsoleUserPoolClient!.Properties.LogoutURLs).toContainEqual({ 'Fn::Sub': '${HttpApi.ApiEndpoint}/login' });
+  });
+
+  it('links the operators\' messages to the console: the consoleUrl param, else the HTTP API endpoint', () => {
+    for (const id of ['RequestApprovalLambdaFunction', 'EscalateLambdaFunction', 'NotifyLambdaFunction']) {
+      const vars = (resources[id]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars.CONSOLE_URL).toEqual({ 'Fn::If': ['HasConsoleUrl', '', { 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] }] });
+    }
+    expect(conditions.HasConsoleUrl).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
   });
 
   it('has an operators group in a user pool where only administrators create accounts', () => {
@@ -94,7 +154,7 @@ describe('operator console in the template', () => {
     expect(pool.Properties.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: true });
     expect(resources.OperatorsGroup!.Properties).toMatchObject({ GroupName: 'operators', UserPoolId: { Ref: 'OperatorsUserPool' } });
     expect(resources.ConsoleUserPoolClient!.Properties).toMatchObject({ GenerateSecret: false, EnableTokenRevocation: true });
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ConsoleUrl', 'OperatorsUserPoolId', 'ConsoleUserPoolClientId']));
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ConsoleUrl', 'ConsoleSignInUrl', 'OperatorsUserPoolId', 'ConsoleUserPoolClientId']));
   });
 
   it('lets the console read incidents and resume this state machine, and nothing else', () => {

@@ -31,9 +31,10 @@ const FUNCTIONS: Record<string, string> = {
   closeIncident: 'close-incident',
   escalate: 'escalate',
   console: 'console',
+  consoleAuthorizer: 'console-authorizer',
 };
-/** Functions the state machine invokes (all but the alarm entry point, the probe and the operators' console). */
-const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter((f) => f !== 'onAlarm' && f !== 'probe' && f !== 'console');
+/** Functions the state machine invokes (all but the alarm entry point, the probe, the operators' console and its authorizer). */
+const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter((f) => !['onAlarm', 'probe', 'console', 'consoleAuthorizer'].includes(f));
 /** Actions AWS authorizes only on Resource "*". */
 const RESOURCE_STAR_ONLY =
   /^(xray:[A-Za-z]+|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|elasticache:DescribeEvents)$/;
@@ -167,7 +168,7 @@ describe('serverless package', () => {
       expect(p.TracingConfig).toEqual({ Mode: 'Active' });
     });
 
-    it('are exactly the fourteen of the workflow and its console', () => {
+    it('are exactly the fifteen of the workflow, its console and its authorizer', () => {
       expect(
         ofType('AWS::Lambda::Function')
           .map(([id]) => id)

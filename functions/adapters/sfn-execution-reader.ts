@@ -4,7 +4,7 @@
  * Execution data (input, output) is never read into the view.
  */
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { awsCall, errorName } from '../adapters/aws-errors';
+import { awsCall, errorName } from './aws-errors';
 import type { ExecutionReader, ExecutionState } from '../usecases/incident-view';
 
 export class SfnExecutionReader implements ExecutionReader {

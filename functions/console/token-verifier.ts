@@ -1,0 +1,82 @@
+/**
+ * Verifies the console's Cognito ID tokens with AWS's own `aws-jwt-verify`:
+ * RS256 signature against the issuer's JWKS (fetched once per container and
+ * again only for an unknown key id), `iss` = the user pool, `token_use` = id,
+ * `aud` = the app client, `exp` / `nbf`. ID tokens rather than access tokens
+ * because a decision is recorded under the person's email, which only the ID
+ * token carries.
+ *
+ * The JWKS is fetched with the platform's `fetch` (with a time-out) rather
+ * than the library's HTTPS-only fetcher, so the same code verifies tokens of
+ * any issuer the configuration names.
+ */
+import { JwtRsaVerifier } from 'aws-jwt-verify';
+import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import type { Fetcher } from 'aws-jwt-verify/https';
+
+export interface VerifiedIdentity {
+  /** email, else username, else subject: the name decisions are recorded under. */
+  name: string;
+  groups: string[];
+}
+
+export interface TokenVerifier {
+  /** Resolves with who the token names, or rejects when the token is not valid now. */
+  verify(token: string): Promise<VerifiedIdentity>;
+}
+
+export interface TokenVerifierOptions {
+  issuer: string;
+  clientId: string;
+  jwksUri: string;
+  /** Allowed clock skew. */
+  graceSeconds?: number;
+  fetchTimeoutMs?: number;
+}
+
+const platformFetcher = (timeoutMs: number): Fetcher => ({
+  async fetch(uri: string): Promise<ArrayBuffer> {
+    const res = await fetch(uri, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    if (res.status !== 200) throw new Error(`${uri} answered HTTP ${res.status}`);
+    return res.arrayBuffer();
+  },
+});
+
+function identityOf(payload: Record<string, unknown>): VerifiedIdentity {
+  const pick = (key: string): string | undefined => {
+    const v = payload[key];
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  };
+  const name = pick('email') ?? pick('cognito:username') ?? pick('username') ?? pick('sub');
+  if (!name) throw new Error('the token names nobody');
+  const groups = payload['cognito:groups'];
+  return { name, groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [] };
+}
+
+export class CognitoTokenVerifier implements TokenVerifier {
+  private readonly verifier;
+
+  constructor(options: TokenVerifierOptions) {
+    const clientId = options.clientId;
+    this.verifier = JwtRsaVerifier.create(
+      {
+        issuer: options.issuer,
+        jwksUri: options.jwksUri,
+        // `aud` of an ID token, `client_id` of an access token: checked with token_use below.
+        audience: null,
+        graceSeconds: options.graceSeconds ?? 0,
+        customJwtCheck: ({ payload, header }) => {
+          if (header.alg !== 'RS256') throw new Error('unexpected algorithm');
+          validateCognitoJwtFields(payload, { tokenUse: 'id', clientId });
+        },
+      },
+      { jwksCache: new SimpleJwksCache({ fetcher: platformFetcher(options.fetchTimeoutMs ?? 3000) }) },
+    );
+  }
+
+  async verify(token: string): Promise<VerifiedIdentity> {
+    const payload = await this.verifier.verify(token);
+    return identityOf(payload as Record<string, unknown>);
+  }
+}

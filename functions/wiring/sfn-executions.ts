@@ -1,0 +1,9 @@
+/** Reads executions' status and current state for the console, on the container's one Step Functions client. */
+import { SfnExecutionReader } from '../adapters/sfn-execution-reader';
+import type { ExecutionReader } from '../usecases/incident-view';
+import { sfnClient } from './sfn';
+
+let instance: ExecutionReader | undefined;
+export function executionReader(): ExecutionReader {
+  return (instance ??= new SfnExecutionReader({ client: sfnClient() }));
+}
