@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildSync } from 'esbuild';
+import { buildInChildSync } from '../esbuild-child';
 import { isWorkerMessage, type InvokeMessage, type WorkerMessage } from './protocol';
 import type { FunctionError, InvokeOutcome } from './types';
 
@@ -20,7 +20,7 @@ let compiledWorker: string | undefined;
 function compiledWorkerEntry(): string {
   if (compiledWorker) return compiledWorker;
   const out = join(tmpdir(), `local-lambda-worker-${process.pid}.js`);
-  buildSync({ entryPoints: [WORKER_ENTRY], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'silent' });
+  buildInChildSync({ entryPoints: [WORKER_ENTRY], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'silent' });
   process.once('exit', () => rmSync(out, { force: true }));
   compiledWorker = out;
   return out;

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 import yaml from 'js-yaml';
+import { buildInChild } from '../esbuild-child';
 
 /** Options of serverless-esbuild itself, not passed on to esbuild. */
 const PLUGIN_ONLY_OPTIONS = new Set([
@@ -69,7 +70,7 @@ export async function bundleFunctions(
   outDir: string,
 ): Promise<Record<string, string>> {
   const { esbuild } = readServerlessBuild(root);
-  await build({
+  await buildInChild({
     ...esbuild,
     entryPoints: Object.fromEntries(entries.map((e) => [e.name, e.entry])),
     outdir: outDir,

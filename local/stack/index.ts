@@ -6,7 +6,8 @@
  * through its own `AWS_ENDPOINT_URL_<SERVICE>` settings.
  */
 import '../polyfills';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
@@ -18,7 +19,9 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { ProtectedCache } from '../../functions/domain/caches';
 import { LocalCloudWatch, type AlarmStateChangeEvent } from '../cloudwatch';
 import { startDynamoDb } from '../dynamodb';
+import { startFaultProxy, type FaultInjector } from '../faults';
 import { startElastiCache, type LocalElastiCache } from '../elasticache';
+import { startLocalConsole, type LocalConsole } from '../console';
 import { startLambda, type LocalLambda } from '../lambda';
 import { s3ClientConfig, startS3 } from '../s3';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalService } from '../service';
@@ -26,6 +29,7 @@ import { startStepFunctions, type LocalStepFunctions } from '../sfn';
 import { startSns, type LocalSns } from '../sns';
 import { startSsm } from '../ssm';
 import { probeAlarmSpecs } from './alarms';
+import { bundleFunctions } from './bundles';
 import { readManifest, substitute, type Manifest } from './serverless-manifest';
 
 export interface StackOptions {
@@ -43,6 +47,8 @@ export interface StackOptions {
   cacheCreationDelayMs?: number;
   onLog?: (functionName: string, line: string) => void;
   onAlarm?: (event: AlarmStateChangeEvent) => void;
+  /** Consulted by every local endpoint per request (DynamoDB and S3 through a proxy): answers with AWS errors. */
+  faults?: FaultInjector;
 }
 
 export interface StackDescription {
@@ -56,6 +62,8 @@ export interface StackDescription {
   backupBucket: string;
   functions: string[];
   consoleUrl?: string;
+  /** The local identity provider the console's API accepts tokens from (see local/console). */
+  identity?: { issuer: string; audience: string; tokenUrl: string; jwksUrl: string; loginUrl: string };
 }
 
 export interface LocalStack {
@@ -74,6 +82,8 @@ export interface LocalStack {
   readonly sfn: LocalStepFunctions;
   readonly lambda: LocalLambda;
   readonly cloudwatch: LocalCloudWatch;
+  /** The operator console's HTTP API and local identity provider, when serverless.yml declares the console function. */
+  readonly console?: LocalConsole;
   /** The environment every function gets. */
   readonly environment: Record<string, string>;
   /** Declares the protected caches: sets PROTECTED_CACHES and their probe alarms. Call before the first invocation. */
@@ -175,11 +185,16 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
   };
   try {
-    const [dynamo, s3, sns, ssm] = await Promise.all([startDynamoDb(), startS3(), startSns(), startSsm()]);
-    started.push(dynamo, s3, sns, ssm);
+    const faults = options.faults ? { faults: options.faults } : {};
+    const [dynamoServer, s3Server, sns, ssm] = await Promise.all([startDynamoDb(), startS3(), startSns(faults), startSsm(faults)]);
+    started.push(dynamoServer, s3Server, sns, ssm);
+    const dynamo = options.faults ? await startFaultProxy('dynamodb', dynamoServer.endpoint, options.faults) : dynamoServer;
+    const s3 = options.faults ? await startFaultProxy('s3', s3Server.endpoint, options.faults) : s3Server;
+    started.push(...(options.faults ? [dynamo, s3] : []));
     const elasticache = await startElastiCache({
-      s3: { ...s3ClientConfig(s3.endpoint), credentials: { ...LOCAL_CREDENTIALS } },
+      s3: { ...s3ClientConfig(s3Server.endpoint), credentials: { ...LOCAL_CREDENTIALS } },
       creationDelayMs: options.cacheCreationDelayMs ?? 0,
+      ...faults,
     });
     started.push(elasticache);
 
@@ -232,10 +247,14 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     environment.STATUS_TOPIC_ARN = statusTopic;
     environment.OPERATORS_TOPIC_ARN = operatorsTopic;
 
+    // The functions run as they deploy: bundled with serverless.yml's esbuild options.
+    const buildDir = await mkdtemp(path.join(os.tmpdir(), 'local-lambda-build-'));
+    started.push({ endpoint: buildDir, stop: () => rm(buildDir, { recursive: true, force: true }) });
+    const bundles = await bundleFunctions(root, manifest.functions, buildDir);
     const lambda = await startLambda({
       functions: manifest.functions.map((f) => ({
         name: f.name,
-        entry: f.entry,
+        entry: bundles[f.name] ?? f.entry,
         handler: f.exportName,
         environment,
         timeoutSeconds: f.timeoutSeconds,
@@ -245,8 +264,17 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       accountId: LOCAL_ACCOUNT_ID,
       ...(options.onLog ? { onLog: options.onLog } : {}),
       onMetric: (_fn, emf) => cloudwatch.putEmf(emf),
+      ...faults,
     });
     started.push(lambda);
+
+    let localConsole: LocalConsole | undefined;
+    if (manifest.functions.some((f) => f.name === 'console')) {
+      localConsole = await startLocalConsole({ invoke: (name, payload) => lambda.invoke(name, payload) });
+      started.push({ endpoint: localConsole.url, stop: () => (localConsole as LocalConsole).stop() });
+      environment.CONSOLE_URL ??= localConsole.url;
+      Object.assign(environment, localConsole.environment);
+    }
 
     const sfn = await startStepFunctions({
       lambda: { invoke: (name, payload, opts) => lambda.invoke(name, payload, opts) },
@@ -254,6 +282,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
       ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
+      ...faults,
     });
     started.push(sfn);
 
@@ -317,6 +346,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       tables: { incidents: incidentsTable },
       backupBucket: Object.values(buckets)[0] ?? '',
       functions: manifest.functions.map((f) => f.name),
+      ...(localConsole ? { consoleUrl: localConsole.url, identity: localConsole.identity } : {}),
     };
 
     const stack: LocalStack = {
@@ -327,6 +357,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       sfn,
       lambda,
       cloudwatch,
+      ...(localConsole ? { console: localConsole } : {}),
       environment,
       protect(caches) {
         environment.PROTECTED_CACHES = JSON.stringify(caches);

@@ -213,16 +213,25 @@ describe('failed deliveries are kept', () => {
 });
 
 describe('console endpoint', () => {
-  it('requires an authorizer on every route, when the console is deployed', () => {
+  /** Sign-in has to start and finish before there is a token: these two routes serve no incident data. */
+  const PUBLIC_ROUTES = ['GET /login', 'GET /callback'];
+
+  it('requires the authorizer on every route but the two sign-in ones', () => {
     const routes = [...ofType('AWS::ApiGatewayV2::Route'), ...ofType('AWS::ApiGateway::Method')];
-    const open = routes.filter(([, r]) => !r.Properties.AuthorizerId || ['NONE', undefined].includes(r.Properties.AuthorizationType)).map(([id]) => id);
+    const open = routes
+      .filter(([, r]) => !r.Properties.AuthorizerId || ['NONE', undefined].includes(r.Properties.AuthorizationType))
+      .map(([, r]) => String(r.Properties.RouteKey));
     const urls = ofType('AWS::Lambda::Url').filter(([, u]) => u.Properties.AuthType !== 'AWS_IAM').map(([id]) => id);
-    figure('security.console_routes', `${routes.length} routes, ${open.length + urls.length} without auth`);
-    expect(open).toEqual([]);
+    figure('security.console_routes', `${routes.length} routes, ${open.length + urls.length} without auth (${open.join(', ')})`);
+    expect(open.sort()).toEqual([...PUBLIC_ROUTES].sort());
     expect(urls).toEqual([]);
-    for (const [, a] of ofType('AWS::ApiGatewayV2::Authorizer')) {
-      expect(a.Properties.AuthorizerType).toBe('JWT');
-      expect(a.Properties.JwtConfiguration?.Audience?.length).toBeGreaterThan(0);
+    const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers.length).toBeGreaterThan(0);
+    for (const [, a] of authorizers) {
+      // A Lambda authorizer that verifies Cognito tokens from the header or the session cookie.
+      expect(a.Properties.AuthorizerType).toBe('REQUEST');
+      expect(JSON.stringify(a.Properties.AuthorizerUri)).toContain('ConsoleAuthorizerLambdaFunction');
+      expect(a.Properties.AuthorizerResultTtlInSeconds ?? 0).toBe(0);
     }
   });
 });
