@@ -62,9 +62,15 @@ export async function addTimeline(
   });
 }
 
-/** Link to an incident in the operators' console, when one is configured. */
+/**
+ * Link to an incident's page through the console's sign-in, so an operator
+ * without a session (tapping the link in an e-mail) lands on the page after
+ * signing in; one with a session goes straight through.
+ */
 export function consoleLink(consoleUrl: string | undefined, incidentId: string): string | undefined {
-  return consoleUrl ? `${consoleUrl.replace(/\/+$/, '')}/incidents/${encodeURIComponent(incidentId)}` : undefined;
+  if (!consoleUrl) return undefined;
+  const page = `/incidents/${encodeURIComponent(incidentId)}`;
+  return `${consoleUrl.replace(/\/+$/, '')}/login?next=${encodeURIComponent(page)}`;
 }
 
 /** The source-of-truth cut-off of an assessment, in epoch ms (0: everything). */

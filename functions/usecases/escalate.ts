@@ -1,13 +1,18 @@
 /**
  * Record Failure / Record Rejection / Approval Timed Out: writes the outcome
  * on the incident and its timeline and tells the operators what happened and
- * what to do next, once per incident and kind. The open-incident lock stays:
- * an operator closes the incident or redrives the execution. When the
- * incident record itself could not be written, the operators are still told.
+ * what to do next, once per incident and kind. The open-incident lock stays
+ * until the cache's next ALARM, which finds the incident failed and opens a
+ * new one. When the incident record itself could not be written, the
+ * operators are still told.
  */
 import type { EscalateInput } from '../domain/steps';
 import type { Clock, IncidentStore, Notifier } from '../ports';
 import { addTimeline, consoleLink } from './common';
+
+/** How the automatic recovery runs again: a new ALARM finds this incident failed and opens a new one. */
+const RETRY_HINT =
+  "  - to run the automatic recovery again once the cause is fixed, reset the cache's alarm (`aws cloudwatch set-alarm-state --state-value OK …`): its next ALARM opens a new incident.";
 
 export interface EscalateDeps {
   store: IncidentStore;
@@ -131,9 +136,9 @@ function escalationMessage(
     lines = [
       `Incident ${incidentId}: an operator rejected the recovery plan for cache ${cacheId}.`,
       ...(cause ? [`Reason: ${cause}`] : []),
-      'The incident stays open for manual recovery; nothing was changed on the cache.',
+      'The incident is marked failed; nothing was changed on the cache. Recover it by hand, or:',
       ...next,
-      '  - when the cache is serving again, close the incident from the console or the CLI.',
+      RETRY_HINT,
     ];
   } else {
     what = `recovery failed with ${errorName}`;
@@ -141,9 +146,9 @@ function escalationMessage(
       `Incident ${incidentId}: the automatic recovery of cache ${cacheId} failed.`,
       `Error: ${errorName}`,
       ...(cause ? [`Cause: ${cause}`] : []),
-      'The incident stays open and clients may still be affected.',
+      'The incident is marked failed and clients may still be affected.',
       ...next,
-      '  - after fixing the cause, redrive the execution: it resumes at the failed step (Step Functions console → Redrive, or `aws stepfunctions redrive-execution`).',
+      RETRY_HINT,
     ];
   }
   return { subject: `Cache ${cacheId}: ${what}`.slice(0, 100), text: lines.join('\n'), what };
