@@ -14,7 +14,7 @@ import { deliveryPlan } from '../../bench/intake';
 import { readServerlessBuild } from '../../bench/bundles';
 import { formatSummary, median, percentile, ratioOf, summarize } from '../../bench/stats';
 import { stateDurations } from '../../bench/workflow';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { parseAlarmDelivery } from '../../functions/domain/alarm';
 import { startRedis, type RedisProcess } from '../../local/elasticache';
 
@@ -178,6 +178,9 @@ describe('inputs of the other benchmarks', () => {
 });
 
 describe('function bundles', () => {
+  // esbuild's API keeps a service process for later builds: stop it, so no process outlives the suite.
+  afterAll(() => stop());
+
   /** Packages (and zod's locales) in the bundle of a function, built as serverless.yml builds it. */
   async function packagesIn(fn: string): Promise<Set<string>> {
     const b = readServerlessBuild();
