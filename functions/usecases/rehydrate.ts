@@ -1,15 +1,20 @@
 /**
  * Rehydrate: writes into the recovered cache every record the source of
  * truth changed since the restored data was taken. Priority kinds
- * (customizations first) are written before anything else: one streamed pass
- * over the source per priority kind, then one for the rest, so memory stays
- * bounded whatever the table's size.
+ * (customizations first) are written before anything else. One streamed pass
+ * writes the first priority kind as it comes and keeps the other records, up
+ * to a bound, to write after it in priority order; when more changed than that
+ * bound, the other kinds get a pass each instead, so memory stays bounded
+ * whatever the table's size.
  */
 import type { ProtectedCache } from '../domain/caches';
 import { DomainError, RehydrationFailedError } from '../domain/errors';
 import type { RehydrateInput, RehydrateOutput } from '../domain/steps';
 import type { CacheWriter, Clock, IncidentStore, SecretReader, SourceOfTruth, SourceRecord } from '../ports';
 import { addTimeline, authTokenFor, findCache, sinceMsOf } from './common';
+
+/** Records kept in memory during the first pass (a few hundred bytes each). */
+export const BUFFERED_RECORDS_MAX = 50_000;
 
 export interface RehydrateDeps {
   store: IncidentStore;
@@ -41,40 +46,70 @@ export async function rehydrate(deps: RehydrateDeps, input: RehydrateInput): Pro
   let written = 0;
   let expiredSkipped = 0;
   const priority = [...new Set(sot.priorityKinds)];
-  const passes: ((kind: string) => boolean)[] = [
-    ...priority.map((p) => (kind: string) => kind === p),
-    (kind: string) => !priority.includes(kind),
-  ];
-
-  for (const belongs of passes) {
-    const pages = async function* (): AsyncIterable<SourceRecord[]> {
-      for await (const page of deps.source.changedSince(table, sinceMs)) {
-        const kept: SourceRecord[] = [];
-        for (const r of page) {
-          if (!belongs(r.kind)) continue;
-          if (r.expiresAt !== undefined && r.expiresAt <= nowSeconds) {
-            expiredSkipped++;
-            continue;
-          }
-          byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
-          kept.push(r);
-        }
-        if (kept.length) yield kept;
-      }
-    };
+  const rank = (kind: string) => (priority.includes(kind) ? priority.indexOf(kind) : priority.length);
+  const live = (r: SourceRecord) => {
+    if (r.expiresAt !== undefined && r.expiresAt <= nowSeconds) {
+      expiredSkipped++;
+      return false;
+    }
+    return true;
+  };
+  const counted = (records: SourceRecord[]) => {
+    for (const r of records) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
+    return records;
+  };
+  const write = async (pages: AsyncIterable<SourceRecord[]>) => {
     try {
-      const result = await deps.writer.write(cutover.current, authToken, pages());
+      const result = await deps.writer.write(cutover.current, authToken, pages);
       written += result.written;
       expiredSkipped += result.expiredSkipped;
     } catch (cause) {
       if (cause instanceof DomainError) throw cause;
       throw new RehydrationFailedError(
         `writing back to ${cutover.current.host} failed after ${written} keys: ${(cause as Error).message}`,
-        {
-          cause,
-        },
+        { cause },
       );
     }
+  };
+
+  // Pass 1: the first rank as it streams by; later ranks kept in memory while they fit.
+  const later: SourceRecord[][] = Array.from({ length: priority.length + 1 }, () => []);
+  let kept = 0;
+  let overflowed = false;
+  await write(
+    (async function* () {
+      for await (const page of deps.source.changedSince(table, sinceMs)) {
+        const first: SourceRecord[] = [];
+        for (const r of page) {
+          if (!live(r)) continue;
+          const k = rank(r.kind);
+          if (k === 0) first.push(r);
+          else if (!overflowed) {
+            (later[k] as SourceRecord[]).push(r);
+            overflowed = ++kept > BUFFERED_RECORDS_MAX;
+          }
+        }
+        if (first.length) yield counted(first);
+      }
+    })(),
+  );
+
+  for (let k = 1; k <= priority.length; k++) {
+    if (!overflowed) {
+      const records = later[k] as SourceRecord[];
+      if (records.length) await write(chunks(counted(records)));
+      continue;
+    }
+    // Too much changed to keep: let go of what was kept, and make one more streamed pass for this rank.
+    later.fill([]);
+    await write(
+      (async function* () {
+        for await (const page of deps.source.changedSince(table, sinceMs)) {
+          const mine = page.filter((r) => rank(r.kind) === k && live(r));
+          if (mine.length) yield counted(mine);
+        }
+      })(),
+    );
   }
 
   const seconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
@@ -95,4 +130,8 @@ export async function rehydrate(deps: RehydrateDeps, input: RehydrateInput): Pro
     },
   );
   return { since, written, expiredSkipped, byKind, seconds };
+}
+
+async function* chunks(records: SourceRecord[], size = 1000): AsyncIterable<SourceRecord[]> {
+  for (let i = 0; i < records.length; i += size) yield records.slice(i, i + size);
 }

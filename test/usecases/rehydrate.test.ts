@@ -1,6 +1,6 @@
 import { RehydrationFailedError } from '../../functions/domain/errors';
 import type { SourceRecord } from '../../functions/ports';
-import { rehydrate } from '../../functions/usecases/rehydrate';
+import { BUFFERED_RECORDS_MAX, rehydrate } from '../../functions/usecases/rehydrate';
 import { FakeSourceOfTruth } from '../fakes';
 import {
   assessment,
@@ -60,7 +60,8 @@ describe('rehydrate', () => {
       byKind: { customization: 2, flag: 2, session: 2 },
       seconds: 0,
     });
-    expect(source.scans).toHaveLength(3);
+    // One pass over the source: the other kinds were kept in memory and written after the customizations.
+    expect(source.scans).toHaveLength(1);
     expect(source.scans.every((s) => s.sinceMs === since)).toBe(true);
     const [event] = await world.store.timeline(INCIDENT_ID);
     expect(event).toMatchObject({
@@ -77,6 +78,22 @@ describe('rehydrate', () => {
 
     expect((await rehydrate(world, input)).written).toBe(1);
     expect(world.writer.value(NEW_ENDPOINT, 'cust:1')).toBe('value of cust:1');
+  });
+
+  it('when more changed than it keeps in memory, it reads the source again for each later kind and keeps the order', async () => {
+    const world = worldWithIncident({ sourceOfTruth: { tableName: TABLE, priorityKinds: ['customization', 'flag'] } });
+    const source = new FakeSourceOfTruth(5000);
+    const many = Array.from({ length: BUFFERED_RECORDS_MAX + 1 }, (_, i) => rec(`session:${i}`, 'session'));
+    source.put(TABLE, ...many.slice(0, 10), rec('flag:1', 'flag'), rec('cust:1', 'customization'), ...many.slice(10));
+
+    const out = await rehydrate({ ...world, source }, input);
+
+    const keys = world.writer.written.map((w) => w.key);
+    expect(keys.slice(0, 2)).toEqual(['cust:1', 'flag:1']);
+    expect(keys).toHaveLength(BUFFERED_RECORDS_MAX + 3);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(out.byKind).toEqual({ customization: 1, flag: 1, session: BUFFERED_RECORDS_MAX + 1 });
+    expect(source.scans).toHaveLength(3);
   });
 
   it('writes nothing and says so when no source of truth is configured', async () => {
