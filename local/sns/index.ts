@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { QueryError, errorXml, newRequestId, parseQueryRequest, readBody, successXml } from '../query-protocol';
 import type { FaultInjector } from '../faults';
 import type { LocalService } from '../service';
@@ -10,6 +9,7 @@ import { DEFAULT_DELIVERY_OPTIONS, Deliverer } from './delivery';
 import type { PublishedMessage } from './model';
 import { SNS_NAMESPACE, SNS_VERSION } from './model';
 import { SnsService } from './service';
+import { closeServer, listenOnLoopback } from '../http-server';
 
 export type { DeliveryOptions, DeliveryRecord } from './delivery';
 export type { MessageAttribute, PublishedMessage } from './model';
@@ -41,7 +41,7 @@ export async function startSns(options: SnsOptions = {}): Promise<LocalSns> {
   const region = options.region ?? LOCAL_REGION;
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
   const server = http.createServer();
-  const port = await listen(server, options.port ?? 0);
+  const port = await listenOnLoopback(server, options.port ?? 0);
   const endpoint = `http://127.0.0.1:${port}`;
   const deliverer = new Deliverer({ ...DEFAULT_DELIVERY_OPTIONS, ...options.delivery });
   const sns = new SnsService({ region, accountId, endpoint, deliverer });
@@ -58,7 +58,7 @@ export async function startSns(options: SnsOptions = {}): Promise<LocalSns> {
     stop() {
       stopping ??= (async () => {
         await deliverer.stop();
-        await close(server);
+        await closeServer(server);
       })();
       return stopping;
     },
@@ -81,7 +81,8 @@ async function handle(
     if (run === undefined)
       throw new QueryError('InvalidAction', `Could not find operation ${action} for version ${SNS_VERSION}`);
     const fault = faults?.faultFor({ service: 'sns', action, body: body.toString('utf8') });
-    if (fault) throw new QueryError(fault.code, fault.message, fault.status, fault.status >= 500 ? 'Receiver' : 'Sender');
+    if (fault)
+      throw new QueryError(fault.code, fault.message, fault.status, fault.status >= 500 ? 'Receiver' : 'Sender');
     send(res, 200, requestId, successXml(SNS_NAMESPACE, action, requestId, run(params, sns)));
   } catch (error) {
     const queryError =
@@ -97,21 +98,4 @@ function send(res: http.ServerResponse, status: number, requestId: string, xml: 
     'x-amzn-RequestId': requestId,
   });
   res.end(xml);
-}
-
-function listen(server: http.Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function close(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FaultInjector } from '../faults';
 import type { LocalService } from '../service';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
@@ -8,6 +7,7 @@ import { SsmError } from './errors';
 import { Input } from './input';
 import { OPERATIONS } from './operations';
 import { ParameterStore } from './store';
+import { listenOnLoopback } from '../http-server';
 
 export interface SsmOptions {
   readonly port?: number;
@@ -25,7 +25,7 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 export async function startSsm(options: SsmOptions = {}): Promise<LocalService> {
   const store = new ParameterStore(options.region ?? LOCAL_REGION, options.accountId ?? LOCAL_ACCOUNT_ID);
   const server = http.createServer((req, res) => void handle(store, req, res, options.faults));
-  const port = await listen(server, options.port ?? 0);
+  const port = await listenOnLoopback(server, options.port ?? 0);
   let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -83,14 +83,4 @@ function send(res: http.ServerResponse, status: number, requestId: string, paylo
     'x-amzn-RequestId': requestId,
   });
   res.end(json);
-}
-
-function listen(server: http.Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
