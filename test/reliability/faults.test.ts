@@ -71,7 +71,10 @@ describe('30% of AWS calls throttled or failing with 5xx', () => {
     figure('faults.chaos_duplicate_caches', caches.length - 1);
     figure('faults.chaos_duplicate_notices', Object.values(notices).reduce((a, n) => a + n - 1, 0));
     if (finished.status !== 'SUCCEEDED') console.log(JSON.stringify(await timeline(h, incidentIdOf(execution!)), null, 1));
-    expect(stats.injected).toBeGreaterThan(20);
+    // The faults really happened, across services, at about the configured rate (the count varies with the calls made).
+    expect(stats.injected).toBeGreaterThanOrEqual(10);
+    expect(stats.injected / stats.requests).toBeGreaterThan(0.1);
+    expect(Object.values(stats.byService).filter((v) => v.injected > 0).length).toBeGreaterThanOrEqual(2);
     expect(finished.status).toBe('SUCCEEDED');
     expect(all).toHaveLength(1);
     expect(all[0]?.status).toBe('RESOLVED');
