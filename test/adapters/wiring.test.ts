@@ -4,8 +4,21 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 async function loadWiring(env: Record<string, string>) {
   jest.resetModules();
   for (const [k, v] of Object.entries(env)) process.env[k] = v;
-  return import('../../functions/wiring');
+  const modules = await Promise.all([
+    import('../../functions/wiring/clock'),
+    import('../../functions/wiring/dynamodb'),
+    import('../../functions/wiring/elasticache'),
+    import('../../functions/wiring/redis-probe'),
+    import('../../functions/wiring/redis-writer'),
+    import('../../functions/wiring/s3'),
+    import('../../functions/wiring/sfn'),
+    import('../../functions/wiring/sns'),
+    import('../../functions/wiring/ssm'),
+  ]);
+  return Object.assign({}, ...modules) as UnionToIntersection<(typeof modules)[number]>;
 }
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
 describe('wiring', () => {
   const saved = { ...process.env };
