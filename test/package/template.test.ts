@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { protectedCachesSchema } from '../../functions/domain/caches';
+import { probeAlarmSpecs } from '../../local/stack/alarms';
+import { testCache } from '../fakes';
 
 const ROOT = join(__dirname, '..', '..');
 const OUT = join(ROOT, '.serverless');
@@ -355,6 +357,23 @@ describe('serverless package', () => {
           AlarmActions: [{ Ref: 'AlarmsTopic' }],
         });
       }
+    });
+
+    it('is the alarm the local stack evaluates, threshold for threshold', () => {
+      const [, deployed] = probeAlarms()[0]!;
+      const [local] = probeAlarmSpecs('svc', [testCache()]);
+      expect(local).toMatchObject({
+        namespace: deployed.Properties.Namespace,
+        metricName: deployed.Properties.MetricName,
+        statistic: deployed.Properties.Statistic,
+        periodSeconds: deployed.Properties.Period,
+        evaluationPeriods: deployed.Properties.EvaluationPeriods,
+        datapointsToAlarm: deployed.Properties.DatapointsToAlarm,
+        threshold: deployed.Properties.Threshold,
+        comparisonOperator: deployed.Properties.ComparisonOperator,
+        treatMissingData: deployed.Properties.TreatMissingData,
+      });
+      expect(Object.keys(local!.dimensions)).toEqual((deployed.Properties.Dimensions as { Name: string }[]).map((d) => d.Name));
     });
   });
 
