@@ -22,6 +22,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { IncidentSummary } from '../../functions/usecases/incident-view';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_STEP = 'recovery-plan';
@@ -88,14 +89,19 @@ async function withProgress<T>(label: string, work: () => Promise<T>): Promise<T
 function readStackFile(): StackFile {
   const candidates = [path.join(process.cwd(), '.local', 'stack.json'), path.join(ROOT, '.local', 'stack.json')];
   const file = candidates.find((f) => existsSync(f));
-  if (!file) throw new CliError('no .local/stack.json: start the local stack (npm run stack) or a drill (npx cache-outage drill --interactive) first', 2);
+  if (!file)
+    throw new CliError(
+      'no .local/stack.json: start the local stack (npm run stack) or a drill (npx cache-outage drill --interactive) first',
+      2,
+    );
   return JSON.parse(readFileSync(file, 'utf8')) as StackFile;
 }
 
 async function resolveTarget(values: { local?: boolean; url?: string; token?: string; as?: string }): Promise<Target> {
   if (values.local) {
     const stack = readStackFile();
-    if (!stack.consoleUrl || !stack.identity?.tokenUrl) throw new CliError('.local/stack.json has no console: is the stack up to date?', 2);
+    if (!stack.consoleUrl || !stack.identity?.tokenUrl)
+      throw new CliError('.local/stack.json has no console: is the stack up to date?', 2);
     const username = values.as ?? `${os.userInfo().username}@local`;
     const tokenUrl = stack.identity.tokenUrl;
     const res = await fetch(tokenUrl, {
@@ -111,7 +117,8 @@ async function resolveTarget(values: { local?: boolean; url?: string; token?: st
   }
   const url = values.url ?? process.env.CACHE_OUTAGE_URL;
   const token = values.token ?? process.env.CACHE_OUTAGE_TOKEN;
-  if (!url || !token) throw new CliError('say where: --local, or --url and --token (or CACHE_OUTAGE_URL and CACHE_OUTAGE_TOKEN)', 2);
+  if (!url || !token)
+    throw new CliError('say where: --local, or --url and --token (or CACHE_OUTAGE_URL and CACHE_OUTAGE_TOKEN)', 2);
   return { url, token };
 }
 
@@ -141,7 +148,11 @@ async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string,
   if (!res.ok) {
     const message = (doc as { message?: string }).message ?? res.statusText;
     const hint =
-      res.status === 401 ? ' (the token is missing, invalid or expired)' : res.status === 403 ? ' (you are not in the operators group)' : '';
+      res.status === 401
+        ? ' (the token is missing, invalid or expired)'
+        : res.status === 403
+          ? ' (you are not in the operators group)'
+          : '';
     throw new CliError(`HTTP ${res.status}: ${message}${hint}`, res.status === 409 ? 3 : 1);
   }
   return doc as T;
@@ -149,18 +160,8 @@ async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string,
 
 // ── output ───────────────────────────────────────────────────────────────────
 
-interface Summary {
-  incidentId: string;
-  cacheId: string;
-  status: string;
-  stage: string;
-  plan?: string;
-  openedAt: string;
-  elapsedSeconds: number;
-  outageSeconds?: number;
-  degradedSeconds?: number;
-  pendingApprovals: number;
-}
+/** The console API's incident summary (the CLI reads the same JSON the console serves). */
+type Summary = IncidentSummary;
 
 interface Approval {
   step: string;
@@ -197,7 +198,9 @@ function duration(seconds: number | undefined): string {
   if (seconds === undefined) return '–';
   if (seconds < 90) return `${seconds}s`;
   const m = Math.floor(seconds / 60);
-  return m < 90 ? `${m}m${String(seconds % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 90
+    ? `${m}m${String(seconds % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 const shortTime = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z');
@@ -206,14 +209,17 @@ function printView(view: View): void {
   const i = view.incident;
   out(`Incident ${i.incidentId}`);
   out(`  cache ${i.cacheId} · ${i.status} · stage ${i.stage} · plan ${i.plan ?? '–'}`);
-  out(`  started ${shortTime(i.openedAt)} · elapsed ${duration(i.elapsedSeconds)} · outage ${duration(i.outageSeconds)} · degraded ${duration(i.degradedSeconds)}`);
+  out(
+    `  started ${shortTime(i.openedAt)} · elapsed ${duration(i.elapsedSeconds)} · outage ${duration(i.outageSeconds)} · degraded ${duration(i.degradedSeconds)}`,
+  );
   if (view.execution) out(`  workflow ${view.execution.status}, state ${view.execution.currentState ?? '–'}`);
   if (i.triggerAlarm) out(`  alarm ${i.triggerAlarm}`);
   if (i.error) out(`  error ${i.error.error}: ${i.error.cause}`);
   for (const a of view.approvals) {
     out();
     out(`Approval ${a.step}: ${a.status}`);
-    for (const [k, v] of Object.entries(a.facts)) out(`  ${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    for (const [k, v] of Object.entries(a.facts))
+      out(`  ${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
     if (a.status === 'PENDING') out(`  → cache-outage approve ${i.incidentId} --reason "…"   or   reject …`);
     else if (a.decidedBy) out(`  decided by ${a.decidedBy} at ${shortTime(a.decidedAt ?? '')}: ${a.reason ?? ''}`);
   }
@@ -230,7 +236,9 @@ function printView(view: View): void {
 function runDrill(args: string[]): Promise<number> {
   const tsx = require.resolve('tsx/cli', { paths: [ROOT] });
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tsx, path.join(ROOT, 'local', 'cli', 'drill.ts'), ...args], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [tsx, path.join(ROOT, 'local', 'cli', 'drill.ts'), ...args], {
+      stdio: 'inherit',
+    });
     child.on('exit', (code) => resolve(code ?? 1));
   });
 }
@@ -262,7 +270,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const needsId = ['show', 'approve', 'reject', 'ack', 'notices'];
-  if (command !== 'incidents' && !needsId.includes(command)) throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
+  if (command !== 'incidents' && !needsId.includes(command))
+    throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
   const incidentId = positionals[0];
   if (needsId.includes(command) && !incidentId) throw new CliError(`${command} needs an incident id\n\n${USAGE}`, 2);
   if ((command === 'approve' || command === 'reject') && !values.reason?.trim()) {
@@ -275,8 +284,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'incidents': {
       const { incidents } = await call<{ incidents: Summary[] }>(target, 'GET', '/');
-      if (values.json) return out(JSON.stringify(incidents)), 0;
-      if (!incidents.length) return out('No incidents.'), 0;
+      if (values.json) return (out(JSON.stringify(incidents)), 0);
+      if (!incidents.length) return (out('No incidents.'), 0);
       table(
         ['INCIDENT', 'CACHE', 'STATUS', 'STAGE', 'PLAN', 'STARTED', 'ELAPSED', 'APPROVALS'],
         incidents.map((i) => [
@@ -309,7 +318,10 @@ async function main(argv: string[]): Promise<number> {
       };
       emit(view);
       while (view.incident.status === 'OPEN' && view.execution?.status !== 'FAILED') {
-        await withProgress(`following ${view.incident.incidentId}: ${view.execution?.currentState ?? view.incident.stage}`, () => new Promise((r) => setTimeout(r, 2000)));
+        await withProgress(
+          `following ${view.incident.incidentId}: ${view.execution?.currentState ?? view.incident.stage}`,
+          () => new Promise((r) => setTimeout(r, 2000)),
+        );
         view = await call<View>(target, 'GET', `${incidentPath}/events`);
         emit(view);
       }
@@ -325,19 +337,27 @@ async function main(argv: string[]): Promise<number> {
         { decision: command, reason: values.reason },
       );
       if (values.json) out(JSON.stringify(decided));
-      else out(`${decided.status.toLowerCase()} ${decided.step} of ${incidentId} as ${decided.decidedBy} at ${shortTime(decided.decidedAt)}`);
+      else
+        out(
+          `${decided.status.toLowerCase()} ${decided.step} of ${incidentId} as ${decided.decidedBy} at ${shortTime(decided.decidedAt)}`,
+        );
       return 0;
     }
     case 'ack': {
-      const acked = await call<{ acknowledgedBy: string }>(target, 'POST', `${incidentPath}/approvals/${encodeURIComponent(step)}/ack`, {});
+      const acked = await call<{ acknowledgedBy: string }>(
+        target,
+        'POST',
+        `${incidentPath}/approvals/${encodeURIComponent(step)}/ack`,
+        {},
+      );
       if (values.json) out(JSON.stringify(acked));
       else out(`acknowledged ${step} of ${incidentId} as ${acked.acknowledgedBy}: escalation is delayed`);
       return 0;
     }
     case 'notices': {
       const view = await call<View>(target, 'GET', incidentPath);
-      if (values.json) return out(JSON.stringify(view.notices)), 0;
-      if (!view.notices.length) return out('No notices sent yet.'), 0;
+      if (values.json) return (out(JSON.stringify(view.notices)), 0);
+      if (!view.notices.length) return (out('No notices sent yet.'), 0);
       table(
         ['AT', 'STAGE', 'NOTICE'],
         view.notices.map((n) => [shortTime(n.at), n.stage, n.message]),
