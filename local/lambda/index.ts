@@ -64,12 +64,26 @@ export async function startLambda(opts: LambdaOptions): Promise<LocalLambda> {
   };
 
   function run(runtime: FunctionRuntime, invokedArn: string, payload: unknown, invocationType: InvocationType): Promise<InvokeOutcome> {
-    const invocation = runtime.invoke(randomUUID(), payload, invokedArn);
-    if (invocationType === 'RequestResponse') return invocation;
-    void invocation.then((outcome) => {
-      if (!outcome.ok) opts.onLog?.(runtime.spec.name, `Asynchronous invocation failed: ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
-    });
+    if (invocationType === 'RequestResponse') return runtime.invoke(randomUUID(), payload, invokedArn);
+    void runAsync(runtime, invokedArn, payload);
     return Promise.resolve({ ok: true, payload: null });
+  }
+
+  /** An asynchronous invocation is retried after a function error, `maximumRetryAttempts` times (AWS waits minutes; here, `asyncRetryDelayMs`). */
+  async function runAsync(runtime: FunctionRuntime, invokedArn: string, payload: unknown): Promise<void> {
+    const retries = runtime.spec.maximumRetryAttempts ?? 2;
+    const requestId = randomUUID();
+    for (let attempt = 0; attempt <= retries && !stopped; attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, (opts.asyncRetryDelayMs ?? 200) * attempt).unref());
+      if (stopped) return;
+      const outcome = await runtime.invoke(requestId, payload, invokedArn);
+      if (outcome.ok) return;
+      const last = attempt === retries;
+      opts.onLog?.(
+        runtime.spec.name,
+        `Asynchronous invocation failed${last ? ', retries exhausted' : ', retrying'}: ${outcome.error.errorType}: ${outcome.error.errorMessage}`,
+      );
+    }
   }
 }
 

@@ -13,6 +13,8 @@ export interface LocalFunctionSpec {
   timeoutSeconds?: number;
   /** Reported to the handler as `memoryLimitInMB`; defaults to 128. */
   memorySizeMb?: number;
+  /** Retries of a failed asynchronous invocation; defaults to 2, as in AWS. */
+  maximumRetryAttempts?: number;
 }
 
 export type InvocationType = 'RequestResponse' | 'Event';
@@ -48,6 +50,8 @@ export interface LambdaOptions {
   onMetric?: (functionName: string, emf: Record<string, unknown>) => void;
   /** Consulted per Lambda API request, before handling: answers with an AWS error instead. */
   faults?: FaultInjector;
+  /** Delay before the first retry of a failed asynchronous invocation (doubled for the second). Defaults to 200 ms. */
+  asyncRetryDelayMs?: number;
 }
 
 /** Thrown by `LocalLambda.invoke` when no function matches; carries the AWS error name. */

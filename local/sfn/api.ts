@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { assertArn, assertValidName, executionArn, stateMachineArn, type Partition } from './arns';
 import { parseDefinition, type ParsedDefinition, type StateMachineType } from './definition';
 import { SfnApiError } from './errors';
-import { Execution, type ExecutionStatus } from './execution';
+import { Execution, type ExecutionDescription, type ExecutionStatus } from './execution';
 import type { HistoryEvent } from './history';
+import { statusChangeEvent, type StatusChangeListener } from './status-events';
 import type { TaskServices } from './task-runner';
 
 const MAX_INPUT_BYTES = 256 * 1024;
@@ -28,6 +29,7 @@ interface StateMachineRecord {
 export interface ApiConfig extends Partition {
   services: TaskServices;
   waitScale: number;
+  onStatusChange?: StatusChangeListener;
 }
 
 /** The Step Functions control-plane and task-token operations, over in-memory state. */
@@ -36,6 +38,10 @@ export class StepFunctionsApi {
   private readonly executionsByArn = new Map<string, Execution>();
 
   constructor(private readonly config: ApiConfig) {}
+
+  private statusListener(listener: StatusChangeListener): (d: ExecutionDescription) => void {
+    return (d) => listener(statusChangeEvent(d, { region: this.config.region, account: this.config.accountId }));
+  }
 
   executions(): Execution[] {
     return [...this.executionsByArn.values()];
@@ -138,6 +144,7 @@ export class StepFunctionsApi {
       definition: machine.definition,
       services: this.config.services,
       waitScale: this.config.waitScale,
+      ...(this.config.onStatusChange ? { onStatusChange: this.statusListener(this.config.onStatusChange) } : {}),
     });
     this.executionsByArn.set(arn, execution);
     return { executionArn: arn, startDate: execution.startDate };

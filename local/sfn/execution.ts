@@ -38,6 +38,8 @@ export interface ExecutionSetup {
   definition: ParsedDefinition;
   services: TaskServices;
   waitScale: number;
+  /** Called with the description each time the status changes (start, redrive, end). */
+  onStatusChange?: (description: ExecutionDescription) => void;
 }
 
 type RunOutcome = { output: Json } | { error: unknown };
@@ -62,6 +64,7 @@ export class Execution {
   constructor(private readonly setup: ExecutionSetup) {
     this.history.add('ExecutionStarted', { ...dataField('input', setup.input), roleArn: setup.roleArn, stateMachineArn: setup.stateMachineArn });
     this.settled = this.run(setup.definition.startAt, JSON.parse(setup.input) as Json);
+    this.statusChanged();
   }
 
   get arn(): string {
@@ -115,6 +118,7 @@ export class Execution {
     this.setup.services.tokens.expireExecution(this.arn);
     this.abortRun?.();
     this.controller.abort();
+    this.statusChanged();
     return this.stopDate;
   }
 
@@ -132,6 +136,7 @@ export class Execution {
     this.history.reopen();
     this.history.add('ExecutionRedriven', { redriveCount: this.redriveCount });
     this.settled = this.settled.then(() => this.run(restart.name, restart.input));
+    this.statusChanged();
     return this.redriveDate;
   }
 
@@ -185,6 +190,15 @@ export class Execution {
     }
     this.history.close();
     this.setup.services.tokens.expireExecution(this.arn);
+    this.statusChanged();
+  }
+
+  /** Listeners run after the current call returns, as EventBridge delivers after the API answers. */
+  private statusChanged(): void {
+    const listener = this.setup.onStatusChange;
+    if (!listener) return;
+    const description = this.describe();
+    queueMicrotask(() => listener(description));
   }
 
   private failureOf(thrown: unknown): { status: ExecutionStatus; error?: string; cause?: string } {

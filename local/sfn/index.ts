@@ -8,9 +8,11 @@ import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalService } from '../service';
 import { StepFunctionsApi } from './api';
 import type { ExecutionDescription } from './execution';
 import { createJsonServer } from './server';
+import type { StatusChangeListener } from './status-events';
 import { TaskTokens } from './task-tokens';
 
 export type { ExecutionDescription, ExecutionStatus } from './execution';
+export { STATUS_CHANGE_DETAIL_TYPE, type ExecutionStatusEvent } from './status-events';
 
 export interface StepFunctionsOptions {
   lambda: Pick<LocalLambda, 'invoke'>;
@@ -22,6 +24,8 @@ export interface StepFunctionsOptions {
   waitScale?: number;
   /** Consulted per API request and per Lambda invocation of a Task, before handling: answers with an AWS error instead. */
   faults?: FaultInjector;
+  /** Receives each "Step Functions Execution Status Change" event, as the default event bus would. */
+  onStatusChange?: StatusChangeListener;
 }
 
 export interface LocalStepFunctions extends LocalService {
@@ -45,6 +49,7 @@ export async function startStepFunctions(opts: StepFunctionsOptions): Promise<Lo
     region,
     accountId: opts.accountId ?? LOCAL_ACCOUNT_ID,
     waitScale: opts.waitScale ?? 1,
+    ...(opts.onStatusChange ? { onStatusChange: opts.onStatusChange } : {}),
     services: { lambda: opts.faults ? faultyLambda(opts.lambda, opts.faults) : opts.lambda, dynamodb: opts.clients.dynamodb, sns: opts.clients.sns, tokens, region },
   });
   const server = createJsonServer(api.operations, opts.faults);

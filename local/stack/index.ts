@@ -21,6 +21,7 @@ import { LocalCloudWatch, type AlarmStateChangeEvent } from '../cloudwatch';
 import { startDynamoDb } from '../dynamodb';
 import { startFaultProxy, type FaultInjector } from '../faults';
 import { startElastiCache, type LocalElastiCache } from '../elasticache';
+import { startEventBus, type EventRule } from '../eventbridge';
 import { startLocalConsole, type LocalConsole } from '../console';
 import { startLambda, type LocalLambda } from '../lambda';
 import { s3ClientConfig, startS3 } from '../s3';
@@ -30,7 +31,7 @@ import { startSns, type LocalSns } from '../sns';
 import { startSsm } from '../ssm';
 import { probeAlarmSpecs } from './alarms';
 import { bundleFunctions } from './bundles';
-import { readManifest, substitute, type Manifest } from './serverless-manifest';
+import { readManifest, substitute, type Json, type Manifest } from './serverless-manifest';
 
 export interface StackOptions {
   /** Repository root (where serverless.yml is). */
@@ -172,6 +173,36 @@ function resolveSubstitution(value: unknown, refs: Record<string, string>, arns:
   throw new Error(`DefinitionSubstitutions: cannot resolve ${JSON.stringify(value)} locally`);
 }
 
+/**
+ * The functions' `eventBridge` rules with `!Ref` resolved to the local resources. A matcher
+ * built from a framework variable (`${file(…)}`, resolved only at deploy time) is left out,
+ * so that key matches any value locally.
+ */
+function eventRules(manifest: Manifest, refs: Record<string, string>): EventRule[] {
+  const resolve = (value: Json): Json | undefined => {
+    if (typeof value === 'string') return value.includes('${') ? undefined : value;
+    if (Array.isArray(value)) {
+      const items = value.map(resolve);
+      return items.includes(undefined) ? undefined : (items as Json[]);
+    }
+    if (value && typeof value === 'object') {
+      if (typeof value.Ref === 'string') return refs[value.Ref];
+      const entries = Object.entries(value).flatMap(([k, v]) => {
+        const r = resolve(v);
+        return r === undefined ? [] : [[k, r] as const];
+      });
+      return Object.fromEntries(entries);
+    }
+    return value;
+  };
+  return manifest.functions.flatMap((f) =>
+    f.eventPatterns.flatMap((raw) => {
+      const pattern = resolve(raw);
+      return pattern === undefined ? [] : [{ functionName: f.name, pattern }];
+    }),
+  );
+}
+
 function topicByRole(topics: Record<string, string>, role: string): string | undefined {
   const key = Object.keys(topics).find((k) => k.toLowerCase().startsWith(role));
   return key ? topics[key] : undefined;
@@ -259,6 +290,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         environment,
         timeoutSeconds: f.timeoutSeconds,
         memorySizeMb: f.memorySizeMb,
+        maximumRetryAttempts: f.maximumRetryAttempts,
       })),
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
@@ -276,6 +308,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       Object.assign(environment, localConsole.environment);
     }
 
+    // The default event bus; its rules, serverless.yml's, are set once the state machine exists.
+    const bus = startEventBus([], (functionName, event) => void lambda.invoke(functionName, event, { invocationType: 'Event' }));
     const sfn = await startStepFunctions({
       lambda: { invoke: (name, payload, opts) => lambda.invoke(name, payload, opts) },
       clients: { dynamodb: clients.dynamodb, sns: clients.sns },
@@ -283,6 +317,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       accountId: LOCAL_ACCOUNT_ID,
       ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
       ...faults,
+      onStatusChange: (event) => bus.put(event),
     });
     started.push(sfn);
 
@@ -321,6 +356,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     );
     const stateMachineArn = created.stateMachineArn as string;
     environment.STATE_MACHINE_ARN = stateMachineArn;
+    bus.setRules(eventRules(manifest, { [manifest.stateMachine.logicalId]: stateMachineArn, ...tables, ...topics, ...buckets }));
 
     const cloudwatch: LocalCloudWatch = new LocalCloudWatch({
       alarms: [],
@@ -329,8 +365,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       accountId: LOCAL_ACCOUNT_ID,
       onStateChange: (event) => {
         options.onAlarm?.(event);
-        // EventBridge rule → on-alarm, invoked asynchronously as EventBridge does.
-        void lambda.invoke('on-alarm', event, { invocationType: 'Event' });
+        bus.put(event);
       },
     });
     let probeTimer: NodeJS.Timeout | undefined;

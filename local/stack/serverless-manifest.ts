@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const TAGS: [string, 'scalar' | 'sequence' | 'mapping', (data: unknown) => unknown][] = [];
 for (const fn of ['Ref', 'Condition']) {
@@ -39,6 +39,10 @@ export interface ManifestFunction {
   memorySizeMb: number;
   /** The variable names serverless.yml sets for this function (values are resolved locally). */
   environmentNames: string[];
+  /** The patterns of its `eventBridge` events, as written (intrinsics and variables unresolved). */
+  eventPatterns: Json[];
+  /** Retries of a failed asynchronous invocation (`maximumRetryAttempts`, AWS's default 2). */
+  maximumRetryAttempts: number;
 }
 
 export interface ManifestTable {
@@ -83,6 +87,10 @@ export function readManifest(root: string): Manifest {
       timeoutSeconds: typeof fn.timeout === 'number' ? fn.timeout : 30,
       memorySizeMb: typeof fn.memorySize === 'number' ? fn.memorySize : 256,
       environmentNames: [...new Set([...providerEnv, ...Object.keys(asRecord(fn.environment))])],
+      eventPatterns: (Array.isArray(fn.events) ? fn.events : [])
+        .map((e) => asRecord(asRecord(e).eventBridge).pattern)
+        .filter((p): p is Json => p !== undefined),
+      maximumRetryAttempts: typeof fn.maximumRetryAttempts === 'number' ? fn.maximumRetryAttempts : 2,
     };
   });
   const resourcesBlock = doc.resources;
