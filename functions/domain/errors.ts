@@ -101,6 +101,11 @@ export class NoRecoveryPathError extends DomainError {
   readonly name = 'NoRecoveryPathError' as const;
 }
 
+/** A newer incident now holds the cache: this one (redriven late) must not touch it. */
+export class IncidentSupersededError extends DomainError {
+  readonly name = 'IncidentSupersededError' as const;
+}
+
 /** The backup object is not a Redis RDB file, or is unusable. */
 export class InvalidBackupError extends DomainError {
   readonly name = 'InvalidBackupError' as const;
@@ -127,5 +132,6 @@ export const WORKFLOW_ERROR_NAMES = [
   'ApprovalAlreadyDecidedError',
   'NoRecoveryPathError',
   'InvalidBackupError',
+  'IncidentSupersededError',
 ] as const;
 export type WorkflowErrorName = (typeof WORKFLOW_ERROR_NAMES)[number];

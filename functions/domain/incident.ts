@@ -80,7 +80,8 @@ export type TimelineEventType =
   | 'DATA_VERIFIED'
   | 'RESOLVED'
   | 'FAILED'
-  | 'ESCALATED';
+  | 'ESCALATED'
+  | 'REDRIVEN';
 
 export interface TimelineEvent {
   at: string;

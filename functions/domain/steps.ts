@@ -117,4 +117,11 @@ export interface EscalateInput extends IncidentRef {
   kind: 'failed' | 'rejected' | 'approval-timeout';
   error?: { Error?: string; Cause?: string };
   approvalDefault?: 'proceed' | 'abort';
+  /** `$$.Execution.RedriveCount`: each redrive of the execution may escalate once more. */
+  redriveCount?: number;
+  /**
+   * Set when a step failed after its retries and the execution stopped there:
+   * the step's name, and the execution that a redrive continues from it.
+   */
+  stopped?: { state?: string; executionArn: string; status: 'FAILED' | 'TIMED_OUT' | 'ABORTED' };
 }

@@ -9,7 +9,7 @@ import type { AssessDeps } from '../usecases/assess';
 import type { CheckCacheDeps } from '../usecases/check-cache';
 import type { CloseIncidentDeps } from '../usecases/close-incident';
 import type { CutOverDeps } from '../usecases/cut-over';
-import type { EscalateDeps } from '../usecases/escalate';
+import type { ExecutionStatusDeps } from '../usecases/execution-status';
 import type { NotifyDeps } from '../usecases/notify';
 import type { PromoteDeps } from '../usecases/promote';
 import type { ProvisionDeps } from '../usecases/provision';
@@ -22,6 +22,7 @@ import { cacheFleet } from '../wiring/elasticache';
 import { cacheProbe } from '../wiring/redis-probe';
 import { cacheWriter } from '../wiring/redis-writer';
 import { backupCatalog } from '../wiring/s3';
+import { executionReader } from '../wiring/sfn-executions';
 import { notifier } from '../wiring/sns';
 import { endpointRecord, secretReader } from '../wiring/ssm';
 
@@ -73,11 +74,12 @@ export const cutOverDeps = /* @__PURE__ */ lazyDeps<CutOverDeps>({
   caches: () => config.protectedCaches,
 });
 
-export const escalateDeps = /* @__PURE__ */ lazyDeps<EscalateDeps>({
+export const escalateDeps = /* @__PURE__ */ lazyDeps<ExecutionStatusDeps>({
   store: incidentStore,
   notifier: notifier,
   clock,
   notices: () => config.notices,
+  executions: executionReader,
 });
 
 export const notifyDeps = /* @__PURE__ */ lazyDeps<NotifyDeps>({

@@ -3,7 +3,7 @@
  * reading its AUTH token, pinging with retries and writing timeline events.
  */
 import type { Endpoint, ProtectedCache } from '../domain/caches';
-import { UnknownCacheError } from '../domain/errors';
+import { IncidentSupersededError, UnknownCacheError } from '../domain/errors';
 import type { TimelineEventType } from '../domain/incident';
 import type { CacheProbe, Clock, IncidentStore, SecretReader } from '../ports';
 
@@ -84,4 +84,16 @@ export function formatBytes(n: number): string {
   if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${n} B`;
+}
+
+/**
+ * Steps that change what clients use (promote, provision, cut over) run only
+ * for the cache's open incident. A failed incident that a newer one replaced,
+ * then redriven, stops here instead of racing the newer recovery.
+ */
+export async function assertCurrentIncident(store: Pick<IncidentStore, 'getOpenLock'>, cacheId: string, incidentId: string): Promise<void> {
+  const lock = await store.getOpenLock(cacheId);
+  if (lock && lock.incidentId !== incidentId) {
+    throw new IncidentSupersededError(`incident ${lock.incidentId} is now the open incident of cache ${cacheId}; incident ${incidentId} stops here`);
+  }
 }

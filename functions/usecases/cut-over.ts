@@ -8,7 +8,7 @@ import type { ProtectedCache } from '../domain/caches';
 import { ValidationError } from '../domain/errors';
 import type { CutOverInput, CutOverOutput } from '../domain/steps';
 import type { Clock, EndpointRecord, IncidentStore } from '../ports';
-import { addTimeline, describeEndpoint, findCache, sameEndpoint } from './common';
+import { addTimeline, assertCurrentIncident, describeEndpoint, findCache, sameEndpoint } from './common';
 
 export interface CutOverDeps {
   store: IncidentStore;
@@ -26,6 +26,7 @@ export async function cutOver(deps: CutOverDeps, input: CutOverInput): Promise<C
     ]);
   }
   const cache = findCache(deps.caches, cacheId);
+  await assertCurrentIncident(deps.store, cacheId, incidentId);
   const parameter = cache.endpointParameter;
   const current = await deps.endpoints.read(parameter);
   const incident = await deps.store.getIncident(incidentId);

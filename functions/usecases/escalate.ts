@@ -1,10 +1,11 @@
 /**
- * Record Failure / Record Rejection / Approval Timed Out: writes the outcome
- * on the incident and its timeline and tells the operators what happened and
- * what to do next, once per incident and kind. The open-incident lock stays
- * until the cache's next ALARM, which finds the incident failed and opens a
- * new one. When the incident record itself could not be written, the
- * operators are still told.
+ * Record Failure / Record Rejection / Approval Timed Out, and an execution
+ * that stopped at a failed step (see ./execution-status.ts): writes the
+ * outcome on the incident and its timeline and tells the operators what
+ * happened and what to do next, once per incident, kind and redrive. The
+ * open-incident lock stays until the cache's next ALARM, which finds the
+ * incident failed and opens a new one. When the incident record itself could
+ * not be written, the operators are still told.
  */
 import type { EscalateInput } from '../domain/steps';
 import type { Clock, IncidentStore, Notifier } from '../ports';
@@ -13,6 +14,12 @@ import { addTimeline, consoleLink } from './common';
 /** How the automatic recovery runs again: a new ALARM finds this incident failed and opens a new one. */
 const RETRY_HINT =
   "  - to run the automatic recovery again once the cause is fixed, reset the cache's alarm (`aws cloudwatch set-alarm-state --state-value OK …`): its next ALARM opens a new incident.";
+
+const STOPPED_BECAUSE: Record<NonNullable<EscalateInput['stopped']>['status'], string> = {
+  FAILED: 'The step failed after all its retries, and the workflow stopped there.',
+  TIMED_OUT: 'The workflow ran out of time and stopped there.',
+  ABORTED: 'Somebody stopped the workflow there.',
+};
 
 export interface EscalateDeps {
   store: IncidentStore;
@@ -45,7 +52,7 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
     });
   }
 
-  const marker = `ESCALATION#${kind}`;
+  const marker = `ESCALATION#${kind}${input.redriveCount ? `#${input.redriveCount}` : ''}`;
   if ((await deps.store.claimNotice(incidentId, marker)) === 'sent') return { kind, published: false };
   const { subject, text, what } = escalationMessage(
     input,
@@ -64,12 +71,20 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
       error: errorName,
       cause,
       ...(input.approvalDefault ? { approvalDefault: input.approvalDefault } : {}),
+      ...(input.stopped?.state ? { failedState: input.stopped.state } : {}),
+      ...(input.stopped ? { executionArn: input.stopped.executionArn } : {}),
     },
   });
   await deps.store.confirmNotice(incidentId, marker, messageId, { subject, text });
 
-  if (kind === 'failed')
-    await addTimeline(deps, incidentId, 'FAILED', `${errorName}: ${cause}`, { error: errorName, cause });
+  if (kind === 'failed') {
+    const at = input.stopped?.state ? `${input.stopped.state}: ` : '';
+    await addTimeline(deps, incidentId, 'FAILED', `${at}${errorName}: ${cause}`, {
+      error: errorName,
+      cause,
+      ...(input.stopped?.state ? { failedState: input.stopped.state } : {}),
+    });
+  }
   if (kind === 'approval-timeout') {
     await addTimeline(
       deps,
@@ -139,6 +154,20 @@ function escalationMessage(
       'The incident is marked failed; nothing was changed on the cache. Recover it by hand, or:',
       ...next,
       RETRY_HINT,
+    ];
+  } else if (input.stopped) {
+    const { state, executionArn, status } = input.stopped;
+    const step = state ? `"${state}"` : 'the step it was in';
+    what = `recovery stopped at ${state ?? 'a step'} with ${errorName}`;
+    lines = [
+      `Incident ${incidentId}: the automatic recovery of cache ${cacheId} stopped at ${step}.`,
+      `Error: ${errorName}`,
+      ...(cause ? [`Cause: ${cause}`] : []),
+      STOPPED_BECAUSE[status],
+      'The incident is marked failed and clients may still be affected.',
+      `Steps that finished keep their results and do not run again. Once the cause is fixed, continue from ${step}:`,
+      `  aws stepfunctions redrive-execution --execution-arn ${executionArn}`,
+      ...next,
     ];
   } else {
     what = `recovery failed with ${errorName}`;

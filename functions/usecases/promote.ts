@@ -6,7 +6,7 @@
 import { PromotionFailedError } from '../domain/errors';
 import type { RecoveryInput, RecoveryProgress } from '../domain/steps';
 import type { CacheFleet, Clock, IncidentStore } from '../ports';
-import { addTimeline } from './common';
+import { addTimeline, assertCurrentIncident } from './common';
 
 export interface PromoteDeps {
   store: IncidentStore;
@@ -16,6 +16,7 @@ export interface PromoteDeps {
 
 export async function promote(deps: PromoteDeps, input: RecoveryInput): Promise<RecoveryProgress> {
   const { assessment, incidentId } = input;
+  await assertCurrentIncident(deps.store, input.cacheId, incidentId);
   let replicationGroupId: string;
   let message: string;
   let alreadyDone: boolean;

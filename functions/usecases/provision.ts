@@ -8,7 +8,7 @@ import { NoRecoveryPathError } from '../domain/errors';
 import { replacementGroupIdFor } from '../domain/naming';
 import type { RecoveryInput, RecoveryProgress } from '../domain/steps';
 import type { CacheFleet, Clock, IncidentStore, SecretReader } from '../ports';
-import { addTimeline, authTokenFor, findCache } from './common';
+import { addTimeline, assertCurrentIncident, authTokenFor, findCache } from './common';
 
 export interface ProvisionDeps {
   store: IncidentStore;
@@ -26,6 +26,7 @@ export async function provision(deps: ProvisionDeps, input: RecoveryInput): Prom
   if (assessment.plan !== 'PROVISION_FROM_BACKUP' || !backup) {
     throw new NoRecoveryPathError(`plan ${assessment.plan} has no backup to provision from`);
   }
+  await assertCurrentIncident(deps.store, cacheId, incidentId);
   const cache = findCache(deps.caches, cacheId);
   const authToken = await authTokenFor(cache, deps.secrets);
   const replicationGroupId = replacementGroupIdFor(cacheId, incidentId);

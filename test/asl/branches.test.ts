@@ -10,6 +10,7 @@ import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from 
 import {
   CreateStateMachineCommand,
   GetExecutionHistoryCommand,
+  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -20,7 +21,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ExecutionInput } from '../../functions/domain/incident';
 import type { InvokeOutcome } from '../../local/lambda';
-import { startStepFunctions, type LocalStepFunctions } from '../../local/sfn';
+import { startStepFunctions, type ExecutionStatusEvent, type LocalStepFunctions } from '../../local/sfn';
 import { substitute } from '../../local/stack/serverless-manifest';
 
 const ASL = readFileSync(path.join(__dirname, '../../statemachines/incident-recovery.asl.json'), 'utf8');
@@ -72,6 +73,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
   let steps: Record<string, Step>;
   let calls: { fn: string; payload: Record<string, unknown> }[];
   let tokens: string[];
+  let statusEvents: ExecutionStatusEvent[];
 
   beforeAll(async () => {
     const invoke = async (functionName: string, payload: unknown): Promise<InvokeOutcome> => {
@@ -92,6 +94,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
       lambda: { invoke },
       clients: { dynamodb: new DynamoDBClient({ region: 'us-east-1' }), sns: new SNSClient({ region: 'us-east-1' }) },
       waitScale: 0.01,
+      onStatusChange: (event) => statusEvents.push(event),
     });
     sfn = new SFNClient({ endpoint: sfnLocal.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const definition = substitute(ASL, {
@@ -114,6 +117,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     steps = defaultSteps();
     calls = [];
     tokens = [];
+    statusEvents = [];
   });
 
   let n = 0;
@@ -132,12 +136,16 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
       while (!tokens.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await approve(tokens[0] as string);
     }
-    const done = await sfnLocal.waitForExecution(executionArn as string, 30_000);
+    return settled(executionArn as string);
+  }
+
+  async function settled(executionArn: string) {
+    const done = await sfnLocal.waitForExecution(executionArn, 30_000);
     const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
     const entered = (history.events ?? [])
       .filter((e: HistoryEvent) => e.type?.endsWith('StateEntered'))
       .map((e: HistoryEvent) => e.stateEnteredEventDetails?.name as string);
-    return { done, entered, stages: calls.filter((c) => c.fn === 'Notify').map((c) => c.payload.stage) };
+    return { executionArn, done, entered, stages: calls.filter((c) => c.fn === 'Notify').map((c) => c.payload.stage) };
   }
 
   const approve = (token: string) =>
@@ -245,19 +253,72 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
 
   it.each([
     ['Assess', 'InvalidBackupError'],
-    ['Provision', 'CacheProvisioningFailedError'],
+    ['CheckCache', 'CacheProvisioningFailedError'],
     ['CutOver', 'ValidationError'],
-    ['Verify', 'VerificationFailedError'],
-    ['Rehydrate', 'RehydrationFailedError'],
     ['CloseIncident', 'IncidentNotFoundError'],
-    ['Notify', 'ConfigError'],
-  ])('a permanent failure in %s goes to Record Failure, escalates with %s, and fails', async (fn, error) => {
+    ['Notify', 'IncidentNotFoundError'],
+  ])('a known outcome of %s (%s) goes to Record Failure, escalates, and fails', async (fn, error) => {
     steps[fn] = () => {
       throw new StepError(error);
     };
     const { done, entered } = await run({}, fn === 'Notify' || fn === 'Assess' ? undefined : approve);
     expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
     expect(entered.slice(-2)).toEqual(['Record Failure', 'Recovery Failed']);
-    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'failed', error: { Error: error } });
+    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'failed', error: { Error: error }, redriveCount: 0 });
+    // The status event reports the workflow's own Fail state, which the escalation rule recognises.
+    expect(statusEvents.at(-1)?.detail).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
+  });
+
+  it.each([
+    ['Notify', 'Notify Investigating', 'ConfigError'],
+    ['Provision', 'Provision Cache', 'CacheProvisioningFailedError'],
+    ['CutOver', 'Cut Over', 'TransientDependencyError'],
+    ['Verify', 'Verify Cache', 'VerificationFailedError'],
+    ['Rehydrate', 'Rehydrate', 'RehydrationFailedError'],
+    ['CloseIncident', 'Close Incident', 'Lambda.Unknown'],
+  ])('a fault in %s stops the execution at "%s" (%s), where the status event escalates it', async (fn, state, error) => {
+    steps[fn] = () => {
+      throw new StepError(error);
+    };
+    const { done, entered } = await run({}, fn === 'Notify' ? undefined : approve);
+    expect(done).toMatchObject({ status: 'FAILED', error });
+    expect(entered.at(-1)).toBe(state);
+    expect(calls.filter((c) => c.fn === 'Escalate')).toEqual([]);
+    const stopped = statusEvents.filter((e) => e.detail.status === 'FAILED');
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0]).toMatchObject({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { executionArn: done.executionArn, error, redriveCount: 0, redriveStatus: 'REDRIVABLE' },
+    });
+    expect(JSON.parse(stopped[0]!.detail.input)).toMatchObject({ incidentId: expect.any(String), cacheId: 'cache' });
+  });
+
+  it('a redrive after the fault is fixed continues at the failed step and runs no finished step again', async () => {
+    let broken = true;
+    steps.CutOver = () => {
+      if (broken) throw new StepError('TransientDependencyError');
+      return { parameter: '/p', current: { host: '127.0.0.1', port: 6380, tls: true }, version: 2, at: 't' };
+    };
+    const first = await run({}, approve);
+    expect(first.done.status).toBe('FAILED');
+    const before = calls.map((c) => c.fn);
+    expect(before.filter((f) => f === 'Provision')).toHaveLength(1);
+
+    broken = false;
+    await sfn.send(new RedriveExecutionCommand({ executionArn: first.executionArn }));
+    const second = await settled(first.executionArn);
+    expect(second.done).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+    const after = calls.slice(before.length).map((c) => c.fn);
+    expect(after[0]).toBe('CutOver');
+    for (const finished of ['Assess', 'RequestApproval', 'Provision', 'CheckCache']) expect(after).not.toContain(finished);
+    // Only the notices not yet sent: PARTIALLY_RESTORED and RESOLVED.
+    expect(calls.slice(before.length).filter((c) => c.fn === 'Notify').map((c) => c.payload.stage)).toEqual(['PARTIALLY_RESTORED', 'RESOLVED']);
+    expect(statusEvents.map((e) => [e.detail.status, e.detail.redriveCount])).toEqual([
+      ['RUNNING', 0],
+      ['FAILED', 0],
+      ['RUNNING', 1],
+      ['SUCCEEDED', 1],
+    ]);
   });
 });

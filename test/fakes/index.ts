@@ -13,6 +13,7 @@ import { FakeCacheProbe } from './cache-probe';
 import { FakeCacheWriter } from './cache-writer';
 import { FakeClock } from './clock';
 import { FakeEndpointRecord } from './endpoint-record';
+import { FakeExecutionReader } from './executions';
 import { FakeIncidentStore } from './incident-store';
 import { FakeNotifier } from './notifier';
 import { FakeSecretReader } from './secret-reader';
@@ -25,6 +26,7 @@ export { FakeCacheProbe, endpointKey } from './cache-probe';
 export { FakeCacheWriter } from './cache-writer';
 export { FakeClock } from './clock';
 export { FakeEndpointRecord } from './endpoint-record';
+export { FakeExecutionReader } from './executions';
 export { Failures } from './failures';
 export { FakeIncidentStore } from './incident-store';
 export { FakeNotifier } from './notifier';
@@ -62,6 +64,7 @@ export function fakeWorld(
     source: new FakeSourceOfTruth(),
     writer: new FakeCacheWriter(clock),
     workflow: new FakeWorkflow(),
+    executions: new FakeExecutionReader(),
     caches: options.caches ?? [testCache()],
     templates: TEST_TEMPLATES,
     notices: {

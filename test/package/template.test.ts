@@ -252,7 +252,9 @@ describe('serverless package', () => {
   });
 
   describe('alarm wiring', () => {
-    const rule = () => ofType('AWS::Events::Rule').find(([, r]) => r.Properties.EventPattern)!;
+    const rulesFor = (source: string) =>
+      ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source?.includes(source));
+    const rule = () => rulesFor('aws.cloudwatch')[0]!;
     const probeAlarms = () =>
       ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'CacheReachable');
 
@@ -268,8 +270,27 @@ describe('serverless package', () => {
       expect(pattern.detail.alarmName).toContainEqual({ prefix: `${SERVICE}-${STAGE}-incident-` });
       const [target] = r.Properties.Targets as { Arn: unknown; DeadLetterConfig?: unknown; RetryPolicy?: unknown }[];
       expect(target!.Arn).toEqual({ 'Fn::GetAtt': ['OnAlarmLambdaFunction', 'Arn'] });
-      expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['OnAlarmFailuresQueue', 'Arn'] } });
+      expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } });
       expect(target!.RetryPolicy).toBeDefined();
+    });
+
+    it('escalates executions that stop at a failed step, time out or are stopped, and reopens redriven ones', () => {
+      const rules = rulesFor('aws.states');
+      const patterns = rules.map(([, r]) => {
+        const [target] = r.Properties.Targets as { Arn: unknown; DeadLetterConfig?: unknown; RetryPolicy?: unknown }[];
+        expect(target!.Arn).toEqual({ 'Fn::GetAtt': ['EscalateLambdaFunction', 'Arn'] });
+        expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } });
+        expect(target!.RetryPolicy).toBeDefined();
+        const pattern = r.Properties.EventPattern as { 'detail-type': string[]; detail: Record<string, unknown> };
+        expect(pattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
+        // Only this stack's state machine.
+        expect(pattern.detail.stateMachineArn).toEqual([{ Ref: 'IncidentRecoveryStateMachine' }]);
+        return pattern.detail;
+      });
+      expect(patterns.map((d) => d.status)).toEqual(
+        expect.arrayContaining([['FAILED', 'TIMED_OUT', 'ABORTED'], ['RUNNING']]),
+      );
+      expect(patterns.find((d) => (d.status as string[]).includes('RUNNING'))?.redriveCount).toEqual([{ numeric: ['>', 0] }]);
     });
 
     it('names every probe alarm so that the rule matches it', () => {
@@ -316,9 +337,9 @@ describe('serverless package', () => {
       )!;
       expect(config.Properties.MaximumRetryAttempts).toBe(2);
       expect(config.Properties.DestinationConfig).toEqual({
-        OnFailure: { Destination: { 'Fn::GetAtt': ['OnAlarmFailuresQueue', 'Arn'] } },
+        OnFailure: { Destination: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } },
       });
-      expect(resources.OnAlarmFailuresQueue!.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(resources.FailedEventsQueue!.Properties.SqsManagedSseEnabled).toBe(true);
     });
 
     it('runs the probe every minute', () => {

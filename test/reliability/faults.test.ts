@@ -1,8 +1,9 @@
 /**
  * AWS misbehaving, injected in the local endpoints themselves (real error
  * answers in each wire protocol, nothing mocked in the code): throttling and
- * 5xx on a seeded 30% of every call; a permanent refusal at each step in turn;
- * a failed execution redriven once the cause is fixed.
+ * 5xx on a seeded 30% of every call; a permanent refusal at each step in turn,
+ * which stops the execution at that step and is escalated from its status
+ * event; a failed execution redriven once the cause is fixed.
  */
 import { RedriveExecutionCommand } from '@aws-sdk/client-sfn';
 import { CACHE_ID } from '../../local/drill/setup';
@@ -23,6 +24,7 @@ import {
   settle,
   startHarness,
   timeline,
+  waitFor,
   type Harness,
 } from './harness';
 
@@ -134,7 +136,7 @@ describe('a permanent failure at each step in turn', () => {
 
   let offset = 0;
   const cases = CASES.filter((c) => FULL || c.ci);
-  it.each(cases.map((c) => [c.step, c] as const))('%s refused → incident FAILED, escalated, nothing left running, no unrecorded cache', async (_step, c) => {
+  it.each(cases.map((c) => [c.step, c] as const))('%s refused → stopped there, incident FAILED, escalated, nothing left running, no unrecorded cache', async (_step, c) => {
     const remove = faults.fail(c.service, c.action, c.fault ?? denied(c.service, c.action), c.where ? { where: c.where(h) } : {});
     const before = new Set(executions(h).map((e) => e.executionArn));
     offset += 1;
@@ -144,12 +146,17 @@ describe('a permanent failure at each step in turn', () => {
     expect(execution).toBeDefined();
     const finished = await settle(h, execution!.executionArn);
     remove();
-    await h.stack.sns.idle();
     const incidentId = incidentIdOf(execution!);
+    const escalationsOf = () =>
+      h.stack.sns
+        .published(h.stack.description.topics.operators)
+        .filter((m) => m.messageAttributes.kind?.Value === 'escalation' && m.messageAttributes.incidentId?.Value === incidentId);
+    // The execution's FAILED status event reaches the escalate function through the event bus, asynchronously.
+    await waitFor('the escalation', 60_000, () => (escalationsOf().length > 0 ? true : undefined));
+    await h.stack.sns.idle();
     const incident = (await incidents(h)).find((i) => i.incidentId === incidentId);
-    const escalations = h.stack.sns
-      .published(h.stack.description.topics.operators)
-      .filter((m) => m.messageAttributes.kind?.Value === 'escalation' && m.messageAttributes.incidentId?.Value === incidentId);
+    const escalations = escalationsOf();
+    const failedState = (await timeline(h, incidentId)).find((e) => e.type === 'FAILED')?.detail?.failedState;
     const recorded = new Set<string>();
     for (const i of await incidents(h)) {
       for (const e of await timeline(h, i.incidentId)) if (e.type === 'RECOVERY_STARTED' && typeof e.detail?.replicationGroupId === 'string') recorded.add(e.detail.replicationGroupId);
@@ -157,9 +164,13 @@ describe('a permanent failure at each step in turn', () => {
     const unrecorded = (await replacementCaches(h)).filter((g) => !recorded.has(g.id));
     const running = executions(h).filter((e) => e.status === 'RUNNING');
     const refused = faults.stats().byRule[`${c.service}:${c.action} ${(c.fault ?? denied(c.service, c.action)).code}`] ?? 0;
-    figure(`faults.permanent.${c.step.replace(/\W+/g, '_')}`, `${refused} refused, execution ${finished.status}, incident ${incident?.status ?? 'missing'}, escalations ${escalations.length}, running ${running.length}, unrecorded caches ${unrecorded.length}`);
+    figure(
+      `faults.permanent.${c.step.replace(/\W+/g, '_')}`,
+      `${refused} refused, execution ${finished.status} at ${String(failedState)}, incident ${incident?.status ?? 'missing'}, escalations ${escalations.length}, running ${running.length}, unrecorded caches ${unrecorded.length}`,
+    );
     expect(refused).toBeGreaterThan(0);
     expect(finished.status).toBe('FAILED');
+    expect(failedState).toBe(c.step);
     expect(incident?.status).toBe('FAILED');
     expect(escalations).toHaveLength(1);
     expect(running).toEqual([]);
@@ -173,6 +184,7 @@ describe('redrive after the cause is fixed', () => {
   let cachesBefore: { id: string; status: string }[] = [];
   let noticesBefore: Record<string, number> = {};
   let redrivenStatus = '';
+  let redrivenTimeline: string[] = [];
 
   beforeAll(async () => {
     const faults = new Faults();
@@ -188,10 +200,12 @@ describe('redrive after the cause is fixed', () => {
     await h.stack.sns.idle();
     cachesBefore = await replacementCaches(h);
     noticesBefore = noticesByStage(h);
+    await waitFor('the escalation', 60_000, async () => ((await incidents(h))[0]?.status === 'FAILED' ? true : undefined));
     await h.stack.clients.sfn.send(new RedriveExecutionCommand({ executionArn }));
     redrivenStatus = (await settle(h, executionArn)).status;
     await h.stack.sns.idle();
     const incident = (await incidents(h))[0];
+    redrivenTimeline = (await timeline(h, incident?.incidentId ?? '')).map((e) => e.type);
     figure(
       'faults.redrive',
       `execution ${redrivenStatus} after redrive, incident ${incident?.status ?? 'missing'}, caches ${cachesBefore.length} → ${(await replacementCaches(h)).length}, notices ${JSON.stringify(noticesByStage(h))}`,
@@ -210,9 +224,16 @@ describe('redrive after the cause is fixed', () => {
     expect(executions(h).filter((e) => e.status === 'RUNNING')).toEqual([]);
   });
 
-  (FULL ? it : it.skip)('resumes at the refused step and resolves the incident', async () => {
+  it('resumes at the refused step and resolves the incident', async () => {
     expect(redrivenStatus).toBe('SUCCEEDED');
     expect((await incidents(h))[0]?.status).toBe('RESOLVED');
     expect(noticesByStage(h)).toEqual({ INVESTIGATING: 1, ETA: 1, PARTIALLY_RESTORED: 1, RESOLVED: 1 });
+    // Failed at Cut Over and escalated; the redrive reopened the incident and resumed at Cut Over:
+    // every step before it ran once, Cut Over once more (its refused attempt wrote nothing).
+    const count = (type: string) => redrivenTimeline.filter((t) => t === type).length;
+    for (const once of ['INCIDENT_OPENED', 'ASSESSED', 'RECOVERY_STARTED', 'CACHE_AVAILABLE', 'FAILED', 'ESCALATED', 'REDRIVEN', 'CUT_OVER', 'RESOLVED']) {
+      expect([once, count(once)]).toEqual([once, 1]);
+    }
+    expect(redrivenTimeline.indexOf('FAILED')).toBeLessThan(redrivenTimeline.indexOf('CUT_OVER'));
   });
 });

@@ -22,6 +22,7 @@ import {
   settle,
   startHarness,
   timeline,
+  waitFor,
   type Harness,
 } from '../reliability/harness';
 
@@ -53,6 +54,8 @@ it('no task token, AUTH token or credential appears in logs, notices, timelines 
   const first = await settle(h, executions(h)[0]!.executionArn);
   refuse();
   expect(first.status).toBe('FAILED');
+  // The stopped execution is escalated from its status event, asynchronously; then the next ALARM opens a new incident.
+  await waitFor('the first incident marked failed', 60_000, async () => ((await incidents(h!))[0]?.status === 'FAILED' ? true : undefined));
 
   // Second incident: approved and resolved.
   expect((await deliver(h, alarmDelivery('sns', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date() }))).ok).toBe(true);

@@ -1,0 +1,177 @@
+import { ValidationError } from '../../functions/domain/errors';
+import type { ExecutionInput } from '../../functions/domain/incident';
+import { makeHandler, statusChangeOf } from '../../functions/handlers/escalate';
+import { escalate } from '../../functions/usecases/escalate';
+import { executionStatusChanged, type ExecutionStatusChange } from '../../functions/usecases/execution-status';
+import { lambdaContext } from '../fakes';
+import { CACHE_ID, INCIDENT_ID, worldWithIncident } from './support';
+
+const EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:recovery:sessions-20240514T093200Z-abc';
+
+function change(overrides: Partial<ExecutionStatusChange> = {}): ExecutionStatusChange {
+  return {
+    executionArn: EXECUTION_ARN,
+    status: 'FAILED',
+    input: { incidentId: INCIDENT_ID, cacheId: CACHE_ID },
+    error: 'TransientDependencyError',
+    cause: JSON.stringify({ errorType: 'TransientDependencyError', errorMessage: 'SSM PutParameter: ThrottlingException' }),
+    redriveCount: 0,
+    ...overrides,
+  };
+}
+
+/** The event as EventBridge delivers it. */
+function statusEvent(detail: Record<string, unknown>) {
+  return {
+    version: '0',
+    id: 'e-1',
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: '123456789012',
+    time: '2024-05-14T09:40:00Z',
+    region: 'us-east-1',
+    resources: [EXECUTION_ARN],
+    detail: {
+      executionArn: EXECUTION_ARN,
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:recovery',
+      name: 'sessions-20240514T093200Z-abc',
+      status: 'FAILED',
+      startDate: 1715679120000,
+      stopDate: 1715679600000,
+      input: JSON.stringify({ incidentId: INCIDENT_ID, cacheId: CACHE_ID, openedAt: '2024-05-14T09:32:00.000Z' }),
+      inputDetails: { included: true },
+      output: null,
+      outputDetails: null,
+      error: 'TransientDependencyError',
+      cause: 'SSM PutParameter: ThrottlingException',
+      redriveCount: 0,
+      redriveDate: null,
+      redriveStatus: 'REDRIVABLE',
+      ...detail,
+    },
+  };
+}
+
+describe('execution status changes', () => {
+  it('a step that stopped the execution: incident failed, operators told which step and how to redrive', async () => {
+    const world = worldWithIncident();
+    world.executions.set(EXECUTION_ARN, { status: 'FAILED', currentState: 'Cut Over' });
+
+    const out = await executionStatusChanged(world, change());
+
+    expect(out).toEqual({ outcome: 'escalated', failedState: 'Cut Over' });
+    expect(world.store.incident(INCIDENT_ID)).toMatchObject({
+      status: 'FAILED',
+      error: { error: 'TransientDependencyError', cause: 'SSM PutParameter: ThrottlingException' },
+    });
+    const [message] = world.notifier.operators;
+    expect(message?.subject).toBe(`Cache ${CACHE_ID}: recovery stopped at Cut Over with TransientDependencyError`);
+    expect(message?.text).toContain('stopped at "Cut Over"');
+    expect(message?.text).toContain(`aws stepfunctions redrive-execution --execution-arn ${EXECUTION_ARN}`);
+    expect(message?.text).toContain('The step failed after all its retries');
+    expect(message?.facts).toMatchObject({ failedState: 'Cut Over', executionArn: EXECUTION_ARN });
+    expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['FAILED', 'ESCALATED']);
+  });
+
+  it('says so when the execution timed out or was stopped', async () => {
+    for (const [status, words] of [
+      ['TIMED_OUT', 'ran out of time'],
+      ['ABORTED', 'Somebody stopped the workflow'],
+    ] as const) {
+      const world = worldWithIncident();
+      await executionStatusChanged(world, change({ status, error: undefined, cause: undefined }));
+      expect(world.notifier.operators[0]?.text).toContain(words);
+      expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
+    }
+  });
+
+  it('escalates a duplicate delivery once', async () => {
+    const world = worldWithIncident();
+    await executionStatusChanged(world, change());
+    const again = await executionStatusChanged(world, change());
+    expect(again.outcome).toBe('already-escalated');
+    expect(world.notifier.operators).toHaveLength(1);
+  });
+
+  it('the workflow own Fail state after an in-flow escalation: nothing more', async () => {
+    const world = worldWithIncident();
+    await escalate(world, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, kind: 'failed', error: { Error: 'CacheWaitTimeoutError', Cause: 'x' } });
+
+    const out = await executionStatusChanged(world, change({ error: 'RecoveryFailed', cause: 'The recovery failed' }));
+
+    expect(out.outcome).toBe('already-escalated');
+    expect(world.notifier.operators).toHaveLength(1);
+    expect(world.store.incident(INCIDENT_ID)?.error?.error).toBe('CacheWaitTimeoutError');
+  });
+
+  it('the workflow own Fail state when the in-flow escalation never recorded: escalates now', async () => {
+    const world = worldWithIncident();
+    const out = await executionStatusChanged(world, change({ error: 'ApprovalRejectedError', cause: 'rejected' }));
+    expect(out.outcome).toBe('escalated');
+    expect(world.notifier.operators[0]?.facts).toMatchObject({ kind: 'rejected' });
+    expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
+  });
+
+  it('a redrive reopens the incident once, and a second failure after it escalates again', async () => {
+    const world = worldWithIncident();
+    await executionStatusChanged(world, change());
+
+    expect(await executionStatusChanged(world, change({ status: 'RUNNING', redriveCount: 1, error: undefined }))).toEqual({ outcome: 'reopened' });
+    await executionStatusChanged(world, change({ status: 'RUNNING', redriveCount: 1, error: undefined }));
+    expect(world.store.incident(INCIDENT_ID)?.status).toBe('OPEN');
+
+    await executionStatusChanged(world, change({ redriveCount: 1, error: 'RehydrationFailedError' }));
+    expect(world.notifier.operators).toHaveLength(2);
+    expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
+    expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['FAILED', 'ESCALATED', 'REDRIVEN', 'FAILED', 'ESCALATED']);
+  });
+
+  it('a redrive after a newer incident took the cache leaves this one failed', async () => {
+    const world = worldWithIncident();
+    await executionStatusChanged(world, change());
+    await world.store.acquireOpenLock({ cacheId: CACHE_ID, incidentId: 'newer', executionName: 'n', executionInput: {} as ExecutionInput, openedAt: 't' });
+
+    await executionStatusChanged(world, change({ status: 'RUNNING', redriveCount: 1, error: undefined }));
+
+    expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
+    const [redriven] = (await world.store.timeline(INCIDENT_ID)).filter((e) => e.type === 'REDRIVEN');
+    expect(redriven?.message).toContain('incident newer now holds cache');
+  });
+
+  it('ignores a first start and a success', async () => {
+    const world = worldWithIncident();
+    expect((await executionStatusChanged(world, change({ status: 'RUNNING' }))).outcome).toBe('ignored');
+    expect((await executionStatusChanged(world, change({ status: 'SUCCEEDED' }))).outcome).toBe('ignored');
+    expect(world.notifier.operators).toHaveLength(0);
+    expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual([]);
+  });
+});
+
+describe('escalate handler, EventBridge status event', () => {
+  it('reads the incident from the execution input and escalates', async () => {
+    const world = worldWithIncident();
+    world.executions.set(EXECUTION_ARN, { status: 'FAILED', currentState: 'Rehydrate' });
+    const out = await makeHandler(world)(statusEvent({}), lambdaContext('escalate'));
+    expect(out).toEqual({ outcome: 'escalated', failedState: 'Rehydrate' });
+    expect(world.notifier.operators).toHaveLength(1);
+  });
+
+  it.each([
+    ['an input that is not JSON', { input: '{oops' }, 'detail.input'],
+    ['an input without the incident', { input: '{}' }, 'incidentId'],
+    ['an unknown status', { status: 'EXPLODED' }, 'detail.status'],
+    ['an execution ARN that is not one', { executionArn: 'exec' }, 'detail.executionArn'],
+  ])('%s is a ValidationError and escalates nothing', async (_what, detail, path) => {
+    const world = worldWithIncident();
+    let error: unknown;
+    try {
+      statusChangeOf(statusEvent(detail));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path).join(' ')).toContain(path);
+    await expect(makeHandler(world)(statusEvent(detail), lambdaContext('escalate'))).rejects.toThrow(ValidationError);
+    expect(world.notifier.operators).toHaveLength(0);
+  });
+});
