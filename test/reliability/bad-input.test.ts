@@ -11,7 +11,7 @@ import { assessEventSchema } from '../../functions/handlers/assess';
 import { checkCacheEventSchema } from '../../functions/handlers/check-cache';
 import { closeEventSchema } from '../../functions/handlers/close-incident';
 import { cutOverEventSchema } from '../../functions/handlers/cut-over';
-import { escalateEventSchema } from '../../functions/handlers/escalate';
+import { escalateEventSchema, statusChangeOf } from '../../functions/handlers/escalate';
 import { notifyEventSchema } from '../../functions/handlers/notify';
 import { makeHandler } from '../../functions/handlers/on-alarm';
 import { promoteEventSchema } from '../../functions/handlers/promote';
@@ -231,6 +231,59 @@ describe('every step input parser gives a typed result or a ValidationError', ()
         }
         return true;
       }),
+    );
+    expect(rejected).toBeGreaterThan(RUNS / 4);
+  });
+});
+
+describe('the execution status event gives a typed change or a ValidationError', () => {
+  const valid = {
+    version: '0',
+    id: 'e-1',
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: ACCOUNT,
+    time: AT,
+    region: 'us-east-1',
+    resources: ['arn:aws:states:us-east-1:000000000000:execution:recovery:x'],
+    detail: {
+      executionArn: 'arn:aws:states:us-east-1:000000000000:execution:recovery:x',
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:recovery',
+      name: 'x',
+      status: 'FAILED',
+      startDate: 1715678000000,
+      stopDate: 1715679000000,
+      input: JSON.stringify({ ...REF, openedAt: AT }),
+      inputDetails: { included: true },
+      error: 'TransientDependencyError',
+      cause: 'SSM throttled',
+      redriveCount: 0,
+    },
+  };
+  /** The execution input is a JSON string inside the event: mutate it too, re-encoded or not. */
+  const inputAbuse = fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v)), mutations({ ...REF, openedAt: AT }).map((v) => JSON.stringify(v) ?? 'null'));
+
+  it('escalate (execution status event)', async () => {
+    expect(statusChangeOf(valid).input).toEqual(REF);
+    let rejected = 0;
+    await assertProperty(
+      'execution status event',
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          mutations(valid),
+          inputAbuse.map((input) => ({ ...valid, detail: { ...valid.detail, input } })),
+        ),
+        (event) => {
+          try {
+            statusChangeOf(event);
+          } catch (error) {
+            rejected += 1;
+            return error instanceof ValidationError && error.issues.length > 0;
+          }
+          return true;
+        },
+      ),
     );
     expect(rejected).toBeGreaterThan(RUNS / 4);
   });
