@@ -5,7 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  RedriveExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import Redis from 'ioredis';
 import type { Endpoint } from '../../functions/domain/caches';
@@ -14,6 +21,7 @@ import { DynamoDbIncidentStore, documentClient } from '../../functions/adapters/
 import { SfnTaskResumer } from '../../functions/adapters/sfn-workflow';
 import { decideApproval } from '../../functions/usecases/decide-approval';
 import type { RedisProcess } from '../elasticache';
+import { Faults, denied } from '../faults';
 import { startStack, type LocalStack, type StackOptions } from '../stack';
 import { probeAlarmName } from '../stack/alarms';
 import { drillRecord, type DrillRecord } from './dataset';
@@ -116,8 +124,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const withAuth = scenario !== 'promote';
   const authToken = withAuth ? randomBytes(24).toString('hex') : undefined;
   const resolutionExpected = expectsResolution(scenario);
+  // redrive: once the cache is set up, the endpoint record refuses writes (AccessDenied) until the drill "fixes" it.
+  const faults = scenario === 'redrive' ? new Faults() : undefined;
+  let allowWrites: (() => void) | undefined;
 
   const stack = await startStack({
+    ...(faults ? { faults } : {}),
     alarmTimeScale: 1 / 30,
     probeIntervalMs: 1000,
     ...options.stackOptions,
@@ -177,6 +189,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     await until('a healthy baseline', 20_000, async () => (stack.cloudwatch.stateOf(alarmName) === 'OK' ? true : undefined));
     log('probe baseline: cache reachable, alarm OK');
     await until('the endpoint subscriptions', 10_000, async () => (subscriber.confirmations >= 2 ? true : undefined));
+
+    allowWrites = faults?.fail('ssm', 'PutParameter', denied('ssm', 'PutParameter'));
+    if (faults) log('🔒 the endpoint record now refuses writes (AccessDenied)');
 
     // Break it.
     const brokeAt = Date.now();
@@ -241,25 +256,35 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     // Follow the execution live.
     const states: DrillReport['states'] = [];
     let seen = 0;
-    const finished = await until(
-      'the execution to finish',
-      options.timeoutMs ?? 240_000,
-      async () => {
-        const history = await clients.sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 }));
-        const events: HistoryEvent[] = history.events ?? [];
-        for (const e of events.slice(seen)) {
-          if (e.type?.endsWith('StateEntered') && e.stateEnteredEventDetails?.name) {
-            const atMs = Date.now() - startedAt;
-            states.push({ name: e.stateEnteredEventDetails.name, atMs });
-            log(`  [${((Date.now() - brokeAt) / 1000).toFixed(1).padStart(5)} s] ${e.stateEnteredEventDetails.name}`);
+    const follow = () =>
+      until(
+        'the execution to finish',
+        options.timeoutMs ?? 240_000,
+        async () => {
+          const history = await clients.sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 }));
+          const events: HistoryEvent[] = history.events ?? [];
+          for (const e of events.slice(seen)) {
+            if (e.type?.endsWith('StateEntered') && e.stateEnteredEventDetails?.name) {
+              const atMs = Date.now() - startedAt;
+              states.push({ name: e.stateEnteredEventDetails.name, atMs });
+              log(`  [${((Date.now() - brokeAt) / 1000).toFixed(1).padStart(5)} s] ${e.stateEnteredEventDetails.name}`);
+            }
           }
-        }
-        seen = events.length;
-        const d = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
-        return d.status && d.status !== 'RUNNING' ? d : undefined;
-      },
-      250,
-    );
+          seen = events.length;
+          const d: DescribeExecutionCommandOutput = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+          return d.status && d.status !== 'RUNNING' ? d : undefined;
+        },
+        250,
+      );
+    let finished = await follow();
+    if (scenario === 'redrive' && finished.status === 'FAILED') {
+      log(`  ✖ execution stopped: ${finished.error ?? ''}`);
+      await until('the escalation', 30_000, async () => (subscriber.received.some((n) => n.attributes.kind === 'escalation') ? true : undefined));
+      allowWrites?.();
+      log('🔧 the endpoint record accepts writes again: redriving the execution');
+      await clients.sfn.send(new RedriveExecutionCommand({ executionArn: execution.executionArn }));
+      finished = await follow();
+    }
     mark('executionFinished');
     await stack.sns.idle();
     await sleep(300);

@@ -7,6 +7,8 @@ export const SCENARIOS = {
   reject: 'the cache dies and an operator rejects the restore plan: operators are escalated',
   'approval-timeout': 'nobody answers the approval request: escalation, then the configured default (proceed)',
   'step-fails': 'the newest backup is corrupt, so the restore fails: the incident is marked failed and escalated',
+  redrive:
+    'the endpoint record cannot be written, so the restore stops at Cut Over and is escalated; once writes are allowed again the execution is redriven and resolves from that step',
 } as const;
 export type Scenario = keyof typeof SCENARIOS;
 
@@ -16,5 +18,5 @@ export function isScenario(s: string): s is Scenario {
 
 /** Scenarios whose incident must resolve; the others must end failed with an escalation. */
 export function expectsResolution(s: Scenario): boolean {
-  return s === 'restore' || s === 'promote' || s === 'recovers' || s === 'approval-timeout';
+  return s === 'restore' || s === 'promote' || s === 'recovers' || s === 'approval-timeout' || s === 'redrive';
 }

@@ -92,4 +92,25 @@ describe('incident drill on the local stack', () => {
     expect(kinds(r)).toEqual(['approval-request', 'escalation']);
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA']);
   });
+
+  it('redrive: the cut-over is refused, escalated with the step named; redriven once fixed, it resolves from Cut Over', async () => {
+    const r = await drill('redrive');
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
+    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+    expect(kinds(r)).toEqual(['approval-request', 'escalation']);
+    // The operators' HTTPS subscribers get the JSON body: the text and its facts.
+    const escalation = JSON.parse(r.operatorMessages.find((m) => m.kind === 'escalation')?.message ?? '{}') as { message?: string; facts?: Record<string, unknown> };
+    expect(escalation.facts).toMatchObject({ failedState: 'Cut Over', executionArn: r.executionArn });
+    expect(escalation.message).toContain('stopped at "Cut Over"');
+    expect(escalation.message).toContain(`aws stepfunctions redrive-execution --execution-arn ${r.executionArn}`);
+    // One notice per stage, one cache: nothing before Cut Over ran twice.
+    expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
+    const timelineTypes = types(r);
+    for (const once of ['RECOVERY_STARTED', 'CACHE_AVAILABLE', 'FAILED', 'REDRIVEN', 'CUT_OVER', 'RESOLVED']) {
+      expect([once, timelineTypes.filter((t) => t === once).length]).toEqual([once, 1]);
+    }
+    const entered = r.states.map((s) => s.name);
+    expect(entered.filter((n) => n === 'Provision Cache')).toHaveLength(1);
+    expect(entered.filter((n) => n === 'Cut Over')).toHaveLength(2);
+  });
 });
