@@ -49,9 +49,9 @@ export interface Operator {
   groups: string[];
 }
 
-/** Groups as a comma-separated list (the authorizer's context), or an array. */
+/** Groups as a comma-separated list (the authorizer's context), or an array of names (anything else in it is no group). */
 export function parseGroups(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String).filter(Boolean);
+  if (Array.isArray(value)) return value.filter((g): g is string => typeof g === 'string' && g !== '');
   if (typeof value !== 'string') return [];
   return value
     .split(/[\s,]+/)

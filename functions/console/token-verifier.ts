@@ -2,7 +2,7 @@
  * Verifies the console's Cognito ID tokens with AWS's own `aws-jwt-verify`:
  * RS256 signature against the issuer's JWKS (fetched once per container and
  * again only for an unknown key id), `iss` = the user pool, `token_use` = id,
- * `aud` = the app client, `exp` / `nbf`. ID tokens rather than access tokens
+ * `aud` = the app client, `exp` (required) / `nbf`. ID tokens rather than access tokens
  * because a decision is recorded under the person's email, which only the ID
  * token carries.
  *
@@ -68,6 +68,8 @@ export class CognitoTokenVerifier implements TokenVerifier {
         graceSeconds: options.graceSeconds ?? 0,
         customJwtCheck: ({ payload, header }) => {
           if (header.alg !== 'RS256') throw new Error('unexpected algorithm');
+          // The library checks `exp` only when present; a token without one would never expire. Cognito always sets it.
+          if (typeof payload.exp !== 'number') throw new Error('the token has no expiry');
           validateCognitoJwtFields(payload, { tokenUse: 'id', clientId });
         },
       },

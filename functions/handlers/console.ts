@@ -10,6 +10,7 @@
  * and hand them only to Step Functions.
  */
 import type { Context } from 'aws-lambda';
+import * as z from 'zod';
 import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } from '../domain/errors';
 import { lambdaHandler, logger } from '../lib/observability';
 import { acknowledgeApproval, decideApproval, type DecideApprovalDeps } from '../usecases/decide-approval';
@@ -149,8 +150,25 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
   }
 }
 
+/** The fields of API Gateway's payload 2.0 the console reads, with the types API Gateway guarantees. */
+const httpApiEventSchema = z.object({
+  rawPath: z.string(),
+  requestContext: z.object({ http: z.object({ method: z.string() }) }),
+  headers: z.record(z.string(), z.string()).optional(),
+  queryStringParameters: z.record(z.string(), z.string()).optional(),
+  cookies: z.array(z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+});
+
 export function makeHandler(deps: ConsoleDeps) {
-  return lambdaHandler('console', async (event: ConsoleEvent, _context: Context): Promise<ConsoleResult> => {
+  return lambdaHandler('console', async (raw: unknown, _context: Context): Promise<ConsoleResult> => {
+    const shape = httpApiEventSchema.safeParse(raw);
+    if (!shape.success) {
+      logger.warn('not an HTTP API request', { issues: shape.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
+      return json(400, { error: 'Bad Request', message: 'not an HTTP API (payload 2.0) request' });
+    }
+    const event = raw as ConsoleEvent;
     const incidentBack = /^\/incidents\/[^/]+/.exec(event.rawPath ?? '')?.[0];
     try {
       return await serve(deps, event);
