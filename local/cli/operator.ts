@@ -21,40 +21,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { IncidentSummary } from '../../functions/usecases/incident-view';
+import { CliError, parseCommand, USAGE } from './operator-args';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const DEFAULT_STEP = 'recovery-plan';
-
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-const USAGE = `usage: cache-outage <command> [options]
-
-commands:
-  incidents                          list incidents, open ones first
-  show <incident> [--follow]         the incident, its approvals and its timeline
-  approve <incident> --reason TEXT   approve the pending recovery plan   [--step ${DEFAULT_STEP}]
-  reject <incident> --reason TEXT    reject it (the workflow escalates)  [--step ${DEFAULT_STEP}]
-  ack <incident>                     acknowledge the request: delays escalation while you look
-  notices <incident>                 notices sent to subscribers
-  drill [options]                    run the local incident drill (see: cache-outage drill --help)
-
-options:
-  --local              use the local stack (.local/stack.json)
-  --url URL            console URL (or CACHE_OUTAGE_URL)
-  --token JWT          bearer token of an operator (or CACHE_OUTAGE_TOKEN)
-  --as NAME            local only: the operator name to sign in as (default: $USER@local)
-  --json               machine-readable output
-  -h, --help           this help
-`;
 
 interface Target {
   url: string;
@@ -244,44 +214,19 @@ function runDrill(args: string[]): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === 'drill') return runDrill(rest);
-  if (!command || command === '-h' || command === '--help' || command === 'help') {
+  const parsed = parseCommand(argv);
+  if (parsed.name === 'drill') return runDrill(parsed.args);
+  if (parsed.name === 'help') {
     process.stdout.write(USAGE);
-    return command ? 0 : 2;
+    return parsed.exitCode;
   }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      local: { type: 'boolean', default: false },
-      url: { type: 'string' },
-      token: { type: 'string' },
-      as: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      step: { type: 'string', default: DEFAULT_STEP },
-      reason: { type: 'string' },
-      follow: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const needsId = ['show', 'approve', 'reject', 'ack', 'notices'];
-  if (command !== 'incidents' && !needsId.includes(command))
-    throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
-  const incidentId = positionals[0];
-  if (needsId.includes(command) && !incidentId) throw new CliError(`${command} needs an incident id\n\n${USAGE}`, 2);
-  if ((command === 'approve' || command === 'reject') && !values.reason?.trim()) {
-    throw new CliError(`${command} needs --reason: it is recorded with your name on the incident's timeline`, 2);
-  }
+  const values = parsed.options;
+  const incidentId = parsed.name === 'incidents' ? undefined : parsed.incidentId;
   const target = await resolveTarget(values);
   const incidentPath = `/incidents/${encodeURIComponent(incidentId ?? '')}`;
-  const step = values.step ?? DEFAULT_STEP;
+  const step = values.step;
 
-  switch (command) {
+  switch (parsed.name) {
     case 'incidents': {
       const { incidents } = await call<{ incidents: Summary[] }>(target, 'GET', '/');
       if (values.json) return (out(JSON.stringify(incidents)), 0);
@@ -334,7 +279,7 @@ async function main(argv: string[]): Promise<number> {
         target,
         'POST',
         `${incidentPath}/approvals/${encodeURIComponent(step)}`,
-        { decision: command, reason: values.reason },
+        { decision: parsed.name, reason: parsed.reason },
       );
       if (values.json) out(JSON.stringify(decided));
       else
@@ -365,7 +310,6 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
   }
-  return 2;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,0 +1,123 @@
+/**
+ * The `cache-outage` command line, parsed: a typed command, or a `UsageError`
+ * (exit code 2) saying what is wrong. Pure: no I/O, no environment, so
+ * local/cli/operator.ts runs the command and tests can parse any argv.
+ */
+import { parseArgs } from 'node:util';
+
+export const DEFAULT_STEP = 'recovery-plan';
+
+export const USAGE = `usage: cache-outage <command> [options]
+
+commands:
+  incidents                          list incidents, open ones first
+  show <incident> [--follow]         the incident, its approvals and its timeline
+  approve <incident> --reason TEXT   approve the pending recovery plan   [--step ${DEFAULT_STEP}]
+  reject <incident> --reason TEXT    reject it (the workflow escalates)  [--step ${DEFAULT_STEP}]
+  ack <incident>                     acknowledge the request: delays escalation while you look
+  notices <incident>                 notices sent to subscribers
+  drill [options]                    run the local incident drill (see: cache-outage drill --help)
+
+options:
+  --local              use the local stack (.local/stack.json)
+  --url URL            console URL (or CACHE_OUTAGE_URL)
+  --token JWT          bearer token of an operator (or CACHE_OUTAGE_TOKEN)
+  --as NAME            local only: the operator name to sign in as (default: $USER@local)
+  --json               machine-readable output
+  -h, --help           this help
+`;
+
+/** An error the CLI reports as `cache-outage: <message>` and exits with `exitCode`. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** The command line itself is wrong: exit code 2. */
+export class UsageError extends CliError {
+  override readonly name = 'UsageError';
+
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
+/** Where to send requests, and how to print them: shared by every console command. */
+export interface CommandOptions {
+  local: boolean;
+  url?: string;
+  token?: string;
+  as?: string;
+  json: boolean;
+  step: string;
+  follow: boolean;
+}
+
+export type Command =
+  /** Print the usage; exit 0 when asked for, 2 when there was no command. */
+  | { name: 'help'; exitCode: 0 | 2 }
+  | { name: 'drill'; args: string[] }
+  | { name: 'incidents'; options: CommandOptions }
+  | { name: 'show' | 'ack' | 'notices'; incidentId: string; options: CommandOptions }
+  | { name: 'approve' | 'reject'; incidentId: string; reason: string; options: CommandOptions };
+
+const NEEDS_ID = ['show', 'approve', 'reject', 'ack', 'notices'] as const;
+type NeedsId = (typeof NEEDS_ID)[number];
+const needsId = (command: string): command is NeedsId => (NEEDS_ID as readonly string[]).includes(command);
+
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        local: { type: 'boolean', default: false },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        as: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        step: { type: 'string', default: DEFAULT_STEP },
+        reason: { type: 'string' },
+        follow: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    // node:util's own errors (unknown option, missing or ambiguous value) are the user's to fix.
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError((err as Error).message);
+    throw err;
+  }
+}
+
+export function parseCommand(argv: string[]): Command {
+  const [command, ...rest] = argv;
+  if (command === 'drill') return { name: 'drill', args: rest };
+  if (!command || command === '-h' || command === '--help' || command === 'help')
+    return { name: 'help', exitCode: command ? 0 : 2 };
+  const { values, positionals } = parseOptions(rest);
+  if (values.help) return { name: 'help', exitCode: 0 };
+  if (command !== 'incidents' && !needsId(command)) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  const options: CommandOptions = {
+    local: values.local,
+    ...(values.url !== undefined ? { url: values.url } : {}),
+    ...(values.token !== undefined ? { token: values.token } : {}),
+    ...(values.as !== undefined ? { as: values.as } : {}),
+    json: values.json,
+    step: values.step,
+    follow: values.follow,
+  };
+  if (command === 'incidents') return { name: 'incidents', options };
+  const incidentId = positionals[0];
+  if (!incidentId) throw new UsageError(`${command} needs an incident id\n\n${USAGE}`);
+  if (command === 'approve' || command === 'reject') {
+    if (!values.reason?.trim())
+      throw new UsageError(`${command} needs --reason: it is recorded with your name on the incident's timeline`);
+    return { name: command, incidentId, reason: values.reason, options };
+  }
+  return { name: command, incidentId, options };
+}
