@@ -6,7 +6,8 @@
  * event; a failed execution redriven once the cause is fixed.
  */
 import { RedriveExecutionCommand } from '@aws-sdk/client-sfn';
-import { CACHE_ID } from '../../local/drill/setup';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { CACHE_ID, ENDPOINT_PARAMETER } from '../../local/drill/setup';
 import { Faults, denied, formParam, jsonField, type Fault, type FaultRequest, type FaultService } from '../../local/faults';
 import { probeAlarmName } from '../../local/stack/alarms';
 import { childProcesses } from '../e2e/processes';
@@ -94,6 +95,15 @@ interface PermanentCase {
   ci: boolean;
 }
 
+const HALF_DAY_MS = 12 * 3600_000;
+
+/** The `:since` of a Scan of the source-of-truth table (ms), or NaN for any other request. */
+function sourceScanSince(r: FaultRequest): number {
+  if (jsonField(r, 'TableName') !== 'accounts-source') return Number.NaN;
+  const since = (jsonField(r, 'ExpressionAttributeValues') as Record<string, { N?: string; S?: string }> | undefined)?.[':since'];
+  return since?.N !== undefined ? Number(since.N) : since?.S !== undefined ? Date.parse(since.S) : Number.NaN;
+}
+
 const hasFormValue = (r: FaultRequest, value: string) => [...new URLSearchParams(r.body).values()].includes(value);
 
 const CASES: PermanentCase[] = [
@@ -113,7 +123,9 @@ const CASES: PermanentCase[] = [
   },
   { step: 'Cut Over', service: 'ssm', action: 'PutParameter', ci: true },
   { step: 'Assess', service: 's3', action: 'ListObjectsV2', ci: false },
-  { step: 'Rehydrate', service: 'dynamodb', action: 'Scan', where: () => (r) => jsonField(r, 'TableName') === 'accounts-source', ci: false },
+  // Both read the source of truth: Verify Cache samples the last 24 hours, Rehydrate what changed since the backup (minutes old here).
+  { step: 'Verify Cache', service: 'dynamodb', action: 'Scan', where: () => (r) => sourceScanSince(r) < Date.now() - HALF_DAY_MS, ci: false },
+  { step: 'Rehydrate', service: 'dynamodb', action: 'Scan', where: () => (r) => sourceScanSince(r) > Date.now() - HALF_DAY_MS, ci: false },
   {
     step: 'Notify Resolved',
     service: 'sns',
@@ -137,6 +149,10 @@ describe('a permanent failure at each step in turn', () => {
   let offset = 0;
   const cases = CASES.filter((c) => FULL || c.ci);
   it.each(cases.map((c) => [c.step, c] as const))('%s refused → stopped there, incident FAILED, escalated, nothing left running, no unrecorded cache', async (_step, c) => {
+    // Each case starts from the dead cache: a case that failed after its cut-over left clients on a live replacement.
+    await h.stack.clients.ssm.send(
+      new PutParameterCommand({ Name: ENDPOINT_PARAMETER, Value: JSON.stringify(h.prepared.endpoint), Type: 'String', Overwrite: true }),
+    );
     const remove = faults.fail(c.service, c.action, c.fault ?? denied(c.service, c.action), c.where ? { where: c.where(h) } : {});
     const before = new Set(executions(h).map((e) => e.executionArn));
     offset += 1;
@@ -146,6 +162,7 @@ describe('a permanent failure at each step in turn', () => {
     expect(execution).toBeDefined();
     const finished = await settle(h, execution!.executionArn);
     remove();
+    expect([finished.status, finished.error]).toEqual(['FAILED', expect.any(String)]);
     const incidentId = incidentIdOf(execution!);
     const escalationsOf = () =>
       h.stack.sns
