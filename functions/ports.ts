@@ -197,6 +197,12 @@ export interface TaskResumer {
   heartbeat(taskToken: string): Promise<void>;
 }
 
+/** Continues a stopped execution from the step it stopped at (RedriveExecution). */
+export interface ExecutionRedriver {
+  /** Throws NotRedrivableError when Step Functions refuses. */
+  redrive(executionArn: string): Promise<void>;
+}
+
 /** One metric value in an emitted set. */
 export interface MetricValue {
   name: string;

@@ -1,17 +1,18 @@
 /**
- * Step Functions: starting the recovery execution (idempotent by name) and
- * resuming the approval task with its token.
+ * Step Functions: starting the recovery execution (idempotent by name),
+ * resuming the approval task with its token, and redriving a stopped execution.
  */
 import {
+  RedriveExecutionCommand,
   SFNClient,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { ApprovalAlreadyDecidedError, ConfigError } from '../domain/errors';
+import { ApprovalAlreadyDecidedError, ConfigError, NotRedrivableError } from '../domain/errors';
 import type { ExecutionInput } from '../domain/incident';
-import type { TaskResumer, Workflow } from '../ports';
+import type { ExecutionRedriver, TaskResumer, Workflow } from '../ports';
 import { errorName, rethrowAws } from './aws-errors';
 
 /** `arn:<partition>:states:<region>:<account>:stateMachine:<name>[:<qualifier>]` → the ARN of its execution `executionName`. */
@@ -99,5 +100,25 @@ export class SfnTaskResumer implements TaskResumer {
 
   heartbeat(taskToken: string): Promise<void> {
     return this.call('SendTaskHeartbeat', () => this.client.send(new SendTaskHeartbeatCommand({ taskToken })));
+  }
+}
+
+export class SfnExecutionRedriver implements ExecutionRedriver {
+  private readonly client: SFNClient;
+
+  constructor(options: SfnOptions = {}) {
+    this.client = sfnClient(options);
+  }
+
+  async redrive(executionArn: string): Promise<void> {
+    try {
+      await this.client.send(new RedriveExecutionCommand({ executionArn }));
+    } catch (err) {
+      const name = errorName(err);
+      if (name === 'ExecutionNotRedrivable' || name === 'ExecutionLimitExceeded') {
+        throw new NotRedrivableError(`Step Functions refused the redrive: ${name}: ${(err as Error).message}`, { cause: err });
+      }
+      rethrowAws(err, 'Step Functions RedriveExecution');
+    }
   }
 }

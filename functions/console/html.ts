@@ -198,6 +198,21 @@ ${csrfField}
 </section>`;
 }
 
+/** A workflow stopped at a step: continue it from there once the cause is fixed. */
+function redriveSection(incidentId: string, state: string | undefined, csrf: string | undefined): string {
+  const step = state ? `“${esc(state)}”` : 'the step it stopped at';
+  return `<section class="approval" aria-labelledby="redrive-title" data-redrive="${esc(state ?? '')}">
+<h3 id="redrive-title">The workflow stopped at ${step}</h3>
+<p class="muted">Fix the cause first (see the error above and the timeline). Continuing runs ${step} again; the steps that finished keep their results and do not run again.</p>
+<form method="post" action="${esc(`${incidentHref(incidentId)}/redrive`)}">
+${csrf ? `<input type="hidden" name="csrf" value="${esc(csrf)}">` : ''}
+<label for="reason-redrive">What was fixed (recorded with your name on the timeline)</label>
+<textarea id="reason-redrive" name="reason" required maxlength="1000" autocomplete="off"></textarea>
+<div class="buttons"><button class="approve" type="submit">Continue from ${step}</button></div>
+</form>
+</section>`;
+}
+
 function timelineItems(events: TimelineEvent[]): string {
   return events
     .map((e) => `<li>${time(e.at)}<span class="type">${esc(e.type)}</span>${esc(e.message)}</li>`)
@@ -248,6 +263,7 @@ export function incidentPage(view: IncidentView, operator: string, csrf: string 
 <dt>Workflow</dt><dd><span id="execution-status">${esc(view.execution?.status ?? '–')}</span>, state <strong id="execution-state">${esc(view.execution?.currentState ?? '–')}</strong></dd>
 ${i.error ? `<dt>Error</dt><dd>${esc(i.error.error)}: ${esc(i.error.cause)}</dd>` : ''}
 </dl>
+${view.redrivable ? redriveSection(i.incidentId, view.redrivable.state, csrf) : ''}
 <h2>Approvals</h2>
 ${approvals}
 <h2>Timeline</h2>

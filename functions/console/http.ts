@@ -21,6 +21,7 @@ export type Route =
   | { name: 'events'; incidentId: string }
   | { name: 'decide'; incidentId: string; step: string }
   | { name: 'ack'; incidentId: string; step: string }
+  | { name: 'redrive'; incidentId: string }
   | { name: 'login' }
   | { name: 'callback' }
   | { name: 'logout' }
@@ -52,6 +53,7 @@ export function route(method: string, rawPath: string): Route {
   const incidentId = p[1];
   if (p.length === 2) return only('GET', { name: 'incident', incidentId });
   if (p.length === 3 && p[2] === 'events') return only('GET', { name: 'events', incidentId });
+  if (p.length === 3 && p[2] === 'redrive') return only('POST', { name: 'redrive', incidentId });
   if (p[2] === 'approvals' && p[3] && STEP.test(p[3])) {
     if (p.length === 4) return only('POST', { name: 'decide', incidentId, step: p[3] });
     if (p.length === 5 && p[4] === 'ack') return only('POST', { name: 'ack', incidentId, step: p[3] });

@@ -106,6 +106,11 @@ export class IncidentSupersededError extends DomainError {
   readonly name = 'IncidentSupersededError' as const;
 }
 
+/** The incident's workflow cannot be redriven: it is not stopped at a step, or another incident holds the cache. */
+export class NotRedrivableError extends DomainError {
+  readonly name = 'NotRedrivableError' as const;
+}
+
 /** The backup object is not a Redis RDB file, or is unusable. */
 export class InvalidBackupError extends DomainError {
   readonly name = 'InvalidBackupError' as const;

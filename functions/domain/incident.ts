@@ -81,6 +81,7 @@ export type TimelineEventType =
   | 'RESOLVED'
   | 'FAILED'
   | 'ESCALATED'
+  | 'REDRIVE_REQUESTED'
   | 'REDRIVEN';
 
 export interface TimelineEvent {
@@ -97,6 +98,8 @@ export interface Incident {
   status: IncidentStatus;
   openedAt: string;
   executionName: string;
+  /** Written by the workflow's first step. */
+  executionArn?: string;
   plan?: RecoveryPlan;
   previousEndpoint?: Endpoint;
   newEndpoint?: Endpoint;

@@ -11,14 +11,15 @@
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } from '../domain/errors';
+import { ApprovalAlreadyDecidedError, IncidentNotFoundError, NotRedrivableError, ValidationError } from '../domain/errors';
 import { lambdaHandler, logger } from '../lib/observability';
 import { acknowledgeApproval, decideApproval, type DecideApprovalDeps } from '../usecases/decide-approval';
 import { listIncidents, viewIncident, type IncidentViewDeps } from '../usecases/incident-view';
+import { redriveIncident, type RedriveDeps } from '../usecases/redrive-incident';
 import { clock } from '../wiring/clock';
 import { consoleSignIn } from '../wiring/console-sign-in';
 import { incidentStore } from '../wiring/dynamodb';
-import { taskResumer } from '../wiring/sfn';
+import { executionRedriver, taskResumer } from '../wiring/sfn';
 import { executionReader } from '../wiring/sfn-executions';
 import { credentialOf, csrfAccepted, csrfTokenFor, isOperator, OPERATORS_GROUP, operatorFrom, SESSION_COOKIE, type Operator } from '../console/auth';
 import { decodePending, encodePending, safeNext, type SignIn } from '../console/sign-in';
@@ -38,7 +39,7 @@ import {
   type ConsoleResult,
 } from '../console/http';
 
-export type ConsoleDeps = DecideApprovalDeps & IncidentViewDeps & { readonly signIn: SignIn };
+export type ConsoleDeps = DecideApprovalDeps & IncidentViewDeps & RedriveDeps & { readonly signIn: SignIn };
 
 /** The pending sign-in (state, PKCE verifier, where to go): only /callback reads it. */
 const LOGIN_COOKIE = 'login';
@@ -141,6 +142,15 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
       logger.info('approval decided', { incidentId: r.incidentId, approvalStep: r.step, status: decided.status, decidedBy: decided.decidedBy });
       return wantsJson(event) ? json(200, decided) : redirect(incidentPath(r.incidentId));
     }
+    case 'redrive': {
+      const form = parseBody(event);
+      if (!csrfAccepted(credential, form.csrf)) {
+        return failure(event, 403, 'Forbidden', 'This form has expired or did not come from the console: reload the incident page and try again.', operator, incidentPath(r.incidentId));
+      }
+      const redriven = await redriveIncident(deps, { incidentId: r.incidentId, requestedBy: operator.name, reason: form.reason ?? '' });
+      logger.info('workflow redriven', { incidentId: r.incidentId, continuesAt: redriven.continuesAt, requestedBy: redriven.requestedBy });
+      return wantsJson(event) ? json(200, redriven) : redirect(incidentPath(r.incidentId));
+    }
     case 'method-not-allowed': {
       const result = failure(event, 405, 'Method Not Allowed', `Use ${r.allow} here.`, operator);
       return { ...result, headers: { ...result.headers, allow: r.allow } };
@@ -179,6 +189,7 @@ export function makeHandler(deps: ConsoleDeps) {
       if (err instanceof ApprovalAlreadyDecidedError) {
         return failure(event, 409, 'Already decided', `${err.message}. Nothing was changed.`, operator, incidentBack);
       }
+      if (err instanceof NotRedrivableError) return failure(event, 409, 'Cannot continue', `${err.message}. Nothing was changed.`, operator, incidentBack);
       logger.error('console request failed', err as Error);
       return failure(event, 500, 'Internal Server Error', 'Something went wrong; the error is logged. Try again.', operator, incidentBack);
     }
@@ -197,6 +208,9 @@ export const wiredConsole: ConsoleDeps = {
   },
   get executions() {
     return executionReader();
+  },
+  get redriver() {
+    return executionRedriver();
   },
   get signIn() {
     return consoleSignIn();

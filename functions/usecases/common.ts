@@ -48,7 +48,7 @@ export function describeEndpoint(e: Endpoint): string {
 }
 
 export async function addTimeline(
-  deps: { store: IncidentStore; clock: Clock },
+  deps: { store: Pick<IncidentStore, 'appendTimeline'>; clock: Clock },
   incidentId: string,
   type: TimelineEventType,
   message: string,

@@ -166,7 +166,9 @@ function escalationMessage(
       STOPPED_BECAUSE[status],
       'The incident is marked failed and clients may still be affected.',
       `Steps that finished keep their results and do not run again. Once the cause is fixed, continue from ${step}:`,
-      `  aws stepfunctions redrive-execution --execution-arn ${executionArn}`,
+      ...(link ? [`  - in the console: ${link} ("Continue from ${state ?? 'the step'}")`] : []),
+      `  - or from a terminal: cache-outage redrive ${incidentId} --reason "what was fixed"`,
+      `  - or with the AWS CLI: aws stepfunctions redrive-execution --execution-arn ${executionArn}`,
       ...next,
     ];
   } else {

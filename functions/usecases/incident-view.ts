@@ -7,6 +7,7 @@
 import { IncidentNotFoundError } from '../domain/errors';
 import { durationsOf, type Incident, type IncidentStatus, type TimelineEvent } from '../domain/incident';
 import type { Clock, IncidentConsoleStore, IncidentStore, PendingApproval } from '../ports';
+import { redriveCheck } from './redrive-incident';
 
 /** The state machine execution behind an incident, as the console shows it. */
 export interface ExecutionState {
@@ -60,6 +61,8 @@ export interface IncidentView {
     error?: { error: string; cause: string };
   };
   execution?: ExecutionState;
+  /** Set when the workflow stopped at a step and an operator can continue it from there (see ./redrive-incident.ts). */
+  redrivable?: { state?: string };
   timeline: TimelineEvent[];
   notices: NoticeView[];
   approvals: PendingApproval[];
@@ -137,8 +140,14 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
       ...(incident.error ? { error: incident.error } : {}),
     },
     ...(execution ? { execution } : {}),
+    ...redrivableOf(incident, execution),
     timeline,
     notices,
     approvals,
   };
+}
+
+function redrivableOf(incident: Incident, execution: ExecutionState | undefined): Pick<IncidentView, 'redrivable'> {
+  const check = redriveCheck(incident, execution);
+  return check.ok ? { redrivable: check.state ? { state: check.state } : {} } : {};
 }

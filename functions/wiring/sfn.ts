@@ -1,8 +1,8 @@
 /** Step Functions adapters: one client per container. */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { config } from '../config';
-import { SfnTaskResumer, SfnWorkflow } from '../adapters/sfn-workflow';
-import type { TaskResumer, Workflow } from '../ports';
+import { SfnExecutionRedriver, SfnTaskResumer, SfnWorkflow } from '../adapters/sfn-workflow';
+import type { ExecutionRedriver, TaskResumer, Workflow } from '../ports';
 
 let client: SFNClient | undefined;
 export function sfnClient(): SFNClient {
@@ -17,4 +17,9 @@ export function workflow(): Workflow {
 let resumer: TaskResumer | undefined;
 export function taskResumer(): TaskResumer {
   return (resumer ??= new SfnTaskResumer({ client: sfnClient() }));
+}
+
+let redriver: ExecutionRedriver | undefined;
+export function executionRedriver(): ExecutionRedriver {
+  return (redriver ??= new SfnExecutionRedriver({ client: sfnClient() }));
 }

@@ -15,6 +15,7 @@ commands:
   approve <incident> --reason TEXT   approve the pending recovery plan   [--step ${DEFAULT_STEP}]
   reject <incident> --reason TEXT    reject it (the workflow escalates)  [--step ${DEFAULT_STEP}]
   ack <incident>                     acknowledge the request: delays escalation while you look
+  redrive <incident> --reason TEXT   continue a workflow that stopped at a step, once the cause is fixed
   notices <incident>                 notices sent to subscribers
   drill [options]                    run the local incident drill (see: cache-outage drill --help)
 
@@ -63,9 +64,9 @@ export type Command =
   | { name: 'drill'; args: string[] }
   | { name: 'incidents'; options: CommandOptions }
   | { name: 'show' | 'ack' | 'notices'; incidentId: string; options: CommandOptions }
-  | { name: 'approve' | 'reject'; incidentId: string; reason: string; options: CommandOptions };
+  | { name: 'approve' | 'reject' | 'redrive'; incidentId: string; reason: string; options: CommandOptions };
 
-const NEEDS_ID = ['show', 'approve', 'reject', 'ack', 'notices'] as const;
+const NEEDS_ID = ['show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
 type NeedsId = (typeof NEEDS_ID)[number];
 const needsId = (command: string): command is NeedsId => (NEEDS_ID as readonly string[]).includes(command);
 
@@ -114,7 +115,7 @@ export function parseCommand(argv: string[]): Command {
   if (command === 'incidents') return { name: 'incidents', options };
   const incidentId = positionals[0];
   if (!incidentId) throw new UsageError(`${command} needs an incident id\n\n${USAGE}`);
-  if (command === 'approve' || command === 'reject') {
+  if (command === 'approve' || command === 'reject' || command === 'redrive') {
     if (!values.reason?.trim())
       throw new UsageError(`${command} needs --reason: it is recorded with your name on the incident's timeline`);
     return { name: command, incidentId, reason: values.reason, options };

@@ -288,6 +288,14 @@ async function main(argv: string[]): Promise<number> {
         );
       return 0;
     }
+    case 'redrive': {
+      const redriven = await call<{ continuesAt?: string; requestedBy: string; requestedAt: string }>(target, 'POST', `${incidentPath}/redrive`, {
+        reason: parsed.reason,
+      });
+      if (values.json) out(JSON.stringify(redriven));
+      else out(`${incidentId} continues from ${redriven.continuesAt ?? 'the step it stopped at'} (asked by ${redriven.requestedBy} at ${shortTime(redriven.requestedAt)})`);
+      return 0;
+    }
     case 'ack': {
       const acked = await call<{ acknowledgedBy: string }>(
         target,

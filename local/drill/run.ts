@@ -9,7 +9,6 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
-  RedriveExecutionCommand,
   type DescribeExecutionCommandOutput,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
@@ -18,8 +17,10 @@ import Redis from 'ioredis';
 import type { Endpoint } from '../../functions/domain/caches';
 import type { Incident, TimelineEvent } from '../../functions/domain/incident';
 import { DynamoDbIncidentStore, documentClient } from '../../functions/adapters/dynamodb-incident-store';
-import { SfnTaskResumer } from '../../functions/adapters/sfn-workflow';
+import { SfnExecutionReader } from '../../functions/adapters/sfn-execution-reader';
+import { SfnExecutionRedriver, SfnTaskResumer } from '../../functions/adapters/sfn-workflow';
 import { decideApproval } from '../../functions/usecases/decide-approval';
+import { redriveIncident } from '../../functions/usecases/redrive-incident';
 import type { RedisProcess } from '../elasticache';
 import { Faults, denied } from '../faults';
 import { startStack, type LocalStack, type StackOptions } from '../stack';
@@ -281,8 +282,21 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       log(`  ✖ execution stopped: ${finished.error ?? ''}`);
       await until('the escalation', 30_000, async () => (subscriber.received.some((n) => n.attributes.kind === 'escalation') ? true : undefined));
       allowWrites?.();
-      log('🔧 the endpoint record accepts writes again: redriving the execution');
-      await clients.sfn.send(new RedriveExecutionCommand({ executionArn: execution.executionArn }));
+      log('🔧 the endpoint record accepts writes again: continuing the workflow (as `cache-outage redrive` does)');
+      const redriven = await redriveIncident(
+        {
+          store,
+          executions: new SfnExecutionReader({ client: clients.sfn }),
+          redriver: new SfnExecutionRedriver({ client: clients.sfn }),
+          clock: { now: () => new Date() },
+        },
+        {
+          incidentId: (JSON.parse(finished.input ?? '{}') as { incidentId?: string }).incidentId ?? '',
+          requestedBy: 'drill',
+          reason: 'drill: the endpoint record accepts writes again',
+        },
+      );
+      log(`  ↻ continues from ${redriven.continuesAt ?? '?'}`);
       finished = await follow();
     }
     mark('executionFinished');

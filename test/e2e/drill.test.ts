@@ -106,9 +106,11 @@ describe('incident drill on the local stack', () => {
     // One notice per stage, one cache: nothing before Cut Over ran twice.
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     const timelineTypes = types(r);
-    for (const once of ['RECOVERY_STARTED', 'CACHE_AVAILABLE', 'FAILED', 'REDRIVEN', 'CUT_OVER', 'RESOLVED']) {
+    expect(escalation.message).toContain(`cache-outage redrive ${r.incidentId} --reason`);
+    for (const once of ['RECOVERY_STARTED', 'CACHE_AVAILABLE', 'FAILED', 'REDRIVE_REQUESTED', 'REDRIVEN', 'CUT_OVER', 'RESOLVED']) {
       expect([once, timelineTypes.filter((t) => t === once).length]).toEqual([once, 1]);
     }
+    expect(r.timeline.find((e) => e.type === 'REDRIVE_REQUESTED')?.detail).toMatchObject({ requestedBy: 'drill', continuesAt: 'Cut Over' });
     const entered = r.states.map((s) => s.name);
     expect(entered.filter((n) => n === 'Provision Cache')).toHaveLength(1);
     expect(entered.filter((n) => n === 'Cut Over')).toHaveLength(2);

@@ -101,6 +101,7 @@ describe('operator console in the template', () => {
       'GET /login',
       'POST /incidents/{id}/approvals/{step}',
       'POST /incidents/{id}/approvals/{step}/ack',
+      'POST /incidents/{id}/redrive',
       'POST /logout',
     ]);
     const open = routes.filter((r) => r.AuthorizationType === undefined || r.AuthorizationType === 'NONE');
@@ -157,7 +158,7 @@ describe('operator console in the template', () => {
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ConsoleUrl', 'ConsoleSignInUrl', 'OperatorsUserPoolId', 'ConsoleUserPoolClientId']));
   });
 
-  it('lets the console read incidents and resume this state machine, and nothing else', () => {
+  it('lets the console read incidents, resume and redrive this state machine, and nothing else', () => {
     const roleId = (resources.ConsoleLambdaFunction!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
     const statements = (resources[roleId]!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
       (p) => p.PolicyDocument.Statement,
@@ -171,6 +172,7 @@ describe('operator console in the template', () => {
         'dynamodb:UpdateItem',
         'states:DescribeExecution',
         'states:GetExecutionHistory',
+        'states:RedriveExecution',
         'states:SendTaskFailure',
         'states:SendTaskHeartbeat',
         'states:SendTaskSuccess',
@@ -180,5 +182,8 @@ describe('operator console in the template', () => {
     expect(resume.Resource).toEqual({ Ref: 'IncidentRecoveryStateMachine' });
     const read = statements.find((s) => asArray(s.Action).includes('states:DescribeExecution'))!;
     expect(JSON.stringify(read.Resource)).toContain(':execution:cache-outage-workflow-dev-incident-recovery:*');
+    const redrive = statements.find((s) => asArray(s.Action).includes('states:RedriveExecution'))!;
+    expect(asArray(redrive.Action)).toEqual(['states:RedriveExecution']);
+    expect(JSON.stringify(redrive.Resource)).toContain(':execution:cache-outage-workflow-dev-incident-recovery:*');
   });
 });

@@ -19,7 +19,7 @@ const RUNS = Math.max(1000, Number(process.env.PROPERTY_RUNS ?? 1000));
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 2_147_483_647);
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'cache-outage.js');
 
-const COMMANDS = ['incidents', 'show', 'approve', 'reject', 'ack', 'notices'] as const;
+const COMMANDS = ['incidents', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
 const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason'] as const;
 const BOOLEAN_OPTIONS = ['local', 'json', 'follow'] as const;
 
@@ -61,7 +61,7 @@ function invariantBroken(argv: string[], out: Outcome): string | undefined {
       if (c.name === 'incidents') return undefined;
       if (typeof c.incidentId !== 'string' || !c.incidentId || !argv.includes(c.incidentId))
         return `incident id ${JSON.stringify(c.incidentId)}`;
-      if ((c.name === 'approve' || c.name === 'reject') && !c.reason.trim()) return 'a decision without a reason';
+      if ((c.name === 'approve' || c.name === 'reject' || c.name === 'redrive') && !c.reason.trim()) return 'a decision without a reason';
       return undefined;
     }
   }
@@ -223,7 +223,7 @@ describe('cache-outage command lines', () => {
     if (command === 'incidents') return { name: 'incidents', options } as Command;
     const incidentId = ts.find((t) => t.kind === 'positional')?.value;
     if (!incidentId) return { usage: /needs an incident id/ };
-    if (command === 'approve' || command === 'reject') {
+    if (command === 'approve' || command === 'reject' || command === 'redrive') {
       const reason = last('reason')?.value;
       if (!reason?.trim()) return { usage: /needs --reason/ };
       return { name: command, incidentId, reason, options } as Command;

@@ -140,11 +140,14 @@ async function world() {
       TOKENS[incidentId] as string,
     );
   }
+  // No seeded incident is stopped at a step: every redrive request must be refused.
+  const redriver = { calls: [] as string[], redrive: async (arn: string) => void redriver.calls.push(arn) };
   const deps: ConsoleDeps = {
     store,
     resumer,
     clock,
     executions,
+    redriver,
     signIn: new OAuthSignIn({ domain: AUTH_DOMAIN, clientId: CLIENT_ID }, { fetch: tokenEndpoint }),
   };
   const handler = makeHandler(deps);
@@ -152,6 +155,7 @@ async function world() {
   return {
     store,
     resumer,
+    redriver,
     approvals,
     invoke: (event: unknown) => handler(event as ConsoleEvent, lambdaContext('console')) as Promise<ConsoleResult>,
   };
@@ -317,6 +321,7 @@ async function violation(event: unknown, tally: Tally): Promise<string | undefin
   }
   const status = result.statusCode;
   tally.byStatus[status] = (tally.byStatus[status] ?? 0) + 1;
+  if (w.redriver.calls.length) return `redrove ${JSON.stringify(w.redriver.calls)} though no workflow is stopped`;
   if (status < 200 || status >= 500) return `status ${status}: ${result.body?.slice(0, 300)}`;
   if (!shaped) {
     // Not what API Gateway sends: refused as a bad request, with nothing resumed or changed.
@@ -476,15 +481,17 @@ const paths = fc.oneof(
     `/incidents/${PENDING_ID}/approvals/${STEP}/ack/ack`,
     validPath(DECIDED_ID),
     validPath(UNDELIVERED_ID),
+    `/incidents/${PENDING_ID}/redrive`,
+    `/incidents/${DECIDED_ID}/redrive/`,
   ),
   fc
-    .tuple(fc.constantFrom('', '/events', '/approvals/{step}', '/approvals/{step}/ack'), segment, segment)
+    .tuple(fc.constantFrom('', '/events', '/redrive', '/approvals/{step}', '/approvals/{step}/ack'), segment, segment)
     .map(([rest, id, step]) => `/incidents/${id}${rest.replace('{step}', step)}`),
   fc
     .tuple(segment, fc.constantFrom('', '/ack'))
     .map(([step, ack]) => `/incidents/${PENDING_ID}/approvals/${step}${ack}`),
   fc
-    .array(fc.oneof(segment, fc.constantFrom('incidents', 'approvals', 'ack', 'events', '', '..')), { maxLength: 6 })
+    .array(fc.oneof(segment, fc.constantFrom('incidents', 'approvals', 'ack', 'events', 'redrive', '', '..')), { maxLength: 6 })
     .map((s) => `/${s.join('/')}`),
   fc.webPath(),
   text,

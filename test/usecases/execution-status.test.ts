@@ -68,6 +68,7 @@ describe('execution status changes', () => {
     expect(message?.subject).toBe(`Cache ${CACHE_ID}: recovery stopped at Cut Over with TransientDependencyError`);
     expect(message?.text).toContain('stopped at "Cut Over"');
     expect(message?.text).toContain(`aws stepfunctions redrive-execution --execution-arn ${EXECUTION_ARN}`);
+    expect(message?.text).toContain(`cache-outage redrive ${INCIDENT_ID} --reason`);
     expect(message?.text).toContain('The step failed after all its retries');
     expect(message?.facts).toMatchObject({ failedState: 'Cut Over', executionArn: EXECUTION_ARN });
     expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['FAILED', 'ESCALATED']);

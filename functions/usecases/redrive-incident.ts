@@ -1,0 +1,88 @@
+/**
+ * An operator continues a recovery that stopped at a step (console, CLI, or
+ * the drill), once the cause is fixed: the execution is redriven from that
+ * step, and the steps that finished keep their results and do not run again.
+ * Who asked, and why, is on the timeline before Step Functions is asked.
+ */
+import { IncidentNotFoundError, NotRedrivableError, ValidationError } from '../domain/errors';
+import type { Incident } from '../domain/incident';
+import type { Clock, ExecutionRedriver, IncidentStore } from '../ports';
+import { addTimeline } from './common';
+import { WORKFLOW_FAIL_STATES } from './execution-status';
+import type { ExecutionReader, ExecutionState } from './incident-view';
+
+export interface RedriveDeps {
+  store: Pick<IncidentStore, 'getIncident' | 'getOpenLock' | 'appendTimeline'>;
+  executions: ExecutionReader;
+  redriver: ExecutionRedriver;
+  clock: Clock;
+}
+
+export interface RedriveRequest {
+  incidentId: string;
+  requestedBy: string;
+  reason: string;
+}
+
+export interface RedriveResult {
+  incidentId: string;
+  executionArn: string;
+  /** The step the workflow continues from. */
+  continuesAt?: string;
+  requestedBy: string;
+  requestedAt: string;
+}
+
+const STOPPED = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+
+/** Whether the incident's workflow stopped at a step it can continue from, and which; or why not. */
+export function redriveCheck(
+  incident: Pick<Incident, 'status' | 'error'>,
+  execution: ExecutionState | undefined,
+): { ok: true; state?: string } | { ok: false; why: string } {
+  if (incident.status !== 'FAILED') return { ok: false, why: `the incident is ${incident.status}: only a failed recovery can be continued` };
+  if (!execution) return { ok: false, why: 'its workflow execution cannot be found' };
+  if (!STOPPED.has(execution.status)) return { ok: false, why: `its workflow is ${execution.status}` };
+  if (execution.error !== undefined && WORKFLOW_FAIL_STATES[execution.error]) {
+    return {
+      ok: false,
+      why:
+        `the workflow ended the recovery itself (${incident.error?.error ?? execution.error}), and a redrive would end it the same way. ` +
+        "Recover by hand, or reset the cache's alarm so that its next ALARM opens a new incident",
+    };
+  }
+  return { ok: true, ...(execution.currentState ? { state: execution.currentState } : {}) };
+}
+
+export async function redriveIncident(deps: RedriveDeps, request: RedriveRequest): Promise<RedriveResult> {
+  const reason = request.reason.trim();
+  const requestedBy = request.requestedBy.trim();
+  const issues = [
+    ...(reason ? [] : [{ path: 'reason', message: 'a reason is required: say what was fixed' }]),
+    ...(reason.length > 1000 ? [{ path: 'reason', message: 'at most 1000 characters' }] : []),
+    ...(requestedBy ? [] : [{ path: 'requestedBy', message: 'the operator is required' }]),
+  ];
+  if (issues.length) throw new ValidationError('redrive request', issues);
+
+  const { incidentId } = request;
+  const incident = await deps.store.getIncident(incidentId);
+  if (!incident) throw new IncidentNotFoundError(`incident ${incidentId} does not exist`);
+  const executionArn = incident.executionArn;
+  if (!executionArn) throw new NotRedrivableError(`incident ${incidentId} has no workflow execution recorded`);
+  const [execution, lock] = await Promise.all([deps.executions.describe(executionArn), deps.store.getOpenLock(incident.cacheId)]);
+  const check = redriveCheck(incident, execution);
+  if (!check.ok) throw new NotRedrivableError(`incident ${incidentId} cannot be continued: ${check.why}`);
+  if (lock && lock.incidentId !== incidentId) {
+    throw new NotRedrivableError(`incident ${lock.incidentId} now holds cache ${incident.cacheId}: follow that one instead`);
+  }
+
+  const requestedAt = deps.clock.now().toISOString();
+  const from = check.state ? ` from ${check.state}` : '';
+  await addTimeline(deps, incidentId, 'REDRIVE_REQUESTED', `${requestedBy} continued the workflow${from}: ${reason}`, {
+    requestedBy,
+    reason,
+    ...(check.state ? { continuesAt: check.state } : {}),
+  });
+  await deps.redriver.redrive(executionArn);
+  return { incidentId, executionArn, ...(check.state ? { continuesAt: check.state } : {}), requestedBy, requestedAt };
+}
