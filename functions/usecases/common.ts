@@ -3,7 +3,7 @@
  * reading its AUTH token, pinging with retries and writing timeline events.
  */
 import type { Endpoint, ProtectedCache } from '../domain/caches';
-import { IncidentSupersededError, UnknownCacheError } from '../domain/errors';
+import { IncidentSupersededError, UnknownCacheError, ValidationError } from '../domain/errors';
 import type { TimelineEventType } from '../domain/incident';
 import type { CacheProbe, Clock, IncidentStore, SecretReader } from '../ports';
 
@@ -96,4 +96,26 @@ export async function assertCurrentIncident(store: Pick<IncidentStore, 'getOpenL
   if (lock && lock.incidentId !== incidentId) {
     throw new IncidentSupersededError(`incident ${lock.incidentId} is now the open incident of cache ${cacheId}; incident ${incidentId} stops here`);
   }
+}
+
+export const MAX_REASON_CHARS = 1000;
+
+/**
+ * What an operator's action on the timeline carries: who, and why. Both are
+ * required and trimmed; the reason is at most MAX_REASON_CHARS long.
+ */
+export function operatorReason(
+  what: string,
+  who: { field: string; value: string },
+  reason: string,
+): { by: string; reason: string } {
+  const by = who.value.trim();
+  const why = reason.trim();
+  const issues = [
+    ...(why ? [] : [{ path: 'reason', message: 'a reason is required' }]),
+    ...(why.length > MAX_REASON_CHARS ? [{ path: 'reason', message: `at most ${MAX_REASON_CHARS} characters` }] : []),
+    ...(by ? [] : [{ path: who.field, message: 'the operator is required' }]),
+  ];
+  if (issues.length) throw new ValidationError(what, issues);
+  return { by, reason: why };
 }

@@ -4,8 +4,9 @@
  * on the incident's timeline, and only then resumes the waiting task. The task
  * token is read from the store and goes nowhere but to Step Functions.
  */
-import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } from '../domain/errors';
+import { ApprovalAlreadyDecidedError, IncidentNotFoundError } from '../domain/errors';
 import type { Clock, IncidentConsoleStore, IncidentStore, TaskResumer } from '../ports';
+import { operatorReason } from './common';
 
 export interface DecideApprovalDeps {
   store: IncidentConsoleStore & Pick<IncidentStore, 'appendTimeline'>;
@@ -30,14 +31,7 @@ export interface DecisionResult {
 }
 
 export async function decideApproval(deps: DecideApprovalDeps, request: DecisionRequest): Promise<DecisionResult> {
-  const reason = request.reason.trim();
-  const decidedBy = request.decidedBy.trim();
-  const issues = [
-    ...(reason ? [] : [{ path: 'reason', message: 'a reason is required' }]),
-    ...(reason.length > 1000 ? [{ path: 'reason', message: 'at most 1000 characters' }] : []),
-    ...(decidedBy ? [] : [{ path: 'decidedBy', message: 'the operator is required' }]),
-  ];
-  if (issues.length) throw new ValidationError('approval decision', issues);
+  const { by: decidedBy, reason } = operatorReason('approval decision', { field: 'decidedBy', value: request.decidedBy }, request.reason);
 
   const pending = await deps.store.pendingApproval(request.incidentId, request.step);
   if (!pending) throw new IncidentNotFoundError(`no approval "${request.step}" for incident ${request.incidentId}`);

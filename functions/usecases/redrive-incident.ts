@@ -4,10 +4,10 @@
  * step, and the steps that finished keep their results and do not run again.
  * Who asked, and why, is on the timeline before Step Functions is asked.
  */
-import { IncidentNotFoundError, NotRedrivableError, ValidationError } from '../domain/errors';
+import { IncidentNotFoundError, NotRedrivableError } from '../domain/errors';
 import type { Incident } from '../domain/incident';
 import type { Clock, ExecutionRedriver, IncidentStore } from '../ports';
-import { addTimeline } from './common';
+import { addTimeline, operatorReason } from './common';
 import { WORKFLOW_FAIL_STATES } from './execution-status';
 import type { ExecutionReader, ExecutionState } from './incident-view';
 
@@ -55,14 +55,7 @@ export function redriveCheck(
 }
 
 export async function redriveIncident(deps: RedriveDeps, request: RedriveRequest): Promise<RedriveResult> {
-  const reason = request.reason.trim();
-  const requestedBy = request.requestedBy.trim();
-  const issues = [
-    ...(reason ? [] : [{ path: 'reason', message: 'a reason is required: say what was fixed' }]),
-    ...(reason.length > 1000 ? [{ path: 'reason', message: 'at most 1000 characters' }] : []),
-    ...(requestedBy ? [] : [{ path: 'requestedBy', message: 'the operator is required' }]),
-  ];
-  if (issues.length) throw new ValidationError('redrive request', issues);
+  const { by: requestedBy, reason } = operatorReason('redrive request', { field: 'requestedBy', value: request.requestedBy }, request.reason);
 
   const { incidentId } = request;
   const incident = await deps.store.getIncident(incidentId);

@@ -23,9 +23,8 @@ import { verifyEventSchema } from '../../functions/handlers/verify';
 import type { IntakeResult } from '../../functions/usecases/intake';
 import { FakeClock, FakeIncidentStore, FakeWorkflow, lambdaContext } from '../fakes';
 import { SHAPES, alarmDelivery, figure, type AlarmShape } from './harness';
+import { assertProperty, RUNS, SEED } from './properties';
 
-const RUNS = Math.max(1000, Number(process.env.PROPERTY_RUNS ?? 1000));
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2_147_483_647);
 const NOW = '2024-05-14T09:35:00.000Z';
 const ACCOUNT = '000000000000';
 
@@ -105,13 +104,6 @@ const snsMessageAbuse = fc
     return e as unknown;
   });
 
-async function assertProperty(name: string, property: fc.IAsyncPropertyWithHooks<[unknown]> | fc.IPropertyWithHooks<[unknown]>): Promise<void> {
-  try {
-    await fc.assert(property as fc.IAsyncProperty<[unknown]>, { numRuns: RUNS, seed: SEED });
-  } catch (error) {
-    throw new Error(`${name}: property failed with seed ${SEED} (FC_SEED=${SEED} to replay)\n${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
-}
 
 let silenced: jest.SpyInstance[] = [];
 beforeEach(() => {

@@ -14,9 +14,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { DEFAULT_STEP, parseCommand, UsageError, type Command } from '../../local/cli/operator-args';
 import { figure } from './harness';
+import { assertProperty, RUNS, SEED } from './properties';
 
-const RUNS = Math.max(1000, Number(process.env.PROPERTY_RUNS ?? 1000));
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2_147_483_647);
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'cache-outage.js');
 
 const COMMANDS = ['incidents', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
@@ -67,16 +66,6 @@ function invariantBroken(argv: string[], out: Outcome): string | undefined {
   }
 }
 
-async function assertProperty<T>(name: string, property: fc.IPropertyWithHooks<[T]>): Promise<void> {
-  try {
-    await fc.assert(property, { numRuns: RUNS, seed: SEED });
-  } catch (error) {
-    throw new Error(
-      `${name}: property failed with seed ${SEED} (FC_SEED=${SEED} to replay)\n${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
-}
 
 const figures: [string, string | number][] = [];
 afterAll(() => {

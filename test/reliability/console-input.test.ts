@@ -46,9 +46,8 @@ import { lambdaContext } from '../fakes';
 import { FakeClock } from '../fakes/clock';
 import { FakeIncidentStore } from '../fakes/incident-store';
 import { figure } from './harness';
+import { assertProperty, RUNS, SEED } from './properties';
 
-const RUNS = Math.max(1000, Number(process.env.PROPERTY_RUNS ?? 1000));
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2_147_483_647);
 
 const NOW = '2024-05-14T09:40:00.000Z';
 const STEP = 'recovery-plan';
@@ -374,16 +373,6 @@ async function violation(event: unknown, tally: Tally): Promise<string | undefin
   return undefined;
 }
 
-async function assertProperty<T>(name: string, property: fc.IAsyncPropertyWithHooks<[T]>): Promise<void> {
-  try {
-    await fc.assert(property, { numRuns: RUNS, seed: SEED });
-  } catch (error) {
-    throw new Error(
-      `${name}: property failed with seed ${SEED} (FC_SEED=${SEED} to replay)\n${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
-}
 
 /** fast-check's predicate: the violation is the failure message. */
 const holds =
