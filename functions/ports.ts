@@ -44,6 +44,17 @@ export interface IncidentStore {
   markDelivery(key: string, ttlSeconds: number): Promise<boolean>;
   getIncident(incidentId: string): Promise<Incident | undefined>;
   updateIncident(incidentId: string, changes: Partial<Omit<Incident, 'incidentId' | 'cacheId' | 'openedAt'>> & Record<string, unknown>): Promise<void>;
+  /**
+   * FAILED or back to OPEN for one attempt of the incident's workflow (0, then
+   * one more per redrive), never backwards: FAILED unless resolved or a later
+   * attempt wrote; OPEN only from FAILED by a later attempt. Other fields are
+   * written with it. False when the condition held the write back (or there is
+   * no such incident).
+   */
+  markAttempt(
+    incidentId: string,
+    change: { status: 'FAILED' | 'OPEN'; attempt: number; fields?: Partial<Pick<Incident, 'failedAt' | 'error'>> },
+  ): Promise<boolean>;
   appendTimeline(incidentId: string, event: TimelineEvent): Promise<void>;
   timeline(incidentId: string): Promise<TimelineEvent[]>;
   /**

@@ -263,6 +263,42 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentConsoleStor
     }
   }
 
+  async markAttempt(
+    incidentId: string,
+    change: { status: 'FAILED' | 'OPEN'; attempt: number; fields?: Partial<Pick<Incident, 'failedAt' | 'error'>> },
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status', '#attempt': 'attempt' };
+    const values: Record<string, unknown> = { ':status': change.status, ':n': change.attempt };
+    const sets = ['#status = :status', '#attempt = :n'];
+    for (const [field, value] of Object.entries(change.fields ?? {})) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    const condition =
+      change.status === 'FAILED'
+        ? '#status <> :resolved AND (attribute_not_exists(#attempt) OR #attempt <= :n)'
+        : '#status = :failed AND (attribute_not_exists(#attempt) OR #attempt < :n)';
+    values[change.status === 'FAILED' ? ':resolved' : ':failed'] = change.status === 'FAILED' ? 'RESOLVED' : 'FAILED';
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: incidentPk(incidentId), sk: 'META' },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      rethrowAws(err, 'DynamoDB UpdateItem (incident attempt)');
+    }
+  }
+
   async appendTimeline(incidentId: string, event: TimelineEvent): Promise<void> {
     await awsCall('DynamoDB PutItem (timeline)', () =>
       this.doc.send(

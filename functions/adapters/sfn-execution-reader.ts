@@ -34,6 +34,7 @@ export class SfnExecutionReader implements ExecutionReader {
     if (described.startDate) state.startedAt = new Date(described.startDate).toISOString();
     if (described.stopDate) state.stoppedAt = new Date(described.stopDate).toISOString();
     if (described.error) state.error = described.error;
+    if (typeof described.redriveCount === 'number') state.redriveCount = described.redriveCount;
     return state;
   }
 }

@@ -1,7 +1,7 @@
 /** The endpoint record applications follow: an SSM String parameter holding `{"host","port","tls"}`. */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { endpointSchema, type Endpoint } from '../domain/caches';
-import { ValidationError } from '../domain/errors';
+import { ConfigError } from '../domain/errors';
 import type { EndpointRecord } from '../ports';
 import { awsCall, errorName, rethrowAws } from './aws-errors';
 
@@ -13,18 +13,21 @@ export interface SsmOptions {
 export const ssmClient = (options: SsmOptions): SSMClient =>
   options.client ?? new SSMClient(options.region ? { region: options.region } : {});
 
+/**
+ * A malformed record is configuration to fix (ConfigError), not bad step input: the workflow stops at the
+ * step that read it, and continues from there once the record is fixed.
+ */
 export function parseEndpointRecord(name: string, value: string): Endpoint {
   let doc: unknown;
   try {
     doc = JSON.parse(value);
   } catch (cause) {
-    throw new ValidationError(`endpoint record ${name}`, [{ path: '', message: 'is not JSON' }], { cause });
+    throw new ConfigError(`endpoint record ${name} is not JSON`, { cause });
   }
   const parsed = endpointSchema.safeParse(doc);
   if (!parsed.success) {
-    throw new ValidationError(
-      `endpoint record ${name}`,
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    throw new ConfigError(
+      `endpoint record ${name} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ')}`,
     );
   }
   return parsed.data;

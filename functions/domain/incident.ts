@@ -108,6 +108,8 @@ export interface Incident {
   resolvedAt?: string;
   failedAt?: string;
   error?: { error: string; cause: string };
+  /** The workflow attempt that last failed or reopened the incident: 0, then one more per redrive. */
+  attempt?: number;
 }
 
 /** Outage: opened → restored. Degraded: restored → resolved. Seconds, rounded. */

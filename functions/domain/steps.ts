@@ -117,7 +117,9 @@ export interface EscalateInput extends IncidentRef {
   kind: 'failed' | 'rejected' | 'approval-timeout';
   error?: { Error?: string; Cause?: string };
   approvalDefault?: 'proceed' | 'abort';
-  /** `$$.Execution.RedriveCount`: each redrive of the execution may escalate once more. */
+  /** `$$.Execution.Id`, from the workflow's own escalation states. */
+  executionArn?: string;
+  /** The attempt (redrive count) that escalates, when the caller knows it; else read from the execution. */
   redriveCount?: number;
   /**
    * Set when a step failed after its retries and the execution stopped there:

@@ -24,6 +24,7 @@ export const escalateEventSchema = incidentRef.extend({
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
   approvalDefault: z.enum(['proceed', 'abort']).optional(),
   redriveCount: z.number().int().nonnegative().optional(),
+  executionArn: z.string().startsWith('arn:').optional(),
 });
 
 export const STATUS_CHANGE_DETAIL_TYPE = 'Step Functions Execution Status Change';

@@ -10,6 +10,7 @@
 import type { EscalateInput } from '../domain/steps';
 import type { Clock, IncidentStore, Notifier } from '../ports';
 import { addTimeline, consoleLink } from './common';
+import type { ExecutionReader } from './incident-view';
 
 /** How the automatic recovery runs again: a new ALARM finds this incident failed and opens a new one. */
 const RETRY_HINT =
@@ -26,11 +27,13 @@ export interface EscalateDeps {
   notifier: Notifier;
   clock: Clock;
   notices: { consoleUrl?: string | undefined };
+  /** Tells which attempt of the workflow (0, then one more per redrive) is escalating. */
+  executions: ExecutionReader;
 }
 
 export interface EscalateOutput {
   kind: EscalateInput['kind'];
-  /** false when the operators were already told (a retry or a second call). */
+  /** false when the operators were already told (a retry or a second call), or the escalation is stale. */
   published: boolean;
   messageId?: string;
 }
@@ -40,20 +43,25 @@ export const MAX_CAUSE_CHARS = 1000;
 export async function escalate(deps: EscalateDeps, input: EscalateInput): Promise<EscalateOutput> {
   const { incidentId, cacheId, kind } = input;
   const incident = await deps.store.getIncident(incidentId);
+  // A resolved incident has nothing left to escalate: this is a late delivery.
+  if (incident?.status === 'RESOLVED') return { kind, published: false };
   const now = deps.clock.now().toISOString();
   const errorName = kind === 'rejected' ? 'ApprovalRejectedError' : (input.error?.Error ?? 'UnknownError');
   const cause = truncate(readableCause(input.error?.Cause), MAX_CAUSE_CHARS);
+  const attempt = input.redriveCount ?? (await attemptOf(deps.executions, input.executionArn));
 
-  if (kind !== 'approval-timeout' && incident) {
-    await deps.store.updateIncident(incidentId, {
-      status: 'FAILED',
-      failedAt: incident.failedAt ?? now,
-      error: { error: errorName, cause },
-    });
-  }
-
-  const marker = `ESCALATION#${kind}${input.redriveCount ? `#${input.redriveCount}` : ''}`;
+  // Once per incident, kind and attempt: a retry or a duplicate delivery finds it sent and changes nothing.
+  const marker = `ESCALATION#${kind}${attempt ? `#${attempt}` : ''}`;
   if ((await deps.store.claimNotice(incidentId, marker)) === 'sent') return { kind, published: false };
+  if (kind !== 'approval-timeout' && incident) {
+    const current = await deps.store.markAttempt(incidentId, {
+      status: 'FAILED',
+      attempt,
+      fields: { failedAt: now, error: { error: errorName, cause } },
+    });
+    // A redrive after this attempt already reopened the incident: what failed is no longer running.
+    if (!current) return { kind, published: false };
+  }
   const { subject, text, what } = escalationMessage(
     input,
     errorName,
@@ -73,6 +81,7 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
       ...(input.approvalDefault ? { approvalDefault: input.approvalDefault } : {}),
       ...(input.stopped?.state ? { failedState: input.stopped.state } : {}),
       ...(input.stopped ? { executionArn: input.stopped.executionArn } : {}),
+      ...(attempt ? { attempt } : {}),
     },
   });
   await deps.store.confirmNotice(incidentId, marker, messageId, { subject, text });
@@ -170,6 +179,8 @@ function escalationMessage(
       `  - or from a terminal: cache-outage redrive ${incidentId} --reason "what was fixed"`,
       `  - or with the AWS CLI: aws stepfunctions redrive-execution --execution-arn ${executionArn}`,
       ...next,
+      'If it cannot be fixed where it stopped (the plan itself is wrong, or the redrive is refused):',
+      RETRY_HINT,
     ];
   } else {
     what = `recovery failed with ${errorName}`;
@@ -183,4 +194,14 @@ function escalationMessage(
     ];
   }
   return { subject: `Cache ${cacheId}: ${what}`.slice(0, 100), text: lines.join('\n'), what };
+}
+
+/** The execution's redrive count (0 when it cannot be read: the escalation still goes out). */
+async function attemptOf(executions: ExecutionReader, executionArn: string | undefined): Promise<number> {
+  if (!executionArn) return 0;
+  try {
+    return (await executions.describe(executionArn))?.redriveCount ?? 0;
+  } catch {
+    return 0;
+  }
 }

@@ -14,7 +14,7 @@
 import type { ExecutionInput } from '../domain/incident';
 import { addTimeline } from './common';
 import { escalate, type EscalateDeps } from './escalate';
-import type { ExecutionReader } from './incident-view';
+import type { ExecutionReader, ExecutionState } from './incident-view';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
@@ -45,39 +45,41 @@ export async function executionStatusChanged(
   change: ExecutionStatusChange,
 ): Promise<{ outcome: ExecutionStatusOutcome; failedState?: string }> {
   const { incidentId, cacheId } = change.input;
-  if (change.status === 'RUNNING') {
-    if (change.redriveCount === 0) return { outcome: 'ignored' };
-    return reopen(deps, change);
-  }
-  if (change.status !== 'FAILED' && change.status !== 'TIMED_OUT' && change.status !== 'ABORTED') {
-    return { outcome: 'ignored' };
-  }
+  const stopped = change.status === 'FAILED' || change.status === 'TIMED_OUT' || change.status === 'ABORTED';
+  if (!stopped && (change.status !== 'RUNNING' || change.redriveCount === 0)) return { outcome: 'ignored' };
+
+  // Events arrive at least once and in any order: one about an attempt that a later redrive replaced is stale.
+  const execution = await describeQuietly(deps.executions, change.executionArn);
+  if ((execution?.redriveCount ?? 0) > change.redriveCount) return { outcome: 'ignored' };
+  if (change.status === 'RUNNING') return reopen(deps, change, execution);
 
   const ownKind = change.status === 'FAILED' && change.error ? WORKFLOW_FAIL_STATES[change.error] : undefined;
   if (ownKind) {
+    // The workflow escalated in flow before ending in its own Fail state: this finds that done, or finishes
+    // what it could not (its notice marker makes the two one).
     const incident = await deps.store.getIncident(incidentId);
-    if (incident?.status === 'FAILED') return { outcome: 'already-escalated' };
-    // The in-flow escalation itself failed: tell the operators now.
     const out = await escalate(deps, {
       incidentId,
       cacheId,
       kind: ownKind,
-      error: { Error: change.error, Cause: 'the workflow ended without recording why; see its execution history' },
+      error: incident?.error
+        ? { Error: incident.error.error, Cause: incident.error.cause }
+        : { Error: change.error, Cause: 'the workflow ended without recording why; see its execution history' },
       redriveCount: change.redriveCount,
     });
     return { outcome: out.published ? 'escalated' : 'already-escalated' };
   }
 
-  const failedState = (await deps.executions.describe(change.executionArn))?.currentState;
+  const failedState = execution?.currentState;
   const out = await escalate(deps, {
     incidentId,
     cacheId,
     kind: 'failed',
-    error: { Error: change.error ?? STATUS_ERROR[change.status], Cause: change.cause ?? '' },
+    error: { Error: change.error ?? STATUS_ERROR[change.status as keyof typeof STATUS_ERROR], Cause: change.cause ?? '' },
     redriveCount: change.redriveCount,
     stopped: {
       executionArn: change.executionArn,
-      status: change.status,
+      status: change.status as 'FAILED' | 'TIMED_OUT' | 'ABORTED',
       ...(failedState ? { state: failedState } : {}),
     },
   });
@@ -90,14 +92,29 @@ const STATUS_ERROR: Record<'FAILED' | 'TIMED_OUT' | 'ABORTED', string> = {
   ABORTED: 'ExecutionAborted',
 };
 
-/** A redrive continues the recovery: the incident is open again until the workflow ends. */
-async function reopen(deps: ExecutionStatusDeps, change: ExecutionStatusChange): Promise<{ outcome: ExecutionStatusOutcome }> {
+/** DescribeExecution, or nothing when it cannot be read: escalating must not depend on it. */
+async function describeQuietly(executions: ExecutionReader, executionArn: string): Promise<ExecutionState | undefined> {
+  try {
+    return await executions.describe(executionArn);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A redrive continues the recovery: the incident is open again, unless the redriven attempt already ended
+ * (its own event decides) or the cache is no longer this incident's (the workflow's guarded steps stop it).
+ */
+async function reopen(
+  deps: ExecutionStatusDeps,
+  change: ExecutionStatusChange,
+  execution: ExecutionState | undefined,
+): Promise<{ outcome: ExecutionStatusOutcome }> {
   const { incidentId, cacheId } = change.input;
-  const [incident, lock] = await Promise.all([deps.store.getIncident(incidentId), deps.store.getOpenLock(cacheId)]);
-  // A newer incident holding the cache keeps it: the redriven workflow stops at its next step that
-  // would touch the cache (IncidentSupersededError) and ends failed again.
-  const current = !lock || lock.incidentId === incidentId;
-  if (incident && incident.status !== 'RESOLVED' && current) await deps.store.updateIncident(incidentId, { status: 'OPEN' });
+  const lock = await deps.store.getOpenLock(cacheId);
+  const current = lock?.incidentId === incidentId;
+  const running = !execution || execution.status === 'RUNNING';
+  if (current && running) await deps.store.markAttempt(incidentId, { status: 'OPEN', attempt: change.redriveCount });
   const timeline = await deps.store.timeline(incidentId);
   if (timeline.some((e) => e.type === 'REDRIVEN' && e.detail?.redriveCount === change.redriveCount)) {
     return { outcome: 'reopened' };
@@ -108,8 +125,8 @@ async function reopen(deps: ExecutionStatusDeps, change: ExecutionStatusChange):
     'REDRIVEN',
     current
       ? `the workflow was redriven (redrive ${change.redriveCount}): it continues from the step that stopped it`
-      : `the workflow was redriven (redrive ${change.redriveCount}), but incident ${lock.incidentId} now holds cache ${cacheId}: this one stays failed`,
-    { redriveCount: change.redriveCount, ...(current ? {} : { supersededBy: lock.incidentId }) },
+      : `the workflow was redriven (redrive ${change.redriveCount}), but cache ${cacheId} is ${lock ? `incident ${lock.incidentId}'s now` : 'no longer held by this incident'}: it stays failed`,
+    { redriveCount: change.redriveCount, ...(current ? {} : { supersededBy: lock?.incidentId ?? null }) },
   );
   return { outcome: 'reopened' };
 }

@@ -17,6 +17,8 @@ export interface ExecutionState {
   startedAt?: string;
   stoppedAt?: string;
   error?: string;
+  /** How many times it was redriven. */
+  redriveCount?: number;
 }
 
 /** Reads executions of the recovery state machine (DescribeExecution, GetExecutionHistory). */
@@ -25,7 +27,7 @@ export interface ExecutionReader {
 }
 
 export interface IncidentViewDeps {
-  store: IncidentConsoleStore & Pick<IncidentStore, 'getIncident' | 'timeline'>;
+  store: IncidentConsoleStore & Pick<IncidentStore, 'getIncident' | 'timeline' | 'getOpenLock'>;
   executions: ExecutionReader;
   clock: Clock;
 }
@@ -121,10 +123,11 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
   if (!incident) throw new IncidentNotFoundError(`incident ${incidentId} does not exist`);
   const record = incident as Incident & { executionArn?: unknown; triggerAlarm?: unknown };
   const executionArn = typeof record.executionArn === 'string' ? record.executionArn : undefined;
-  const [timeline, approvals, execution] = await Promise.all([
+  const [timeline, approvals, execution, lock] = await Promise.all([
     deps.store.timeline(incidentId),
     deps.store.approvals(incidentId),
     executionArn ? deps.executions.describe(executionArn) : Promise.resolve(undefined),
+    deps.store.getOpenLock(incident.cacheId),
   ]);
   const notices: NoticeView[] = timeline
     .filter((e) => e.type === 'NOTICE_SENT')
@@ -140,7 +143,7 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
       ...(incident.error ? { error: incident.error } : {}),
     },
     ...(execution ? { execution } : {}),
-    ...redrivableOf(incident, execution),
+    ...(lock?.incidentId === incidentId ? redrivableOf(incident, execution) : {}),
     timeline,
     notices,
     approvals,

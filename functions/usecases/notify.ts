@@ -7,7 +7,7 @@ import { ValidationError } from '../domain/errors';
 import { renderNotice, type NoticeTemplates, type NoticeValues } from '../domain/notices';
 import type { NotifyInput, NotifyOutput } from '../domain/steps';
 import type { Clock, IncidentStore, Notifier } from '../ports';
-import { addTimeline } from './common';
+import { addTimeline, assertCurrentIncident } from './common';
 
 export interface NotifyDeps {
   store: IncidentStore;
@@ -22,6 +22,7 @@ export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<Noti
   if (stage === 'ETA' && input.etaMinutes === undefined) {
     throw new ValidationError('notify input', [{ path: 'etaMinutes', message: 'required for the ETA stage' }]);
   }
+  await assertCurrentIncident(deps.store, cacheId, incidentId);
   if ((await deps.store.claimNotice(incidentId, stage)) === 'sent') return { stage, published: false };
 
   const values: NoticeValues = {

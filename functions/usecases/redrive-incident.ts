@@ -2,7 +2,8 @@
  * An operator continues a recovery that stopped at a step (console, CLI, or
  * the drill), once the cause is fixed: the execution is redriven from that
  * step, and the steps that finished keep their results and do not run again.
- * Who asked, and why, is on the timeline before Step Functions is asked.
+ * Only while the incident still holds its cache. Who asked, and why, goes on
+ * the timeline once Step Functions accepted.
  */
 import { IncidentNotFoundError, NotRedrivableError } from '../domain/errors';
 import type { Incident } from '../domain/incident';
@@ -12,7 +13,7 @@ import { WORKFLOW_FAIL_STATES } from './execution-status';
 import type { ExecutionReader, ExecutionState } from './incident-view';
 
 export interface RedriveDeps {
-  store: Pick<IncidentStore, 'getIncident' | 'getOpenLock' | 'appendTimeline'>;
+  store: Pick<IncidentStore, 'getIncident' | 'getOpenLock' | 'markAttempt' | 'appendTimeline'>;
   executions: ExecutionReader;
   redriver: ExecutionRedriver;
   clock: Clock;
@@ -65,10 +66,17 @@ export async function redriveIncident(deps: RedriveDeps, request: RedriveRequest
   const [execution, lock] = await Promise.all([deps.executions.describe(executionArn), deps.store.getOpenLock(incident.cacheId)]);
   const check = redriveCheck(incident, execution);
   if (!check.ok) throw new NotRedrivableError(`incident ${incidentId} cannot be continued: ${check.why}`);
-  if (lock && lock.incidentId !== incidentId) {
-    throw new NotRedrivableError(`incident ${lock.incidentId} now holds cache ${incident.cacheId}: follow that one instead`);
+  if (lock?.incidentId !== incidentId) {
+    throw new NotRedrivableError(
+      lock
+        ? `incident ${lock.incidentId} now holds cache ${incident.cacheId}: follow that one instead`
+        : `cache ${incident.cacheId} has no open incident any more (a newer one resolved, or the lock expired): reset its alarm to open a new incident`,
+    );
   }
 
+  await deps.redriver.redrive(executionArn);
+  // Open again at once (the redrive's RUNNING event does it too): a new ALARM meanwhile joins this incident.
+  await deps.store.markAttempt(incidentId, { status: 'OPEN', attempt: (execution?.redriveCount ?? 0) + 1 });
   const requestedAt = deps.clock.now().toISOString();
   const from = check.state ? ` from ${check.state}` : '';
   await addTimeline(deps, incidentId, 'REDRIVE_REQUESTED', `${requestedBy} continued the workflow${from}: ${reason}`, {
@@ -76,6 +84,5 @@ export async function redriveIncident(deps: RedriveDeps, request: RedriveRequest
     reason,
     ...(check.state ? { continuesAt: check.state } : {}),
   });
-  await deps.redriver.redrive(executionArn);
   return { incidentId, executionArn, ...(check.state ? { continuesAt: check.state } : {}), requestedBy, requestedAt };
 }

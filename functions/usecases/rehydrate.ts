@@ -11,7 +11,7 @@ import type { ProtectedCache } from '../domain/caches';
 import { DomainError, RehydrationFailedError } from '../domain/errors';
 import type { RehydrateInput, RehydrateOutput } from '../domain/steps';
 import type { CacheWriter, Clock, IncidentStore, SecretReader, SourceOfTruth, SourceRecord } from '../ports';
-import { addTimeline, authTokenFor, findCache, sinceMsOf } from './common';
+import { addTimeline, assertCurrentIncident, authTokenFor, findCache, sinceMsOf } from './common';
 
 /** Records kept in memory during the first pass (a few hundred bytes each). */
 export const BUFFERED_RECORDS_MAX = 50_000;
@@ -27,6 +27,7 @@ export interface RehydrateDeps {
 
 export async function rehydrate(deps: RehydrateDeps, input: RehydrateInput): Promise<RehydrateOutput> {
   const { incidentId, cutover, assessment } = input;
+  await assertCurrentIncident(deps.store, input.cacheId, incidentId);
   const started = deps.clock.now();
   const sinceMs = sinceMsOf(assessment.rehydrateSince);
   const since = new Date(sinceMs).toISOString();

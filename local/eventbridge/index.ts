@@ -65,7 +65,8 @@ function matchesOne(matcher: Json, value: unknown): boolean {
     const excluded = matcher['anything-but'];
     return !(Array.isArray(excluded) ? excluded : [excluded]).some((x) => matchesOne(x, value));
   }
-  return false;
+  // A rule that silently stopped matching would hide a broken route: say so instead.
+  throw new Error(`the local event bus does not support the matcher ${JSON.stringify(matcher)}`);
 }
 
 function numericMatches(conditions: Json[], value: number): boolean {

@@ -186,7 +186,12 @@ function eventRules(manifest: Manifest, refs: Record<string, string>): EventRule
       return items.includes(undefined) ? undefined : (items as Json[]);
     }
     if (value && typeof value === 'object') {
-      if (typeof value.Ref === 'string') return refs[value.Ref];
+      if (typeof value.Ref === 'string') {
+        const resolved = refs[value.Ref];
+        // Dropping it would widen the rule to every resource's events.
+        if (resolved === undefined) throw new Error(`eventBridge pattern: no local resource for !Ref ${value.Ref}`);
+        return resolved;
+      }
       const entries = Object.entries(value).flatMap(([k, v]) => {
         const r = resolve(v);
         return r === undefined ? [] : [[k, r] as const];

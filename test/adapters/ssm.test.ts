@@ -3,7 +3,7 @@ import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient 
 import { mockClient } from 'aws-sdk-client-mock';
 import { SsmEndpointRecord } from '../../functions/adapters/ssm-endpoint-record';
 import { SsmSecretReader } from '../../functions/adapters/ssm-secret-reader';
-import { ConfigError, TransientDependencyError, ValidationError } from '../../functions/domain/errors';
+import { ConfigError, TransientDependencyError } from '../../functions/domain/errors';
 import { throttled } from './aws-errors';
 
 const ssm = mockClient(SSMClient);
@@ -47,7 +47,7 @@ describe('SsmEndpointRecord', () => {
     const attempt = new SsmEndpointRecord({ client }).read('/app/cache/endpoint');
 
     // Assess
-    await expect(attempt).rejects.toThrow(ValidationError);
+    await expect(attempt).rejects.toThrow(ConfigError);
     await expect(attempt).rejects.toThrow(message);
   });
 

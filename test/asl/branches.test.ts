@@ -264,7 +264,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     const { done, entered } = await run({}, fn === 'Notify' || fn === 'Assess' ? undefined : approve);
     expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
     expect(entered.slice(-2)).toEqual(['Record Failure', 'Recovery Failed']);
-    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'failed', error: { Error: error }, redriveCount: 0 });
+    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'failed', error: { Error: error }, executionArn: expect.stringContaining(':execution:recovery:') });
     // The status event reports the workflow's own Fail state, which the escalation rule recognises.
     expect(statusEvents.at(-1)?.detail).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
   });

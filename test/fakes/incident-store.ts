@@ -74,6 +74,20 @@ export class FakeIncidentStore implements IncidentStore, IncidentConsoleStore {
     return full;
   }
 
+  /** The cache's open-incident lock held by an incident, as on-alarm takes it before starting the workflow. */
+  seedLock(cacheId: string, incidentId: string): void {
+    this.put({
+      pk: `CACHE#${cacheId}`,
+      sk: 'OPEN',
+      cacheId,
+      incidentId,
+      executionName: `exec-${incidentId}`,
+      executionInput: {},
+      openedAt: this.clock.now().toISOString(),
+      expiresAt: this.nowSeconds() + LOCK_TTL_SECONDS,
+    });
+  }
+
   /** Every item, for debugging a failing test. */
   dump(): Item[] {
     return [...this.items.values()].map((i) => copy(i));
@@ -142,6 +156,26 @@ export class FakeIncidentStore implements IncidentStore, IncidentConsoleStore {
     }
     for (const [k, v] of Object.entries(changes)) if (v !== undefined) item[k] = v;
     this.put(item);
+  }
+
+  async markAttempt(
+    incidentId: string,
+    change: { status: 'FAILED' | 'OPEN'; attempt: number; fields?: Partial<Pick<Incident, 'failedAt' | 'error'>> },
+  ): Promise<boolean> {
+    this.failures.check('markAttempt');
+    const item = this.get(`INCIDENT#${incidentId}`, 'META');
+    if (!item) return false;
+    const last = typeof item.attempt === 'number' ? item.attempt : undefined;
+    const allowed =
+      change.status === 'FAILED'
+        ? item.status !== 'RESOLVED' && (last === undefined || last <= change.attempt)
+        : item.status === 'FAILED' && (last === undefined || last < change.attempt);
+    if (!allowed) return false;
+    for (const [k, v] of Object.entries(change.fields ?? {})) if (v !== undefined) item[k] = v;
+    item.status = change.status;
+    item.attempt = change.attempt;
+    this.put(item);
+    return true;
   }
 
   async appendTimeline(incidentId: string, event: TimelineEvent): Promise<void> {

@@ -30,6 +30,10 @@ describe('local EventBridge patterns', () => {
     expect(matchesPattern({ resources: ['arn:x'] }, { resources: ['arn:y', 'arn:x'] })).toBe(true);
   });
 
+  it('refuses a matcher it does not implement rather than never matching', () => {
+    expect(() => matchesPattern({ detail: { alarmName: [{ suffix: '-unreachable' }] } }, { detail: { alarmName: 'x-unreachable' } })).toThrow(/does not support/);
+  });
+
   it('delivers an event to every rule it matches, and to no other', () => {
     const delivered: string[] = [];
     const bus = startEventBus(

@@ -270,7 +270,7 @@ describe('serverless package', () => {
       expect(pattern.detail.alarmName).toContainEqual({ prefix: `${SERVICE}-${STAGE}-incident-` });
       const [target] = r.Properties.Targets as { Arn: unknown; DeadLetterConfig?: unknown; RetryPolicy?: unknown }[];
       expect(target!.Arn).toEqual({ 'Fn::GetAtt': ['OnAlarmLambdaFunction', 'Arn'] });
-      expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } });
+      expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['OnAlarmFailuresQueue', 'Arn'] } });
       expect(target!.RetryPolicy).toBeDefined();
     });
 
@@ -279,7 +279,7 @@ describe('serverless package', () => {
       const patterns = rules.map(([, r]) => {
         const [target] = r.Properties.Targets as { Arn: unknown; DeadLetterConfig?: unknown; RetryPolicy?: unknown }[];
         expect(target!.Arn).toEqual({ 'Fn::GetAtt': ['EscalateLambdaFunction', 'Arn'] });
-        expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } });
+        expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['EscalationFailuresQueue', 'Arn'] } });
         expect(target!.RetryPolicy).toBeDefined();
         const pattern = r.Properties.EventPattern as { 'detail-type': string[]; detail: Record<string, unknown> };
         expect(pattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
@@ -291,6 +291,16 @@ describe('serverless package', () => {
         expect.arrayContaining([['FAILED', 'TIMED_OUT', 'ABORTED'], ['RUNNING']]),
       );
       expect(patterns.find((d) => (d.status as string[]).includes('RUNNING'))?.redriveCount).toEqual([{ numeric: ['>', 0] }]);
+    });
+
+    it('tells the operators when anything waits in a failure queue', () => {
+      const alarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === 'AWS/SQS');
+      const queues = alarms.map(([, a]) => (a.Properties.Dimensions as { Value: { 'Fn::GetAtt': string[] } }[])[0]!.Value['Fn::GetAtt'][0]);
+      expect(queues.sort()).toEqual(['EscalationFailuresQueue', 'OnAlarmFailuresQueue']);
+      for (const [, a] of alarms) {
+        expect(a.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+        expect(a.Properties.AlarmActions).toEqual([{ Ref: 'OperatorsTopic' }]);
+      }
     });
 
     it('names every probe alarm so that the rule matches it', () => {
@@ -337,9 +347,9 @@ describe('serverless package', () => {
       )!;
       expect(config.Properties.MaximumRetryAttempts).toBe(2);
       expect(config.Properties.DestinationConfig).toEqual({
-        OnFailure: { Destination: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } },
+        OnFailure: { Destination: { 'Fn::GetAtt': ['OnAlarmFailuresQueue', 'Arn'] } },
       });
-      expect(resources.FailedEventsQueue!.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(resources.OnAlarmFailuresQueue!.Properties.SqsManagedSseEnabled).toBe(true);
     });
 
     it('runs the probe every minute', () => {

@@ -1,4 +1,3 @@
-import type { ExecutionInput } from '../../functions/domain/incident';
 import { IncidentSupersededError, ValidationError } from '../../functions/domain/errors';
 import { cutOver } from '../../functions/usecases/cut-over';
 import { CACHE_ID, INCIDENT_ID, NEW_ENDPOINT, readyRecovery, worldWithIncident } from './support';
@@ -42,17 +41,19 @@ describe('cut over', () => {
     expect(out).toMatchObject({ previous: NEW_ENDPOINT, current: NEW_ENDPOINT, version: 0 });
   });
 
-  it('a newer incident holding the cache stops a late (redriven) cut-over before it writes', async () => {
+  it('a late (redriven) cut-over writes nothing once a newer incident holds the cache, or nobody does', async () => {
     const world = worldWithIncident();
     world.endpoints.set(PARAM, OLD);
-    await world.store.acquireOpenLock({ cacheId: CACHE_ID, incidentId: 'newer', executionName: 'n', executionInput: {} as ExecutionInput, openedAt: 't' });
+    await world.store.releaseOpenLock(CACHE_ID, INCIDENT_ID);
 
+    await expect(cutOver(world, input)).rejects.toThrow(new RegExp(`cache ${CACHE_ID} has no open incident`));
+    world.store.seedLock(CACHE_ID, 'newer');
+    await expect(cutOver(world, input)).rejects.toThrow(/incident newer now holds cache/);
     await expect(cutOver(world, input)).rejects.toBeInstanceOf(IncidentSupersededError);
     expect(world.endpoints.writes).toHaveLength(0);
 
     // Its own lock lets it through.
-    await world.store.releaseOpenLock(CACHE_ID, 'newer');
-    await world.store.acquireOpenLock({ cacheId: CACHE_ID, incidentId: INCIDENT_ID, executionName: 'e', executionInput: {} as ExecutionInput, openedAt: 't' });
+    world.store.seedLock(CACHE_ID, INCIDENT_ID);
     await cutOver(world, input);
     expect(world.endpoints.value(PARAM)).toEqual(NEW_ENDPOINT);
   });

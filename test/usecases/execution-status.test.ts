@@ -1,5 +1,4 @@
 import { ValidationError } from '../../functions/domain/errors';
-import type { ExecutionInput } from '../../functions/domain/incident';
 import { makeHandler, statusChangeOf } from '../../functions/handlers/escalate';
 import { escalate } from '../../functions/usecases/escalate';
 import { executionStatusChanged, type ExecutionStatusChange } from '../../functions/usecases/execution-status';
@@ -130,13 +129,63 @@ describe('execution status changes', () => {
   it('a redrive after a newer incident took the cache leaves this one failed', async () => {
     const world = worldWithIncident();
     await executionStatusChanged(world, change());
-    await world.store.acquireOpenLock({ cacheId: CACHE_ID, incidentId: 'newer', executionName: 'n', executionInput: {} as ExecutionInput, openedAt: 't' });
+    world.store.seedLock(CACHE_ID, 'newer');
 
     await executionStatusChanged(world, change({ status: 'RUNNING', redriveCount: 1, error: undefined }));
 
     expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
     const [redriven] = (await world.store.timeline(INCIDENT_ID)).filter((e) => e.type === 'REDRIVEN');
-    expect(redriven?.message).toContain('incident newer now holds cache');
+    expect(redriven?.message).toContain("is incident newer's now");
+  });
+
+  it('events in any order and late duplicates never move the incident backwards', async () => {
+    // The redriven attempt failed at once: its FAILED event is handled before its RUNNING event.
+    const world = worldWithIncident();
+    await executionStatusChanged(world, change());
+    world.executions.set(EXECUTION_ARN, { status: 'FAILED', currentState: 'Cut Over', redriveCount: 1 });
+    await executionStatusChanged(world, change({ redriveCount: 1, error: 'AccessDeniedException' }));
+    await executionStatusChanged(world, change({ status: 'RUNNING', redriveCount: 1, error: undefined }));
+    expect(world.store.incident(INCIDENT_ID)).toMatchObject({ status: 'FAILED', attempt: 1 });
+    expect(world.notifier.operators).toHaveLength(2);
+
+    // A late duplicate of the first FAILED, after a second redrive reopened it, changes nothing.
+    world.executions.set(EXECUTION_ARN, { status: 'RUNNING', currentState: 'Cut Over', redriveCount: 2 });
+    await executionStatusChanged(world, change({ status: 'RUNNING', redriveCount: 2, error: undefined }));
+    expect(world.store.incident(INCIDENT_ID)?.status).toBe('OPEN');
+    expect((await executionStatusChanged(world, change({ redriveCount: 1, error: 'AccessDeniedException' }))).outcome).toBe('ignored');
+    expect(world.store.incident(INCIDENT_ID)).toMatchObject({ status: 'OPEN', attempt: 2 });
+    expect(world.notifier.operators).toHaveLength(2);
+  });
+
+  it('a late FAILED after the incident resolved changes nothing', async () => {
+    const world = worldWithIncident();
+    await world.store.updateIncident(INCIDENT_ID, { status: 'RESOLVED' });
+    world.executions.set(EXECUTION_ARN, { status: 'SUCCEEDED', redriveCount: 0 });
+    await executionStatusChanged(world, change());
+    expect(world.store.incident(INCIDENT_ID)?.status).toBe('RESOLVED');
+    expect(world.notifier.operators).toHaveLength(0);
+  });
+
+  it('when the in-flow escalation marked the incident failed but could not tell anyone, the Fail state event does', async () => {
+    const world = worldWithIncident();
+    world.notifier.failures.fail('publishOperators', new Error('KMS: AccessDenied'));
+    await expect(
+      escalate(world, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, kind: 'failed', error: { Error: 'CacheWaitTimeoutError', Cause: 'never available' } }),
+    ).rejects.toThrow('KMS');
+    expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
+
+    const out = await executionStatusChanged(world, change({ error: 'RecoveryFailed', cause: 'The recovery failed' }));
+
+    expect(out.outcome).toBe('escalated');
+    expect(world.notifier.operators).toHaveLength(1);
+    expect(world.notifier.operators[0]?.text).toContain('Error: CacheWaitTimeoutError');
+  });
+
+  it('escalates even when the execution cannot be described', async () => {
+    const world = worldWithIncident();
+    world.executions.describe = () => Promise.reject(new Error('ThrottlingException'));
+    expect((await executionStatusChanged(world, change())).outcome).toBe('escalated');
+    expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
   });
 
   it('ignores a first start and a success', async () => {

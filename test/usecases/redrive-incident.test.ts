@@ -1,5 +1,4 @@
 import { IncidentNotFoundError, NotRedrivableError, ValidationError } from '../../functions/domain/errors';
-import type { ExecutionInput } from '../../functions/domain/incident';
 import type { ConsoleEvent, ConsoleResult } from '../../functions/console/http';
 import { makeHandler } from '../../functions/handlers/console';
 import { redriveIncident } from '../../functions/usecases/redrive-incident';
@@ -32,6 +31,8 @@ const request = { incidentId: INCIDENT_ID, requestedBy: 'ana@acme.test', reason:
 describe('redrive an incident', () => {
   it('continues the stopped workflow from its step, with who and why on the timeline first', async () => {
     const { world, deps, redriven } = await stoppedAtCutOver();
+    // The console offers it.
+    expect((await viewIncident(deps, INCIDENT_ID)).redrivable).toEqual({ state: 'Cut Over' });
 
     const out = await redriveIncident(deps, request);
 
@@ -43,8 +44,8 @@ describe('redrive an incident', () => {
       message: 'ana@acme.test continued the workflow from Cut Over: granted ssm:PutParameter',
       detail: { requestedBy: 'ana@acme.test', continuesAt: 'Cut Over' },
     });
-    // The console offers it.
-    expect((await viewIncident(deps, INCIDENT_ID)).redrivable).toEqual({ state: 'Cut Over' });
+    // And no longer once it runs again.
+    expect((await viewIncident(deps, INCIDENT_ID)).redrivable).toBeUndefined();
   });
 
   it.each([
@@ -73,10 +74,27 @@ describe('redrive an incident', () => {
     expect([...running.redriven, ...open.redriven]).toEqual([]);
   });
 
+  it('writes no audit entry and leaves the incident failed when Step Functions refuses', async () => {
+    const { world, deps } = await stoppedAtCutOver();
+    const refusing = { ...deps, redriver: { redrive: () => Promise.reject(new NotRedrivableError('Step Functions refused the redrive: ExecutionNotRedrivable')) } };
+    await expect(redriveIncident(refusing, request)).rejects.toBeInstanceOf(NotRedrivableError);
+    expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual([]);
+    expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
+  });
+
+  it('opens the incident again at once, so that a new ALARM meanwhile joins it', async () => {
+    const { world, deps } = await stoppedAtCutOver();
+    await redriveIncident(deps, request);
+    expect(world.store.incident(INCIDENT_ID)).toMatchObject({ status: 'OPEN', attempt: 1 });
+  });
+
   it('refuses when a newer incident holds the cache', async () => {
     const { world, deps, redriven } = await stoppedAtCutOver();
-    await world.store.acquireOpenLock({ cacheId: CACHE_ID, incidentId: 'newer', executionName: 'n', executionInput: {} as ExecutionInput, openedAt: 't' });
+    world.store.seedLock(CACHE_ID, 'newer');
     await expect(redriveIncident(deps, request)).rejects.toThrow(/incident newer now holds cache/);
+    // Or that resolved and released it.
+    await world.store.releaseOpenLock(CACHE_ID, 'newer');
+    await expect(redriveIncident(deps, request)).rejects.toThrow(/no open incident/);
     expect(redriven).toEqual([]);
   });
 });

@@ -10,13 +10,14 @@ export const TOKEN_PARAM = '/cache/sessions/auth-token';
 export const AUTH_TOKEN = 's3cr3t-auth-token-value';
 export const NEW_ENDPOINT = { host: 'master.r-sessions-abc123.fake.cache.amazonaws.com', port: 6379, tls: true };
 
-/** A world with one protected cache and its incident recorded, as after Record Incident. */
+/** A world with one protected cache and its incident recorded, holding the cache's lock, as after Record Incident. */
 export function worldWithIncident(
   cacheOverrides: Record<string, unknown> = {},
   options: Parameters<typeof fakeWorld>[0] = {},
 ): FakeWorld {
   const world = fakeWorld({ now: NOW, caches: [testCache(cacheOverrides)], ...options });
   world.store.seedIncident({ incidentId: INCIDENT_ID, cacheId: CACHE_ID, openedAt: OPENED_AT });
+  world.store.seedLock(CACHE_ID, INCIDENT_ID);
   return world;
 }
 
