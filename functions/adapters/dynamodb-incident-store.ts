@@ -231,35 +231,13 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentConsoleStor
     incidentId: string,
     changes: Partial<Omit<Incident, 'incidentId' | 'cacheId' | 'openedAt'>> & Record<string, unknown>,
   ): Promise<void> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets: string[] = [];
     for (const [field, value] of Object.entries(changes)) {
-      if (value === undefined) continue;
-      if (IMMUTABLE_INCIDENT_FIELDS.has(field)) {
+      if (value !== undefined && IMMUTABLE_INCIDENT_FIELDS.has(field)) {
         throw new ValidationError('incident update', [{ path: field, message: 'cannot be changed' }]);
       }
-      const i = sets.length;
-      names[`#f${i}`] = field;
-      values[`:v${i}`] = value;
-      sets.push(`#f${i} = :v${i}`);
     }
-    if (sets.length === 0) return;
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: incidentPk(incidentId), sk: 'META' },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err))
-        throw new IncidentNotFoundError(`incident ${incidentId} does not exist`, { cause: err });
-      rethrowAws(err, 'DynamoDB UpdateItem (incident)');
+    if (!(await this.setIncidentFields(incidentId, changes, 'DynamoDB UpdateItem (incident)'))) {
+      throw new IncidentNotFoundError(`incident ${incidentId} does not exist`);
     }
   }
 
@@ -267,27 +245,46 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentConsoleStor
     incidentId: string,
     change: { status: 'FAILED' | 'OPEN'; attempt: number; fields?: Partial<Pick<Incident, 'failedAt' | 'error'>> },
   ): Promise<boolean> {
-    const names: Record<string, string> = { '#status': 'status', '#attempt': 'attempt' };
-    const values: Record<string, unknown> = { ':status': change.status, ':n': change.attempt };
-    const sets = ['#status = :status', '#attempt = :n'];
-    for (const [field, value] of Object.entries(change.fields ?? {})) {
+    const failed = change.status === 'FAILED';
+    return this.setIncidentFields(
+      incidentId,
+      { ...change.fields, status: change.status, attempt: change.attempt },
+      'DynamoDB UpdateItem (incident attempt)',
+      {
+        expression: failed
+          ? '#cs <> :resolved AND (attribute_not_exists(#ca) OR #ca <= :n)'
+          : '#cs = :failed AND (attribute_not_exists(#ca) OR #ca < :n)',
+        names: { '#cs': 'status', '#ca': 'attempt' },
+        values: { ':n': change.attempt, ...(failed ? { ':resolved': 'RESOLVED' } : { ':failed': 'FAILED' }) },
+      },
+    );
+  }
+
+  /** SET the defined `fields` on the incident record if it exists and `condition` holds; false when not. */
+  private async setIncidentFields(
+    incidentId: string,
+    fields: Record<string, unknown>,
+    what: string,
+    condition?: { expression: string; names: Record<string, string>; values: Record<string, unknown> },
+  ): Promise<boolean> {
+    const names: Record<string, string> = { ...condition?.names };
+    const values: Record<string, unknown> = { ...condition?.values };
+    const sets: string[] = [];
+    for (const [field, value] of Object.entries(fields)) {
       if (value === undefined) continue;
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      sets.push(`#${field} = :${field}`);
+      const i = sets.length;
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      sets.push(`#f${i} = :v${i}`);
     }
-    const condition =
-      change.status === 'FAILED'
-        ? '#status <> :resolved AND (attribute_not_exists(#attempt) OR #attempt <= :n)'
-        : '#status = :failed AND (attribute_not_exists(#attempt) OR #attempt < :n)';
-    values[change.status === 'FAILED' ? ':resolved' : ':failed'] = change.status === 'FAILED' ? 'RESOLVED' : 'FAILED';
+    if (sets.length === 0) return true;
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: incidentPk(incidentId), sk: 'META' },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+          ConditionExpression: condition ? `attribute_exists(pk) AND ${condition.expression}` : 'attribute_exists(pk)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -295,7 +292,7 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentConsoleStor
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
-      rethrowAws(err, 'DynamoDB UpdateItem (incident attempt)');
+      rethrowAws(err, what);
     }
   }
 

@@ -30,6 +30,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store';
 import { startDynamoDb } from '../../local/dynamodb';
 import type { LocalS3 } from '../../local/s3';
 import { s3ClientConfig, startS3 } from '../../local/s3';
@@ -172,6 +173,27 @@ describe('DynamoDB (dynalite)', () => {
       executionArn: 'arn:exec:first',
       openedAt: '2024-01-01T00:00:05.000Z',
     });
+  });
+
+  it("orders an incident's FAILED / OPEN writes by workflow attempt with the store's real conditions", async () => {
+    const store = new DynamoDbIncidentStore({ tableName: TABLE, client: documents, clock: { now: () => new Date() } });
+    await documents.send(
+      new PutCommand({ TableName: TABLE, Item: { pk: 'INCIDENT#orders-1', sk: 'META', incidentId: 'orders-1', cacheId: 'orders', status: 'OPEN' } }),
+    );
+    const steps = [
+      await store.markAttempt('orders-1', { status: 'FAILED', attempt: 0, fields: { failedAt: 't0', error: { error: 'E', cause: 'c' } } }),
+      await store.markAttempt('orders-1', { status: 'OPEN', attempt: 1 }), // the redrive reopens it
+      await store.markAttempt('orders-1', { status: 'FAILED', attempt: 0 }), // a late duplicate of the first failure
+      await store.markAttempt('orders-1', { status: 'OPEN', attempt: 1 }), // the redrive's own event, again
+      await store.markAttempt('orders-1', { status: 'FAILED', attempt: 1 }), // the redriven attempt fails
+      await store.markAttempt('orders-1', { status: 'OPEN', attempt: 1 }), // its RUNNING event, late
+    ];
+    expect(steps).toEqual([true, true, false, false, true, false]);
+    expect(await store.getIncident('orders-1')).toMatchObject({ status: 'FAILED', attempt: 1, failedAt: 't0', error: { error: 'E' } });
+    await store.updateIncident('orders-1', { status: 'RESOLVED' });
+    expect(await store.markAttempt('orders-1', { status: 'FAILED', attempt: 2 })).toBe(false);
+    expect(await store.markAttempt('nope', { status: 'FAILED', attempt: 0 })).toBe(false);
+    expect((await store.getIncident('orders-1'))?.status).toBe('RESOLVED');
   });
 
   it('applies UpdateItem SET and REMOVE together and returns the new item', async () => {
