@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { BodyTooLargeError, readBody as readRequestBody } from './http-server';
 
 /** Flat request parameters of an AWS Query protocol call, e.g. `Attributes.entry.1.key`. */
 export type QueryParams = ReadonlyMap<string, string>;
@@ -23,15 +24,14 @@ export function newRequestId(): string {
   return randomUUID();
 }
 
+/** The request body; over `maxBytes`, the Query protocol's 413 error. */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new QueryError('RequestEntityTooLarge', 'Request body too large', 413);
-    chunks.push(chunk);
+  try {
+    return await readRequestBody(req, maxBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new QueryError('RequestEntityTooLarge', 'Request body too large', 413);
+    throw error;
   }
-  return Buffer.concat(chunks);
 }
 
 /** Parameters from the URL query string merged with a form-encoded body (body wins). */

@@ -28,6 +28,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InvokeOutcome } from '../lambda';
+import { BodyTooLargeError, readBody } from '../http-server';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
 import { LocalIdentityProvider, OAuthError } from './identity';
 
@@ -54,23 +55,10 @@ export interface LocalConsole {
   stop(): Promise<void>;
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript)|[^;]*\+json)/i;
+/** HTTP APIs accept request payloads of up to 10 MB. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
-function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new Error('payload too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript)|[^;]*\+json)/i;
 
 function parseCookies(header: string | undefined): string[] {
   return (header ?? '')
@@ -262,7 +250,7 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', bound.baseUrl);
     const method = (req.method ?? 'GET').toUpperCase();
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_PAYLOAD_BYTES);
     if (identityProvider(url, method, body, res)) return;
 
     // The HTTP API: the request as payload 2.0, the authorizer unless the route is public, then the function.
@@ -339,8 +327,9 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
   }
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, 500, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError && !res.headersSent) send(res, 413, { 'content-type': 'application/json' }, '{"message":"Request Entity Too Large"}');
+      else if (!res.headersSent) send(res, 500, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
       else res.destroy();
     });
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FaultInjector } from '../faults';
+import { BodyTooLargeError, readBody } from '../http-server';
 import { ACTIONS } from './actions';
 import { ElastiCacheError, invalidAction, missingParameter } from './errors';
 import type { Fleet } from './fleet';
@@ -13,20 +14,6 @@ const MAX_BODY_BYTES = 1024 * 1024;
 interface QueryResponse {
   readonly status: number;
   readonly body: string;
-}
-
-function readBody(request: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) request.destroy(new Error('Request body too large'));
-      else chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 function toElastiCacheError(error: unknown): ElastiCacheError {
@@ -61,7 +48,16 @@ async function handleHttp(
 ): Promise<void> {
   const requestId = randomUUID();
   const url = new URL(request.url ?? '/', 'http://localhost');
-  const body = request.method === 'POST' ? await readBody(request) : '';
+  let body: string;
+  try {
+    body = request.method === 'POST' ? (await readBody(request, MAX_BODY_BYTES)).toString('utf8') : '';
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    const xml = errorResponse({ type: 'Sender', code: 'RequestEntityTooLarge', message: error.message }, requestId);
+    response.writeHead(413, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml), 'x-amzn-RequestId': requestId });
+    response.end(xml);
+    return;
+  }
   const params = QueryParams.fromBody(body, url.searchParams);
   const fault = faults?.faultFor({ service: 'elasticache', action: params.string('Action') ?? '', body });
   const result = fault

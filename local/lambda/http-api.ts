@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultInjector } from '../faults';
+import { BodyTooLargeError, readBody } from '../http-server';
 import type { FunctionRuntime } from './function-runtime';
 import { FunctionNotFoundError, type InvocationType, type InvokeOutcome } from './types';
 
 const API_PREFIX = '/2015-03-31/functions';
+/** Lambda's limit for a synchronous invocation's payload. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 export interface InvokeApiBackend {
   region: string;
@@ -46,7 +49,7 @@ async function route(backend: InvokeApiBackend, req: IncomingMessage, res: Serve
   const path = url.pathname.replace(/\/+$/, '');
   const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(path);
   if (req.method === 'POST' && invoke) {
-    const body = await readBody(req);
+    const body = (await readBody(req, MAX_PAYLOAD_BYTES)).toString('utf8');
     return handleInvoke(backend, decodeURIComponent(invoke[1] ?? ''), url.searchParams.get('Qualifier') ?? undefined, req, body, res);
   }
   if (req.method === 'GET' && path === API_PREFIX) {
@@ -120,21 +123,13 @@ function configurationOf(backend: InvokeApiBackend, runtime: FunctionRuntime): R
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof FunctionNotFoundError) return new ApiError(404, 'ResourceNotFoundException', error.message);
+  if (error instanceof BodyTooLargeError) return new ApiError(413, 'RequestTooLargeException', error.message);
   return new ApiError(500, 'ServiceException', error instanceof Error ? error.message : String(error));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify(body));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function lambdaAction(req: IncomingMessage): string {

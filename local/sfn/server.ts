@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { FaultInjector } from '../faults';
+import { BodyTooLargeError, readBody } from '../http-server';
 import { SfnApiError } from './errors';
 import type { Input, Output } from './api';
 
 const TARGET_PREFIX = 'AWSStepFunctions.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
+/** Inputs, outputs and task results are at most 256 KB in AWS; a request carries one plus its envelope. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /** AWS JSON 1.0 over HTTP: `POST /` with `X-Amz-Target: AWSStepFunctions.<Operation>`. */
 export function createJsonServer(operations: Record<string, (input: Input) => Output>, faults?: FaultInjector): Server {
@@ -14,7 +17,7 @@ export function createJsonServer(operations: Record<string, (input: Input) => Ou
       const headers = { 'Content-Type': CONTENT_TYPE, 'x-amzn-RequestId': randomUUID() };
       try {
         const operation = operationOf(req);
-        const body = await readBody(req);
+        const body = (await readBody(req, MAX_REQUEST_BYTES)).toString('utf8');
         const fault = faults?.faultFor({ service: 'stepfunctions', action: String(req.headers['x-amz-target'] ?? '').slice(TARGET_PREFIX.length), body });
         if (fault) {
           res.writeHead(fault.status, { ...headers, 'x-amzn-ErrorType': fault.code }).end(JSON.stringify({ __type: fault.code, message: fault.message }));
@@ -25,8 +28,10 @@ export function createJsonServer(operations: Record<string, (input: Input) => Ou
         res.writeHead(200, headers).end(JSON.stringify(toWire(output)));
       } catch (error) {
         const apiError = error instanceof SfnApiError ? error : undefined;
-        const status = apiError ? 400 : 500;
-        const body = { __type: apiError?.type ?? 'InternalFailure', message: error instanceof Error ? error.message : String(error) };
+        const tooLarge = error instanceof BodyTooLargeError;
+        const status = apiError ? 400 : tooLarge ? 413 : 500;
+        const type = apiError?.type ?? (tooLarge ? 'RequestEntityTooLarge' : 'InternalFailure');
+        const body = { __type: type, message: error instanceof Error ? error.message : String(error) };
         res.writeHead(status, { ...headers, 'x-amzn-ErrorType': body.__type }).end(JSON.stringify(body));
       }
     })();
@@ -59,11 +64,3 @@ function toWire(value: unknown): unknown {
   return value;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}

@@ -7,7 +7,7 @@ import { SsmError } from './errors';
 import { Input } from './input';
 import { OPERATIONS } from './operations';
 import { ParameterStore } from './store';
-import { listenOnLoopback } from '../http-server';
+import { BodyTooLargeError, listenOnLoopback, readBody } from '../http-server';
 
 export interface SsmOptions {
   readonly port?: number;
@@ -54,25 +54,19 @@ async function handle(
     if (req.method !== 'POST' || run === undefined) {
       throw new SsmError('UnknownOperationException', `Unknown operation ${String(target)}`);
     }
-    const body = await readBody(req);
+    const body = (await readBody(req, MAX_REQUEST_BYTES)).toString('utf8');
     const fault = faults?.faultFor({ service: 'ssm', action: operation ?? '', body });
     if (fault) throw new SsmError(fault.code, fault.message, fault.status);
     send(res, 200, requestId, run(Input.parse(body), store));
   } catch (error) {
-    const ssmError = error instanceof SsmError ? error : new SsmError('InternalServerError', String(error), 500);
+    const ssmError =
+      error instanceof SsmError
+        ? error
+        : error instanceof BodyTooLargeError
+          ? new SsmError('RequestEntityTooLarge', error.message, 413)
+          : new SsmError('InternalServerError', String(error), 500);
     send(res, ssmError.status, requestId, { __type: ssmError.code, message: ssmError.message });
   }
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) throw new SsmError('RequestEntityTooLarge', 'Request body too large', 413);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function send(res: http.ServerResponse, status: number, requestId: string, payload: object): void {
