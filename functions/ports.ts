@@ -75,16 +75,19 @@ export interface Workflow {
   start(name: string, input: ExecutionInput): Promise<{ executionArn: string; alreadyStarted: boolean }>;
 }
 
+/** A message on the operators' topic: an approval request, an escalation or information. */
+export interface OperatorMessage {
+  kind: 'approval-request' | 'escalation' | 'info';
+  incidentId: string;
+  cacheId: string;
+  subject: string;
+  text: string;
+  facts?: Record<string, unknown>;
+}
+
 export interface Notifier {
   publishStatus(notice: RenderedNotice, attributes: { incidentId: string; cacheId: string }): Promise<{ messageId: string }>;
-  publishOperators(message: {
-    kind: 'approval-request' | 'escalation' | 'info';
-    incidentId: string;
-    cacheId: string;
-    subject: string;
-    text: string;
-    facts?: Record<string, unknown>;
-  }): Promise<{ messageId: string }>;
+  publishOperators(message: OperatorMessage): Promise<{ messageId: string }>;
 }
 
 /** Low-level reachability of a Redis endpoint. */

@@ -5,7 +5,7 @@
 import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
 import { snsMessageStructure, type RenderedNotice } from '../domain/notices';
 import { redact } from '../lib/observability';
-import type { Notifier } from '../ports';
+import type { Notifier, OperatorMessage } from '../ports';
 import { awsCall } from './aws-errors';
 
 /**
@@ -72,14 +72,7 @@ export class SnsNotifier implements Notifier {
     return { messageId: out.MessageId ?? '' };
   }
 
-  async publishOperators(message: {
-    kind: 'approval-request' | 'escalation' | 'info';
-    incidentId: string;
-    cacheId: string;
-    subject: string;
-    text: string;
-    facts?: Record<string, unknown>;
-  }): Promise<{ messageId: string }> {
+  async publishOperators(message: OperatorMessage): Promise<{ messageId: string }> {
     const facts = message.facts === undefined ? undefined : (redact(message.facts) as Record<string, unknown>);
     const body = JSON.stringify({
       kind: message.kind,

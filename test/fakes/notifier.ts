@@ -1,8 +1,6 @@
 import type { RenderedNotice } from '../../functions/domain/notices';
-import type { Notifier } from '../../functions/ports';
+import type { Notifier, OperatorMessage } from '../../functions/ports';
 import { Failures, copy } from './failures';
-
-export type OperatorMessage = Parameters<Notifier['publishOperators']>[0];
 
 /** Records every message; `failures.fail('publishStatus', err)` makes the next publish throw. */
 export class FakeNotifier implements Notifier {
