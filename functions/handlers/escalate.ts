@@ -27,7 +27,7 @@ export const escalateEventSchema = incidentRef.extend({
   executionArn: z.string().startsWith('arn:').optional(),
 });
 
-export const STATUS_CHANGE_DETAIL_TYPE = 'Step Functions Execution Status Change';
+const STATUS_CHANGE_DETAIL_TYPE = 'Step Functions Execution Status Change';
 
 export const executionStatusEventSchema = z.object({
   source: z.literal('aws.states'),

@@ -12,7 +12,7 @@ import type { StatusChangeListener } from './status-events';
 import { TaskTokens } from './task-tokens';
 
 export type { ExecutionDescription, ExecutionStatus } from './execution';
-export { STATUS_CHANGE_DETAIL_TYPE, type ExecutionStatusEvent } from './status-events';
+export type { ExecutionStatusEvent } from './status-events';
 
 export interface StepFunctionsOptions {
   lambda: Pick<LocalLambda, 'invoke'>;
