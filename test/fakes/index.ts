@@ -74,6 +74,7 @@ export function fakeWorld(
     },
     approvalPolicy: options.approvalPolicy ?? { requireApprovalFor: ['PROVISION_FROM_BACKUP', 'GLOBAL_FAILOVER'] },
     probeTimeoutMs: 200,
+    region: 'us-east-1',
   };
 }
 export type FakeWorld = ReturnType<typeof fakeWorld>;
