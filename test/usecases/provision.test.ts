@@ -165,7 +165,7 @@ describe('provision', () => {
 
   // CreateReplicationGroup, TransitEncryptionEnabled: in-transit encryption needs a cache subnet group.
   it('refuses a replacement without a cache subnet group before calling ElastiCache', async () => {
-    const world = worldWithIncident();
+    const world = worldWithIncident({ replacement: { nodeType: 'cache.r7g.large' } });
 
     const refused = provision(world, input);
     await expect(refused).rejects.toBeInstanceOf(ValidationError);
