@@ -27,7 +27,11 @@ import {
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
+import { ElastiCacheFleet } from '../../functions/adapters/elasticache-fleet';
 import { ELASTICACHE_CANONICAL_IDS } from '../../functions/domain/backup-access';
+import { CacheProvisioningFailedError } from '../../functions/domain/errors';
+import { checkCache } from '../../functions/usecases/check-cache';
+import { CACHE_ID, INCIDENT_ID, NOW, worldWithIncident } from '../usecases/support';
 import { freePort, startElastiCache, startRedis } from '../../local/elasticache';
 import type { LocalElastiCache } from '../../local/elasticache';
 import { s3ClientConfig, startS3 as startLocalS3, type LocalS3 } from '../../local/s3';
@@ -607,6 +611,13 @@ describe('what ElastiCache refuses when seeding from a backup', () => {
     const { Events } = await client.send(new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }));
     expect(Events?.[0]?.Message).toMatch(/^Restore from snapshot failed for node group 0001: the data .* does not fit a cache\.t4g\.micro node/);
     expect(elastiCache.nodeProcesses(id).every((node) => !node.alive)).toBe(true);
+
+    // Check Cache, through the real adapter, treats it as ElastiCache having given up, with its event.
+    const world = { ...worldWithIncident(), fleet: new ElastiCacheFleet({ client }) };
+    const recovery = { plan: 'PROVISION_FROM_BACKUP' as const, replicationGroupId: id, startedAt: NOW, polls: 0, ready: false, status: 'creating' };
+    const failed = checkCache(world, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, recovery, maxPolls: 40 });
+    await expect(failed).rejects.toBeInstanceOf(CacheProvisioningFailedError);
+    await expect(failed).rejects.toThrow(/is restore-failed; last events: .* does not fit a cache\.t4g\.micro node/);
     await client.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: id }));
   });
 });
