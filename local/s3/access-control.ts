@@ -337,7 +337,12 @@ export class S3AccessControl {
     const q = subresources(ctx);
     if ('acl' in q) return this.objectAcl(ctx, bucket, key);
     const plain = Object.keys(q).length === 0;
-    if (ctx.method === 'PUT' && (plain || 'uploads' in q)) {
+    // CreateMultipartUpload takes the same ACL headers; the completed object keeps the defaults here.
+    if (ctx.method === 'POST' && 'uploads' in q) {
+      if (this.ownership(bucket) === 'BucketOwnerEnforced' && !onlyOwnerAcl(ctx)) throw aclNotSupported();
+      return next();
+    }
+    if (ctx.method === 'PUT' && plain) {
       if (this.ownership(bucket) === 'BucketOwnerEnforced' && !onlyOwnerAcl(ctx)) throw aclNotSupported();
       const grants = this.requestedGrants(ctx) ?? this.defaultGrants();
       const encryption = this.requestedEncryption(ctx, bucket);
