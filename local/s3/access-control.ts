@@ -10,8 +10,10 @@
  *   CreateBucket names another `x-amz-object-ownership` ("Controlling ownership
  *   of objects and disabling ACLs for your bucket");
  * - with ACLs disabled, a request that sets an ACL other than
- *   bucket-owner-full-control fails with 400 AccessControlListNotSupported; reading
- *   ACLs still works (same page);
+ *   bucket-owner-full-control fails with 400 AccessControlListNotSupported ("The
+ *   bucket does not allow ACLs"); reading ACLs still works (S3 User Guide,
+ *   "Troubleshooting" for Object Ownership,
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html);
  * - every new object is encrypted, with SSE-S3 unless the request or the bucket's
  *   default encryption says otherwise ("Setting default server-side encryption
  *   behavior for Amazon S3 buckets"), and GET/HEAD answer
