@@ -17,12 +17,12 @@ const EXAMPLE_FILE = path.join(ROOT, 'config', 'protected-caches.example.json');
 /** Lambda allows 4 KB for all environment variables of a function together. */
 const MAX_PROTECTED_CACHES_CHARS = 2500;
 
-let schema;
-/** Compiles functions/domain/caches.ts (and zod) once with esbuild and returns its schema. */
-function protectedCachesSchema() {
-  if (schema) return schema;
+const compiled = new Map();
+/** Compiles a module of functions/domain (and what it imports, e.g. zod) once with esbuild. */
+function domainModule(name) {
+  if (compiled.has(name)) return compiled.get(name);
   const esbuild = require('esbuild');
-  const entry = path.join(ROOT, 'functions', 'domain', 'caches.ts');
+  const entry = path.join(ROOT, 'functions', 'domain', `${name}.ts`);
   const out = esbuild.buildSync({
     entryPoints: [entry],
     bundle: true,
@@ -32,12 +32,17 @@ function protectedCachesSchema() {
     target: 'node20',
     logLevel: 'silent',
   });
-  const compiled = new Module(entry);
-  compiled.filename = entry;
-  compiled.paths = Module._nodeModulePaths(path.dirname(entry));
-  compiled._compile(out.outputFiles[0].text, entry);
-  schema = compiled.exports.protectedCachesSchema;
-  return schema;
+  const module = new Module(entry);
+  module.filename = entry;
+  module.paths = Module._nodeModulePaths(path.dirname(entry));
+  module._compile(out.outputFiles[0].text, entry);
+  compiled.set(name, module.exports);
+  return module.exports;
+}
+
+/** The schema the functions validate the configuration with (functions/domain/caches.ts). */
+function protectedCachesSchema() {
+  return domainModule('caches').protectedCachesSchema;
 }
 
 /** The configuration file in use and its parsed, validated content. */
@@ -56,6 +61,14 @@ function load() {
     throw new Error(`${relative} is invalid: ${detail}`);
   }
   if (parsed.data.length === 0) throw new Error(`${relative} lists no cache: there is nothing to protect`);
+  // Replacements are created with in-transit encryption, which CreateReplicationGroup
+  // accepts only with a cache subnet group (TransitEncryptionEnabled, ElastiCache API Reference).
+  const noSubnetGroup = parsed.data.filter((c) => c.backup && !c.replacement.cacheSubnetGroupName).map((c) => c.id);
+  if (noSubnetGroup.length > 0) {
+    throw new Error(
+      `${relative} is invalid: ${noSubnetGroup.join(', ')}: replacement.cacheSubnetGroupName is required when a backup is configured (replacements use in-transit encryption, which ElastiCache allows only with a cache subnet group)`,
+    );
+  }
   return { file: relative, raw: doc, caches: parsed.data };
 }
 
@@ -108,6 +121,31 @@ function backupReadArns() {
       arn('s3', `${b}/*`, { region: false, account: false }),
     ]),
   ];
+}
+
+/** The RDB objects of the stack's backup bucket and of every bucket the configuration names (no bucket ARNs). */
+function backupObjectArns() {
+  const buckets = unique(load().caches.flatMap((c) => (c.backup ? [c.backup.bucket] : [])));
+  return [
+    { 'Fn::Sub': '${BackupBucket.Arn}/*' },
+    ...buckets.map((b) => arn('s3', `${b}/*`, { region: false, account: false })),
+  ];
+}
+
+/**
+ * A CloudFormation condition true in Regions that are disabled by default
+ * (functions/domain/backup-access.ts lists them). Fn::Or takes 2 to 10
+ * conditions, so the list is split into nested groups.
+ */
+function optInRegionCondition() {
+  const equals = domainModule('backup-access').OPT_IN_REGIONS.map((r) => ({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, r] }));
+  const or = (conditions) => {
+    if (conditions.length <= 10) return conditions.length === 1 ? conditions[0] : { 'Fn::Or': conditions };
+    const groups = [];
+    for (let i = 0; i < conditions.length; i += 10) groups.push(conditions.slice(i, i + 10));
+    return or(groups.map((g) => (g.length === 1 ? g[0] : { 'Fn::Or': g })));
+  };
+  return or(equals);
 }
 
 /** Source-of-truth tables rehydration and data verification read. */
@@ -181,6 +219,8 @@ module.exports = {
   cacheParameterArns,
   authTokenParameterArns,
   backupReadArns,
+  backupObjectArns,
+  optInRegionCondition,
   sourceOfTruthTableArns,
   alarmNameFilter,
   vpc,

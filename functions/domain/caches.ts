@@ -67,6 +67,22 @@ export const protectedCachesSchema = z.array(protectedCacheSchema).superRefine((
   });
 });
 
+/**
+ * Why ElastiCache would refuse `token` as `AuthToken`, or undefined when it accepts it:
+ * 16 to 128 printable characters, and the only special characters allowed are
+ * ! & # $ ^ < > and - (CreateReplicationGroup, `AuthToken`, ElastiCache API Reference,
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html).
+ */
+export function authTokenProblem(token: string): string | undefined {
+  if (token.length < 16) return 'it is shorter than 16 characters';
+  if (token.length > 128) return 'it is longer than 128 characters';
+  // The token is a secret: the reason names the rule, never the characters.
+  if (!/^[A-Za-z0-9!&#$^<>-]*$/.test(token)) {
+    return 'it contains a character other than letters, digits and the allowed specials ! & # $ ^ < > -';
+  }
+  return undefined;
+}
+
 /** Which cache an alarm concerns: configured alarm names first, then ElastiCache dimensions. */
 export function findCacheForAlarm(
   caches: readonly ProtectedCache[],

@@ -99,6 +99,8 @@ export const promoteDeps = /* @__PURE__ */ lazyDeps<PromoteDeps>({
 export const provisionDeps = /* @__PURE__ */ lazyDeps<ProvisionDeps>({
   store: incidentStore,
   fleet: cacheFleet,
+  backups: backupCatalog,
+  region: () => config.region,
   secrets: secretReader,
   clock,
   caches: () => config.protectedCaches,

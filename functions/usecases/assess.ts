@@ -6,7 +6,7 @@
 import type { Endpoint, ProtectedCache } from '../domain/caches';
 import { InvalidBackupError } from '../domain/errors';
 import { estimateMinutes } from '../domain/eta';
-import { RDB_HEADER_BYTES, looksLikeRdbKey, rdbVersionOf } from '../domain/rdb';
+import { RDB_HEADER_BYTES, looksLikeRdbKey, maxRdbVersionLoadedBy, rdbVersionOf } from '../domain/rdb';
 import {
   chooseRecovery,
   nodeMemoryBytes,
@@ -60,7 +60,9 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
   const primary = await pingWithRetry(deps.probe, endpoint, pingOpts, PRIMARY_PING_TRIES);
   const group = await replicaFacts(deps, cache, pingOpts);
   const memory = nodeMemoryBytes(cache.replacement.nodeType);
-  const backups = cache.backup ? await backupFacts(deps.backups, cache.backup, memory, now) : { rejected: [] };
+  const backups = cache.backup
+    ? await backupFacts(deps.backups, cache.backup, memory, maxRdbVersionLoadedBy(cache.replacement.engine, cache.replacement.engineVersion), now)
+    : { rejected: [] };
 
   const facts: AssessmentFacts = {
     primaryReachable: primary.ok,
@@ -158,6 +160,7 @@ async function backupFacts(
   catalog: BackupCatalog,
   location: NonNullable<ProtectedCache['backup']>,
   memoryBytes: number | undefined,
+  maxRdbVersion: number | undefined,
   now: Date,
 ): Promise<{ backup?: BackupFacts; rejected: { key: string; reason: string }[] }> {
   const rejected: { key: string; reason: string }[] = [];
@@ -184,6 +187,14 @@ async function backupFacts(
     } catch (err) {
       if (!(err instanceof InvalidBackupError)) throw err;
       rejected.push({ key: object.key, reason: err.message });
+      continue;
+    }
+    // The engine refuses a newer RDB format at load, and the restore fails.
+    if (maxRdbVersion !== undefined && rdbVersion > maxRdbVersion) {
+      rejected.push({
+        key: object.key,
+        reason: `RDB format version ${rdbVersion} is newer than the replacement engine loads (up to ${maxRdbVersion})`,
+      });
       continue;
     }
     const backup: BackupFacts = {

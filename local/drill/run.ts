@@ -300,6 +300,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       finished = await follow();
     }
     mark('executionFinished');
+    if (!resolutionExpected && finished.status === 'FAILED' && scenario === 'restore-external-no-acls') {
+      // Stopped at a step: the execution's status event escalates it, a moment after the execution ends.
+      await until('the escalation', 30_000, async () => (subscriber.received.some((n) => n.attributes.kind === 'escalation') ? true : undefined));
+    }
     await stack.sns.idle();
     await sleep(300);
     await app.stop();
@@ -330,8 +334,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       why = ok ? `resolved, ${verification?.checked ?? 0} keys checked, 0 lost` : `expected resolution: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, keys lost ${lost ?? 'unchecked'}`;
     } else {
       const escalated = operatorMessages.some((m) => m.kind === 'escalation');
-      ok = finished.status === 'FAILED' && incident?.status === 'FAILED' && escalated;
-      why = ok ? `ended as expected: incident failed and operators escalated (${finished.error ?? ''})` : `expected a failed, escalated incident: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, escalated ${escalated}`;
+      // The refusal that stopped the restore reaches the operators, in S3's own words.
+      const refusalShown =
+        scenario !== 'restore-external-no-acls' ||
+        operatorMessages.some((m) => m.kind === 'escalation' && m.message.includes('AccessControlListNotSupported'));
+      ok = finished.status === 'FAILED' && incident?.status === 'FAILED' && escalated && refusalShown;
+      why = ok ? `ended as expected: incident failed and operators escalated (${finished.error ?? ''})` : `expected a failed, escalated incident: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, escalated ${escalated}, refusal shown ${refusalShown}`;
     }
     const appOutageMs = app.outageMs();
     return {

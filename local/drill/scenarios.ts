@@ -1,6 +1,10 @@
 /** What each drill scenario breaks, and what it must end in. */
 export const SCENARIOS = {
   restore: 'the whole primary group dies; a replacement is restored from the newest RDB backup in S3',
+  'restore-external-bucket':
+    'as restore, from a backup bucket the stack did not create (ACLs enabled, SSE-S3): Provision grants ElastiCache read on the backup',
+  'restore-external-no-acls':
+    'as restore, from an external backup bucket with ACLs disabled: ElastiCache cannot be granted read, Provision Cache fails and the operators get S3\'s refusal',
   promote: 'the primary node of an ElastiCache replication group dies; its healthy replica is promoted',
   recovers: 'the provider hangs, then comes back by itself before anything is replaced',
   'no-backup': 'the cache dies and there is neither a replica nor a backup: operators are escalated',
@@ -18,5 +22,15 @@ export function isScenario(s: string): s is Scenario {
 
 /** Scenarios whose incident must resolve; the others must end failed with an escalation. */
 export function expectsResolution(s: Scenario): boolean {
-  return s === 'restore' || s === 'promote' || s === 'recovers' || s === 'approval-timeout' || s === 'redrive';
+  return s === 'restore' || s === 'restore-external-bucket' || s === 'promote' || s === 'recovers' || s === 'approval-timeout' || s === 'redrive';
+}
+
+/** The bucket restore drills from an external backup bucket use, created by the drill rather than the stack. */
+export const EXTERNAL_BACKUP_BUCKET = 'accounts-external-backups';
+
+/** Scenarios whose backups live in a bucket outside the stack; the value is the bucket's object ownership. */
+export function externalBackupOwnership(s: Scenario): 'BucketOwnerPreferred' | 'BucketOwnerEnforced' | undefined {
+  if (s === 'restore-external-bucket') return 'BucketOwnerPreferred';
+  if (s === 'restore-external-no-acls') return 'BucketOwnerEnforced';
+  return undefined;
 }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BatchWriteItemCommand, CreateTableCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { CreateReplicationGroupCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import Redis from 'ioredis';
 import { RedisWriter } from '../../functions/adapters/redis-writer';
@@ -19,7 +19,7 @@ import type { SourceRecord } from '../../functions/ports';
 import { startRedis, type RedisProcess } from '../elasticache';
 import type { LocalStack } from '../stack';
 import { changedAfterBackup, drillRecord, type DrillRecord } from './dataset';
-import type { Scenario } from './scenarios';
+import { EXTERNAL_BACKUP_BUCKET, externalBackupOwnership, type Scenario } from './scenarios';
 
 export const CACHE_ID = 'accounts';
 export const ENDPOINT_PARAMETER = '/cache-outage/accounts/endpoint';
@@ -206,6 +206,13 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
       Overwrite: true,
     }),
   );
+  // A backup bucket outside the stack, as operators configure one: created here, not by the stack.
+  const externalOwnership = externalBackupOwnership(scenario);
+  if (externalOwnership) {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: EXTERNAL_BACKUP_BUCKET, ObjectOwnership: externalOwnership }));
+    log(`external backup bucket s3://${EXTERNAL_BACKUP_BUCKET} (object ownership ${externalOwnership})`);
+  }
+  const backupBucket = externalOwnership ? EXTERNAL_BACKUP_BUCKET : description.backupBucket;
   const cache: ProtectedCache = {
     id: CACHE_ID,
     displayName: 'account settings',
@@ -214,11 +221,13 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
     ...(authToken ? { authTokenParameter: AUTH_PARAMETER } : {}),
     ...(replicationGroupId ? { replicationGroupId } : {}),
     alarmNames: [],
-    backup: { bucket: description.backupBucket, prefix: `${CACHE_ID}/`, maxAgeHours: 24 },
+    backup: { bucket: backupBucket, prefix: `${CACHE_ID}/`, maxAgeHours: 24 },
     replacement: {
       nodeType: 'cache.r7g.large',
       engine: 'redis',
       numCacheClusters: 2,
+      // Replacements use in-transit encryption, which ElastiCache allows only with a cache subnet group.
+      cacheSubnetGroupName: 'accounts-private',
       securityGroupIds: [],
       port: 6379,
     },
@@ -249,15 +258,18 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
   const rdb = await rdbOf(endpoint, authToken);
   const backupKey = `${CACHE_ID}/${new Date().toISOString().replace(/[:.]/g, '-')}.rdb`;
   if (scenario !== 'no-backup') {
-    await clients.s3.send(new PutObjectCommand({ Bucket: description.backupBucket, Key: backupKey, Body: rdb }));
-    log(`backup s3://${description.backupBucket}/${backupKey} (${(rdb.length / 1024 / 1024).toFixed(1)} MB)`);
+    // SSE-S3: the only encryption ElastiCache seeds from. No ACL grant: Provision adds it.
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: backupBucket, Key: backupKey, Body: rdb, ServerSideEncryption: 'AES256' }),
+    );
+    log(`backup s3://${backupBucket}/${backupKey} (${(rdb.length / 1024 / 1024).toFixed(1)} MB)`);
   }
   if (scenario === 'step-fails') {
     await sleep(1100);
     const corrupt = Buffer.concat([rdb.subarray(0, 9), randomBytes(4096)]);
     const key = `${CACHE_ID}/${new Date().toISOString().replace(/[:.]/g, '-')}.rdb`;
-    await clients.s3.send(new PutObjectCommand({ Bucket: description.backupBucket, Key: key, Body: corrupt }));
-    log(`newer backup s3://${description.backupBucket}/${key} is corrupt (valid header, broken body)`);
+    await clients.s3.send(new PutObjectCommand({ Bucket: backupBucket, Key: key, Body: corrupt }));
+    log(`newer backup s3://${backupBucket}/${key} is corrupt (valid header, broken body)`);
   }
   mark('backedUp');
 

@@ -79,6 +79,15 @@ function parseSecuritySettings(params: QueryParams, numCacheClusters: number): S
   if (automaticFailover && numCacheClusters < 2) {
     throw invalidParameterCombination('Automatic failover requires at least 2 cache clusters (NumCacheClusters >= 2).');
   }
+  // CreateReplicationGroup, TransitEncryptionEnabled: "If you enable in-transit encryption,
+  // you must also specify a value for CacheSubnetGroup" (ElastiCache API Reference).
+  if (transitEncryption && params.string('CacheSubnetGroupName') === undefined) {
+    throw invalidParameterCombination(
+      'TransitEncryptionEnabled requires the cluster to be created in an Amazon VPC: specify CacheSubnetGroupName.',
+    );
+  }
+  // CreateReplicationGroup, AuthToken: "The AUTH token can be specified only when
+  // TransitEncryptionEnabled is true", 16 to 128 printable characters, specials ! & # $ ^ < > -.
   if (rawToken !== undefined && !transitEncryption) {
     throw invalidParameterCombination('AuthToken can only be specified when TransitEncryptionEnabled is true.');
   }

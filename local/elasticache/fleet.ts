@@ -20,11 +20,17 @@ import { RedisStartError, startRedis } from './redis-process';
 import type { RedisProcess } from './redis-process';
 import { infoField, redisCommand } from './resp';
 import type { RedisCommandOptions } from './resp';
+import { maxRdbVersionLoadedBy } from '../../functions/domain/rdb';
 import { fileHeader, rdbHeaderProblem } from './snapshot';
 import type { SnapshotFetcher } from './snapshot';
 import type { TlsMaterial } from './tls';
 
-export type GroupStatus = 'creating' | 'available' | 'modifying' | 'deleting' | 'create-failed';
+/**
+ * `restore-failed`: the backup's data does not fit the node ("Tutorial: Seeding a new
+ * node-based cluster with an externally created backup": "If the backup is too large,
+ * the resulting cluster has a status of restore-failed").
+ */
+export type GroupStatus = 'creating' | 'available' | 'modifying' | 'deleting' | 'create-failed' | 'restore-failed';
 /** Cache cluster (member) status; a node whose process died is reported as `restore-failed`. */
 export type ClusterStatus = 'creating' | 'available' | 'modifying' | 'deleting' | 'restore-failed';
 export type NodeRole = 'primary' | 'replica';
@@ -109,6 +115,8 @@ export interface FleetOptions {
   readonly failoverDelayMs: number;
   /** Certificate for groups created with TransitEncryptionEnabled; undefined serves them in plaintext. */
   readonly tls: TlsMaterial | undefined;
+  /** Memory of a node of the type; undefined when unknown (no restore is then too large). */
+  readonly nodeMemoryBytes: (cacheNodeType: string) => number | undefined;
 }
 
 const SYNC_TIMEOUT_MS = 15_000;
@@ -192,7 +200,7 @@ export class Fleet {
   async create(spec: ReplicationGroupSpec): Promise<ReplicationGroup> {
     this.assertRunning();
     if (this.groups.has(spec.id)) throw replicationGroupAlreadyExists(spec.id);
-    if (spec.snapshotArn !== undefined) await this.options.snapshots.check(spec.snapshotArn);
+    if (spec.snapshotArn !== undefined) await this.options.snapshots.check(spec.snapshotArn, this.options.region);
     if (this.groups.has(spec.id)) throw replicationGroupAlreadyExists(spec.id);
     const group = this.newGroup(spec);
     this.groups.set(spec.id, group);
@@ -248,7 +256,8 @@ export class Fleet {
     const rdb = snapshotArn === undefined ? undefined : path.join(primary.dir, 'dump.rdb');
     if (snapshotArn !== undefined && rdb !== undefined) {
       await this.options.snapshots.download(snapshotArn, rdb);
-      const headerProblem = rdbHeaderProblem(await fileHeader(rdb));
+      const header = await fileHeader(rdb);
+      const headerProblem = rdbHeaderProblem(header) ?? this.rdbVersionProblem(group.spec, header);
       if (headerProblem !== undefined)
         return this.failCreation(group, `Restore from snapshot failed for node group ${NODE_GROUP_ID}: ${headerProblem}`);
     }
@@ -262,12 +271,45 @@ export class Fleet {
           : `Restore from snapshot failed for node group ${NODE_GROUP_ID}`;
       return this.failCreation(group, `${prefix}: ${reason}`);
     }
+    if (rdb !== undefined) {
+      const tooLarge = await this.dataTooLarge(group, primary);
+      if (tooLarge !== undefined) return this.failRestore(group, tooLarge);
+    }
     const primaryPort = primary.process?.port ?? 0;
     const started = await Promise.allSettled(replicas.map((replica) => this.startNode(group, replica, primaryPort)));
     const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) return this.failCreation(group, `Failed to start replica node: ${describeError(failure.reason)}`);
     if (this.stopped) return;
     this.markAvailable(group, rdb !== undefined);
+  }
+
+  /** An engine refuses an RDB file newer than it knows ("Can't handle RDB format version N"). */
+  private rdbVersionProblem(spec: ReplicationGroupSpec, header: Buffer): string | undefined {
+    const version = Number(header.toString('latin1', 5, 9));
+    const max = maxRdbVersionLoadedBy(spec.engine, spec.engineVersion);
+    if (max === undefined || version <= max) return undefined;
+    return `Can't handle RDB format version ${version}: ${spec.engine} ${spec.engineVersion} loads RDB format versions up to ${max}`;
+  }
+
+  /** The memory the restored data takes on the primary, when it is more than a node of the group's type has. */
+  private async dataTooLarge(group: ReplicationGroup, primary: CacheNode): Promise<string | undefined> {
+    const memory = this.options.nodeMemoryBytes(group.spec.cacheNodeType);
+    if (memory === undefined || !isLive(primary)) return undefined;
+    const info = await redisCommand(primary.process.port, ['INFO', 'memory'], this.connection(group));
+    const used = typeof info === 'string' ? Number(infoField(info, 'used_memory')) : NaN;
+    if (!(used > memory)) return undefined;
+    return `the data (${used} bytes in memory) does not fit a ${group.spec.cacheNodeType} node (${memory} bytes)`;
+  }
+
+  private async failRestore(group: ReplicationGroup, reason: string): Promise<void> {
+    await Promise.all(group.nodes.map((node) => node.process?.stop()));
+    group.status = 'restore-failed';
+    for (const node of group.nodes) node.status = 'restore-failed';
+    this.events.record(
+      'replication-group',
+      group.spec.id,
+      `Restore from snapshot failed for node group ${NODE_GROUP_ID}: ${reason}`,
+    );
   }
 
   private async prepareDirectories(group: ReplicationGroup): Promise<void> {
@@ -322,7 +364,7 @@ export class Fleet {
 
   private onProcessExit(group: ReplicationGroup, node: CacheNode, redis: RedisProcess): void {
     if (redis.stopping || node.process !== redis || this.stopped) return;
-    if (group.status === 'creating' || group.status === 'deleting' || group.status === 'create-failed') return;
+    if (['creating', 'deleting', 'create-failed', 'restore-failed'].includes(group.status)) return;
     node.status = 'restore-failed';
     this.events.record(
       'cache-cluster',
@@ -496,7 +538,7 @@ export class Fleet {
 
   delete(id: string): ReplicationGroup {
     const group = this.group(id);
-    if (group.status !== 'available' && group.status !== 'create-failed') {
+    if (group.status !== 'available' && group.status !== 'create-failed' && group.status !== 'restore-failed') {
       throw invalidReplicationGroupState(
         `Replication group ${group.spec.id} is not in available state (${group.status}).`,
       );

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FaultInjector } from '../faults';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
 import type { LocalService } from '../service';
+import { nodeMemoryBytes } from '../../functions/domain/recovery';
 import { Fleet } from './fleet';
 import type { NodeProcessInfo } from './fleet';
 import { startQueryServer } from './server';
@@ -37,6 +38,11 @@ export interface ElastiCacheOptions {
   readonly transitEncryption?: 'tls' | 'plaintext';
   /** Consulted per API request, before handling: answers with an AWS error instead. */
   readonly faults?: FaultInjector;
+  /**
+   * Node memory by node type, over the product's table of ElastiCache node types: a restore whose
+   * data takes more ends in `restore-failed`.
+   */
+  readonly nodeMemoryBytes?: Readonly<Record<string, number>>;
 }
 
 export interface LocalElastiCache extends LocalService {
@@ -80,6 +86,7 @@ export async function startElastiCache(options: ElastiCacheOptions): Promise<Loc
     creationDelayMs: options.creationDelayMs ?? 0,
     failoverDelayMs: options.failoverDelayMs ?? 1000,
     tls,
+    nodeMemoryBytes: (nodeType) => options.nodeMemoryBytes?.[nodeType] ?? nodeMemoryBytes(nodeType),
   });
   const server = await startQueryServer(fleet, options.port ?? 0, options.faults);
   let stopping: Promise<void> | undefined;

@@ -2,7 +2,14 @@ import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketPolicyCommand,
+  GetObjectAclCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { elastiCacheReaderFor, OPT_IN_BUCKET_POLICY_ACTIONS } from '../../functions/domain/backup-access';
 import { invalidParameterValue } from './errors';
 
 export interface S3ConnectionConfig {
@@ -32,14 +39,63 @@ export class SnapshotFetcher {
     this.client = new S3Client({ ...config, maxAttempts: 2 });
   }
 
-  /** An unreadable object is rejected at call time, as CreateReplicationGroup does; the copy happens later. */
-  async check(arn: string): Promise<void> {
+  /**
+   * Refuses, at call time, an object ElastiCache could not read ("Tutorial: Seeding a new
+   * node-based cluster with an externally created backup"): a missing object, one
+   * encrypted with anything but SSE-S3, and one without the grant the Region needs
+   * (default Regions: READ for ElastiCache's canonical user in the object's ACL;
+   * opt-in Regions: a bucket policy allowing `<region>.elasticache-snapshot.amazonaws.com`
+   * s3:GetObject, s3:ListBucket and s3:GetBucketAcl). The copy happens later.
+   */
+  async check(arn: string, region: string): Promise<void> {
     const { bucket, key } = parseS3Arn(arn);
+    const denied = (reason: string) =>
+      invalidParameterValue(`No permission to access S3 object: ${bucket}/${key} (${reason}).`);
+    let encryption: string | undefined;
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      encryption = (await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ServerSideEncryption;
     } catch (error) {
-      const reason = error instanceof Error ? error.name : 'unknown error';
-      throw invalidParameterValue(`No permission to access S3 object: ${bucket}/${key} (${reason}).`);
+      throw denied(error instanceof Error ? error.name : 'unknown error');
+    }
+    if (encryption !== undefined && encryption !== 'AES256') {
+      throw invalidParameterValue(
+        `The S3 object ${bucket}/${key} is encrypted with ${encryption}; ElastiCache can seed a cluster only from an .rdb file encrypted with SSE-S3.`,
+      );
+    }
+    const reader = elastiCacheReaderFor(region);
+    if (reader.kind === 'object-acl') {
+      const acl = await this.client.send(new GetObjectAclCommand({ Bucket: bucket, Key: key }));
+      const readable = (acl.Grants ?? []).some(
+        (g) =>
+          g.Grantee?.Type === 'CanonicalUser' &&
+          g.Grantee.ID === reader.canonicalId &&
+          (g.Permission === 'READ' || g.Permission === 'FULL_CONTROL'),
+      );
+      if (!readable) throw denied(`the object's ACL grants no READ to ElastiCache's canonical user ${reader.canonicalId}`);
+      return;
+    }
+    const policy = await this.bucketPolicy(bucket);
+    const objectArn = `arn:aws:s3:::${bucket}/${key}`;
+    const bucketArn = `arn:aws:s3:::${bucket}`;
+    const needs: [string, string][] = OPT_IN_BUCKET_POLICY_ACTIONS.map((action) => [
+      action,
+      action === 's3:GetObject' ? objectArn : bucketArn,
+    ]);
+    const missing = needs.filter(([action, resource]) => !policyAllows(policy, reader.servicePrincipal, action, resource));
+    if (missing.length > 0) {
+      throw denied(
+        `the bucket policy does not allow ${reader.servicePrincipal} ${missing.map(([action]) => action).join(', ')}`,
+      );
+    }
+  }
+
+  private async bucketPolicy(bucket: string): Promise<PolicyDocument | undefined> {
+    try {
+      const { Policy } = await this.client.send(new GetBucketPolicyCommand({ Bucket: bucket }));
+      return Policy ? (JSON.parse(Policy) as PolicyDocument) : undefined;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'NoSuchBucketPolicy') return undefined;
+      throw error;
     }
   }
 
@@ -74,4 +130,47 @@ export function rdbHeaderProblem(rdb: Buffer): string | undefined {
   if (rdb.toString('latin1', 0, 5) !== 'REDIS') return 'the file does not start with the REDIS magic string';
   if (!/^\d{4}$/.test(rdb.toString('latin1', 5, 9))) return 'the RDB version field is not four digits';
   return undefined;
+}
+
+interface PolicyStatement {
+  readonly Effect?: string;
+  readonly Principal?: '*' | { readonly Service?: string | readonly string[]; readonly AWS?: string | readonly string[] };
+  readonly Action?: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
+}
+interface PolicyDocument {
+  readonly Statement?: readonly PolicyStatement[] | PolicyStatement;
+}
+
+const list = <T>(value: T | readonly T[] | undefined): readonly T[] =>
+  value === undefined ? [] : Array.isArray(value) ? (value as readonly T[]) : [value as T];
+
+/** IAM wildcards: `*` any run of characters, `?` one character. */
+function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
+}
+
+/**
+ * Whether the bucket policy lets the service principal do `action` on `resource`: an
+ * Allow naming it and no Deny. ElastiCache reads over TLS, so `aws:SecureTransport`
+ * is true; a statement with any other condition is not taken to apply.
+ */
+function policyAllows(policy: PolicyDocument | undefined, principal: string, action: string, resource: string): boolean {
+  const applies = (s: PolicyStatement): boolean => {
+    const principals = s.Principal === '*' ? ['*'] : [...list(s.Principal?.Service), ...list(s.Principal?.AWS)];
+    if (!principals.some((p) => p === '*' || p === principal)) return false;
+    if (!list(s.Action).some((a) => wildcard(a, action, true))) return false;
+    if (!list(s.Resource).some((r) => wildcard(r, resource, false))) return false;
+    for (const [operator, conditions] of Object.entries(s.Condition ?? {})) {
+      for (const [name, values] of Object.entries(conditions)) {
+        if (operator !== 'Bool' || name.toLowerCase() !== 'aws:securetransport') return false;
+        if (!list(values).map(String).includes('true')) return false;
+      }
+    }
+    return true;
+  };
+  const statements = list(policy?.Statement);
+  return statements.some((s) => s.Effect === 'Allow' && applies(s)) && !statements.some((s) => s.Effect === 'Deny' && applies(s));
 }

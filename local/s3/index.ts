@@ -5,6 +5,7 @@ import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account';
 import type { LocalService } from '../service';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../service';
+import { S3AccessControl } from './access-control';
 import { AwsChunkedDecoder, decodedHeaders, isAwsChunked } from './aws-chunked';
 
 export interface S3Options {
@@ -15,6 +16,8 @@ export interface S3Options {
 
 export interface LocalS3 extends LocalService {
   readonly directory: string;
+  /** Object ownership, bucket policies, object ACLs and encryption, which s3rver does not keep. */
+  readonly accessControl: S3AccessControl;
 }
 
 /** What an S3Client needs to talk to the local server. */
@@ -51,7 +54,9 @@ export async function startS3(options: S3Options = {}): Promise<LocalS3> {
     directory,
     vhostBuckets: false,
   });
-  server.middleware.unshift(decodeAwsChunkedUploads);
+  const accessControl = new S3AccessControl();
+  // Runs after the aws-chunked decoder, before s3rver's router.
+  server.middleware.unshift(decodeAwsChunkedUploads, accessControl.middleware);
   const address = await server.run().catch(async (error: unknown) => {
     if (temporary) await rm(directory, { recursive: true, force: true });
     throw error;
@@ -61,6 +66,7 @@ export async function startS3(options: S3Options = {}): Promise<LocalS3> {
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     directory,
+    accessControl,
     stop() {
       stopping ??= (async () => {
         const closed = server.close();

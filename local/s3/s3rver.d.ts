@@ -38,7 +38,20 @@ declare module 's3rver' {
 
 declare module 's3rver/lib/models/account' {
   interface AwsAccount {
+    readonly id: string | number;
+    readonly displayName: string;
     createKeyPair(accessKeyId: string, secretAccessKey: string): void;
   }
   export const DUMMY_ACCOUNT: AwsAccount;
+}
+
+declare module 's3rver/lib/models/error' {
+  /** An S3 error; s3rver's error handler renders it as S3's XML error document with `status`. */
+  class S3Error extends Error {
+    constructor(code: string, message?: string, detail?: Record<string, string>);
+    readonly code: string;
+    status: number;
+    expose: boolean;
+  }
+  export = S3Error;
 }

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
+import { createDeclaredBucket } from './buckets';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -251,7 +252,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     const buckets: Record<string, string> = {};
     for (const logicalId of manifest.buckets) {
       const name = localName(manifest.service, logicalId).toLowerCase();
-      await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
+      await createDeclaredBucket(clients.s3, name, manifest.bucketProperties[logicalId] ?? {});
       buckets[logicalId] = name;
     }
 

@@ -56,6 +56,8 @@ export interface Manifest {
   tables: ManifestTable[];
   topics: string[];
   buckets: string[];
+  /** Each bucket's declared properties, by logical id (intrinsics unresolved). */
+  bucketProperties: Record<string, Record<string, Json>>;
   stateMachine: { logicalId: string; definitionFile: string; substitutions: Record<string, Json> };
 }
 
@@ -99,13 +101,17 @@ export function readManifest(root: string): Manifest {
   const tables: ManifestTable[] = [];
   const topics: string[] = [];
   const buckets: string[] = [];
+  const bucketProperties: Record<string, Record<string, Json>> = {};
   let stateMachine: Manifest['stateMachine'] | undefined;
   for (const [logicalId, raw] of Object.entries(resources)) {
     const r = asRecord(raw);
     const props = asRecord(r.Properties);
     if (r.Type === 'AWS::DynamoDB::Table') tables.push({ logicalId, properties: props });
     if (r.Type === 'AWS::SNS::Topic') topics.push(logicalId);
-    if (r.Type === 'AWS::S3::Bucket') buckets.push(logicalId);
+    if (r.Type === 'AWS::S3::Bucket') {
+      buckets.push(logicalId);
+      bucketProperties[logicalId] = props;
+    }
     if (r.Type === 'AWS::StepFunctions::StateMachine') {
       stateMachine = {
         logicalId,
@@ -115,7 +121,7 @@ export function readManifest(root: string): Manifest {
     }
   }
   if (!stateMachine) throw new Error('serverless.yml declares no AWS::StepFunctions::StateMachine');
-  return { service: String(doc.service), functions, tables, topics, buckets, stateMachine };
+  return { service: String(doc.service), functions, tables, topics, buckets, bucketProperties, stateMachine };
 }
 
 /**

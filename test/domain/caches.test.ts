@@ -1,4 +1,5 @@
-import { findCacheForAlarm, protectedCachesSchema, type ProtectedCache } from '../../functions/domain/caches';
+import { authTokenProblem, findCacheForAlarm, protectedCachesSchema, type ProtectedCache } from '../../functions/domain/caches';
+import { maxRdbVersionLoadedBy } from '../../functions/domain/rdb';
 
 const caches: ProtectedCache[] = protectedCachesSchema.parse([
   {
@@ -84,5 +85,28 @@ describe('protectedCachesSchema', () => {
     expect(protectedCachesSchema.safeParse([{ id: 'a', ...base, endpoint: { host: 'h', port: 70000 } }]).success).toBe(
       false,
     );
+  });
+});
+
+describe('maxRdbVersionLoadedBy', () => {
+  it('knows which RDB formats each engine loads, and sets no limit without a version or from Valkey 8.1', () => {
+    expect(maxRdbVersionLoadedBy('valkey', '7.2')).toBe(11);
+    expect(maxRdbVersionLoadedBy('valkey', '8.0')).toBe(11);
+    expect(maxRdbVersionLoadedBy('valkey', '8.1')).toBeUndefined();
+    expect(maxRdbVersionLoadedBy('redis', '7.0')).toBe(10);
+    expect(maxRdbVersionLoadedBy('redis', '7.1')).toBe(10);
+    expect(maxRdbVersionLoadedBy('redis', '6.2')).toBe(9);
+    expect(maxRdbVersionLoadedBy('redis', undefined)).toBeUndefined();
+  });
+});
+
+describe('authTokenProblem (CreateReplicationGroup AuthToken rules)', () => {
+  it('accepts 16 to 128 letters, digits and ! & # $ ^ < > -, and nothing else', () => {
+    expect(authTokenProblem('a'.repeat(16))).toBeUndefined();
+    expect(authTokenProblem('a'.repeat(128))).toBeUndefined();
+    expect(authTokenProblem('Ab1!&#$^<>-Ab1!&#$^<>-')).toBeUndefined();
+    expect(authTokenProblem('a'.repeat(15))).toMatch(/shorter than 16/);
+    expect(authTokenProblem('a'.repeat(129))).toMatch(/longer than 128/);
+    for (const bad of ['@', ' ', '%', '/', '"', "'", '*', 'é']) expect(authTokenProblem(`${'a'.repeat(16)}${bad}`)).toBeDefined();
   });
 });

@@ -42,6 +42,31 @@ describe('incident drill on the local stack', () => {
     expect(r.transitions).toBeLessThanOrEqual(100);
   });
 
+  // "Tutorial: Seeding a new node-based cluster with an externally created backup", step 4: in a default
+  // Region ElastiCache reads the .rdb through a READ grant to its canonical user on the object's ACL.
+  it('restore-external-bucket: restores from a backup bucket outside the stack once Provision grants ElastiCache read', async () => {
+    const r = await drill('restore-external-bucket');
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
+    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+    const started = r.timeline.find((e) => e.type === 'RECOVERY_STARTED');
+    expect(started?.detail).toMatchObject({
+      snapshotArn: expect.stringMatching(/^arn:aws:s3:::accounts-external-backups\/accounts\//),
+      elastiCacheRead: 'object ACL granted',
+    });
+  });
+
+  it('restore-external-no-acls: a bucket with ACLs disabled stops the restore at Provision Cache with S3\'s refusal for the operators', async () => {
+    const r = await drill('restore-external-no-acls');
+    expect(r.incident?.status).toBe('FAILED');
+    expect(r.executionError).toBe('CacheProvisioningFailedError');
+    expect(r.states.at(-1)?.name).toBe('Provision Cache');
+    expect(types(r)).not.toContain('RECOVERY_STARTED');
+    expect(kinds(r)).toEqual(['approval-request', 'escalation']);
+    const failed = r.timeline.find((e) => e.type === 'FAILED');
+    expect(failed?.message).toContain('AccessControlListNotSupported');
+    expect(r.operatorMessages.find((m) => m.kind === 'escalation')?.message).toContain('AccessControlListNotSupported');
+  });
+
   it('promote: promotes the healthy replica without approval and keeps every key', async () => {
     const r = await drill('promote');
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);

@@ -1,4 +1,4 @@
-import type { BackupCatalog, BackupObject } from '../../functions/ports';
+import type { BackupCatalog, BackupObject, BackupReadGrant } from '../../functions/ports';
 import { Failures } from './failures';
 
 /** Bytes of an RDB file: `REDIS` + four-digit version + some payload. */
@@ -7,8 +7,10 @@ export function rdbBytes(version = 11, payload = 'payload'): Uint8Array {
 }
 
 /** S3 objects in memory; list() is newest first, as the port promises. */
-export class FakeBackupCatalog implements BackupCatalog {
-  readonly failures = new Failures<keyof BackupCatalog>();
+export class FakeBackupCatalog implements BackupCatalog, BackupReadGrant {
+  readonly failures = new Failures<keyof BackupCatalog | keyof BackupReadGrant>();
+  /** `bucket/key` → canonical ids granted read, in grant order. */
+  readonly readGrants = new Map<string, string[]>();
   readonly headerReads: { bucket: string; key: string; bytes: number }[] = [];
   private readonly objects = new Map<string, BackupObject & { body: Uint8Array }>();
 
@@ -45,5 +47,13 @@ export class FakeBackupCatalog implements BackupCatalog {
     const o = this.objects.get(`${bucket}/${key}`);
     if (!o) throw new Error(`NoSuchKey: s3://${bucket}/${key}`);
     return o.body.slice(0, bytes);
+  }
+
+  async grantRead(bucket: string, key: string, canonicalId: string): Promise<{ alreadyGranted: boolean }> {
+    this.failures.check('grantRead');
+    const granted = this.readGrants.get(`${bucket}/${key}`) ?? [];
+    if (granted.includes(canonicalId)) return { alreadyGranted: true };
+    this.readGrants.set(`${bucket}/${key}`, [...granted, canonicalId]);
+    return { alreadyGranted: false };
   }
 }

@@ -41,6 +41,8 @@ export function testCache(overrides: Record<string, unknown> = {}): ProtectedCac
     displayName: 'sessions',
     endpoint: { host: 'sessions.abc123.use1.cache.amazonaws.com', port: 6379, tls: true },
     endpointParameter: '/cache/sessions/endpoint',
+    // Replacements use in-transit encryption, which ElastiCache allows only with a cache subnet group.
+    replacement: { cacheSubnetGroupName: 'cache-private' },
     ...overrides,
   });
 }
@@ -74,6 +76,7 @@ export function fakeWorld(
     },
     approvalPolicy: options.approvalPolicy ?? { requireApprovalFor: ['PROVISION_FROM_BACKUP', 'GLOBAL_FAILOVER'] },
     probeTimeoutMs: 200,
+    region: 'us-east-1',
   };
 }
 export type FakeWorld = ReturnType<typeof fakeWorld>;

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,43 +19,38 @@ import {
   TestFailoverCommand,
 } from '@aws-sdk/client-elasticache';
 import type { CreateReplicationGroupCommandInput, ReplicationGroup } from '@aws-sdk/client-elasticache';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3Client,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
+import { ElastiCacheFleet } from '../../functions/adapters/elasticache-fleet';
+import { ELASTICACHE_CANONICAL_IDS } from '../../functions/domain/backup-access';
+import { CacheProvisioningFailedError } from '../../functions/domain/errors';
+import { checkCache } from '../../functions/usecases/check-cache';
+import { CACHE_ID, INCIDENT_ID, NOW, worldWithIncident } from '../usecases/support';
 import { freePort, startElastiCache, startRedis } from '../../local/elasticache';
 import type { LocalElastiCache } from '../../local/elasticache';
+import { s3ClientConfig, startS3 as startLocalS3, type LocalS3 } from '../../local/s3';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/service';
 
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-type S3rverConstructor = new (options: {
-  port: number;
-  address: string;
-  silent: boolean;
-  directory: string;
-}) => S3rverInstance;
-
-const S3rver = createRequire(__filename)('s3rver') as S3rverConstructor;
-const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const BUCKET = 'cache-snapshots';
 const AUTH_TOKEN = 'local-auth-token-0123456789';
+/** ElastiCache's canonical user in Regions enabled by default ("Tutorial: Seeding a new node-based cluster with an externally created backup", step 4). */
+const ELASTICACHE_READER = `id="${ELASTICACHE_CANONICAL_IDS.default}"`;
+/** A node type the emulator is told is too small for any restored data. */
+const TINY_NODE = 'cache.t4g.micro';
 
 let workDir: string;
-let s3rver: S3rverInstance;
+let localS3: LocalS3;
 let s3: S3Client;
 let elastiCache: LocalElastiCache;
 let client: ElastiCacheClient;
 const redisClients: Redis[] = [];
 const seenPids = new Set<number>();
-
-async function startS3(): Promise<string> {
-  const directory = path.join(workDir, 's3');
-  await fs.mkdir(directory);
-  s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory });
-  const { port } = await s3rver.run();
-  return `http://127.0.0.1:${port}`;
-}
 
 /** Builds a real RDB file with a redis-server: keys with and without TTLs, then SAVE. */
 async function makeRdb(): Promise<Buffer> {
@@ -72,9 +66,11 @@ async function makeRdb(): Promise<Buffer> {
   return fs.readFile(path.join(dir, 'seed.rdb'));
 }
 
-async function putSnapshot(key: string, body: Buffer): Promise<string> {
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-  return `arn:aws:s3:::${BUCKET}/${key}`;
+/** Uploads an RDB file readable by ElastiCache (the read grant a default Region needs), unless `extra` says otherwise. */
+async function putSnapshot(key: string, body: Buffer, extra: Partial<PutObjectCommandInput> = {}): Promise<string> {
+  const bucket = extra.Bucket ?? BUCKET;
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, GrantRead: ELASTICACHE_READER, ...extra }));
+  return `arn:aws:s3:::${bucket}/${key}`;
 }
 
 function connect(port: number, password?: string, tls?: { ca: string }): Redis {
@@ -177,16 +173,16 @@ async function rawQuery(body: string): Promise<{ status: number; text: string }>
 
 beforeAll(async () => {
   workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'elasticache-test-'));
-  const s3Endpoint = await startS3();
-  const s3Config = {
-    endpoint: s3Endpoint,
-    region: LOCAL_REGION,
-    credentials: S3RVER_CREDENTIALS,
-    forcePathStyle: true,
-  };
-  s3 = new S3Client({ ...s3Config, requestChecksumCalculation: 'WHEN_REQUIRED' });
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  elastiCache = await startElastiCache({ s3: s3Config, creationDelayMs: 300, failoverDelayMs: 300 });
+  localS3 = await startLocalS3({ directory: path.join(workDir, 's3') });
+  s3 = new S3Client(s3ClientConfig(localS3.endpoint));
+  // ACLs enabled, so that ElastiCache can be granted read on each object.
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET, ObjectOwnership: 'BucketOwnerPreferred' }));
+  elastiCache = await startElastiCache({
+    s3: s3ClientConfig(localS3.endpoint),
+    creationDelayMs: 300,
+    failoverDelayMs: 300,
+    nodeMemoryBytes: { [TINY_NODE]: 64 * 1024 },
+  });
   client = new ElastiCacheClient({
     endpoint: elastiCache.endpoint,
     region: LOCAL_REGION,
@@ -199,7 +195,7 @@ afterAll(async () => {
   client?.destroy();
   s3?.destroy();
   await elastiCache?.stop();
-  await s3rver?.close();
+  await localS3?.stop();
   await fs.rm(workDir, { recursive: true, force: true });
   for (const pid of seenPids) expect(isAlive(pid)).toBe(false);
 });
@@ -422,7 +418,26 @@ describe('parameter validation', () => {
       'InvalidParameterCombinationException',
     ],
     ['too many cache clusters', { NumCacheClusters: 7 }, 'InvalidParameterValueException'],
-    ['a short AuthToken', { TransitEncryptionEnabled: true, AuthToken: 'short' }, 'InvalidParameterValueException'],
+    // CreateReplicationGroup (ElastiCache API Reference), AuthToken: 16-128 printable characters,
+    // specials only ! & # $ ^ < > -, and only with TransitEncryptionEnabled.
+    [
+      'a short AuthToken',
+      { TransitEncryptionEnabled: true, CacheSubnetGroupName: 'private', AuthToken: 'short' },
+      'InvalidParameterValueException',
+    ],
+    [
+      'an AuthToken over 128 characters',
+      { TransitEncryptionEnabled: true, CacheSubnetGroupName: 'private', AuthToken: 'a'.repeat(129) },
+      'InvalidParameterValueException',
+    ],
+    [
+      'an AuthToken with a special character other than ! & # $ ^ < > -',
+      { TransitEncryptionEnabled: true, CacheSubnetGroupName: 'private', AuthToken: 'has-an-at-sign-@-in-it' },
+      'InvalidParameterValueException',
+    ],
+    // CreateReplicationGroup, TransitEncryptionEnabled: "If you enable in-transit encryption,
+    // you must also specify a value for CacheSubnetGroup".
+    ['transit encryption without a cache subnet group', { TransitEncryptionEnabled: true }, 'InvalidParameterCombinationException'],
     ['an unknown engine', { Engine: 'memcached' }, 'InvalidParameterValueException'],
     [
       'a missing snapshot object',
@@ -478,6 +493,131 @@ describe('corrupt snapshots', () => {
     );
     expect(Events?.[0]?.Message).toMatch(/^Restore from snapshot failed for node group 0001: /);
     expect(elastiCache.nodeProcesses(id).every((node) => !node.alive)).toBe(true);
+    await client.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: id }));
+  });
+});
+
+/**
+ * "Tutorial: Seeding a new node-based cluster with an externally created backup"
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-seeding-redis.html): ElastiCache
+ * reads the .rdb file through a READ grant to its canonical user on the object (Regions enabled by
+ * default) or a bucket policy for <region>.elasticache-snapshot.amazonaws.com (opt-in Regions); the file
+ * may be encrypted with SSE-S3 only; data larger than the node ends in restore-failed.
+ */
+describe('what ElastiCache refuses when seeding from a backup', () => {
+  const seedRequest = (id: string, snapshotArn: string) => createGroup({ ReplicationGroupId: id, SnapshotArns: [snapshotArn] });
+
+  it('refuses an object whose ACL does not let ElastiCache read it, naming the object', async () => {
+    const arn = await putSnapshot('ungranted.rdb', await makeRdb(), { GrantRead: undefined });
+    const refused = seedRequest('ungranted', arn);
+    await expect(refused).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+    await expect(refused).rejects.toThrow(`No permission to access S3 object: ${BUCKET}/ungranted.rdb`);
+    expect(await errorName(describeGroup('ungranted'))).toBe('ReplicationGroupNotFoundFault');
+  });
+
+  it('refuses an object in a bucket with ACLs disabled, where no grant can exist', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'acls-disabled' }));
+    await expect(putSnapshot('a.rdb', await makeRdb(), { Bucket: 'acls-disabled' })).rejects.toMatchObject({
+      name: 'AccessControlListNotSupported',
+    });
+    const arn = await putSnapshot('a.rdb', await makeRdb(), { Bucket: 'acls-disabled', GrantRead: undefined });
+    expect(await errorName(seedRequest('acls-disabled', arn))).toBe('InvalidParameterValueException');
+  });
+
+  it('refuses an object encrypted with SSE-KMS, even when ElastiCache may read it', async () => {
+    const arn = await putSnapshot('kms.rdb', await makeRdb(), { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/backups' });
+    const refused = seedRequest('kms-encrypted', arn);
+    await expect(refused).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+    await expect(refused).rejects.toThrow(/SSE-S3/);
+  });
+
+  it('in an opt-in region, reads only through a bucket policy for the regional snapshot principal', async () => {
+    const optIn = await startElastiCache({ s3: s3ClientConfig(localS3.endpoint), region: 'ap-east-1' });
+    const optInClient = new ElastiCacheClient({ endpoint: optIn.endpoint, region: 'ap-east-1', credentials: LOCAL_CREDENTIALS });
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'opt-in-backups' }));
+      const arn = await putSnapshot('a.rdb', await makeRdb(), { Bucket: 'opt-in-backups', GrantRead: undefined });
+      const create = (id: string) =>
+        optInClient.send(
+          new CreateReplicationGroupCommand({ ReplicationGroupId: id, ReplicationGroupDescription: 'seeded', Engine: 'redis', SnapshotArns: [arn] }),
+        );
+      expect(await errorName(create('no-policy'))).toBe('InvalidParameterValueException');
+
+      const statement = (principal: string) => ({
+        Effect: 'Allow',
+        Principal: { Service: principal },
+        Action: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketAcl'],
+        Resource: ['arn:aws:s3:::opt-in-backups', 'arn:aws:s3:::opt-in-backups/*'],
+      });
+      const putPolicy = (principal: string) =>
+        s3.send(
+          new PutBucketPolicyCommand({
+            Bucket: 'opt-in-backups',
+            Policy: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [
+                statement(principal),
+                {
+                  Effect: 'Deny',
+                  Principal: '*',
+                  Action: 's3:*',
+                  Resource: ['arn:aws:s3:::opt-in-backups', 'arn:aws:s3:::opt-in-backups/*'],
+                  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+                },
+              ],
+            }),
+          }),
+        );
+      // The principal the template named before: not the one ElastiCache reads as.
+      await putPolicy('elasticache.amazonaws.com');
+      expect(await errorName(create('wrong-principal'))).toBe('InvalidParameterValueException');
+
+      await putPolicy('ap-east-1.elasticache-snapshot.amazonaws.com');
+      await create('with-policy');
+      const { ReplicationGroups } = await eventually(async () => {
+        const out = await optInClient.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'with-policy' }));
+        return out.ReplicationGroups?.[0]?.Status === 'available' ? out : undefined;
+      }, 30_000);
+      expect(ReplicationGroups?.[0]?.ARN).toBe('arn:aws:elasticache:ap-east-1:000000000000:replicationgroup:with-policy');
+    } finally {
+      optInClient.destroy();
+      await optIn.stop();
+    }
+  });
+
+  it.each([
+    ['RDB 12 (Redis 7.4) into Valkey 7.2', 12, 'valkey', '7.2'],
+    ['RDB 11 (Valkey 7.2) into Redis OSS 7.0', 11, 'redis', '7.0'],
+  ])('ends in create-failed with the engine\'s refusal for %s', async (_label, version, engine, engineVersion) => {
+    const id = `rdb-${version}-into-${engine}`;
+    const rdb = await makeRdb();
+    rdb.write(String(version).padStart(4, '0'), 5, 'latin1');
+    const arn = await putSnapshot(`${id}.rdb`, rdb);
+    await createGroup({ ReplicationGroupId: id, Engine: engine, EngineVersion: engineVersion, SnapshotArns: [arn] });
+    await waitForStatus(id, 'create-failed');
+    const { Events } = await client.send(new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }));
+    expect(Events?.[0]?.Message).toBe(
+      `Restore from snapshot failed for node group 0001: Can't handle RDB format version ${version}: ${engine} ${engineVersion} loads RDB format versions up to ${version - 1}`,
+    );
+    await client.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: id }));
+  });
+
+  it('ends in restore-failed when the data does not fit the node, and can then be deleted', async () => {
+    const id = 'too-small';
+    const arn = await putSnapshot('too-small.rdb', await makeRdb());
+    await createGroup({ ReplicationGroupId: id, CacheNodeType: TINY_NODE, NumCacheClusters: 2, SnapshotArns: [arn] });
+    const group = await waitForStatus(id, 'restore-failed');
+    expect(group.Status).toBe('restore-failed');
+    const { Events } = await client.send(new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }));
+    expect(Events?.[0]?.Message).toMatch(/^Restore from snapshot failed for node group 0001: the data .* does not fit a cache\.t4g\.micro node/);
+    expect(elastiCache.nodeProcesses(id).every((node) => !node.alive)).toBe(true);
+
+    // Check Cache, through the real adapter, treats it as ElastiCache having given up, with its event.
+    const world = { ...worldWithIncident(), fleet: new ElastiCacheFleet({ client }) };
+    const recovery = { plan: 'PROVISION_FROM_BACKUP' as const, replicationGroupId: id, startedAt: NOW, polls: 0, ready: false, status: 'creating' };
+    const failed = checkCache(world, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, recovery, maxPolls: 40 });
+    await expect(failed).rejects.toBeInstanceOf(CacheProvisioningFailedError);
+    await expect(failed).rejects.toThrow(/is restore-failed; last events: .* does not fit a cache\.t4g\.micro node/);
     await client.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: id }));
   });
 });

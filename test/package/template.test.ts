@@ -459,14 +459,19 @@ describe('serverless package', () => {
       expect(bucket.BucketEncryption).toEqual({
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       });
+      expect(bucket.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] });
       const statements = (resources.BackupBucketPolicy!.Properties.PolicyDocument as { Statement: Json[] }).Statement;
-      expect(statements).toContainEqual(
-        expect.objectContaining({
-          Effect: 'Allow',
-          Principal: { Service: 'elasticache.amazonaws.com' },
-          Action: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketAcl'],
-        }),
-      );
+      expect(statements).toContainEqual({
+        'Fn::If': [
+          'IsOptInRegion',
+          expect.objectContaining({
+            Effect: 'Allow',
+            Principal: { Service: { 'Fn::Sub': '${AWS::Region}.elasticache-snapshot.amazonaws.com' } },
+            Action: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketAcl'],
+          }),
+          { Ref: 'AWS::NoValue' },
+        ],
+      });
       expect(statements).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
       );

@@ -43,6 +43,7 @@ const STAR_ONLY: Record<string, string> = {
 };
 
 let resources: Record<string, Resource>;
+let template: { Resources: Record<string, Resource>; Conditions: Record<string, Json> };
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const roleIdOf = (fn: Resource): string => (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -78,7 +79,8 @@ async function packageIfStale(): Promise<void> {
 
 beforeAll(async () => {
   await packageIfStale();
-  resources = (JSON.parse(readFileSync(TEMPLATE, 'utf8')) as { Resources: Record<string, Resource> }).Resources;
+  template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as typeof template;
+  resources = template.Resources;
 }, 180_000);
 
 afterAll(() => {
@@ -156,16 +158,52 @@ describe('data at rest and in transit', () => {
     }
   });
 
-  it('keeps the backup bucket private, versioned, in SSE-S3, and lets ElastiCache only read it', () => {
+  // "Tutorial: Seeding a new node-based cluster with an externally created backup", step 4:
+  // default Regions need an object ACL grant (so ACLs enabled), opt-in Regions a bucket policy
+  // for <region>.elasticache-snapshot.amazonaws.com with s3:GetObject, s3:ListBucket, s3:GetBucketAcl.
+  it('keeps the backup bucket private, versioned, in SSE-S3, with ACLs enabled, and lets ElastiCache only read it', () => {
     const bucket = resources.BackupBucket!;
     expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] });
     const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket?.Ref === 'BackupBucket')?.[1];
-    const elasticache = (policy?.Properties.PolicyDocument.Statement as Statement[]).filter(
-      (s) => s.Effect === 'Allow' && asArray((s.Principal as { Service?: string | string[] })?.Service).includes('elasticache.amazonaws.com'),
+    const statements = policy?.Properties.PolicyDocument.Statement as Json[];
+    expect(JSON.stringify(statements)).not.toContain('"elasticache.amazonaws.com"');
+    const optIn = statements.find((s) => s['Fn::If'])?.['Fn::If'] as [string, Statement, Json];
+    expect(optIn[0]).toBe('IsOptInRegion');
+    expect(optIn[1].Principal).toEqual({ Service: { 'Fn::Sub': '${AWS::Region}.elasticache-snapshot.amazonaws.com' } });
+    expect(asArray(optIn[1].Action).sort()).toEqual(['s3:GetBucketAcl', 's3:GetObject', 's3:ListBucket']);
+    expect(optIn[2]).toEqual({ Ref: 'AWS::NoValue' });
+  });
+
+  it('names only the opt-in regions (AWS General Reference, "Managing AWS Regions") in IsOptInRegion', () => {
+    const regions = JSON.stringify(template.Conditions.IsOptInRegion).match(/"[a-z]{2}(-gov)?-[a-z]+-\d"/g)?.map((r) => JSON.parse(r) as string);
+    expect(regions).toEqual(expect.arrayContaining(['ap-east-1', 'me-south-1', 'af-south-1', 'eu-south-1', 'il-central-1']));
+    expect(regions).not.toEqual(expect.arrayContaining(['us-east-1']));
+    expect(regions).not.toContain('eu-west-1');
+  });
+
+  // ElastiCache "API permissions: actions, resources and conditions reference": CreateReplicationGroup
+  // with SnapshotArns needs s3:GetObject on each object for the caller.
+  it('lets the provision role read and grant ElastiCache read on every configured backup object, and nothing else in S3', () => {
+    const role = resources[roleIdOf(resources.ProvisionLambdaFunction!)]!;
+    const s3 = statementsOf(role).filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')));
+    const read = s3.find((s) => asArray(s.Action).includes('s3:GetObject'));
+    expect(asArray(read?.Resource)).toEqual(
+      expect.arrayContaining([
+        { 'Fn::Sub': '${BackupBucket.Arn}/*' },
+        { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::example-cache-backups/*' },
+      ]),
     );
-    expect(elasticache.flatMap((s) => asArray(s.Action)).sort()).toEqual(['s3:GetBucketAcl', 's3:GetObject', 's3:ListBucket']);
+    const acl = s3.find((s) => asArray(s.Action).includes('s3:PutObjectAcl'));
+    expect(asArray(acl?.Action).sort()).toEqual(['s3:GetObjectAcl', 's3:PutObjectAcl']);
+    // Objects only: an ACL permission on a bucket ARN would let the role change the bucket's ACL.
+    expect(asArray(acl?.Resource)).toEqual([
+      { 'Fn::Sub': '${BackupBucket.Arn}/*' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::example-cache-backups/*' },
+    ]);
+    expect(s3.flatMap((s) => asArray(s.Action)).sort()).toEqual(['s3:GetObject', 's3:GetObjectAcl', 's3:PutObjectAcl']);
   });
 
   it('gives every log group a retention', () => {

@@ -142,6 +142,25 @@ describe('assess', () => {
     expect(world.backups.headerReads.map((r) => r.key)).toEqual(['backups/c-corrupt.rdb', 'backups/a-good.rdb']);
   });
 
+  // Valkey 7.2 refuses RDB 12 (written by Redis 7.4) at load: "Can't handle RDB format version 12";
+  // a restore from it would end in a failed group.
+  it('rejects a backup in an RDB format newer than the replacement engine loads, and takes the next one', async () => {
+    const world = worldWithIncident({
+      ...backupConfig,
+      replacement: { engine: 'valkey', engineVersion: '7.2', nodeType: 'cache.r7g.large', numCacheClusters: 2, securityGroupIds: [], port: 6379 },
+    });
+    world.backups
+      .add({ bucket: 'acme-backups', key: 'backups/b-redis74.rdb', lastModified: '2025-03-01T11:40:00Z', body: rdbBytes(12) })
+      .add({ bucket: 'acme-backups', key: 'backups/a-valkey.rdb', lastModified: '2025-03-01T11:30:00Z', body: rdbBytes(11) });
+
+    const out = await assess(world, input);
+
+    expect(out.backup).toMatchObject({ key: 'backups/a-valkey.rdb', rdbVersion: 11 });
+    expect(out.rejectedBackups).toEqual([
+      { key: 'backups/b-redis74.rdb', reason: 'RDB format version 12 is newer than the replacement engine loads (up to 11)' },
+    ]);
+  });
+
   it('escalates when there is no replica and the only backup is too old', async () => {
     const world = worldWithIncident(backupConfig);
     world.backups.add({ bucket: 'acme-backups', key: 'backups/old.rdb', lastModified: '2025-02-27T12:00:00Z' });
