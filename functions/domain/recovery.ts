@@ -19,6 +19,8 @@ export interface ReplicaFacts {
   endpoint: Endpoint;
   /** Replication lag in seconds as last reported, when known. */
   lagSeconds?: number;
+  /** The group's primary member when assessed, if it is not this one: the node that failed. */
+  primaryClusterId?: string;
 }
 
 /** What Assess found, all of it facts an operator can check. */
