@@ -1,7 +1,10 @@
 /** What each drill scenario breaks, and what it must end in. */
 export const SCENARIOS = {
   restore: 'the whole primary group dies; a replacement is restored from the newest RDB backup in S3',
-  promote: 'the primary node of an ElastiCache replication group dies; its healthy replica is promoted',
+  promote:
+    "the primary node of an ElastiCache replication group with Multi-AZ and automatic failover dies; ElastiCache's own failover promotes its replica and the workflow cuts over to it",
+  'global-failover':
+    "the primary region's cache of a Global Datastore dies; the secondary in another region is promoted through that region's API",
   recovers: 'the provider hangs, then comes back by itself before anything is replaced',
   'no-backup': 'the cache dies and there is neither a replica nor a backup: operators are escalated',
   reject: 'the cache dies and an operator rejects the restore plan: operators are escalated',
@@ -18,5 +21,12 @@ export function isScenario(s: string): s is Scenario {
 
 /** Scenarios whose incident must resolve; the others must end failed with an escalation. */
 export function expectsResolution(s: Scenario): boolean {
-  return s === 'restore' || s === 'promote' || s === 'recovers' || s === 'approval-timeout' || s === 'redrive';
+  return (
+    s === 'restore' ||
+    s === 'promote' ||
+    s === 'global-failover' ||
+    s === 'recovers' ||
+    s === 'approval-timeout' ||
+    s === 'redrive'
+  );
 }
