@@ -48,6 +48,7 @@ export const assessmentSchema: z.ZodType<Assessment> = z.object({
       endpoint: endpointSchema,
       lagSeconds: z.number().optional(),
       primaryClusterId: z.string().min(1).optional(),
+      alreadyPrimary: z.boolean().optional(),
     })
     .optional(),
   globalSecondary: z

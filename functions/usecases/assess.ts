@@ -139,7 +139,7 @@ async function replicaFacts(
         replicationGroupId: group.replicationGroupId,
         cacheClusterId: member.cacheClusterId,
         endpoint: member.endpoint,
-        ...(primaryMember && member !== primary ? { primaryClusterId: primaryMember } : {}),
+        ...(member === primary ? { alreadyPrimary: true } : primaryMember ? { primaryClusterId: primaryMember } : {}),
       };
       return primaryMember ? { replica, primaryMember } : { replica };
     }

@@ -189,7 +189,8 @@ describe('assess', () => {
     const out = await assess(world, input);
 
     expect(out.plan).toBe('PROMOTE_REPLICA');
-    expect(out.replica).toMatchObject({ cacheClusterId: 'sessions-002', endpoint: REPLICA });
+    expect(out.replica).toMatchObject({ cacheClusterId: 'sessions-002', endpoint: REPLICA, alreadyPrimary: true });
+    expect(out.reason).toBe('ElastiCache already failed sessions over to sessions-002, which answers');
   });
 
   it('names the primary that failed next to the replica to promote', async () => {
