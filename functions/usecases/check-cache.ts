@@ -63,7 +63,8 @@ export async function checkCache(deps: CheckCacheDeps, input: CheckCacheInput): 
     }
   }
   if (polls >= input.maxPolls) {
-    const waitingFor = recovery.awaiting === 'automatic-failover' ? ", waiting for ElastiCache's automatic failover" : '';
+    const waitingFor =
+      recovery.awaiting === 'automatic-failover' ? ", waiting for ElastiCache's automatic failover" : '';
     throw new CacheWaitTimeoutError(
       `replication group ${id} was not ready after ${polls} polls (status ${status}${waitingFor})${await lastEvents(deps.fleet, id, recovery.region)}`,
     );

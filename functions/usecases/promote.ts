@@ -68,9 +68,14 @@ async function promoteReplica(deps: PromoteDeps, assessment: RecoveryInput['asse
   const group = await deps.fleet.describeGroup(replicationGroupId);
   if (!group) throw new PromotionFailedError(`replication group ${replicationGroupId} no longer exists`);
   const member = group.members.find((m) => m.cacheClusterId === replica.cacheClusterId);
-  if (!member) throw new PromotionFailedError(`${replica.cacheClusterId} is no longer a member of ${replicationGroupId}`);
+  if (!member)
+    throw new PromotionFailedError(`${replica.cacheClusterId} is no longer a member of ${replicationGroupId}`);
   if (member.role === 'primary') {
-    return { replicationGroupId, alreadyDone: true, message: `${replica.cacheClusterId} is the primary of ${replicationGroupId}` };
+    return {
+      replicationGroupId,
+      alreadyDone: true,
+      message: `${replica.cacheClusterId} is the primary of ${replicationGroupId}`,
+    };
   }
   const primaryNow = group.members.find((m) => m.role === 'primary')?.cacheClusterId;
   if (primaryNow && replica.primaryClusterId && primaryNow !== replica.primaryClusterId) {
@@ -89,7 +94,11 @@ async function promoteReplica(deps: PromoteDeps, assessment: RecoveryInput['asse
     };
   }
   await deps.fleet.promote(replicationGroupId, replica.cacheClusterId);
-  return { replicationGroupId, alreadyDone: false, message: `promoting ${replica.cacheClusterId} to primary of ${replicationGroupId}` };
+  return {
+    replicationGroupId,
+    alreadyDone: false,
+    message: `promoting ${replica.cacheClusterId} to primary of ${replicationGroupId}`,
+  };
 }
 
 /**

@@ -137,7 +137,11 @@ async function rdbOf(endpoint: Endpoint, authToken?: string): Promise<Buffer> {
 }
 
 /** A Multi-AZ replication group with automatic failover, in the client's region; its primary endpoint once available. */
-async function createGroup(client: ElastiCacheClient, replicationGroupId: string, description: string): Promise<Endpoint> {
+async function createGroup(
+  client: ElastiCacheClient,
+  replicationGroupId: string,
+  description: string,
+): Promise<Endpoint> {
   await client.send(
     new CreateReplicationGroupCommand({
       ReplicationGroupId: replicationGroupId,
@@ -153,7 +157,9 @@ async function createGroup(client: ElastiCacheClient, replicationGroupId: string
     const out = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }));
     const g = out.ReplicationGroups?.[0];
     const p = g?.NodeGroups?.[0]?.PrimaryEndpoint;
-    return g?.Status === 'available' && p?.Address && p.Port ? { host: p.Address, port: p.Port, tls: false } : undefined;
+    return g?.Status === 'available' && p?.Address && p.Port
+      ? { host: p.Address, port: p.Port, tls: false }
+      : undefined;
   });
 }
 
@@ -221,7 +227,9 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
         primary: { region: LOCAL_REGION, replicationGroupId },
         secondary: { region: SECONDARY_REGION, replicationGroupId: SECONDARY_GROUP },
       });
-      log(`Global Datastore ${globalReplicationGroupId}: ${replicationGroupId} (${LOCAL_REGION}) → ${SECONDARY_GROUP} (${SECONDARY_REGION})`);
+      log(
+        `Global Datastore ${globalReplicationGroupId}: ${replicationGroupId} (${LOCAL_REGION}) → ${SECONDARY_GROUP} (${SECONDARY_REGION})`,
+      );
     }
   } else {
     providerDir = await mkdtemp(path.join(os.tmpdir(), 'drill-provider-'));

@@ -14,7 +14,11 @@ export interface RequestContext {
 }
 
 /** `fleet` is the request's region's: another region's groups are not found, as on AWS. */
-export type ActionHandler = (params: QueryParams, fleet: Fleet, context: RequestContext) => XmlStruct | Promise<XmlStruct>;
+export type ActionHandler = (
+  params: QueryParams,
+  fleet: Fleet,
+  context: RequestContext,
+) => XmlStruct | Promise<XmlStruct>;
 
 const EVENT_SOURCE_TYPES = [
   'replication-group',
@@ -93,7 +97,11 @@ function describeEvents(params: QueryParams, fleet: Fleet): XmlStruct {
 }
 
 /** DescribeGlobalReplicationGroups: the Global Datastores with a member in the request's region. */
-function describeGlobalReplicationGroups(params: QueryParams, _fleet: Fleet, { region, globals }: RequestContext): XmlStruct {
+function describeGlobalReplicationGroups(
+  params: QueryParams,
+  _fleet: Fleet,
+  { region, globals }: RequestContext,
+): XmlStruct {
   const id = params.string('GlobalReplicationGroupId');
   const showMembers = params.boolean('ShowMemberInfo') ?? false;
   const datastores = id === undefined ? globals.listFrom(region) : [globals.visibleFrom(region, id)];
@@ -110,7 +118,11 @@ function describeGlobalReplicationGroups(params: QueryParams, _fleet: Fleet, { r
  * name the secondary that becomes the primary; the others become secondaries. Errors as documented there:
  * GlobalReplicationGroupNotFoundFault, InvalidGlobalReplicationGroupState, InvalidParameterValue.
  */
-function failoverGlobalReplicationGroup(params: QueryParams, _fleet: Fleet, { region, globals }: RequestContext): XmlStruct {
+function failoverGlobalReplicationGroup(
+  params: QueryParams,
+  _fleet: Fleet,
+  { region, globals }: RequestContext,
+): XmlStruct {
   const datastore = globals.failover(
     region,
     params.requiredString('GlobalReplicationGroupId'),

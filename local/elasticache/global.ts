@@ -49,7 +49,8 @@ export class GlobalDatastores {
     secondaries: readonly GlobalMemberRef[];
   }): Promise<void> {
     const id = input.globalReplicationGroupId;
-    if (this.datastores.has(id)) throw new ElastiCacheError('GlobalReplicationGroupAlreadyExistsFault', `Global datastore ${id} already exists.`);
+    if (this.datastores.has(id))
+      throw new ElastiCacheError('GlobalReplicationGroupAlreadyExistsFault', `Global datastore ${id} already exists.`);
     const member = (ref: GlobalMemberRef, role: GlobalMember['role']): GlobalMember => ({
       region: ref.region,
       replicationGroupId: ref.replicationGroupId.toLowerCase(),
@@ -57,10 +58,14 @@ export class GlobalDatastores {
     });
     const members = [member(input.primary, 'PRIMARY'), ...input.secondaries.map((s) => member(s, 'SECONDARY'))];
     const regions = new Set(members.map((m) => m.region));
-    if (regions.size !== members.length) throw invalidParameterValue('Each member of a global datastore must be in its own region.');
+    if (regions.size !== members.length)
+      throw invalidParameterValue('Each member of a global datastore must be in its own region.');
     for (const m of members) this.groupOf(m);
     const source = this.fleetIn(input.primary.region).primaryPort(input.primary.replicationGroupId);
-    if (source === undefined) throw invalidGlobalReplicationGroupState(`The primary cluster ${input.primary.replicationGroupId} is not running.`);
+    if (source === undefined)
+      throw invalidGlobalReplicationGroupState(
+        `The primary cluster ${input.primary.replicationGroupId} is not running.`,
+      );
     for (const secondary of input.secondaries) {
       await this.fleetIn(secondary.region).replicateFrom(secondary.replicationGroupId, { port: source });
     }
@@ -82,7 +87,8 @@ export class GlobalDatastores {
 
   failover(region: string, id: string, primaryRegion: string, primaryReplicationGroupId: string): GlobalDatastore {
     const datastore = this.visibleFrom(region, id);
-    if (datastore.status !== 'available') throw invalidGlobalReplicationGroupState(`Global datastore ${id} is not available (${datastore.status}).`);
+    if (datastore.status !== 'available')
+      throw invalidGlobalReplicationGroupState(`Global datastore ${id} is not available (${datastore.status}).`);
     const next = datastore.members.find(
       (m) => m.region === primaryRegion && m.replicationGroupId === primaryReplicationGroupId.toLowerCase(),
     );
@@ -90,7 +96,8 @@ export class GlobalDatastores {
       throw invalidParameterValue(
         `Replication group ${primaryReplicationGroupId} in ${primaryRegion} is not a member of global datastore ${id}.`,
       );
-    if (next.role === 'PRIMARY') throw invalidParameterValue(`Replication group ${primaryReplicationGroupId} is already the primary of ${id}.`);
+    if (next.role === 'PRIMARY')
+      throw invalidParameterValue(`Replication group ${primaryReplicationGroupId} is already the primary of ${id}.`);
     datastore.status = 'modifying';
     const fleet = this.fleetIn(next.region);
     fleet.promoteGlobalSecondary(next.replicationGroupId, async () => {
@@ -147,7 +154,9 @@ export class GlobalDatastores {
   private groupOf(member: GlobalMemberRef): ReplicationGroup {
     const group = this.fleetIn(member.region).group(member.replicationGroupId);
     if (group.status !== 'available')
-      throw invalidParameterValue(`Replication group ${member.replicationGroupId} in ${member.region} is not available.`);
+      throw invalidParameterValue(
+        `Replication group ${member.replicationGroupId} in ${member.region} is not available.`,
+      );
     return group;
   }
 

@@ -195,7 +195,9 @@ describe('promote and failover', () => {
   it("asks the secondary's region to fail over, and describes groups in the region named", async () => {
     // Prepare
     ec.on(FailoverGlobalReplicationGroupCommand).resolves({});
-    ec.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [{ ...group, ReplicationGroupId: 'sessions-west' }] });
+    ec.on(DescribeReplicationGroupsCommand).resolves({
+      ReplicationGroups: [{ ...group, ReplicationGroupId: 'sessions-west' }],
+    });
     const regional = new ElastiCacheFleet({ region: 'us-east-1' });
 
     // Act

@@ -92,7 +92,12 @@ const cases: Case[] = [
         secondary: { replicationGroupId: 'west', region: 'us-west-2' },
       }),
     expectOutput: (out) =>
-      expect(out).toMatchObject({ plan: 'GLOBAL_FAILOVER', replicationGroupId: 'west', region: 'us-west-2', ready: false }),
+      expect(out).toMatchObject({
+        plan: 'GLOBAL_FAILOVER',
+        replicationGroupId: 'west',
+        region: 'us-west-2',
+        ready: false,
+      }),
     malformed: [
       ['no assessment', { ...ref }, 'assessment'],
       [
@@ -102,7 +107,11 @@ const cases: Case[] = [
           assessment: assessment({
             plan: 'GLOBAL_FAILOVER',
             backup: undefined,
-            globalSecondary: { globalReplicationGroupId: 'g', replicationGroupId: 'west', region: 'https://evil.example' },
+            globalSecondary: {
+              globalReplicationGroupId: 'g',
+              replicationGroupId: 'west',
+              region: 'https://evil.example',
+            },
           }),
         },
         'assessment.globalSecondary.region',
@@ -131,7 +140,13 @@ const cases: Case[] = [
     // The recovery carries the region its group lives in (a Global Datastore secondary): it must survive parsing.
     valid: {
       ...ref,
-      recovery: readyRecovery({ ready: false, polls: 0, endpoint: undefined, availableAt: undefined, region: 'us-west-2' }),
+      recovery: readyRecovery({
+        ready: false,
+        polls: 0,
+        endpoint: undefined,
+        availableAt: undefined,
+        region: 'us-west-2',
+      }),
       maxPolls: 40,
     },
     prepare: (w) =>
@@ -144,11 +159,16 @@ const cases: Case[] = [
         },
         'us-west-2',
       ),
-    expectOutput: (out) => expect(out).toMatchObject({ polls: 1, ready: false, status: 'creating', region: 'us-west-2' }),
+    expectOutput: (out) =>
+      expect(out).toMatchObject({ polls: 1, ready: false, status: 'creating', region: 'us-west-2' }),
     malformed: [
       ['no maxPolls', { ...ref, recovery: readyRecovery() }, 'maxPolls'],
       ['a negative poll count', { ...ref, recovery: { ...readyRecovery(), polls: -1 }, maxPolls: 3 }, 'recovery.polls'],
-      ['a region that is not a region code', { ...ref, recovery: { ...readyRecovery(), region: 'west' }, maxPolls: 3 }, 'recovery.region'],
+      [
+        'a region that is not a region code',
+        { ...ref, recovery: { ...readyRecovery(), region: 'west' }, maxPolls: 3 },
+        'recovery.region',
+      ],
     ],
   },
   {

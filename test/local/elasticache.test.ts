@@ -530,7 +530,9 @@ describe('automatic failover', () => {
     const events = await client.send(
       new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }),
     );
-    expect(events.Events?.[0]?.Message).toBe(`Failover from primary node ${id}-001 to replica node ${id}-002 completed`);
+    expect(events.Events?.[0]?.Message).toBe(
+      `Failover from primary node ${id}-001 to replica node ${id}-002 completed`,
+    );
     const clusterEvents = await client.send(
       new DescribeEventsCommand({ SourceIdentifier: `${id}-001`, SourceType: 'cache-cluster' }),
     );
@@ -554,9 +556,18 @@ describe('promotion with Multi-AZ', () => {
   // "Promoting a read replica to primary, for Valkey or Redis OSS (cluster mode disabled) replication groups":
   // 1. modify the group to disable Multi-AZ, 2. promote the read replica, 3. modify the group to re-enable Multi-AZ.
   it('promotes once Multi-AZ and automatic failover are off, as the user guide says, and turns them back on', async () => {
-    await createAvailable({ ReplicationGroupId: id, NumCacheClusters: 2, AutomaticFailoverEnabled: true, MultiAZEnabled: true });
+    await createAvailable({
+      ReplicationGroupId: id,
+      NumCacheClusters: 2,
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+    });
     const refused = client.send(
-      new ModifyReplicationGroupCommand({ ReplicationGroupId: id, PrimaryClusterId: `${id}-002`, ApplyImmediately: true }),
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        PrimaryClusterId: `${id}-002`,
+        ApplyImmediately: true,
+      }),
     );
     const failure = await refused.then(
       () => new Error('expected the promotion to be refused'),
@@ -575,7 +586,11 @@ describe('promotion with Multi-AZ', () => {
     );
     await waitForStatus(id, 'available');
     await client.send(
-      new ModifyReplicationGroupCommand({ ReplicationGroupId: id, PrimaryClusterId: `${id}-002`, ApplyImmediately: true }),
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        PrimaryClusterId: `${id}-002`,
+        ApplyImmediately: true,
+      }),
     );
     const promoted = await waitForStatus(id, 'available');
     expect(promoted.NodeGroups?.[0]?.PrimaryEndpoint?.Port).toBe(nodeProcess(id, `${id}-002`).port);
@@ -599,7 +614,11 @@ describe('regions', () => {
 
   beforeAll(() => {
     west = new ElastiCacheClient({ endpoint: elastiCache.endpoint, region: WEST, credentials: LOCAL_CREDENTIALS });
-    europe = new ElastiCacheClient({ endpoint: elastiCache.endpoint, region: 'eu-west-1', credentials: LOCAL_CREDENTIALS });
+    europe = new ElastiCacheClient({
+      endpoint: elastiCache.endpoint,
+      region: 'eu-west-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
   });
   afterAll(() => {
     west.destroy();
@@ -619,13 +638,19 @@ describe('regions', () => {
         Engine: 'redis',
       }),
     );
-    const { ReplicationGroups } = await west.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'west-only' }));
+    const { ReplicationGroups } = await west.send(
+      new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'west-only' }),
+    );
     expect(ReplicationGroups?.[0]?.ARN).toBe('arn:aws:elasticache:us-west-2:000000000000:replicationgroup:west-only');
     expect(await errorName(describeGroup('west-only'))).toBe('ReplicationGroupNotFoundFault');
     const all = await client.send(new DescribeReplicationGroupsCommand({}));
     expect(all.ReplicationGroups?.map((g) => g.ReplicationGroupId)).not.toContain('west-only');
     const modify = client.send(
-      new ModifyReplicationGroupCommand({ ReplicationGroupId: 'west-only', PrimaryClusterId: 'west-only-001', ApplyImmediately: true }),
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: 'west-only',
+        PrimaryClusterId: 'west-only-001',
+        ApplyImmediately: true,
+      }),
     );
     expect(await errorName(modify)).toBe('ReplicationGroupNotFoundFault');
     await eventually(async () => {
@@ -639,7 +664,12 @@ describe('regions', () => {
   // region. The secondary region will become primary, and all other clusters will become secondary"; PrimaryRegion and
   // PrimaryReplicationGroupId name the new primary. A Global Datastore's clusters live in their own regions.
   it('fails a Global Datastore over to its secondary through the secondary region, keeping the data', async () => {
-    await createAvailable({ ReplicationGroupId: 'gds-east', NumCacheClusters: 2, AutomaticFailoverEnabled: true, MultiAZEnabled: true });
+    await createAvailable({
+      ReplicationGroupId: 'gds-east',
+      NumCacheClusters: 2,
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+    });
     await west.send(
       new CreateReplicationGroupCommand({
         ReplicationGroupId: 'gds-west',
@@ -670,14 +700,26 @@ describe('regions', () => {
       new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: 'ldgnf-gds', ShowMemberInfo: true }),
     );
     expect(described.GlobalReplicationGroups?.[0]?.Members).toEqual([
-      expect.objectContaining({ ReplicationGroupId: 'gds-east', ReplicationGroupRegion: LOCAL_REGION, Role: 'PRIMARY', Status: 'associated' }),
-      expect.objectContaining({ ReplicationGroupId: 'gds-west', ReplicationGroupRegion: WEST, Role: 'SECONDARY', Status: 'associated' }),
+      expect.objectContaining({
+        ReplicationGroupId: 'gds-east',
+        ReplicationGroupRegion: LOCAL_REGION,
+        Role: 'PRIMARY',
+        Status: 'associated',
+      }),
+      expect.objectContaining({
+        ReplicationGroupId: 'gds-west',
+        ReplicationGroupRegion: WEST,
+        Role: 'SECONDARY',
+        Status: 'associated',
+      }),
     ]);
     expect((await describeGroup('gds-east')).GlobalReplicationGroupInfo).toEqual({
       GlobalReplicationGroupId: 'ldgnf-gds',
       GlobalReplicationGroupMemberRole: 'PRIMARY',
     });
-    const elsewhere = europe.send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: 'ldgnf-gds' }));
+    const elsewhere = europe.send(
+      new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: 'ldgnf-gds' }),
+    );
     expect(await errorName(elsewhere)).toBe('GlobalReplicationGroupNotFoundFault');
     const notAMember = west.send(
       new FailoverGlobalReplicationGroupCommand({
@@ -702,7 +744,8 @@ describe('regions', () => {
         new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: 'ldgnf-gds', ShowMemberInfo: true }),
       );
       const g = out.GlobalReplicationGroups?.[0];
-      return g?.Status === 'available' && g.Members?.find((m) => m.Role === 'PRIMARY')?.ReplicationGroupId === 'gds-west'
+      return g?.Status === 'available' &&
+        g.Members?.find((m) => m.Role === 'PRIMARY')?.ReplicationGroupId === 'gds-west'
         ? g
         : undefined;
     });

@@ -72,7 +72,12 @@ describe('assess', () => {
     const out = await assess(world, input);
 
     expect(out.plan).toBe('PROMOTE_REPLICA');
-    expect(out.replica).toEqual({ replicationGroupId: 'sessions', cacheClusterId: 'sessions-002', endpoint: REPLICA, primaryClusterId: 'sessions-001' });
+    expect(out.replica).toEqual({
+      replicationGroupId: 'sessions',
+      cacheClusterId: 'sessions-002',
+      endpoint: REPLICA,
+      primaryClusterId: 'sessions-001',
+    });
     expect(out.requiresApproval).toBe(false);
     expect(out.etaMinutes).toBe(2);
     expect(out.rehydrateSince).toBe('2025-03-01T11:50:00.000Z');

@@ -61,12 +61,20 @@ describe('promote', () => {
   // ElastiCache promotes a replica by itself.
   it('waits for ElastiCache to fail over by itself when the group has automatic failover enabled', async () => {
     const world = worldWithGroup(true);
-    const input = { ...promoteInput, assessment: { ...promoteInput.assessment, replica: { ...replica, primaryClusterId: 'sessions-001' } } };
+    const input = {
+      ...promoteInput,
+      assessment: { ...promoteInput.assessment, replica: { ...replica, primaryClusterId: 'sessions-001' } },
+    };
 
     const out = await promote(world, input);
 
     expect(world.fleet.callsOf('promote')).toEqual([]);
-    expect(out).toMatchObject({ plan: 'PROMOTE_REPLICA', replicationGroupId: 'sessions', awaiting: 'automatic-failover', ready: false });
+    expect(out).toMatchObject({
+      plan: 'PROMOTE_REPLICA',
+      replicationGroupId: 'sessions',
+      awaiting: 'automatic-failover',
+      ready: false,
+    });
     const started = (await world.store.timeline(INCIDENT_ID)).find((e) => e.type === 'RECOVERY_STARTED');
     expect(started?.message).toContain('automatic failover');
   });
@@ -83,7 +91,10 @@ describe('promote', () => {
         { cacheClusterId: 'sessions-003', role: 'primary' },
       ],
     });
-    const input = { ...promoteInput, assessment: { ...promoteInput.assessment, replica: { ...replica, primaryClusterId: 'sessions-001' } } };
+    const input = {
+      ...promoteInput,
+      assessment: { ...promoteInput.assessment, replica: { ...replica, primaryClusterId: 'sessions-001' } },
+    };
 
     const out = await promote(world, input);
 
