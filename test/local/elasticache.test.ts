@@ -500,9 +500,12 @@ describe('automatic failover', () => {
     });
     const primary = connect(nodeProcess(id, `${id}-001`).port);
     await primary.set('before-failover', 'kept');
-    await eventually(async () =>
-      (await connect(nodeProcess(id, `${id}-003`).port).get('before-failover')) === 'kept' ? true : undefined,
-    );
+    // Replication is asynchronous: wait until both replicas have the write before the primary dies.
+    for (const replica of [`${id}-002`, `${id}-003`]) {
+      await eventually(async () =>
+        (await connect(nodeProcess(id, replica).port).get('before-failover')) === 'kept' ? true : undefined,
+      );
+    }
     expect(
       await errorName(
         client.send(
