@@ -101,6 +101,8 @@ export interface ReplicationGroupView {
   primaryEndpoint?: Endpoint;
   members: { cacheClusterId: string; role: 'primary' | 'replica' | 'unknown'; endpoint?: Endpoint }[];
   automaticFailover: boolean;
+  /** A promotion ElastiCache accepted and is still applying (PendingModifiedValues.PrimaryClusterId). */
+  pendingPrimaryClusterId?: string;
 }
 
 /**

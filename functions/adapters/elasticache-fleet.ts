@@ -87,6 +87,8 @@ export function toReplicationGroupView(group: ReplicationGroup): ReplicationGrou
   };
   const primary = toEndpoint(nodeGroup?.PrimaryEndpoint, tls) ?? toEndpoint(group.ConfigurationEndpoint, tls);
   if (primary) view.primaryEndpoint = primary;
+  const pending = group.PendingModifiedValues?.PrimaryClusterId;
+  if (pending) view.pendingPrimaryClusterId = pending;
   return view;
 }
 

@@ -52,8 +52,9 @@ interface PromotionStep {
 
 /**
  * Decided from what DescribeReplicationGroups says about the group now:
- * - the assessed replica, or another member than the one that failed, is primary: ElastiCache or
- *   an earlier attempt already promoted it; nothing more to do;
+ * - the assessed replica, or another member than the one that failed, is primary, or the promotion
+ *   is pending (PendingModifiedValues.PrimaryClusterId): ElastiCache or an earlier attempt already
+ *   promoted it; nothing more to do;
  * - automatic failover is enabled: ElastiCache fails over to a replica by itself ("Minimizing
  *   downtime in ElastiCache by using Multi-AZ with Valkey and Redis OSS") and refuses a promotion
  *   through ModifyReplicationGroup ("Promoting a read replica to primary, for Valkey or Redis OSS
@@ -75,6 +76,13 @@ async function promoteReplica(deps: PromoteDeps, assessment: RecoveryInput['asse
       replicationGroupId,
       alreadyDone: true,
       message: `${replica.cacheClusterId} is the primary of ${replicationGroupId}`,
+    };
+  }
+  if (group.pendingPrimaryClusterId === replica.cacheClusterId) {
+    return {
+      replicationGroupId,
+      alreadyDone: true,
+      message: `ElastiCache is promoting ${replica.cacheClusterId} to primary of ${replicationGroupId}`,
     };
   }
   const primaryNow = group.members.find((m) => m.role === 'primary')?.cacheClusterId;

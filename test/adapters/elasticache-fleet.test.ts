@@ -97,6 +97,21 @@ describe('describeGroup', () => {
     });
   });
 
+  it('reports a promotion ElastiCache is still applying', async () => {
+    // Prepare
+    ec.on(DescribeReplicationGroupsCommand).resolves({
+      ReplicationGroups: [
+        { ...group, Status: 'modifying', PendingModifiedValues: { PrimaryClusterId: 'sessions-002' } },
+      ],
+    });
+
+    // Act
+    const view = await fleet().describeGroup('sessions');
+
+    // Assess
+    expect(view).toMatchObject({ status: 'modifying', pendingPrimaryClusterId: 'sessions-002' });
+  });
+
   it('lists members of a group that is still being created, roles unknown', async () => {
     // Prepare
     ec.on(DescribeReplicationGroupsCommand).resolves({

@@ -105,6 +105,24 @@ describe('promote', () => {
     expect(started?.message).toContain('sessions-003');
   });
 
+  // A retry after ModifyReplicationGroup was accepted but before ElastiCache applied it: asking again would be
+  // refused (InvalidReplicationGroupState, the group is modifying), so the pending promotion counts as done.
+  it('does not ask again while ElastiCache is applying the promotion it accepted', async () => {
+    const world = worldWithGroup();
+    world.fleet.addGroup({
+      ...world.fleet.group('sessions')!,
+      status: 'modifying',
+      pendingPrimaryClusterId: 'sessions-002',
+    });
+
+    const out = await promote(world, promoteInput);
+
+    expect(world.fleet.callsOf('promote')).toEqual([]);
+    expect(out).toMatchObject({ replicationGroupId: 'sessions', ready: false });
+    const started = (await world.store.timeline(INCIDENT_ID)).find((e) => e.type === 'RECOVERY_STARTED');
+    expect(started?.detail).toMatchObject({ alreadyDone: true });
+  });
+
   it('fails the Global Datastore over to the secondary, once', async () => {
     const world = worldWithIncident({ globalReplicationGroupId: 'ldgnf-sessions' });
     world.fleet.addGlobal('ldgnf-sessions', {
