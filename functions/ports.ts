@@ -101,14 +101,25 @@ export interface ReplicationGroupView {
   primaryEndpoint?: Endpoint;
   members: { cacheClusterId: string; role: 'primary' | 'replica' | 'unknown'; endpoint?: Endpoint }[];
   automaticFailover: boolean;
+  /** A promotion ElastiCache accepted and is still applying (PendingModifiedValues.PrimaryClusterId). */
+  pendingPrimaryClusterId?: string;
 }
 
-/** The ElastiCache control plane. */
+/**
+ * The ElastiCache control plane. `region` names the region whose API is asked
+ * and where the group lives (a Global Datastore's members live in their own
+ * regions); omitted, the function's own region.
+ */
 export interface CacheFleet {
-  describeGroup(replicationGroupId: string): Promise<ReplicationGroupView | undefined>;
+  describeGroup(replicationGroupId: string, region?: string): Promise<ReplicationGroupView | undefined>;
+  /** ModifyReplicationGroup PrimaryClusterId: refused by ElastiCache while automatic failover is enabled. */
   promote(replicationGroupId: string, cacheClusterId: string): Promise<void>;
+  /** Sent to `primaryRegion`'s API: the secondary named there becomes the primary. */
   failoverGlobal(globalReplicationGroupId: string, primaryRegion: string, primaryReplicationGroupId: string): Promise<void>;
-  describeGlobalSecondary(globalReplicationGroupId: string): Promise<{ replicationGroupId: string; region: string } | undefined>;
+  describeGlobalSecondary(
+    globalReplicationGroupId: string,
+    region?: string,
+  ): Promise<{ replicationGroupId: string; region: string } | undefined>;
   /** Creates the replacement; a group of that id that already exists is returned, not duplicated. */
   createFromBackup(request: {
     replicationGroupId: string;
@@ -124,7 +135,7 @@ export interface CacheFleet {
     securityGroupIds: string[];
     tags: Record<string, string>;
   }): Promise<{ alreadyExisted: boolean; status: string }>;
-  recentEvents(replicationGroupId: string, sinceMinutes: number): Promise<{ at: string; message: string }[]>;
+  recentEvents(replicationGroupId: string, sinceMinutes: number, region?: string): Promise<{ at: string; message: string }[]>;
 }
 
 export interface BackupObject {

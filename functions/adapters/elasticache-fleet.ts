@@ -87,24 +87,50 @@ export function toReplicationGroupView(group: ReplicationGroup): ReplicationGrou
   };
   const primary = toEndpoint(nodeGroup?.PrimaryEndpoint, tls) ?? toEndpoint(group.ConfigurationEndpoint, tls);
   if (primary) view.primaryEndpoint = primary;
+  const pending = group.PendingModifiedValues?.PrimaryClusterId;
+  if (pending) view.pendingPrimaryClusterId = pending;
   return view;
 }
 
 export interface ElastiCacheFleetOptions {
+  /** The client of the functions' own region. */
   client?: ElastiCacheClient;
+  /** The functions' own region. */
   region?: string;
+  /** The client for another region; the wiring keeps one per region for the container's life. */
+  clientFor?: (region: string) => ElastiCacheClient;
 }
 
+/**
+ * Each call goes to the ElastiCache API of the region it names (a Global
+ * Datastore's members live in their own regions), the functions' own region
+ * otherwise.
+ */
 export class ElastiCacheFleet implements CacheFleet {
   private readonly client: ElastiCacheClient;
+  private readonly region: string | undefined;
+  private readonly clientFor: (region: string) => ElastiCacheClient;
 
   constructor(options: ElastiCacheFleetOptions = {}) {
     this.client = options.client ?? new ElastiCacheClient(options.region ? { region: options.region } : {});
+    this.region = options.region;
+    const own = new Map<string, ElastiCacheClient>();
+    this.clientFor =
+      options.clientFor ??
+      ((region) => {
+        let client = own.get(region);
+        if (!client) own.set(region, (client = new ElastiCacheClient({ region })));
+        return client;
+      });
   }
 
-  async describeGroup(replicationGroupId: string): Promise<ReplicationGroupView | undefined> {
+  private clientIn(region: string | undefined): ElastiCacheClient {
+    return region === undefined || region === this.region ? this.client : this.clientFor(region);
+  }
+
+  async describeGroup(replicationGroupId: string, region?: string): Promise<ReplicationGroupView | undefined> {
     try {
-      const out = await this.client.send(
+      const out = await this.clientIn(region).send(
         new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }),
       );
       const group =
@@ -136,13 +162,18 @@ export class ElastiCacheFleet implements CacheFleet {
     }
   }
 
+  /**
+   * FailoverGlobalReplicationGroup (ElastiCache API Reference): PrimaryRegion and
+   * PrimaryReplicationGroupId name the secondary that becomes the primary. Sent to
+   * that region's API: the failed primary's region may not answer.
+   */
   async failoverGlobal(
     globalReplicationGroupId: string,
     primaryRegion: string,
     primaryReplicationGroupId: string,
   ): Promise<void> {
     try {
-      await this.client.send(
+      await this.clientIn(primaryRegion).send(
         new FailoverGlobalReplicationGroupCommand({
           GlobalReplicationGroupId: globalReplicationGroupId,
           PrimaryRegion: primaryRegion,
@@ -162,9 +193,10 @@ export class ElastiCacheFleet implements CacheFleet {
 
   async describeGlobalSecondary(
     globalReplicationGroupId: string,
+    region?: string,
   ): Promise<{ replicationGroupId: string; region: string } | undefined> {
     try {
-      const out = await this.client.send(
+      const out = await this.clientIn(region).send(
         new DescribeGlobalReplicationGroupsCommand({
           GlobalReplicationGroupId: globalReplicationGroupId,
           ShowMemberInfo: true,
@@ -232,10 +264,14 @@ export class ElastiCacheFleet implements CacheFleet {
     }
   }
 
-  async recentEvents(replicationGroupId: string, sinceMinutes: number): Promise<{ at: string; message: string }[]> {
+  async recentEvents(
+    replicationGroupId: string,
+    sinceMinutes: number,
+    region?: string,
+  ): Promise<{ at: string; message: string }[]> {
     const duration = Math.min(20160, Math.max(1, Math.ceil(sinceMinutes)));
     const out = await awsCall('ElastiCache DescribeEvents', () =>
-      this.client.send(
+      this.clientIn(region).send(
         new DescribeEventsCommand({
           SourceIdentifier: replicationGroupId,
           SourceType: 'replication-group',

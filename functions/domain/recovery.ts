@@ -19,6 +19,10 @@ export interface ReplicaFacts {
   endpoint: Endpoint;
   /** Replication lag in seconds as last reported, when known. */
   lagSeconds?: number;
+  /** The group's primary member when assessed, if it is not this one: the node that failed. */
+  primaryClusterId?: string;
+  /** This member already is the group's primary: ElastiCache's automatic failover promoted it. */
+  alreadyPrimary?: boolean;
 }
 
 /** What Assess found, all of it facts an operator can check. */
@@ -53,6 +57,13 @@ export interface Assessment extends AssessmentFacts {
  */
 export function chooseRecovery(facts: AssessmentFacts): { plan: RecoveryPlan; reason: string } {
   if (facts.primaryReachable) return { plan: 'RECOVERED', reason: 'the primary answers PING again' };
+  if (facts.replica?.alreadyPrimary) {
+    const { replicationGroupId, cacheClusterId } = facts.replica;
+    return {
+      plan: 'PROMOTE_REPLICA',
+      reason: `ElastiCache already failed ${replicationGroupId} over to ${cacheClusterId}, which answers`,
+    };
+  }
   if (facts.replica) {
     return { plan: 'PROMOTE_REPLICA', reason: `replica ${facts.replica.cacheClusterId} is healthy and can be promoted` };
   }

@@ -50,6 +50,17 @@ export interface RecoveryInput extends IncidentRef {
 export interface RecoveryProgress {
   plan: RecoveryPlan;
   replicationGroupId: string;
+  /**
+   * The region the group lives in and whose ElastiCache API the following steps
+   * ask (a Global Datastore secondary lives in another region); the functions'
+   * own region when absent.
+   */
+  region?: string;
+  /**
+   * Set while the workflow waits for ElastiCache's own automatic failover of a
+   * group with automatic failover enabled, instead of promoting a replica itself.
+   */
+  awaiting?: 'automatic-failover';
   startedAt: string;
   polls: number;
   status: string;

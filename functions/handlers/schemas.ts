@@ -28,6 +28,9 @@ export const incidentRef = z.object({
   cacheId: z.string().min(1).max(40),
 });
 
+/** An AWS region code such as `us-west-2` or `ap-southeast-1`. */
+export const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region code such as us-west-2');
+
 export const planSchema = z.enum([
   'RECOVERED',
   'PROMOTE_REPLICA',
@@ -44,13 +47,15 @@ export const assessmentSchema: z.ZodType<Assessment> = z.object({
       cacheClusterId: z.string().min(1),
       endpoint: endpointSchema,
       lagSeconds: z.number().optional(),
+      primaryClusterId: z.string().min(1).optional(),
+      alreadyPrimary: z.boolean().optional(),
     })
     .optional(),
   globalSecondary: z
     .object({
       globalReplicationGroupId: z.string().min(1),
       replicationGroupId: z.string().min(1),
-      region: z.string().min(1),
+      region: regionSchema,
     })
     .optional(),
   backup: z
@@ -76,6 +81,8 @@ export const assessmentSchema: z.ZodType<Assessment> = z.object({
 export const recoverySchema: z.ZodType<RecoveryProgress> = z.object({
   plan: planSchema,
   replicationGroupId: z.string().min(1),
+  region: regionSchema.optional(),
+  awaiting: z.literal('automatic-failover').optional(),
   startedAt: isoTime,
   polls: z.number().int().nonnegative(),
   status: z.string(),

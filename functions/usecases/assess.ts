@@ -128,15 +128,20 @@ async function replicaFacts(
   if (!cache.replicationGroupId) return {};
   const group = await deps.fleet.describeGroup(cache.replicationGroupId);
   if (!group) return {};
-  const primaryMember = group.members.find((m) => m.role === 'primary')?.cacheClusterId;
-  for (const member of group.members) {
-    if (member.role !== 'replica' || !member.endpoint) continue;
+  const primary = group.members.find((m) => m.role === 'primary');
+  const primaryMember = primary?.cacheClusterId;
+  // With automatic failover ElastiCache may already have promoted a replica ("Minimizing downtime in
+  // ElastiCache by using Multi-AZ with Valkey and Redis OSS"): a primary that answers is the one to use.
+  const candidates = [...(primary ? [primary] : []), ...group.members.filter((m) => m.role === 'replica')];
+  for (const member of candidates) {
+    if (!member.endpoint) continue;
     const ping = await pingWithRetry(deps.probe, member.endpoint, pingOpts, 1);
     if (ping.ok) {
-      const replica = {
+      const replica: ReplicaFacts = {
         replicationGroupId: group.replicationGroupId,
         cacheClusterId: member.cacheClusterId,
         endpoint: member.endpoint,
+        ...(member === primary ? { alreadyPrimary: true } : primaryMember ? { primaryClusterId: primaryMember } : {}),
       };
       return primaryMember ? { replica, primaryMember } : { replica };
     }

@@ -28,11 +28,14 @@ export async function checkCache(deps: CheckCacheDeps, input: CheckCacheInput): 
   const { recovery, incidentId } = input;
   const id = recovery.replicationGroupId;
   const polls = recovery.polls + 1;
-  const group = await deps.fleet.describeGroup(id);
+  // The group lives in recovery.region when set (a Global Datastore secondary): only that region's API knows it.
+  const group = await deps.fleet.describeGroup(id, recovery.region);
   const status = group?.status ?? 'missing';
 
   if ((FAILED_STATUSES as readonly string[]).includes(status)) {
-    throw new CacheProvisioningFailedError(`replication group ${id} is ${status}${await lastEvents(deps.fleet, id)}`);
+    throw new CacheProvisioningFailedError(
+      `replication group ${id} is ${status}${await lastEvents(deps.fleet, id, recovery.region)}`,
+    );
   }
   if (status === 'available' && group?.primaryEndpoint) {
     const cache = findCache(deps.caches, input.cacheId);
@@ -60,14 +63,18 @@ export async function checkCache(deps: CheckCacheDeps, input: CheckCacheInput): 
     }
   }
   if (polls >= input.maxPolls) {
-    throw new CacheWaitTimeoutError(`replication group ${id} was not ready after ${polls} polls (status ${status})`);
+    const waitingFor =
+      recovery.awaiting === 'automatic-failover' ? ", waiting for ElastiCache's automatic failover" : '';
+    throw new CacheWaitTimeoutError(
+      `replication group ${id} was not ready after ${polls} polls (status ${status}${waitingFor})${await lastEvents(deps.fleet, id, recovery.region)}`,
+    );
   }
   return { ...recovery, polls, status, ready: false };
 }
 
-async function lastEvents(fleet: CacheFleet, id: string): Promise<string> {
+async function lastEvents(fleet: CacheFleet, id: string, region: string | undefined): Promise<string> {
   try {
-    const events = [...(await fleet.recentEvents(id, EVENTS_WINDOW_MINUTES))]
+    const events = [...(await fleet.recentEvents(id, EVENTS_WINDOW_MINUTES, region))]
       .sort((a, b) => a.at.localeCompare(b.at))
       .slice(-EVENTS_IN_MESSAGE);
     return events.length ? `; last events: ${events.map((e) => `${e.at} ${e.message}`).join(' | ')}` : '';

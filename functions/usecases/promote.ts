@@ -17,45 +17,114 @@ export interface PromoteDeps {
 export async function promote(deps: PromoteDeps, input: RecoveryInput): Promise<RecoveryProgress> {
   const { assessment, incidentId } = input;
   await assertCurrentIncident(deps.store, input.cacheId, incidentId);
-  let replicationGroupId: string;
-  let message: string;
-  let alreadyDone: boolean;
-
-  if (assessment.plan === 'PROMOTE_REPLICA') {
-    const replica = assessment.replica;
-    if (!replica) throw new PromotionFailedError('plan PROMOTE_REPLICA but the assessment names no replica');
-    replicationGroupId = replica.replicationGroupId;
-    const group = await deps.fleet.describeGroup(replicationGroupId);
-    if (!group) throw new PromotionFailedError(`replication group ${replicationGroupId} no longer exists`);
-    const member = group.members.find((m) => m.cacheClusterId === replica.cacheClusterId);
-    if (!member)
-      throw new PromotionFailedError(`${replica.cacheClusterId} is no longer a member of ${replicationGroupId}`);
-    alreadyDone = member.role === 'primary';
-    if (!alreadyDone) await deps.fleet.promote(replicationGroupId, replica.cacheClusterId);
-    message = `promoting ${replica.cacheClusterId} to primary of ${replicationGroupId}`;
-  } else if (assessment.plan === 'GLOBAL_FAILOVER') {
-    const secondary = assessment.globalSecondary;
-    if (!secondary) throw new PromotionFailedError('plan GLOBAL_FAILOVER but the assessment names no secondary');
-    replicationGroupId = secondary.replicationGroupId;
-    const current = await deps.fleet.describeGlobalSecondary(secondary.globalReplicationGroupId);
-    alreadyDone = current !== undefined && current.replicationGroupId !== secondary.replicationGroupId;
-    if (!alreadyDone) {
-      await deps.fleet.failoverGlobal(
-        secondary.globalReplicationGroupId,
-        secondary.region,
-        secondary.replicationGroupId,
-      );
-    }
-    message = `failing ${secondary.globalReplicationGroupId} over to ${secondary.replicationGroupId} in ${secondary.region}`;
-  } else {
-    throw new PromotionFailedError(`plan ${assessment.plan} is not a promotion`);
-  }
+  let step: PromotionStep;
+  if (assessment.plan === 'PROMOTE_REPLICA') step = await promoteReplica(deps, assessment);
+  else if (assessment.plan === 'GLOBAL_FAILOVER') step = await failOverGlobal(deps, assessment);
+  else throw new PromotionFailedError(`plan ${assessment.plan} is not a promotion`);
 
   const startedAt = deps.clock.now().toISOString();
-  await addTimeline(deps, incidentId, 'RECOVERY_STARTED', message, {
+  await addTimeline(deps, incidentId, 'RECOVERY_STARTED', step.message, {
     plan: assessment.plan,
-    replicationGroupId,
-    alreadyDone,
+    replicationGroupId: step.replicationGroupId,
+    alreadyDone: step.alreadyDone,
+    ...(step.region ? { region: step.region } : {}),
+    ...(step.awaiting ? { awaiting: step.awaiting } : {}),
   });
-  return { plan: assessment.plan, replicationGroupId, startedAt, polls: 0, ready: false, status: 'modifying' };
+  return {
+    plan: assessment.plan,
+    replicationGroupId: step.replicationGroupId,
+    ...(step.region ? { region: step.region } : {}),
+    ...(step.awaiting ? { awaiting: step.awaiting } : {}),
+    startedAt,
+    polls: 0,
+    ready: false,
+    status: 'modifying',
+  };
+}
+
+interface PromotionStep {
+  replicationGroupId: string;
+  region?: string;
+  awaiting?: 'automatic-failover';
+  alreadyDone: boolean;
+  message: string;
+}
+
+/**
+ * Decided from what DescribeReplicationGroups says about the group now:
+ * - the assessed replica, or another member than the one that failed, is primary, or the promotion
+ *   is pending (PendingModifiedValues.PrimaryClusterId): ElastiCache or an earlier attempt already
+ *   promoted it; nothing more to do;
+ * - automatic failover is enabled: ElastiCache fails over to a replica by itself ("Minimizing
+ *   downtime in ElastiCache by using Multi-AZ with Valkey and Redis OSS") and refuses a promotion
+ *   through ModifyReplicationGroup ("Promoting a read replica to primary, for Valkey or Redis OSS
+ *   (cluster mode disabled) replication groups", ElastiCache User Guide): wait for it — Check Cache
+ *   polls until the group's primary endpoint answers;
+ * - otherwise: ModifyReplicationGroup PrimaryClusterId.
+ */
+async function promoteReplica(deps: PromoteDeps, assessment: RecoveryInput['assessment']): Promise<PromotionStep> {
+  const replica = assessment.replica;
+  if (!replica) throw new PromotionFailedError('plan PROMOTE_REPLICA but the assessment names no replica');
+  const replicationGroupId = replica.replicationGroupId;
+  const group = await deps.fleet.describeGroup(replicationGroupId);
+  if (!group) throw new PromotionFailedError(`replication group ${replicationGroupId} no longer exists`);
+  const member = group.members.find((m) => m.cacheClusterId === replica.cacheClusterId);
+  if (!member)
+    throw new PromotionFailedError(`${replica.cacheClusterId} is no longer a member of ${replicationGroupId}`);
+  if (member.role === 'primary') {
+    return {
+      replicationGroupId,
+      alreadyDone: true,
+      message: `${replica.cacheClusterId} is the primary of ${replicationGroupId}`,
+    };
+  }
+  if (group.pendingPrimaryClusterId === replica.cacheClusterId) {
+    return {
+      replicationGroupId,
+      alreadyDone: true,
+      message: `ElastiCache is promoting ${replica.cacheClusterId} to primary of ${replicationGroupId}`,
+    };
+  }
+  const primaryNow = group.members.find((m) => m.role === 'primary')?.cacheClusterId;
+  if (primaryNow && replica.primaryClusterId && primaryNow !== replica.primaryClusterId) {
+    return {
+      replicationGroupId,
+      alreadyDone: true,
+      message: `ElastiCache already failed ${replicationGroupId} over from ${replica.primaryClusterId} to ${primaryNow}`,
+    };
+  }
+  if (group.automaticFailover) {
+    return {
+      replicationGroupId,
+      alreadyDone: false,
+      awaiting: 'automatic-failover',
+      message: `waiting for ElastiCache's automatic failover of ${replicationGroupId} to a healthy replica (automatic failover is enabled, so ElastiCache promotes one by itself)`,
+    };
+  }
+  await deps.fleet.promote(replicationGroupId, replica.cacheClusterId);
+  return {
+    replicationGroupId,
+    alreadyDone: false,
+    message: `promoting ${replica.cacheClusterId} to primary of ${replicationGroupId}`,
+  };
+}
+
+/**
+ * FailoverGlobalReplicationGroup (ElastiCache API Reference) names the secondary to promote
+ * (PrimaryRegion, PrimaryReplicationGroupId). It is asked of the secondary's region, and so is
+ * every check after it: the region whose outage opened the incident may not answer.
+ */
+async function failOverGlobal(deps: PromoteDeps, assessment: RecoveryInput['assessment']): Promise<PromotionStep> {
+  const secondary = assessment.globalSecondary;
+  if (!secondary) throw new PromotionFailedError('plan GLOBAL_FAILOVER but the assessment names no secondary');
+  const { globalReplicationGroupId, replicationGroupId, region } = secondary;
+  const current = await deps.fleet.describeGlobalSecondary(globalReplicationGroupId, region);
+  const alreadyDone = current !== undefined && current.replicationGroupId !== replicationGroupId;
+  if (!alreadyDone) await deps.fleet.failoverGlobal(globalReplicationGroupId, region, replicationGroupId);
+  return {
+    replicationGroupId,
+    region,
+    alreadyDone,
+    message: `failing ${globalReplicationGroupId} over to ${replicationGroupId} in ${region}`,
+  };
 }

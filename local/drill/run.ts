@@ -122,7 +122,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   };
   const { scenario, keys } = options;
   const changedCount = options.changedAfterBackup ?? Math.max(100, Math.floor(keys / 50));
-  const withAuth = scenario !== 'promote';
+  // ElastiCache groups here run without AUTH (an AUTH token needs TLS, which the seeding client does not speak).
+  const withAuth = scenario !== 'promote' && scenario !== 'global-failover';
   const authToken = withAuth ? randomBytes(24).toString('hex') : undefined;
   const resolutionExpected = expectsResolution(scenario);
   // redrive: once the cache is set up, the endpoint record refuses writes (AccessDenied) until the drill "fixes" it.
@@ -133,6 +134,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     ...(faults ? { faults } : {}),
     alarmTimeScale: 1 / 30,
     probeIntervalMs: 1000,
+    // promote: ElastiCache's own failover completes after the workflow has assessed (it detects in ~4 s),
+    // so Promote Replica finds automatic failover enabled and waits for it rather than promoting.
+    ...(scenario === 'promote' ? { cacheFailoverDelayMs: 15_000 } : {}),
     ...options.stackOptions,
     environment: {
       SERVICE_NAME: 'Acme',
@@ -202,6 +206,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       if (!primary) throw new Error('no primary node to kill');
       process.kill(primary.pid, 'SIGKILL');
       log(`💥 killed primary node ${primary.cacheClusterId} (pid ${primary.pid})`);
+    } else if (scenario === 'global-failover') {
+      const nodes = stack.elasticache.nodeProcesses(replicationGroupId as string);
+      for (const node of nodes) process.kill(node.pid, 'SIGKILL');
+      log(`💥 the primary region's cache died: killed every node of ${replicationGroupId as string} (${nodes.map((n) => n.cacheClusterId).join(', ')})`);
     } else if (scenario === 'recovers') {
       process.kill((provider as RedisProcess).pid, 'SIGSTOP');
       log('💥 the provider stopped answering (process paused)');

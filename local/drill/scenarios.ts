@@ -5,7 +5,10 @@ export const SCENARIOS = {
     'as restore, from a backup bucket the stack did not create (ACLs enabled, SSE-S3): Provision grants ElastiCache read on the backup',
   'restore-external-no-acls':
     'as restore, from an external backup bucket with ACLs disabled: ElastiCache cannot be granted read, Provision Cache fails and the operators get S3\'s refusal',
-  promote: 'the primary node of an ElastiCache replication group dies; its healthy replica is promoted',
+  promote:
+    "the primary node of an ElastiCache replication group with Multi-AZ and automatic failover dies; ElastiCache's own failover promotes its replica and the workflow cuts over to it",
+  'global-failover':
+    "the primary region's cache of a Global Datastore dies; the secondary in another region is promoted through that region's API",
   recovers: 'the provider hangs, then comes back by itself before anything is replaced',
   'no-backup': 'the cache dies and there is neither a replica nor a backup: operators are escalated',
   reject: 'the cache dies and an operator rejects the restore plan: operators are escalated',
@@ -22,7 +25,15 @@ export function isScenario(s: string): s is Scenario {
 
 /** Scenarios whose incident must resolve; the others must end failed with an escalation. */
 export function expectsResolution(s: Scenario): boolean {
-  return s === 'restore' || s === 'restore-external-bucket' || s === 'promote' || s === 'recovers' || s === 'approval-timeout' || s === 'redrive';
+  return (
+    s === 'restore' ||
+    s === 'restore-external-bucket' ||
+    s === 'promote' ||
+    s === 'global-failover' ||
+    s === 'recovers' ||
+    s === 'approval-timeout' ||
+    s === 'redrive'
+  );
 }
 
 /** The bucket restore drills from an external backup bucket use, created by the drill rather than the stack. */

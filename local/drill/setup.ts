@@ -9,7 +9,11 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BatchWriteItemCommand, CreateTableCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { CreateReplicationGroupCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
+import {
+  CreateReplicationGroupCommand,
+  DescribeReplicationGroupsCommand,
+  ElastiCacheClient,
+} from '@aws-sdk/client-elasticache';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import Redis from 'ioredis';
@@ -17,6 +21,7 @@ import { RedisWriter } from '../../functions/adapters/redis-writer';
 import type { Endpoint, ProtectedCache } from '../../functions/domain/caches';
 import type { SourceRecord } from '../../functions/ports';
 import { startRedis, type RedisProcess } from '../elasticache';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../service';
 import type { LocalStack } from '../stack';
 import { changedAfterBackup, drillRecord, type DrillRecord } from './dataset';
 import { EXTERNAL_BACKUP_BUCKET, externalBackupOwnership, type Scenario } from './scenarios';
@@ -25,6 +30,10 @@ export const CACHE_ID = 'accounts';
 export const ENDPOINT_PARAMETER = '/cache-outage/accounts/endpoint';
 const AUTH_PARAMETER = '/cache-outage/accounts/auth-token';
 const SOURCE_TABLE = 'accounts-source';
+/** The Global Datastore of the `global-failover` scenario: primary in the stack's region, secondary in SECONDARY_REGION. */
+export const GLOBAL_DATASTORE = 'ldgnf-accounts';
+export const SECONDARY_REGION = 'us-west-2';
+export const SECONDARY_GROUP = 'accounts-west';
 const DAY_MS = 24 * 3600 * 1000;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -127,6 +136,33 @@ async function rdbOf(endpoint: Endpoint, authToken?: string): Promise<Buffer> {
   }
 }
 
+/** A Multi-AZ replication group with automatic failover, in the client's region; its primary endpoint once available. */
+async function createGroup(
+  client: ElastiCacheClient,
+  replicationGroupId: string,
+  description: string,
+): Promise<Endpoint> {
+  await client.send(
+    new CreateReplicationGroupCommand({
+      ReplicationGroupId: replicationGroupId,
+      ReplicationGroupDescription: description,
+      NumCacheClusters: 2,
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+      CacheNodeType: 'cache.r7g.large',
+      Engine: 'redis',
+    }),
+  );
+  return until(`replication group ${replicationGroupId}`, 30_000, async () => {
+    const out = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }));
+    const g = out.ReplicationGroups?.[0];
+    const p = g?.NodeGroups?.[0]?.PrimaryEndpoint;
+    return g?.Status === 'available' && p?.Address && p.Port
+      ? { host: p.Address, port: p.Port, tls: false }
+      : undefined;
+  });
+}
+
 export interface PreparedCache {
   cache: ProtectedCache;
   endpoint: Endpoint;
@@ -168,27 +204,33 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
   // The protected cache: a third-party provider's Redis, or an ElastiCache group with a replica.
   let endpoint: Endpoint;
   let replicationGroupId: string | undefined;
-  if (scenario === 'promote') {
+  let globalReplicationGroupId: string | undefined;
+  if (scenario === 'promote' || scenario === 'global-failover') {
+    // Multi-AZ with automatic failover, as production groups run (and as a Global Datastore's primary must).
     replicationGroupId = 'accounts-primary';
-    await clients.elasticache.send(
-      new CreateReplicationGroupCommand({
-        ReplicationGroupId: replicationGroupId,
-        ReplicationGroupDescription: 'accounts cache',
-        NumCacheClusters: 2,
-        CacheNodeType: 'cache.r7g.large',
-        Engine: 'redis',
-      }),
-    );
-    endpoint = await until('the protected replication group', 30_000, async () => {
-      const out = await clients.elasticache.send(
-        new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }),
+    endpoint = await createGroup(clients.elasticache, replicationGroupId, 'accounts cache');
+    if (scenario === 'global-failover') {
+      // The secondary lives in another region: only that region's ElastiCache API knows it.
+      const west = new ElastiCacheClient({
+        endpoint: stack.description.endpoints.elasticache,
+        region: SECONDARY_REGION,
+        credentials: { ...LOCAL_CREDENTIALS },
+      });
+      try {
+        await createGroup(west, SECONDARY_GROUP, `accounts cache, ${SECONDARY_REGION} secondary`);
+      } finally {
+        west.destroy();
+      }
+      globalReplicationGroupId = GLOBAL_DATASTORE;
+      await stack.elasticache.createGlobalDatastore({
+        globalReplicationGroupId,
+        primary: { region: LOCAL_REGION, replicationGroupId },
+        secondary: { region: SECONDARY_REGION, replicationGroupId: SECONDARY_GROUP },
+      });
+      log(
+        `Global Datastore ${globalReplicationGroupId}: ${replicationGroupId} (${LOCAL_REGION}) → ${SECONDARY_GROUP} (${SECONDARY_REGION})`,
       );
-      const g = out.ReplicationGroups?.[0];
-      const p = g?.NodeGroups?.[0]?.PrimaryEndpoint;
-      return g?.Status === 'available' && p?.Address && p.Port
-        ? { host: p.Address, port: p.Port, tls: false }
-        : undefined;
-    });
+    }
   } else {
     providerDir = await mkdtemp(path.join(os.tmpdir(), 'drill-provider-'));
     provider = await startRedis({
@@ -220,6 +262,7 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
     endpointParameter: ENDPOINT_PARAMETER,
     ...(authToken ? { authTokenParameter: AUTH_PARAMETER } : {}),
     ...(replicationGroupId ? { replicationGroupId } : {}),
+    ...(globalReplicationGroupId ? { globalReplicationGroupId } : {}),
     alarmNames: [],
     backup: { bucket: backupBucket, prefix: `${CACHE_ID}/`, maxAgeHours: 24 },
     replacement: {

@@ -1,12 +1,24 @@
 import { parseCreateReplicationGroup } from './create-request';
-import { globalReplicationGroupNotFound, invalidParameterValue } from './errors';
+import { invalidParameterValue } from './errors';
 import type { Fleet } from './fleet';
+import type { GlobalDatastores } from './global';
 import type { QueryParams } from './params';
 import { renderCacheCluster, renderEvent, renderReplicationGroup, renderTagList } from './render';
 import { xmlList } from './xml';
 import type { XmlStruct } from './xml';
 
-export type ActionHandler = (params: QueryParams, fleet: Fleet) => XmlStruct | Promise<XmlStruct>;
+/** The region the request is for (its SigV4 credential scope) and the Global Datastores, which span regions. */
+export interface RequestContext {
+  readonly region: string;
+  readonly globals: GlobalDatastores;
+}
+
+/** `fleet` is the request's region's: another region's groups are not found, as on AWS. */
+export type ActionHandler = (
+  params: QueryParams,
+  fleet: Fleet,
+  context: RequestContext,
+) => XmlStruct | Promise<XmlStruct>;
 
 const EVENT_SOURCE_TYPES = [
   'replication-group',
@@ -84,16 +96,40 @@ function describeEvents(params: QueryParams, fleet: Fleet): XmlStruct {
   return { Events: xmlList('Event', events.map(renderEvent)) };
 }
 
-function describeGlobalReplicationGroups(params: QueryParams): XmlStruct {
+/** DescribeGlobalReplicationGroups: the Global Datastores with a member in the request's region. */
+function describeGlobalReplicationGroups(
+  params: QueryParams,
+  _fleet: Fleet,
+  { region, globals }: RequestContext,
+): XmlStruct {
   const id = params.string('GlobalReplicationGroupId');
-  if (id !== undefined) throw globalReplicationGroupNotFound(id);
-  return { GlobalReplicationGroups: xmlList('GlobalReplicationGroup', []) };
+  const showMembers = params.boolean('ShowMemberInfo') ?? false;
+  const datastores = id === undefined ? globals.listFrom(region) : [globals.visibleFrom(region, id)];
+  return {
+    GlobalReplicationGroups: xmlList(
+      'GlobalReplicationGroup',
+      datastores.map((d) => globals.render(d, showMembers)),
+    ),
+  };
 }
 
-function failoverGlobalReplicationGroup(params: QueryParams): XmlStruct {
-  params.requiredString('PrimaryRegion');
-  params.requiredString('PrimaryReplicationGroupId');
-  throw globalReplicationGroupNotFound(params.requiredString('GlobalReplicationGroupId'));
+/**
+ * FailoverGlobalReplicationGroup (ElastiCache API Reference): PrimaryRegion and PrimaryReplicationGroupId
+ * name the secondary that becomes the primary; the others become secondaries. Errors as documented there:
+ * GlobalReplicationGroupNotFoundFault, InvalidGlobalReplicationGroupState, InvalidParameterValue.
+ */
+function failoverGlobalReplicationGroup(
+  params: QueryParams,
+  _fleet: Fleet,
+  { region, globals }: RequestContext,
+): XmlStruct {
+  const datastore = globals.failover(
+    region,
+    params.requiredString('GlobalReplicationGroupId'),
+    params.requiredString('PrimaryRegion'),
+    params.requiredString('PrimaryReplicationGroupId'),
+  );
+  return { GlobalReplicationGroup: globals.render(datastore, false) };
 }
 
 function listTagsForResource(params: QueryParams, fleet: Fleet): XmlStruct {

@@ -87,6 +87,8 @@ export interface ReplicationGroup {
   snapshotWindow: string;
   pendingPrimaryClusterId: string | undefined;
   tags: Tag[];
+  /** Set while the group is a member of a Global Datastore (see global.ts). */
+  globalReplicationGroup?: { readonly id: string; role: 'PRIMARY' | 'SECONDARY' };
 }
 
 export interface ReplicationGroupChanges {
@@ -389,15 +391,16 @@ export class Fleet {
     await this.failover(group, failedPrimary, replica);
   }
 
+  /**
+   * The events TestFailover's API reference lists, in that order: on the cache cluster, then on the
+   * replication group, "Failover from primary node <primary-node-id> to replica node <node-id> completed".
+   */
   private async failover(group: ReplicationGroup, from: CacheNode, to: CacheNode): Promise<void> {
     group.status = 'modifying';
     await this.switchPrimary(group, to);
-    this.events.record(
-      'cache-cluster',
-      from.cacheClusterId,
-      `Failover from primary node ${from.cacheClusterId} to replica node ${to.cacheClusterId} completed`,
-    );
-    this.events.record('replication-group', group.spec.id, `Failover to replica node ${to.cacheClusterId} completed`);
+    const message = `Failover from primary node ${from.cacheClusterId} to replica node ${to.cacheClusterId} completed`;
+    this.events.record('cache-cluster', from.cacheClusterId, message);
+    this.events.record('replication-group', group.spec.id, message);
     this.finishModification(group);
   }
 
@@ -439,6 +442,45 @@ export class Fleet {
     if (group.status === 'modifying') group.status = 'available';
   }
 
+  // ---- Global Datastore membership (see global.ts) ------------------------------------------------
+
+  /** The port clients and secondaries reach the group's primary node on, when it runs. */
+  primaryPort(id: string): number | undefined {
+    const primary = primaryOf(this.group(id));
+    return primary && isLive(primary) ? primary.process.port : undefined;
+  }
+
+  /** A Global Datastore secondary: the group's primary node replicates from `source` (the primary cluster's primary). */
+  async replicateFrom(id: string, source: { port: number }): Promise<void> {
+    const group = this.group(id);
+    const primary = primaryOf(group);
+    if (!primary || !isLive(primary)) throw invalidReplicationGroupState(`Replication group ${id} has no running primary.`);
+    const connection = this.connection(group);
+    await redisCommand(primary.process.port, ['REPLICAOF', LOCAL_HOST, String(source.port)], connection);
+    await this.waitForLink(primary, connection);
+  }
+
+  /**
+   * The group becomes the primary cluster of its Global Datastore: its primary node stops replicating and
+   * accepts writes. The group is `modifying` until then; `then` runs afterwards (the other members follow it).
+   */
+  promoteGlobalSecondary(id: string, then: () => Promise<void>): ReplicationGroup {
+    const group = this.group(id);
+    const primary = primaryOf(group);
+    if (!primary || !isLive(primary)) throw invalidReplicationGroupState(`Replication group ${id} has no running primary.`);
+    group.status = 'modifying';
+    this.runTask(
+      group,
+      (async () => {
+        await this.pause(0);
+        await redisCommand(primary.process?.port ?? 0, ['REPLICAOF', 'NO', 'ONE'], this.connection(group));
+        await then();
+        this.finishModification(group);
+      })(),
+    );
+    return group;
+  }
+
   // ---- modify, test failover, delete --------------------------------------------------------------
 
   modify(id: string, changes: ReplicationGroupChanges): ReplicationGroup {
@@ -473,10 +515,16 @@ export class Fleet {
       throw invalidParameterCombination('Multi-AZ can only be enabled when automatic failover is enabled.');
   }
 
+  /**
+   * "Promoting a read replica to primary, for Valkey or Redis OSS (cluster mode disabled) replication
+   * groups" (ElastiCache User Guide): a read replica can't be promoted while Multi-AZ with automatic
+   * failover is enabled; the guide disables Multi-AZ in a modification before the promotion. Refused
+   * with InvalidParameterCombination, the ModifyReplicationGroup error for incompatible parameters.
+   */
   private promotionTarget(group: ReplicationGroup, primaryClusterId: string, automaticFailover: boolean): CacheNode {
-    if (automaticFailover) {
+    if (automaticFailover || group.automaticFailover) {
       throw invalidParameterCombination(
-        'Cannot promote a read replica to primary while automatic failover is enabled; disable it in the same request or first.',
+        `Cannot promote cache cluster ${primaryClusterId} to primary of replication group ${group.spec.id} while automatic failover is enabled. Disable Multi-AZ and automatic failover first.`,
       );
     }
     const target = group.nodes.find((node) => node.cacheClusterId === primaryClusterId.toLowerCase());

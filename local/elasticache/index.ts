@@ -5,8 +5,9 @@ import type { FaultInjector } from '../faults';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
 import type { LocalService } from '../service';
 import { nodeMemoryBytes } from '../../functions/domain/recovery';
-import { Fleet } from './fleet';
 import type { NodeProcessInfo } from './fleet';
+import type { GlobalMemberRef } from './global';
+import { Regions } from './regions';
 import { startQueryServer } from './server';
 import { SnapshotFetcher } from './snapshot';
 import type { S3ConnectionConfig } from './snapshot';
@@ -16,11 +17,13 @@ import type { TlsMaterial } from './tls';
 export { freePort, startRedis, RedisStartError } from './redis-process';
 export type { RedisProcess, RedisExit, StartRedisOptions } from './redis-process';
 export type { NodeProcessInfo } from './fleet';
+export type { GlobalMemberRef } from './global';
 export type { S3ConnectionConfig } from './snapshot';
 
 export interface ElastiCacheOptions {
   /** Where CreateReplicationGroup downloads `SnapshotArns` from. */
   readonly s3: S3ConnectionConfig;
+  /** The region of unsigned requests; signed requests are served by the region of their credential scope. */
   readonly region?: string;
   readonly accountId?: string;
   /** HTTP port for the API; 0 or omitted picks a free one. */
@@ -48,8 +51,17 @@ export interface ElastiCacheOptions {
 export interface LocalElastiCache extends LocalService {
   /** CA certificate (PEM file path and contents) to trust for groups with transit encryption; undefined in plaintext mode. */
   readonly tlsCa: { readonly file: string; readonly pem: string } | undefined;
-  /** The redis-server processes behind a replication group, e.g. to SIGKILL one in a drill. */
-  nodeProcesses(replicationGroupId: string): NodeProcessInfo[];
+  /** The redis-server processes behind a replication group (of `region`, default the default region), e.g. to SIGKILL one in a drill. */
+  nodeProcesses(replicationGroupId: string, region?: string): NodeProcessInfo[];
+  /**
+   * Makes `primary` and `secondary`, existing available groups of their regions, a Global Datastore,
+   * as CreateGlobalReplicationGroup and CreateReplicationGroup with GlobalReplicationGroupId do.
+   */
+  createGlobalDatastore(input: {
+    globalReplicationGroupId: string;
+    primary: GlobalMemberRef;
+    secondary: GlobalMemberRef;
+  }): Promise<void>;
 }
 
 async function prepareDataDir(dataDir: string | undefined): Promise<{ dir: string; owned: boolean }> {
@@ -78,7 +90,7 @@ export async function startElastiCache(options: ElastiCacheOptions): Promise<Loc
   const data = await prepareDataDir(options.dataDir);
   const tls = await certificateFor(options.transitEncryption ?? 'tls', data.dir);
   const snapshots = new SnapshotFetcher(options.s3);
-  const fleet = new Fleet({
+  const regions = new Regions({
     region: options.region ?? LOCAL_REGION,
     accountId: options.accountId ?? LOCAL_ACCOUNT_ID,
     dataDir: data.dir,
@@ -88,18 +100,20 @@ export async function startElastiCache(options: ElastiCacheOptions): Promise<Loc
     tls,
     nodeMemoryBytes: (nodeType) => options.nodeMemoryBytes?.[nodeType] ?? nodeMemoryBytes(nodeType),
   });
-  const server = await startQueryServer(fleet, options.port ?? 0, options.faults);
+  const server = await startQueryServer(regions, options.port ?? 0, options.faults);
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     await server.close();
-    await fleet.stop();
+    await regions.stop();
     snapshots.destroy();
     if (data.owned) await fs.rm(data.dir, { recursive: true, force: true });
   };
   return {
     endpoint: server.endpoint,
     tlsCa: tls ? { file: tls.caFile, pem: tls.caPem } : undefined,
-    nodeProcesses: (replicationGroupId) => fleet.nodeProcesses(replicationGroupId),
+    nodeProcesses: (replicationGroupId, region) => regions.fleet(region).nodeProcesses(replicationGroupId),
+    createGlobalDatastore: ({ globalReplicationGroupId, primary, secondary }) =>
+      regions.globals.create({ globalReplicationGroupId, primary, secondaries: [secondary] }),
     stop: () => (stopping ??= stop()),
   };
 }

@@ -53,6 +53,12 @@ export function renderReplicationGroup(group: ReplicationGroup): XmlStruct {
   return {
     ReplicationGroupId: spec.id,
     Description: group.description,
+    GlobalReplicationGroupInfo: group.globalReplicationGroup
+      ? {
+          GlobalReplicationGroupId: group.globalReplicationGroup.id,
+          GlobalReplicationGroupMemberRole: group.globalReplicationGroup.role,
+        }
+      : undefined,
     Status: group.status,
     PendingModifiedValues: pendingModifiedValues(group),
     MemberClusters: xmlList(

@@ -5,8 +5,9 @@ import type { FaultInjector } from '../faults';
 import { BodyTooLargeError, readBody } from '../http-server';
 import { ACTIONS } from './actions';
 import { ElastiCacheError, invalidAction, missingParameter } from './errors';
-import type { Fleet } from './fleet';
 import { QueryParams } from './params';
+import { requestRegion } from './regions';
+import type { Regions } from './regions';
 import { errorResponse, successResponse } from './xml';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -22,14 +23,19 @@ function toElastiCacheError(error: unknown): ElastiCacheError {
   return new ElastiCacheError('InternalFailure', message, 500, 'Receiver');
 }
 
-/** Runs one AWS Query request (`Action=...&Version=...&...`) against the fleet. */
-export async function handleQuery(params: QueryParams, fleet: Fleet, requestId: string): Promise<QueryResponse> {
+/** Runs one AWS Query request (`Action=...&Version=...&...`) against the fleet of `region`. */
+export async function handleQuery(
+  params: QueryParams,
+  regions: Regions,
+  region: string,
+  requestId: string,
+): Promise<QueryResponse> {
   try {
     const action = params.string('Action');
     if (action === undefined) throw missingParameter('Action');
     const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     if (!handler) throw invalidAction(action);
-    const result = await handler(params, fleet);
+    const result = await handler(params, regions.fleet(region), { region, globals: regions.globals });
     return { status: 200, body: successResponse(action, result, requestId) };
   } catch (error) {
     const failure = toElastiCacheError(error);
@@ -43,7 +49,7 @@ export async function handleQuery(params: QueryParams, fleet: Fleet, requestId: 
 async function handleHttp(
   request: http.IncomingMessage,
   response: http.ServerResponse,
-  fleet: Fleet,
+  regions: Regions,
   faults?: FaultInjector,
 ): Promise<void> {
   const requestId = randomUUID();
@@ -65,7 +71,7 @@ async function handleHttp(
         status: fault.status,
         body: errorResponse({ type: fault.status >= 500 ? 'Receiver' : 'Sender', code: fault.code, message: fault.message }, requestId),
       }
-    : await handleQuery(params, fleet, requestId);
+    : await handleQuery(params, regions, requestRegion(request.headers.authorization, regions.defaultRegion), requestId);
   response.writeHead(result.status, {
     'Content-Type': 'text/xml',
     'Content-Length': Buffer.byteLength(result.body),
@@ -79,10 +85,10 @@ export interface QueryServer {
   close(): Promise<void>;
 }
 
-/** Serves the ElastiCache Query API on 127.0.0.1:port (0 picks a free port). */
-export function startQueryServer(fleet: Fleet, port: number, faults?: FaultInjector): Promise<QueryServer> {
+/** Serves the ElastiCache Query API of every region on 127.0.0.1:port (0 picks a free port). */
+export function startQueryServer(regions: Regions, port: number, faults?: FaultInjector): Promise<QueryServer> {
   const server = http.createServer((request, response) => {
-    handleHttp(request, response, fleet, faults).catch(() => {
+    handleHttp(request, response, regions, faults).catch(() => {
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });

@@ -47,6 +47,8 @@ export interface StackOptions {
   waitScale?: number;
   /** Extra time a new replication group spends in `creating`. */
   cacheCreationDelayMs?: number;
+  /** How long ElastiCache takes to fail a group with automatic failover over after its primary dies. */
+  cacheFailoverDelayMs?: number;
   onLog?: (functionName: string, line: string) => void;
   onAlarm?: (event: AlarmStateChangeEvent) => void;
   /** Consulted by every local endpoint per request (DynamoDB and S3 through a proxy): answers with AWS errors. */
@@ -231,6 +233,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     const elasticache = await startElastiCache({
       s3: { ...s3ClientConfig(s3Server.endpoint), credentials: { ...LOCAL_CREDENTIALS } },
       creationDelayMs: options.cacheCreationDelayMs ?? 0,
+      ...(options.cacheFailoverDelayMs !== undefined ? { failoverDelayMs: options.cacheFailoverDelayMs } : {}),
       ...faults,
     });
     started.push(elasticache);

@@ -97,6 +97,21 @@ describe('describeGroup', () => {
     });
   });
 
+  it('reports a promotion ElastiCache is still applying', async () => {
+    // Prepare
+    ec.on(DescribeReplicationGroupsCommand).resolves({
+      ReplicationGroups: [
+        { ...group, Status: 'modifying', PendingModifiedValues: { PrimaryClusterId: 'sessions-002' } },
+      ],
+    });
+
+    // Act
+    const view = await fleet().describeGroup('sessions');
+
+    // Assess
+    expect(view).toMatchObject({ status: 'modifying', pendingPrimaryClusterId: 'sessions-002' });
+  });
+
   it('lists members of a group that is still being created, roles unknown', async () => {
     // Prepare
     ec.on(DescribeReplicationGroupsCommand).resolves({
@@ -188,6 +203,28 @@ describe('promote and failover', () => {
       PrimaryRegion: 'us-west-2',
       PrimaryReplicationGroupId: 'sessions-west',
     });
+  });
+
+  // FailoverGlobalReplicationGroup (ElastiCache API Reference) names the secondary to promote; the region whose
+  // outage opened the incident may not answer, so the request and the checks after it go to the secondary's region.
+  it("asks the secondary's region to fail over, and describes groups in the region named", async () => {
+    // Prepare
+    ec.on(FailoverGlobalReplicationGroupCommand).resolves({});
+    ec.on(DescribeReplicationGroupsCommand).resolves({
+      ReplicationGroups: [{ ...group, ReplicationGroupId: 'sessions-west' }],
+    });
+    const regional = new ElastiCacheFleet({ region: 'us-east-1' });
+
+    // Act
+    await regional.failoverGlobal('ldgnf-sessions', 'us-west-2', 'sessions-west');
+    await regional.describeGroup('sessions-west', 'us-west-2');
+    await regional.describeGroup('sessions');
+
+    // Assess
+    const regions = async (calls: { thisValue: unknown }[]) =>
+      Promise.all(calls.map((c) => (c.thisValue as ElastiCacheClient).config.region()));
+    expect(await regions(ec.commandCalls(FailoverGlobalReplicationGroupCommand))).toEqual(['us-west-2']);
+    expect(await regions(ec.commandCalls(DescribeReplicationGroupsCommand))).toEqual(['us-west-2', 'us-east-1']);
   });
 
   it('reports a refused Global Datastore failover as a failed promotion', async () => {

@@ -24,7 +24,7 @@ describe('wiring', () => {
   const saved = { ...process.env };
   let server: Server;
   let port: number;
-  const requests: { url: string; target: string; host: string; body: string }[] = [];
+  const requests: { url: string; target: string; host: string; body: string; authorization: string }[] = [];
 
   beforeAll(async () => {
     server = createServer((req: IncomingMessage, res) => {
@@ -36,7 +36,16 @@ describe('wiring', () => {
           target: String(req.headers['x-amz-target'] ?? ''),
           host: String(req.headers.host ?? ''),
           body,
+          authorization: String(req.headers.authorization ?? ''),
         });
+        const action = /(?:^|&)Action=(\w+)/.exec(body)?.[1];
+        if (action) {
+          res.writeHead(200, { 'content-type': 'text/xml' });
+          res.end(
+            `<${action}Response xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/"><${action}Result><GlobalReplicationGroup><GlobalReplicationGroupId>g</GlobalReplicationGroupId></GlobalReplicationGroup></${action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></${action}Response>`,
+          );
+          return;
+        }
         if (req.url?.startsWith('/backups')) {
           res.writeHead(200, { 'content-type': 'application/xml' });
           res.end(
@@ -129,5 +138,28 @@ describe('wiring', () => {
     expect(backups).toEqual([]);
     expect(requests.map((r) => r.target)).toContain('AmazonSSM.GetParameter');
     expect(requests.find((r) => r.url.startsWith('/backups'))?.url).toMatch(/^\/backups\/?\?.*prefix=sessions%2F/);
+  });
+
+  // FailoverGlobalReplicationGroup (ElastiCache API Reference): PrimaryRegion is the region of the secondary that
+  // becomes the primary. The request is signed for, and so sent to, that region's endpoint (SigV4 credential scope).
+  it("sends a Global Datastore failover to the secondary's region, with one client per region", async () => {
+    // Prepare
+    const wiring = await loadWiring({
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_ELASTICACHE: `http://127.0.0.1:${port}`,
+    });
+
+    // Act
+    await wiring.cacheFleet().failoverGlobal('ldgnf-sessions', 'us-west-2', 'sessions-west');
+
+    // Assess
+    const failover = requests.find((r) => r.body.includes('Action=FailoverGlobalReplicationGroup'));
+    expect(failover?.authorization).toMatch(/Credential=test\/\d{8}\/us-west-2\/elasticache\/aws4_request/);
+    expect(wiring.cacheFleet()).toBe(wiring.cacheFleet());
+    expect(wiring.elastiCacheClient('us-west-2')).toBe(wiring.elastiCacheClient('us-west-2'));
+    expect(wiring.elastiCacheClient('us-west-2')).not.toBe(wiring.elastiCacheClient('us-east-1'));
+    expect(await wiring.elastiCacheClient('us-west-2').config.region()).toBe('us-west-2');
   });
 });

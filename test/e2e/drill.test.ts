@@ -67,13 +67,35 @@ describe('incident drill on the local stack', () => {
     expect(r.operatorMessages.find((m) => m.kind === 'escalation')?.message).toContain('AccessControlListNotSupported');
   });
 
-  it('promote: promotes the healthy replica without approval and keeps every key', async () => {
+  // "Promoting a read replica to primary" (ElastiCache User Guide): no promotion while Multi-AZ with automatic
+  // failover is enabled; "Minimizing downtime in ElastiCache by using Multi-AZ": ElastiCache fails over by itself.
+  it("promote: on a Multi-AZ group, waits for ElastiCache's own failover without approval, cuts over and keeps every key", async () => {
     const r = await drill('promote');
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROMOTE_REPLICA' });
     expect(kinds(r)).toEqual([]);
-    expect(r.verification?.missing).toBe(0);
-    expect(r.verification?.wrong).toBe(0);
+    expect(r.timeline.find((e) => e.type === 'RECOVERY_STARTED')?.detail).toMatchObject({
+      awaiting: 'automatic-failover',
+      alreadyDone: false,
+    });
+    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+    expect(r.appEndpoints).toHaveLength(2);
+  });
+
+  // FailoverGlobalReplicationGroup (ElastiCache API Reference): the secondary named by PrimaryRegion and
+  // PrimaryReplicationGroupId becomes the primary; it lives in its own region, whose API the workflow asks.
+  it("global-failover: fails the Global Datastore over to the secondary through the secondary region's API, keeps every key", async () => {
+    const r = await drill('global-failover');
+    expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'GLOBAL_FAILOVER' });
+    expect(kinds(r)).toEqual(['approval-request']);
+    expect(r.timeline.find((e) => e.type === 'RECOVERY_STARTED')?.detail).toMatchObject({
+      replicationGroupId: 'accounts-west',
+      region: 'us-west-2',
+      alreadyDone: false,
+    });
+    expect(r.timeline.find((e) => e.type === 'CACHE_AVAILABLE')?.detail).toMatchObject({ replicationGroupId: 'accounts-west' });
+    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
     expect(r.appEndpoints).toHaveLength(2);
   });
 

@@ -1,5 +1,9 @@
+import { PromotionFailedError } from '../../functions/domain/errors';
 import type { CacheFleet, ReplicationGroupView } from '../../functions/ports';
 import { Failures, copy } from './failures';
+
+/** The region the fake's functions run in: groups and calls without a region live here. */
+export const FAKE_REGION = 'us-east-1';
 
 export type CreateRequest = Parameters<CacheFleet['createFromBackup']>[0];
 
@@ -9,10 +13,11 @@ interface GlobalDatastore {
 }
 
 /**
- * ElastiCache in memory. `scriptStatuses(id, ['creating', 'available'])`
+ * ElastiCache in memory, one set of groups per region. `scriptStatuses(id, ['creating', 'available'])`
  * makes each describeGroup report the next status (the last one repeats).
  * createFromBackup is idempotent by id, like CreateReplicationGroup answering
- * ReplicationGroupAlreadyExists.
+ * ReplicationGroupAlreadyExists. Like ElastiCache, promote refuses a group
+ * with automatic failover enabled ("Promoting a read replica to primary").
  */
 export class FakeCacheFleet implements CacheFleet {
   readonly failures = new Failures<keyof CacheFleet>();
@@ -24,17 +29,25 @@ export class FakeCacheFleet implements CacheFleet {
   private readonly globals = new Map<string, GlobalDatastore>();
   private readonly events = new Map<string, { at: string; message: string }[]>();
 
-  addGroup(group: ReplicationGroupView): this {
-    this.groups.set(group.replicationGroupId, copy(group));
+  addGroup(group: ReplicationGroupView, region = FAKE_REGION): this {
+    this.groups.set(key(group.replicationGroupId, region), copy(group));
     return this;
   }
 
-  group(id: string): ReplicationGroupView | undefined {
-    return copy(this.groups.get(id));
+  group(id: string, region = FAKE_REGION): ReplicationGroupView | undefined {
+    return copy(this.groups.get(key(id, region)));
   }
 
-  removeGroup(id: string): this {
-    this.groups.delete(id);
+  removeGroup(id: string, region = FAKE_REGION): this {
+    this.groups.delete(key(id, region));
+    return this;
+  }
+
+  /** ElastiCache's own automatic failover: `cacheClusterId` becomes the primary. */
+  failOver(id: string, cacheClusterId: string, region = FAKE_REGION): this {
+    const group = this.groups.get(key(id, region));
+    if (!group) throw new Error(`no group ${id} in ${region}`);
+    for (const m of group.members) m.role = m.cacheClusterId === cacheClusterId ? 'primary' : 'replica';
     return this;
   }
 
@@ -64,9 +77,9 @@ export class FakeCacheFleet implements CacheFleet {
     return this.calls.filter((c) => c.method === method).map((c) => c.args);
   }
 
-  async describeGroup(replicationGroupId: string): Promise<ReplicationGroupView | undefined> {
-    this.record('describeGroup', replicationGroupId);
-    const group = this.groups.get(replicationGroupId);
+  async describeGroup(replicationGroupId: string, region?: string): Promise<ReplicationGroupView | undefined> {
+    this.record('describeGroup', replicationGroupId, ...(region ? [region] : []));
+    const group = this.groups.get(key(replicationGroupId, region ?? FAKE_REGION));
     if (!group) return undefined;
     const script = this.statusScripts.get(replicationGroupId);
     if (script && script.length) group.status = (script.length > 1 ? script.shift() : script[0]) as string;
@@ -75,8 +88,13 @@ export class FakeCacheFleet implements CacheFleet {
 
   async promote(replicationGroupId: string, cacheClusterId: string): Promise<void> {
     this.record('promote', replicationGroupId, cacheClusterId);
-    const group = this.groups.get(replicationGroupId);
+    const group = this.groups.get(key(replicationGroupId, FAKE_REGION));
     if (!group) throw new Error(`ReplicationGroupNotFoundFault: ${replicationGroupId}`);
+    if (group.automaticFailover) {
+      throw new PromotionFailedError(
+        `promoting ${cacheClusterId} in ${replicationGroupId} was refused: InvalidParameterCombination: automatic failover is enabled`,
+      );
+    }
     const target = group.members.find((m) => m.cacheClusterId === cacheClusterId);
     if (!target) throw new Error(`InvalidParameterValue: ${cacheClusterId} is not a member of ${replicationGroupId}`);
     for (const m of group.members) if (m.role === 'primary') m.role = 'replica';
@@ -100,19 +118,20 @@ export class FakeCacheFleet implements CacheFleet {
 
   async describeGlobalSecondary(
     globalReplicationGroupId: string,
+    region?: string,
   ): Promise<{ replicationGroupId: string; region: string } | undefined> {
-    this.record('describeGlobalSecondary', globalReplicationGroupId);
+    this.record('describeGlobalSecondary', globalReplicationGroupId, ...(region ? [region] : []));
     return copy(this.globals.get(globalReplicationGroupId)?.secondary);
   }
 
   async createFromBackup(request: CreateRequest): Promise<{ alreadyExisted: boolean; status: string }> {
     this.failures.check('createFromBackup');
     this.createRequests.push(copy(request));
-    const existing = this.groups.get(request.replicationGroupId);
+    const existing = this.groups.get(key(request.replicationGroupId, FAKE_REGION));
     this.calls.push({ method: 'createFromBackup', args: [copy(request), { created: !existing }] });
     if (existing) return { alreadyExisted: true, status: existing.status };
     const id = request.replicationGroupId;
-    this.groups.set(id, {
+    this.groups.set(key(id, FAKE_REGION), {
       replicationGroupId: id,
       status: 'creating',
       primaryEndpoint: { host: `master.${id}.fake.cache.amazonaws.com`, port: request.port, tls: true },
@@ -130,8 +149,12 @@ export class FakeCacheFleet implements CacheFleet {
     return { alreadyExisted: false, status: 'creating' };
   }
 
-  async recentEvents(replicationGroupId: string, sinceMinutes: number): Promise<{ at: string; message: string }[]> {
-    this.record('recentEvents', replicationGroupId, sinceMinutes);
+  async recentEvents(
+    replicationGroupId: string,
+    sinceMinutes: number,
+    region?: string,
+  ): Promise<{ at: string; message: string }[]> {
+    this.record('recentEvents', replicationGroupId, sinceMinutes, ...(region ? [region] : []));
     return copy(this.events.get(replicationGroupId) ?? []);
   }
 
@@ -139,4 +162,8 @@ export class FakeCacheFleet implements CacheFleet {
     this.failures.check(method);
     this.calls.push({ method, args });
   }
+}
+
+function key(replicationGroupId: string, region: string): string {
+  return `${region}/${replicationGroupId}`;
 }

@@ -92,8 +92,31 @@ const cases: Case[] = [
         secondary: { replicationGroupId: 'west', region: 'us-west-2' },
       }),
     expectOutput: (out) =>
-      expect(out).toMatchObject({ plan: 'GLOBAL_FAILOVER', replicationGroupId: 'west', ready: false }),
-    malformed: [['no assessment', { ...ref }, 'assessment']],
+      expect(out).toMatchObject({
+        plan: 'GLOBAL_FAILOVER',
+        replicationGroupId: 'west',
+        region: 'us-west-2',
+        ready: false,
+      }),
+    malformed: [
+      ['no assessment', { ...ref }, 'assessment'],
+      [
+        'a secondary whose region is not a region code',
+        {
+          ...ref,
+          assessment: assessment({
+            plan: 'GLOBAL_FAILOVER',
+            backup: undefined,
+            globalSecondary: {
+              globalReplicationGroupId: 'g',
+              replicationGroupId: 'west',
+              region: 'https://evil.example',
+            },
+          }),
+        },
+        'assessment.globalSecondary.region',
+      ],
+    ],
   },
   {
     name: 'provision',
@@ -114,22 +137,38 @@ const cases: Case[] = [
   {
     name: 'check-cache',
     make: (w) => checkCacheHandler(w),
+    // The recovery carries the region its group lives in (a Global Datastore secondary): it must survive parsing.
     valid: {
       ...ref,
-      recovery: readyRecovery({ ready: false, polls: 0, endpoint: undefined, availableAt: undefined }),
+      recovery: readyRecovery({
+        ready: false,
+        polls: 0,
+        endpoint: undefined,
+        availableAt: undefined,
+        region: 'us-west-2',
+      }),
       maxPolls: 40,
     },
     prepare: (w) =>
-      w.fleet.addGroup({
-        replicationGroupId: 'r-sessions-abc123',
-        status: 'creating',
-        members: [],
-        automaticFailover: true,
-      }),
-    expectOutput: (out) => expect(out).toMatchObject({ polls: 1, ready: false, status: 'creating' }),
+      w.fleet.addGroup(
+        {
+          replicationGroupId: 'r-sessions-abc123',
+          status: 'creating',
+          members: [],
+          automaticFailover: true,
+        },
+        'us-west-2',
+      ),
+    expectOutput: (out) =>
+      expect(out).toMatchObject({ polls: 1, ready: false, status: 'creating', region: 'us-west-2' }),
     malformed: [
       ['no maxPolls', { ...ref, recovery: readyRecovery() }, 'maxPolls'],
       ['a negative poll count', { ...ref, recovery: { ...readyRecovery(), polls: -1 }, maxPolls: 3 }, 'recovery.polls'],
+      [
+        'a region that is not a region code',
+        { ...ref, recovery: { ...readyRecovery(), region: 'west' }, maxPolls: 3 },
+        'recovery.region',
+      ],
     ],
   },
   {

@@ -625,6 +625,12 @@ describe('what ElastiCache refuses when seeding from a backup', () => {
 describe('automatic failover', () => {
   const id = 'ha-cache';
 
+  // "Promoting a read replica to primary, for Valkey or Redis OSS (cluster mode disabled) replication groups"
+  // (ElastiCache User Guide): a replica can't be promoted while Multi-AZ with automatic failover is enabled
+  // (ModifyReplicationGroup answers InvalidParameterCombination, "Two or more incompatible parameters were
+  // specified", ElastiCache API Reference). "Minimizing downtime in ElastiCache by using Multi-AZ with Valkey and
+  // Redis OSS": with it enabled ElastiCache fails over to a replica by itself. The events are those TestFailover's
+  // API reference lists: "Failover from primary node <primary-node-id> to replica node <node-id> completed".
   it('fails over by itself when the primary dies, and on TestFailover', async () => {
     await createAvailable({
       ReplicationGroupId: id,
@@ -634,9 +640,12 @@ describe('automatic failover', () => {
     });
     const primary = connect(nodeProcess(id, `${id}-001`).port);
     await primary.set('before-failover', 'kept');
-    await eventually(async () =>
-      (await connect(nodeProcess(id, `${id}-003`).port).get('before-failover')) === 'kept' ? true : undefined,
-    );
+    // Replication is asynchronous: wait until both replicas have the write before the primary dies.
+    for (const replica of [`${id}-002`, `${id}-003`]) {
+      await eventually(async () =>
+        (await connect(nodeProcess(id, replica).port).get('before-failover')) === 'kept' ? true : undefined,
+      );
+    }
     expect(
       await errorName(
         client.send(
@@ -664,7 +673,15 @@ describe('automatic failover', () => {
     const events = await client.send(
       new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }),
     );
-    expect(events.Events?.[0]?.Message).toBe(`Failover to replica node ${id}-002 completed`);
+    expect(events.Events?.[0]?.Message).toBe(
+      `Failover from primary node ${id}-001 to replica node ${id}-002 completed`,
+    );
+    const clusterEvents = await client.send(
+      new DescribeEventsCommand({ SourceIdentifier: `${id}-001`, SourceType: 'cache-cluster' }),
+    );
+    expect(clusterEvents.Events?.map((e) => e.Message)).toContain(
+      `Failover from primary node ${id}-001 to replica node ${id}-002 completed`,
+    );
 
     const tested = await client.send(new TestFailoverCommand({ ReplicationGroupId: id, NodeGroupId: '0001' }));
     expect(tested.ReplicationGroup?.Status).toBe('modifying');
@@ -676,10 +693,220 @@ describe('automatic failover', () => {
   });
 });
 
+describe('promotion with Multi-AZ', () => {
+  const id = 'maz-cache';
+
+  // "Promoting a read replica to primary, for Valkey or Redis OSS (cluster mode disabled) replication groups":
+  // 1. modify the group to disable Multi-AZ, 2. promote the read replica, 3. modify the group to re-enable Multi-AZ.
+  it('promotes once Multi-AZ and automatic failover are off, as the user guide says, and turns them back on', async () => {
+    await createAvailable({
+      ReplicationGroupId: id,
+      NumCacheClusters: 2,
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+    });
+    const refused = client.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        PrimaryClusterId: `${id}-002`,
+        ApplyImmediately: true,
+      }),
+    );
+    const failure = await refused.then(
+      () => new Error('expected the promotion to be refused'),
+      (error: unknown) => error as Error,
+    );
+    expect(failure.name).toBe('InvalidParameterCombinationException');
+    expect(failure.message).toMatch(/automatic failover is enabled/i);
+
+    await client.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        AutomaticFailoverEnabled: false,
+        MultiAZEnabled: false,
+        ApplyImmediately: true,
+      }),
+    );
+    await waitForStatus(id, 'available');
+    await client.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        PrimaryClusterId: `${id}-002`,
+        ApplyImmediately: true,
+      }),
+    );
+    const promoted = await waitForStatus(id, 'available');
+    expect(promoted.NodeGroups?.[0]?.PrimaryEndpoint?.Port).toBe(nodeProcess(id, `${id}-002`).port);
+    const restored = await client.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        AutomaticFailoverEnabled: true,
+        MultiAZEnabled: true,
+        ApplyImmediately: true,
+      }),
+    );
+    expect(restored.ReplicationGroup).toMatchObject({ AutomaticFailover: 'enabled', MultiAZ: 'enabled' });
+    await client.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: id }));
+  });
+});
+
+describe('regions', () => {
+  const WEST = 'us-west-2';
+  let west: ElastiCacheClient;
+  let europe: ElastiCacheClient;
+
+  beforeAll(() => {
+    west = new ElastiCacheClient({ endpoint: elastiCache.endpoint, region: WEST, credentials: LOCAL_CREDENTIALS });
+    europe = new ElastiCacheClient({
+      endpoint: elastiCache.endpoint,
+      region: 'eu-west-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
+  });
+  afterAll(() => {
+    west.destroy();
+    europe.destroy();
+  });
+
+  // ElastiCache is a regional service: each region has its own endpoint ("Amazon ElastiCache endpoints and quotas",
+  // AWS General Reference) and a replication group exists in one region only; asked elsewhere, DescribeReplicationGroups
+  // answers ReplicationGroupNotFoundFault (ElastiCache API Reference). The local endpoint tells regions apart by the
+  // region of the request's SigV4 credential scope.
+  it("keeps each region's groups apart: another region's API does not know them", async () => {
+    await west.send(
+      new CreateReplicationGroupCommand({
+        ReplicationGroupId: 'west-only',
+        ReplicationGroupDescription: 'in us-west-2',
+        CacheNodeType: 'cache.r7g.large',
+        Engine: 'redis',
+      }),
+    );
+    const { ReplicationGroups } = await west.send(
+      new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'west-only' }),
+    );
+    expect(ReplicationGroups?.[0]?.ARN).toBe('arn:aws:elasticache:us-west-2:000000000000:replicationgroup:west-only');
+    expect(await errorName(describeGroup('west-only'))).toBe('ReplicationGroupNotFoundFault');
+    const all = await client.send(new DescribeReplicationGroupsCommand({}));
+    expect(all.ReplicationGroups?.map((g) => g.ReplicationGroupId)).not.toContain('west-only');
+    const modify = client.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: 'west-only',
+        PrimaryClusterId: 'west-only-001',
+        ApplyImmediately: true,
+      }),
+    );
+    expect(await errorName(modify)).toBe('ReplicationGroupNotFoundFault');
+    await eventually(async () => {
+      const out = await west.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'west-only' }));
+      return out.ReplicationGroups?.[0]?.Status === 'available' ? true : undefined;
+    }, 30_000);
+    await west.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: 'west-only' }));
+  });
+
+  // FailoverGlobalReplicationGroup (ElastiCache API Reference): "Used to failover the primary region to a secondary
+  // region. The secondary region will become primary, and all other clusters will become secondary"; PrimaryRegion and
+  // PrimaryReplicationGroupId name the new primary. A Global Datastore's clusters live in their own regions.
+  it('fails a Global Datastore over to its secondary through the secondary region, keeping the data', async () => {
+    await createAvailable({
+      ReplicationGroupId: 'gds-east',
+      NumCacheClusters: 2,
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+    });
+    await west.send(
+      new CreateReplicationGroupCommand({
+        ReplicationGroupId: 'gds-west',
+        ReplicationGroupDescription: 'secondary',
+        CacheNodeType: 'cache.t3.micro',
+        Engine: 'redis',
+      }),
+    );
+    await eventually(async () => {
+      const out = await west.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'gds-west' }));
+      return out.ReplicationGroups?.[0]?.Status === 'available' ? true : undefined;
+    }, 30_000);
+    for (const node of elastiCache.nodeProcesses('gds-west', WEST)) seenPids.add(node.pid);
+    const eastPrimary = connect(nodeProcess('gds-east', 'gds-east-001').port);
+    await eastPrimary.set('written-in-east', 'kept');
+
+    await elastiCache.createGlobalDatastore({
+      globalReplicationGroupId: 'ldgnf-gds',
+      primary: { region: LOCAL_REGION, replicationGroupId: 'gds-east' },
+      secondary: { region: WEST, replicationGroupId: 'gds-west' },
+    });
+    const westPort = elastiCache.nodeProcesses('gds-west', WEST)[0]?.port ?? 0;
+    const westPrimary = connect(westPort);
+    expect(await eventually(async () => (await westPrimary.get('written-in-east')) ?? undefined)).toBe('kept');
+    await expect(westPrimary.set('x', '1')).rejects.toThrow(/READONLY/);
+
+    const described = await west.send(
+      new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: 'ldgnf-gds', ShowMemberInfo: true }),
+    );
+    expect(described.GlobalReplicationGroups?.[0]?.Members).toEqual([
+      expect.objectContaining({
+        ReplicationGroupId: 'gds-east',
+        ReplicationGroupRegion: LOCAL_REGION,
+        Role: 'PRIMARY',
+        Status: 'associated',
+      }),
+      expect.objectContaining({
+        ReplicationGroupId: 'gds-west',
+        ReplicationGroupRegion: WEST,
+        Role: 'SECONDARY',
+        Status: 'associated',
+      }),
+    ]);
+    expect((await describeGroup('gds-east')).GlobalReplicationGroupInfo).toEqual({
+      GlobalReplicationGroupId: 'ldgnf-gds',
+      GlobalReplicationGroupMemberRole: 'PRIMARY',
+    });
+    const elsewhere = europe.send(
+      new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: 'ldgnf-gds' }),
+    );
+    expect(await errorName(elsewhere)).toBe('GlobalReplicationGroupNotFoundFault');
+    const notAMember = west.send(
+      new FailoverGlobalReplicationGroupCommand({
+        GlobalReplicationGroupId: 'ldgnf-gds',
+        PrimaryRegion: WEST,
+        PrimaryReplicationGroupId: 'gds-elsewhere',
+      }),
+    );
+    expect(await errorName(notAMember)).toBe('InvalidParameterValueException');
+
+    for (const node of elastiCache.nodeProcesses('gds-east')) process.kill(node.pid, 'SIGKILL');
+    const failover = await west.send(
+      new FailoverGlobalReplicationGroupCommand({
+        GlobalReplicationGroupId: 'ldgnf-gds',
+        PrimaryRegion: WEST,
+        PrimaryReplicationGroupId: 'gds-west',
+      }),
+    );
+    expect(failover.GlobalReplicationGroup?.GlobalReplicationGroupId).toBe('ldgnf-gds');
+    const after = await eventually(async () => {
+      const out = await west.send(
+        new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: 'ldgnf-gds', ShowMemberInfo: true }),
+      );
+      const g = out.GlobalReplicationGroups?.[0];
+      return g?.Status === 'available' &&
+        g.Members?.find((m) => m.Role === 'PRIMARY')?.ReplicationGroupId === 'gds-west'
+        ? g
+        : undefined;
+    });
+    expect(after.Members?.find((m) => m.Role === 'SECONDARY')?.ReplicationGroupId).toBe('gds-east');
+    const promoted = await eventually(async () => {
+      const out = await west.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'gds-west' }));
+      return out.ReplicationGroups?.[0]?.Status === 'available' ? out.ReplicationGroups[0] : undefined;
+    });
+    expect(promoted.GlobalReplicationGroupInfo?.GlobalReplicationGroupMemberRole).toBe('PRIMARY');
+    expect(await westPrimary.set('written-in-west', 'ok')).toBe('OK');
+    expect(await westPrimary.get('written-in-east')).toBe('kept');
+  });
+});
+
 describe('other actions', () => {
-  it('has no global datastores', async () => {
+  it('has no global datastores until one is created', async () => {
     const { GlobalReplicationGroups } = await client.send(new DescribeGlobalReplicationGroupsCommand({}));
-    expect(GlobalReplicationGroups).toEqual([]);
+    expect(GlobalReplicationGroups?.map((g) => g.GlobalReplicationGroupId)).not.toContain('ldgnf-global');
     const failover = client.send(
       new FailoverGlobalReplicationGroupCommand({
         GlobalReplicationGroupId: 'ldgnf-global',

@@ -251,6 +251,43 @@ describe('serverless package', () => {
     });
   });
 
+  describe('Global Datastore failover permissions', () => {
+    const ACCOUNT = '123456789012';
+    /** Resolves the intrinsics these statements use, for this account in us-east-1. */
+    const arnPatterns = (resource: unknown): string[] =>
+      asArray(resource as unknown[]).map((r) => {
+        const text = typeof r === 'string' ? r : (r as { 'Fn::Sub'?: string })['Fn::Sub'] ?? '';
+        return text
+          .replace(/\$\{AWS::Partition\}/g, 'aws')
+          .replace(/\$\{AWS::Region\}/g, 'us-east-1')
+          .replace(/\$\{AWS::AccountId\}/g, ACCOUNT);
+      });
+    const matches = (pattern: string, arn: string) =>
+      new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(arn);
+    const allowed = (fn: string, action: string, arn: string) => {
+      const role = resources[(fnResource(fn).Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
+      return statementsOf(role).some(
+        (s) => s.Effect === 'Allow' && asArray(s.Action).includes(action) && arnPatterns(s.Resource).some((p) => matches(p, arn)),
+      );
+    };
+    const WEST_GROUP = `arn:aws:elasticache:us-west-2:${ACCOUNT}:replicationgroup:accounts-west`;
+    const GLOBAL = `arn:aws:elasticache::${ACCOUNT}:globalreplicationgroup:ldgnf-accounts`;
+
+    // FailoverGlobalReplicationGroup (ElastiCache API Reference) names a secondary that lives in another region;
+    // "Actions, resources, and condition keys for Amazon ElastiCache" (Service Authorization Reference): the
+    // describe and failover actions are authorized on the replicationgroup / globalreplicationgroup ARNs.
+    it("lets promote fail over to, and check-cache poll, a secondary in another region's replication group", () => {
+      expect(allowed('promote', 'elasticache:FailoverGlobalReplicationGroup', GLOBAL)).toBe(true);
+      expect(allowed('promote', 'elasticache:FailoverGlobalReplicationGroup', WEST_GROUP)).toBe(true);
+      expect(allowed('promote', 'elasticache:DescribeGlobalReplicationGroups', GLOBAL)).toBe(true);
+      expect(allowed('assess', 'elasticache:DescribeGlobalReplicationGroups', GLOBAL)).toBe(true);
+      expect(allowed('checkCache', 'elasticache:DescribeReplicationGroups', WEST_GROUP)).toBe(true);
+      expect(allowed('checkCache', 'elasticache:DescribeReplicationGroups', `arn:aws:elasticache:us-east-1:${ACCOUNT}:replicationgroup:r-x`)).toBe(true);
+      // Nothing beyond describing: check-cache modifies no group anywhere.
+      expect(allowed('checkCache', 'elasticache:ModifyReplicationGroup', WEST_GROUP)).toBe(false);
+    });
+  });
+
   describe('alarm wiring', () => {
     const rulesFor = (source: string) =>
       ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source?.includes(source));

@@ -72,7 +72,12 @@ describe('assess', () => {
     const out = await assess(world, input);
 
     expect(out.plan).toBe('PROMOTE_REPLICA');
-    expect(out.replica).toEqual({ replicationGroupId: 'sessions', cacheClusterId: 'sessions-002', endpoint: REPLICA });
+    expect(out.replica).toEqual({
+      replicationGroupId: 'sessions',
+      cacheClusterId: 'sessions-002',
+      endpoint: REPLICA,
+      primaryClusterId: 'sessions-001',
+    });
     expect(out.requiresApproval).toBe(false);
     expect(out.etaMinutes).toBe(2);
     expect(out.rehydrateSince).toBe('2025-03-01T11:50:00.000Z');
@@ -186,6 +191,40 @@ describe('assess', () => {
       reason: 'no healthy replica and no backup found',
       rejectedBackups: [],
     });
+  });
+
+  // "Minimizing downtime in ElastiCache by using Multi-AZ with Valkey and Redis OSS": with automatic failover,
+  // ElastiCache promotes a replica by itself; the node endpoint clients used is gone, the group's new primary answers.
+  it('takes the primary ElastiCache already failed over to', async () => {
+    const world = worldWithIncident({ replicationGroupId: 'sessions', ...backupConfig });
+    const node1 = { ...CONFIGURED, host: 'sessions-001.abc123.use1.cache.amazonaws.com' };
+    world.endpoints.set('/cache/sessions/endpoint', node1);
+    world.fleet.addGroup({
+      replicationGroupId: 'sessions',
+      status: 'available',
+      automaticFailover: true,
+      members: [
+        { cacheClusterId: 'sessions-001', role: 'replica', endpoint: node1 },
+        { cacheClusterId: 'sessions-002', role: 'primary', endpoint: REPLICA },
+      ],
+    });
+    world.probe.down(node1).up(REPLICA);
+
+    const out = await assess(world, input);
+
+    expect(out.plan).toBe('PROMOTE_REPLICA');
+    expect(out.replica).toMatchObject({ cacheClusterId: 'sessions-002', endpoint: REPLICA, alreadyPrimary: true });
+    expect(out.reason).toBe('ElastiCache already failed sessions over to sessions-002, which answers');
+  });
+
+  it('names the primary that failed next to the replica to promote', async () => {
+    const world = worldWithIncident({ replicationGroupId: 'sessions' });
+    withGroup(world);
+    world.probe.up(REPLICA);
+
+    const out = await assess(world, input);
+
+    expect(out.replica).toMatchObject({ cacheClusterId: 'sessions-002', primaryClusterId: 'sessions-001' });
   });
 
   it('fails the Global Datastore over when its secondary is the best option', async () => {

@@ -87,3 +87,71 @@ describe('check cache', () => {
     await expect(checkCache(world, poll(second, 3))).rejects.toBeInstanceOf(CacheWaitTimeoutError);
   });
 });
+
+describe('check cache in another region', () => {
+  // FailoverGlobalReplicationGroup (ElastiCache API Reference) makes the secondary in PrimaryRegion the primary:
+  // that group lives in the secondary's region, and only that region's API knows it.
+  it("polls a Global Datastore secondary in its own region's API", async () => {
+    const world = worldWithIncident({ globalReplicationGroupId: 'ldgnf-sessions' });
+    const endpoint = { host: 'master.sessions-west.usw2.cache.amazonaws.com', port: 6379, tls: true };
+    world.fleet.addGroup(
+      {
+        replicationGroupId: 'sessions-west',
+        status: 'available',
+        automaticFailover: true,
+        primaryEndpoint: endpoint,
+        members: [{ cacheClusterId: 'sessions-west-001', role: 'primary', endpoint }],
+      },
+      'us-west-2',
+    );
+    world.probe.up(endpoint);
+    const recovery: RecoveryProgress = {
+      plan: 'GLOBAL_FAILOVER',
+      replicationGroupId: 'sessions-west',
+      region: 'us-west-2',
+      startedAt: world.clock.iso(),
+      polls: 0,
+      status: 'modifying',
+      ready: false,
+    };
+
+    const out = await checkCache(world, poll(recovery));
+
+    expect(out).toMatchObject({ ready: true, endpoint, region: 'us-west-2' });
+    expect(world.fleet.callsOf('describeGroup')).toEqual([['sessions-west', 'us-west-2']]);
+  });
+
+  it('waits until ElastiCache has failed over by itself, then is ready on the new primary', async () => {
+    const world = worldWithIncident({ replicationGroupId: 'sessions' });
+    const dead = { host: 'sessions-001.use1.cache.amazonaws.com', port: 6379, tls: true };
+    const promoted = { host: 'sessions-002.use1.cache.amazonaws.com', port: 6379, tls: true };
+    world.fleet.addGroup({
+      replicationGroupId: 'sessions',
+      status: 'available',
+      automaticFailover: true,
+      primaryEndpoint: dead,
+      members: [
+        { cacheClusterId: 'sessions-001', role: 'primary', endpoint: dead },
+        { cacheClusterId: 'sessions-002', role: 'replica', endpoint: promoted },
+      ],
+    });
+    world.probe.up(promoted);
+    const recovery: RecoveryProgress = {
+      plan: 'PROMOTE_REPLICA',
+      replicationGroupId: 'sessions',
+      awaiting: 'automatic-failover',
+      startedAt: world.clock.iso(),
+      polls: 0,
+      status: 'available',
+      ready: false,
+    };
+
+    const first = await checkCache(world, poll(recovery));
+    expect(first.ready).toBe(false);
+
+    world.fleet.addGroup({ ...world.fleet.group('sessions')!, primaryEndpoint: promoted });
+    world.fleet.failOver('sessions', 'sessions-002');
+    const second = await checkCache(world, poll(first));
+    expect(second).toMatchObject({ ready: true, endpoint: promoted, polls: 2 });
+  });
+});
