@@ -173,6 +173,30 @@ async function rolePrefix({ resolveVariable }) {
   return prefix;
 }
 
+/**
+ * The Cognito managed-login domain prefix without the account id suffix:
+ * `<service>-<stage>` in lower case. Prefix domains take lowercase letters,
+ * digits and hyphens only, no hyphen first or last, at most 63 characters
+ * (AWS::Cognito::UserPoolDomain `Domain`, pattern
+ * ^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$). CloudFormation's Fn::Sub cannot
+ * lower-case, so it is done here; what lower-casing cannot fix is refused.
+ */
+async function cognitoDomainPrefix({ resolveVariable }) {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  const prefix = `${service}-${stage}`.toLowerCase();
+  const accountSuffix = '-123456789012';
+  if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(prefix)) {
+    throw new Error(
+      `the stage "${stage}" cannot be part of the Cognito domain prefix "${prefix}": use letters, digits and hyphens only, not first or last`,
+    );
+  }
+  if (prefix.length + accountSuffix.length > 63) {
+    throw new Error(`the Cognito domain prefix "${prefix}${accountSuffix}" would exceed 63 characters: use a shorter stage name`);
+  }
+  return prefix;
+}
+
 module.exports = {
   load,
   incidentAlarmPrefix,
@@ -185,4 +209,5 @@ module.exports = {
   alarmNameFilter,
   vpc,
   rolePrefix,
+  cognitoDomainPrefix,
 };
