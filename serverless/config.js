@@ -197,6 +197,26 @@ async function cognitoDomainPrefix({ resolveVariable }) {
   return prefix;
 }
 
+const httpApiEndpoint = { 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] };
+const consoleUrlParam = async (resolveVariable) => String((await resolveVariable('param:consoleUrl')) ?? '').trim();
+
+/** Where operators' messages link to: the consoleUrl param (a custom domain), else the HTTP API's endpoint. */
+async function consoleUrl({ resolveVariable }) {
+  return (await consoleUrlParam(resolveVariable)) || httpApiEndpoint;
+}
+
+/** The console's sign-in callback on the HTTP API's endpoint, and on the consoleUrl param's when set. */
+async function consoleCallbackUrls({ resolveVariable }) {
+  const custom = await consoleUrlParam(resolveVariable);
+  return [{ 'Fn::Sub': '${HttpApi.ApiEndpoint}/callback' }, ...(custom ? [`${custom}/callback`] : [])];
+}
+
+/** Where the managed login sends a browser after signing out: the console's /login, on each of its URLs. */
+async function consoleLogoutUrls({ resolveVariable }) {
+  const custom = await consoleUrlParam(resolveVariable);
+  return [{ 'Fn::Sub': '${HttpApi.ApiEndpoint}/login' }, ...(custom ? [`${custom}/login`] : [])];
+}
+
 module.exports = {
   load,
   incidentAlarmPrefix,
@@ -210,4 +230,7 @@ module.exports = {
   vpc,
   rolePrefix,
   cognitoDomainPrefix,
+  consoleUrl,
+  consoleCallbackUrls,
+  consoleLogoutUrls,
 };

@@ -29,3 +29,21 @@ describe('Cognito domain prefix', () => {
     await expect(prefix('x'.repeat(40))).rejects.toThrow(/63 characters/);
   });
 });
+
+describe('console URLs', () => {
+  const c = config as unknown as Record<string, (ctx: ReturnType<typeof resolver>) => Promise<unknown>>;
+  const withUrl = (url: string) => resolver({ 'param:consoleUrl': url });
+
+  it('use the HTTP API endpoint alone when no consoleUrl is set, with no condition to evaluate', async () => {
+    await expect(c.consoleUrl!(withUrl(''))).resolves.toEqual({ 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });
+    await expect(c.consoleCallbackUrls!(withUrl(''))).resolves.toEqual([{ 'Fn::Sub': '${HttpApi.ApiEndpoint}/callback' }]);
+  });
+
+  it('add the consoleUrl param when it is set', async () => {
+    await expect(c.consoleUrl!(withUrl('https://ops.example.com'))).resolves.toBe('https://ops.example.com');
+    await expect(c.consoleLogoutUrls!(withUrl('https://ops.example.com'))).resolves.toEqual([
+      { 'Fn::Sub': '${HttpApi.ApiEndpoint}/login' },
+      'https://ops.example.com/login',
+    ]);
+  });
+});

@@ -1,17 +1,12 @@
 /**
  * The checks cfn_nag and checkov would make on the packaged CloudFormation
  * template, re-implemented over `.serverless/cloudformation-template-update-stack.json`
- * (packaged here when missing or older than serverless.yml).
+ * (packaged here when missing or older than its inputs).
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { ensurePackaged } from '../package/packaging';
 import { figure, type Doc } from '../reliability/harness';
 
-const ROOT = join(__dirname, '..', '..');
-const TEMPLATE = join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
 
 type Json = Doc;
 interface Resource {
@@ -53,32 +48,8 @@ const fnName = (id: string) => id.replace(/LambdaFunction$/, '');
 const allows = (role: Resource, action: string) =>
   statementsOf(role).some((s) => s.Effect === 'Allow' && asArray(s.Action).some((a) => a === action || a === '*' || a === `${action.split(':')[0]}:*`));
 
-async function packageIfStale(): Promise<void> {
-  const stale = !existsSync(TEMPLATE) || statSync(TEMPLATE).mtimeMs < statSync(join(ROOT, 'serverless.yml')).mtimeMs;
-  if (!stale) return;
-  const home = mkdtempSync(join(tmpdir(), 'sls-home-'));
-  try {
-    await promisify(execFile)(process.execPath, [require.resolve('serverless/bin/serverless.js'), 'package', '--stage', 'dev'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        AWS_ACCESS_KEY_ID: 'packaging',
-        AWS_SECRET_ACCESS_KEY: 'packaging',
-        AWS_REGION: 'us-east-1',
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-      },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
-}
-
 beforeAll(async () => {
-  await packageIfStale();
-  resources = (JSON.parse(readFileSync(TEMPLATE, 'utf8')) as { Resources: Record<string, Resource> }).Resources;
+  resources = (JSON.parse(readFileSync(await ensurePackaged(), 'utf8')) as { Resources: Record<string, Resource> }).Resources;
 }, 180_000);
 
 afterAll(() => {
