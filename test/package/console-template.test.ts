@@ -5,13 +5,8 @@
  * role that can read incidents and resume approvals and an authorizer role
  * that can do nothing but log, and console links in the operators' messages.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const ROOT = join(__dirname, '..', '..');
+import { readFileSync } from 'node:fs';
+import { ensurePackaged } from './packaging';
 
 interface Resource {
   Type: string;
@@ -30,34 +25,14 @@ const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
 beforeAll(async () => {
-  const home = mkdtempSync(join(tmpdir(), 'sls-home-'));
-  const out = mkdtempSync(join(tmpdir(), 'sls-console-'));
-  try {
-    await promisify(execFile)(process.execPath, [require.resolve('serverless/bin/serverless.js'), 'package', '--stage', 'dev', '--package', out], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        AWS_ACCESS_KEY_ID: 'packaging',
-        AWS_SECRET_ACCESS_KEY: 'packaging',
-        AWS_REGION: 'us-east-1',
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-      },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-      Resources: Record<string, Resource>;
-      Outputs: Record<string, unknown>;
-      Conditions: Record<string, unknown>;
-    };
-    resources = template.Resources;
-    outputs = template.Outputs;
-    conditions = template.Conditions;
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-    rmSync(out, { recursive: true, force: true });
-  }
+  const template = JSON.parse(readFileSync(await ensurePackaged(), 'utf8')) as {
+    Resources: Record<string, Resource>;
+    Outputs: Record<string, unknown>;
+    Conditions?: Record<string, unknown>;
+  };
+  resources = template.Resources;
+  outputs = template.Outputs;
+  conditions = template.Conditions;
 }, 180_000);
 
 describe('operator console in the template', () => {

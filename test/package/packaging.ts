@@ -39,8 +39,24 @@ export async function serverlessPackage(args: string[], cwd = ROOT): Promise<{ s
   }
 }
 
-/** The arguments the default template is packaged with. */
-export const DEFAULT_PACKAGE_ARGS = ['--stage', 'dev'];
+/**
+ * The VPC the example configuration's caches live in: its caches answer only
+ * inside a VPC, so packaging needs the functions' subnets and security group.
+ */
+export const EXAMPLE_VPC = {
+  subnetIds: ['subnet-0aaa1111bbbb22220', 'subnet-0ccc3333dddd44440'],
+  securityGroupIds: ['sg-0eee5555ffff66660'],
+  vpcId: 'vpc-0123456789abcdef0',
+  routeTableIds: ['rtb-0123456789abcdef0'],
+};
+
+export const EXAMPLE_VPC_PARAMS = [
+  `--param=vpcSubnetIds=${EXAMPLE_VPC.subnetIds.join(',')}`,
+  `--param=vpcSecurityGroupIds=${EXAMPLE_VPC.securityGroupIds.join(',')}`,
+];
+
+/** The arguments the default template is packaged with: the example configuration in its VPC, reached through a NAT. */
+export const DEFAULT_PACKAGE_ARGS = ['--stage', 'dev', ...EXAMPLE_VPC_PARAMS];
 
 /** Packages into .serverless/ unless the template there is newer than every input. */
 export async function ensurePackaged(): Promise<string> {

@@ -2,11 +2,9 @@
  * Packages the service with serverless@3 exactly as CI does (no network, no AWS
  * account) and checks the CloudFormation template and the function bundles.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { DEFAULT_PACKAGE_ARGS, serverlessPackage } from './packaging';
 import { protectedCachesSchema } from '../../functions/domain/caches';
 import { probeAlarmSpecs } from '../../local/stack/alarms';
 import { testCache } from '../fakes';
@@ -65,29 +63,12 @@ const statementsOf = (role: Resource): Statement[] =>
 const aslText = readFileSync(join(ROOT, 'statemachines', 'incident-recovery.asl.json'), 'utf8');
 
 beforeAll(async () => {
-  const home = mkdtempSync(join(tmpdir(), 'sls-home-'));
   rmSync(OUT, { recursive: true, force: true });
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    AWS_ACCESS_KEY_ID: 'packaging',
-    AWS_SECRET_ACCESS_KEY: 'packaging',
-    AWS_REGION: 'us-east-1',
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-  };
-  const cli = require.resolve('serverless/bin/serverless.js');
   try {
-    await promisify(execFile)(process.execPath, [cli, 'package', '--stage', STAGE], {
-      cwd: ROOT,
-      env,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await serverlessPackage(DEFAULT_PACKAGE_ARGS);
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`serverless package failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: error });
-  } finally {
-    rmSync(home, { recursive: true, force: true });
   }
   template = JSON.parse(readFileSync(join(OUT, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
