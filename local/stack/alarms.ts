@@ -7,7 +7,12 @@ import type { MetricAlarmSpec } from '../cloudwatch';
  * breaching (a probe that did not report has not measured an outage).
  */
 export function probeAlarmName(service: string, cacheId: string): string {
-  return `${service}-local-incident-${cacheId}-unreachable`;
+  return `${incidentAlarmPrefix(service)}${cacheId}-unreachable`;
+}
+
+/** The name prefix of the local stack's incident alarms (INCIDENT_ALARM_PREFIX of on-alarm). */
+export function incidentAlarmPrefix(service: string): string {
+  return `${service}-local-incident-`;
 }
 
 export function probeAlarmSpecs(service: string, caches: ProtectedCache[]): MetricAlarmSpec[] {

@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_PACKAGE_ARGS, serverlessPackage } from './packaging';
+import { PROBE_ALARM, probeAlarmNameFor } from '../../functions/domain/alarm';
 import { protectedCachesSchema } from '../../functions/domain/caches';
 import { probeAlarmSpecs } from '../../local/stack/alarms';
 import { testCache } from '../fakes';
@@ -410,6 +411,19 @@ describe('serverless package', () => {
         treatMissingData: deployed.Properties.TreatMissingData,
       });
       expect(Object.keys(local!.dimensions)).toEqual((deployed.Properties.Dimensions as { Name: string }[]).map((d) => d.Name));
+    });
+
+    it('is the alarm whose ALARM intake checks for failed probes, under the name prefix on-alarm is given', () => {
+      for (const [, alarm] of probeAlarms()) {
+        expect(PROBE_ALARM).toEqual({
+          threshold: alarm.Properties.Threshold,
+          datapointsToAlarm: alarm.Properties.DatapointsToAlarm,
+          evaluationPeriods: alarm.Properties.EvaluationPeriods,
+        });
+        const cacheId = (alarm.Properties.Dimensions as { Value: string }[])[0]!.Value;
+        const prefix = (fnResource('onAlarm').Properties.Environment as { Variables: Json }).Variables.INCIDENT_ALARM_PREFIX as string;
+        expect(probeAlarmNameFor(prefix, cacheId)).toBe(alarm.Properties.AlarmName);
+      }
     });
   });
 
