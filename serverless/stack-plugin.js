@@ -1,5 +1,5 @@
 /**
- * Three adjustments to what serverless@3 generates for this service.
+ * Four adjustments to what serverless@3 generates for this service.
  *
  * 1. Lambda's `nodejs22.x` runtime postdates the v3 configuration schema;
  *    the schema is extended so that validation can stay in `error` mode and
@@ -18,6 +18,12 @@
  *    functions' security groups (Amazon VPC "Access AWS services through AWS
  *    PrivateLink" / "Gateway endpoints",
  *    https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html).
+ * 4. DependsOn entries that a Ref, Fn::GetAtt or Fn::Sub of the same resource
+ *    already implies (the framework adds them to HTTP API routes, the
+ *    per-function roles plugin to functions) are dropped: CloudFormation
+ *    orders those resources anyway ("DependsOn attribute": "you don't need to
+ *    explicitly declare dependencies for resources that use the Ref or GetAtt
+ *    functions"), and cfn-lint warns about each one (W3005).
  */
 const RUNTIMES = ['nodejs22.x'];
 const SHARED_ROLE = 'IamRoleLambdaExecution';
@@ -35,6 +41,35 @@ function servicesOfRole(role) {
     .filter((st) => st.Effect === 'Allow')
     .flatMap((st) => asArray(st.Action))
     .map((a) => String(a).split(':')[0]);
+}
+
+/** Logical ids a value refers to through Ref, Fn::GetAtt or the ${Name} / ${Name.Attr} of Fn::Sub. */
+function referencedIds(value, out = new Set()) {
+  if (Array.isArray(value)) {
+    for (const v of value) referencedIds(v, out);
+  } else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'Ref' && typeof v === 'string') out.add(v);
+      else if (key === 'Fn::GetAtt') out.add(Array.isArray(v) ? v[0] : String(v).split('.')[0]);
+      else if (key === 'Fn::Sub') {
+        const template = Array.isArray(v) ? v[0] : v;
+        if (typeof template === 'string') for (const m of template.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}/g)) out.add(m[1]);
+        if (Array.isArray(v)) referencedIds(v[1], out);
+      } else referencedIds(v, out);
+    }
+  }
+  return out;
+}
+
+/** Drops every DependsOn entry that the resource's own references already imply. */
+function dropImpliedDependsOn(resources) {
+  for (const resource of Object.values(resources)) {
+    if (resource.DependsOn === undefined) continue;
+    const implied = referencedIds([resource.Properties, resource.Condition ? { Condition: resource.Condition } : null]);
+    const kept = asArray(resource.DependsOn).filter((id) => !implied.has(id));
+    if (kept.length === 0) delete resource.DependsOn;
+    else resource.DependsOn = kept;
+  }
 }
 
 /** The VPC endpoint resources for the functions that have a VpcConfig. */
@@ -98,6 +133,7 @@ class StackPlugin {
       'before:package:finalize': () => {
         this.dropSharedRole();
         this.addVpcEndpoints();
+        dropImpliedDependsOn(this.serverless.service.provider.compiledCloudFormationTemplate.Resources);
       },
     };
   }
