@@ -27,6 +27,8 @@ export interface Config {
   readonly templates: NoticeTemplates;
   readonly alarmMaxAgeSeconds: number;
   readonly expectedAccountId?: string;
+  /** Names of this stack's incident (probe) alarms start with this; see serverless/alarms.js. */
+  readonly incidentAlarmPrefix?: string;
   readonly probeTimeoutMs: number;
   readonly metricsNamespace: string;
   readonly s3ForcePathStyle: boolean;
@@ -160,6 +162,9 @@ export function loadConfig(env: Env = process.env): Config {
     },
     get expectedAccountId() {
       return lazy('expectedAccountId', () => env.EXPECTED_ACCOUNT_ID || undefined);
+    },
+    get incidentAlarmPrefix() {
+      return lazy('incidentAlarmPrefix', () => env.INCIDENT_ALARM_PREFIX || undefined);
     },
     get probeTimeoutMs() {
       return lazy('probeTimeoutMs', () => int(env, 'PROBE_TIMEOUT_MS', 1000, 50, 10000));

@@ -7,8 +7,9 @@
  *   cannot PING the cache. These open incidents: they notify the alarms topic
  *   and match the prefix the EventBridge rule of on-alarm filters on.
  * - `<service>-<stage>-health-<cache>-<metric>`: ElastiCache early warnings
- *   (CPU, memory, replication lag). A busy cache is not an outage, so these go
- *   to the operators' topic only and never start the recovery workflow.
+ *   (CPU, memory, replication lag) and a probe that reports nothing for the
+ *   cache. A busy cache or a silent probe is not an outage, so these go to
+ *   the operators' topic only and never start the recovery workflow.
  */
 const { load, incidentAlarmPrefix } = require('./config');
 
@@ -88,9 +89,35 @@ async function resources({ resolveVariable }) {
         DatapointsToAlarm: 2,
         Threshold: 1,
         ComparisonOperator: 'LessThanThreshold',
-        // No datapoint means the probe itself could not report: treat it as unreachable.
-        TreatMissingData: 'breaching',
+        // No datapoint means the probe did not report (throttled, failing, not
+        // scheduled), not that the cache is down: a missing minute counts as
+        // good, so only measured failures open an incident (CloudWatch
+        // "Configuring how CloudWatch alarms treat missing data"). The probe's
+        // own silence alarms the operators below and in ProbeErrorsAlarm.
+        TreatMissingData: 'notBreaching',
         AlarmActions: [{ Ref: 'AlarmsTopic' }],
+      },
+    };
+
+    // The probe reported nothing for this cache for 3 minutes: the operators
+    // are told that it is unwatched; no incident, no customer notice.
+    Resources[logicalId('Health', cache.id, 'Probe', 'Silent', 'Alarm')] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `${healthPrefix}${cache.id}-probe-silent`,
+        AlarmDescription: `The synthetic probe reported nothing for ${cache.displayName} (${cache.id}) in the last 3 minutes: the cache is not being watched.`,
+        Namespace: namespace,
+        MetricName: 'CacheReachable',
+        Dimensions: [{ Name: 'CacheId', Value: cache.id }],
+        Statistic: 'SampleCount',
+        Period: 60,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: 'OperatorsTopic' }],
+        OKActions: [{ Ref: 'OperatorsTopic' }],
       },
     };
 

@@ -178,20 +178,88 @@ async function incidentAlarmPrefix(resolveVariable) {
   return `${service}-${stage}-incident-`;
 }
 
-/** Lambda VPC settings for the functions that connect to caches, from the vpcSubnetIds / vpcSecurityGroupIds params. */
+/**
+ * Why a cache answers only inside a VPC, or undefined when it may be reached
+ * from outside one. ElastiCache nodes have no public endpoint: they are
+ * reachable only from inside their VPC (ElastiCache "Access patterns for
+ * accessing an ElastiCache cache in an Amazon VPC",
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/elasticache-vpc-accessing.html),
+ * and a Lambda function reaches a VPC only when configured with its subnets
+ * and security groups (Lambda "Giving Lambda functions access to resources
+ * in an Amazon VPC", https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
+ */
+function vpcReason(cache) {
+  if (cache.replicationGroupId) return `ElastiCache replication group ${cache.replicationGroupId}`;
+  if (cache.globalReplicationGroupId) return `ElastiCache Global Datastore ${cache.globalReplicationGroupId}`;
+  if (/\.cache\.amazonaws\.com\.?$/i.test(cache.endpoint.host)) return `ElastiCache endpoint ${cache.endpoint.host}`;
+  if (cache.inVpc) return 'marked "inVpc": true';
+  // A restore creates the replacement on ElastiCache, which check-cache, verify and rehydrate then connect to.
+  if (cache.backup) return 'restored onto an ElastiCache replacement from its backup';
+  return undefined;
+}
+
+/** The protected caches that answer only inside a VPC, each with why. */
+function vpcCaches() {
+  return load()
+    .caches.map((c) => ({ id: c.id, reason: vpcReason(c) }))
+    .filter((c) => c.reason !== undefined);
+}
+
+const paramList = async (resolveVariable, name) =>
+  String((await resolveVariable(`param:${name}`)) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/**
+ * Lambda VPC settings for the functions that connect to caches, from the
+ * vpcSubnetIds / vpcSecurityGroupIds params. Refuses to package a
+ * configuration with a cache that answers only inside a VPC and no subnets
+ * for those functions: they would find a healthy cache unreachable and open
+ * an incident for it.
+ */
 async function vpc({ resolveVariable }) {
-  const list = async (name) =>
-    String(await resolveVariable(`param:${name}`))
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  const subnetIds = await list('vpcSubnetIds');
-  const securityGroupIds = await list('vpcSecurityGroupIds');
-  if (subnetIds.length === 0 && securityGroupIds.length === 0) return null;
-  if (subnetIds.length === 0 || securityGroupIds.length === 0) {
+  const subnetIds = await paramList(resolveVariable, 'vpcSubnetIds');
+  const securityGroupIds = await paramList(resolveVariable, 'vpcSecurityGroupIds');
+  if (subnetIds.length > 0 !== securityGroupIds.length > 0) {
     throw new Error('set both vpcSubnetIds and vpcSecurityGroupIds, or neither');
   }
+  if (subnetIds.length === 0) {
+    const inVpc = vpcCaches();
+    if (inVpc.length === 0) return null;
+    const { file } = load();
+    throw new Error(
+      `${file} protects caches that answer only inside a VPC (${inVpc.map((c) => `${c.id}: ${c.reason}`).join('; ')}), ` +
+        'but the functions that connect to them (probe, assess, check-cache, verify, rehydrate) would run outside any VPC, ' +
+        'find them unreachable and open incidents for healthy caches. Set the vpcSubnetIds and vpcSecurityGroupIds params: ' +
+        'private subnets of the caches\' VPC in at least two Availability Zones, and a security group the caches\' security groups admit on their port ' +
+        '(e.g. --param="vpcSubnetIds=subnet-aaa,subnet-bbb" --param="vpcSecurityGroupIds=sg-ccc"). Those subnets also need a route to the AWS APIs: ' +
+        'a NAT gateway, or --param="createVpcEndpoints=true" with vpcId and vpcRouteTableIds (README, Deploy).',
+    );
+  }
   return { subnetIds, securityGroupIds };
+}
+
+/**
+ * The `createVpcEndpoints` switch and what it needs, for serverless/stack-plugin.js,
+ * which creates the endpoints the in-VPC functions' roles call for.
+ */
+async function vpcEndpoints({ resolveVariable }) {
+  const enabled = String((await resolveVariable('param:createVpcEndpoints')) ?? '').trim();
+  if (enabled !== 'true' && enabled !== 'false' && enabled !== '') {
+    throw new Error(`createVpcEndpoints must be "true" or "false", got "${enabled}"`);
+  }
+  if (enabled !== 'true') return { enabled: false };
+  const vpcId = String((await resolveVariable('param:vpcId')) ?? '').trim();
+  const routeTableIds = await paramList(resolveVariable, 'vpcRouteTableIds');
+  const subnetIds = await paramList(resolveVariable, 'vpcSubnetIds');
+  const missing = [
+    ...(vpcId ? [] : ['vpcId (the VPC of vpcSubnetIds)']),
+    ...(routeTableIds.length ? [] : ['vpcRouteTableIds (the route tables of vpcSubnetIds, for the S3 and DynamoDB gateway endpoints)']),
+    ...(subnetIds.length ? [] : ['vpcSubnetIds and vpcSecurityGroupIds (the functions\' subnets, where the interface endpoints go)']),
+  ];
+  if (missing.length) throw new Error(`createVpcEndpoints=true needs ${missing.join(', ')}`);
+  return { enabled: true, vpcId, routeTableIds };
 }
 
 /**
@@ -211,6 +279,50 @@ async function rolePrefix({ resolveVariable }) {
   return prefix;
 }
 
+/**
+ * The Cognito managed-login domain prefix without the account id suffix:
+ * `<service>-<stage>` in lower case. Prefix domains take lowercase letters,
+ * digits and hyphens only, no hyphen first or last, at most 63 characters
+ * (AWS::Cognito::UserPoolDomain `Domain`, pattern
+ * ^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$). CloudFormation's Fn::Sub cannot
+ * lower-case, so it is done here; what lower-casing cannot fix is refused.
+ */
+async function cognitoDomainPrefix({ resolveVariable }) {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  const prefix = `${service}-${stage}`.toLowerCase();
+  const accountSuffix = '-123456789012';
+  if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(prefix)) {
+    throw new Error(
+      `the stage "${stage}" cannot be part of the Cognito domain prefix "${prefix}": use letters, digits and hyphens only, not first or last`,
+    );
+  }
+  if (prefix.length + accountSuffix.length > 63) {
+    throw new Error(`the Cognito domain prefix "${prefix}${accountSuffix}" would exceed 63 characters: use a shorter stage name`);
+  }
+  return prefix;
+}
+
+const httpApiEndpoint = { 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] };
+const consoleUrlParam = async (resolveVariable) => String((await resolveVariable('param:consoleUrl')) ?? '').trim();
+
+/** Where operators' messages link to: the consoleUrl param (a custom domain), else the HTTP API's endpoint. */
+async function consoleUrl({ resolveVariable }) {
+  return (await consoleUrlParam(resolveVariable)) || httpApiEndpoint;
+}
+
+/** The console's sign-in callback on the HTTP API's endpoint, and on the consoleUrl param's when set. */
+async function consoleCallbackUrls({ resolveVariable }) {
+  const custom = await consoleUrlParam(resolveVariable);
+  return [{ 'Fn::Sub': '${HttpApi.ApiEndpoint}/callback' }, ...(custom ? [`${custom}/callback`] : [])];
+}
+
+/** Where the managed login sends a browser after signing out: the console's /login, on each of its URLs. */
+async function consoleLogoutUrls({ resolveVariable }) {
+  const custom = await consoleUrlParam(resolveVariable);
+  return [{ 'Fn::Sub': '${HttpApi.ApiEndpoint}/login' }, ...(custom ? [`${custom}/login`] : [])];
+}
+
 module.exports = {
   load,
   incidentAlarmPrefix,
@@ -223,6 +335,13 @@ module.exports = {
   optInRegionCondition,
   sourceOfTruthTableArns,
   alarmNameFilter,
+  vpcReason,
+  vpcCaches,
   vpc,
+  vpcEndpoints,
   rolePrefix,
+  cognitoDomainPrefix,
+  consoleUrl,
+  consoleCallbackUrls,
+  consoleLogoutUrls,
 };

@@ -5,8 +5,9 @@
  * the HTTP API, see ../handlers/console-authorizer.ts): it verifies the
  * Cognito ID token (RS256 signature, issuer, token_use, app client, expiry)
  * from `Authorization: Bearer …` (the CLI, scripts) or from the `session`
- * cookie (browsers, set by /callback after the managed login), answers 401
- * itself when there is none or it is not valid, and hands this function who
+ * cookie (browsers, set by /callback after the managed login), makes API
+ * Gateway answer 403 `{"message":"Forbidden"}` when there is none or it is
+ * not valid (`isAuthorized: false`), and hands this function who
  * the token names in `requestContext.authorizer.lambda`. A Lambda authorizer
  * rather than the HTTP API's JWT authorizer because that one reads a token
  * only from a header or query string, never from a cookie, so a browser

@@ -23,24 +23,109 @@ export interface AlarmTransition {
   dimensions: Record<string, string>;
   /** For composite alarms: the alarms named in the rule. */
   childAlarmNames: string[];
+  /**
+   * The datapoint values CloudWatch reports having evaluated for this state:
+   * `recentDatapoints` of the state reason data (EventBridge, Lambda alarm
+   * action), else the values listed in the reason text (SNS, which carries no
+   * reason data). Undefined when the delivery shows none.
+   */
+  evaluatedValues?: number[];
 }
+
+/**
+ * CloudWatch's own limits on the fields an alarm delivery carries. A
+ * delivery that breaks one cannot have come from CloudWatch.
+ * - PutMetricAlarm: AlarmName 1–255, AlarmDescription 0–1024 characters
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+ * - SetAlarmState: StateReason 0–1023, StateReasonData 0–4000 characters
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html).
+ * - PutCompositeAlarm: AlarmRule 1–10240 characters
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html).
+ * - Dimension: Name 1–255, Value 1–1024 characters; at most 30 dimensions per metric
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html,
+ *   "Amazon CloudWatch concepts", Dimensions).
+ */
+export const CLOUDWATCH_LIMITS = {
+  alarmName: 255,
+  alarmDescription: 1024,
+  stateReason: 1023,
+  stateReasonData: 4000,
+  alarmRule: 10240,
+  dimensionName: 255,
+  dimensionValue: 1024,
+  dimensionsPerMetric: 30,
+} as const;
+
+/**
+ * EventBridge refuses an event entry over 256 KB, counted as the UTF-8 bytes of
+ * Time, Source, DetailType, Detail and Resources (EventBridge "Calculating
+ * Amazon EventBridge PutEvents event entry size",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html);
+ * Amazon SNS refuses a message over 256 KB (SNS Publish, Message,
+ * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
+ */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+/**
+ * The incident alarm serverless/alarms.js declares for each protected cache,
+ * named `<INCIDENT_ALARM_PREFIX><cache id>-unreachable`: CacheReachable
+ * Minimum < 1 in 2 of 3 one-minute periods, missing data not breaching.
+ */
+export const PROBE_ALARM = { threshold: 1, datapointsToAlarm: 2, evaluationPeriods: 3 } as const;
+
+/** This stack's probe alarm name for a cache. */
+export function probeAlarmNameFor(incidentAlarmPrefix: string, cacheId: string): string {
+  return `${incidentAlarmPrefix}${cacheId}-unreachable`;
+}
+
+/**
+ * Whether an ALARM of the probe alarm shows the failed probes it needs: at
+ * least DatapointsToAlarm evaluated values below the threshold. With missing
+ * data not breaching, CloudWatch reaches ALARM only that way; an ALARM
+ * without them was set by hand (SetAlarmState), forged, or evaluated with
+ * missing data as breaching, and proves no outage.
+ */
+export function probeAlarmProven(t: Pick<AlarmTransition, 'evaluatedValues'>): boolean {
+  const failed = (t.evaluatedValues ?? []).filter((v) => v < PROBE_ALARM.threshold).length;
+  return failed >= PROBE_ALARM.datapointsToAlarm;
+}
+
+/** Length in characters (Unicode code points), as CloudWatch counts them. */
+const codePoints = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n += 1;
+  return n;
+};
+const text = (min: number, max: number) =>
+  z.string().refine((s) => {
+    const n = codePoints(s);
+    return n >= min && n <= max;
+  }, `must be ${min}–${max} characters (CloudWatch's limit)`);
 
 const stateSchema = z.enum(ALARM_STATES);
 const timestampSchema = z.string().refine((s) => !Number.isNaN(parseAlarmTime(s)), 'not a timestamp');
 
-const dimensionMap = z.record(z.string(), z.string());
+const dimensionMap = z
+  .record(text(1, CLOUDWATCH_LIMITS.dimensionName), text(1, CLOUDWATCH_LIMITS.dimensionValue))
+  .refine((d) => Object.keys(d).length <= CLOUDWATCH_LIMITS.dimensionsPerMetric, `at most ${CLOUDWATCH_LIMITS.dimensionsPerMetric} dimensions`);
 const ebMetric = z.object({
   metricStat: z.object({ metric: z.object({ dimensions: dimensionMap.optional() }).passthrough() }).passthrough().optional(),
 });
 const ebConfiguration = z
   .object({
+    description: text(0, CLOUDWATCH_LIMITS.alarmDescription).optional(),
     metrics: z.array(ebMetric).optional(),
-    alarmRule: z.string().optional(),
+    alarmRule: text(1, CLOUDWATCH_LIMITS.alarmRule).optional(),
   })
   .passthrough();
 const ebAlarmData = z.object({
-  alarmName: z.string().min(1).max(255),
-  state: z.object({ value: stateSchema, reason: z.string().default(''), timestamp: timestampSchema }),
+  alarmName: text(1, CLOUDWATCH_LIMITS.alarmName),
+  state: z.object({
+    value: stateSchema,
+    reason: text(0, CLOUDWATCH_LIMITS.stateReason).default(''),
+    reasonData: text(0, CLOUDWATCH_LIMITS.stateReasonData).optional(),
+    timestamp: timestampSchema,
+  }),
   previousState: z.object({ value: stateSchema }).passthrough().optional(),
   configuration: ebConfiguration.optional(),
 });
@@ -62,16 +147,16 @@ const lambdaActionSchema = z.object({
   alarmData: ebAlarmData,
 });
 
-const snsDimension = z.object({ name: z.string(), value: z.string() });
+const snsDimension = z.object({ name: text(1, CLOUDWATCH_LIMITS.dimensionName), value: text(1, CLOUDWATCH_LIMITS.dimensionValue) });
 const snsTrigger = z
   .object({
-    Dimensions: z.array(snsDimension).optional(),
+    Dimensions: z.array(snsDimension).max(CLOUDWATCH_LIMITS.dimensionsPerMetric).optional(),
     Metrics: z
       .array(
         z
           .object({
             MetricStat: z
-              .object({ Metric: z.object({ Dimensions: z.array(snsDimension).optional() }).passthrough() })
+              .object({ Metric: z.object({ Dimensions: z.array(snsDimension).max(CLOUDWATCH_LIMITS.dimensionsPerMetric).optional() }).passthrough() })
               .passthrough()
               .optional(),
           })
@@ -81,26 +166,61 @@ const snsTrigger = z
   })
   .passthrough();
 const snsAlarmMessage = z.object({
-  AlarmName: z.string().min(1).max(255),
+  AlarmName: text(1, CLOUDWATCH_LIMITS.alarmName),
+  AlarmDescription: text(0, CLOUDWATCH_LIMITS.alarmDescription).nullish(),
   AlarmArn: z.string().optional(),
   AWSAccountId: z.string().optional(),
   NewStateValue: stateSchema,
   OldStateValue: stateSchema.optional(),
-  NewStateReason: z.string().default(''),
+  NewStateReason: text(0, CLOUDWATCH_LIMITS.stateReason).default(''),
   StateChangeTime: timestampSchema,
   Trigger: snsTrigger.optional(),
-  AlarmRule: z.string().optional(),
+  AlarmRule: text(1, CLOUDWATCH_LIMITS.alarmRule).optional(),
 });
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 const snsEventSchema = z.object({
   Records: z
     .array(
       z.object({
         EventSource: z.literal('aws:sns'),
-        Sns: z.object({ Type: z.string(), Message: z.string(), TopicArn: z.string().optional() }).passthrough(),
+        Sns: z
+          .object({
+            Type: z.string(),
+            Message: z.string().refine((m) => utf8Bytes(m) <= MAX_EVENT_BYTES, 'over the 256 KB Amazon SNS allows for a message'),
+            TopicArn: z.string().optional(),
+          })
+          .passthrough(),
       }),
     )
     .min(1),
 });
+
+/** The size EventBridge counts for an event entry: Time, Source, DetailType, Detail and Resources in UTF-8. */
+function eventBridgeEntryBytes(e: Record<string, unknown>): number {
+  const str = (v: unknown) => (typeof v === 'string' ? utf8Bytes(v) : 0);
+  const resources = Array.isArray(e.resources) ? e.resources.reduce<number>((n, r) => n + str(r), 0) : 0;
+  return str(e.time) + str(e.source) + str(e['detail-type']) + utf8Bytes(JSON.stringify(e.detail ?? null)) + resources;
+}
+
+/** Datapoint values in a state reason data document: `recentDatapoints` (numbers). */
+function valuesFromReasonData(reasonData: string | undefined): number[] | undefined {
+  if (!reasonData) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(reasonData);
+  } catch {
+    return undefined;
+  }
+  const recent = (doc as { recentDatapoints?: unknown } | null)?.recentDatapoints;
+  return Array.isArray(recent) ? recent.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)) : undefined;
+}
+
+/** Datapoint values listed in a reason text: `… datapoints [0.0 (14/05/24 09:30:00), 1.0 (…)] were …`. */
+function valuesFromReason(reason: string): number[] | undefined {
+  const list = /datapoints? \[([^\]]*)\]/.exec(reason)?.[1];
+  if (list === undefined) return undefined;
+  return [...list.matchAll(/(-?\d+(?:\.\d+)?(?:E[+-]?\d+)?) \(/gi)].map((m) => Number(m[1]));
+}
 
 /** CloudWatch writes `2019-10-02T17:04:40.985+0000`; make it ISO before parsing. */
 export function parseAlarmTime(s: string): number {
@@ -151,8 +271,11 @@ function fromAlarmData(
     stateChangeTime: toIso(data.state.timestamp),
     dimensions: ebDimensions(data.configuration),
     childAlarmNames: childAlarmsOf(data.configuration?.alarmRule),
+    ...withValues(valuesFromReasonData(data.state.reasonData) ?? valuesFromReason(data.state.reason)),
   };
 }
+
+const withValues = (values: number[] | undefined) => (values ? { evaluatedValues: values } : {});
 
 function fromSnsMessage(raw: string, path: string): AlarmTransition {
   let body: unknown;
@@ -181,6 +304,7 @@ function fromSnsMessage(raw: string, path: string): AlarmTransition {
     stateChangeTime: toIso(m.StateChangeTime),
     dimensions: dims,
     childAlarmNames: childAlarmsOf(m.AlarmRule),
+    ...withValues(valuesFromReason(m.NewStateReason)),
   };
 }
 
@@ -205,6 +329,12 @@ export function parseAlarmDelivery(event: unknown): AlarmTransition[] {
     });
   }
   if ('detail-type' in e || 'detail' in e) {
+    const bytes = eventBridgeEntryBytes(e);
+    if (bytes > MAX_EVENT_BYTES) {
+      throw new ValidationError('EventBridge alarm event', [
+        { path: '', message: `${bytes} bytes: over the 256 KB EventBridge allows for an event` },
+      ]);
+    }
     const parsed = eventBridgeSchema.safeParse(e);
     if (!parsed.success) throw new ValidationError('EventBridge alarm event', issuesOf(parsed.error));
     const p = parsed.data;

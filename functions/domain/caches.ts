@@ -20,6 +20,13 @@ export const protectedCacheSchema = z.object({
   endpointParameter: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/),
   /** SSM SecureString parameter holding the AUTH token for the cache (and its replacement). */
   authTokenParameter: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/).optional(),
+  /**
+   * True when the cache answers only inside a VPC (a self-managed Redis or
+   * Valkey on private subnets, say). ElastiCache caches always do and need not
+   * be marked. The functions that connect to caches then run in the
+   * deployment's VPC subnets (see serverless/config.js).
+   */
+  inVpc: z.boolean().optional(),
   /** Set when the cache is an ElastiCache replication group: enables promotion of a replica. */
   replicationGroupId: z.string().optional(),
   /** Set when the cache belongs to a Global Datastore: enables cross-region failover. */

@@ -2,10 +2,15 @@
  * The console's HTTP API authorizer (Lambda REQUEST authorizer, payload 2.0,
  * simple responses, no result caching): verifies the Cognito ID token from
  * `Authorization: Bearer …` or the `session` cookie and passes who it names
- * to the console function. No token, or one that is not valid now: it throws
- * `Unauthorized`, which API Gateway turns into 401 without calling the
- * console. A valid token of someone outside the operators group is let
- * through: the console answers that with 403 and says why.
+ * to the console function. No token, or one that is not valid now: it
+ * answers `{ isAuthorized: false }`, which API Gateway turns into
+ * 403 `{"message":"Forbidden"}` without calling the console (API Gateway
+ * "Working with AWS Lambda authorizers for HTTP APIs", simple response
+ * format, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
+ * Throwing `Unauthorized` for a 401 is the REST API's convention; an HTTP
+ * API answers any error of its authorizer with 500. A valid token of someone
+ * outside the operators group is let through: the console answers that with
+ * 403 and says why.
  *
  * Tokens are never logged, only why one was refused.
  */
@@ -21,9 +26,6 @@ export interface ConsoleAuthorizerDeps {
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 type Decision = { isAuthorized: true; context: AuthorizerContext } | { isAuthorized: false };
-
-/** The error message API Gateway maps to 401 Unauthorized. */
-export const UNAUTHORIZED = 'Unauthorized';
 
 async function decide(deps: ConsoleAuthorizerDeps, event: APIGatewayRequestAuthorizerEventV2): Promise<Decision> {
   const credential = credentialOf(event.headers ?? {}, event.cookies);
@@ -42,11 +44,8 @@ async function decide(deps: ConsoleAuthorizerDeps, event: APIGatewayRequestAutho
 
 export function makeHandler(deps: ConsoleAuthorizerDeps) {
   const decided = lambdaHandler('console-authorizer', (event: APIGatewayRequestAuthorizerEventV2) => decide(deps, event));
-  return async (event: APIGatewayRequestAuthorizerEventV2, context: Context): Promise<AuthorizerResult> => {
-    const decision = await decided(event, context);
-    if (!decision.isAuthorized) throw new Error(UNAUTHORIZED);
-    return decision;
-  };
+  return async (event: APIGatewayRequestAuthorizerEventV2, context: Context): Promise<AuthorizerResult | { isAuthorized: false }> =>
+    decided(event, context);
 }
 
 export const handler = makeHandler({

@@ -3,9 +3,12 @@
  * Lambda alarm action, all invoked asynchronously) and starts at most one
  * recovery execution per incident.
  *
- * A delivery that is not an alarm, or an alarm from another account, ends in
- * a thrown ValidationError after it was logged: Lambda retries it twice and
- * then hands it to the function's on-failure destination, where it can be
+ * A delivery that is not an alarm or breaks CloudWatch's own limits, an alarm
+ * from another account or region, an ALARM about a protected cache that is
+ * neither this stack's probe alarm nor listed for the cache, and a probe
+ * ALARM whose state reason shows no failed probes end in a thrown
+ * ValidationError after they were logged: Lambda retries twice and then hands
+ * the delivery to the function's on-failure destination, where it can be
  * inspected. Nothing is started for it. An alarm that concerns no protected
  * cache is not an error: it is logged and ignored.
  */
@@ -14,7 +17,7 @@ import { ValidationError } from '../domain/errors';
 import { logger, lambdaHandler } from '../lib/observability';
 import type { Clock } from '../ports';
 import { config } from '../config';
-import { intake, type IntakeDeps, type IntakeOutcome, type IntakeResult } from '../usecases/intake';
+import { intake, type IntakeDeps, type IntakeOutcome, type IntakeResult, type RejectedReason } from '../usecases/intake';
 import { clock } from '../wiring/clock';
 import { incidentStore } from '../wiring/dynamodb';
 import { workflow } from '../wiring/sfn';
@@ -60,6 +63,14 @@ function logOutcome(o: IntakeOutcome): void {
   }
 }
 
+/** The part of the delivery each refusal is about. */
+const REJECTED_PATH: Record<RejectedReason, string> = {
+  'foreign-account': 'account',
+  'foreign-region': 'region',
+  'unlisted-alarm': 'alarmName',
+  'unproven-alarm': 'state.reason',
+};
+
 export function makeHandler(deps: OnAlarmDeps) {
   return lambdaHandler('on-alarm', async (event: unknown, _context: Context): Promise<IntakeResult> => {
     const result = await intake(deps, event, deps.clock.now());
@@ -70,7 +81,7 @@ export function makeHandler(deps: OnAlarmDeps) {
         'alarm delivery',
         rejected.map((o) =>
           o.outcome === 'rejected'
-            ? { path: o.reason === 'foreign-region' ? 'region' : 'account', message: o.detail }
+            ? { path: REJECTED_PATH[o.reason], message: o.detail }
             : { path: '', message: o.outcome },
         ),
       );

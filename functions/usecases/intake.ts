@@ -9,7 +9,7 @@
  * repaired by the redelivery (or by the next alarm of the cache), and a
  * duplicate delivery finds the execution already there.
  */
-import { parseAlarmDelivery, type AlarmState, type AlarmTransition } from '../domain/alarm';
+import { parseAlarmDelivery, probeAlarmNameFor, probeAlarmProven, type AlarmState, type AlarmTransition } from '../domain/alarm';
 import { findCacheForAlarm, type ProtectedCache } from '../domain/caches';
 import {
   alarmDeliveryKey,
@@ -24,7 +24,7 @@ import type { IncidentStore, OpenIncidentLock, Workflow } from '../ports';
 
 export type IntakeConfig = Pick<
   Config,
-  'protectedCaches' | 'settings' | 'alarmMaxAgeSeconds' | 'expectedAccountId' | 'dedupTtlSeconds'
+  'protectedCaches' | 'settings' | 'alarmMaxAgeSeconds' | 'expectedAccountId' | 'dedupTtlSeconds' | 'incidentAlarmPrefix'
 > &
   /** The region this deployment recovers caches in; alarms from other regions are rejected. */
   Partial<Pick<Config, 'region'>>;
@@ -47,7 +47,24 @@ export type IgnoredReason =
   /** The same OK / INSUFFICIENT_DATA transition was delivered before. */
   | 'repeated-delivery'
   /** A redelivered ALARM of an incident that is already closed. */
-  | 'incident-closed';
+  | 'incident-closed'
+  /** OK / INSUFFICIENT_DATA of an alarm that is neither this stack's nor listed for the cache. */
+  | 'unlisted-alarm';
+
+/**
+ * Why an alarm delivery is refused: it is logged and kept (the handler throws
+ * ValidationError, so the delivery ends in the on-alarm failures queue after
+ * Lambda's retries), and it opens no incident.
+ */
+export type RejectedReason =
+  /** From another AWS account than this deployment's. */
+  | 'foreign-account'
+  /** From another region than this deployment's. */
+  | 'foreign-region'
+  /** An ALARM about a protected cache by its dimensions only: neither this stack's probe alarm nor in the cache's alarmNames. */
+  | 'unlisted-alarm'
+  /** An ALARM of this stack's probe alarm that shows fewer failed probes than the alarm needs. */
+  | 'unproven-alarm';
 
 interface Base {
   alarmName: string;
@@ -79,10 +96,11 @@ export type IntakeOutcome =
   | (Base & { outcome: 'ignored'; reason: IgnoredReason; detail: string; cacheId?: string; incidentId?: string })
   | (Base & {
       outcome: 'rejected';
-      reason: 'foreign-account' | 'foreign-region';
+      reason: RejectedReason;
       errorName: 'ValidationError';
       detail: string;
       accountId?: string;
+      cacheId?: string;
     });
 
 export interface IntakeResult {
@@ -107,17 +125,37 @@ export async function intake(deps: IntakeDeps, event: unknown, now: Date): Promi
   return { outcomes };
 }
 
-type CacheMatch = { cache: ProtectedCache } | { ambiguous: string[] } | undefined;
+/**
+ * Where an alarm comes from, for the cache it concerns: this stack's probe
+ * alarm for that cache (by its exact name), an alarm the configuration lists
+ * for the cache (its own name, or every child of a composite), or neither
+ * (it names the cache only through its dimensions).
+ */
+type Origin = 'probe-alarm' | 'listed' | 'unlisted';
 
-function matchCache(caches: readonly ProtectedCache[], t: AlarmTransition): CacheMatch {
+type CacheMatch = { cache: ProtectedCache; origin: Origin } | { ambiguous: string[] } | undefined;
+
+function originOf(config: IntakeConfig, cache: ProtectedCache, t: AlarmTransition, viaChildren: boolean): Origin {
+  if (viaChildren || cache.alarmNames.includes(t.alarmName)) return 'listed';
+  if (config.incidentAlarmPrefix !== undefined && t.alarmName === probeAlarmNameFor(config.incidentAlarmPrefix, cache.id)) {
+    return 'probe-alarm';
+  }
+  return 'unlisted';
+}
+
+function matchCache(config: IntakeConfig, t: AlarmTransition): CacheMatch {
+  const caches = config.protectedCaches;
   const direct = findCacheForAlarm(caches, t);
-  if (direct) return { cache: direct };
+  if (direct) return { cache: direct, origin: originOf(config, direct, t, false) };
   const viaChildren = new Map<string, ProtectedCache>();
   for (const child of t.childAlarmNames) {
     const c = findCacheForAlarm(caches, { alarmName: child, dimensions: {} });
     if (c) viaChildren.set(c.id, c);
   }
-  if (viaChildren.size === 1) return { cache: [...viaChildren.values()][0]! };
+  if (viaChildren.size === 1) {
+    const cache = [...viaChildren.values()][0]!;
+    return { cache, origin: originOf(config, cache, t, true) };
+  }
   if (viaChildren.size > 1) return { ambiguous: [...viaChildren.keys()] };
   return undefined;
 }
@@ -150,7 +188,7 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
     };
   }
 
-  const match = matchCache(config.protectedCaches, t);
+  const match = matchCache(config, t);
   if (!match) {
     return { ...base, outcome: 'ignored', reason: 'unknown-cache', detail: 'the alarm concerns no protected cache' };
   }
@@ -163,6 +201,34 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
     };
   }
   const cacheId = match.cache.id;
+
+  if (match.origin === 'unlisted') {
+    if (t.newState === 'ALARM') {
+      return {
+        ...base,
+        outcome: 'rejected',
+        reason: 'unlisted-alarm',
+        errorName: 'ValidationError',
+        cacheId,
+        detail:
+          `${t.alarmName} concerns ${cacheId} only through its dimensions: it is not this stack's probe alarm ` +
+          `and not in the cache's alarmNames; list it there to let it open incidents`,
+      };
+    }
+    return { ...base, outcome: 'ignored', reason: 'unlisted-alarm', detail: `${t.alarmName} is not listed for ${cacheId}`, cacheId };
+  }
+  if (match.origin === 'probe-alarm' && t.newState === 'ALARM' && !probeAlarmProven(t)) {
+    return {
+      ...base,
+      outcome: 'rejected',
+      reason: 'unproven-alarm',
+      errorName: 'ValidationError',
+      cacheId,
+      detail:
+        `${t.alarmName} is ALARM but its state reason shows ${t.evaluatedValues === undefined ? 'no datapoints' : `datapoints [${t.evaluatedValues.join(', ')}]`}, ` +
+        'not the failed probes the alarm needs: not an outage',
+    };
+  }
 
   const firstDelivery = await store.markDelivery(alarmDeliveryKey(t), config.dedupTtlSeconds);
 

@@ -118,11 +118,11 @@ async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string,
   if (!res.ok) {
     const message = (doc as { message?: string }).message ?? res.statusText;
     const hint =
-      res.status === 401
-        ? ' (the token is missing, invalid or expired)'
-        : res.status === 403
-          ? ' (you are not in the operators group)'
-          : '';
+      res.status === 403
+        ? message === 'Forbidden'
+          ? ' (the token is missing, invalid or expired)'
+          : ' (you are not in the operators group)'
+        : '';
     throw new CliError(`HTTP ${res.status}: ${message}${hint}`, res.status === 409 ? 3 : 1);
   }
   return doc as T;

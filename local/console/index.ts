@@ -5,9 +5,11 @@
  * Like API Gateway with the console's Lambda REQUEST authorizer (payload 2.0,
  * simple responses, no caching), every route but the public sign-in routes
  * first invokes the SAME `console-authorizer` function through the local
- * Lambda runtime, with the request's headers and cookies: an `Unauthorized`
- * error becomes 401 `{"message":"Unauthorized"}`, `isAuthorized: false` 403
- * `{"message":"Forbidden"}`, any other failure 500; on success the console
+ * Lambda runtime, with the request's headers and cookies: `isAuthorized: false`
+ * becomes 403 `{"message":"Forbidden"}`, an authorizer that fails (throws,
+ * whatever its message, or answers no boolean `isAuthorized`) 500
+ * `{"message":"Internal Server Error"}` (API Gateway "Working with AWS Lambda
+ * authorizers for HTTP APIs", simple response format); on success the console
  * function sees the authorizer's context in `requestContext.authorizer.lambda`.
  * `GET /login` and `GET /callback` reach the console function without the
  * authorizer, as their routes have none in serverless.yml.
@@ -106,11 +108,9 @@ ${groups}
 type AuthorizerVerdict = { allow: true; context: Record<string, unknown> } | { allow: false; status: number; message: string };
 
 function verdictOf(outcome: InvokeOutcome): AuthorizerVerdict {
-  if (!outcome.ok) {
-    return outcome.error.errorMessage === 'Unauthorized'
-      ? { allow: false, status: 401, message: 'Unauthorized' }
-      : { allow: false, status: 500, message: 'Internal Server Error' };
-  }
+  // An HTTP API answers any error of its authorizer with 500, a thrown "Unauthorized" included
+  // (the 401 for that message is the REST API's convention, not the HTTP API's).
+  if (!outcome.ok) return { allow: false, status: 500, message: 'Internal Server Error' };
   const result = outcome.payload as { isAuthorized?: unknown; context?: unknown } | null;
   if (result === null || typeof result !== 'object' || typeof result.isAuthorized !== 'boolean') {
     return { allow: false, status: 500, message: 'Internal Server Error' };

@@ -3,11 +3,16 @@ import type { MetricAlarmSpec } from '../cloudwatch';
 
 /**
  * The probe alarm serverless.yml declares for each protected cache:
- * CacheReachable Minimum < 1 in 2 of 3 one-minute periods, missing data
- * breaching (a probe that cannot run is itself a signal).
+ * CacheReachable Minimum < 1 in 2 of 3 one-minute periods, missing data not
+ * breaching (a probe that did not report has not measured an outage).
  */
 export function probeAlarmName(service: string, cacheId: string): string {
-  return `${service}-local-incident-${cacheId}-unreachable`;
+  return `${incidentAlarmPrefix(service)}${cacheId}-unreachable`;
+}
+
+/** The name prefix of the local stack's incident alarms (INCIDENT_ALARM_PREFIX of on-alarm). */
+export function incidentAlarmPrefix(service: string): string {
+  return `${service}-local-incident-`;
 }
 
 export function probeAlarmSpecs(service: string, caches: ProtectedCache[]): MetricAlarmSpec[] {
@@ -23,6 +28,6 @@ export function probeAlarmSpecs(service: string, caches: ProtectedCache[]): Metr
     datapointsToAlarm: 2,
     threshold: 1,
     comparisonOperator: 'LessThanThreshold',
-    treatMissingData: 'breaching',
+    treatMissingData: 'notBreaching',
   }));
 }

@@ -30,7 +30,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalService } 
 import { startStepFunctions, type LocalStepFunctions } from '../sfn';
 import { startSns, type LocalSns } from '../sns';
 import { startSsm } from '../ssm';
-import { probeAlarmSpecs } from './alarms';
+import { incidentAlarmPrefix, probeAlarmSpecs } from './alarms';
 import { bundleFunctions } from './bundles';
 import { readManifest, substitute, type Json, type Manifest } from './serverless-manifest';
 
@@ -274,6 +274,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       SERVICE_NAME: 'Example',
       SUPPORT_CONTACT: 'support@example.com',
       PROTECTED_CACHES: '[]',
+      // The probe alarms' name prefix (local/stack/alarms.ts), as serverless.yml sets it for on-alarm.
+      INCIDENT_ALARM_PREFIX: incidentAlarmPrefix(manifest.service),
       // Replacement caches serve TLS with the local certificate authority's certificate.
       ...(elasticache.tlsCa ? { NODE_EXTRA_CA_CERTS: elasticache.tlsCa.file } : {}),
       ...options.environment,

@@ -48,13 +48,13 @@ describeInChromium('operator console in Chromium', () => {
     const scriptErrors: string[] = [];
     page.on('pageerror', (e) => scriptErrors.push(e.message));
     page.on('console', (m) => {
-      // Resource errors are the expected 401 before sign-in and the absent favicon.
+      // Resource errors are the expected 403 before sign-in and the absent favicon.
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) scriptErrors.push(m.text());
     });
 
     // Not signed in: the authorizer turns the request away before the console runs.
     const denied = await page.goto(`${drill.consoleUrl}/`);
-    expect(denied?.status()).toBe(401);
+    expect(denied?.status()).toBe(403);
 
     // /login → the identity provider's sign-in page → /callback → back where the link pointed.
     await page.goto(`${drill.consoleUrl}/login`);

@@ -65,22 +65,23 @@ describe('console API: approve during a restore drill', () => {
     await drill?.stop();
   });
 
-  it('answers 401 from the authorizer without a token, with a forged or tampered token, before the function runs', async () => {
+  it('answers 403 Forbidden from the authorizer without a token, with a forged or tampered token, before the function runs', async () => {
     const consoleLines = () => drill.logs.filter((l) => l.startsWith('console\t')).length;
     const before = consoleLines();
     const anonymous = await get(`${base}/`);
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.body).toBe('{"message":"Unauthorized"}');
-    expect((await get(`${base}/`, undefined, 'application/json')).body).toBe('{"message":"Unauthorized"}');
+    // HTTP API simple responses: `isAuthorized: false` is API Gateway's 403 (a 401 is the REST API's "Unauthorized").
+    expect(anonymous.status).toBe(403);
+    expect(anonymous.body).toBe('{"message":"Forbidden"}');
+    expect((await get(`${base}/`, undefined, 'application/json')).body).toBe('{"message":"Forbidden"}');
     expect(drill.logs.some((l) => l.startsWith('console-authorizer\t') && l.includes('request without credentials'))).toBe(true);
-    expect((await fetch(`${base}/`, { headers: { cookie: `session=${forgedToken(drill.stack.description.identity!.issuer, drill.stack.description.identity!.audience)}` } })).status).toBe(401);
+    expect((await fetch(`${base}/`, { headers: { cookie: `session=${forgedToken(drill.stack.description.identity!.issuer, drill.stack.description.identity!.audience)}` } })).status).toBe(403);
     const { issuer, audience } = drill.stack.description.identity!;
-    expect((await get(`${base}/`, forgedToken(issuer, audience))).status).toBe(401);
+    expect((await get(`${base}/`, forgedToken(issuer, audience))).status).toBe(403);
     const [h, p, s] = operator.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, 'cognito:username': 'root' })).toString('base64url')}.${s}`;
-    expect((await get(`${base}/`, tampered)).status).toBe(401);
-    expect((await decide(`${base}/incidents/x/approvals/recovery-plan`, undefined, { decision: 'approve', reason: 'r' })).status).toBe(401);
+    expect((await get(`${base}/`, tampered)).status).toBe(403);
+    expect((await decide(`${base}/incidents/x/approvals/recovery-plan`, undefined, { decision: 'approve', reason: 'r' })).status).toBe(403);
     // The console function never ran for any of these.
     expect(consoleLines()).toBe(before);
   });

@@ -1,7 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { childAlarmsOf, parseAlarmDelivery, parseAlarmTime, type AlarmTransition } from '../../functions/domain/alarm';
+import {
+  CLOUDWATCH_LIMITS,
+  MAX_EVENT_BYTES,
+  childAlarmsOf,
+  parseAlarmDelivery,
+  parseAlarmTime,
+  probeAlarmProven,
+  type AlarmTransition,
+} from '../../functions/domain/alarm';
 import { ValidationError } from '../../functions/domain/errors';
 
 const EVENTS = path.join(__dirname, '..', 'fixtures', 'events');
@@ -325,5 +333,56 @@ describe('parseAlarmDelivery never fails other than with ValidationError', () =>
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("CloudWatch's limits on alarm fields and EventBridge's event size", () => {
+  const eb = () => load('eventbridge-probe-alarm.json') as { detail: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const refused = (e: unknown, path: RegExp) => {
+    expect(() => parseAlarmDelivery(e)).toThrow(ValidationError);
+    expect(() => parseAlarmDelivery(e)).toThrow(path);
+  };
+
+  it('accepts each field at its limit, counted in characters (code points)', () => {
+    const e = eb();
+    e.detail.alarmName = '🚨'.repeat(CLOUDWATCH_LIMITS.alarmName);
+    e.detail.configuration.description = 'é'.repeat(CLOUDWATCH_LIMITS.alarmDescription);
+    e.detail.state.reason = 'r'.repeat(CLOUDWATCH_LIMITS.stateReason);
+    e.detail.state.reasonData = JSON.stringify({ pad: 'd'.repeat(CLOUDWATCH_LIMITS.stateReasonData - 10) });
+    expect(parseAlarmDelivery(e)).toHaveLength(1);
+  });
+
+  it('refuses each field one character over its limit', () => {
+    const over = (set: (e: ReturnType<typeof eb>) => void) => {
+      const e = eb();
+      set(e);
+      return e;
+    };
+    refused(over((e) => (e.detail.configuration.description = 'é'.repeat(1025))), /configuration\.description/);
+    refused(over((e) => (e.detail.state.reason = 'r'.repeat(1024))), /state\.reason/);
+    refused(over((e) => (e.detail.state.reasonData = 'd'.repeat(4001))), /state\.reasonData/);
+    refused(over((e) => (e.detail.configuration.metrics[0].metricStat.metric.dimensions.CacheId = 'v'.repeat(1025))), /dimensions/);
+    refused(over((e) => (e.detail.configuration.alarmRule = 'ALARM(a) OR '.repeat(900))), /alarmRule/);
+  });
+
+  it('refuses an EventBridge event over 256 KB before reading it', () => {
+    const e = eb();
+    e.detail.extra = 'x'.repeat(MAX_EVENT_BYTES);
+    refused(e, /over the 256 KB EventBridge allows/);
+  });
+});
+
+describe('the datapoints CloudWatch says it evaluated', () => {
+  it('come from the reason data of EventBridge and Lambda alarm actions, and from the reason text of SNS', () => {
+    expect(parseAlarmDelivery(load('eventbridge-probe-alarm.json'))[0]?.evaluatedValues).toEqual([0, 0]);
+    expect(parseAlarmDelivery(load('lambda-action-alarm.json'))[0]?.evaluatedValues).toEqual([0, 0]);
+    expect(parseAlarmDelivery(load('sns-alarm.json'))[0]?.evaluatedValues).toEqual([0]);
+  });
+
+  it('prove a probe ALARM only with as many failed probes as the alarm needs', () => {
+    expect(probeAlarmProven({ evaluatedValues: [0, 0] })).toBe(true);
+    expect(probeAlarmProven({ evaluatedValues: [1, 0, 1] })).toBe(false);
+    expect(probeAlarmProven({ evaluatedValues: [] })).toBe(false);
+    expect(probeAlarmProven({})).toBe(false);
   });
 });

@@ -9,19 +9,24 @@ const EVENTS = path.join(__dirname, '..', 'fixtures', 'events');
 const load = (file: string): Record<string, unknown> =>
   JSON.parse(readFileSync(path.join(EVENTS, file), 'utf8')) as Record<string, unknown>;
 
+/** The 255-character alarm name of one fixture, listed for sessions like the fixtures' other alarms. */
+const UNICODE_NAME = (load('eventbridge-unicode-name-255.json') as { detail: { alarmName: string } }).detail.alarmName;
+
 const CACHES = protectedCachesSchema.parse([
   {
     id: 'sessions',
     endpoint: { host: 'sessions.abc123.euw1.cache.amazonaws.com', port: 6379, tls: true },
     endpointParameter: '/cache-outage/sessions/endpoint',
     replicationGroupId: 'sessions-rg',
-    alarmNames: ['sessions-cache-unreachable'],
+    alarmNames: ['sessions-cache-unreachable', 'sessions-no-healthy-node', UNICODE_NAME],
   },
   {
     id: 'profiles',
     endpoint: { host: 'profiles.abc123.euw1.cache.amazonaws.com', port: 6379 },
     endpointParameter: '/cache-outage/profiles/endpoint',
     replicationGroupId: 'profiles-rg',
+    // The operators' own ElastiCache alarms on this group, listed so that they may open incidents.
+    alarmNames: ['profiles-primary-connections-dropped', 'profiles-no-healthy-node'],
   },
 ]);
 
@@ -85,6 +90,22 @@ describe('on-alarm handler', () => {
     expect(lines[0]).toMatchObject({ outcome: outcome!.outcome, alarmName: outcome!.alarmName, step: 'on-alarm' });
     if ('cacheId' in outcome! && outcome.cacheId) expect(lines[0]!.cacheId).toBe(outcome.cacheId);
     if ('incidentId' in outcome! && outcome.incidentId) expect(lines[0]!.incidentId).toBe(outcome.incidentId);
+  });
+
+  it('refuses, logs and throws for an ALARM that names a protected cache only by its dimensions', async () => {
+    const h = setup({ protectedCaches: protectedCachesSchema.parse(CACHES.map((c) => ({ ...c, alarmNames: [] }))) });
+    const error = await h.invoke(load('sns-alarm.json')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([
+      { path: 'alarmName', message: expect.stringContaining('profiles-primary-connections-dropped concerns profiles only through its dimensions') },
+    ]);
+    expect(h.workflow.started()).toHaveLength(0);
+    expect(logLines()).toContainEqual(
+      expect.objectContaining({ level: 'WARN', message: 'alarm rejected', reason: 'unlisted-alarm', alarmName: 'profiles-primary-connections-dropped' }),
+    );
   });
 
   it('opens an incident for the probe alarm and logs its id', async () => {

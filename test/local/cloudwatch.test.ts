@@ -67,6 +67,27 @@ describe('local CloudWatch alarm evaluation', () => {
     expect(cw.stateOf('orders-unreachable')).toBe('ALARM');
   });
 
+  it('with missing data not breaching (the probe alarm), a silent probe raises no ALARM; failed probes do, with their values in the reason data', () => {
+    const probe: MetricAlarmSpec = { ...spec, alarmName: 'orders-probe', treatMissingData: 'notBreaching' };
+    const seen: AlarmStateChangeEvent[] = [];
+    const local = new LocalCloudWatch({ alarms: [probe], region: 'us-east-1', accountId: '000000000000', now: () => now, onStateChange: (e) => seen.push(e) });
+    local.start();
+    local.stop();
+    const tick = (value: number | undefined) => {
+      if (value !== undefined) local.putEmf(emf(value, now + 1000));
+      now += 60_000;
+      local.evaluate();
+    };
+    for (let i = 0; i < 5; i += 1) tick(undefined);
+    expect(local.stateOf('orders-probe')).toBe('OK');
+    expect(seen.map((e) => e.detail.state.value)).not.toContain('ALARM');
+    tick(0);
+    tick(0);
+    expect(local.stateOf('orders-probe')).toBe('ALARM');
+    const [parsed] = parseAlarmDelivery(seen.at(-1)!);
+    expect(parsed?.evaluatedValues?.filter((v) => v < 1)).toHaveLength(2);
+  });
+
   it('reads every dimension set and metric of an EMF document', () => {
     expect(cw.putEmf(emf(1, now))).toBe(1);
     expect(cw.putEmf({ message: 'not EMF' })).toBe(0);

@@ -2,11 +2,10 @@
  * Packages the service with serverless@3 exactly as CI does (no network, no AWS
  * account) and checks the CloudFormation template and the function bundles.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { DEFAULT_PACKAGE_ARGS, serverlessPackage } from './packaging';
+import { PROBE_ALARM, probeAlarmNameFor } from '../../functions/domain/alarm';
 import { protectedCachesSchema } from '../../functions/domain/caches';
 import { probeAlarmSpecs } from '../../local/stack/alarms';
 import { testCache } from '../fakes';
@@ -65,29 +64,12 @@ const statementsOf = (role: Resource): Statement[] =>
 const aslText = readFileSync(join(ROOT, 'statemachines', 'incident-recovery.asl.json'), 'utf8');
 
 beforeAll(async () => {
-  const home = mkdtempSync(join(tmpdir(), 'sls-home-'));
   rmSync(OUT, { recursive: true, force: true });
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    AWS_ACCESS_KEY_ID: 'packaging',
-    AWS_SECRET_ACCESS_KEY: 'packaging',
-    AWS_REGION: 'us-east-1',
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-  };
-  const cli = require.resolve('serverless/bin/serverless.js');
   try {
-    await promisify(execFile)(process.execPath, [cli, 'package', '--stage', STAGE], {
-      cwd: ROOT,
-      env,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await serverlessPackage(DEFAULT_PACKAGE_ARGS);
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`serverless package failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: error });
-  } finally {
-    rmSync(home, { recursive: true, force: true });
   }
   template = JSON.parse(readFileSync(join(OUT, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
@@ -141,7 +123,7 @@ describe('serverless package', () => {
       ]);
     });
 
-    it('never lets a function run longer than the longest task that invokes it waits', () => {
+    it('never lets a function run as long as a task that invokes it waits', () => {
       const definition = JSON.parse(aslText) as {
         States: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number }>;
       };
@@ -150,12 +132,13 @@ describe('serverless package', () => {
         const placeholder = /^\$\{([A-Za-z]+)FunctionArn\}$/.exec(state.Resource ?? '');
         if (state.Type !== 'Task' || !placeholder || state.TimeoutSeconds === undefined) continue;
         const fn = `${placeholder[1]![0]!.toLowerCase()}${placeholder[1]!.slice(1)}`;
-        longestWait.set(fn, Math.max(longestWait.get(fn) ?? 0, state.TimeoutSeconds));
+        // The shortest wait of any task that invokes the function (see test/package/task-timeouts.test.ts for the margin).
+        longestWait.set(fn, Math.min(longestWait.get(fn) ?? Infinity, state.TimeoutSeconds));
       }
       expect(longestWait.size).toBeGreaterThan(5);
       for (const [fn, seconds] of longestWait) {
         const timeout = fnResource(fn).Properties.Timeout as number;
-        expect({ fn, fits: timeout <= seconds }).toEqual({ fn, fits: true });
+        expect({ fn, fits: timeout + 15 <= seconds }).toEqual({ fn, fits: true });
       }
     });
   });
@@ -293,7 +276,9 @@ describe('serverless package', () => {
       ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source?.includes(source));
     const rule = () => rulesFor('aws.cloudwatch')[0]!;
     const probeAlarms = () =>
-      ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'CacheReachable');
+      ofType('AWS::CloudWatch::Alarm').filter(
+        ([, a]) => a.Properties.MetricName === 'CacheReachable' && (a.Properties.AlarmName as string).includes('-incident-'),
+      );
 
     it('routes CloudWatch alarm state changes of this stack to on-alarm, with retries and a dead-letter queue', () => {
       const [, r] = rule();
@@ -333,7 +318,7 @@ describe('serverless package', () => {
     it('tells the operators when anything waits in a failure queue', () => {
       const alarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === 'AWS/SQS');
       const queues = alarms.map(([, a]) => (a.Properties.Dimensions as { Value: { 'Fn::GetAtt': string[] } }[])[0]!.Value['Fn::GetAtt'][0]);
-      expect(queues.sort()).toEqual(['EscalationFailuresQueue', 'OnAlarmFailuresQueue']);
+      expect(queues.sort()).toEqual(['EscalationFailuresQueue', 'OnAlarmFailuresQueue', 'ProbeFailuresQueue']);
       for (const [, a] of alarms) {
         expect(a.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
         expect(a.Properties.AlarmActions).toEqual([{ Ref: 'OperatorsTopic' }]);
@@ -356,7 +341,7 @@ describe('serverless package', () => {
     it('keeps ElastiCache health alarms away from the incident workflow', () => {
       const [, r] = rule();
       const filter = JSON.stringify((r.Properties.EventPattern as { detail: unknown }).detail);
-      const health = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === undefined);
+      const health = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties.Metrics ?? []).includes('"Namespace":"AWS/ElastiCache"'));
       expect(health.length).toBeGreaterThan(0);
       for (const [, alarm] of health) {
         const name = alarm.Properties.AlarmName as string;
@@ -421,10 +406,31 @@ describe('serverless package', () => {
           DatapointsToAlarm: 2,
           Threshold: 1,
           ComparisonOperator: 'LessThanThreshold',
-          TreatMissingData: 'breaching',
+          // A probe that did not report has measured nothing: missing data is not an outage.
+          TreatMissingData: 'notBreaching',
           AlarmActions: [{ Ref: 'AlarmsTopic' }],
         });
       }
+    });
+
+    it('tells the operators, not the customers, when the probe reports nothing for a cache or fails', () => {
+      const raw = (fnResource('probe').Properties.Environment as { Variables: Json }).Variables.PROTECTED_CACHES as string;
+      const cacheIds = (JSON.parse(raw) as { id: string }[]).map((c) => c.id);
+      const silent = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => (a.Properties.AlarmName as string).endsWith('-probe-silent'));
+      expect(silent.map(([, a]) => (a.Properties.Dimensions as { Value: string }[])[0]!.Value).sort()).toEqual([...cacheIds].sort());
+      for (const [, a] of silent) {
+        expect(a.Properties).toMatchObject({
+          AlarmName: expect.stringMatching(new RegExp(`^${SERVICE}-${STAGE}-health-`)),
+          MetricName: 'CacheReachable',
+          Statistic: 'SampleCount',
+          TreatMissingData: 'breaching',
+          AlarmActions: [{ Ref: 'OperatorsTopic' }],
+        });
+      }
+      const errors = resources.ProbeErrorsAlarm!.Properties;
+      expect(errors.AlarmActions).toEqual([{ Ref: 'OperatorsTopic' }]);
+      expect(JSON.stringify(errors.Metrics)).toContain('"MetricName":"Errors"');
+      expect(JSON.stringify(errors.Metrics)).toContain('"MetricName":"Throttles"');
     });
 
     it('is the alarm the local stack evaluates, threshold for threshold', () => {
@@ -442,6 +448,19 @@ describe('serverless package', () => {
         treatMissingData: deployed.Properties.TreatMissingData,
       });
       expect(Object.keys(local!.dimensions)).toEqual((deployed.Properties.Dimensions as { Name: string }[]).map((d) => d.Name));
+    });
+
+    it('is the alarm whose ALARM intake checks for failed probes, under the name prefix on-alarm is given', () => {
+      for (const [, alarm] of probeAlarms()) {
+        expect(PROBE_ALARM).toEqual({
+          threshold: alarm.Properties.Threshold,
+          datapointsToAlarm: alarm.Properties.DatapointsToAlarm,
+          evaluationPeriods: alarm.Properties.EvaluationPeriods,
+        });
+        const cacheId = (alarm.Properties.Dimensions as { Value: string }[])[0]!.Value;
+        const prefix = (fnResource('onAlarm').Properties.Environment as { Variables: Json }).Variables.INCIDENT_ALARM_PREFIX as string;
+        expect(probeAlarmNameFor(prefix, cacheId)).toBe(alarm.Properties.AlarmName);
+      }
     });
   });
 
@@ -481,7 +500,8 @@ describe('serverless package', () => {
       const services = (
         key.KeyPolicy as { Statement: { Principal: { Service?: string | string[] } }[] }
       ).Statement.flatMap((s) => asArray(s.Principal.Service ?? []));
-      expect(services).toEqual(expect.arrayContaining(['cloudwatch.amazonaws.com', 'events.amazonaws.com']));
+      // CloudWatch publishes alarm actions to the alarms and operators topics; no EventBridge rule targets a topic.
+      expect(services).toEqual(['cloudwatch.amazonaws.com']);
     });
 
     it('keeps backups private, versioned, in SSE-S3, readable by ElastiCache over TLS only', () => {

@@ -28,8 +28,16 @@ import { assertProperty, RUNS, SEED } from './properties';
 const NOW = '2024-05-14T09:35:00.000Z';
 const ACCOUNT = '000000000000';
 
+/** A 255-character alarm name in non-Latin script (listed for the cache like the other alarm). */
+const UNICODE_NAME = 'キャッシュ🚨'.repeat(37).slice(0, 255);
+
 const CACHES = protectedCachesSchema.parse([
-  { id: 'accounts', endpoint: { host: '127.0.0.1', port: 6379 }, endpointParameter: '/cache-outage/accounts/endpoint' },
+  {
+    id: 'accounts',
+    endpoint: { host: '127.0.0.1', port: 6379 },
+    endpointParameter: '/cache-outage/accounts/endpoint',
+    alarmNames: ['accounts-unreachable', UNICODE_NAME],
+  },
 ]);
 
 function onAlarm(region?: string, expectedAccountId: string | undefined = ACCOUNT) {
@@ -67,6 +75,16 @@ async function classify(invoke: (e: unknown) => Promise<IntakeResult>, event: un
 
 const delivery = (shape: AlarmShape, overrides: Partial<Parameters<typeof alarmDelivery>[1]> = {}) =>
   alarmDelivery(shape, { alarmName: 'accounts-unreachable', cacheId: 'accounts', state: 'ALARM', at: new Date(Date.parse(NOW) - 60_000), ...overrides });
+
+/** The probe alarm's reason text, as CloudWatch writes it. */
+const REASON = 'Threshold Crossed: 2 out of the last 3 datapoints [0.0 (14/05/24 09:30:00), 0.0 (14/05/24 09:29:00)] were less than the threshold (1.0)';
+
+/** An SNS delivery whose alarm message has the given fields replaced. */
+function snsMessageWith(fields: Record<string, unknown>): unknown {
+  const e = delivery('sns');
+  e.Records[0].Sns.Message = JSON.stringify({ ...(JSON.parse(e.Records[0].Sns.Message as string) as Record<string, unknown>), ...fields });
+  return e;
+}
 
 /** Every path to a value in a JSON document. */
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
@@ -148,9 +166,19 @@ describe('on-alarm never fails other than with a typed error, and bad input star
     ['SNS SubscriptionConfirmation', () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Type'], 'SubscriptionConfirmation'), 'ValidationError'],
     ['foreign account', () => mutate(delivery('eventbridge'), ['account'], '999999999999'), 'ValidationError'],
     ['stale StateChangeTime', () => delivery('sns', { at: new Date(Date.parse(NOW) - 3600_000) }), 'ignored'],
-    ['255-character Unicode alarm name', () => delivery('eventbridge', { alarmName: 'キャッシュ🚨'.repeat(37).slice(0, 255) }), 'accepted'],
+    ['255-character Unicode alarm name', () => delivery('eventbridge', { alarmName: UNICODE_NAME }), 'accepted'],
     ['256-character alarm name', () => delivery('eventbridge', { alarmName: 'é'.repeat(256) }), 'ValidationError'],
-    ['body over 256 KB', () => mutate(delivery('eventbridge'), ['detail', 'state', 'reason'], 'x'.repeat(300 * 1024)), 'accepted'],
+    // CloudWatch's limits (PutMetricAlarm, SetAlarmState, Dimension) and EventBridge's 256 KB per event.
+    ['state reason of 1,023 characters (SetAlarmState maximum)', () => mutate(delivery('eventbridge'), ['detail', 'state', 'reason'], `${REASON} ${'ü'.repeat(1023 - REASON.length - 1)}`), 'accepted'],
+    ['state reason of 1,024 characters', () => mutate(delivery('eventbridge'), ['detail', 'state', 'reason'], 'x'.repeat(1024)), 'ValidationError'],
+    ['body over 256 KB in the state reason', () => mutate(delivery('eventbridge'), ['detail', 'state', 'reason'], 'x'.repeat(300 * 1024)), 'ValidationError'],
+    ['alarm description of 1,025 characters (EventBridge)', () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'description'], 'd'.repeat(1025)), 'ValidationError'],
+    ['alarm description of 1,024 characters (PutMetricAlarm maximum)', () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'description'], 'd'.repeat(1024)), 'accepted'],
+    ['alarm description of 1,025 characters (SNS)', () => snsMessageWith({ AlarmDescription: 'd'.repeat(1025) }), 'ValidationError'],
+    ['SNS state reason of 5,000 characters', () => snsMessageWith({ NewStateReason: 'r'.repeat(5000) }), 'ValidationError'],
+    ['state reason data of 4,001 characters', () => mutate(delivery('lambda-action'), ['alarmData', 'state', 'reasonData'], JSON.stringify({ pad: 'p'.repeat(3995) })), 'ValidationError'],
+    ['dimension value of 1,025 characters', () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'metrics', 0, 'metricStat', 'metric', 'dimensions', 'Extra'], 'v'.repeat(1025)), 'ValidationError'],
+    ['event over 256 KB in an unchecked field', () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'padding'], 'z'.repeat(257 * 1024)), 'ValidationError'],
     ['SNS message over 256 KB', () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Message'], 'y'.repeat(300 * 1024)), 'ValidationError'],
   ];
   it.each(named.map(([name, make, expected]) => ({ name, make, expected })))('$name → $expected, no execution unless accepted', async ({ make, expected }) => {
@@ -166,6 +194,60 @@ describe('on-alarm never fails other than with a typed error, and bad input star
       expect(out.kind).toBe('result');
       expect(workflow.started().length).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('nothing over CloudWatch\'s field limits or EventBridge\'s event size starts a recovery (property)', async () => {
+    /** One field set past its documented limit, in each delivery shape: [shape, path in the delivery, limit]. */
+    const fields: [AlarmShape, (string | number)[], number, 'text' | 'json'][] = [
+      ['eventbridge', ['detail', 'alarmName'], 255, 'text'],
+      ['lambda-action', ['alarmData', 'alarmName'], 255, 'text'],
+      ['eventbridge', ['detail', 'configuration', 'description'], 1024, 'text'],
+      ['lambda-action', ['alarmData', 'configuration', 'description'], 1024, 'text'],
+      ['eventbridge', ['detail', 'state', 'reason'], 1023, 'text'],
+      ['lambda-action', ['alarmData', 'state', 'reason'], 1023, 'text'],
+      ['eventbridge', ['detail', 'state', 'reasonData'], 4000, 'json'],
+      ['lambda-action', ['alarmData', 'state', 'reasonData'], 4000, 'json'],
+      ['eventbridge', ['detail', 'configuration', 'metrics', 0, 'metricStat', 'metric', 'dimensions', 'CacheId'], 1024, 'text'],
+      ['eventbridge', ['detail', 'configuration', 'alarmRule'], 10240, 'text'],
+      ['eventbridge', ['detail', 'configuration', 'anything'], 256 * 1024, 'text'],
+    ];
+    const snsFields: [string, number][] = [
+      ['AlarmName', 255],
+      ['AlarmDescription', 1024],
+      ['NewStateReason', 1023],
+      ['AlarmRule', 10240],
+    ];
+    const over = (limit: number) =>
+      fc
+        .tuple(fc.integer({ min: 1, max: 2048 }), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }))
+        .map(([extra, unit]) => {
+          // At least limit + extra characters (code points), built from arbitrary graphemes.
+          const want = limit + extra;
+          let out = '';
+          let n = 0;
+          while (n < want) {
+            out += unit;
+            n += [...unit].length;
+          }
+          return out;
+        });
+    const viaPath = fc
+      .constantFrom(...fields)
+      .chain(([shape, path, limit, kind]) =>
+        over(limit).map((value) => mutate(delivery(shape), path, kind === 'json' ? JSON.stringify({ recentDatapoints: [0, 0], pad: value }) : value)),
+      );
+    const viaSns = fc.constantFrom(...snsFields).chain(([field, limit]) => over(limit).map((value) => snsMessageWith({ [field]: value })));
+    let refused = 0;
+    await assertProperty(
+      'alarm limits',
+      fc.asyncProperty(fc.oneof(viaPath, viaSns), async (event) => {
+        const { workflow, invoke } = onAlarm();
+        const out = await classify(invoke, event);
+        if (out.kind === 'typed-error' && out.error instanceof ValidationError) refused += 1;
+        return out.kind === 'typed-error' && out.error instanceof ValidationError && workflow.started().length === 0;
+      }),
+    );
+    figure('bad_input.over_limit_refused', `${refused}/${RUNS}`);
   });
 
   it('an alarm from another region is a typed error and starts nothing', async () => {

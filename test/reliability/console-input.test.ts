@@ -26,7 +26,7 @@
  *
  * The console's authorizer, with the real verifier against a JWKS served on
  * 127.0.0.1: any headers, cookies and tokens give an allow (a typed context) or
- * a deny (the `Unauthorized` error API Gateway answers 401 for), never another
+ * a deny (`{ isAuthorized: false }`, which an HTTP API answers 403 for), never another
  * failure, and only an ID token signed with the user pool's key, for this
  * pool and app client and not expired, is allowed, naming whom it claims.
  */
@@ -39,7 +39,7 @@ import type { ConsoleEvent, ConsoleResult } from '../../functions/console/http';
 import { encodePending, OAuthSignIn } from '../../functions/console/sign-in';
 import { CognitoTokenVerifier } from '../../functions/console/token-verifier';
 import { makeHandler, type ConsoleDeps } from '../../functions/handlers/console';
-import { makeHandler as makeAuthorizer, UNAUTHORIZED } from '../../functions/handlers/console-authorizer';
+import { makeHandler as makeAuthorizer } from '../../functions/handlers/console-authorizer';
 import type { PendingApproval, TaskResumer } from '../../functions/ports';
 import type { ExecutionReader } from '../../functions/usecases/incident-view';
 import { lambdaContext } from '../fakes';
@@ -1297,16 +1297,16 @@ describe('the console authorizer: any headers, cookies and tokens give an allow 
     return undefined;
   }
 
-  /** An allow, a deny (the `Unauthorized` error API Gateway answers 401 for), or a failure of the property. */
+  /** An allow, a deny (`{ isAuthorized: false }`, 403 from an HTTP API), or a failure of the property. */
   async function decide(e: AuthorizerEvent): Promise<{ allowed: boolean; problem?: string }> {
     try {
       const result = await authorize(e, lambdaContext('console-authorizer'));
-      if (result.isAuthorized !== true || !isObject(result.context))
+      if (result.isAuthorized === false && Object.keys(result).length === 1) return { allowed: false };
+      if (result.isAuthorized !== true || !('context' in result) || !isObject(result.context))
         return { allowed: false, problem: `not a typed result: ${JSON.stringify(result)}` };
       const problem = wrongToAllow(e, result.context);
       return { allowed: true, ...(problem ? { problem } : {}) };
     } catch (error) {
-      if (error instanceof Error && error.message === UNAUTHORIZED && error.name === 'Error') return { allowed: false };
       return {
         allowed: false,
         problem: `threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
@@ -1333,7 +1333,7 @@ describe('the console authorizer: any headers, cookies and tokens give an allow 
     for (const place of ['basic', 'other-cookie', 'nowhere'] as const) {
       await expect(
         authorize(authorizerEvent(ourToken(validClaims()), place), lambdaContext('console-authorizer')),
-      ).rejects.toThrow(/^Unauthorized$/);
+      ).resolves.toEqual({ isAuthorized: false });
     }
   });
 
@@ -1341,7 +1341,7 @@ describe('the console authorizer: any headers, cookies and tokens give an allow 
     const { exp: _exp, ...claims } = validClaims();
     const e = authorizerEvent(ourToken(claims), 'bearer');
     expect(wrongToAllow(e, { username: OPERATOR, groups: 'operators' })).toMatch(/expiry/);
-    await expect(authorize(e, lambdaContext('console-authorizer'))).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(e, lambdaContext('console-authorizer'))).resolves.toEqual({ isAuthorized: false });
   });
 
   it('arbitrary tokens, headers and cookies', async () => {

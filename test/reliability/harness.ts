@@ -179,6 +179,9 @@ export function alarmDelivery(shape: AlarmShape, spec: AlarmSpec): Doc {
       StateChangeTime: timestamp,
       Region: 'US East (N. Virginia)',
       AlarmArn: arn,
+      // The probe alarm's own reason: 2 failed probes of 3 (SNS carries no reason data, only this text).
+      NewStateReason:
+        'Threshold Crossed: 2 out of the last 3 datapoints [0.0 (14/05/24 09:30:00), 0.0 (14/05/24 09:29:00), 1.0 (14/05/24 09:28:00)] were less than the threshold (1.0) (minimum 2 datapoints for OK -> ALARM transition).',
     });
     message.Trigger.Namespace = 'CacheOutageWorkflow';
     message.Trigger.MetricName = 'CacheReachable';

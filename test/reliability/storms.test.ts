@@ -34,16 +34,19 @@ let firstIncidentId = '';
 
 beforeAll(async () => {
   const deadPort = await freePort();
-  h = await startHarness({
-    extraCaches: [
-      protectedCacheSchema.parse({
-        id: 'sessions',
-        displayName: 'sessions',
-        endpoint: { host: '127.0.0.1', port: deadPort, tls: false },
-        endpointParameter: '/cache-outage/sessions/endpoint',
-      }),
-    ],
+  const sessions = protectedCacheSchema.parse({
+    id: 'sessions',
+    displayName: 'sessions',
+    endpoint: { host: '127.0.0.1', port: deadPort, tls: false },
+    endpointParameter: '/cache-outage/sessions/endpoint',
+    // Alarms other than this stack's probe alarm open incidents only when the configuration lists them.
+    alarmNames: ['sessions-unreachable', ...SHAPES.map((_, i) => `sessions-symptom-${i}`)],
   });
+  h = await startHarness({ extraCaches: [sessions] });
+  h.stack.protect([
+    { ...h.prepared.cache, alarmNames: Array.from({ length: STORM }, (_, i) => `accounts-symptom-${String(i).padStart(2, '0')}`) },
+    sessions,
+  ]);
   await breakCache(h);
 });
 

@@ -1,17 +1,12 @@
 /**
  * The checks cfn_nag and checkov would make on the packaged CloudFormation
  * template, re-implemented over `.serverless/cloudformation-template-update-stack.json`
- * (packaged here when missing or older than serverless.yml).
+ * (packaged here when missing or older than its inputs).
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { ensurePackaged } from '../package/packaging';
 import { figure, type Doc } from '../reliability/harness';
 
-const ROOT = join(__dirname, '..', '..');
-const TEMPLATE = join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
 
 type Json = Doc;
 interface Resource {
@@ -54,32 +49,8 @@ const fnName = (id: string) => id.replace(/LambdaFunction$/, '');
 const allows = (role: Resource, action: string) =>
   statementsOf(role).some((s) => s.Effect === 'Allow' && asArray(s.Action).some((a) => a === action || a === '*' || a === `${action.split(':')[0]}:*`));
 
-async function packageIfStale(): Promise<void> {
-  const stale = !existsSync(TEMPLATE) || statSync(TEMPLATE).mtimeMs < statSync(join(ROOT, 'serverless.yml')).mtimeMs;
-  if (!stale) return;
-  const home = mkdtempSync(join(tmpdir(), 'sls-home-'));
-  try {
-    await promisify(execFile)(process.execPath, [require.resolve('serverless/bin/serverless.js'), 'package', '--stage', 'dev'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        AWS_ACCESS_KEY_ID: 'packaging',
-        AWS_SECRET_ACCESS_KEY: 'packaging',
-        AWS_REGION: 'us-east-1',
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-      },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
-}
-
 beforeAll(async () => {
-  await packageIfStale();
-  template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as typeof template;
+  template = JSON.parse(readFileSync(await ensurePackaged(), 'utf8')) as typeof template;
   resources = template.Resources;
 }, 180_000);
 
@@ -134,7 +105,7 @@ describe('IAM', () => {
 });
 
 describe('data at rest and in transit', () => {
-  it('encrypts every SNS topic with the customer-managed key, whose policy lets CloudWatch and EventBridge publish', () => {
+  it('encrypts every SNS topic with the customer-managed key, whose policy lets CloudWatch alarms publish', () => {
     const topics = ofType('AWS::SNS::Topic');
     expect(topics.length).toBeGreaterThan(0);
     for (const [, t] of topics) {
@@ -144,11 +115,35 @@ describe('data at rest and in transit', () => {
       expect(key.Type).toBe('AWS::KMS::Key');
       expect(key.Properties.EnableKeyRotation).toBe(true);
       const statements = key.Properties.KeyPolicy.Statement as Statement[];
-      for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      for (const service of ['cloudwatch.amazonaws.com']) {
         const grant = statements.find((s) => s.Effect === 'Allow' && asArray((s.Principal as { Service?: string | string[] } | undefined)?.Service).includes(service));
         expect(asArray(grant?.Action)).toEqual(expect.arrayContaining(['kms:Decrypt', expect.stringMatching(/^kms:GenerateDataKey/)]));
       }
     }
+  });
+
+  it('grants the topics\' key to no AWS service that publishes to none of them', () => {
+    // A service principal in a key policy is only needed where that service
+    // itself publishes to an encrypted topic: CloudWatch through an alarm
+    // action, EventBridge through a rule target.
+    const encryptedTopics = new Set(ofType('AWS::SNS::Topic').filter(([, t]) => t.Properties.KmsMasterKeyId).map(([id]) => id));
+    const refersToEncryptedTopic = (v: unknown) => [...encryptedTopics].some((id) => JSON.stringify(v ?? null).includes(`{"Ref":"${id}"}`));
+    const publishers = new Set<string>();
+    if (ofType('AWS::CloudWatch::Alarm').some(([, a]) => refersToEncryptedTopic([a.Properties.AlarmActions, a.Properties.OKActions]))) publishers.add('cloudwatch.amazonaws.com');
+    if (ofType('AWS::Events::Rule').some(([, r]) => asArray(r.Properties.Targets as Json[]).some((t) => refersToEncryptedTopic(t.Arn)))) publishers.add('events.amazonaws.com');
+    for (const [id, key] of ofType('AWS::KMS::Key')) {
+      const services = (key.Properties.KeyPolicy.Statement as Statement[]).flatMap((st) =>
+        asArray((st.Principal as { Service?: string | string[] } | undefined)?.Service),
+      );
+      expect({ id, unused: services.filter((sv) => !publishers.has(sv)) }).toEqual({ id, unused: [] });
+    }
+  });
+
+  it('blocks all public access to the framework\'s deployment bucket, versions and encrypts it', () => {
+    const bucket = resources.ServerlessDeploymentBucket!;
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.Properties.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
   });
 
   it('encrypts DynamoDB tables and keeps point-in-time recovery', () => {
@@ -220,18 +215,25 @@ describe('data at rest and in transit', () => {
 });
 
 describe('failed deliveries are kept', () => {
-  it('gives every event-pattern EventBridge target a dead-letter queue and a retry policy', () => {
-    const targets = ofType('AWS::Events::Rule')
-      .filter(([, r]) => r.Properties.EventPattern)
-      .flatMap(([id, r]) => asArray(r.Properties.Targets as Json[]).map((t) => ({ id, t })));
-    expect(targets.length).toBeGreaterThan(0);
-    for (const { t } of targets) {
-      expect(t.DeadLetterConfig?.Arn).toBeDefined();
-      expect(t.RetryPolicy).toBeDefined();
+  it('gives every EventBridge target, scheduled ones included, a dead-letter queue and a retry policy', () => {
+    const targets = ofType('AWS::Events::Rule').flatMap(([id, r]) => asArray(r.Properties.Targets as Json[]).map((t) => ({ id, t })));
+    expect(targets.some(({ id }) => resources[id]!.Properties.ScheduleExpression)).toBe(true);
+    for (const { id, t } of targets) {
+      expect({ id, dlq: t.DeadLetterConfig?.Arn !== undefined, retry: t.RetryPolicy !== undefined }).toEqual({ id, dlq: true, retry: true });
     }
   });
 
-  it('gives every asynchronously invoked function an on-failure destination, except the scheduled probe whose missed runs breach its alarm', () => {
+  it('tells the operators when anything waits in a dead-letter queue of an EventBridge target', () => {
+    const queues = new Set(
+      ofType('AWS::Events::Rule').flatMap(([, r]) => asArray(r.Properties.Targets as Json[]).map((t) => (t.DeadLetterConfig?.Arn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0])),
+    );
+    for (const queue of queues) {
+      const alarm = ofType('AWS::CloudWatch::Alarm').find(([, a]) => JSON.stringify(a.Properties.Dimensions ?? []).includes(`"Fn::GetAtt":["${queue}","QueueName"]`));
+      expect({ queue, alarmed: alarm?.[1].Properties.AlarmActions }).toEqual({ queue, alarmed: [{ Ref: 'OperatorsTopic' }] });
+    }
+  });
+
+  it('gives every asynchronously invoked function an on-failure destination, except the scheduled probe whose failures alarm the operators', () => {
     const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => ['events.amazonaws.com', 'sns.amazonaws.com', 's3.amazonaws.com'].includes(p.Properties.Principal));
     const asyncFns = new Set(permissions.map(([, p]) => (p.Properties.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]));
     const withDestination = new Set(
@@ -243,9 +245,12 @@ describe('failed deliveries are kept', () => {
     figure('security.async_functions_without_destination', missing.join(',') || 'none');
     expect(missing.filter((fn) => fn !== 'ProbeLambdaFunction')).toEqual([]);
     if (missing.includes('ProbeLambdaFunction')) {
-      const probeAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'CacheReachable');
-      expect(probeAlarms.length).toBeGreaterThan(0);
-      for (const [, a] of probeAlarms) expect(a.Properties.TreatMissingData).toBe('breaching');
+      // A failed or throttled run reports no data, which the incident alarms do not count as an outage:
+      // an alarm on the function's Errors and Throttles tells the operators instead.
+      const onProbe = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties.Metrics ?? []).includes('{"Name":"FunctionName","Value":{"Ref":"ProbeLambdaFunction"}}'));
+      const watched = onProbe.flatMap(([, a]) => (a.Properties.Metrics as Json[]).filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric.MetricName as string));
+      expect(watched.sort()).toEqual(['Errors', 'Throttles']);
+      for (const [, a] of onProbe) expect(a.Properties.AlarmActions).toEqual([{ Ref: 'OperatorsTopic' }]);
     }
   });
 });

@@ -25,13 +25,21 @@ const CACHES = protectedCachesSchema.parse([
     endpoint: { host: 'sessions.abc123.euw1.cache.amazonaws.com', port: 6379, tls: true },
     endpointParameter: '/cache-outage/sessions/endpoint',
     replicationGroupId: 'sessions-rg',
-    alarmNames: ['sessions-cache-unreachable'],
+    alarmNames: [
+      'sessions-cache-unreachable',
+      'sessions-no-healthy-node',
+      'sessions-latency',
+      'later',
+      ...Array.from({ length: 20 }, (_, i) => `sessions-alarm-${i}`),
+    ],
   },
   {
     id: 'profiles',
     endpoint: { host: 'profiles.abc123.euw1.cache.amazonaws.com', port: 6379 },
     endpointParameter: '/cache-outage/profiles/endpoint',
     replicationGroupId: 'profiles-rg',
+    // The operators' own ElastiCache alarms on this group, listed so that they may open incidents.
+    alarmNames: ['profiles-primary-connections-dropped', 'profiles-no-healthy-node'],
   },
 ]);
 
@@ -432,5 +440,89 @@ describe('intake: SNS batches', () => {
       ['duplicate', 'profiles'],
     ]);
     expect(w.workflow.started()).toHaveLength(2);
+  });
+});
+
+describe('intake: where an ALARM comes from', () => {
+  const PREFIX = 'cache-outage-workflow-dev-incident-';
+  const STACK_ALARM = `${PREFIX}sessions-unreachable`;
+  const UNLISTED = protectedCachesSchema.parse(CACHES.map((c) => ({ ...c, alarmNames: [] })));
+
+  /** The probe alarm fixture as this stack's alarm, with the state reason CloudWatch would give. */
+  function stackAlarm(opts: { name?: string; reason?: string; reasonData?: string | null } = {}) {
+    const e = probeAlarm({ name: opts.name ?? STACK_ALARM }) as unknown as { detail: { state: Record<string, unknown> } };
+    if (opts.reason !== undefined) e.detail.state.reason = opts.reason;
+    if (opts.reasonData === null) delete e.detail.state.reasonData;
+    else if (opts.reasonData !== undefined) e.detail.state.reasonData = opts.reasonData;
+    return e;
+  }
+
+  it("opens an incident for this stack's probe alarm when its state reason shows the failed probes", async () => {
+    const w = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
+    expect(only((await w.run(stackAlarm())).outcomes)).toMatchObject({ outcome: 'started', cacheId: 'sessions' });
+  });
+
+  it('reads the failed probes of an SNS delivery, which has no reason data, from the reason text', async () => {
+    const w = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
+    const e = load<{ Records: { Sns: { Message: string } }[] }>('sns-alarm.json');
+    const m = JSON.parse(e.Records[0]!.Sns.Message) as Record<string, unknown> & { Trigger: Record<string, unknown> };
+    m.AlarmName = STACK_ALARM;
+    m.AlarmArn = `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${STACK_ALARM}`;
+    m.Trigger.Dimensions = [{ name: 'CacheId', value: 'sessions' }];
+    m.NewStateReason =
+      'Threshold Crossed: 2 out of the last 3 datapoints [0.0 (14/05/24 09:30:00), 0.0 (14/05/24 09:29:00)] were less than the threshold (1.0) (minimum 2 datapoints for OK -> ALARM transition).';
+    e.Records[0]!.Sns.Message = JSON.stringify(m);
+    expect(only((await w.run(e)).outcomes)).toMatchObject({ outcome: 'started', cacheId: 'sessions' });
+
+    const w2 = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
+    m.NewStateReason = 'Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching].';
+    e.Records[0]!.Sns.Message = JSON.stringify(m);
+    expect(only((await w2.run(e)).outcomes)).toMatchObject({ outcome: 'rejected', reason: 'unproven-alarm' });
+    expect(w2.workflow.calls).toHaveLength(0);
+  });
+
+  it('refuses a probe ALARM whose datapoints were missing, not failed (a silent or throttled probe), and opens nothing', async () => {
+    const w = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
+    const silent = stackAlarm({
+      reason: 'Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching].',
+      reasonData: JSON.stringify({ version: '1.0', statistic: 'Minimum', period: 60, recentDatapoints: [], threshold: 1, evaluatedDatapoints: [{ timestamp: '2024-05-14T09:30:00.000+0000' }] }),
+    });
+    const o = only((await w.run(silent)).outcomes);
+    expect(o).toMatchObject({ outcome: 'rejected', reason: 'unproven-alarm', errorName: 'ValidationError', cacheId: 'sessions' });
+    expect(w.workflow.calls).toHaveLength(0);
+    expect(w.store.dump()).toEqual([]);
+  });
+
+  it('refuses a probe ALARM set by hand (SetAlarmState: no reason data, a free-text reason) and one that shows only healthy probes', async () => {
+    const w = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
+    expect(only((await w.run(stackAlarm({ reason: 'testing the pager', reasonData: null }))).outcomes)).toMatchObject({ outcome: 'rejected', reason: 'unproven-alarm' });
+    expect(only((await w.run(stackAlarm({ reasonData: JSON.stringify({ recentDatapoints: [1, 1, 0] }) }))).outcomes)).toMatchObject({
+      outcome: 'rejected',
+      reason: 'unproven-alarm',
+    });
+    expect(w.workflow.calls).toHaveLength(0);
+  });
+
+  it("refuses an ALARM that names a protected cache only by its dimensions: another stage's probe alarm, an unlisted ElastiCache alarm", async () => {
+    const w = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
+    for (const e of [stackAlarm({ name: 'cache-outage-workflow-prod-incident-sessions-unreachable' }), load('eventbridge-elasticache-alarm.json'), load('sns-alarm.json')]) {
+      const o = only((await w.run(e)).outcomes);
+      expect(o).toMatchObject({ outcome: 'rejected', reason: 'unlisted-alarm', errorName: 'ValidationError' });
+      expect((o as { detail: string }).detail).toMatch(/only through its dimensions.*alarmNames/);
+    }
+    expect(w.workflow.calls).toHaveLength(0);
+    expect(w.store.dump()).toEqual([]);
+  });
+
+  it('ignores the OK and INSUFFICIENT_DATA of such alarms', async () => {
+    const w = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
+    expect(only((await w.run(load('eventbridge-probe-ok.json'))).outcomes)).toMatchObject({ outcome: 'ignored', reason: 'unlisted-alarm' });
+  });
+
+  it('lets a listed alarm open an incident whatever its reason: the operators vouch for it', async () => {
+    const w = world();
+    expect(only((await w.run(stackAlarm({ name: 'sessions-cache-unreachable', reason: 'set by hand', reasonData: null }))).outcomes)).toMatchObject({
+      outcome: 'started',
+    });
   });
 });
