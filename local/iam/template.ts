@@ -215,7 +215,7 @@ export class TemplateResolver {
     return generated;
   }
 
-  /** Physical names as CloudFormation assigns them: the declared name, else stack name + logical id. */
+  /** Physical names: the declared name, else stack name + logical id (CloudFormation also appends a random suffix; locally the name stays predictable). */
   private generated(logicalId: string, resource: CfnResource): PhysicalResource {
     const { region, accountId } = this.context;
     const p = this.partition;
