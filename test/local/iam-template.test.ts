@@ -55,3 +55,16 @@ describe('template intrinsics, resolved locally', () => {
     expect(resolver.resolve({ 'Fn::GetAtt': ['Table', 'StreamArn'] })).toBe('unresolved:Table.StreamArn');
   });
 });
+
+describe('the IAM evaluator stays a development tool', () => {
+  it('no module under functions/ imports it (AGPL-3.0: it must never enter a Lambda bundle)', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const root = path.resolve(__dirname, '..', '..', 'functions');
+    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(20);
+    const importing: string[] = [];
+    for (const f of files) if (/@cloud-copilot\/|local\/iam/.test(await readFile(path.join(root, f), 'utf8'))) importing.push(f);
+    expect(importing).toEqual([]);
+  });
+});
