@@ -33,6 +33,8 @@ export interface PackageOptions {
    * holds in a deployment); the repository's own configuration when omitted.
    */
   protectedCaches?: unknown;
+  /** serverless `--param` values (name → value), as a deployment passes them. */
+  params?: Record<string, string>;
   /** Where packaged templates are kept; `node_modules/.cache/local-iam` under root by default. */
   cacheDir?: string;
 }
@@ -49,7 +51,7 @@ async function templateInputs(root: string): Promise<string[]> {
 
 async function inputHash(root: string, options: PackageOptions): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ stage: options.stage, region: options.region, caches: options.protectedCaches ?? null }));
+  hash.update(JSON.stringify({ stage: options.stage, region: options.region, caches: options.protectedCaches ?? null, params: options.params ?? {} }));
   for (const file of await templateInputs(root)) {
     hash.update(`\0${file}\0`);
     hash.update(await readFile(path.join(root, file)));
@@ -101,7 +103,8 @@ async function runPackage(root: string, options: PackageOptions): Promise<CfnTem
     const out = path.join(work, '.package');
     const bin = path.join(root, 'node_modules', '.bin', 'serverless');
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(bin, ['package', '--stage', options.stage, '--region', options.region, '--package', out], {
+      const params = Object.entries(options.params ?? {}).map(([name, value]) => `--param=${name}=${value}`);
+      const child = spawn(bin, ['package', '--stage', options.stage, '--region', options.region, '--package', out, ...params], {
         cwd: work,
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',

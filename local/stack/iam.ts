@@ -21,6 +21,8 @@ export interface IamOptions {
   transformTemplate?: (template: CfnTemplate) => CfnTemplate;
   /** Each decision the gate makes, allowed or refused. */
   onDecision?: (decision: IamDecision) => void;
+  /** serverless `--param` values the template is packaged with (the deployment's params). */
+  packageParams?: Record<string, string>;
 }
 
 export interface Credentials {
@@ -101,6 +103,7 @@ export function createLocalIam(params: {
     let template = await packagedTemplate(params.root, {
       stage: LOCAL_STAGE,
       region: params.region,
+      ...(options.packageParams ? { params: options.packageParams } : {}),
       // A cache's endpoint reaches the template only inside PROTECTED_CACHES, which the local stack
       // sets itself: one placeholder keeps the packaged template (and its cache) independent of ports.
       ...(caches && caches.length ? { protectedCaches: caches.map((c) => ({ ...c, endpoint: { ...c.endpoint, host: 'cache.invalid', port: 6379 } })) } : {}),
