@@ -18,6 +18,8 @@ export interface FaultRequest {
   readonly body: string;
   /** The request path with its query string, when the action depends on it (S3, Lambda). */
   readonly path?: string;
+  /** The request's `Authorization` header (SigV4): who signed it, for which region. */
+  readonly authorization?: string;
 }
 
 /** An AWS error answer: HTTP status, error code (as the protocol names it) and message. */
@@ -29,7 +31,33 @@ export interface Fault {
 
 export interface FaultInjector {
   /** The fault to answer this request with, or undefined to handle it normally. */
-  faultFor(request: FaultRequest): Fault | undefined;
+  faultFor(request: FaultRequest): Fault | undefined | Promise<Fault | undefined>;
+}
+
+/** Asks each injector in turn; the first fault wins. */
+export function composeInjectors(...injectors: (FaultInjector | undefined)[]): FaultInjector {
+  const present = injectors.filter((i): i is FaultInjector => i !== undefined);
+  return {
+    async faultFor(request) {
+      for (const injector of present) {
+        const fault = await injector.faultFor(request);
+        if (fault) return fault;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** The request's `Authorization` header, as a FaultRequest field. */
+export function authorizationOf(req: { headers: Record<string, string | string[] | undefined> }): { authorization?: string } {
+  const value = req.headers.authorization;
+  return typeof value === 'string' ? { authorization: value } : {};
+}
+
+/** The access key id and region of a SigV4 `Authorization` header (`Credential=AKID/date/region/service/aws4_request`). */
+export function signatureOf(authorization: string | undefined): { accessKeyId: string; region: string } | undefined {
+  const match = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\//.exec(authorization ?? '');
+  return match ? { accessKeyId: match[1] as string, region: match[2] as string } : undefined;
 }
 
 const THROTTLING: Record<FaultService, Omit<Fault, 'message'>> = {
@@ -93,6 +121,34 @@ export function denied(service: FaultService, action: string): Fault {
     ...DENIED[service],
     message: `User: arn:aws:sts::000000000000:assumed-role/local/fn is not authorized to perform: ${service}:${action}`,
   };
+}
+
+export interface AccessDenial {
+  /** The caller, e.g. `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`. */
+  readonly principal: string;
+  /** The IAM action, e.g. `dynamodb:PutItem`. */
+  readonly action: string;
+  /** The resource ARN, or `*` for an action without resource-level permissions. */
+  readonly resource: string;
+  /** An explicit Deny decided it (identity-based or resource-based policy); otherwise no policy allowed it. */
+  readonly explicitDenyIn?: 'identity-based' | 'resource-based';
+}
+
+/**
+ * AWS's AccessDenied answer for the service, with the message format of "Troubleshooting access
+ * denied error messages", IAM User Guide
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html):
+ * `User: <principal> is not authorized to perform: <action> on resource: <resource> because no
+ * identity-based policy allows the <action> action` (or `with an explicit deny in a(n) <type> policy`).
+ * S3 quotes the resource ARN: "Troubleshoot access denied (403 Forbidden) errors in Amazon S3"
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html).
+ */
+export function accessDenied(service: FaultService, denial: AccessDenial): Fault {
+  const resource = denial.resource === '*' ? '' : ` on resource: ${service === 's3' ? `"${denial.resource}"` : denial.resource}`;
+  const because = denial.explicitDenyIn
+    ? `with an explicit deny in ${denial.explicitDenyIn === 'identity-based' ? 'an identity-based' : 'a resource-based'} policy`
+    : `because no identity-based policy allows the ${denial.action} action`;
+  return { ...DENIED[service], message: `User: ${denial.principal} is not authorized to perform: ${denial.action}${resource} ${because}` };
 }
 
 /** Whether a fault is one the SDK and the workflow should retry. */
@@ -291,8 +347,8 @@ export interface FaultProxy {
 /**
  * An HTTP proxy on 127.0.0.1 in front of a local service that is a child
  * process or a third-party server (dynalite, s3rver): each request is first
- * offered to the injector, then forwarded unchanged (headers included, so
- * signatures still match).
+ * offered to the injector (IAM and faults), then forwarded unchanged (headers
+ * included, so signatures still match).
  */
 export async function startFaultProxy(service: 'dynamodb' | 's3', target: string, faults: FaultInjector): Promise<FaultProxy> {
   const upstream = new URL(target);
@@ -300,12 +356,14 @@ export async function startFaultProxy(service: 'dynamodb' | 's3', target: string
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('error', () => res.destroy());
-    req.on('end', () => {
+    req.on('end', () => void forwardUnlessFaulted());
+    const forwardUnlessFaulted = async () => {
       const body = Buffer.concat(chunks);
       const path = req.url ?? '/';
       const target = String(req.headers['x-amz-target'] ?? '');
       const action = service === 'dynamodb' ? target.slice(target.indexOf('.') + 1) : s3Action(req.method ?? 'GET', path);
-      const fault = faults.faultFor({ service, action, body: service === 'dynamodb' ? body.toString('utf8') : '', path });
+      const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
+      const fault = await faults.faultFor({ service, action, body: service === 'dynamodb' ? body.toString('utf8') : '', path, ...(authorization ? { authorization } : {}) });
       if (fault) {
         const { headers, body: text } = renderFault(service, fault);
         res.writeHead(fault.status, { ...headers, 'Content-Length': Buffer.byteLength(text) });
@@ -324,7 +382,7 @@ export async function startFaultProxy(service: 'dynamodb' | 's3', target: string
         res.end(error.message);
       });
       forward.end(body);
-    });
+    };
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FaultInjector } from '../faults';
+import { authorizationOf, type FaultInjector } from '../faults';
 import { BodyTooLargeError, readBody } from '../http-server';
 import { ACTIONS } from './actions';
 import { ElastiCacheError, invalidAction, missingParameter } from './errors';
@@ -65,7 +65,7 @@ async function handleHttp(
     return;
   }
   const params = QueryParams.fromBody(body, url.searchParams);
-  const fault = faults?.faultFor({ service: 'elasticache', action: params.string('Action') ?? '', body });
+  const fault = await faults?.faultFor({ service: 'elasticache', action: params.string('Action') ?? '', body, ...authorizationOf(request) });
   const result = fault
     ? {
         status: fault.status,

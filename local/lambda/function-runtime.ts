@@ -79,10 +79,11 @@ export class FunctionRuntime {
       HOME: process.env.HOME ?? '/tmp',
       LANG: 'en_US.UTF-8',
       TZ: ':UTC',
+    };
+    // Set by the runtime, after the function's own variables: a function cannot choose its credentials.
+    const lambda: Record<string, string> = {
       AWS_ACCESS_KEY_ID: this.identity.accessKeyId,
       AWS_SECRET_ACCESS_KEY: this.identity.secretAccessKey,
-    };
-    const lambda: Record<string, string> = {
       AWS_REGION: this.identity.region,
       AWS_DEFAULT_REGION: this.identity.region,
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',

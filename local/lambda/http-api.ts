@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultInjector } from '../faults';
+import { authorizationOf, type FaultInjector } from '../faults';
 import { BodyTooLargeError, readBody } from '../http-server';
 import type { FunctionRuntime } from './function-runtime';
 import { FunctionNotFoundError, type InvocationType, type InvokeOutcome } from './types';
@@ -34,8 +34,9 @@ export function createInvokeApi(backend: InvokeApiBackend, faults?: FaultInjecto
   return (req, res) => {
     const requestId = randomUUID();
     res.setHeader('x-amzn-RequestId', requestId);
-    const fault = faults?.faultFor({ service: 'lambda', action: lambdaAction(req), body: '', path: req.url ?? '/' });
-    const handled = fault ? Promise.reject(new ApiError(fault.status, fault.code, fault.message)) : route(backend, req, res);
+    const handled = Promise.resolve(faults?.faultFor({ service: 'lambda', action: lambdaAction(req), body: '', path: req.url ?? '/', ...authorizationOf(req) })).then((fault) =>
+      fault ? Promise.reject(new ApiError(fault.status, fault.code, fault.message)) : route(backend, req, res),
+    );
     void handled.catch((error: unknown) => {
       const apiError = toApiError(error);
       res.writeHead(apiError.status, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': apiError.type });

@@ -21,7 +21,8 @@ export async function startLambda(opts: LambdaOptions): Promise<LocalLambda> {
   const runtimes = new Map<string, FunctionRuntime>();
   for (const spec of opts.functions) {
     if (runtimes.has(spec.name)) throw new Error(`Duplicate function name: ${spec.name}`);
-    const identity = { arn: arnOf(spec.name), region, ...LOCAL_CREDENTIALS };
+    const { accessKeyId, secretAccessKey } = spec.credentials ?? LOCAL_CREDENTIALS;
+    const identity = { arn: arnOf(spec.name), region, accessKeyId, secretAccessKey };
     runtimes.set(spec.name, new FunctionRuntime(spec, identity, { onLog: opts.onLog, onMetric: opts.onMetric }));
   }
 
@@ -63,8 +64,12 @@ export async function startLambda(opts: LambdaOptions): Promise<LocalLambda> {
     },
   };
 
+  async function ready(): Promise<void> {
+    await opts.beforeInvoke?.().catch(() => undefined);
+  }
+
   function run(runtime: FunctionRuntime, invokedArn: string, payload: unknown, invocationType: InvocationType): Promise<InvokeOutcome> {
-    if (invocationType === 'RequestResponse') return runtime.invoke(randomUUID(), payload, invokedArn);
+    if (invocationType === 'RequestResponse') return ready().then(() => runtime.invoke(randomUUID(), payload, invokedArn));
     void runAsync(runtime, invokedArn, payload);
     return Promise.resolve({ ok: true, payload: null });
   }
@@ -76,6 +81,7 @@ export async function startLambda(opts: LambdaOptions): Promise<LocalLambda> {
     for (let attempt = 0; attempt <= retries && !stopped; attempt += 1) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, (opts.asyncRetryDelayMs ?? 200) * attempt).unref());
       if (stopped) return;
+      await ready();
       const outcome = await runtime.invoke(requestId, payload, invokedArn);
       if (outcome.ok) return;
       const last = attempt === retries;

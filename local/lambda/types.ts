@@ -15,6 +15,8 @@ export interface LocalFunctionSpec {
   memorySizeMb?: number;
   /** Retries of a failed asynchronous invocation; defaults to 2, as in AWS. */
   maximumRetryAttempts?: number;
+  /** The credentials the runtime gives the function (its role's, in AWS); the local admin credentials by default. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export type InvocationType = 'RequestResponse' | 'Event';
@@ -50,6 +52,8 @@ export interface LambdaOptions {
   onMetric?: (functionName: string, emf: Record<string, unknown>) => void;
   /** Consulted per Lambda API request, before handling: answers with an AWS error instead. */
   faults?: FaultInjector;
+  /** Awaited before each invocation starts (e.g. until the policies the calls are evaluated against are ready). */
+  beforeInvoke?: () => Promise<unknown>;
   /** Delay before the first retry of a failed asynchronous invocation (doubled for the second). Defaults to 200 ms. */
   asyncRetryDelayMs?: number;
 }

@@ -41,6 +41,14 @@ export function s3ClientConfig(endpoint: string): LocalS3ClientConfig {
   };
 }
 
+/**
+ * Lets requests signed with this access key through s3rver, which refuses keys it
+ * does not know (each function signs with its own key, as each Lambda does with its role's).
+ */
+export function registerAccessKey(credentials: { accessKeyId: string; secretAccessKey: string }): void {
+  DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+}
+
 /** Local S3 backed by s3rver on 127.0.0.1. */
 export async function startS3(options: S3Options = {}): Promise<LocalS3> {
   const temporary = options.directory === undefined;

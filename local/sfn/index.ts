@@ -97,9 +97,9 @@ function settledOrDelay(settled: Promise<void>, ms: number): Promise<void> {
 /** Task invocations of functions go through the injector as Lambda Invoke calls. */
 function faultyLambda(lambda: Pick<LocalLambda, 'invoke'>, faults: FaultInjector): Pick<LocalLambda, 'invoke'> {
   return {
-    invoke(name, payload, options) {
-      const fault = faults.faultFor({ service: 'lambda', action: 'Invoke', body: '', path: name });
-      if (fault) return Promise.reject(Object.assign(new Error(fault.message), { name: fault.code }));
+    async invoke(name, payload, options) {
+      const fault = await faults.faultFor({ service: 'lambda', action: 'Invoke', body: '', path: name });
+      if (fault) throw Object.assign(new Error(fault.message), { name: fault.code });
       return lambda.invoke(name, payload, options);
     },
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { FaultInjector } from '../faults';
+import { authorizationOf, type FaultInjector } from '../faults';
 import { BodyTooLargeError, readBody } from '../http-server';
 import { SfnApiError } from './errors';
 import type { Input, Output } from './api';
@@ -18,7 +18,7 @@ export function createJsonServer(operations: Record<string, (input: Input) => Ou
       try {
         const operation = operationOf(req);
         const body = (await readBody(req, MAX_REQUEST_BYTES)).toString('utf8');
-        const fault = faults?.faultFor({ service: 'stepfunctions', action: String(req.headers['x-amz-target'] ?? '').slice(TARGET_PREFIX.length), body });
+        const fault = await faults?.faultFor({ service: 'stepfunctions', action: String(req.headers['x-amz-target'] ?? '').slice(TARGET_PREFIX.length), body, ...authorizationOf(req) });
         if (fault) {
           res.writeHead(fault.status, { ...headers, 'x-amzn-ErrorType': fault.code }).end(JSON.stringify({ __type: fault.code, message: fault.message }));
           return;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { QueryError, errorXml, newRequestId, parseQueryRequest, readBody, successXml } from '../query-protocol';
-import type { FaultInjector } from '../faults';
+import { authorizationOf, type FaultInjector } from '../faults';
 import type { LocalService } from '../service';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
 import { ACTIONS } from './actions';
@@ -80,7 +80,7 @@ async function handle(
     const run = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     if (run === undefined)
       throw new QueryError('InvalidAction', `Could not find operation ${action} for version ${SNS_VERSION}`);
-    const fault = faults?.faultFor({ service: 'sns', action, body: body.toString('utf8') });
+    const fault = await faults?.faultFor({ service: 'sns', action, body: body.toString('utf8'), ...authorizationOf(req) });
     if (fault)
       throw new QueryError(fault.code, fault.message, fault.status, fault.status >= 500 ? 'Receiver' : 'Sender');
     send(res, 200, requestId, successXml(SNS_NAMESPACE, action, requestId, run(params, sns)));

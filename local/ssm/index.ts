@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { FaultInjector } from '../faults';
+import { authorizationOf, type FaultInjector } from '../faults';
 import type { LocalService } from '../service';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
 import { SsmError } from './errors';
@@ -55,7 +55,7 @@ async function handle(
       throw new SsmError('UnknownOperationException', `Unknown operation ${String(target)}`);
     }
     const body = (await readBody(req, MAX_REQUEST_BYTES)).toString('utf8');
-    const fault = faults?.faultFor({ service: 'ssm', action: operation ?? '', body });
+    const fault = await faults?.faultFor({ service: 'ssm', action: operation ?? '', body, ...authorizationOf(req) });
     if (fault) throw new SsmError(fault.code, fault.message, fault.status);
     send(res, 200, requestId, run(Input.parse(body), store));
   } catch (error) {

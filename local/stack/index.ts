@@ -20,18 +20,21 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { ProtectedCache } from '../../functions/domain/caches';
 import { LocalCloudWatch, type AlarmStateChangeEvent } from '../cloudwatch';
 import { startDynamoDb } from '../dynamodb';
-import { startFaultProxy, type FaultInjector } from '../faults';
+import { composeInjectors, startFaultProxy, type FaultInjector } from '../faults';
 import { startElastiCache, type LocalElastiCache } from '../elasticache';
 import { startEventBus, type EventRule } from '../eventbridge';
 import { startLocalConsole, type LocalConsole } from '../console';
 import { startLambda, type LocalLambda } from '../lambda';
-import { s3ClientConfig, startS3 } from '../s3';
+import { functionArn } from '../iam/requests';
+import type { PhysicalResource } from '../iam/template';
+import { registerAccessKey, s3ClientConfig, startS3 } from '../s3';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalService } from '../service';
 import { startStepFunctions, type LocalStepFunctions } from '../sfn';
 import { startSns, type LocalSns } from '../sns';
 import { startSsm } from '../ssm';
 import { incidentAlarmPrefix, probeAlarmSpecs } from './alarms';
 import { bundleFunctions } from './bundles';
+import { createLocalIam, type IamOptions, type LocalIam } from './iam';
 import { readManifest, substitute, type Json, type Manifest } from './serverless-manifest';
 
 export interface StackOptions {
@@ -53,6 +56,11 @@ export interface StackOptions {
   onAlarm?: (event: AlarmStateChangeEvent) => void;
   /** Consulted by every local endpoint per request (DynamoDB and S3 through a proxy): answers with AWS errors. */
   faults?: FaultInjector;
+  /**
+   * IAM, on unless `false`: each function signs with its own access key and every request it makes
+   * is evaluated against its role in the packaged template (the state machine's calls against its role).
+   */
+  iam?: false | IamOptions;
 }
 
 export interface StackDescription {
@@ -88,8 +96,12 @@ export interface LocalStack {
   readonly cloudwatch: LocalCloudWatch;
   /** The operator console's HTTP API and local identity provider, when serverless.yml declares the console function. */
   readonly console?: LocalConsole;
-  /** The environment every function gets. */
+  /** Every variable the stack has a value for; each function gets the ones serverless.yml declares for it. */
   readonly environment: Record<string, string>;
+  /** The variables a function's worker starts with (its declared ones, the runtime's and the local endpoint settings). */
+  environmentOf(functionName: string): Record<string, string>;
+  /** IAM enforcement: the roles in force and each function's credentials; undefined with `iam: false`. */
+  readonly iam?: LocalIam;
   /** Declares the protected caches: sets PROTECTED_CACHES and their probe alarms. Call before the first invocation. */
   protect(caches: ProtectedCache[]): void;
   /** Starts the probe schedule and alarm evaluation. */
@@ -224,12 +236,21 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
   };
   try {
-    const faults = options.faults ? { faults: options.faults } : {};
+    // The local resources by logical id, as the packaged template's Ref / Fn::GetAtt resolve locally.
+    const physical: Record<string, PhysicalResource> = {};
+    const iam =
+      options.iam === false
+        ? undefined
+        : createLocalIam({ root, manifest, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, physical: () => physical, options: options.iam ?? {} });
+    // IAM first, as AWS authorizes a request before serving it; then the configured faults.
+    const injector = iam || options.faults ? composeInjectors(iam?.gate, options.faults) : undefined;
+    const faults = injector ? { faults: injector } : {};
     const [dynamoServer, s3Server, sns, ssm] = await Promise.all([startDynamoDb(), startS3(), startSns(faults), startSsm(faults)]);
     started.push(dynamoServer, s3Server, sns, ssm);
-    const dynamo = options.faults ? await startFaultProxy('dynamodb', dynamoServer.endpoint, options.faults) : dynamoServer;
-    const s3 = options.faults ? await startFaultProxy('s3', s3Server.endpoint, options.faults) : s3Server;
-    started.push(...(options.faults ? [dynamo, s3] : []));
+    for (const credentials of iam?.allCredentials ?? []) registerAccessKey(credentials);
+    const dynamo = injector ? await startFaultProxy('dynamodb', dynamoServer.endpoint, injector) : dynamoServer;
+    const s3 = injector ? await startFaultProxy('s3', s3Server.endpoint, injector) : s3Server;
+    started.push(...(injector ? [dynamo, s3] : []));
     const elasticache = await startElastiCache({
       s3: { ...s3ClientConfig(s3Server.endpoint), credentials: { ...LOCAL_CREDENTIALS } },
       creationDelayMs: options.cacheCreationDelayMs ?? 0,
@@ -259,35 +280,51 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       buckets[logicalId] = name;
     }
 
-    const environment: Record<string, string> = {
-      AWS_REGION: LOCAL_REGION,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    // How the functions reach the local services (not the functions' own configuration).
+    const localSettings: Record<string, string> = {
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
       S3_FORCE_PATH_STYLE: 'true',
       // Functions run on nodejs22.x in AWS; the local workers run on the machine's Node.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Replacement caches serve TLS with the local certificate authority's certificate.
+      ...(elasticache.tlsCa ? { NODE_EXTRA_CA_CERTS: elasticache.tlsCa.file } : {}),
+    };
+    // Values for the variables serverless.yml declares; a function gets only the ones declared for it.
+    const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: manifest.service,
-      POWERTOOLS_DEV: 'false',
       SERVICE_NAME: 'Example',
       SUPPORT_CONTACT: 'support@example.com',
       PROTECTED_CACHES: '[]',
       // The probe alarms' name prefix (local/stack/alarms.ts), as serverless.yml sets it for on-alarm.
       INCIDENT_ALARM_PREFIX: incidentAlarmPrefix(manifest.service),
-      // Replacement caches serve TLS with the local certificate authority's certificate.
-      ...(elasticache.tlsCa ? { NODE_EXTRA_CA_CERTS: elasticache.tlsCa.file } : {}),
       ...options.environment,
     };
+    const functionEnvironments = new Map<string, Record<string, string>>();
+    /** Sets variables: in the pool, and in each function that declares them (before its worker starts). */
+    const assign = (values: Record<string, string>) => {
+      Object.assign(environment, values);
+      for (const f of manifest.functions) {
+        const env = functionEnvironments.get(f.name);
+        if (!env) continue;
+        for (const [name, value] of Object.entries(values)) if (f.environmentNames.includes(name) || name in localSettings || name.startsWith('AWS_ENDPOINT_URL_')) env[name] = value;
+      }
+    };
+    for (const f of manifest.functions) {
+      const declared = Object.fromEntries(f.environmentNames.filter((n) => environment[n] !== undefined).map((n) => [n, environment[n] as string]));
+      functionEnvironments.set(f.name, { ...declared, ...localSettings });
+    }
     const tableRefs = Object.fromEntries(Object.entries(tables));
     const incidentsTable = tableRefs[Object.keys(tables).find((k) => /incident/i.test(k)) ?? ''] ?? '';
     const statusTopic = topicByRole(topics, 'status');
     const operatorsTopic = topicByRole(topics, 'operators');
     if (!statusTopic || !operatorsTopic) throw new Error('serverless.yml must declare the status and operators topics');
-    environment.INCIDENTS_TABLE = incidentsTable;
-    environment.STATUS_TOPIC_ARN = statusTopic;
-    environment.OPERATORS_TOPIC_ARN = operatorsTopic;
+    assign({ INCIDENTS_TABLE: incidentsTable, STATUS_TOPIC_ARN: statusTopic, OPERATORS_TOPIC_ARN: operatorsTopic });
+    for (const [logicalId, name] of Object.entries(tables)) {
+      physical[logicalId] = { ref: name, attributes: { Arn: `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/${name}` } };
+    }
+    for (const [logicalId, arn] of Object.entries(topics)) physical[logicalId] = { ref: arn, attributes: { TopicArn: arn, TopicName: arn.split(':').pop() ?? '' } };
+    for (const [logicalId, name] of Object.entries(buckets)) physical[logicalId] = { ref: name, attributes: { Arn: `arn:aws:s3:::${name}` } };
 
     // The functions run as they deploy: bundled with serverless.yml's esbuild options.
     const buildDir = await mkdtemp(path.join(os.tmpdir(), 'local-lambda-build-'));
@@ -298,7 +335,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         name: f.name,
         entry: bundles[f.name] ?? f.entry,
         handler: f.exportName,
-        environment,
+        environment: functionEnvironments.get(f.name) ?? {},
+        ...(iam ? { credentials: iam.credentialsOf(f.name) } : {}),
         timeoutSeconds: f.timeoutSeconds,
         memorySizeMb: f.memorySizeMb,
         maximumRetryAttempts: f.maximumRetryAttempts,
@@ -307,6 +345,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       accountId: LOCAL_ACCOUNT_ID,
       ...(options.onLog ? { onLog: options.onLog } : {}),
       onMetric: (_fn, emf) => cloudwatch.putEmf(emf),
+      // A function starts once the roles its calls are evaluated against are known (packaging the template once takes seconds).
+      ...(iam ? { beforeInvoke: () => iam.policies() } : {}),
       ...faults,
     });
     started.push(lambda);
@@ -315,15 +355,30 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     if (manifest.functions.some((f) => f.name === 'console')) {
       localConsole = await startLocalConsole({ invoke: (name, payload) => lambda.invoke(name, payload) });
       started.push({ endpoint: localConsole.url, stop: () => (localConsole as LocalConsole).stop() });
-      environment.CONSOLE_URL ??= localConsole.url;
-      Object.assign(environment, localConsole.environment);
+      assign({ CONSOLE_URL: environment.CONSOLE_URL ?? localConsole.url, ...localConsole.environment });
     }
 
     // The default event bus; its rules, serverless.yml's, are set once the state machine exists.
     const bus = startEventBus([], (functionName, event) => void lambda.invoke(functionName, event, { invocationType: 'Event' }));
+    // The state machine's own calls are made with its role's credentials: its Lambda invocations
+    // are authorized against that role, its service integrations sign with its key.
+    const stateMachineClients = iam
+      ? {
+          dynamodb: new DynamoDBClient({ ...clientConfig(dynamo.endpoint), credentials: { ...iam.stateMachineCredentials } }),
+          sns: new SNSClient({ ...clientConfig(sns.endpoint), credentials: { ...iam.stateMachineCredentials } }),
+        }
+      : { dynamodb: clients.dynamodb, sns: clients.sns };
     const sfn = await startStepFunctions({
-      lambda: { invoke: (name, payload, opts) => lambda.invoke(name, payload, opts) },
-      clients: { dynamodb: clients.dynamodb, sns: clients.sns },
+      lambda: {
+        invoke: async (name, payload, opts) => {
+          const fault = await iam?.authorizeStateMachine('lambda', [
+            { action: 'lambda:InvokeFunction', resource: functionArn(name, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID }) },
+          ]);
+          if (fault) throw Object.assign(new Error(fault.message), { name: fault.code });
+          return lambda.invoke(name, payload, opts);
+        },
+      },
+      clients: stateMachineClients,
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
       ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
@@ -341,13 +396,14 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       lambda: lambda.endpoint,
       stepfunctions: sfn.endpoint,
     };
-    for (const [service, variable] of Object.entries(SERVICE_ENDPOINT_VARS)) {
-      environment[variable] = endpoints[service as keyof StackDescription['endpoints']];
-    }
+    assign(
+      Object.fromEntries(Object.entries(SERVICE_ENDPOINT_VARS).map(([service, variable]) => [variable, endpoints[service as keyof StackDescription['endpoints']]])),
+    );
 
     const sfnClient = new SFNClient(clientConfig(sfn.endpoint));
     const lambdaClient = new LambdaClient(clientConfig(lambda.endpoint));
     const functionArns = Object.fromEntries(manifest.functions.map((f) => [f.logicalId, lambda.arnOf(f.name)]));
+    for (const f of manifest.functions) physical[f.logicalId] = { ref: f.name, attributes: { Arn: lambda.arnOf(f.name) } };
     const definition = substitute(
       await readFile(manifest.stateMachine.definitionFile, 'utf8'),
       Object.fromEntries(
@@ -359,14 +415,16 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     );
     const created = await sfnClient.send(
       new CreateStateMachineCommand({
-        name: localName(manifest.service, manifest.stateMachine.logicalId),
+        // The packaged template's name: its policies name the state machine's executions literally.
+        name: manifest.stateMachine.name,
         definition,
         roleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/state-machine`,
         type: 'STANDARD',
       }),
     );
     const stateMachineArn = created.stateMachineArn as string;
-    environment.STATE_MACHINE_ARN = stateMachineArn;
+    assign({ STATE_MACHINE_ARN: stateMachineArn });
+    physical[manifest.stateMachine.logicalId] = { ref: stateMachineArn, attributes: { Arn: stateMachineArn, Name: manifest.stateMachine.name } };
     bus.setRules(eventRules(manifest, { [manifest.stateMachine.logicalId]: stateMachineArn, ...tables, ...topics, ...buckets }));
 
     const cloudwatch: LocalCloudWatch = new LocalCloudWatch({
@@ -379,6 +437,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         bus.put(event);
       },
     });
+    // Every resource is known now: resolve the template's roles against them.
+    void iam?.policies();
     let probeTimer: NodeJS.Timeout | undefined;
     let probing = false;
 
@@ -405,8 +465,15 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       cloudwatch,
       ...(localConsole ? { console: localConsole } : {}),
       environment,
+      environmentOf(functionName) {
+        const env = functionEnvironments.get(functionName);
+        if (!env) throw new Error(`no function ${functionName}`);
+        return { ...env };
+      },
+      ...(iam ? { iam } : {}),
       protect(caches) {
-        environment.PROTECTED_CACHES = JSON.stringify(caches);
+        assign({ PROTECTED_CACHES: JSON.stringify(caches) });
+        iam?.setProtectedCaches(caches);
         cloudwatch.setAlarms(probeAlarmSpecs(manifest.service, caches));
       },
       startMonitoring() {
@@ -444,6 +511,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         probeTimer = undefined;
         cloudwatch.stop();
         for (const c of [clients.dynamodb, clients.s3, clients.sns, clients.ssm, clients.elasticache, sfnClient, lambdaClient]) c.destroy();
+        if (iam) for (const c of Object.values(stateMachineClients)) c.destroy();
         await stopAll();
       },
     };

@@ -58,7 +58,22 @@ export interface Manifest {
   buckets: string[];
   /** Each bucket's declared properties, by logical id (intrinsics unresolved). */
   bucketProperties: Record<string, Record<string, Json>>;
-  stateMachine: { logicalId: string; definitionFile: string; substitutions: Record<string, Json> };
+  stateMachine: { logicalId: string; definitionFile: string; substitutions: Record<string, Json>; name: string };
+}
+
+/** The stage the local stack stands for: physical names are the packaged template's for `--stage local`. */
+export const LOCAL_STAGE = 'local';
+
+/** Resolves the framework variables a physical name is built from (`${self:service}`, `${sls:stage}`, `${self:custom.X}`). */
+function frameworkName(value: string, doc: Record<string, Json>, depth = 0): string {
+  if (depth > 5) throw new Error(`serverless.yml: variables nest too deep in ${value}`);
+  return value.replace(/\$\{(self:service|sls:stage|self:custom\.([A-Za-z0-9_]+))\}/g, (_, variable: string, custom?: string) => {
+    if (variable === 'self:service') return String(doc.service);
+    if (variable === 'sls:stage') return LOCAL_STAGE;
+    const v = asRecord(doc.custom)[custom ?? ''];
+    if (typeof v !== 'string') throw new Error(`serverless.yml: custom.${custom ?? ''} is not a string`);
+    return frameworkName(v, doc, depth + 1);
+  });
 }
 
 function logicalIdOf(key: string): string {
@@ -117,6 +132,7 @@ export function readManifest(root: string): Manifest {
         logicalId,
         definitionFile: path.join(root, 'statemachines', 'incident-recovery.asl.json'),
         substitutions: asRecord(props.DefinitionSubstitutions),
+        name: typeof props.StateMachineName === 'string' ? frameworkName(props.StateMachineName, doc) : `${String(doc.service)}-${LOCAL_STAGE}-${logicalId}`,
       };
     }
   }
