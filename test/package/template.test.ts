@@ -38,7 +38,7 @@ const FUNCTIONS: Record<string, string> = {
 const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter((f) => !['onAlarm', 'probe', 'console', 'consoleAuthorizer'].includes(f));
 /** Actions AWS authorizes only on Resource "*". */
 const RESOURCE_STAR_ONLY =
-  /^(xray:[A-Za-z]+|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|elasticache:DescribeEvents)$/;
+  /^(xray:[A-Za-z]+|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|elasticache:DescribeEvents|states:SendTask(Success|Failure|Heartbeat))$/;
 
 type Json = Record<string, unknown>;
 interface Resource {

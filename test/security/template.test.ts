@@ -35,6 +35,9 @@ const STAR_ONLY: Record<string, string> = {
   'logs:DescribeResourcePolicies': 'CloudWatch Logs resource policies are account-level',
   'logs:DescribeLogGroups': 'listing log groups supports only "*"',
   'elasticache:DescribeEvents': 'ElastiCache DescribeEvents has no resource-level permissions',
+  'states:SendTaskSuccess': 'Step Functions task-token callbacks have no resource type (Service Authorization Reference)',
+  'states:SendTaskFailure': 'Step Functions task-token callbacks have no resource type (Service Authorization Reference)',
+  'states:SendTaskHeartbeat': 'Step Functions task-token callbacks have no resource type (Service Authorization Reference)',
 };
 
 let resources: Record<string, Resource>;
