@@ -13,7 +13,18 @@ import type { LocalStack } from '../../local/stack';
 import { childProcesses } from './processes';
 
 /** Every path the drills take: the recoveries and the ways a recovery stops. */
-const SCENARIOS: Scenario[] = ['restore', 'promote', 'recovers', 'no-backup', 'reject', 'approval-timeout', 'step-fails', 'redrive'];
+const SCENARIOS: Scenario[] = [
+  'restore',
+  'restore-external-bucket',
+  'promote',
+  'global-failover',
+  'recovers',
+  'no-backup',
+  'reject',
+  'approval-timeout',
+  'step-fails',
+  'redrive',
+];
 
 /** Actions the Lambda service and the X-Ray SDK use on the function's behalf, not the function's own calls. */
 const RUNTIME_ACTIONS = /^(logs|xray):/;
@@ -46,8 +57,9 @@ const OTHER_PATHS: Record<string, { path: string; actions: string[] }> = {
       'states:SendTaskSuccess',
     ],
   },
-  PromoteLambdaFunction: { path: 'global failover', actions: ['elasticache:DescribeGlobalReplicationGroups', 'elasticache:FailoverGlobalReplicationGroup'] },
-  AssessLambdaFunction: { path: 'global failover', actions: ['elasticache:DescribeGlobalReplicationGroups'] },
+  // The promote drill's group has automatic failover, so ElastiCache promotes by itself; a group
+  // without it is promoted with ModifyReplicationGroup PrimaryClusterId.
+  PromoteLambdaFunction: { path: 'promotion in a group without automatic failover', actions: ['elasticache:ModifyReplicationGroup'] },
 };
 
 /**
