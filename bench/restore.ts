@@ -12,6 +12,7 @@ import {
   DescribeReplicationGroupsCommand,
   ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
+import { ELASTICACHE_CANONICAL_IDS } from '../functions/domain/backup-access';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startElastiCache } from '../local/elasticache';
 import { redisCommand } from '../local/elasticache/resp';
@@ -97,9 +98,19 @@ export async function benchRestore(opts: {
   const bare: number[] = [];
   const fetch: number[] = [];
   try {
-    await s3Client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    // As a backup seeded into ElastiCache by hand: ACLs enabled on the bucket and a read grant to
+    // ElastiCache's canonical user on the object ("Tutorial: Seeding a new node-based cluster with
+    // an externally created backup", step 4).
+    await s3Client.send(new CreateBucketCommand({ Bucket: BUCKET, ObjectOwnership: 'BucketOwnerPreferred' }));
     const key = `bench/${keys}.rdb`;
-    await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await fs.readFile(rdb) }));
+    await s3Client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: key,
+        Body: await fs.readFile(rdb),
+        GrantRead: `id=${ELASTICACHE_CANONICAL_IDS.default}`,
+      }),
+    );
     for (let run = 0; run < runs; run += 1) {
       bare.push((await bareLoad(rdb)) / 1000);
       const fetchStarted = performance.now();
