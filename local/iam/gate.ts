@@ -105,7 +105,15 @@ export interface IamGateOptions {
   onDecision?: (decision: IamDecision) => void;
 }
 
+type Verdict = { allowed: boolean; explicitDenyIn?: 'identity-based' | 'resource-based'; note?: string };
+
 export class IamGate implements FaultInjector {
+  /**
+   * Verdicts by policy set, role, action and resource: the evaluation depends on nothing else
+   * (the context variables are constant), and a policy set is replaced, never changed.
+   */
+  private readonly verdicts = new WeakMap<IamPolicySet, Map<string, Promise<Verdict>>>();
+
   constructor(private readonly options: IamGateOptions) {}
 
   faultFor(request: FaultRequest): Promise<Fault | undefined> | undefined {
@@ -136,7 +144,7 @@ export class IamGate implements FaultInjector {
       return accessDenied(service, { principal: sessionArn, ...call });
     }
     for (const call of calls) {
-      const verdict = role ? await this.evaluate(role, sessionArn, call, set) : { allowed: false as const, note: `no role for ${principal.logicalId}` };
+      const verdict = role ? await this.verdict(role, sessionArn, call, set) : { allowed: false as const, note: `no role for ${principal.logicalId}` };
       decide(call, verdict.allowed, verdict.note);
       if (!verdict.allowed) {
         return accessDenied(service, { principal: sessionArn, ...call, ...(verdict.explicitDenyIn ? { explicitDenyIn: verdict.explicitDenyIn } : {}) });
@@ -145,12 +153,16 @@ export class IamGate implements FaultInjector {
     return undefined;
   }
 
-  private async evaluate(
-    role: IamRole,
-    sessionArn: string,
-    call: IamCall,
-    set: IamPolicySet,
-  ): Promise<{ allowed: boolean; explicitDenyIn?: 'identity-based' | 'resource-based'; note?: string }> {
+  private verdict(role: IamRole, sessionArn: string, call: IamCall, set: IamPolicySet): Promise<Verdict> {
+    let known = this.verdicts.get(set);
+    if (!known) this.verdicts.set(set, (known = new Map()));
+    const key = `${role.logicalId}\0${sessionArn}\0${call.action}\0${call.resource}`;
+    let verdict = known.get(key);
+    if (!verdict) known.set(key, (verdict = this.evaluate(role, sessionArn, call, set)));
+    return verdict;
+  }
+
+  private async evaluate(role: IamRole, sessionArn: string, call: IamCall, set: IamPolicySet): Promise<Verdict> {
     const bucket = call.action.startsWith('s3:') ? /^arn:[^:]+:s3:::([^/]+)/.exec(call.resource)?.[1] : undefined;
     const resourcePolicy = bucket ? set.bucketPolicies[bucket] : undefined;
     const result = await runSimulation(
