@@ -9,7 +9,9 @@ import {
   HeadObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { elastiCacheReaderFor, OPT_IN_BUCKET_POLICY_ACTIONS } from '../../functions/domain/backup-access';
+import { LOCAL_ACCOUNT_ID } from '../service';
 import { invalidParameterValue } from './errors';
 
 export interface S3ConnectionConfig {
@@ -81,7 +83,8 @@ export class SnapshotFetcher {
       action,
       action === 's3:GetObject' ? objectArn : bucketArn,
     ]);
-    const missing = needs.filter(([action, resource]) => !policyAllows(policy, reader.servicePrincipal, action, resource));
+    const allowed = await Promise.all(needs.map(([action, resource]) => policyAllows(policy, reader.servicePrincipal, action, resource)));
+    const missing = needs.filter((_, i) => !allowed[i]);
     if (missing.length > 0) {
       throw denied(
         `the bucket policy does not allow ${reader.servicePrincipal} ${missing.map(([action]) => action).join(', ')}`,
@@ -89,10 +92,10 @@ export class SnapshotFetcher {
     }
   }
 
-  private async bucketPolicy(bucket: string): Promise<PolicyDocument | undefined> {
+  private async bucketPolicy(bucket: string): Promise<object | undefined> {
     try {
       const { Policy } = await this.client.send(new GetBucketPolicyCommand({ Bucket: bucket }));
-      return Policy ? (JSON.parse(Policy) as PolicyDocument) : undefined;
+      return Policy ? (JSON.parse(Policy) as object) : undefined;
     } catch (error) {
       if (error instanceof Error && error.name === 'NoSuchBucketPolicy') return undefined;
       throw error;
@@ -132,45 +135,28 @@ export function rdbHeaderProblem(rdb: Buffer): string | undefined {
   return undefined;
 }
 
-interface PolicyStatement {
-  readonly Effect?: string;
-  readonly Principal?: '*' | { readonly Service?: string | readonly string[]; readonly AWS?: string | readonly string[] };
-  readonly Action?: string | readonly string[];
-  readonly Resource?: string | readonly string[];
-  readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
-}
-interface PolicyDocument {
-  readonly Statement?: readonly PolicyStatement[] | PolicyStatement;
-}
-
-const list = <T>(value: T | readonly T[] | undefined): readonly T[] =>
-  value === undefined ? [] : Array.isArray(value) ? (value as readonly T[]) : [value as T];
-
-/** IAM wildcards: `*` any run of characters, `?` one character. */
-function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
-}
-
 /**
- * Whether the bucket policy lets the service principal do `action` on `resource`: an
- * Allow naming it and no Deny. ElastiCache reads over TLS, so `aws:SecureTransport`
- * is true; a statement with any other condition is not taken to apply.
+ * Whether the bucket policy lets the service principal do `action` on `resource`, decided with
+ * AWS's policy evaluation rules (@cloud-copilot/iam-simulate over the service authorization
+ * reference): the service principal has no identity policy, so only an Allow in the bucket policy
+ * and no Deny there let it read. ElastiCache reads over TLS: `aws:SecureTransport` is true.
  */
-function policyAllows(policy: PolicyDocument | undefined, principal: string, action: string, resource: string): boolean {
-  const applies = (s: PolicyStatement): boolean => {
-    const principals = s.Principal === '*' ? ['*'] : [...list(s.Principal?.Service), ...list(s.Principal?.AWS)];
-    if (!principals.some((p) => p === '*' || p === principal)) return false;
-    if (!list(s.Action).some((a) => wildcard(a, action, true))) return false;
-    if (!list(s.Resource).some((r) => wildcard(r, resource, false))) return false;
-    for (const [operator, conditions] of Object.entries(s.Condition ?? {})) {
-      for (const [name, values] of Object.entries(conditions)) {
-        if (operator !== 'Bool' || name.toLowerCase() !== 'aws:securetransport') return false;
-        if (!list(values).map(String).includes('true')) return false;
-      }
-    }
-    return true;
-  };
-  const statements = list(policy?.Statement);
-  return statements.some((s) => s.Effect === 'Allow' && applies(s)) && !statements.some((s) => s.Effect === 'Deny' && applies(s));
+async function policyAllows(policy: object | undefined, principal: string, action: string, resource: string): Promise<boolean> {
+  if (!policy) return false;
+  const result = await runSimulation(
+    {
+      request: {
+        principal,
+        action,
+        resource: { resource, accountId: LOCAL_ACCOUNT_ID },
+        contextVariables: { 'aws:SecureTransport': 'true' },
+      },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: policy,
+    },
+    {},
+  );
+  return result.resultType !== 'error' && result.overallResult === 'Allowed';
 }
