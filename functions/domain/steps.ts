@@ -47,6 +47,8 @@ export interface ConfirmationFacts {
   /** The failure that confirmed the outage. */
   error?: string;
   at: string;
+  /** When the alarm that opened the incident changed state. */
+  alarmAt?: string;
   /** The alarm's state change → this decision, in seconds. */
   alarmToDecisionSeconds?: number;
 }

@@ -125,7 +125,7 @@ async function check(deps: ConfirmOutageDeps, input: ConfirmInput, cache: Protec
     pings,
     ...(error !== undefined ? { error } : {}),
     at,
-    ...(Number.isNaN(alarmAt) ? {} : { alarmToDecisionSeconds: Math.max(0, Math.round((Date.parse(at) - alarmAt) / 1000)) }),
+    ...(Number.isNaN(alarmAt) ? {} : { alarmAt: new Date(alarmAt).toISOString(), alarmToDecisionSeconds: Math.max(0, Math.round((Date.parse(at) - alarmAt) / 1000)) }),
   };
 }
 
