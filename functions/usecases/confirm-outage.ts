@@ -74,7 +74,7 @@ export async function confirmOutage(deps: ConfirmOutageDeps, input: ConfirmInput
 
 async function recordConfirmed(deps: ConfirmOutageDeps, input: ConfirmInput, facts: ConfirmationFacts): Promise<void> {
   await addTimeline(
-      deps,
+    deps,
     input.incidentId,
     'OUTAGE_CONFIRMED',
     `outage confirmed: ${facts.endpoint} through ${facts.through} did not answer PING ${facts.pings.length} of ${deps.confirmation.pings} from ${facts.from}: ${facts.error ?? 'no answer'}`,
@@ -125,7 +125,12 @@ async function check(deps: ConfirmOutageDeps, input: ConfirmInput, cache: Protec
     pings,
     ...(error !== undefined ? { error } : {}),
     at,
-    ...(Number.isNaN(alarmAt) ? {} : { alarmAt: new Date(alarmAt).toISOString(), alarmToDecisionSeconds: Math.max(0, Math.round((Date.parse(at) - alarmAt) / 1000)) }),
+    ...(Number.isNaN(alarmAt)
+      ? {}
+      : {
+          alarmAt: new Date(alarmAt).toISOString(),
+          alarmToDecisionSeconds: Math.max(0, Math.round((Date.parse(at) - alarmAt) / 1000)),
+        }),
   };
 }
 

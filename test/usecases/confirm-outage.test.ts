@@ -8,7 +8,11 @@ const ALARM_AT = '2025-03-01T11:59:30.000Z';
 const input = {
   incidentId: INCIDENT_ID,
   cacheId: CACHE_ID,
-  trigger: { alarmName: ALARM, reason: 'Threshold Crossed: 1 datapoint [0.0] was less than 1.0', stateChangeTime: ALARM_AT },
+  trigger: {
+    alarmName: ALARM,
+    reason: 'Threshold Crossed: 1 datapoint [0.0] was less than 1.0',
+    stateChangeTime: ALARM_AT,
+  },
 };
 
 /** A world whose waits advance its clock, with a 10 s window of 3 PINGs, the cache's AUTH token and endpoint record set. */
@@ -52,7 +56,11 @@ describe('confirmOutage', () => {
     const timeline = await world.store.timeline(INCIDENT_ID);
     expect(timeline.map((e) => e.type)).toEqual(['OUTAGE_CONFIRMED']);
     expect(timeline[0]?.message).toContain(`did not answer PING 2 of 3`);
-    expect(timeline[0]?.detail).toMatchObject({ alarm: ALARM, error: 'ECONNREFUSED', through: `the endpoint record ${PARAM}` });
+    expect(timeline[0]?.detail).toMatchObject({
+      alarm: ALARM,
+      error: 'ECONNREFUSED',
+      through: `the endpoint record ${PARAM}`,
+    });
     expect(world.notifier.status).toHaveLength(0);
     expect(world.notifier.operators).toHaveLength(0);
     expect(await world.store.getOpenLock(CACHE_ID)).toMatchObject({ incidentId: INCIDENT_ID });
@@ -90,7 +98,9 @@ describe('confirmOutage', () => {
     expect(message.kind).toBe('info');
     expect(message.subject).toContain(ALARM);
     expect(message.text).toContain(`Alarm: ${ALARM} at ${ALARM_AT}`);
-    expect(message.text).toContain(`3 PINGs over 10 s to ${RECORDED.host}:6380 (TLS) through the endpoint record ${PARAM} with AUTH`);
+    expect(message.text).toContain(
+      `3 PINGs over 10 s to ${RECORDED.host}:6380 (TLS) through the endpoint record ${PARAM} with AUTH`,
+    );
     expect(message.text).toContain('no customer notice was sent');
     expect(message.facts).toMatchObject({ outcome: 'FALSE_ALARM', alarm: ALARM, pings: 3, answered: 3 });
     expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['FALSE_ALARM']);
