@@ -30,6 +30,8 @@ export interface Config {
   /** Names of this stack's incident (probe) alarms start with this; see serverless/alarms.js. */
   readonly incidentAlarmPrefix?: string;
   readonly probeTimeoutMs: number;
+  /** Confirm Outage: PINGs spread over a window before the first customer notice. */
+  readonly confirmation: { seconds: number; pings: number };
   readonly metricsNamespace: string;
   readonly s3ForcePathStyle: boolean;
   readonly dedupTtlSeconds: number;
@@ -168,6 +170,16 @@ export function loadConfig(env: Env = process.env): Config {
     },
     get probeTimeoutMs() {
       return lazy('probeTimeoutMs', () => int(env, 'PROBE_TIMEOUT_MS', 1000, 50, 10000));
+    },
+    get confirmation() {
+      return lazy('confirmation', () =>
+        Object.freeze({
+          // At most 20 s: the window, its PINGs (PROBE_TIMEOUT_MS each, 10 s at most) and
+          // the reads before them fit the function's 40 s timeout (serverless.yml, confirmOutage).
+          seconds: int(env, 'CONFIRM_SECONDS', 10, 0, 20),
+          pings: int(env, 'CONFIRM_PINGS', 3, 1, 10),
+        }),
+      );
     },
     get metricsNamespace() {
       return lazy('metricsNamespace', () => env.METRICS_NAMESPACE ?? 'CacheOutageWorkflow');

@@ -4,7 +4,7 @@
  * operator names, facts) goes through `esc`. The only script is the small
  * live-update loop of the incident page, allowed by a per-response nonce.
  */
-import type { TimelineEvent } from '../domain/incident';
+import { describeConfirmation, type TimelineEvent } from '../domain/incident';
 import type { PendingApproval } from '../ports';
 import type { IncidentSummary, IncidentView } from '../usecases/incident-view';
 
@@ -27,7 +27,7 @@ h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 a{color:var(--accent)}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 .scroll{overflow-x:auto}
-.status-OPEN{color:var(--bad);font-weight:700}.status-RESOLVED{color:var(--ok);font-weight:700}.status-FAILED{color:var(--bad);font-weight:700}
+.status-OPEN{color:var(--bad);font-weight:700}.status-RESOLVED{color:var(--ok);font-weight:700}.status-FAILED{color:var(--bad);font-weight:700}.status-FALSE_ALARM{color:var(--muted);font-weight:700}
 .PENDING{color:var(--warn);font-weight:700}.APPROVED{color:var(--ok);font-weight:700}.REJECTED,.TIMED_OUT{color:var(--bad);font-weight:700}
 dl.facts{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:.25rem 1rem;margin:.5rem 0}@media (min-width:40rem){dl.facts{grid-template-columns:minmax(0,1fr) minmax(0,3fr)}}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;overflow-wrap:anywhere}
 section.approval{border:2px solid var(--warn);border-radius:.5rem;padding:.75rem 1rem;margin:1rem 0}
@@ -107,13 +107,16 @@ const time = (iso: string | undefined): string =>
 
 const incidentHref = (incidentId: string): string => `/incidents/${encodeURIComponent(incidentId)}`;
 
-export function listPage(incidents: IncidentSummary[], operator: string, csrf?: string): string {
-  const rows = incidents
+/** How a status reads: FALSE_ALARM as "FALSE ALARM". */
+export const statusLabel = (status: string): string => status.replace('_', ' ');
+
+function incidentRows(incidents: IncidentSummary[]): string {
+  return incidents
     .map(
       (i) => `<tr>
 <td><a href="${esc(incidentHref(i.incidentId))}">${esc(i.incidentId)}</a>${i.pendingApprovals ? ` <span class="PENDING">· ${i.pendingApprovals} approval${i.pendingApprovals > 1 ? 's' : ''} waiting</span>` : ''}</td>
 <td>${esc(i.cacheId)}</td>
-<td class="status-${esc(i.status)}">${esc(i.status)}</td>
+<td class="status-${esc(i.status)}">${esc(statusLabel(i.status))}</td>
 <td>${esc(i.stage)}</td>
 <td>${esc(i.plan ?? '–')}</td>
 <td>${time(i.openedAt)}</td>
@@ -123,17 +126,37 @@ export function listPage(incidents: IncidentSummary[], operator: string, csrf?: 
 </tr>`,
     )
     .join('\n');
+}
+
+const LIST_HEAD =
+  '<thead><tr><th scope="col">Incident</th><th scope="col">Cache</th><th scope="col">Status</th><th scope="col">Stage</th><th scope="col">Plan</th><th scope="col">Started</th><th scope="col">Elapsed</th><th scope="col">Outage</th><th scope="col">Degraded</th></tr></thead>';
+
+export function listPage(incidents: IncidentSummary[], operator: string, csrf?: string): string {
+  const real = incidents.filter((i) => i.status !== 'FALSE_ALARM');
+  const falseAlarms = incidents.filter((i) => i.status === 'FALSE_ALARM');
   const body = `<h1>Incidents</h1>
 ${
-  incidents.length
-    ? `<div class="scroll"><table>
+  real.length
+    ? `<div class="scroll"><table id="incidents">
 <caption class="muted">Open incidents first, newest first.</caption>
-<thead><tr><th scope="col">Incident</th><th scope="col">Cache</th><th scope="col">Status</th><th scope="col">Stage</th><th scope="col">Plan</th><th scope="col">Started</th><th scope="col">Elapsed</th><th scope="col">Outage</th><th scope="col">Degraded</th></tr></thead>
+${LIST_HEAD}
 <tbody>
-${rows}
+${incidentRows(real)}
 </tbody>
 </table></div>`
     : '<p>No incidents. Every protected cache answers its probe.</p>'
+}${
+  falseAlarms.length
+    ? `
+<h2>False alarms</h2>
+<div class="scroll"><table id="false-alarms">
+<caption class="muted">An alarm fired but the cache answered throughout the confirmation window: no customer was told. Newest first.</caption>
+${LIST_HEAD}
+<tbody>
+${incidentRows(falseAlarms)}
+</tbody>
+</table></div>`
+    : ''
 }`;
   return page({ title: 'Incidents', operator, body, ...(csrf ? { signOut: csrf } : {}) });
 }
@@ -228,7 +251,7 @@ function set(id,text){var el=document.getElementById(id);if(el&&text!==undefined
 function typing(){var t=document.querySelectorAll('textarea');for(var i=0;i<t.length;i++){if(t[i].value)return true;}return false;}
 function tick(){fetch(url,{headers:{Accept:'application/json'},credentials:'same-origin',cache:'no-store'}).then(function(r){if(!r.ok)throw new Error(r.status);return r.json();}).then(function(v){
 if(list&&list.children.length!==v.timeline.length){var frag=document.createDocumentFragment();v.timeline.forEach(function(e){var li=document.createElement('li');var t=document.createElement('time');t.dateTime=e.at;t.textContent=fmt(e.at);var s=document.createElement('span');s.className='type';s.textContent=e.type;li.appendChild(t);li.appendChild(s);li.appendChild(document.createTextNode(e.message));frag.appendChild(li);});list.replaceChildren(frag);}
-set('incident-status',v.incident.status);set('incident-stage',v.incident.stage);set('execution-state',v.execution?(v.execution.currentState||'–'):'–');set('execution-status',v.execution?v.execution.status:'–');
+set('incident-status',v.incident.status.replace('_',' '));set('incident-stage',v.incident.stage);set('execution-state',v.execution?(v.execution.currentState||'–'):'–');set('execution-status',v.execution?v.execution.status:'–');
 var now=v.approvals.filter(function(a){return a.status==='PENDING';}).map(function(a){return a.step;}).join(',');
 if(now!==pending){if(!typing()){location.reload();return;}if(live)live.textContent='The approvals changed: reload the page to see them.';}
 if(live&&live.textContent.indexOf('reload')<0)live.textContent='Live: updated '+new Date().toLocaleTimeString();
@@ -252,10 +275,11 @@ export function incidentPage(view: IncidentView, operator: string, csrf: string 
 <p id="live" class="muted" role="status" aria-live="polite"></p>
 <dl class="facts">
 <dt>Cache</dt><dd>${esc(i.cacheId)}</dd>
-<dt>Status</dt><dd id="incident-status" class="status-${esc(i.status)}">${esc(i.status)}</dd>
+<dt>Status</dt><dd id="incident-status" class="status-${esc(i.status)}">${esc(statusLabel(i.status))}</dd>
 <dt>Stage</dt><dd id="incident-stage">${esc(i.stage)}</dd>
 <dt>Plan</dt><dd>${esc(i.plan ?? '–')}</dd>
 <dt>Alarm</dt><dd>${esc(i.triggerAlarm ?? '–')}</dd>
+${i.confirmation ? `<dt>${i.confirmation.confirmed ? 'Outage confirmed' : 'False alarm'}</dt><dd id="confirmation">${esc(describeConfirmation(i.confirmation))}</dd>` : ''}
 <dt>Started</dt><dd>${time(i.openedAt)}</dd>
 <dt>Elapsed</dt><dd>${esc(formatSeconds(i.elapsedSeconds))}</dd>
 <dt>Outage</dt><dd>${esc(formatSeconds(i.outageSeconds))}</dd>

@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { AlarmTransition } from './alarm';
 import type { Endpoint } from './caches';
+import type { ConfirmationFacts } from './steps';
 
-export const INCIDENT_STATUSES = ['OPEN', 'RESOLVED', 'FAILED'] as const;
+/**
+ * FALSE_ALARM: an alarm opened the incident but the workflow's own check found
+ * the cache answering throughout its confirmation window; customers were told
+ * nothing. Distinct from RESOLVED, which follows a confirmed outage.
+ */
+export const INCIDENT_STATUSES = ['OPEN', 'RESOLVED', 'FAILED', 'FALSE_ALARM'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 /** The four customer-facing stages, in order. */
@@ -65,6 +71,8 @@ export type TimelineEventType =
   | 'ALARM_OK'
   | 'ALARM_INSUFFICIENT_DATA'
   | 'INCIDENT_OPENED'
+  | 'OUTAGE_CONFIRMED'
+  | 'FALSE_ALARM'
   | 'ASSESSED'
   | 'APPROVAL_REQUESTED'
   | 'APPROVAL_ACKNOWLEDGED'
@@ -108,6 +116,12 @@ export interface Incident {
   resolvedAt?: string;
   failedAt?: string;
   error?: { error: string; cause: string };
+  /** What the workflow's own check saw before any customer notice. */
+  confirmation?: ConfirmationFacts;
+  /** When the workflow's own check confirmed the outage (before the first customer notice). */
+  confirmedAt?: string;
+  /** When the confirmation window ended with the cache answering throughout. */
+  falseAlarmAt?: string;
   /** The workflow attempt that last failed or reopened the incident: 0, then one more per redrive. */
   attempt?: number;
 }
@@ -132,4 +146,14 @@ export function durationsOf(incident: Pick<Incident, 'openedAt' | 'restoredAt' |
 /** A stale transition (delivered late, e.g. after a day of EventBridge retries) opens no incident. */
 export function isStale(stateChangeTime: string, now: Date, maxAgeSeconds: number): boolean {
   return now.getTime() - Date.parse(stateChangeTime) > maxAgeSeconds * 1000;
+}
+
+/** What the workflow's own check saw before any customer notice: what failed, how, from where. */
+export function describeConfirmation(c: ConfirmationFacts): string {
+  const answered = c.pings.filter((p) => p.ok).length;
+  const how = c.confirmed
+    ? `PING ${c.pings.length} failed: ${c.error ?? 'no answer'}`
+    : `${answered} of ${c.pings.length} PINGs answered over ${c.windowSeconds} s`;
+  const delay = c.alarmToDecisionSeconds !== undefined ? `; ${c.alarmToDecisionSeconds} s after the alarm` : '';
+  return `${c.endpoint} through ${c.through}${c.auth ? ' with AUTH' : ''}, from ${c.from}: ${how}${delay}`;
 }

@@ -24,6 +24,41 @@ export interface NotifyOutput {
   messageId?: string;
 }
 
+/** One PING of the confirmation window. */
+export interface ConfirmationPing {
+  at: string;
+  ok: boolean;
+  latencyMs?: number;
+  error?: string;
+}
+
+/** What "Confirm Outage" saw: kept on the incident and its timeline for the operators. */
+export interface ConfirmationFacts {
+  confirmed: boolean;
+  /** The endpoint PINGed, as `host:port (TLS)`. */
+  endpoint: string;
+  /** Where the endpoint came from: the endpoint record clients read, or the configured endpoint when the record is empty. */
+  through: string;
+  /** Where the check ran from. */
+  from: string;
+  auth: boolean;
+  windowSeconds: number;
+  pings: ConfirmationPing[];
+  /** The failure that confirmed the outage. */
+  error?: string;
+  at: string;
+  /** When the alarm that opened the incident changed state. */
+  alarmAt?: string;
+  /** The alarm's state change → this decision, in seconds. */
+  alarmToDecisionSeconds?: number;
+}
+
+/** "Confirm Outage" → `$.confirmation`: before any customer notice, the workflow sees the outage itself. */
+export interface ConfirmInput extends IncidentRef {
+  trigger: { alarmName: string; reason: string; stateChangeTime: string };
+}
+export type ConfirmOutput = ConfirmationFacts;
+
 /** "Assess" → `$.assessment`. */
 export interface AssessInput extends IncidentRef {
   openedAt: string;

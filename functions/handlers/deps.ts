@@ -8,6 +8,7 @@ import { config } from '../config';
 import type { AssessDeps } from '../usecases/assess';
 import type { CheckCacheDeps } from '../usecases/check-cache';
 import type { CloseIncidentDeps } from '../usecases/close-incident';
+import type { ConfirmOutageDeps } from '../usecases/confirm-outage';
 import type { CutOverDeps } from '../usecases/cut-over';
 import type { ExecutionStatusDeps } from '../usecases/execution-status';
 import type { NotifyDeps } from '../usecases/notify';
@@ -16,7 +17,7 @@ import type { ProvisionDeps } from '../usecases/provision';
 import type { RehydrateDeps } from '../usecases/rehydrate';
 import type { RequestApprovalDeps } from '../usecases/request-approval';
 import type { VerifyDeps } from '../usecases/verify';
-import { clock } from '../wiring/clock';
+import { clock, sleep } from '../wiring/clock';
 import { incidentStore, sourceOfTruth } from '../wiring/dynamodb';
 import { cacheFleet } from '../wiring/elasticache';
 import { cacheProbe } from '../wiring/redis-probe';
@@ -65,6 +66,21 @@ export const checkCacheDeps = /* @__PURE__ */ lazyDeps<CheckCacheDeps>({
 export const closeIncidentDeps = /* @__PURE__ */ lazyDeps<CloseIncidentDeps>({
   store: incidentStore,
   clock,
+});
+
+export const confirmOutageDeps = /* @__PURE__ */ lazyDeps<ConfirmOutageDeps>({
+  store: incidentStore,
+  endpoints: endpointRecord,
+  probe: cacheProbe,
+  secrets: secretReader,
+  notifier: notifier,
+  clock,
+  sleep,
+  caches: () => config.protectedCaches,
+  probeTimeoutMs: () => config.probeTimeoutMs,
+  confirmation: () => config.confirmation,
+  region: () => config.region,
+  notices: () => config.notices,
 });
 
 export const cutOverDeps = /* @__PURE__ */ lazyDeps<CutOverDeps>({

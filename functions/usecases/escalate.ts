@@ -43,8 +43,8 @@ export const MAX_CAUSE_CHARS = 1000;
 export async function escalate(deps: EscalateDeps, input: EscalateInput): Promise<EscalateOutput> {
   const { incidentId, cacheId, kind } = input;
   const incident = await deps.store.getIncident(incidentId);
-  // A resolved incident has nothing left to escalate: this is a late delivery.
-  if (incident?.status === 'RESOLVED') return { kind, published: false };
+  // A resolved incident or a false alarm has nothing left to escalate: this is a late delivery.
+  if (incident?.status === 'RESOLVED' || incident?.status === 'FALSE_ALARM') return { kind, published: false };
   const now = deps.clock.now().toISOString();
   const errorName = kind === 'rejected' ? 'ApprovalRejectedError' : (input.error?.Error ?? 'UnknownError');
   const cause = truncate(readableCause(input.error?.Cause), MAX_CAUSE_CHARS);

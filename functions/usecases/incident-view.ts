@@ -6,6 +6,7 @@
  */
 import { IncidentNotFoundError } from '../domain/errors';
 import { durationsOf, type Incident, type IncidentStatus, type TimelineEvent } from '../domain/incident';
+import type { ConfirmationFacts } from '../domain/steps';
 import type { Clock, IncidentConsoleStore, IncidentStore, PendingApproval } from '../ports';
 import { redriveCheck } from './redrive-incident';
 
@@ -60,6 +61,10 @@ export interface IncidentView {
     resolvedAt?: string;
     failedAt?: string;
     restoredAt?: string;
+    confirmedAt?: string;
+    falseAlarmAt?: string;
+    /** What the workflow's own check saw before any customer notice (what failed, how, from where). */
+    confirmation?: ConfirmationFacts;
     error?: { error: string; cause: string };
   };
   execution?: ExecutionState;
@@ -80,7 +85,7 @@ function stageOf(incident: Incident, timeline: TimelineEvent[]): string {
 }
 
 function summarize(incident: Incident, timeline: TimelineEvent[], approvals: PendingApproval[], now: Date): IncidentSummary {
-  const end = incident.resolvedAt ?? incident.failedAt;
+  const end = incident.resolvedAt ?? incident.failedAt ?? incident.falseAlarmAt;
   const elapsedMs = (end ? Date.parse(end) : now.getTime()) - Date.parse(incident.openedAt);
   const d = durationsOf(incident);
   const record = incident as Incident & { outageSeconds?: unknown; degradedSeconds?: unknown };
@@ -100,7 +105,7 @@ function summarize(incident: Incident, timeline: TimelineEvent[], approvals: Pen
   };
 }
 
-/** Incidents, open ones first, each group newest first. */
+/** Incidents, open ones first, false alarms last, each group newest first. */
 export async function listIncidents(deps: IncidentViewDeps): Promise<IncidentSummary[]> {
   const incidents = await deps.store.listIncidents(LIST_LIMIT);
   const now = deps.clock.now();
@@ -113,7 +118,7 @@ export async function listIncidents(deps: IncidentViewDeps): Promise<IncidentSum
       return summarize(incident, timeline, approvals, now);
     }),
   );
-  const rank = (s: IncidentSummary) => (s.status === 'OPEN' ? 0 : 1);
+  const rank = (s: IncidentSummary) => (s.status === 'OPEN' ? 0 : s.status === 'FALSE_ALARM' ? 2 : 1);
   return summaries.sort((a, b) => rank(a) - rank(b) || b.openedAt.localeCompare(a.openedAt));
 }
 
@@ -140,6 +145,9 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
       ...(incident.restoredAt ? { restoredAt: incident.restoredAt } : {}),
       ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
       ...(incident.failedAt ? { failedAt: incident.failedAt } : {}),
+      ...(incident.confirmedAt ? { confirmedAt: incident.confirmedAt } : {}),
+      ...(incident.falseAlarmAt ? { falseAlarmAt: incident.falseAlarmAt } : {}),
+      ...(incident.confirmation ? { confirmation: incident.confirmation } : {}),
       ...(incident.error ? { error: incident.error } : {}),
     },
     ...(execution ? { execution } : {}),

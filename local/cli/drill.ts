@@ -53,6 +53,13 @@ function print(report: DrillReport): void {
   const inc = report.incident;
   out(`Outage (workflow): ${inc?.outageSeconds !== undefined ? `${inc.outageSeconds} s` : '–'}   Degraded: ${inc?.degradedSeconds !== undefined ? `${inc.degradedSeconds} s` : '–'}`);
   out(`Outage as the sample application saw it: ${seconds(report.appOutageMs)} (endpoints: ${report.appEndpoints.join(' → ')})`);
+  if (report.detection) {
+    const d = report.detection;
+    out(
+      `Detection: alarm → confirmed ${seconds(d.alarmToConfirmedMs)}, confirmed → first notice ${seconds(d.confirmedToFirstNoticeMs)} (confirmation window ${seconds(d.confirmationWindowMs)})`,
+    );
+  }
+  if (report.cachesCreated.length) out(`Caches created: ${report.cachesCreated.join(', ')}`);
   if (report.verification) {
     const v = report.verification;
     out(`Keys checked on the new endpoint: ${v.checked}, missing ${v.missing}, wrong ${v.wrong}${v.firstProblems.length ? ` (${v.firstProblems.join('; ')})` : ''}`);

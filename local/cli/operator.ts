@@ -21,6 +21,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describeConfirmation } from '../../functions/domain/incident';
+import type { ConfirmationFacts } from '../../functions/domain/steps';
 import type { IncidentSummary } from '../../functions/usecases/incident-view';
 import { CliError, parseCommand, USAGE } from './operator-args';
 
@@ -144,7 +146,11 @@ interface Approval {
 }
 
 interface View {
-  incident: Summary & { triggerAlarm?: string; error?: { error: string; cause: string } };
+  incident: Summary & {
+    triggerAlarm?: string;
+    error?: { error: string; cause: string };
+    confirmation?: ConfirmationFacts;
+  };
   execution?: { status: string; currentState?: string };
   timeline: { at: string; type: string; message: string }[];
   notices: { at: string; stage: string; message: string }[];
@@ -184,6 +190,7 @@ function printView(view: View): void {
   );
   if (view.execution) out(`  workflow ${view.execution.status}, state ${view.execution.currentState ?? '–'}`);
   if (i.triggerAlarm) out(`  alarm ${i.triggerAlarm}`);
+  if (i.confirmation) out(`  ${i.confirmation.confirmed ? 'outage confirmed' : 'false alarm'}: ${describeConfirmation(i.confirmation)}`);
   if (i.error) out(`  error ${i.error.error}: ${i.error.cause}`);
   for (const a of view.approvals) {
     out();
@@ -231,19 +238,31 @@ async function main(argv: string[]): Promise<number> {
       const { incidents } = await call<{ incidents: Summary[] }>(target, 'GET', '/');
       if (values.json) return (out(JSON.stringify(incidents)), 0);
       if (!incidents.length) return (out('No incidents.'), 0);
-      table(
-        ['INCIDENT', 'CACHE', 'STATUS', 'STAGE', 'PLAN', 'STARTED', 'ELAPSED', 'APPROVALS'],
-        incidents.map((i) => [
-          i.incidentId,
-          i.cacheId,
-          i.status,
-          i.stage,
-          i.plan ?? '–',
-          shortTime(i.openedAt),
-          duration(i.elapsedSeconds),
-          i.pendingApprovals ? `${i.pendingApprovals} pending` : '–',
-        ]),
-      );
+      const real = incidents.filter((i) => i.status !== 'FALSE_ALARM');
+      const falseAlarms = incidents.filter((i) => i.status === 'FALSE_ALARM');
+      if (real.length) {
+        table(
+          ['INCIDENT', 'CACHE', 'STATUS', 'STAGE', 'PLAN', 'STARTED', 'ELAPSED', 'APPROVALS'],
+          real.map((i) => [
+            i.incidentId,
+            i.cacheId,
+            i.status,
+            i.stage,
+            i.plan ?? '–',
+            shortTime(i.openedAt),
+            duration(i.elapsedSeconds),
+            i.pendingApprovals ? `${i.pendingApprovals} pending` : '–',
+          ]),
+        );
+      } else out('No incidents.');
+      if (falseAlarms.length) {
+        out();
+        out(`False alarms (${falseAlarms.length}): an alarm fired, the cache answered throughout the confirmation window, no customer was told`);
+        table(
+          ['INCIDENT', 'CACHE', 'STATUS', 'STARTED'],
+          falseAlarms.map((i) => [i.incidentId, i.cacheId, 'FALSE ALARM', shortTime(i.openedAt)]),
+        );
+      }
       return 0;
     }
     case 'show': {

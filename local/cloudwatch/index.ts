@@ -260,13 +260,46 @@ export class LocalCloudWatch {
     alarm.state = next;
     alarm.reason = reason;
     alarm.changedAt = now;
-    this.options.onStateChange(this.eventFor(alarm, previous, evaluated));
+    this.options.onStateChange(
+      this.eventFor(
+        alarm,
+        previous,
+        JSON.stringify({
+          version: '1.0',
+          queryDate: cwTime(alarm.changedAt),
+          statistic: spec.statistic,
+          period: spec.periodSeconds,
+          recentDatapoints: evaluated.filter((e) => e.value !== undefined).map((e) => e.value),
+          threshold: spec.threshold,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * SetAlarmState: "Temporarily sets the state of an alarm for testing purposes.
+   * When the updated state differs from the previous value, the action configured
+   * for the appropriate state is invoked", and "metric alarms return to their
+   * actual state quickly" — here, at the next evaluation (SetAlarmState, Amazon
+   * CloudWatch API Reference,
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html).
+   * An unknown alarm is the API's ResourceNotFound.
+   */
+  setAlarmState(alarmName: string, stateValue: AlarmStateValue, stateReason: string, stateReasonData?: string): void {
+    const alarm = this.alarms.find((a) => a.spec.alarmName === alarmName);
+    if (!alarm) throw Object.assign(new Error(`ResourceNotFound: alarm ${alarmName} does not exist`), { name: 'ResourceNotFound' });
+    if (alarm.state === stateValue) return;
+    const previous = { value: alarm.state, reason: alarm.reason, timestamp: cwTime(alarm.changedAt) };
+    alarm.state = stateValue;
+    alarm.reason = stateReason;
+    alarm.changedAt = this.now();
+    this.options.onStateChange(this.eventFor(alarm, previous, stateReasonData ?? '{}'));
   }
 
   private eventFor(
     alarm: AlarmRuntime,
     previous: AlarmStateChangeEvent['detail']['previousState'],
-    evaluated: { start: number; value?: number }[],
+    reasonData: string,
   ): AlarmStateChangeEvent {
     const { spec } = alarm;
     const { region, accountId } = this.options;
@@ -284,14 +317,7 @@ export class LocalCloudWatch {
         state: {
           value: alarm.state,
           reason: alarm.reason,
-          reasonData: JSON.stringify({
-            version: '1.0',
-            queryDate: cwTime(alarm.changedAt),
-            statistic: spec.statistic,
-            period: spec.periodSeconds,
-            recentDatapoints: evaluated.filter((e) => e.value !== undefined).map((e) => e.value),
-            threshold: spec.threshold,
-          }),
+          reasonData,
           timestamp: cwTime(alarm.changedAt),
         },
         previousState: previous,

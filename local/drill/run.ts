@@ -12,6 +12,7 @@ import {
   type DescribeExecutionCommandOutput,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
+import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import Redis from 'ioredis';
 import type { Endpoint } from '../../functions/domain/caches';
@@ -67,6 +68,10 @@ export interface DrillReport {
   appOutageMs?: number;
   appEndpoints: string[];
   verification?: { checked: number; missing: number; wrong: number; firstProblems: string[] };
+  /** Where the time to the first customer notice went: the alarm, the workflow's own confirmation, the notice. */
+  detection?: { alarmToConfirmedMs?: number; confirmedToFirstNoticeMs?: number; confirmationWindowMs?: number };
+  /** Replication groups that exist at the end and did not before the cache was broken. */
+  cachesCreated: string[];
   phases: Record<string, number>;
   wallMs: number;
   ok: boolean;
@@ -112,6 +117,25 @@ async function verifyKeys(
   return result;
 }
 
+async function replicationGroups(stack: LocalStack): Promise<string[]> {
+  const out = await stack.clients.elasticache.send(new DescribeReplicationGroupsCommand({}));
+  return (out.ReplicationGroups ?? []).map((g) => g.ReplicationGroupId ?? '').filter(Boolean);
+}
+
+/** Alarm → confirmed (the workflow's own check) and confirmed → first customer notice, from the incident's record. */
+function detectionOf(incident: Incident | undefined, timeline: TimelineEvent[]): DrillReport['detection'] {
+  const confirmation = incident?.confirmation;
+  if (!confirmation) return undefined;
+  const alarmAt = confirmation.alarmAt ? Date.parse(confirmation.alarmAt) : undefined;
+  const confirmedAt = incident.confirmedAt ? Date.parse(incident.confirmedAt) : undefined;
+  const firstNotice = timeline.find((e) => e.type === 'NOTICE_SENT');
+  return {
+    ...(alarmAt !== undefined && confirmedAt !== undefined ? { alarmToConfirmedMs: confirmedAt - alarmAt } : {}),
+    ...(confirmedAt !== undefined && firstNotice ? { confirmedToFirstNoticeMs: Date.parse(firstNotice.at) - confirmedAt } : {}),
+    confirmationWindowMs: confirmation.windowSeconds * 1000,
+  };
+}
+
 export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const log = options.log ?? (() => undefined);
   interruptWith(options.signal);
@@ -142,6 +166,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       SERVICE_NAME: 'Acme',
       SUPPORT_CONTACT: 'help@acme.example',
       POLL_INTERVAL_SECONDS: '1',
+      // The confirmation window scaled down like the other timings: 3 PINGs over 2 s.
+      CONFIRM_SECONDS: '2',
+      CONFIRM_PINGS: '3',
       MAX_POLLS: '120',
       APPROVAL_TIMEOUT_SECONDS: scenario === 'approval-timeout' ? '8' : options.interactive ? '3600' : '300',
       APPROVAL_HEARTBEAT_SECONDS: scenario === 'approval-timeout' ? '4' : options.interactive ? '1800' : '120',
@@ -198,10 +225,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     allowWrites = faults?.fail('ssm', 'PutParameter', denied('ssm', 'PutParameter'));
     if (faults) log('🔒 the endpoint record now refuses writes (AccessDenied)');
 
+    const groupsBefore = await replicationGroups(stack);
     // Break it.
     const brokeAt = Date.now();
     mark('broken');
-    if (scenario === 'promote') {
+    if (scenario === 'false-alarm') {
+      // The cache stays healthy; its alarm fires anyway, as a one-off probe failure or a mis-set alarm makes it do.
+      stack.cloudwatch.setAlarmState(
+        alarmName,
+        'ALARM',
+        'Threshold Crossed: 2 out of the last 3 datapoints [0.0, 0.0, 1.0] were less than the threshold (1.0) (minimum 2 datapoints for OK -> ALARM transition).',
+        JSON.stringify({ version: '1.0', statistic: 'Minimum', period: 60, recentDatapoints: [0, 0, 1], threshold: 1 }),
+      );
+      log('💥 the alarm fired, but the cache is fine (a one-off probe failure)');
+    } else if (scenario === 'promote') {
       const primary = stack.elasticache.nodeProcesses(replicationGroupId as string).find((n) => n.role === 'primary');
       if (!primary) throw new Error('no primary node to kill');
       process.kill(primary.pid, 'SIGKILL');
@@ -227,13 +264,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     });
     mark('executionStarted');
     log(`🚨 alarm → execution ${execution.name} after ${((Date.now() - brokeAt) / 1000).toFixed(1)} s`);
+    // Approvals: the drill approves as "drill" unless a person is to decide.
+    const store = new DynamoDbIncidentStore({ tableName: description.tables.incidents, client: documentClient(clients.dynamodb) });
     if (scenario === 'recovers') {
+      // The provider comes back once the workflow has seen the outage itself: customers are told.
+      const started = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+      const id = (JSON.parse(started.input ?? '{}') as { incidentId?: string }).incidentId ?? '';
+      await until('the outage to be confirmed', 60_000, async () => ((await store.getIncident(id))?.confirmedAt ? true : undefined));
       process.kill((provider as RedisProcess).pid, 'SIGCONT');
       log('the provider answers again');
     }
-
-    // Approvals: the drill approves as "drill" unless a person is to decide.
-    const store = new DynamoDbIncidentStore({ tableName: description.tables.incidents, client: documentClient(clients.dynamodb) });
     const resumer = new SfnTaskResumer({ client: clients.sfn });
     const decided = new Set<string>();
     subscriber.onNotification((n: ReceivedNotification) => {
@@ -333,12 +373,27 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const operatorMessages = subscriber.received
       .filter((n) => n.topicArn === description.topics.operators)
       .map((n) => ({ kind: n.attributes.kind ?? '', ...(n.subject ? { subject: n.subject } : {}), message: n.message, atMs: n.receivedAt - brokeAt }));
+    const cachesCreated = (await replicationGroups(stack)).filter((g) => !groupsBefore.includes(g));
+    const detection = detectionOf(incident, timeline);
     const resolved = finished.status === 'SUCCEEDED' && incident?.status === 'RESOLVED';
     const lost = verification ? verification.missing + verification.wrong : undefined;
     let ok: boolean;
     let why: string;
-    if (resolutionExpected) {
-      ok = resolved && lost === 0;
+    if (scenario === 'false-alarm') {
+      const told = operatorMessages.filter((m) => m.kind === 'info');
+      ok =
+        finished.status === 'SUCCEEDED' &&
+        incident?.status === 'FALSE_ALARM' &&
+        notices.length === 0 &&
+        operatorMessages.length === 1 &&
+        told.length === 1 &&
+        cachesCreated.length === 0 &&
+        lost === 0;
+      why = ok
+        ? `false alarm: incident FALSE_ALARM, 0 customer notices, 1 operators' message, no cache created, ${verification?.checked ?? 0} keys intact`
+        : `expected a false alarm: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, ${notices.length} customer notices, ${operatorMessages.length} operators' messages, caches created ${cachesCreated.join(', ') || 'none'}, keys lost ${lost ?? 'unchecked'}`;
+    } else if (resolutionExpected) {
+      ok = resolved && lost === 0 && notices[0]?.stage === 'INVESTIGATING';
       why = ok ? `resolved, ${verification?.checked ?? 0} keys checked, 0 lost` : `expected resolution: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, keys lost ${lost ?? 'unchecked'}`;
     } else {
       const escalated = operatorMessages.some((m) => m.kind === 'escalation');
@@ -367,6 +422,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       ...(appOutageMs !== undefined ? { appOutageMs } : {}),
       appEndpoints: app.observation.endpointsSeen,
       ...(verification ? { verification } : {}),
+      ...(detection ? { detection } : {}),
+      cachesCreated,
       phases,
       wallMs: Date.now() - t0,
       ok,

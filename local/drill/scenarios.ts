@@ -9,7 +9,10 @@ export const SCENARIOS = {
     "the primary node of an ElastiCache replication group with Multi-AZ and automatic failover dies; ElastiCache's own failover promotes its replica and the workflow cuts over to it",
   'global-failover':
     "the primary region's cache of a Global Datastore dies; the secondary in another region is promoted through that region's API",
-  recovers: 'the provider hangs, then comes back by itself before anything is replaced',
+  recovers:
+    'the provider hangs; once the workflow has confirmed the outage (customers are told) it comes back by itself before anything is replaced',
+  'false-alarm':
+    "the cache stays healthy but its alarm fires once: the workflow's own check finds it answering, the incident ends FALSE_ALARM, the operators get one message and customers none",
   'no-backup': 'the cache dies and there is neither a replica nor a backup: operators are escalated',
   reject: 'the cache dies and an operator rejects the restore plan: operators are escalated',
   'approval-timeout': 'nobody answers the approval request: escalation, then the configured default (proceed)',

@@ -25,7 +25,7 @@ import { startStepFunctions, type ExecutionStatusEvent, type LocalStepFunctions 
 import { substitute } from '../../local/stack/serverless-manifest';
 
 const ASL = readFileSync(path.join(__dirname, '../../statemachines/incident-recovery.asl.json'), 'utf8');
-const FUNCTIONS = ['Notify', 'Assess', 'RequestApproval', 'Promote', 'Provision', 'CheckCache', 'CutOver', 'Verify', 'Rehydrate', 'CloseIncident', 'Escalate'];
+const FUNCTIONS = ['ConfirmOutage', 'Notify', 'Assess', 'RequestApproval', 'Promote', 'Provision', 'CheckCache', 'CutOver', 'Verify', 'Rehydrate', 'CloseIncident', 'Escalate'];
 const arn = (fn: string) => `arn:aws:lambda:us-east-1:000000000000:function:${fn}`;
 
 type Step = (payload: Record<string, unknown>) => unknown;
@@ -46,10 +46,42 @@ const assessment = (plan: string, requiresApproval: boolean) => ({
   rehydrateSince: '2026-01-01T00:00:00.000Z',
 });
 
+const confirmation = (confirmed: boolean) => ({
+  confirmed,
+  endpoint: '127.0.0.1:6379',
+  through: 'the endpoint record /p',
+  from: 'here',
+  auth: false,
+  windowSeconds: 10,
+  pings: confirmed ? [{ at: 't', ok: false, error: 'ECONNREFUSED' }] : [1, 2, 3].map(() => ({ at: 't', ok: true, latencyMs: 1 })),
+  ...(confirmed ? { error: 'ECONNREFUSED' } : {}),
+  at: 't',
+});
+
+/** The customer-facing stages, in the only order they may be sent. */
+const NOTICE_ORDER = ['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED'];
+
+/** Every transition the definition declares: Next, Choices, Default, Catch. */
+function declaredTransitions(asl: string): string[] {
+  const states = (JSON.parse(asl) as { States: Record<string, Record<string, unknown>> }).States;
+  const edges = new Set<string>();
+  for (const [name, state] of Object.entries(states)) {
+    const targets = [
+      state.Next,
+      state.Default,
+      ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+      ...((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+    ].filter((t): t is string => typeof t === 'string');
+    for (const t of targets) edges.add(`${name} → ${t}`);
+  }
+  return [...edges].sort();
+}
+
 function defaultSteps(): Record<string, Step> {
   const recovery = { plan: 'PROVISION_FROM_BACKUP', replicationGroupId: 'r-x', startedAt: 't', polls: 0, status: 'creating', ready: false };
   const endpoint = { host: '127.0.0.1', port: 6380, tls: true };
   return {
+    ConfirmOutage: () => confirmation(true),
     Notify: (p) => ({ stage: p.stage, published: true }),
     Assess: () => assessment('PROVISION_FROM_BACKUP', true),
     RequestApproval: () => ({ published: true }),
@@ -74,6 +106,8 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
   let calls: { fn: string; payload: Record<string, unknown> }[];
   let tokens: string[];
   let statusEvents: ExecutionStatusEvent[];
+  /** Every execution this file ran: the states it entered and the Lambda calls it made, in order. */
+  const runs: { name: string; entered: string[]; calls: { fn: string; payload: Record<string, unknown> }[] }[] = [];
 
   beforeAll(async () => {
     const invoke = async (functionName: string, payload: unknown): Promise<InvokeOutcome> => {
@@ -145,6 +179,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     const entered = (history.events ?? [])
       .filter((e: HistoryEvent) => e.type?.endsWith('StateEntered'))
       .map((e: HistoryEvent) => e.stateEnteredEventDetails?.name as string);
+    runs.push({ name: expect.getState().currentTestName ?? '', entered, calls: [...calls] });
     return { executionArn, done, entered, stages: calls.filter((c) => c.fn === 'Notify').map((c) => c.payload.stage) };
   }
 
@@ -158,7 +193,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     const { done, entered, stages } = await run({}, approve);
     expect(done.status).toBe('SUCCEEDED');
     expect(entered).toEqual([
-      'Record Incident', 'Notify Investigating', 'Assess', 'Choose Recovery', 'Request Approval', 'Notify ETA', 'Run Plan',
+      'Record Incident', 'Confirm Outage', 'Outage Confirmed?', 'Notify Investigating', 'Assess', 'Choose Recovery', 'Request Approval', 'Notify ETA', 'Run Plan',
       'Provision Cache', 'Check Cache', 'Cache Ready?', 'Wait For Cache', 'Check Cache', 'Cache Ready?', 'Wait For Cache',
       'Check Cache', 'Cache Ready?', 'Cut Over', 'Verify Cache', 'Notify Partially Restored', 'Rehydrate', 'Verify Data',
       'Notify Resolved', 'Close Incident', 'Resolved',
@@ -178,6 +213,27 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     expect(entered).not.toContain('Provision Cache');
   });
 
+  it('an unconfirmed alarm is a false alarm: no customer notice, no assessment, the execution succeeds', async () => {
+    steps.ConfirmOutage = () => confirmation(false);
+    const { done, entered, stages } = await run();
+    expect(done.status).toBe('SUCCEEDED');
+    expect(entered).toEqual(['Record Incident', 'Confirm Outage', 'Outage Confirmed?', 'False Alarm']);
+    expect(stages).toEqual([]);
+    expect(calls.map((c) => c.fn)).toEqual(['ConfirmOutage']);
+    expect(calls[0]?.payload).toEqual({
+      incidentId: expect.any(String),
+      cacheId: 'cache',
+      trigger: { alarmName: 'a', reason: 'r', stateChangeTime: '2026-01-01T00:00:00.000Z' },
+    });
+  });
+
+  it('a confirmed outage is checked before the first notice', async () => {
+    const { done, stages } = await run({}, approve);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(calls.map((c) => c.fn).slice(0, 2)).toEqual(['ConfirmOutage', 'Notify']);
+    expect(stages[0]).toBe('INVESTIGATING');
+  });
+
   it('a second execution for the same incident ends quietly at Record Incident', async () => {
     ddb.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
     const { done, entered } = await run();
@@ -190,7 +246,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     steps.Assess = () => assessment('RECOVERED', false);
     const { done, entered, stages } = await run();
     expect(done.status).toBe('SUCCEEDED');
-    expect(entered).toEqual(['Record Incident', 'Notify Investigating', 'Assess', 'Choose Recovery', 'Notify Resolved', 'Close Incident', 'Resolved']);
+    expect(entered).toEqual(['Record Incident', 'Confirm Outage', 'Outage Confirmed?', 'Notify Investigating', 'Assess', 'Choose Recovery', 'Notify Resolved', 'Close Incident', 'Resolved']);
     expect(stages).toEqual(['INVESTIGATING', 'RESOLVED']);
   });
 
@@ -198,7 +254,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     steps.Assess = () => assessment('ESCALATE', false);
     const { done, entered } = await run();
     expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
-    expect(entered).toEqual(['Record Incident', 'Notify Investigating', 'Assess', 'Choose Recovery', 'No Recovery Path', 'Record Failure', 'Recovery Failed']);
+    expect(entered).toEqual(['Record Incident', 'Confirm Outage', 'Outage Confirmed?', 'Notify Investigating', 'Assess', 'Choose Recovery', 'No Recovery Path', 'Record Failure', 'Recovery Failed']);
     expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'failed', error: { Error: 'NoRecoveryPathError' } });
   });
 
@@ -252,6 +308,8 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
   });
 
   it.each([
+    ['ConfirmOutage', 'IncidentNotFoundError'],
+    ['ConfirmOutage', 'UnknownCacheError'],
     ['Assess', 'InvalidBackupError'],
     ['CheckCache', 'CacheProvisioningFailedError'],
     ['CutOver', 'ValidationError'],
@@ -261,7 +319,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     steps[fn] = () => {
       throw new StepError(error);
     };
-    const { done, entered } = await run({}, fn === 'Notify' || fn === 'Assess' ? undefined : approve);
+    const { done, entered } = await run({}, ['Notify', 'Assess', 'ConfirmOutage'].includes(fn) ? undefined : approve);
     expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
     expect(entered.slice(-2)).toEqual(['Record Failure', 'Recovery Failed']);
     expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'failed', error: { Error: error }, executionArn: expect.stringContaining(':execution:recovery:') });
@@ -270,6 +328,48 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
   });
 
   it.each([
+    ['Request Approval', 'RequestApproval', 'ValidationError', undefined],
+    ['Notify ETA', 'Notify', 'IncidentSupersededError', 'ETA'],
+    ['Promote Replica', 'Promote', 'PromotionFailedError', undefined],
+    ['Provision Cache', 'Provision', 'InvalidBackupError', undefined],
+    ['Verify Cache', 'Verify', 'ValidationError', 'cache'],
+    ['Notify Partially Restored', 'Notify', 'IncidentSupersededError', 'PARTIALLY_RESTORED'],
+    ['Rehydrate', 'Rehydrate', 'IncidentSupersededError', undefined],
+    ['Verify Data', 'Verify', 'UnknownCacheError', 'data'],
+    ['Notify Resolved', 'Notify', 'IncidentNotFoundError', 'RESOLVED'],
+  ])('a known outcome at "%s" (%s: %s) goes to Record Failure, and customers hear nothing after it', async (state, fn, error, only) => {
+    const ordinary = steps[fn] as Step;
+    steps[fn] = (p) => {
+      if (only === undefined || p.stage === only || p.mode === only) throw new StepError(error as string);
+      return ordinary(p);
+    };
+    if (state === 'Promote Replica') steps.Assess = () => assessment('PROMOTE_REPLICA', false);
+    const { done, entered } = await run({}, ['Promote Replica', 'Request Approval'].includes(state) ? undefined : approve);
+    expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
+    expect(entered.slice(-3)).toEqual([state, 'Record Failure', 'Recovery Failed']);
+    const failed = calls.findIndex((c) => c.fn === fn && (only === undefined || c.payload.stage === only || c.payload.mode === only));
+    expect(calls.slice(failed + 1).map((c) => c.fn)).toEqual(['Escalate']);
+  });
+
+  it('an approval timeout whose escalation is refused goes to Record Failure', async () => {
+    steps.Escalate = (p) => {
+      if (p.kind === 'approval-timeout') throw new StepError('ValidationError');
+      return {};
+    };
+    const { done, entered } = await run({ approvalTimeoutSeconds: 2, approvalHeartbeatSeconds: 1, approvalDefault: 'proceed' });
+    expect(done.status).toBe('FAILED');
+    expect(entered.slice(-3)).toEqual(['Approval Timed Out', 'Record Failure', 'Recovery Failed']);
+  });
+
+  it('a plan the workflow cannot run ends at No Recovery Path after its ETA', async () => {
+    steps.Assess = () => assessment('UNKNOWN_PLAN', false);
+    const { done, entered } = await run();
+    expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
+    expect(entered.slice(-4)).toEqual(['Run Plan', 'No Recovery Path', 'Record Failure', 'Recovery Failed']);
+  });
+
+  it.each([
+    ['ConfirmOutage', 'Confirm Outage', 'TransientDependencyError'],
     ['Notify', 'Notify Investigating', 'ConfigError'],
     ['Provision', 'Provision Cache', 'CacheProvisioningFailedError'],
     ['CutOver', 'Cut Over', 'TransientDependencyError'],
@@ -280,7 +380,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     steps[fn] = () => {
       throw new StepError(error);
     };
-    const { done, entered } = await run({}, fn === 'Notify' ? undefined : approve);
+    const { done, entered } = await run({}, fn === 'Notify' || fn === 'ConfirmOutage' ? undefined : approve);
     expect(done).toMatchObject({ status: 'FAILED', error });
     expect(entered.at(-1)).toBe(state);
     expect(calls.filter((c) => c.fn === 'Escalate')).toEqual([]);
@@ -320,5 +420,44 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
       ['RUNNING', 1],
       ['SUCCEEDED', 1],
     ]);
+  });
+  describe('over every run above', () => {
+    it('takes every transition the definition declares', () => {
+      const taken = new Set(runs.flatMap((r) => r.entered.slice(1).map((to, i) => `${r.entered[i]} → ${to}`)));
+      expect(declaredTransitions(ASL).filter((edge) => !taken.has(edge))).toEqual([]);
+    });
+
+    it('tells customers only a confirmed outage, and never contradicts itself', () => {
+      expect(runs.length).toBeGreaterThan(10);
+      for (const r of runs) {
+        const stages = r.calls.filter((c) => c.fn === 'Notify').map((c) => String(c.payload.stage));
+        const where = `${r.name}: ${stages.join(' → ') || 'no notice'}`;
+        // Each stage at most once, in the order investigating → ETA → partially restored → resolved.
+        const positions = stages.map((s) => NOTICE_ORDER.indexOf(s));
+        expect({ where, ordered: positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!)) }).toEqual({ where, ordered: true });
+        // The first notice is "investigating", and it follows a confirmed outage.
+        if (stages.length) {
+          expect({ where, first: stages[0] }).toEqual({ where, first: 'INVESTIGATING' });
+          const firstNotice = r.calls.findIndex((c) => c.fn === 'Notify');
+          const confirmed = r.calls.findIndex((c) => c.fn === 'ConfirmOutage');
+          expect({ where, confirmedFirst: confirmed >= 0 && confirmed < firstNotice }).toEqual({ where, confirmedFirst: true });
+        }
+        // An ETA notice only with the plan's ETA.
+        for (const c of r.calls.filter((c) => c.fn === 'Notify' && c.payload.stage === 'ETA')) {
+          expect({ where, eta: typeof c.payload.etaMinutes }).toEqual({ where, eta: 'number' });
+        }
+        // "Partially restored" only after the recovered cache was verified as clients see it.
+        if (stages.includes('PARTIALLY_RESTORED')) {
+          expect(r.entered.indexOf('Verify Cache')).toBeGreaterThanOrEqual(0);
+          expect(r.entered.indexOf('Verify Cache')).toBeLessThan(r.entered.indexOf('Notify Partially Restored'));
+        }
+        // "Resolved" only once the data is verified, or when the cache came back by itself.
+        if (stages.includes('RESOLVED')) {
+          const before = r.entered.slice(0, r.entered.indexOf('Notify Resolved'));
+          const recovered = before.at(-1) === 'Choose Recovery';
+          expect({ where, verifiedOrRecovered: recovered || before.includes('Verify Data') }).toEqual({ where, verifiedOrRecovered: true });
+        }
+      }
+    });
   });
 });

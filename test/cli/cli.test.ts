@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { childProcesses } from '../e2e/processes';
 import { startInteractiveDrill, type BackgroundDrill } from '../console/support';
 
@@ -79,6 +81,48 @@ describe('cache-outage CLI on the local stack', () => {
     expect(r.stdout).toMatch(/plan\s+PROVISION_FROM_BACKUP/);
     expect(r.stdout).toMatch(/backupSizeBytes\s+\d+/);
     expect(r.stdout).toMatch(/APPROVAL_REQUESTED\s+approval requested/);
+  });
+
+  it('lists false alarms apart from incidents, and shows what the check saw', async () => {
+    const id = 'accounts-20250301T090000Z';
+    const confirmation = {
+      confirmed: false,
+      endpoint: '127.0.0.1:6379',
+      through: 'the endpoint record /cache-outage/accounts/endpoint',
+      from: "the workflow's confirm-outage function in us-east-1",
+      auth: true,
+      windowSeconds: 10,
+      pings: [{ at: '2025-03-01T09:00:05.000Z', ok: true, latencyMs: 1 }],
+      at: '2025-03-01T09:00:15.000Z',
+    };
+    // As Record Incident writes it and Confirm Outage completes it.
+    await drill.stack.clients.dynamodb.send(
+      new PutItemCommand({
+        TableName: drill.stack.description.tables.incidents,
+        Item: marshall({
+          pk: `INCIDENT#${id}`,
+          sk: 'META',
+          gsi1pk: 'INCIDENT',
+          gsi1sk: '2025-03-01T09:00:00.000Z',
+          incidentId: id,
+          cacheId: 'accounts',
+          status: 'FALSE_ALARM',
+          openedAt: '2025-03-01T09:00:00.000Z',
+          executionName: 'x',
+          falseAlarmAt: '2025-03-01T09:00:15.000Z',
+          confirmation,
+        }),
+      }),
+    );
+
+    const table = await cli('incidents', '--local');
+    expect(table.code).toBe(0);
+    const [incidents, falseAlarms] = table.stdout.split(/^False alarms \(1\)/m) as [string, string | undefined];
+    expect(incidents).not.toContain(id);
+    expect(falseAlarms).toMatch(new RegExp(`${id}\\s+accounts\\s+FALSE ALARM`));
+
+    const shown = await cli('show', id, '--local');
+    expect(shown.stdout).toContain('false alarm: 127.0.0.1:6379 through the endpoint record /cache-outage/accounts/endpoint with AUTH');
   });
 
   it('acknowledges, refuses a decision without a reason, approves once, and reports the second decision as a conflict', async () => {

@@ -28,7 +28,12 @@ describe('incident drill on the local stack', () => {
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
     expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
-    expect(types(r)).toEqual(expect.arrayContaining(['APPROVAL_REQUESTED', 'APPROVED', 'RECOVERY_STARTED', 'CUT_OVER', 'REHYDRATED', 'DATA_VERIFIED', 'RESOLVED']));
+    expect(types(r)).toEqual(expect.arrayContaining(['OUTAGE_CONFIRMED', 'APPROVAL_REQUESTED', 'APPROVED', 'RECOVERY_STARTED', 'CUT_OVER', 'REHYDRATED', 'DATA_VERIFIED', 'RESOLVED']));
+    // The workflow saw the outage itself before the first notice, through the record and with AUTH.
+    expect(types(r).indexOf('OUTAGE_CONFIRMED')).toBeLessThan(types(r).indexOf('NOTICE_SENT'));
+    expect(r.incident?.confirmation).toMatchObject({ confirmed: true, auth: true, through: expect.stringContaining('the endpoint record') });
+    expect(r.detection?.alarmToConfirmedMs).toBeGreaterThanOrEqual(0);
+    expect(r.detection?.confirmedToFirstNoticeMs).toBeGreaterThanOrEqual(0);
     const approved = r.timeline.find((e) => e.type === 'APPROVED');
     expect(approved?.detail).toMatchObject({ decidedBy: 'drill' });
     const rehydrated = r.timeline.find((e) => e.type === 'REHYDRATED');
@@ -99,9 +104,25 @@ describe('incident drill on the local stack', () => {
     expect(r.appEndpoints).toHaveLength(2);
   });
 
-  it('recovers: the cache comes back by itself, nothing is replaced', async () => {
+  it('false-alarm: the alarm fires on a healthy cache; the incident ends FALSE_ALARM, operators hear once, customers never', async () => {
+    const r = await drill('false-alarm');
+    expect(r.executionStatus).toBe('SUCCEEDED');
+    expect(r.incident).toMatchObject({ status: 'FALSE_ALARM', confirmation: { confirmed: false, auth: true } });
+    expect(r.notices).toEqual([]);
+    expect(kinds(r)).toEqual(['info']);
+    expect(r.operatorMessages[0]?.subject).toContain('-unreachable');
+    expect(r.operatorMessages[0]?.message).toContain('answered');
+    expect(r.cachesCreated).toEqual([]);
+    expect(r.states.map((s) => s.name)).toEqual(['Record Incident', 'Confirm Outage', 'Outage Confirmed?', 'False Alarm']);
+    expect(types(r)).toContain('FALSE_ALARM');
+    expect(types(r)).not.toContain('NOTICE_SENT');
+    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+  });
+
+  it('recovers: the outage is confirmed and told, then the cache comes back by itself, nothing is replaced', async () => {
     const r = await drill('recovers');
     expect(stages(r)).toEqual(['INVESTIGATING', 'RESOLVED']);
+    expect(r.incident?.confirmation).toMatchObject({ confirmed: true });
     expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'RECOVERED' });
     expect(types(r)).not.toContain('RECOVERY_STARTED');
     expect(r.appEndpoints).toHaveLength(1);

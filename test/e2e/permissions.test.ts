@@ -19,6 +19,7 @@ const SCENARIOS: Scenario[] = [
   'promote',
   'global-failover',
   'recovers',
+  'false-alarm',
   'no-backup',
   'reject',
   'approval-timeout',
@@ -69,6 +70,8 @@ const OTHER_PATHS: Record<string, { path: string; actions: string[] }> = {
 const NOT_USED_ON_DRILLED_PATHS: Record<string, string[]> = {
   AssessLambdaFunction: ['dynamodb:GetItem', 'elasticache:DescribeEvents'],
   CheckCacheLambdaFunction: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  // Query reads the timeline only when a retry finds the decision already written.
+  ConfirmOutageLambdaFunction: ['dynamodb:Query'],
   CutOverLambdaFunction: ['dynamodb:Query'],
   NotifyLambdaFunction: ['dynamodb:Query'],
   OnAlarmLambdaFunction: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],

@@ -7,6 +7,7 @@ import { logger } from '../../functions/lib/observability';
 import { makeHandler as assessHandler } from '../../functions/handlers/assess';
 import { makeHandler as checkCacheHandler } from '../../functions/handlers/check-cache';
 import { makeHandler as closeHandler } from '../../functions/handlers/close-incident';
+import { makeHandler as confirmHandler } from '../../functions/handlers/confirm-outage';
 import { makeHandler as cutOverHandler } from '../../functions/handlers/cut-over';
 import { makeHandler as escalateHandler } from '../../functions/handlers/escalate';
 import { makeHandler as notifyHandler } from '../../functions/handlers/notify';
@@ -39,7 +40,26 @@ interface Case {
   malformed: [string, Record<string, unknown>, string][];
 }
 
+const trigger = { alarmName: 'sessions-unreachable', reason: 'Threshold Crossed', stateChangeTime: OPENED_AT };
+
 const cases: Case[] = [
+  {
+    name: 'confirm-outage',
+    make: (w) => confirmHandler({ ...w, sleep: async () => undefined, confirmation: { seconds: 10, pings: 3 } }),
+    valid: { ...ref, trigger },
+    // The configured endpoint (no record) answers: a false alarm, told to the operators only.
+    prepare: (w) => void w.probe.up(w.caches[0]!.endpoint),
+    expectOutput: (out, w) => {
+      expect(out).toMatchObject({ confirmed: false });
+      expect(w.store.incident(INCIDENT_ID)?.status).toBe('FALSE_ALARM');
+      expect(w.notifier.operators).toHaveLength(1);
+      expect(w.notifier.status).toHaveLength(0);
+    },
+    malformed: [
+      ['no trigger', { ...ref }, 'trigger'],
+      ['an alarm time that is not a time', { ...ref, trigger: { ...trigger, stateChangeTime: 'yesterday' } }, 'trigger.stateChangeTime'],
+    ],
+  },
   {
     name: 'notify',
     make: (w) => notifyHandler(w),

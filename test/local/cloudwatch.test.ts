@@ -59,6 +59,25 @@ describe('local CloudWatch alarm evaluation', () => {
     expect(alarm.detail.state.reason).toMatch(/2 out of the last 3 datapoints/);
   });
 
+  // SetAlarmState, CloudWatch API Reference: temporarily sets the state, invokes the state's actions
+  // when it differs, and the alarm returns to its actual state at the next evaluation.
+  it('SetAlarmState: a temporary ALARM with the given reason data, then back to its actual state; an unknown alarm is ResourceNotFound', () => {
+    now = 1_020_000;
+    period(1);
+    period(1);
+    const before = events.length;
+    const reasonData = JSON.stringify({ version: '1.0', recentDatapoints: [0, 0, 1] });
+    cw.setAlarmState('orders-unreachable', 'ALARM', 'testing', reasonData);
+    expect(cw.stateOf('orders-unreachable')).toBe('ALARM');
+    expect(events.slice(before).map((e) => [e.detail.state.value, e.detail.state.reason, e.detail.state.reasonData])).toEqual([['ALARM', 'testing', reasonData]]);
+    cw.setAlarmState('orders-unreachable', 'ALARM', 'again');
+    expect(events.length).toBe(before + 1);
+    period(1);
+    expect(cw.stateOf('orders-unreachable')).toBe('OK');
+    expect(events.at(-1)?.detail.previousState.value).toBe('ALARM');
+    expect(() => cw.setAlarmState('nope', 'ALARM', 'x')).toThrow(expect.objectContaining({ name: 'ResourceNotFound' }));
+  });
+
   it('treats missing probe data as breaching, but not before the alarm existed', () => {
     period(undefined);
     period(undefined);

@@ -20,6 +20,7 @@ const MAX_ZIP_BYTES = 1024 * 1024;
 const FUNCTIONS: Record<string, string> = {
   onAlarm: 'on-alarm',
   probe: 'probe',
+  confirmOutage: 'confirm-outage',
   notify: 'notify',
   assess: 'assess',
   requestApproval: 'request-approval',

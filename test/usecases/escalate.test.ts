@@ -15,6 +15,17 @@ const failed = {
 };
 
 describe('escalate', () => {
+  it('a false alarm has nothing to escalate: a late delivery leaves it FALSE_ALARM and tells nobody', async () => {
+    const world = worldWithIncident();
+    await world.store.updateIncident(INCIDENT_ID, { status: 'FALSE_ALARM' });
+
+    const out = await escalate(world, failed);
+
+    expect(out).toEqual({ kind: 'failed', published: false });
+    expect(world.store.incident(INCIDENT_ID)?.status).toBe('FALSE_ALARM');
+    expect(world.notifier.operators).toHaveLength(0);
+  });
+
   it('marks the incident failed and tells the operators what failed and what to do next', async () => {
     const world = worldWithIncident({}, { consoleUrl: 'https://console.acme.test' });
     await world.store.acquireOpenLock({
