@@ -95,10 +95,15 @@ async function check(deps: ConfirmOutageDeps, input: ConfirmInput, cache: Protec
   const pings: ConfirmationPing[] = [];
   let error: string | undefined;
 
+  // PINGs that answer slowly must not stretch the check past the window (and the function's
+  // timeout): no PING starts after the window's end, so the check lasts at most the window
+  // plus one PING timeout.
+  const windowEnd = start + seconds * 1000;
   for (let i = 0; i < count; i++) {
     const due = start + i * intervalMs;
     const wait = due - deps.clock.now().getTime();
     if (wait > 0) await deps.sleep(wait);
+    if (i > 0 && deps.clock.now().getTime() > windowEnd) break;
     const at = deps.clock.now().toISOString();
     const outcome = await deps.probe.ping(endpoint, {
       timeoutMs: deps.probeTimeoutMs,
@@ -148,7 +153,13 @@ async function recordFalseAlarm(
   // Released so that a real outage a minute later opens a new incident.
   await deps.store.releaseOpenLock(cacheId, incidentId);
 
-  if ((await deps.store.claimNotice(incidentId, FALSE_ALARM_MARKER)) === 'sent') return;
+  if ((await deps.store.claimNotice(incidentId, FALSE_ALARM_MARKER)) === 'sent') {
+    // The message went out; an earlier attempt may have stopped before its timeline entry.
+    if (!(await deps.store.timeline(incidentId)).some((e) => e.type === 'FALSE_ALARM')) {
+      await addFalseAlarmTimeline(deps, input, facts);
+    }
+    return;
+  }
   const { subject, text } = falseAlarmMessage(input, facts, consoleLink(deps.notices.consoleUrl, incidentId));
   const { messageId } = await deps.notifier.publishOperators({
     kind: 'info',
@@ -159,12 +170,22 @@ async function recordFalseAlarm(
     facts: { outcome: 'FALSE_ALARM', alarm: trigger.alarmName, alarmReason: trigger.reason, ...factsDetail(facts) },
   });
   await deps.store.confirmNotice(incidentId, FALSE_ALARM_MARKER, messageId, { subject, text });
+  await addFalseAlarmTimeline(deps, input, facts, messageId);
+}
+
+async function addFalseAlarmTimeline(
+  deps: ConfirmOutageDeps,
+  input: ConfirmInput,
+  facts: ConfirmationFacts,
+  messageId?: string,
+): Promise<void> {
+  const alarm = input.trigger.alarmName;
   await addTimeline(
     deps,
-    incidentId,
+    input.incidentId,
     'FALSE_ALARM',
-    `false alarm: ${facts.endpoint} through ${facts.through} answered ${facts.pings.length} of ${facts.pings.length} PINGs over ${facts.windowSeconds} s; alarm ${trigger.alarmName}; no customer notice`,
-    { ...factsDetail(facts), alarm: trigger.alarmName, messageId },
+    `false alarm: ${facts.endpoint} through ${facts.through} answered ${facts.pings.length} of ${facts.pings.length} PINGs over ${facts.windowSeconds} s; alarm ${alarm}; no customer notice`,
+    { ...factsDetail(facts), alarm, ...(messageId ? { messageId } : {}) },
   );
 }
 

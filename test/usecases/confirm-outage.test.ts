@@ -126,6 +126,45 @@ describe('confirmOutage', () => {
     expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['FALSE_ALARM']);
   });
 
+  it('a retry after the operators message went out but its timeline entry did not still writes the entry, and sends nothing again', async () => {
+    const { world, deps } = setup();
+    world.probe.up(RECORDED).requireAuth(RECORDED, AUTH_TOKEN);
+    world.store.failures.fail('appendTimeline', new Error('DynamoDB throttled'));
+
+    await expect(confirmOutage(deps, input)).rejects.toThrow('DynamoDB throttled');
+    expect(world.notifier.operators).toHaveLength(1);
+    expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual([]);
+
+    await confirmOutage(deps, input);
+
+    expect(world.notifier.operators).toHaveLength(1);
+    expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['FALSE_ALARM']);
+  });
+
+  it('PINGs that answer slowly do not stretch the check past the window: none starts after it ends', async () => {
+    const { world, deps } = setup();
+    world.probe.up(RECORDED).requireAuth(RECORDED, AUTH_TOKEN);
+    // Each PING answers, but only after 8 s (the probe timeout allows up to 10 s).
+    const ping = world.probe.ping.bind(world.probe);
+    const slow: ConfirmOutageDeps = {
+      ...deps,
+      confirmation: { seconds: 10, pings: 10 },
+      probe: {
+        ping: async (endpoint, opts) => {
+          world.clock.advance({ ms: 8000 });
+          return ping(endpoint, opts);
+        },
+      },
+    };
+
+    const out = await confirmOutage(slow, input);
+
+    expect(out.confirmed).toBe(false);
+    // PINGs at 0 s and 8 s; the third would start at 16 s, after the 10 s window: 10 would have taken 80 s.
+    expect(out.pings).toHaveLength(2);
+    expect(Date.parse(out.at) - Date.parse(NOW)).toBeLessThanOrEqual(10_000 + 8000);
+  });
+
   it('with an empty record, PINGs the configured endpoint and says so', async () => {
     const { world, deps } = setup({});
     const configured = world.caches[0]!.endpoint;
