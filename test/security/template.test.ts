@@ -194,6 +194,11 @@ describe('data at rest and in transit', () => {
         { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::example-cache-backups/*' },
       ]),
     );
+    // Objects only: s3:GetObject on a bucket ARN would grant nothing.
+    expect(asArray(read?.Resource)).toEqual([
+      { 'Fn::Sub': '${BackupBucket.Arn}/*' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::example-cache-backups/*' },
+    ]);
     const acl = s3.find((s) => asArray(s.Action).includes('s3:PutObjectAcl'));
     expect(asArray(acl?.Action).sort()).toEqual(['s3:GetObjectAcl', 's3:PutObjectAcl']);
     // Objects only: an ACL permission on a bucket ARN would let the role change the bucket's ACL.
