@@ -83,10 +83,15 @@ function parseCaches(raw: string): ProtectedCache[] {
 
 function parsePlans(raw: string | undefined): RecoveryPlan[] {
   if (raw === undefined) return ['PROVISION_FROM_BACKUP', 'GLOBAL_FAILOVER'];
-  const plans = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const plans = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const p of plans) {
     if (!PLANS.includes(p as RecoveryPlan)) {
-      throw new ConfigError(`environment variable REQUIRE_APPROVAL_FOR has unknown plan "${p}" (known: ${PLANS.join(', ')})`);
+      throw new ConfigError(
+        `environment variable REQUIRE_APPROVAL_FOR has unknown plan "${p}" (known: ${PLANS.join(', ')})`,
+      );
     }
   }
   return plans as RecoveryPlan[];
@@ -122,7 +127,9 @@ export function loadConfig(env: Env = process.env): Config {
       return lazy('settings', () => {
         const approvalDefault = env.APPROVAL_DEFAULT ?? 'abort';
         if (approvalDefault !== 'proceed' && approvalDefault !== 'abort') {
-          throw new ConfigError(`environment variable APPROVAL_DEFAULT must be "proceed" or "abort", got "${approvalDefault}"`);
+          throw new ConfigError(
+            `environment variable APPROVAL_DEFAULT must be "proceed" or "abort", got "${approvalDefault}"`,
+          );
         }
         const approvalTimeoutSeconds = int(env, 'APPROVAL_TIMEOUT_SECONDS', 1800, 2, 7 * 24 * 3600);
         const approvalHeartbeatSeconds = int(env, 'APPROVAL_HEARTBEAT_SECONDS', 600, 1, 7 * 24 * 3600);

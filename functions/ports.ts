@@ -3,13 +3,7 @@
  * implement these on the AWS SDK v3 and Redis; tests use in-memory fakes.
  */
 import type { Endpoint } from './domain/caches';
-import type {
-  ExecutionInput,
-  Incident,
-  NoticeStage,
-  RecoveryPlan,
-  TimelineEvent,
-} from './domain/incident';
+import type { ExecutionInput, Incident, NoticeStage, RecoveryPlan, TimelineEvent } from './domain/incident';
 import type { MeasuredRecovery } from './domain/eta';
 import type { RenderedNotice } from './domain/notices';
 
@@ -37,13 +31,18 @@ export interface PendingApproval {
 
 export interface IncidentStore {
   /** Conditional put of the lock; returns the existing lock when one is already held. */
-  acquireOpenLock(lock: OpenIncidentLock): Promise<{ acquired: true } | { acquired: false; existing: OpenIncidentLock }>;
+  acquireOpenLock(
+    lock: OpenIncidentLock,
+  ): Promise<{ acquired: true } | { acquired: false; existing: OpenIncidentLock }>;
   getOpenLock(cacheId: string): Promise<OpenIncidentLock | undefined>;
   releaseOpenLock(cacheId: string, incidentId: string): Promise<void>;
   /** Records a delivery once; false when the same delivery was seen before (dedup marker with TTL). */
   markDelivery(key: string, ttlSeconds: number): Promise<boolean>;
   getIncident(incidentId: string): Promise<Incident | undefined>;
-  updateIncident(incidentId: string, changes: Partial<Omit<Incident, 'incidentId' | 'cacheId' | 'openedAt'>> & Record<string, unknown>): Promise<void>;
+  updateIncident(
+    incidentId: string,
+    changes: Partial<Omit<Incident, 'incidentId' | 'cacheId' | 'openedAt'>> & Record<string, unknown>,
+  ): Promise<void>;
   /**
    * FAILED or back to OPEN for one attempt of the incident's workflow (0, then
    * one more per redrive), never backwards: FAILED unless resolved or a later
@@ -63,7 +62,12 @@ export interface IncidentStore {
    * attempt claimed it but never confirmed (the publish failed).
    */
   claimNotice(incidentId: string, stage: string): Promise<'claimed' | 'sent'>;
-  confirmNotice(incidentId: string, stage: string, messageId: string, notice: { subject: string; text: string }): Promise<void>;
+  confirmNotice(
+    incidentId: string,
+    stage: string,
+    messageId: string,
+    notice: { subject: string; text: string },
+  ): Promise<void>;
   savePendingApproval(approval: PendingApproval, taskToken: string): Promise<void>;
   recordRecovery(measured: MeasuredRecovery & { incidentId: string; at: string }): Promise<void>;
   recentRecoveries(plan: RecoveryPlan, limit: number): Promise<MeasuredRecovery[]>;
@@ -86,13 +90,19 @@ export interface OperatorMessage {
 }
 
 export interface Notifier {
-  publishStatus(notice: RenderedNotice, attributes: { incidentId: string; cacheId: string }): Promise<{ messageId: string }>;
+  publishStatus(
+    notice: RenderedNotice,
+    attributes: { incidentId: string; cacheId: string },
+  ): Promise<{ messageId: string }>;
   publishOperators(message: OperatorMessage): Promise<{ messageId: string }>;
 }
 
 /** Low-level reachability of a Redis endpoint. */
 export interface CacheProbe {
-  ping(endpoint: Endpoint, opts: { timeoutMs: number; authToken?: string }): Promise<{ ok: true; latencyMs: number } | { ok: false; error: string }>;
+  ping(
+    endpoint: Endpoint,
+    opts: { timeoutMs: number; authToken?: string },
+  ): Promise<{ ok: true; latencyMs: number } | { ok: false; error: string }>;
 }
 
 export interface ReplicationGroupView {
@@ -115,7 +125,11 @@ export interface CacheFleet {
   /** ModifyReplicationGroup PrimaryClusterId: refused by ElastiCache while automatic failover is enabled. */
   promote(replicationGroupId: string, cacheClusterId: string): Promise<void>;
   /** Sent to `primaryRegion`'s API: the secondary named there becomes the primary. */
-  failoverGlobal(globalReplicationGroupId: string, primaryRegion: string, primaryReplicationGroupId: string): Promise<void>;
+  failoverGlobal(
+    globalReplicationGroupId: string,
+    primaryRegion: string,
+    primaryReplicationGroupId: string,
+  ): Promise<void>;
   describeGlobalSecondary(
     globalReplicationGroupId: string,
     region?: string,
@@ -135,7 +149,11 @@ export interface CacheFleet {
     securityGroupIds: string[];
     tags: Record<string, string>;
   }): Promise<{ alreadyExisted: boolean; status: string }>;
-  recentEvents(replicationGroupId: string, sinceMinutes: number, region?: string): Promise<{ at: string; message: string }[]>;
+  recentEvents(
+    replicationGroupId: string,
+    sinceMinutes: number,
+    region?: string,
+  ): Promise<{ at: string; message: string }[]>;
 }
 
 export interface BackupObject {
@@ -220,7 +238,10 @@ export interface IncidentConsoleStore {
   /** Every approval of an incident, without task tokens. */
   approvals(incidentId: string): Promise<PendingApproval[]>;
   /** The approval and its task token, kept apart so the token is never displayed by accident. */
-  pendingApproval(incidentId: string, step: string): Promise<{ approval: PendingApproval; taskToken: string } | undefined>;
+  pendingApproval(
+    incidentId: string,
+    step: string,
+  ): Promise<{ approval: PendingApproval; taskToken: string } | undefined>;
   /** Records a decision once: ApprovalAlreadyDecidedError when the approval is no longer PENDING. */
   decideApproval(incidentId: string, step: string, decision: ApprovalDecisionRecord): Promise<void>;
   /** Notes that the workflow was resumed with the decision, so a retried decision knows it is done. */

@@ -49,7 +49,9 @@ export function composeInjectors(...injectors: (FaultInjector | undefined)[]): F
 }
 
 /** The request's `Authorization` header, as a FaultRequest field. */
-export function authorizationOf(req: { headers: Record<string, string | string[] | undefined> }): { authorization?: string } {
+export function authorizationOf(req: { headers: Record<string, string | string[] | undefined> }): {
+  authorization?: string;
+} {
   const value = req.headers.authorization;
   return typeof value === 'string' ? { authorization: value } : {};
 }
@@ -144,11 +146,15 @@ export interface AccessDenial {
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html).
  */
 export function accessDenied(service: FaultService, denial: AccessDenial): Fault {
-  const resource = denial.resource === '*' ? '' : ` on resource: ${service === 's3' ? `"${denial.resource}"` : denial.resource}`;
+  const resource =
+    denial.resource === '*' ? '' : ` on resource: ${service === 's3' ? `"${denial.resource}"` : denial.resource}`;
   const because = denial.explicitDenyIn
     ? `with an explicit deny in ${denial.explicitDenyIn === 'identity-based' ? 'an identity-based' : 'a resource-based'} policy`
     : `because no identity-based policy allows the ${denial.action} action`;
-  return { ...DENIED[service], message: `User: ${denial.principal} is not authorized to perform: ${denial.action}${resource} ${because}` };
+  return {
+    ...DENIED[service],
+    message: `User: ${denial.principal} is not authorized to perform: ${denial.action}${resource} ${because}`,
+  };
 }
 
 /** Whether a fault is one the SDK and the workflow should retry. */
@@ -220,7 +226,12 @@ export class Faults implements FaultInjector {
   }
 
   /** Fails every request of `service` whose action is `action` (and that `where` accepts) with `fault`. */
-  fail(service: FaultService, action: string, fault: Fault, options: { times?: number; where?: (r: FaultRequest) => boolean } = {}): () => void {
+  fail(
+    service: FaultService,
+    action: string,
+    fault: Fault,
+    options: { times?: number; where?: (r: FaultRequest) => boolean } = {},
+  ): () => void {
     return this.add({
       label: `${service}:${action} ${fault.code}`,
       match: (r) => r.service === service && r.action === action && (options.where?.(r) ?? true),
@@ -286,7 +297,12 @@ export class Faults implements FaultInjector {
     const roll = this.random();
     if (roll >= chaos.rate) return undefined;
     const kind = Math.floor((roll / chaos.rate) * 3);
-    const fault = kind === 0 ? throttling(request.service) : kind === 1 ? serverError(request.service) : unavailable(request.service);
+    const fault =
+      kind === 0
+        ? throttling(request.service)
+        : kind === 1
+          ? serverError(request.service)
+          : unavailable(request.service);
     this.counters.byRule[`chaos ${fault.code}`] = (this.counters.byRule[`chaos ${fault.code}`] ?? 0) + 1;
     return fault;
   }
@@ -314,7 +330,12 @@ export function s3Action(method: string, path: string): string {
   const hasKey = segments.length > 1;
   switch (method) {
     case 'GET':
-      if (!hasKey) return url.searchParams.get('list-type') === '2' ? 'ListObjectsV2' : segments.length ? 'ListObjects' : 'ListBuckets';
+      if (!hasKey)
+        return url.searchParams.get('list-type') === '2'
+          ? 'ListObjectsV2'
+          : segments.length
+            ? 'ListObjects'
+            : 'ListBuckets';
       return 'GetObject';
     case 'HEAD':
       return hasKey ? 'HeadObject' : 'HeadBucket';
@@ -350,7 +371,11 @@ export interface FaultProxy {
  * offered to the injector (IAM and faults), then forwarded unchanged (headers
  * included, so signatures still match).
  */
-export async function startFaultProxy(service: 'dynamodb' | 's3', target: string, faults: FaultInjector): Promise<FaultProxy> {
+export async function startFaultProxy(
+  service: 'dynamodb' | 's3',
+  target: string,
+  faults: FaultInjector,
+): Promise<FaultProxy> {
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -361,9 +386,16 @@ export async function startFaultProxy(service: 'dynamodb' | 's3', target: string
       const body = Buffer.concat(chunks);
       const path = req.url ?? '/';
       const target = String(req.headers['x-amz-target'] ?? '');
-      const action = service === 'dynamodb' ? target.slice(target.indexOf('.') + 1) : s3Action(req.method ?? 'GET', path);
+      const action =
+        service === 'dynamodb' ? target.slice(target.indexOf('.') + 1) : s3Action(req.method ?? 'GET', path);
       const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
-      const fault = await faults.faultFor({ service, action, body: service === 'dynamodb' ? body.toString('utf8') : '', path, ...(authorization ? { authorization } : {}) });
+      const fault = await faults.faultFor({
+        service,
+        action,
+        body: service === 'dynamodb' ? body.toString('utf8') : '',
+        path,
+        ...(authorization ? { authorization } : {}),
+      });
       if (fault) {
         const { headers, body: text } = renderFault(service, fault);
         res.writeHead(fault.status, { ...headers, 'Content-Length': Buffer.byteLength(text) });

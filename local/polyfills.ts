@@ -1,5 +1,9 @@
 // aws-local-stepfunctions calls Promise.withResolvers, which Node 20 lacks (added in Node 22).
-type Resolvers<T> = { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void; reject: (reason?: unknown) => void };
+type Resolvers<T> = {
+  promise: Promise<T>;
+  resolve: (value: T | PromiseLike<T>) => void;
+  reject: (reason?: unknown) => void;
+};
 const P = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
 if (typeof P.withResolvers !== 'function') {
   P.withResolvers = function withResolvers<T>(): Resolvers<T> {

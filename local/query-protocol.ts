@@ -29,7 +29,8 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   try {
     return await readRequestBody(req, maxBytes);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) throw new QueryError('RequestEntityTooLarge', 'Request body too large', 413);
+    if (error instanceof BodyTooLargeError)
+      throw new QueryError('RequestEntityTooLarge', 'Request body too large', 413);
     throw error;
   }
 }

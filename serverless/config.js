@@ -138,7 +138,9 @@ function backupObjectArns() {
  * conditions, so the list is split into nested groups.
  */
 function optInRegionCondition() {
-  const equals = domainModule('backup-access').OPT_IN_REGIONS.map((r) => ({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, r] }));
+  const equals = domainModule('backup-access').OPT_IN_REGIONS.map((r) => ({
+    'Fn::Equals': [{ Ref: 'AWS::Region' }, r],
+  }));
   const or = (conditions) => {
     if (conditions.length <= 10) return conditions.length === 1 ? conditions[0] : { 'Fn::Or': conditions };
     const groups = [];
@@ -232,7 +234,7 @@ async function vpc({ resolveVariable }) {
       `${file} protects caches that answer only inside a VPC (${inVpc.map((c) => `${c.id}: ${c.reason}`).join('; ')}), ` +
         'but the functions that connect to them (probe, assess, check-cache, verify, rehydrate) would run outside any VPC, ' +
         'find them unreachable and open incidents for healthy caches. Set the vpcSubnetIds and vpcSecurityGroupIds params: ' +
-        'private subnets of the caches\' VPC in at least two Availability Zones, and a security group the caches\' security groups admit on their port ' +
+        "private subnets of the caches' VPC in at least two Availability Zones, and a security group the caches' security groups admit on their port " +
         '(e.g. --param="vpcSubnetIds=subnet-aaa,subnet-bbb" --param="vpcSecurityGroupIds=sg-ccc"). Those subnets also need a route to the AWS APIs: ' +
         'a NAT gateway, or --param="createVpcEndpoints=true" with vpcId and vpcRouteTableIds (README, Deploy).',
     );
@@ -255,8 +257,12 @@ async function vpcEndpoints({ resolveVariable }) {
   const subnetIds = await paramList(resolveVariable, 'vpcSubnetIds');
   const missing = [
     ...(vpcId ? [] : ['vpcId (the VPC of vpcSubnetIds)']),
-    ...(routeTableIds.length ? [] : ['vpcRouteTableIds (the route tables of vpcSubnetIds, for the S3 and DynamoDB gateway endpoints)']),
-    ...(subnetIds.length ? [] : ['vpcSubnetIds and vpcSecurityGroupIds (the functions\' subnets, where the interface endpoints go)']),
+    ...(routeTableIds.length
+      ? []
+      : ['vpcRouteTableIds (the route tables of vpcSubnetIds, for the S3 and DynamoDB gateway endpoints)']),
+    ...(subnetIds.length
+      ? []
+      : ["vpcSubnetIds and vpcSecurityGroupIds (the functions' subnets, where the interface endpoints go)"]),
   ];
   if (missing.length) throw new Error(`createVpcEndpoints=true needs ${missing.join(', ')}`);
   return { enabled: true, vpcId, routeTableIds };
@@ -298,7 +304,9 @@ async function cognitoDomainPrefix({ resolveVariable }) {
     );
   }
   if (prefix.length + accountSuffix.length > 63) {
-    throw new Error(`the Cognito domain prefix "${prefix}${accountSuffix}" would exceed 63 characters: use a shorter stage name`);
+    throw new Error(
+      `the Cognito domain prefix "${prefix}${accountSuffix}" would exceed 63 characters: use a shorter stage name`,
+    );
   }
   return prefix;
 }

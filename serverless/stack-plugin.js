@@ -32,7 +32,12 @@ const GATEWAY_SERVICES = new Set(['s3', 'dynamodb']);
 const ENDPOINTS_SECURITY_GROUP = 'VpcEndpointsSecurityGroup';
 
 const asArray = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const pascal = (s) => s.split(/[^A-Za-z0-9]+/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+const pascal = (s) =>
+  s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join('');
 
 /** The IAM service prefixes the inline policies of a role allow (`dynamodb:GetItem` → dynamodb). */
 function servicesOfRole(role) {
@@ -53,7 +58,8 @@ function referencedIds(value, out = new Set()) {
       else if (key === 'Fn::GetAtt') out.add(Array.isArray(v) ? v[0] : String(v).split('.')[0]);
       else if (key === 'Fn::Sub') {
         const template = Array.isArray(v) ? v[0] : v;
-        if (typeof template === 'string') for (const m of template.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}/g)) out.add(m[1]);
+        if (typeof template === 'string')
+          for (const m of template.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}/g)) out.add(m[1]);
         if (Array.isArray(v)) referencedIds(v[1], out);
       } else referencedIds(v, out);
     }
@@ -106,7 +112,10 @@ function vpcEndpointResources(resources, { vpcId, routeTableIds }) {
   for (const service of [...services].sort()) {
     const name = { 'Fn::Sub': `com.amazonaws.\${AWS::Region}.${service}` };
     out[`VpcEndpoint${pascal(service)}`] = GATEWAY_SERVICES.has(service)
-      ? { Type: 'AWS::EC2::VPCEndpoint', Properties: { VpcEndpointType: 'Gateway', ServiceName: name, VpcId: vpcId, RouteTableIds: routeTableIds } }
+      ? {
+          Type: 'AWS::EC2::VPCEndpoint',
+          Properties: { VpcEndpointType: 'Gateway', ServiceName: name, VpcId: vpcId, RouteTableIds: routeTableIds },
+        }
       : {
           Type: 'AWS::EC2::VPCEndpoint',
           Properties: {

@@ -529,7 +529,8 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentConsoleStor
         }),
       );
     } catch (err) {
-      if (isConditionFailure(err)) throw new IncidentNotFoundError(`no approval ${step} for incident ${incidentId}`, { cause: err });
+      if (isConditionFailure(err))
+        throw new IncidentNotFoundError(`no approval ${step} for incident ${incidentId}`, { cause: err });
       rethrowAws(err, 'DynamoDB UpdateItem (approval resumed)');
     }
   }

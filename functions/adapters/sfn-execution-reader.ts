@@ -24,10 +24,17 @@ export class SfnExecutionReader implements ExecutionReader {
     }
     const history = await awsCall('Step Functions GetExecutionHistory', () =>
       this.client.send(
-        new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100, includeExecutionData: false }),
+        new GetExecutionHistoryCommand({
+          executionArn,
+          reverseOrder: true,
+          maxResults: 100,
+          includeExecutionData: false,
+        }),
       ),
     );
-    const entered = (history.events ?? []).find((e) => e.type?.endsWith('StateEntered') && e.stateEnteredEventDetails?.name);
+    const entered = (history.events ?? []).find(
+      (e) => e.type?.endsWith('StateEntered') && e.stateEnteredEventDetails?.name,
+    );
     const state: ExecutionState = { status: described.status ?? 'UNKNOWN' };
     const currentState = entered?.stateEnteredEventDetails?.name;
     if (currentState) state.currentState = currentState;

@@ -116,7 +116,9 @@ export class SfnExecutionRedriver implements ExecutionRedriver {
     } catch (err) {
       const name = errorName(err);
       if (name === 'ExecutionNotRedrivable' || name === 'ExecutionLimitExceeded') {
-        throw new NotRedrivableError(`Step Functions refused the redrive: ${name}: ${(err as Error).message}`, { cause: err });
+        throw new NotRedrivableError(`Step Functions refused the redrive: ${name}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       rethrowAws(err, 'Step Functions RedriveExecution');
     }

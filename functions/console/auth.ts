@@ -60,7 +60,9 @@ export function parseGroups(value: unknown): string[] {
     .filter(Boolean);
 }
 
-export function operatorFrom(context: Partial<Record<keyof AuthorizerContext, unknown>> | undefined): Operator | undefined {
+export function operatorFrom(
+  context: Partial<Record<keyof AuthorizerContext, unknown>> | undefined,
+): Operator | undefined {
   const name = typeof context?.username === 'string' ? context.username.trim() : '';
   if (!name) return undefined;
   return { name, groups: parseGroups(context?.groups) };

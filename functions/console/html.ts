@@ -146,8 +146,8 @@ ${incidentRows(real)}
 </table></div>`
     : '<p>No incidents. Every protected cache answers its probe.</p>'
 }${
-  falseAlarms.length
-    ? `
+    falseAlarms.length
+      ? `
 <h2>False alarms</h2>
 <div class="scroll"><table id="false-alarms">
 <caption class="muted">An alarm fired but the cache answered throughout the confirmation window: no customer was told. Newest first.</caption>
@@ -156,8 +156,8 @@ ${LIST_HEAD}
 ${incidentRows(falseAlarms)}
 </tbody>
 </table></div>`
-    : ''
-}`;
+      : ''
+  }`;
   return page({ title: 'Incidents', operator, body, ...(csrf ? { signOut: csrf } : {}) });
 }
 
@@ -185,7 +185,8 @@ export function factsList(facts: Record<string, unknown>): string {
   const items = FACT_LABELS.filter(([k]) => facts[k] !== undefined).map(
     ([k, label, fmt]) => `<dt>${esc(label)}</dt><dd>${esc(fmt(facts[k]))}</dd>`,
   );
-  if (!('replicaLagSeconds' in facts) && facts.plan === 'PROMOTE_REPLICA') items.push('<dt>Replica lag</dt><dd>not reported</dd>');
+  if (!('replicaLagSeconds' in facts) && facts.plan === 'PROMOTE_REPLICA')
+    items.push('<dt>Replica lag</dt><dd>not reported</dd>');
   for (const [k, v] of Object.entries(facts)) {
     if (!known.has(k) && v !== undefined) items.push(`<dt>${esc(k)}</dt><dd>${esc(factValue(v))}</dd>`);
   }
@@ -296,13 +297,24 @@ ${timelineItems(view.timeline)}
 </ol>
 <h2>Notices sent to subscribers</h2>
 ${notices}`;
-  return page({ title: `Incident ${i.incidentId}`, operator, body, nonce, script: LIVE_SCRIPT, ...(csrf ? { signOut: csrf } : {}) }).replace(
-    '<body>',
-    `<body data-pending="${esc(pending.join(','))}">`,
-  );
+  return page({
+    title: `Incident ${i.incidentId}`,
+    operator,
+    body,
+    nonce,
+    script: LIVE_SCRIPT,
+    ...(csrf ? { signOut: csrf } : {}),
+  }).replace('<body>', `<body data-pending="${esc(pending.join(','))}">`);
 }
 
-export function messagePage(status: number, title: string, message: string, operator?: string, back?: string, backText?: string): string {
+export function messagePage(
+  status: number,
+  title: string,
+  message: string,
+  operator?: string,
+  back?: string,
+  backText?: string,
+): string {
   const body = `<h1>${esc(title)}</h1>
 <p class="notice${status >= 400 ? ' error' : ''}" role="${status >= 400 ? 'alert' : 'status'}">${esc(message)}</p>
 <p><a href="${esc(back ?? '/')}">${esc(backText ?? (back ? 'Back to the incident' : 'All incidents'))}</a></p>`;

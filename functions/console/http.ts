@@ -44,7 +44,8 @@ export function route(method: string, rawPath: string): Route {
   const parts = rawPath.split('/').filter(Boolean).map(segment);
   if (parts.some((p) => p === undefined)) return { name: 'not-found' };
   const p = parts as string[];
-  const only = (allowed: string, r: Route): Route => (method === allowed ? r : { name: 'method-not-allowed', allow: allowed });
+  const only = (allowed: string, r: Route): Route =>
+    method === allowed ? r : { name: 'method-not-allowed', allow: allowed };
   if (p.length === 0) return only('GET', { name: 'list' });
   if (p.length === 1 && p[0] === 'login') return only('GET', { name: 'login' });
   if (p.length === 1 && p[0] === 'callback') return only('GET', { name: 'callback' });
@@ -81,7 +82,11 @@ export interface DecisionForm {
 
 /** A form post or a JSON body; anything else is a ValidationError. */
 export function parseBody(event: ConsoleEvent): DecisionForm {
-  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const raw = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body
+    : '';
   if (raw.length > 16_384) throw new ValidationError('request body', [{ path: '', message: 'at most 16 KiB' }]);
   const type = (header(event, 'content-type') ?? '').toLowerCase();
   const pick = (get: (k: string) => unknown): DecisionForm => {
@@ -100,7 +105,8 @@ export function parseBody(event: ConsoleEvent): DecisionForm {
     } catch {
       throw new ValidationError('request body', [{ path: '', message: 'not JSON' }]);
     }
-    if (typeof doc !== 'object' || doc === null) throw new ValidationError('request body', [{ path: '', message: 'must be an object' }]);
+    if (typeof doc !== 'object' || doc === null)
+      throw new ValidationError('request body', [{ path: '', message: 'must be an object' }]);
     return pick((k) => (doc as Record<string, unknown>)[k]);
   }
   if (type.includes('application/x-www-form-urlencoded') || !type) {

@@ -99,7 +99,9 @@ export class OAuthSignIn implements SignIn {
     const doc = (await res.json().catch(() => ({}))) as { id_token?: unknown; expires_in?: unknown; error?: unknown };
     if (!res.ok || typeof doc.id_token !== 'string') {
       const reason = typeof doc.error === 'string' ? doc.error : `HTTP ${res.status}`;
-      throw new ValidationError('sign-in', [{ path: 'code', message: `the sign-in could not be completed (${reason}): sign in again` }]);
+      throw new ValidationError('sign-in', [
+        { path: 'code', message: `the sign-in could not be completed (${reason}): sign in again` },
+      ]);
     }
     const expires = typeof doc.expires_in === 'number' && doc.expires_in > 0 ? doc.expires_in : 3600;
     return { idToken: doc.id_token, expiresInSeconds: expires };
@@ -120,7 +122,8 @@ export function decodePending(value: string | undefined): PendingSignIn | undefi
   if (!value) return undefined;
   try {
     const doc = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<PendingSignIn>;
-    if (typeof doc.state !== 'string' || typeof doc.verifier !== 'string' || typeof doc.next !== 'string') return undefined;
+    if (typeof doc.state !== 'string' || typeof doc.verifier !== 'string' || typeof doc.next !== 'string')
+      return undefined;
     return { state: doc.state, verifier: doc.verifier, next: safeNext(doc.next) };
   } catch {
     return undefined;

@@ -107,9 +107,15 @@ const timestampSchema = z.string().refine((s) => !Number.isNaN(parseAlarmTime(s)
 
 const dimensionMap = z
   .record(text(1, CLOUDWATCH_LIMITS.dimensionName), text(1, CLOUDWATCH_LIMITS.dimensionValue))
-  .refine((d) => Object.keys(d).length <= CLOUDWATCH_LIMITS.dimensionsPerMetric, `at most ${CLOUDWATCH_LIMITS.dimensionsPerMetric} dimensions`);
+  .refine(
+    (d) => Object.keys(d).length <= CLOUDWATCH_LIMITS.dimensionsPerMetric,
+    `at most ${CLOUDWATCH_LIMITS.dimensionsPerMetric} dimensions`,
+  );
 const ebMetric = z.object({
-  metricStat: z.object({ metric: z.object({ dimensions: dimensionMap.optional() }).passthrough() }).passthrough().optional(),
+  metricStat: z
+    .object({ metric: z.object({ dimensions: dimensionMap.optional() }).passthrough() })
+    .passthrough()
+    .optional(),
 });
 const ebConfiguration = z
   .object({
@@ -147,7 +153,10 @@ const lambdaActionSchema = z.object({
   alarmData: ebAlarmData,
 });
 
-const snsDimension = z.object({ name: text(1, CLOUDWATCH_LIMITS.dimensionName), value: text(1, CLOUDWATCH_LIMITS.dimensionValue) });
+const snsDimension = z.object({
+  name: text(1, CLOUDWATCH_LIMITS.dimensionName),
+  value: text(1, CLOUDWATCH_LIMITS.dimensionValue),
+});
 const snsTrigger = z
   .object({
     Dimensions: z.array(snsDimension).max(CLOUDWATCH_LIMITS.dimensionsPerMetric).optional(),
@@ -156,7 +165,11 @@ const snsTrigger = z
         z
           .object({
             MetricStat: z
-              .object({ Metric: z.object({ Dimensions: z.array(snsDimension).max(CLOUDWATCH_LIMITS.dimensionsPerMetric).optional() }).passthrough() })
+              .object({
+                Metric: z
+                  .object({ Dimensions: z.array(snsDimension).max(CLOUDWATCH_LIMITS.dimensionsPerMetric).optional() })
+                  .passthrough(),
+              })
               .passthrough()
               .optional(),
           })
@@ -186,7 +199,9 @@ const snsEventSchema = z.object({
         Sns: z
           .object({
             Type: z.string(),
-            Message: z.string().refine((m) => utf8Bytes(m) <= MAX_EVENT_BYTES, 'over the 256 KB Amazon SNS allows for a message'),
+            Message: z
+              .string()
+              .refine((m) => utf8Bytes(m) <= MAX_EVENT_BYTES, 'over the 256 KB Amazon SNS allows for a message'),
             TopicArn: z.string().optional(),
           })
           .passthrough(),
@@ -212,7 +227,9 @@ function valuesFromReasonData(reasonData: string | undefined): number[] | undefi
     return undefined;
   }
   const recent = (doc as { recentDatapoints?: unknown } | null)?.recentDatapoints;
-  return Array.isArray(recent) ? recent.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)) : undefined;
+  return Array.isArray(recent)
+    ? recent.filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+    : undefined;
 }
 
 /** Datapoint values listed in a reason text: `… datapoints [0.0 (14/05/24 09:30:00), 1.0 (…)] were …`. */
@@ -233,7 +250,9 @@ function toIso(s: string): string {
 }
 
 function issuesOf(error: z.ZodError, prefix = ''): ValidationIssue[] {
-  return error.issues.slice(0, 10).map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+  return error.issues
+    .slice(0, 10)
+    .map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
 }
 
 /** Names inside `ALARM("a") OR ALARM(b)` of a composite alarm rule. */
@@ -289,7 +308,8 @@ function fromSnsMessage(raw: string, path: string): AlarmTransition {
   const m = parsed.data;
   const dims: Record<string, string> = {};
   for (const d of m.Trigger?.Dimensions ?? []) dims[d.name] = d.value;
-  for (const metric of m.Trigger?.Metrics ?? []) for (const d of metric.MetricStat?.Metric.Dimensions ?? []) dims[d.name] = d.value;
+  for (const metric of m.Trigger?.Metrics ?? [])
+    for (const d of metric.MetricStat?.Metric.Dimensions ?? []) dims[d.name] = d.value;
   const accountFromArn = m.AlarmArn?.split(':')[4];
   const regionFromArn = m.AlarmArn?.split(':')[3];
   return {
@@ -323,7 +343,9 @@ export function parseAlarmDelivery(event: unknown): AlarmTransition[] {
     if (!parsed.success) throw new ValidationError('SNS event', issuesOf(parsed.error));
     return parsed.data.Records.map((r, i) => {
       if (r.Sns.Type !== 'Notification') {
-        throw new ValidationError('SNS event', [{ path: `Records.${i}.Sns.Type`, message: `${r.Sns.Type} is not an alarm notification` }]);
+        throw new ValidationError('SNS event', [
+          { path: `Records.${i}.Sns.Type`, message: `${r.Sns.Type} is not an alarm notification` },
+        ]);
       }
       return fromSnsMessage(r.Sns.Message, `Records.${i}.Sns.Message`);
     });
@@ -338,13 +360,17 @@ export function parseAlarmDelivery(event: unknown): AlarmTransition[] {
     const parsed = eventBridgeSchema.safeParse(e);
     if (!parsed.success) throw new ValidationError('EventBridge alarm event', issuesOf(parsed.error));
     const p = parsed.data;
-    return [fromAlarmData('eventbridge', p.detail, { alarmArn: p.resources?.[0], accountId: p.account, region: p.region })];
+    return [
+      fromAlarmData('eventbridge', p.detail, { alarmArn: p.resources?.[0], accountId: p.account, region: p.region }),
+    ];
   }
   if ('alarmData' in e) {
     const parsed = lambdaActionSchema.safeParse(e);
     if (!parsed.success) throw new ValidationError('Lambda alarm action', issuesOf(parsed.error));
     const p = parsed.data;
-    return [fromAlarmData('lambda-action', p.alarmData, { alarmArn: p.alarmArn, accountId: p.accountId, region: p.region })];
+    return [
+      fromAlarmData('lambda-action', p.alarmData, { alarmArn: p.alarmArn, accountId: p.accountId, region: p.region }),
+    ];
   }
   throw new ValidationError('alarm event', [
     { path: '', message: 'not an EventBridge alarm state change, an SNS notification or a Lambda alarm action' },

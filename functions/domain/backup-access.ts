@@ -52,8 +52,7 @@ export const ELASTICACHE_CANONICAL_IDS = {
 export const OPT_IN_BUCKET_POLICY_ACTIONS = ['s3:GetObject', 's3:ListBucket', 's3:GetBucketAcl'] as const;
 
 export type ElastiCacheReader =
-  | { kind: 'object-acl'; canonicalId: string }
-  | { kind: 'bucket-policy'; servicePrincipal: string };
+  { kind: 'object-acl'; canonicalId: string } | { kind: 'bucket-policy'; servicePrincipal: string };
 
 export function isOptInRegion(region: string): boolean {
   return OPT_IN_REGIONS.includes(region);

@@ -11,7 +11,9 @@ export type Endpoint = z.infer<typeof endpointSchema>;
 /** One cache this deployment protects, as configured by the operators. */
 export const protectedCacheSchema = z.object({
   /** Stable id used in incident ids and notices: lowercase letters, digits, hyphens. */
-  id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and hyphens, starting with a letter, at most 40'),
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and hyphens, starting with a letter, at most 40'),
   /** Human name used in notices, e.g. "account settings". */
   displayName: z.string().min(1).default('cache'),
   /** The endpoint clients used before any cut-over; probed when the endpoint record is unreadable. */
@@ -19,7 +21,10 @@ export const protectedCacheSchema = z.object({
   /** SSM parameter holding the endpoint clients follow (JSON `{host, port, tls}`). */
   endpointParameter: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/),
   /** SSM SecureString parameter holding the AUTH token for the cache (and its replacement). */
-  authTokenParameter: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/).optional(),
+  authTokenParameter: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_.\-/]+$/)
+    .optional(),
   /**
    * True when the cache answers only inside a VPC (a self-managed Redis or
    * Valkey on private subnets, say). ElastiCache caches always do and need not
@@ -113,5 +118,8 @@ export function findCacheForAlarm(
 
 /** ElastiCache names member clusters `<group>-001`, `<group>-002`, … */
 function memberOfGroup(cacheClusterId: string, replicationGroupId: string): boolean {
-  return cacheClusterId.startsWith(`${replicationGroupId}-`) && /^\d{3}$/.test(cacheClusterId.slice(replicationGroupId.length + 1));
+  return (
+    cacheClusterId.startsWith(`${replicationGroupId}-`) &&
+    /^\d{3}$/.test(cacheClusterId.slice(replicationGroupId.length + 1))
+  );
 }

@@ -24,7 +24,10 @@ export class ValidationError extends DomainError {
     readonly issues: ValidationIssue[],
     options?: { cause?: unknown },
   ) {
-    super(`${what} is invalid: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, options);
+    super(
+      `${what} is invalid: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+      options,
+    );
   }
 }
 

@@ -45,7 +45,10 @@ export interface ExecutionInput {
 /** Incident ids are readable and deterministic: the cache plus the time the first alarm fired. */
 export function incidentIdFor(cacheId: string, firstAlarmAt: string): string {
   const t = new Date(firstAlarmAt);
-  const stamp = t.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = t
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${cacheId}-${stamp}`;
 }
 
@@ -63,7 +66,10 @@ export function executionNameFor(incidentId: string): string {
 
 /** Key that identifies one delivery of one alarm transition, however many times it arrives. */
 export function alarmDeliveryKey(t: Pick<AlarmTransition, 'alarmName' | 'newState' | 'stateChangeTime'>): string {
-  return createHash('sha256').update(`${t.alarmName}\u0000${t.newState}\u0000${t.stateChangeTime}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${t.alarmName}\u0000${t.newState}\u0000${t.stateChangeTime}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export type TimelineEventType =
@@ -138,7 +144,8 @@ export function durationsOf(incident: Pick<Incident, 'openedAt' | 'restoredAt' |
   const out: { outageSeconds?: number; degradedSeconds?: number; totalSeconds?: number } = {};
   const end = restored ?? resolved;
   if (end !== undefined) out.outageSeconds = Math.max(0, Math.round((end - opened) / 1000));
-  if (restored !== undefined && resolved !== undefined) out.degradedSeconds = Math.max(0, Math.round((resolved - restored) / 1000));
+  if (restored !== undefined && resolved !== undefined)
+    out.degradedSeconds = Math.max(0, Math.round((resolved - restored) / 1000));
   if (resolved !== undefined) out.totalSeconds = Math.max(0, Math.round((resolved - opened) / 1000));
   return out;
 }

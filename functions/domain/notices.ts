@@ -59,7 +59,15 @@ export interface RenderedNotice {
   /** Short text for SMS (≤ 160 characters). */
   sms: string;
   /** Structured body for HTTPS webhooks. */
-  json: { incidentId: string; cacheId: string; stage: NoticeStage; severity: string; subject: string; message: string; etaMinutes?: number };
+  json: {
+    incidentId: string;
+    cacheId: string;
+    stage: NoticeStage;
+    severity: string;
+    subject: string;
+    message: string;
+    etaMinutes?: number;
+  };
 }
 
 export function renderNotice(

@@ -32,7 +32,10 @@ export function looksLikeRdbKey(key: string): boolean {
  * in rdb.h; ElastiCache "Supported engines and versions").
  * Without an engine version ElastiCache creates the latest one, which has no limit here.
  */
-export function maxRdbVersionLoadedBy(engine: 'redis' | 'valkey', engineVersion: string | undefined): number | undefined {
+export function maxRdbVersionLoadedBy(
+  engine: 'redis' | 'valkey',
+  engineVersion: string | undefined,
+): number | undefined {
   if (engineVersion === undefined) return undefined;
   const [major = NaN, minor = 0] = engineVersion.split('.').map(Number);
   if (!Number.isFinite(major)) return undefined;

@@ -65,7 +65,10 @@ export function chooseRecovery(facts: AssessmentFacts): { plan: RecoveryPlan; re
     };
   }
   if (facts.replica) {
-    return { plan: 'PROMOTE_REPLICA', reason: `replica ${facts.replica.cacheClusterId} is healthy and can be promoted` };
+    return {
+      plan: 'PROMOTE_REPLICA',
+      reason: `replica ${facts.replica.cacheClusterId} is healthy and can be promoted`,
+    };
   }
   if (facts.globalSecondary) {
     return {

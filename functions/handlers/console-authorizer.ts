@@ -14,7 +14,11 @@
  *
  * Tokens are never logged, only why one was refused.
  */
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult, Context } from 'aws-lambda';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
+} from 'aws-lambda';
 import { credentialOf, type AuthorizerContext } from '../console/auth';
 import type { TokenVerifier } from '../console/token-verifier';
 import { lambdaHandler, logger } from '../lib/observability';
@@ -37,15 +41,24 @@ async function decide(deps: ConsoleAuthorizerDeps, event: APIGatewayRequestAutho
     const who = await deps.verifier.verify(credential.token);
     return { isAuthorized: true, context: { username: who.name, groups: who.groups.join(',') } };
   } catch (err) {
-    logger.warn('token refused', { route: event.routeKey, from: credential.kind, reason: (err as Error).message, errorName: (err as Error).name });
+    logger.warn('token refused', {
+      route: event.routeKey,
+      from: credential.kind,
+      reason: (err as Error).message,
+      errorName: (err as Error).name,
+    });
     return { isAuthorized: false };
   }
 }
 
 export function makeHandler(deps: ConsoleAuthorizerDeps) {
-  const decided = lambdaHandler('console-authorizer', (event: APIGatewayRequestAuthorizerEventV2) => decide(deps, event));
-  return async (event: APIGatewayRequestAuthorizerEventV2, context: Context): Promise<AuthorizerResult | { isAuthorized: false }> =>
-    decided(event, context);
+  const decided = lambdaHandler('console-authorizer', (event: APIGatewayRequestAuthorizerEventV2) =>
+    decide(deps, event),
+  );
+  return async (
+    event: APIGatewayRequestAuthorizerEventV2,
+    context: Context,
+  ): Promise<AuthorizerResult | { isAuthorized: false }> => decided(event, context);
 }
 
 export const handler = makeHandler({

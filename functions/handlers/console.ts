@@ -11,7 +11,12 @@
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { ApprovalAlreadyDecidedError, IncidentNotFoundError, NotRedrivableError, ValidationError } from '../domain/errors';
+import {
+  ApprovalAlreadyDecidedError,
+  IncidentNotFoundError,
+  NotRedrivableError,
+  ValidationError,
+} from '../domain/errors';
 import { lambdaHandler, logger } from '../lib/observability';
 import { acknowledgeApproval, decideApproval, type DecideApprovalDeps } from '../usecases/decide-approval';
 import { listIncidents, viewIncident, type IncidentViewDeps } from '../usecases/incident-view';
@@ -21,7 +26,16 @@ import { consoleSignIn } from '../wiring/console-sign-in';
 import { incidentStore } from '../wiring/dynamodb';
 import { executionRedriver, taskResumer } from '../wiring/sfn';
 import { executionReader } from '../wiring/sfn-executions';
-import { credentialOf, csrfAccepted, csrfTokenFor, isOperator, OPERATORS_GROUP, operatorFrom, SESSION_COOKIE, type Operator } from '../console/auth';
+import {
+  credentialOf,
+  csrfAccepted,
+  csrfTokenFor,
+  isOperator,
+  OPERATORS_GROUP,
+  operatorFrom,
+  SESSION_COOKIE,
+  type Operator,
+} from '../console/auth';
 import { decodePending, encodePending, safeNext, type SignIn } from '../console/sign-in';
 import { incidentPage, listPage, messagePage } from '../console/html';
 import {
@@ -47,9 +61,19 @@ const LOGIN_TTL_SECONDS = 600;
 
 const incidentPath = (incidentId: string) => `/incidents/${encodeURIComponent(incidentId)}`;
 
-function failure(event: ConsoleEvent, status: number, error: string, message: string, operator?: Operator, back?: string): ConsoleResult {
+function failure(
+  event: ConsoleEvent,
+  status: number,
+  error: string,
+  message: string,
+  operator?: Operator,
+  back?: string,
+): ConsoleResult {
   if (wantsJson(event)) return json(status, { error, message });
-  return html(status, messagePage(status, error, message, operator?.name, back, back === '/login' ? 'Sign in' : undefined));
+  return html(
+    status,
+    messagePage(status, error, message, operator?.name, back, back === '/login' ? 'Sign in' : undefined),
+  );
 }
 
 const callbackUri = (event: ConsoleEvent): string => `${originOf(event)}/callback`;
@@ -57,7 +81,11 @@ const callbackUri = (event: ConsoleEvent): string => `${originOf(event)}/callbac
 /** GET /login: off to the user pool's sign-in page, remembering state, PKCE verifier and where to go. */
 function login(deps: ConsoleDeps, event: ConsoleEvent): ConsoleResult {
   const { location, pending } = deps.signIn.start(callbackUri(event), safeNext(event.queryStringParameters?.next));
-  return redirect(location, [cookie(LOGIN_COOKIE, encodePending(pending), { path: '/callback', maxAgeSeconds: LOGIN_TTL_SECONDS })], 302);
+  return redirect(
+    location,
+    [cookie(LOGIN_COOKIE, encodePending(pending), { path: '/callback', maxAgeSeconds: LOGIN_TTL_SECONDS })],
+    302,
+  );
 }
 
 /** GET /callback: the code for tokens; the ID token becomes the session cookie. */
@@ -98,18 +126,34 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
   const credential = credentialOf(event.headers ?? {}, event.cookies);
   if (r.name === 'logout') {
     if (!csrfAccepted(credential, parseBody(event).csrf)) {
-      return failure(event, 403, 'Forbidden', 'This form has expired or did not come from the console: reload the page and try again.', operator);
+      return failure(
+        event,
+        403,
+        'Forbidden',
+        'This form has expired or did not come from the console: reload the page and try again.',
+        operator,
+      );
     }
-    return redirect(deps.signIn.logoutUrl(`${originOf(event)}/login`), [cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0 })]);
+    return redirect(deps.signIn.logoutUrl(`${originOf(event)}/login`), [
+      cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0 }),
+    ]);
   }
   if (!isOperator(operator)) {
-    return failure(event, 403, 'Forbidden', `${operator.name} is not in the "${OPERATORS_GROUP}" group: only operators may see incidents and decide.`, operator);
+    return failure(
+      event,
+      403,
+      'Forbidden',
+      `${operator.name} is not in the "${OPERATORS_GROUP}" group: only operators may see incidents and decide.`,
+      operator,
+    );
   }
 
   switch (r.name) {
     case 'list': {
       const incidents = await listIncidents(deps);
-      return wantsJson(event) ? json(200, { incidents }) : html(200, listPage(incidents, operator.name, csrfTokenFor(credential)));
+      return wantsJson(event)
+        ? json(200, { incidents })
+        : html(200, listPage(incidents, operator.name, csrfTokenFor(credential)));
     }
     case 'incident':
     case 'events': {
@@ -122,15 +166,26 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
     case 'ack': {
       const form = parseBody(event);
       if (!csrfAccepted(credential, form.csrf)) {
-        return failure(event, 403, 'Forbidden', 'This form has expired or did not come from the console: reload the incident page and try again.', operator, incidentPath(r.incidentId));
+        return failure(
+          event,
+          403,
+          'Forbidden',
+          'This form has expired or did not come from the console: reload the incident page and try again.',
+          operator,
+          incidentPath(r.incidentId),
+        );
       }
       if (r.name === 'ack') {
         await acknowledgeApproval(deps, { incidentId: r.incidentId, step: r.step, by: operator.name });
         logger.info('approval acknowledged', { incidentId: r.incidentId, approvalStep: r.step, by: operator.name });
-        return wantsJson(event) ? json(200, { incidentId: r.incidentId, step: r.step, acknowledgedBy: operator.name }) : redirect(incidentPath(r.incidentId));
+        return wantsJson(event)
+          ? json(200, { incidentId: r.incidentId, step: r.step, acknowledgedBy: operator.name })
+          : redirect(incidentPath(r.incidentId));
       }
       if (form.decision !== 'approve' && form.decision !== 'reject') {
-        throw new ValidationError('approval decision', [{ path: 'decision', message: 'must be "approve" or "reject"' }]);
+        throw new ValidationError('approval decision', [
+          { path: 'decision', message: 'must be "approve" or "reject"' },
+        ]);
       }
       const decided = await decideApproval(deps, {
         incidentId: r.incidentId,
@@ -139,16 +194,36 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
         decidedBy: operator.name,
         reason: form.reason ?? '',
       });
-      logger.info('approval decided', { incidentId: r.incidentId, approvalStep: r.step, status: decided.status, decidedBy: decided.decidedBy });
+      logger.info('approval decided', {
+        incidentId: r.incidentId,
+        approvalStep: r.step,
+        status: decided.status,
+        decidedBy: decided.decidedBy,
+      });
       return wantsJson(event) ? json(200, decided) : redirect(incidentPath(r.incidentId));
     }
     case 'redrive': {
       const form = parseBody(event);
       if (!csrfAccepted(credential, form.csrf)) {
-        return failure(event, 403, 'Forbidden', 'This form has expired or did not come from the console: reload the incident page and try again.', operator, incidentPath(r.incidentId));
+        return failure(
+          event,
+          403,
+          'Forbidden',
+          'This form has expired or did not come from the console: reload the incident page and try again.',
+          operator,
+          incidentPath(r.incidentId),
+        );
       }
-      const redriven = await redriveIncident(deps, { incidentId: r.incidentId, requestedBy: operator.name, reason: form.reason ?? '' });
-      logger.info('workflow redriven', { incidentId: r.incidentId, continuesAt: redriven.continuesAt, requestedBy: redriven.requestedBy });
+      const redriven = await redriveIncident(deps, {
+        incidentId: r.incidentId,
+        requestedBy: operator.name,
+        reason: form.reason ?? '',
+      });
+      logger.info('workflow redriven', {
+        incidentId: r.incidentId,
+        continuesAt: redriven.continuesAt,
+        requestedBy: redriven.requestedBy,
+      });
       return wantsJson(event) ? json(200, redriven) : redirect(incidentPath(r.incidentId));
     }
     case 'method-not-allowed': {
@@ -175,7 +250,9 @@ export function makeHandler(deps: ConsoleDeps) {
   return lambdaHandler('console', async (raw: unknown, _context: Context): Promise<ConsoleResult> => {
     const shape = httpApiEventSchema.safeParse(raw);
     if (!shape.success) {
-      logger.warn('not an HTTP API request', { issues: shape.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
+      logger.warn('not an HTTP API request', {
+        issues: shape.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+      });
       return json(400, { error: 'Bad Request', message: 'not an HTTP API (payload 2.0) request' });
     }
     const event = raw as ConsoleEvent;
@@ -184,14 +261,23 @@ export function makeHandler(deps: ConsoleDeps) {
       return await serve(deps, event);
     } catch (err) {
       const operator = operatorFrom(event.requestContext?.authorizer?.lambda);
-      if (err instanceof ValidationError) return failure(event, 400, 'Bad Request', err.message, operator, incidentBack);
+      if (err instanceof ValidationError)
+        return failure(event, 400, 'Bad Request', err.message, operator, incidentBack);
       if (err instanceof IncidentNotFoundError) return failure(event, 404, 'Not Found', err.message, operator);
       if (err instanceof ApprovalAlreadyDecidedError) {
         return failure(event, 409, 'Already decided', `${err.message}. Nothing was changed.`, operator, incidentBack);
       }
-      if (err instanceof NotRedrivableError) return failure(event, 409, 'Cannot continue', `${err.message}. Nothing was changed.`, operator, incidentBack);
+      if (err instanceof NotRedrivableError)
+        return failure(event, 409, 'Cannot continue', `${err.message}. Nothing was changed.`, operator, incidentBack);
       logger.error('console request failed', err as Error);
-      return failure(event, 500, 'Internal Server Error', 'Something went wrong; the error is logged. Try again.', operator, incidentBack);
+      return failure(
+        event,
+        500,
+        'Internal Server Error',
+        'Something went wrong; the error is logged. Try again.',
+        operator,
+        incidentBack,
+      );
     }
   });
 }

@@ -17,7 +17,13 @@ import { ValidationError } from '../domain/errors';
 import { logger, lambdaHandler } from '../lib/observability';
 import type { Clock } from '../ports';
 import { config } from '../config';
-import { intake, type IntakeDeps, type IntakeOutcome, type IntakeResult, type RejectedReason } from '../usecases/intake';
+import {
+  intake,
+  type IntakeDeps,
+  type IntakeOutcome,
+  type IntakeResult,
+  type RejectedReason,
+} from '../usecases/intake';
 import { clock } from '../wiring/clock';
 import { incidentStore } from '../wiring/dynamodb';
 import { workflow } from '../wiring/sfn';

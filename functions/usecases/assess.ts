@@ -61,7 +61,13 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
   const group = await replicaFacts(deps, cache, pingOpts);
   const memory = nodeMemoryBytes(cache.replacement.nodeType);
   const backups = cache.backup
-    ? await backupFacts(deps.backups, cache.backup, memory, maxRdbVersionLoadedBy(cache.replacement.engine, cache.replacement.engineVersion), now)
+    ? await backupFacts(
+        deps.backups,
+        cache.backup,
+        memory,
+        maxRdbVersionLoadedBy(cache.replacement.engine, cache.replacement.engineVersion),
+        now,
+      )
     : { rejected: [] };
 
   const facts: AssessmentFacts = {

@@ -93,10 +93,16 @@ export function formatBytes(n: number): string {
  * that a newer one resolved and released, stops here when redriven late
  * instead of racing or contradicting the newer recovery.
  */
-export async function assertCurrentIncident(store: Pick<IncidentStore, 'getOpenLock'>, cacheId: string, incidentId: string): Promise<void> {
+export async function assertCurrentIncident(
+  store: Pick<IncidentStore, 'getOpenLock'>,
+  cacheId: string,
+  incidentId: string,
+): Promise<void> {
   const lock = await store.getOpenLock(cacheId);
   if (lock?.incidentId !== incidentId) {
-    const holder = lock ? `incident ${lock.incidentId} now holds cache ${cacheId}` : `cache ${cacheId} has no open incident`;
+    const holder = lock
+      ? `incident ${lock.incidentId} now holds cache ${cacheId}`
+      : `cache ${cacheId} has no open incident`;
     throw new IncidentSupersededError(`${holder}; incident ${incidentId} stops here`);
   }
 }

@@ -31,7 +31,11 @@ export interface DecisionResult {
 }
 
 export async function decideApproval(deps: DecideApprovalDeps, request: DecisionRequest): Promise<DecisionResult> {
-  const { by: decidedBy, reason } = operatorReason('approval decision', { field: 'decidedBy', value: request.decidedBy }, request.reason);
+  const { by: decidedBy, reason } = operatorReason(
+    'approval decision',
+    { field: 'decidedBy', value: request.decidedBy },
+    request.reason,
+  );
 
   const pending = await deps.store.pendingApproval(request.incidentId, request.step);
   if (!pending) throw new IncidentNotFoundError(`no approval "${request.step}" for incident ${request.incidentId}`);
@@ -47,7 +51,14 @@ export async function decideApproval(deps: DecideApprovalDeps, request: Decision
       );
     }
     const decidedAt = recorded.decidedAt ?? deps.clock.now().toISOString();
-    await resume(deps, request, pending.taskToken, status, { decidedBy, decidedAt, reason: recorded.reason ?? reason }, true);
+    await resume(
+      deps,
+      request,
+      pending.taskToken,
+      status,
+      { decidedBy, decidedAt, reason: recorded.reason ?? reason },
+      true,
+    );
     return { incidentId: request.incidentId, step: request.step, status, decidedBy, decidedAt };
   }
 
@@ -96,7 +107,9 @@ export async function acknowledgeApproval(
   const pending = await deps.store.pendingApproval(request.incidentId, request.step);
   if (!pending) throw new IncidentNotFoundError(`no approval "${request.step}" for incident ${request.incidentId}`);
   if (pending.approval.status !== 'PENDING') {
-    throw new ApprovalAlreadyDecidedError(`approval "${request.step}" of ${request.incidentId} is ${pending.approval.status.toLowerCase()}`);
+    throw new ApprovalAlreadyDecidedError(
+      `approval "${request.step}" of ${request.incidentId} is ${pending.approval.status.toLowerCase()}`,
+    );
   }
   await deps.resumer.heartbeat(pending.taskToken);
   await deps.store.appendTimeline(request.incidentId, {

@@ -75,7 +75,10 @@ export async function executionStatusChanged(
     incidentId,
     cacheId,
     kind: 'failed',
-    error: { Error: change.error ?? STATUS_ERROR[change.status as keyof typeof STATUS_ERROR], Cause: change.cause ?? '' },
+    error: {
+      Error: change.error ?? STATUS_ERROR[change.status as keyof typeof STATUS_ERROR],
+      Cause: change.cause ?? '',
+    },
     redriveCount: change.redriveCount,
     stopped: {
       executionArn: change.executionArn,

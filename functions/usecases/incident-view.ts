@@ -84,7 +84,12 @@ function stageOf(incident: Incident, timeline: TimelineEvent[]): string {
   return typeof stage === 'string' ? stage : incident.status;
 }
 
-function summarize(incident: Incident, timeline: TimelineEvent[], approvals: PendingApproval[], now: Date): IncidentSummary {
+function summarize(
+  incident: Incident,
+  timeline: TimelineEvent[],
+  approvals: PendingApproval[],
+  now: Date,
+): IncidentSummary {
   const end = incident.resolvedAt ?? incident.failedAt ?? incident.falseAlarmAt;
   const elapsedMs = (end ? Date.parse(end) : now.getTime()) - Date.parse(incident.openedAt);
   const d = durationsOf(incident);

@@ -9,7 +9,13 @@
  * repaired by the redelivery (or by the next alarm of the cache), and a
  * duplicate delivery finds the execution already there.
  */
-import { parseAlarmDelivery, probeAlarmNameFor, probeAlarmProven, type AlarmState, type AlarmTransition } from '../domain/alarm';
+import {
+  parseAlarmDelivery,
+  probeAlarmNameFor,
+  probeAlarmProven,
+  type AlarmState,
+  type AlarmTransition,
+} from '../domain/alarm';
 import { findCacheForAlarm, type ProtectedCache } from '../domain/caches';
 import {
   alarmDeliveryKey,
@@ -24,7 +30,12 @@ import type { IncidentStore, OpenIncidentLock, Workflow } from '../ports';
 
 export type IntakeConfig = Pick<
   Config,
-  'protectedCaches' | 'settings' | 'alarmMaxAgeSeconds' | 'expectedAccountId' | 'dedupTtlSeconds' | 'incidentAlarmPrefix'
+  | 'protectedCaches'
+  | 'settings'
+  | 'alarmMaxAgeSeconds'
+  | 'expectedAccountId'
+  | 'dedupTtlSeconds'
+  | 'incidentAlarmPrefix'
 > &
   /** The region this deployment recovers caches in; alarms from other regions are rejected. */
   Partial<Pick<Config, 'region'>>;
@@ -137,7 +148,10 @@ type CacheMatch = { cache: ProtectedCache; origin: Origin } | { ambiguous: strin
 
 function originOf(config: IntakeConfig, cache: ProtectedCache, t: AlarmTransition, viaChildren: boolean): Origin {
   if (viaChildren || cache.alarmNames.includes(t.alarmName)) return 'listed';
-  if (config.incidentAlarmPrefix !== undefined && t.alarmName === probeAlarmNameFor(config.incidentAlarmPrefix, cache.id)) {
+  if (
+    config.incidentAlarmPrefix !== undefined &&
+    t.alarmName === probeAlarmNameFor(config.incidentAlarmPrefix, cache.id)
+  ) {
     return 'probe-alarm';
   }
   return 'unlisted';
@@ -215,7 +229,13 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
           `and not in the cache's alarmNames; list it there to let it open incidents`,
       };
     }
-    return { ...base, outcome: 'ignored', reason: 'unlisted-alarm', detail: `${t.alarmName} is not listed for ${cacheId}`, cacheId };
+    return {
+      ...base,
+      outcome: 'ignored',
+      reason: 'unlisted-alarm',
+      detail: `${t.alarmName} is not listed for ${cacheId}`,
+      cacheId,
+    };
   }
   if (match.origin === 'probe-alarm' && t.newState === 'ALARM' && !probeAlarmProven(t)) {
     return {

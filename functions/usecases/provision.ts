@@ -39,7 +39,8 @@ export async function provision(deps: ProvisionDeps, input: RecoveryInput): Prom
     throw new ValidationError(`cache ${cacheId}`, [
       {
         path: 'replacement.cacheSubnetGroupName',
-        message: 'is required: replacements use in-transit encryption, which ElastiCache allows only with a cache subnet group',
+        message:
+          'is required: replacements use in-transit encryption, which ElastiCache allows only with a cache subnet group',
       },
     ]);
   }
@@ -47,7 +48,10 @@ export async function provision(deps: ProvisionDeps, input: RecoveryInput): Prom
   const tokenProblem = authToken === undefined ? undefined : authTokenProblem(authToken);
   if (tokenProblem) {
     throw new ValidationError(`cache ${cacheId}`, [
-      { path: 'authTokenParameter', message: `the AUTH token in ${cache.authTokenParameter ?? ''} is not one ElastiCache accepts: ${tokenProblem}` },
+      {
+        path: 'authTokenParameter',
+        message: `the AUTH token in ${cache.authTokenParameter ?? ''} is not one ElastiCache accepts: ${tokenProblem}`,
+      },
     ]);
   }
   const replicationGroupId = replacementGroupIdFor(cacheId, incidentId);
@@ -58,7 +62,9 @@ export async function provision(deps: ProvisionDeps, input: RecoveryInput): Prom
   // externally created backup", step 4).
   const reader = elastiCacheReaderFor(deps.region);
   const grant =
-    reader.kind === 'object-acl' ? await deps.backups.grantRead(backup.bucket, backup.key, reader.canonicalId) : undefined;
+    reader.kind === 'object-acl'
+      ? await deps.backups.grantRead(backup.bucket, backup.key, reader.canonicalId)
+      : undefined;
 
   const result = await deps.fleet.createFromBackup({
     replicationGroupId,

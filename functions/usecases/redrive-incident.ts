@@ -41,7 +41,8 @@ export function redriveCheck(
   incident: Pick<Incident, 'status' | 'error'>,
   execution: ExecutionState | undefined,
 ): { ok: true; state?: string } | { ok: false; why: string } {
-  if (incident.status !== 'FAILED') return { ok: false, why: `the incident is ${incident.status}: only a failed recovery can be continued` };
+  if (incident.status !== 'FAILED')
+    return { ok: false, why: `the incident is ${incident.status}: only a failed recovery can be continued` };
   if (!execution) return { ok: false, why: 'its workflow execution cannot be found' };
   if (!STOPPED.has(execution.status)) return { ok: false, why: `its workflow is ${execution.status}` };
   if (execution.error !== undefined && WORKFLOW_FAIL_STATES[execution.error]) {
@@ -56,14 +57,21 @@ export function redriveCheck(
 }
 
 export async function redriveIncident(deps: RedriveDeps, request: RedriveRequest): Promise<RedriveResult> {
-  const { by: requestedBy, reason } = operatorReason('redrive request', { field: 'requestedBy', value: request.requestedBy }, request.reason);
+  const { by: requestedBy, reason } = operatorReason(
+    'redrive request',
+    { field: 'requestedBy', value: request.requestedBy },
+    request.reason,
+  );
 
   const { incidentId } = request;
   const incident = await deps.store.getIncident(incidentId);
   if (!incident) throw new IncidentNotFoundError(`incident ${incidentId} does not exist`);
   const executionArn = incident.executionArn;
   if (!executionArn) throw new NotRedrivableError(`incident ${incidentId} has no workflow execution recorded`);
-  const [execution, lock] = await Promise.all([deps.executions.describe(executionArn), deps.store.getOpenLock(incident.cacheId)]);
+  const [execution, lock] = await Promise.all([
+    deps.executions.describe(executionArn),
+    deps.store.getOpenLock(incident.cacheId),
+  ]);
   const check = redriveCheck(incident, execution);
   if (!check.ok) throw new NotRedrivableError(`incident ${incidentId} cannot be continued: ${check.why}`);
   if (lock?.incidentId !== incidentId) {

@@ -107,7 +107,9 @@ function approvalText(incidentId: string, cacheId: string, a: Assessment, link: 
   }
   if (a.replica) {
     const lag = a.replica.lagSeconds !== undefined ? `${a.replica.lagSeconds} s` : 'not reported';
-    lines.push(`Replica: ${a.replica.cacheClusterId} at ${describeEndpoint(a.replica.endpoint)}, replication lag ${lag}.`);
+    lines.push(
+      `Replica: ${a.replica.cacheClusterId} at ${describeEndpoint(a.replica.endpoint)}, replication lag ${lag}.`,
+    );
   }
   if (a.globalSecondary)
     lines.push(`Secondary: ${a.globalSecondary.replicationGroupId} in ${a.globalSecondary.region}.`);

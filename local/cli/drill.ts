@@ -34,7 +34,9 @@ function print(report: DrillReport): void {
   const out = (s = '') => process.stdout.write(`${s}\n`);
   out();
   out(`Incident ${report.incidentId ?? '(none)'} — scenario ${report.scenario}, ${report.keys} keys`);
-  out(`Execution: ${report.executionStatus ?? '?'}${report.executionError ? ` (${report.executionError})` : ''}, ${report.transitions} state transitions`);
+  out(
+    `Execution: ${report.executionStatus ?? '?'}${report.executionError ? ` (${report.executionError})` : ''}, ${report.transitions} state transitions`,
+  );
   out();
   out('Timeline');
   const opened = report.incident ? Date.parse(report.incident.openedAt) : undefined;
@@ -47,12 +49,17 @@ function print(report: DrillReport): void {
   for (const n of report.notices) out(`  ${seconds(n.atMs).padStart(8)}  ${n.stage.padEnd(19)} ${n.subject ?? ''}`);
   if (report.operatorMessages.length) {
     out('Messages to operators');
-    for (const n of report.operatorMessages) out(`  ${seconds(n.atMs).padStart(8)}  ${n.kind.padEnd(19)} ${n.subject ?? ''}`);
+    for (const n of report.operatorMessages)
+      out(`  ${seconds(n.atMs).padStart(8)}  ${n.kind.padEnd(19)} ${n.subject ?? ''}`);
   }
   out();
   const inc = report.incident;
-  out(`Outage (workflow): ${inc?.outageSeconds !== undefined ? `${inc.outageSeconds} s` : '–'}   Degraded: ${inc?.degradedSeconds !== undefined ? `${inc.degradedSeconds} s` : '–'}`);
-  out(`Outage as the sample application saw it: ${seconds(report.appOutageMs)} (endpoints: ${report.appEndpoints.join(' → ')})`);
+  out(
+    `Outage (workflow): ${inc?.outageSeconds !== undefined ? `${inc.outageSeconds} s` : '–'}   Degraded: ${inc?.degradedSeconds !== undefined ? `${inc.degradedSeconds} s` : '–'}`,
+  );
+  out(
+    `Outage as the sample application saw it: ${seconds(report.appOutageMs)} (endpoints: ${report.appEndpoints.join(' → ')})`,
+  );
   if (report.detection) {
     const d = report.detection;
     out(
@@ -62,9 +69,15 @@ function print(report: DrillReport): void {
   if (report.cachesCreated.length) out(`Caches created: ${report.cachesCreated.join(', ')}`);
   if (report.verification) {
     const v = report.verification;
-    out(`Keys checked on the new endpoint: ${v.checked}, missing ${v.missing}, wrong ${v.wrong}${v.firstProblems.length ? ` (${v.firstProblems.join('; ')})` : ''}`);
+    out(
+      `Keys checked on the new endpoint: ${v.checked}, missing ${v.missing}, wrong ${v.wrong}${v.firstProblems.length ? ` (${v.firstProblems.join('; ')})` : ''}`,
+    );
   }
-  out(`Wall time: ${seconds(report.wallMs)}  (phases: ${Object.entries(report.phases).map(([k, v]) => `${k} ${seconds(v)}`).join(', ')})`);
+  out(
+    `Wall time: ${seconds(report.wallMs)}  (phases: ${Object.entries(report.phases)
+      .map(([k, v]) => `${k} ${seconds(v)}`)
+      .join(', ')})`,
+  );
   out();
   out(`${report.ok ? 'PASS' : 'FAIL'}: ${report.why}`);
 }
@@ -87,7 +100,9 @@ async function main(): Promise<number> {
   const scenario = values.scenario ?? 'restore';
   const keys = Number(values.keys);
   if (!isScenario(scenario) || !Number.isInteger(keys) || keys < 10 || keys > 5_000_000) {
-    process.stderr.write(`${!isScenario(scenario) ? `unknown scenario "${scenario}"` : `--keys must be an integer from 10 to 5000000`}\n\n${usage()}\n`);
+    process.stderr.write(
+      `${!isScenario(scenario) ? `unknown scenario "${scenario}"` : `--keys must be an integer from 10 to 5000000`}\n\n${usage()}\n`,
+    );
     return 2;
   }
   mkdirSync(localDir, { recursive: true });
@@ -109,7 +124,9 @@ async function main(): Promise<number> {
     functionLog: (fn, line) => appendFileSync(logFile, `${fn}\t${line}\n`),
     onStack: async (stack) => {
       await stack.writeDescription(path.join(localDir, 'stack.json'));
-      live(`stack description: ${path.relative(process.cwd(), path.join(localDir, 'stack.json'))}; function logs: ${path.relative(process.cwd(), logFile)}`);
+      live(
+        `stack description: ${path.relative(process.cwd(), path.join(localDir, 'stack.json'))}; function logs: ${path.relative(process.cwd(), logFile)}`,
+      );
     },
   });
   writeFileSync(path.join(localDir, 'last-drill.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -190,7 +190,8 @@ function printView(view: View): void {
   );
   if (view.execution) out(`  workflow ${view.execution.status}, state ${view.execution.currentState ?? '–'}`);
   if (i.triggerAlarm) out(`  alarm ${i.triggerAlarm}`);
-  if (i.confirmation) out(`  ${i.confirmation.confirmed ? 'outage confirmed' : 'false alarm'}: ${describeConfirmation(i.confirmation)}`);
+  if (i.confirmation)
+    out(`  ${i.confirmation.confirmed ? 'outage confirmed' : 'false alarm'}: ${describeConfirmation(i.confirmation)}`);
   if (i.error) out(`  error ${i.error.error}: ${i.error.cause}`);
   for (const a of view.approvals) {
     out();
@@ -257,7 +258,9 @@ async function main(argv: string[]): Promise<number> {
       } else out('No incidents.');
       if (falseAlarms.length) {
         out();
-        out(`False alarms (${falseAlarms.length}): an alarm fired, the cache answered throughout the confirmation window, no customer was told`);
+        out(
+          `False alarms (${falseAlarms.length}): an alarm fired, the cache answered throughout the confirmation window, no customer was told`,
+        );
         table(
           ['INCIDENT', 'CACHE', 'STATUS', 'STARTED'],
           falseAlarms.map((i) => [i.incidentId, i.cacheId, 'FALSE ALARM', shortTime(i.openedAt)]),
@@ -308,11 +311,19 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'redrive': {
-      const redriven = await call<{ continuesAt?: string; requestedBy: string; requestedAt: string }>(target, 'POST', `${incidentPath}/redrive`, {
-        reason: parsed.reason,
-      });
+      const redriven = await call<{ continuesAt?: string; requestedBy: string; requestedAt: string }>(
+        target,
+        'POST',
+        `${incidentPath}/redrive`,
+        {
+          reason: parsed.reason,
+        },
+      );
       if (values.json) out(JSON.stringify(redriven));
-      else out(`${incidentId} continues from ${redriven.continuesAt ?? 'the step it stopped at'} (asked by ${redriven.requestedBy} at ${shortTime(redriven.requestedAt)})`);
+      else
+        out(
+          `${incidentId} continues from ${redriven.continuesAt ?? 'the step it stopped at'} (asked by ${redriven.requestedBy} at ${shortTime(redriven.requestedAt)})`,
+        );
       return 0;
     }
     case 'ack': {

@@ -70,10 +70,15 @@ async function main(): Promise<void> {
     const file = path.join(localDir, 'stack.json');
     await stack.writeDescription(file);
     log('');
-    log(`Local stack is up. Description: ${path.relative(process.cwd(), file)}; function logs: ${path.relative(process.cwd(), logFile)}`);
+    log(
+      `Local stack is up. Description: ${path.relative(process.cwd(), file)}; function logs: ${path.relative(process.cwd(), logFile)}`,
+    );
     for (const [service, url] of Object.entries(stack.description.endpoints)) log(`  ${service.padEnd(14)} ${url}`);
     log(`  state machine  ${stack.description.stateMachineArn}`);
-    if (provider.provider) log(`Protected cache "${provider.cache.id}": redis-server pid ${provider.provider.pid} on port ${provider.endpoint.port}. Kill it to start an incident.`);
+    if (provider.provider)
+      log(
+        `Protected cache "${provider.cache.id}": redis-server pid ${provider.provider.pid} on port ${provider.endpoint.port}. Kill it to start an incident.`,
+      );
     log('Ctrl-C to stop.');
   } catch (err) {
     process.stderr.write(`stack failed: ${(err as Error).stack ?? String(err)}\n`);

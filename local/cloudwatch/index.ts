@@ -7,10 +7,7 @@
 import { randomUUID } from 'node:crypto';
 
 export type ComparisonOperator =
-  | 'LessThanThreshold'
-  | 'GreaterThanThreshold'
-  | 'LessThanOrEqualToThreshold'
-  | 'GreaterThanOrEqualToThreshold';
+  'LessThanThreshold' | 'GreaterThanThreshold' | 'LessThanOrEqualToThreshold' | 'GreaterThanOrEqualToThreshold';
 export type Statistic = 'Minimum' | 'Maximum' | 'Average' | 'Sum' | 'SampleCount';
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
@@ -152,7 +149,10 @@ export class LocalCloudWatch {
   /** Accepts one embedded-metric-format document; returns how many datapoints it held. */
   putEmf(doc: Record<string, unknown>): number {
     const aws = doc._aws as
-      | { Timestamp?: number; CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] }
+      | {
+          Timestamp?: number;
+          CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+        }
       | undefined;
     if (!aws?.CloudWatchMetrics) return 0;
     const at = typeof aws.Timestamp === 'number' ? aws.Timestamp : this.now();
@@ -185,7 +185,13 @@ export class LocalCloudWatch {
   /** Replaces the alarm definitions (as a stack update would); new alarms start in INSUFFICIENT_DATA. */
   setAlarms(specs: MetricAlarmSpec[]): void {
     const t = this.now();
-    this.alarms = specs.map((spec) => ({ spec, state: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', changedAt: t, createdAt: t }));
+    this.alarms = specs.map((spec) => ({
+      spec,
+      state: 'INSUFFICIENT_DATA',
+      reason: 'Unchecked: Initial alarm creation',
+      changedAt: t,
+      createdAt: t,
+    }));
     if (this.timer) {
       this.stop();
       this.start();
@@ -287,7 +293,10 @@ export class LocalCloudWatch {
    */
   setAlarmState(alarmName: string, stateValue: AlarmStateValue, stateReason: string, stateReasonData?: string): void {
     const alarm = this.alarms.find((a) => a.spec.alarmName === alarmName);
-    if (!alarm) throw Object.assign(new Error(`ResourceNotFound: alarm ${alarmName} does not exist`), { name: 'ResourceNotFound' });
+    if (!alarm)
+      throw Object.assign(new Error(`ResourceNotFound: alarm ${alarmName} does not exist`), {
+        name: 'ResourceNotFound',
+      });
     if (alarm.state === stateValue) return;
     const previous = { value: alarm.state, reason: alarm.reason, timestamp: cwTime(alarm.changedAt) };
     alarm.state = stateValue;

@@ -88,14 +88,21 @@ export class LocalIdentityProvider {
   }
 
   /** /oauth2/token, grant_type=authorization_code: the ID token, once per code. */
-  redeem(form: { code?: string; clientId?: string; redirectUri?: string; codeVerifier?: string }): { idToken: string; expiresIn: number } {
+  redeem(form: { code?: string; clientId?: string; redirectUri?: string; codeVerifier?: string }): {
+    idToken: string;
+    expiresIn: number;
+  } {
     const pending = form.code ? this.codes.get(form.code) : undefined;
     if (form.code) this.codes.delete(form.code);
-    if (!pending || pending.expiresAt <= Date.now()) throw new OAuthError('invalid_grant', 'unknown, used or expired code');
-    if (form.clientId !== pending.clientId) throw new OAuthError('invalid_client', 'the code was issued to another client');
-    if (form.redirectUri !== pending.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri differs from the authorization request');
+    if (!pending || pending.expiresAt <= Date.now())
+      throw new OAuthError('invalid_grant', 'unknown, used or expired code');
+    if (form.clientId !== pending.clientId)
+      throw new OAuthError('invalid_client', 'the code was issued to another client');
+    if (form.redirectUri !== pending.redirectUri)
+      throw new OAuthError('invalid_grant', 'redirect_uri differs from the authorization request');
     const challenge = form.codeVerifier ? createHash('sha256').update(form.codeVerifier).digest('base64url') : '';
-    if (challenge !== pending.codeChallenge) throw new OAuthError('invalid_grant', 'code_verifier does not match the code challenge');
+    if (challenge !== pending.codeChallenge)
+      throw new OAuthError('invalid_grant', 'code_verifier does not match the code challenge');
     const expiresIn = pending.user.ttlSeconds ?? 3600;
     return { idToken: this.issue(pending.user), expiresIn };
   }

@@ -80,7 +80,8 @@ interface AuthorizeParams {
 
 function signInPage(params: AuthorizeParams, message?: string): string {
   const groups = LOCAL_GROUPS.map(
-    (g) => `<label><input type="checkbox" name="groups" value="${g}"${g === 'operators' ? ' checked' : ''}> ${g}</label>`,
+    (g) =>
+      `<label><input type="checkbox" name="groups" value="${g}"${g === 'operators' ? ' checked' : ''}> ${g}</label>`,
   ).join('\n');
   const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${esc(value)}">`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -105,7 +106,8 @@ ${groups}
 }
 
 /** The authorizer's outcome as API Gateway answers it. */
-type AuthorizerVerdict = { allow: true; context: Record<string, unknown> } | { allow: false; status: number; message: string };
+type AuthorizerVerdict =
+  { allow: true; context: Record<string, unknown> } | { allow: false; status: number; message: string };
 
 function verdictOf(outcome: InvokeOutcome): AuthorizerVerdict {
   // An HTTP API answers any error of its authorizer with 500, a thrown "Unauthorized" included
@@ -116,7 +118,8 @@ function verdictOf(outcome: InvokeOutcome): AuthorizerVerdict {
     return { allow: false, status: 500, message: 'Internal Server Error' };
   }
   if (!result.isAuthorized) return { allow: false, status: 403, message: 'Forbidden' };
-  const context = result.context && typeof result.context === 'object' ? (result.context as Record<string, unknown>) : {};
+  const context =
+    result.context && typeof result.context === 'object' ? (result.context as Record<string, unknown>) : {};
   return { allow: true, context };
 }
 
@@ -130,7 +133,12 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
   const callbackUrl = () => `${bound.baseUrl}/callback`;
   const signOutUrl = () => `${bound.baseUrl}/login`;
 
-  const send = (res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer = '') => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string | string[]>,
+    body: string | Buffer = '',
+  ) => {
     res.writeHead(status, headers);
     res.end(body);
   };
@@ -149,7 +157,8 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
       codeChallenge: get('code_challenge') ?? '',
     };
     if (params.clientId !== provider().audience) throw new OAuthError('invalid_client', 'unknown client_id');
-    if (params.redirectUri !== callbackUrl()) throw new OAuthError('invalid_request', 'redirect_uri is not registered for this client');
+    if (params.redirectUri !== callbackUrl())
+      throw new OAuthError('invalid_request', 'redirect_uri is not registered for this client');
     if (!params.codeChallenge) throw new OAuthError('invalid_request', 'code_challenge is required (PKCE)');
     return params;
   }
@@ -173,8 +182,10 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
       });
     } else if (path === '/oauth2/authorize' && method === 'GET') {
       try {
-        if (url.searchParams.get('response_type') !== 'code') throw new OAuthError('invalid_request', 'response_type must be code');
-        if (url.searchParams.get('code_challenge_method') !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256');
+        if (url.searchParams.get('response_type') !== 'code')
+          throw new OAuthError('invalid_request', 'response_type must be code');
+        if (url.searchParams.get('code_challenge_method') !== 'S256')
+          throw new OAuthError('invalid_request', 'code_challenge_method must be S256');
         const params = authorizeParams((k) => url.searchParams.get(k));
         send(res, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, signInPage(params));
       } catch (err) {
@@ -221,8 +232,14 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
         oauthError(res, err);
       }
     } else if (path === '/logout' && method === 'GET') {
-      if (url.searchParams.get('client_id') !== provider().audience || url.searchParams.get('logout_uri') !== signOutUrl()) {
-        sendJson(res, 400, { error: 'invalid_request', error_description: 'unknown client_id or unregistered logout_uri' });
+      if (
+        url.searchParams.get('client_id') !== provider().audience ||
+        url.searchParams.get('logout_uri') !== signOutUrl()
+      ) {
+        sendJson(res, 400, {
+          error: 'invalid_request',
+          error_description: 'unknown client_id or unregistered logout_uri',
+        });
       } else {
         send(res, 302, { location: signOutUrl(), 'cache-control': 'no-store' });
       }
@@ -239,7 +256,11 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
         return true;
       }
       const groups = Array.isArray(request.groups) ? request.groups.map(String) : [];
-      const token = provider().issue({ username: request.username.trim(), groups, ...(typeof request.email === 'string' ? { email: request.email } : {}) });
+      const token = provider().issue({
+        username: request.username.trim(),
+        groups,
+        ...(typeof request.email === 'string' ? { email: request.email } : {}),
+      });
       sendJson(res, 200, { id_token: token, token_type: 'Bearer', expires_in: 3600 });
     } else {
       sendJson(res, 404, { message: 'Not Found' });
@@ -269,7 +290,13 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
       apiId: 'local',
       domainName: url.host,
       domainPrefix: 'local',
-      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey: '$default',
       stage: '$default',
@@ -307,12 +334,20 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
     const event = {
       ...common,
       requestContext: { ...requestContext, ...(authorizer ? { authorizer } : {}) },
-      ...(body.length ? { body: textual ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !textual } : { isBase64Encoded: false }),
+      ...(body.length
+        ? { body: textual ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !textual }
+        : { isBase64Encoded: false }),
     };
     const outcome = await options.invoke(functionName, event);
     if (!outcome.ok) return sendJson(res, 500, { message: 'Internal Server Error' });
     const result = outcome.payload as
-      | { statusCode?: number; headers?: Record<string, string | number | boolean>; cookies?: string[]; body?: string; isBase64Encoded?: boolean }
+      | {
+          statusCode?: number;
+          headers?: Record<string, string | number | boolean>;
+          cookies?: string[];
+          body?: string;
+          isBase64Encoded?: boolean;
+        }
       | string
       | null;
     if (result === null || typeof result !== 'object' || typeof result.statusCode !== 'number') {
@@ -322,14 +357,17 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
     const out: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(result.headers ?? {})) out[k.toLowerCase()] = String(v);
     if (result.cookies?.length) out['set-cookie'] = result.cookies;
-    const payload = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+    const payload =
+      result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
     return send(res, result.statusCode, out, payload);
   }
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (error instanceof BodyTooLargeError && !res.headersSent) send(res, 413, { 'content-type': 'application/json' }, '{"message":"Request Entity Too Large"}');
-      else if (!res.headersSent) send(res, 500, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
+      if (error instanceof BodyTooLargeError && !res.headersSent)
+        send(res, 413, { 'content-type': 'application/json' }, '{"message":"Request Entity Too Large"}');
+      else if (!res.headersSent)
+        send(res, 500, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
       else res.destroy();
     });
   });

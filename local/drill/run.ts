@@ -131,7 +131,9 @@ function detectionOf(incident: Incident | undefined, timeline: TimelineEvent[]):
   const firstNotice = timeline.find((e) => e.type === 'NOTICE_SENT');
   return {
     ...(alarmAt !== undefined && confirmedAt !== undefined ? { alarmToConfirmedMs: confirmedAt - alarmAt } : {}),
-    ...(confirmedAt !== undefined && firstNotice ? { confirmedToFirstNoticeMs: Date.parse(firstNotice.at) - confirmedAt } : {}),
+    ...(confirmedAt !== undefined && firstNotice
+      ? { confirmedToFirstNoticeMs: Date.parse(firstNotice.at) - confirmedAt }
+      : {}),
     confirmationWindowMs: confirmation.windowSeconds * 1000,
   };
 }
@@ -181,7 +183,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   mark('stackUp');
   log(`stack up in ${phases.stackUp} ms`);
   const consoleUrl = stack.description.consoleUrl;
-  if (consoleUrl) log(`operator console: ${consoleUrl}${stack.description.identity ? ` (local sign-in: ${stack.description.identity.loginUrl})` : ''}`);
+  if (consoleUrl)
+    log(
+      `operator console: ${consoleUrl}${stack.description.identity ? ` (local sign-in: ${stack.description.identity.loginUrl})` : ''}`,
+    );
   const subscriber = new HttpSubscriber();
   let provider: RedisProcess | undefined;
   let providerDir: string | undefined;
@@ -199,7 +204,14 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       log(`  ✉  ${who} ← [${kind}] ${n.subject ?? ''}`);
     });
 
-    const prepared = await prepareProtectedCache(stack, { scenario, keys, changed: changedCount, authToken, log, mark });
+    const prepared = await prepareProtectedCache(stack, {
+      scenario,
+      keys,
+      changed: changedCount,
+      authToken,
+      log,
+      mark,
+    });
     provider = prepared.provider;
     providerDir = prepared.providerDir;
     const { replicationGroupId, changedSet } = prepared;
@@ -218,7 +230,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     await stack.lambda.invoke('probe', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
     stack.startMonitoring();
     const alarmName = probeAlarmName('cache-outage-workflow', CACHE_ID);
-    await until('a healthy baseline', 20_000, async () => (stack.cloudwatch.stateOf(alarmName) === 'OK' ? true : undefined));
+    await until('a healthy baseline', 20_000, async () =>
+      stack.cloudwatch.stateOf(alarmName) === 'OK' ? true : undefined,
+    );
     log('probe baseline: cache reachable, alarm OK');
     await until('the endpoint subscriptions', 10_000, async () => (subscriber.confirmations >= 2 ? true : undefined));
 
@@ -246,7 +260,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     } else if (scenario === 'global-failover') {
       const nodes = stack.elasticache.nodeProcesses(replicationGroupId as string);
       for (const node of nodes) process.kill(node.pid, 'SIGKILL');
-      log(`💥 the primary region's cache died: killed every node of ${replicationGroupId as string} (${nodes.map((n) => n.cacheClusterId).join(', ')})`);
+      log(
+        `💥 the primary region's cache died: killed every node of ${replicationGroupId as string} (${nodes.map((n) => n.cacheClusterId).join(', ')})`,
+      );
     } else if (scenario === 'recovers') {
       process.kill((provider as RedisProcess).pid, 'SIGSTOP');
       log('💥 the provider stopped answering (process paused)');
@@ -265,12 +281,17 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     mark('executionStarted');
     log(`🚨 alarm → execution ${execution.name} after ${((Date.now() - brokeAt) / 1000).toFixed(1)} s`);
     // Approvals: the drill approves as "drill" unless a person is to decide.
-    const store = new DynamoDbIncidentStore({ tableName: description.tables.incidents, client: documentClient(clients.dynamodb) });
+    const store = new DynamoDbIncidentStore({
+      tableName: description.tables.incidents,
+      client: documentClient(clients.dynamodb),
+    });
     if (scenario === 'recovers') {
       // The provider comes back once the workflow has seen the outage itself: customers are told.
       const started = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
       const id = (JSON.parse(started.input ?? '{}') as { incidentId?: string }).incidentId ?? '';
-      await until('the outage to be confirmed', 60_000, async () => ((await store.getIncident(id))?.confirmedAt ? true : undefined));
+      await until('the outage to be confirmed', 60_000, async () =>
+        (await store.getIncident(id))?.confirmedAt ? true : undefined,
+      );
       process.kill((provider as RedisProcess).pid, 'SIGCONT');
       log('the provider answers again');
     }
@@ -280,7 +301,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       if (n.attributes.kind !== 'approval-request') return;
       const incidentId = n.attributes.incidentId ?? '';
       if (options.interactive) {
-        if (consoleUrl) log(`  ⏳ waiting for an operator: approve in the console at ${consoleUrl}/incidents/${encodeURIComponent(incidentId)}`);
+        if (consoleUrl)
+          log(
+            `  ⏳ waiting for an operator: approve in the console at ${consoleUrl}/incidents/${encodeURIComponent(incidentId)}`,
+          );
         log(`  ⏳ waiting for an operator: npx cache-outage approve ${incidentId} --local --reason "…"`);
         return;
       }
@@ -310,7 +334,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         'the execution to finish',
         options.timeoutMs ?? 240_000,
         async () => {
-          const history = await clients.sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 }));
+          const history = await clients.sfn.send(
+            new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 }),
+          );
           const events: HistoryEvent[] = history.events ?? [];
           for (const e of events.slice(seen)) {
             if (e.type?.endsWith('StateEntered') && e.stateEnteredEventDetails?.name) {
@@ -320,7 +346,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
             }
           }
           seen = events.length;
-          const d: DescribeExecutionCommandOutput = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+          const d: DescribeExecutionCommandOutput = await clients.sfn.send(
+            new DescribeExecutionCommand({ executionArn: execution.executionArn }),
+          );
           return d.status && d.status !== 'RUNNING' ? d : undefined;
         },
         250,
@@ -328,7 +356,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     let finished = await follow();
     if (scenario === 'redrive' && finished.status === 'FAILED') {
       log(`  ✖ execution stopped: ${finished.error ?? ''}`);
-      await until('the escalation', 30_000, async () => (subscriber.received.some((n) => n.attributes.kind === 'escalation') ? true : undefined));
+      await until('the escalation', 30_000, async () =>
+        subscriber.received.some((n) => n.attributes.kind === 'escalation') ? true : undefined,
+      );
       allowWrites?.();
       log('🔧 the endpoint record accepts writes again: continuing the workflow (as `cache-outage redrive` does)');
       const redriven = await redriveIncident(
@@ -350,7 +380,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     mark('executionFinished');
     if (!resolutionExpected && finished.status === 'FAILED' && scenario === 'restore-external-no-acls') {
       // Stopped at a step: the execution's status event escalates it, a moment after the execution ends.
-      await until('the escalation', 30_000, async () => (subscriber.received.some((n) => n.attributes.kind === 'escalation') ? true : undefined));
+      await until('the escalation', 30_000, async () =>
+        subscriber.received.some((n) => n.attributes.kind === 'escalation') ? true : undefined,
+      );
     }
     await stack.sns.idle();
     await sleep(300);
@@ -369,10 +401,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     }
     const notices = subscriber.received
       .filter((n) => n.topicArn === description.topics.status)
-      .map((n) => ({ stage: n.attributes.stage ?? '', ...(n.subject ? { subject: n.subject } : {}), message: n.message, atMs: n.receivedAt - brokeAt }));
+      .map((n) => ({
+        stage: n.attributes.stage ?? '',
+        ...(n.subject ? { subject: n.subject } : {}),
+        message: n.message,
+        atMs: n.receivedAt - brokeAt,
+      }));
     const operatorMessages = subscriber.received
       .filter((n) => n.topicArn === description.topics.operators)
-      .map((n) => ({ kind: n.attributes.kind ?? '', ...(n.subject ? { subject: n.subject } : {}), message: n.message, atMs: n.receivedAt - brokeAt }));
+      .map((n) => ({
+        kind: n.attributes.kind ?? '',
+        ...(n.subject ? { subject: n.subject } : {}),
+        message: n.message,
+        atMs: n.receivedAt - brokeAt,
+      }));
     const cachesCreated = (await replicationGroups(stack)).filter((g) => !groupsBefore.includes(g));
     const detection = detectionOf(incident, timeline);
     const resolved = finished.status === 'SUCCEEDED' && incident?.status === 'RESOLVED';
@@ -394,7 +436,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         : `expected a false alarm: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, ${notices.length} customer notices, ${operatorMessages.length} operators' messages, caches created ${cachesCreated.join(', ') || 'none'}, keys lost ${lost ?? 'unchecked'}`;
     } else if (resolutionExpected) {
       ok = resolved && lost === 0 && notices[0]?.stage === 'INVESTIGATING';
-      why = ok ? `resolved, ${verification?.checked ?? 0} keys checked, 0 lost` : `expected resolution: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, keys lost ${lost ?? 'unchecked'}`;
+      why = ok
+        ? `resolved, ${verification?.checked ?? 0} keys checked, 0 lost`
+        : `expected resolution: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, keys lost ${lost ?? 'unchecked'}`;
     } else {
       const escalated = operatorMessages.some((m) => m.kind === 'escalation');
       // The refusal that stopped the restore reaches the operators, in S3's own words.
@@ -402,7 +446,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         scenario !== 'restore-external-no-acls' ||
         operatorMessages.some((m) => m.kind === 'escalation' && m.message.includes('AccessControlListNotSupported'));
       ok = finished.status === 'FAILED' && incident?.status === 'FAILED' && escalated && refusalShown;
-      why = ok ? `ended as expected: incident failed and operators escalated (${finished.error ?? ''})` : `expected a failed, escalated incident: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, escalated ${escalated}, refusal shown ${refusalShown}`;
+      why = ok
+        ? `ended as expected: incident failed and operators escalated (${finished.error ?? ''})`
+        : `expected a failed, escalated incident: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, escalated ${escalated}, refusal shown ${refusalShown}`;
     }
     const appOutageMs = app.outageMs();
     return {

@@ -4,7 +4,7 @@ export const SCENARIOS = {
   'restore-external-bucket':
     'as restore, from a backup bucket the stack did not create (ACLs enabled, SSE-S3): Provision grants ElastiCache read on the backup',
   'restore-external-no-acls':
-    'as restore, from an external backup bucket with ACLs disabled: ElastiCache cannot be granted read, Provision Cache fails and the operators get S3\'s refusal',
+    "as restore, from an external backup bucket with ACLs disabled: ElastiCache cannot be granted read, Provision Cache fails and the operators get S3's refusal",
   promote:
     "the primary node of an ElastiCache replication group with Multi-AZ and automatic failover dies; ElastiCache's own failover promotes its replica and the workflow cuts over to it",
   'global-failover':

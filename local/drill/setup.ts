@@ -251,7 +251,9 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
   // A backup bucket outside the stack, as operators configure one: created here, not by the stack.
   const externalOwnership = externalBackupOwnership(scenario);
   if (externalOwnership) {
-    await clients.s3.send(new CreateBucketCommand({ Bucket: EXTERNAL_BACKUP_BUCKET, ObjectOwnership: externalOwnership }));
+    await clients.s3.send(
+      new CreateBucketCommand({ Bucket: EXTERNAL_BACKUP_BUCKET, ObjectOwnership: externalOwnership }),
+    );
     log(`external backup bucket s3://${EXTERNAL_BACKUP_BUCKET} (object ownership ${externalOwnership})`);
   }
   const backupBucket = externalOwnership ? EXTERNAL_BACKUP_BUCKET : description.backupBucket;

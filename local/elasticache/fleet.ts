@@ -261,7 +261,10 @@ export class Fleet {
       const header = await fileHeader(rdb);
       const headerProblem = rdbHeaderProblem(header) ?? this.rdbVersionProblem(group.spec, header);
       if (headerProblem !== undefined)
-        return this.failCreation(group, `Restore from snapshot failed for node group ${NODE_GROUP_ID}: ${headerProblem}`);
+        return this.failCreation(
+          group,
+          `Restore from snapshot failed for node group ${NODE_GROUP_ID}: ${headerProblem}`,
+        );
     }
     try {
       await this.startNode(group, primary);
@@ -454,7 +457,8 @@ export class Fleet {
   async replicateFrom(id: string, source: { port: number }): Promise<void> {
     const group = this.group(id);
     const primary = primaryOf(group);
-    if (!primary || !isLive(primary)) throw invalidReplicationGroupState(`Replication group ${id} has no running primary.`);
+    if (!primary || !isLive(primary))
+      throw invalidReplicationGroupState(`Replication group ${id} has no running primary.`);
     const connection = this.connection(group);
     await redisCommand(primary.process.port, ['REPLICAOF', LOCAL_HOST, String(source.port)], connection);
     await this.waitForLink(primary, connection);
@@ -467,7 +471,8 @@ export class Fleet {
   promoteGlobalSecondary(id: string, then: () => Promise<void>): ReplicationGroup {
     const group = this.group(id);
     const primary = primaryOf(group);
-    if (!primary || !isLive(primary)) throw invalidReplicationGroupState(`Replication group ${id} has no running primary.`);
+    if (!primary || !isLive(primary))
+      throw invalidReplicationGroupState(`Replication group ${id} has no running primary.`);
     group.status = 'modifying';
     this.runTask(
       group,

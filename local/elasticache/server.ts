@@ -60,18 +60,35 @@ async function handleHttp(
   } catch (error) {
     if (!(error instanceof BodyTooLargeError)) throw error;
     const xml = errorResponse({ type: 'Sender', code: 'RequestEntityTooLarge', message: error.message }, requestId);
-    response.writeHead(413, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml), 'x-amzn-RequestId': requestId });
+    response.writeHead(413, {
+      'Content-Type': 'text/xml',
+      'Content-Length': Buffer.byteLength(xml),
+      'x-amzn-RequestId': requestId,
+    });
     response.end(xml);
     return;
   }
   const params = QueryParams.fromBody(body, url.searchParams);
-  const fault = await faults?.faultFor({ service: 'elasticache', action: params.string('Action') ?? '', body, ...authorizationOf(request) });
+  const fault = await faults?.faultFor({
+    service: 'elasticache',
+    action: params.string('Action') ?? '',
+    body,
+    ...authorizationOf(request),
+  });
   const result = fault
     ? {
         status: fault.status,
-        body: errorResponse({ type: fault.status >= 500 ? 'Receiver' : 'Sender', code: fault.code, message: fault.message }, requestId),
+        body: errorResponse(
+          { type: fault.status >= 500 ? 'Receiver' : 'Sender', code: fault.code, message: fault.message },
+          requestId,
+        ),
       }
-    : await handleQuery(params, regions, requestRegion(request.headers.authorization, regions.defaultRegion), requestId);
+    : await handleQuery(
+        params,
+        regions,
+        requestRegion(request.headers.authorization, regions.defaultRegion),
+        requestId,
+      );
   response.writeHead(result.status, {
     'Content-Type': 'text/xml',
     'Content-Length': Buffer.byteLength(result.body),

@@ -73,7 +73,8 @@ export class SnapshotFetcher {
           g.Grantee.ID === reader.canonicalId &&
           (g.Permission === 'READ' || g.Permission === 'FULL_CONTROL'),
       );
-      if (!readable) throw denied(`the object's ACL grants no READ to ElastiCache's canonical user ${reader.canonicalId}`);
+      if (!readable)
+        throw denied(`the object's ACL grants no READ to ElastiCache's canonical user ${reader.canonicalId}`);
       return;
     }
     const policy = await this.bucketPolicy(bucket);
@@ -83,7 +84,9 @@ export class SnapshotFetcher {
       action,
       action === 's3:GetObject' ? objectArn : bucketArn,
     ]);
-    const allowed = await Promise.all(needs.map(([action, resource]) => policyAllows(policy, reader.servicePrincipal, action, resource)));
+    const allowed = await Promise.all(
+      needs.map(([action, resource]) => policyAllows(policy, reader.servicePrincipal, action, resource)),
+    );
     const missing = needs.filter((_, i) => !allowed[i]);
     if (missing.length > 0) {
       throw denied(
@@ -141,7 +144,12 @@ export function rdbHeaderProblem(rdb: Buffer): string | undefined {
  * reference): the service principal has no identity policy, so only an Allow in the bucket policy
  * and no Deny there let it read. ElastiCache reads over TLS: `aws:SecureTransport` is true.
  */
-async function policyAllows(policy: object | undefined, principal: string, action: string, resource: string): Promise<boolean> {
+async function policyAllows(
+  policy: object | undefined,
+  principal: string,
+  action: string,
+  resource: string,
+): Promise<boolean> {
   if (!policy) return false;
   const result = await runSimulation(
     {

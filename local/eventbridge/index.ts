@@ -21,7 +21,10 @@ export interface LocalEventBus {
   setRules(rules: EventRule[]): void;
 }
 
-export function startEventBus(rules: EventRule[], deliver: (functionName: string, event: unknown) => void): LocalEventBus {
+export function startEventBus(
+  rules: EventRule[],
+  deliver: (functionName: string, event: unknown) => void,
+): LocalEventBus {
   return {
     setRules(next) {
       rules = next;
@@ -74,7 +77,17 @@ function numericMatches(conditions: Json[], value: number): boolean {
     const op = conditions[i];
     const bound = Number(conditions[i + 1]);
     const ok =
-      op === '>' ? value > bound : op === '>=' ? value >= bound : op === '<' ? value < bound : op === '<=' ? value <= bound : op === '=' ? value === bound : false;
+      op === '>'
+        ? value > bound
+        : op === '>='
+          ? value >= bound
+          : op === '<'
+            ? value < bound
+            : op === '<='
+              ? value <= bound
+              : op === '='
+                ? value === bound
+                : false;
     if (!ok) return false;
   }
   return conditions.length >= 2;

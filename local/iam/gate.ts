@@ -6,7 +6,15 @@
  * the service's AccessDenied answer when the role does not allow it.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { accessDenied, serverError, signatureOf, type Fault, type FaultInjector, type FaultRequest, type FaultService } from '../faults';
+import {
+  accessDenied,
+  serverError,
+  signatureOf,
+  type Fault,
+  type FaultInjector,
+  type FaultRequest,
+  type FaultService,
+} from '../faults';
 import { iamCalls, type IamCall } from './requests';
 import type { CfnTemplate, CfnValue, TemplateResolver } from './template';
 
@@ -60,7 +68,10 @@ export function policySetOf(resolver: TemplateResolver): IamPolicySet {
     if (resource.Type === 'AWS::IAM::Policy') {
       for (const role of Array.isArray(props.Roles) ? props.Roles : []) {
         const target = Object.values(set.roles).find((r) => r.name === str(role));
-        target?.policies.push({ name: str(props.PolicyName), policy: resolver.resolve(props.PolicyDocument ?? null) as unknown as PolicyDocument });
+        target?.policies.push({
+          name: str(props.PolicyName),
+          policy: resolver.resolve(props.PolicyDocument ?? null) as unknown as PolicyDocument,
+        });
       }
     }
     if (resource.Type === 'AWS::Lambda::Function') {
@@ -72,7 +83,9 @@ export function policySetOf(resolver: TemplateResolver): IamPolicySet {
       if (role) set.stateMachines[id] = { role, name: resolver.getAtt(id, 'Name') };
     }
     if (resource.Type === 'AWS::S3::BucketPolicy') {
-      set.bucketPolicies[str(props.Bucket)] = resolver.resolve(props.PolicyDocument ?? null) as unknown as PolicyDocument;
+      set.bucketPolicies[str(props.Bucket)] = resolver.resolve(
+        props.PolicyDocument ?? null,
+      ) as unknown as PolicyDocument;
     }
   }
   return set;
@@ -122,32 +135,59 @@ export class IamGate implements FaultInjector {
     const principal = this.options.principals[signature.accessKeyId];
     if (!principal) return undefined;
     const context = { region: signature.region, accountId: this.options.accountId };
-    return this.authorize(principal, request.service, iamCalls(request, context), `${request.service}:${request.action}`);
+    return this.authorize(
+      principal,
+      request.service,
+      iamCalls(request, context),
+      `${request.service}:${request.action}`,
+    );
   }
 
   /** Evaluates calls made by `principal` (an unmappable request, `calls` undefined, is refused). */
-  async authorize(principal: IamPrincipalRef, service: FaultService, calls: readonly IamCall[] | undefined, requested: string): Promise<Fault | undefined> {
+  async authorize(
+    principal: IamPrincipalRef,
+    service: FaultService,
+    calls: readonly IamCall[] | undefined,
+    requested: string,
+  ): Promise<Fault | undefined> {
     let set: IamPolicySet;
     try {
       set = await this.options.policies();
     } catch (error) {
-      return { ...serverError(service), message: `local IAM: the packaged template is unavailable: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        ...serverError(service),
+        message: `local IAM: the packaged template is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
-    const who = principal.kind === 'function' ? set.functions[principal.logicalId] : set.stateMachines[principal.logicalId];
+    const who =
+      principal.kind === 'function' ? set.functions[principal.logicalId] : set.stateMachines[principal.logicalId];
     const role = who ? set.roles[who.role] : undefined;
     const sessionArn = `arn:aws:sts::${this.options.accountId}:assumed-role/${role?.name ?? 'unknown'}/${who?.name ?? principal.logicalId}`;
     const decide = (call: IamCall, allowed: boolean, note?: string) =>
-      this.options.onDecision?.({ caller: principal.logicalId, role: role?.logicalId ?? '', action: call.action, resource: call.resource, allowed, ...(note ? { note } : {}) });
+      this.options.onDecision?.({
+        caller: principal.logicalId,
+        role: role?.logicalId ?? '',
+        action: call.action,
+        resource: call.resource,
+        allowed,
+        ...(note ? { note } : {}),
+      });
     if (!calls) {
       const call = { action: requested, resource: '*' };
       decide(call, false, 'request not mapped to an IAM action');
       return accessDenied(service, { principal: sessionArn, ...call });
     }
     for (const call of calls) {
-      const verdict = role ? await this.verdict(role, sessionArn, call, set) : { allowed: false as const, note: `no role for ${principal.logicalId}` };
+      const verdict = role
+        ? await this.verdict(role, sessionArn, call, set)
+        : { allowed: false as const, note: `no role for ${principal.logicalId}` };
       decide(call, verdict.allowed, verdict.note);
       if (!verdict.allowed) {
-        return accessDenied(service, { principal: sessionArn, ...call, ...(verdict.explicitDenyIn ? { explicitDenyIn: verdict.explicitDenyIn } : {}) });
+        return accessDenied(service, {
+          principal: sessionArn,
+          ...call,
+          ...(verdict.explicitDenyIn ? { explicitDenyIn: verdict.explicitDenyIn } : {}),
+        });
       }
     }
     return undefined;
@@ -172,7 +212,11 @@ export class IamGate implements FaultInjector {
           action: call.action,
           resource: { resource: call.resource, accountId: this.options.accountId },
           // The functions reach AWS over HTTPS; the local endpoints' plain HTTP is a local transport.
-          contextVariables: { 'aws:SecureTransport': 'true', 'aws:PrincipalArn': role.arn, 'aws:PrincipalAccount': this.options.accountId },
+          contextVariables: {
+            'aws:SecureTransport': 'true',
+            'aws:PrincipalArn': role.arn,
+            'aws:PrincipalAccount': this.options.accountId,
+          },
         },
         identityPolicies: role.policies,
         serviceControlPolicies: [],

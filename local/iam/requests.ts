@@ -104,7 +104,8 @@ function sns(request: FaultRequest, c: ArnContext): IamCall[] | undefined {
 
 function ssm(request: FaultRequest, c: ArnContext): IamCall[] | undefined {
   // arn:aws:ssm:REGION:ACCOUNT:parameter/NAME, NAME without its leading slash.
-  const parameter = (name: string) => `arn:${c.partition ?? 'aws'}:ssm:${c.region}:${c.accountId}:parameter/${name.replace(/^\//, '')}`;
+  const parameter = (name: string) =>
+    `arn:${c.partition ?? 'aws'}:ssm:${c.region}:${c.accountId}:parameter/${name.replace(/^\//, '')}`;
   switch (request.action) {
     case 'GetParameter':
     case 'PutParameter':
@@ -115,7 +116,9 @@ function ssm(request: FaultRequest, c: ArnContext): IamCall[] | undefined {
     }
     case 'GetParameters': {
       const names = jsonField(request, 'Names');
-      return Array.isArray(names) ? names.map((n) => ({ action: 'ssm:GetParameters', resource: parameter(String(n)) })) : undefined;
+      return Array.isArray(names)
+        ? names.map((n) => ({ action: 'ssm:GetParameters', resource: parameter(String(n)) }))
+        : undefined;
     }
     default:
       return undefined;
@@ -167,7 +170,8 @@ function elasticache(request: FaultRequest, c: ArnContext): IamCall[] | undefine
       // Resources, and Conditions Reference (https://docs.aws.amazon.com/AmazonElastiCache/latest/red-ug/IAM.APIReference.html).
       for (const snapshot of list('SnapshotArns')) calls.push({ action: 's3:GetObject', resource: snapshot });
       // Tags sent with a create are authorized as AddTagsToResource on the new group.
-      if (list('Tags').length) calls.push({ action: 'elasticache:AddTagsToResource', resource: regional('replicationgroup', id) });
+      if (list('Tags').length)
+        calls.push({ action: 'elasticache:AddTagsToResource', resource: regional('replicationgroup', id) });
       return calls;
     }
     default:
@@ -214,8 +218,10 @@ function lambda(request: FaultRequest, c: ArnContext): IamCall[] | undefined {
   const url = new URL(request.path ?? '/', 'http://localhost');
   const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/.exec(url.pathname);
   const get = /^\/2015-03-31\/functions\/([^/]+)\/?$/.exec(url.pathname);
-  if (request.action === 'Invoke' && invoke) return [{ action: 'lambda:InvokeFunction', resource: functionArn(decodeURIComponent(invoke[1] ?? ''), c) }];
-  if (request.action === 'GetFunction' && get) return [{ action: 'lambda:GetFunction', resource: functionArn(decodeURIComponent(get[1] ?? ''), c) }];
+  if (request.action === 'Invoke' && invoke)
+    return [{ action: 'lambda:InvokeFunction', resource: functionArn(decodeURIComponent(invoke[1] ?? ''), c) }];
+  if (request.action === 'GetFunction' && get)
+    return [{ action: 'lambda:GetFunction', resource: functionArn(decodeURIComponent(get[1] ?? ''), c) }];
   if (request.action === 'ListFunctions') return [{ action: 'lambda:ListFunctions', resource: '*' }];
   return undefined;
 }

@@ -46,12 +46,25 @@ async function templateInputs(root: string): Promise<string[]> {
       .filter((f) => f.endsWith(ext))
       .sort()
       .map((f) => path.join(dir, f));
-  return ['serverless.yml', 'package-lock.json', ...(await inDir('serverless', '.js')), ...(await inDir('config', '.json')), ...(await inDir('statemachines', '.json'))];
+  return [
+    'serverless.yml',
+    'package-lock.json',
+    ...(await inDir('serverless', '.js')),
+    ...(await inDir('config', '.json')),
+    ...(await inDir('statemachines', '.json')),
+  ];
 }
 
 async function inputHash(root: string, options: PackageOptions): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ stage: options.stage, region: options.region, caches: options.protectedCaches ?? null, params: options.params ?? {} }));
+  hash.update(
+    JSON.stringify({
+      stage: options.stage,
+      region: options.region,
+      caches: options.protectedCaches ?? null,
+      params: options.params ?? {},
+    }),
+  );
   for (const file of await templateInputs(root)) {
     hash.update(`\0${file}\0`);
     hash.update(await readFile(path.join(root, file)));
@@ -95,7 +108,8 @@ async function runPackage(root: string, options: PackageOptions): Promise<CfnTem
     for (const file of ['serverless.yml', 'package.json', 'tsconfig.json']) {
       if (existsSync(path.join(root, file))) await copyFile(path.join(root, file), path.join(work, file));
     }
-    for (const dir of ['serverless', 'statemachines', 'config']) await cp(path.join(root, dir), path.join(work, dir), { recursive: true });
+    for (const dir of ['serverless', 'statemachines', 'config'])
+      await cp(path.join(root, dir), path.join(work, dir), { recursive: true });
     for (const dir of ['functions', 'node_modules']) await symlink(path.join(root, dir), path.join(work, dir), 'dir');
     if (options.protectedCaches !== undefined) {
       await writeFile(path.join(work, 'config', 'protected-caches.json'), JSON.stringify(options.protectedCaches));
@@ -104,26 +118,36 @@ async function runPackage(root: string, options: PackageOptions): Promise<CfnTem
     const bin = path.join(root, 'node_modules', '.bin', 'serverless');
     await new Promise<void>((resolve, reject) => {
       const params = Object.entries(options.params ?? {}).map(([name, value]) => `--param=${name}=${value}`);
-      const child = spawn(bin, ['package', '--stage', options.stage, '--region', options.region, '--package', out, ...params], {
-        cwd: work,
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? os.tmpdir(),
-          AWS_ACCESS_KEY_ID: 'packaging',
-          AWS_SECRET_ACCESS_KEY: 'packaging',
-          AWS_REGION: options.region,
-          SLS_TELEMETRY_DISABLED: '1',
-          SLS_NOTIFICATIONS_MODE: 'off',
+      const child = spawn(
+        bin,
+        ['package', '--stage', options.stage, '--region', options.region, '--package', out, ...params],
+        {
+          cwd: work,
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            HOME: process.env.HOME ?? os.tmpdir(),
+            AWS_ACCESS_KEY_ID: 'packaging',
+            AWS_SECRET_ACCESS_KEY: 'packaging',
+            AWS_REGION: options.region,
+            SLS_TELEMETRY_DISABLED: '1',
+            SLS_NOTIFICATIONS_MODE: 'off',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      );
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
       child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
       child.once('error', reject);
-      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`serverless package failed (exit ${code ?? 'signal'}):\n${output.slice(-4000)}`))));
+      child.once('exit', (code) =>
+        code === 0
+          ? resolve()
+          : reject(new Error(`serverless package failed (exit ${code ?? 'signal'}):\n${output.slice(-4000)}`)),
+      );
     });
-    return JSON.parse(await readFile(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
+    return JSON.parse(
+      await readFile(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as CfnTemplate;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -233,7 +257,13 @@ export class TemplateResolver {
       case 'AWS::IAM::Role': {
         const name = prop('RoleName') ?? fallback;
         const rolePath = prop('Path') ?? '/';
-        return { ref: name, attributes: { Arn: `arn:${p}:iam::${accountId}:role${rolePath}${name}`, RoleId: `AROA${logicalId.toUpperCase()}` } };
+        return {
+          ref: name,
+          attributes: {
+            Arn: `arn:${p}:iam::${accountId}:role${rolePath}${name}`,
+            RoleId: `AROA${logicalId.toUpperCase()}`,
+          },
+        };
       }
       case 'AWS::Lambda::Function': {
         const name = prop('FunctionName') ?? fallback;
@@ -250,7 +280,10 @@ export class TemplateResolver {
       }
       case 'AWS::SQS::Queue': {
         const name = prop('QueueName') ?? fallback;
-        return { ref: `https://sqs.${region}.amazonaws.com/${accountId}/${name}`, attributes: { Arn: `arn:${p}:sqs:${region}:${accountId}:${name}`, QueueName: name } };
+        return {
+          ref: `https://sqs.${region}.amazonaws.com/${accountId}/${name}`,
+          attributes: { Arn: `arn:${p}:sqs:${region}:${accountId}:${name}`, QueueName: name },
+        };
       }
       case 'AWS::S3::Bucket': {
         const name = prop('BucketName') ?? fallback.toLowerCase();
@@ -347,7 +380,9 @@ export class TemplateResolver {
   }
 
   private sub(arg: CfnValue): string {
-    const [text, variables] = Array.isArray(arg) ? [String(arg[0]), (arg[1] ?? {}) as Record<string, CfnValue>] : [String(arg), {}];
+    const [text, variables] = Array.isArray(arg)
+      ? [String(arg[0]), (arg[1] ?? {}) as Record<string, CfnValue>]
+      : [String(arg), {}];
     return text.replace(/\$\{(!?)([^}]+)\}/g, (whole, literal: string, name: string) => {
       if (literal) return `\${${name}}`;
       if (Object.hasOwn(variables, name)) return String(this.value(variables[name] as CfnValue));

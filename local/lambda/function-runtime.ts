@@ -42,11 +42,16 @@ export class FunctionRuntime {
     this.log(`START RequestId: ${requestId} Version: $LATEST`);
     const outcome: InvokeOutcome = initError
       ? { ok: false, error: initError }
-      : await worker.invoke({ requestId, eventJson, invokedFunctionArn, deadlineMs: Date.now() + this.timeoutSeconds * 1000 }, this.timeoutSeconds * 1000);
+      : await worker.invoke(
+          { requestId, eventJson, invokedFunctionArn, deadlineMs: Date.now() + this.timeoutSeconds * 1000 },
+          this.timeoutSeconds * 1000,
+        );
     const durationMs = Date.now() - started - initMs;
     this.log(`END RequestId: ${requestId}`);
     const init = initMs > 5 ? `\tInit Duration: ${initMs.toFixed(2)} ms` : '';
-    this.log(`REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, durationMs)} ms\tMemory Size: ${this.memorySizeMb} MB${init}`);
+    this.log(
+      `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, durationMs)} ms\tMemory Size: ${this.memorySizeMb} MB${init}`,
+    );
     return outcome;
   }
 

@@ -14,7 +14,12 @@ export interface InvokeApiBackend {
   region: string;
   /** Resolves a FunctionName (name, ARN, `NAME:QUALIFIER`) or throws FunctionNotFoundError. */
   resolve(functionName: string, qualifier?: string): { runtime: FunctionRuntime; invokedArn: string };
-  invokeResolved(runtime: FunctionRuntime, invokedArn: string, payload: unknown, invocationType: InvocationType): Promise<InvokeOutcome>;
+  invokeResolved(
+    runtime: FunctionRuntime,
+    invokedArn: string,
+    payload: unknown,
+    invocationType: InvocationType,
+  ): Promise<InvokeOutcome>;
   functions(): FunctionRuntime[];
   arnOf(name: string): string;
 }
@@ -30,11 +35,22 @@ class ApiError extends Error {
 }
 
 /** Routes the subset of the Lambda REST API the local stack needs: Invoke, ListFunctions, GetFunction. */
-export function createInvokeApi(backend: InvokeApiBackend, faults?: FaultInjector): (req: IncomingMessage, res: ServerResponse) => void {
+export function createInvokeApi(
+  backend: InvokeApiBackend,
+  faults?: FaultInjector,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const requestId = randomUUID();
     res.setHeader('x-amzn-RequestId', requestId);
-    const handled = Promise.resolve(faults?.faultFor({ service: 'lambda', action: lambdaAction(req), body: '', path: req.url ?? '/', ...authorizationOf(req) })).then((fault) =>
+    const handled = Promise.resolve(
+      faults?.faultFor({
+        service: 'lambda',
+        action: lambdaAction(req),
+        body: '',
+        path: req.url ?? '/',
+        ...authorizationOf(req),
+      }),
+    ).then((fault) =>
       fault ? Promise.reject(new ApiError(fault.status, fault.code, fault.message)) : route(backend, req, res),
     );
     void handled.catch((error: unknown) => {
@@ -51,15 +67,28 @@ async function route(backend: InvokeApiBackend, req: IncomingMessage, res: Serve
   const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(path);
   if (req.method === 'POST' && invoke) {
     const body = (await readBody(req, MAX_PAYLOAD_BYTES)).toString('utf8');
-    return handleInvoke(backend, decodeURIComponent(invoke[1] ?? ''), url.searchParams.get('Qualifier') ?? undefined, req, body, res);
+    return handleInvoke(
+      backend,
+      decodeURIComponent(invoke[1] ?? ''),
+      url.searchParams.get('Qualifier') ?? undefined,
+      req,
+      body,
+      res,
+    );
   }
   if (req.method === 'GET' && path === API_PREFIX) {
-    return sendJson(res, 200, { Functions: backend.functions().map((runtime) => configurationOf(backend, runtime)), NextMarker: null });
+    return sendJson(res, 200, {
+      Functions: backend.functions().map((runtime) => configurationOf(backend, runtime)),
+      NextMarker: null,
+    });
   }
   const getFunction = /^\/2015-03-31\/functions\/([^/]+)$/.exec(path);
   if (req.method === 'GET' && getFunction) {
     const { runtime } = backend.resolve(decodeURIComponent(getFunction[1] ?? ''));
-    return sendJson(res, 200, { Configuration: configurationOf(backend, runtime), Code: { RepositoryType: 'S3', Location: '' } });
+    return sendJson(res, 200, {
+      Configuration: configurationOf(backend, runtime),
+      Code: { RepositoryType: 'S3', Location: '' },
+    });
   }
   throw new ApiError(404, 'UnknownOperationException', `Unknown operation ${req.method ?? ''} ${url.pathname}`);
 }

@@ -5,9 +5,23 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../service';
 import { parseFunctionName } from './function-name';
 import { FunctionRuntime } from './function-runtime';
 import { createInvokeApi, type InvokeApiBackend } from './http-api';
-import { FunctionNotFoundError, type InvocationType, type InvokeOutcome, type LambdaOptions, type LocalLambda } from './types';
+import {
+  FunctionNotFoundError,
+  type InvocationType,
+  type InvokeOutcome,
+  type LambdaOptions,
+  type LocalLambda,
+} from './types';
 
-export type { FunctionError, InvocationType, InvokeOptions, InvokeOutcome, LambdaOptions, LocalFunctionSpec, LocalLambda } from './types';
+export type {
+  FunctionError,
+  InvocationType,
+  InvokeOptions,
+  InvokeOutcome,
+  LambdaOptions,
+  LocalFunctionSpec,
+  LocalLambda,
+} from './types';
 export { FunctionNotFoundError } from './types';
 
 /**
@@ -37,7 +51,8 @@ export async function startLambda(opts: LambdaOptions): Promise<LocalLambda> {
       const runtime = runtimes.get(name);
       const sameAccount = (ref?.region ?? region) === region && (ref?.accountId ?? accountId) === accountId;
       const invokedArn = qualifier ? `${arnOf(name)}:${qualifier}` : arnOf(name);
-      if (!runtime || !sameAccount || (qualifier !== undefined && qualifier !== '$LATEST')) throw new FunctionNotFoundError(invokedArn);
+      if (!runtime || !sameAccount || (qualifier !== undefined && qualifier !== '$LATEST'))
+        throw new FunctionNotFoundError(invokedArn);
       return { runtime, invokedArn };
     },
     invokeResolved: (runtime, invokedArn, payload, invocationType) => run(runtime, invokedArn, payload, invocationType),
@@ -58,7 +73,10 @@ export async function startLambda(opts: LambdaOptions): Promise<LocalLambda> {
     stop() {
       stopped ??= (async () => {
         server.closeAllConnections();
-        await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), ...[...runtimes.values()].map((r) => r.stop())]);
+        await Promise.all([
+          new Promise<void>((resolve) => server.close(() => resolve())),
+          ...[...runtimes.values()].map((r) => r.stop()),
+        ]);
       })();
       return stopped;
     },
@@ -68,8 +86,14 @@ export async function startLambda(opts: LambdaOptions): Promise<LocalLambda> {
     await opts.beforeInvoke?.().catch(() => undefined);
   }
 
-  function run(runtime: FunctionRuntime, invokedArn: string, payload: unknown, invocationType: InvocationType): Promise<InvokeOutcome> {
-    if (invocationType === 'RequestResponse') return ready().then(() => runtime.invoke(randomUUID(), payload, invokedArn));
+  function run(
+    runtime: FunctionRuntime,
+    invokedArn: string,
+    payload: unknown,
+    invocationType: InvocationType,
+  ): Promise<InvokeOutcome> {
+    if (invocationType === 'RequestResponse')
+      return ready().then(() => runtime.invoke(randomUUID(), payload, invokedArn));
     void runAsync(runtime, invokedArn, payload);
     return Promise.resolve({ ok: true, payload: null });
   }
@@ -79,7 +103,8 @@ export async function startLambda(opts: LambdaOptions): Promise<LocalLambda> {
     const retries = runtime.spec.maximumRetryAttempts ?? 2;
     const requestId = randomUUID();
     for (let attempt = 0; attempt <= retries && !stopped; attempt += 1) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, (opts.asyncRetryDelayMs ?? 200) * attempt).unref());
+      if (attempt > 0)
+        await new Promise((resolve) => setTimeout(resolve, (opts.asyncRetryDelayMs ?? 200) * attempt).unref());
       if (stopped) return;
       await ready();
       const outcome = await runtime.invoke(requestId, payload, invokedArn);

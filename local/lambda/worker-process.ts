@@ -20,7 +20,14 @@ let compiledWorker: string | undefined;
 function compiledWorkerEntry(): string {
   if (compiledWorker) return compiledWorker;
   const out = join(tmpdir(), `local-lambda-worker-${process.pid}.js`);
-  buildInChildSync({ entryPoints: [WORKER_ENTRY], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'silent' });
+  buildInChildSync({
+    entryPoints: [WORKER_ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: out,
+    logLevel: 'silent',
+  });
   process.once('exit', () => rmSync(out, { force: true }));
   compiledWorker = out;
   return out;
@@ -70,7 +77,8 @@ export class WorkerProcess {
       this.child.once('exit', (code, signal) => {
         this.exitReason ??= signal ? `signal: ${signal}` : `exit status ${code ?? 0}`;
         resolveReady(this.exitError('Init'));
-        for (const [requestId, done] of this.inflight) done({ ok: false, error: this.exitError(`RequestId: ${requestId}`) });
+        for (const [requestId, done] of this.inflight)
+          done({ ok: false, error: this.exitError(`RequestId: ${requestId}`) });
         this.inflight.clear();
         options.onExit();
         resolve();
@@ -89,7 +97,13 @@ export class WorkerProcess {
       const timer = setTimeout(() => {
         this.inflight.delete(message.requestId);
         const seconds = (timeoutMs / 1000).toFixed(2);
-        resolve({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${message.requestId} Error: Task timed out after ${seconds} seconds` } });
+        resolve({
+          ok: false,
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `RequestId: ${message.requestId} Error: Task timed out after ${seconds} seconds`,
+          },
+        });
         this.exitReason = `another invocation timed out after ${seconds} seconds`;
         this.retired = true;
         this.child.kill('SIGKILL');
@@ -121,6 +135,9 @@ export class WorkerProcess {
   }
 
   private exitError(context: string): FunctionError {
-    return { errorType: 'Runtime.ExitError', errorMessage: `${context} Error: Runtime exited with error: ${this.exitReason ?? 'unknown'}` };
+    return {
+      errorType: 'Runtime.ExitError',
+      errorMessage: `${context} Error: Runtime exited with error: ${this.exitReason ?? 'unknown'}`,
+    };
   }
 }

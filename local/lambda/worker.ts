@@ -3,7 +3,11 @@ import { basename, extname } from 'node:path';
 import { format } from 'node:util';
 import { isInvokeMessage, toFunctionError, type InvokeMessage, type WorkerMessage } from './protocol';
 
-type Handler = (event: unknown, context: LambdaContext, callback: (error?: unknown, result?: unknown) => void) => unknown;
+type Handler = (
+  event: unknown,
+  context: LambdaContext,
+  callback: (error?: unknown, result?: unknown) => void,
+) => unknown;
 
 interface LambdaContext {
   callbackWaitsForEmptyEventLoop: boolean;
@@ -44,7 +48,9 @@ async function loadHandler(): Promise<Handler> {
   const candidate = mod[handlerName] ?? mod.default?.[handlerName];
   if (typeof candidate !== 'function') {
     const moduleName = basename(entry, extname(entry));
-    throw Object.assign(new Error(`${moduleName}.${handlerName} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
+    throw Object.assign(new Error(`${moduleName}.${handlerName} is undefined or not exported`), {
+      name: 'Runtime.HandlerNotFound',
+    });
   }
   return candidate as Handler;
 }
@@ -53,7 +59,10 @@ function initError(error: unknown): WorkerMessage {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
     const message = error instanceof Error ? error.message : String(error);
-    return { type: 'init-error', error: { errorType: 'Runtime.ImportModuleError', errorMessage: `Error: ${message}`, trace: [] } };
+    return {
+      type: 'init-error',
+      error: { errorType: 'Runtime.ImportModuleError', errorMessage: `Error: ${message}`, trace: [] },
+    };
   }
   return { type: 'init-error', error: toFunctionError(error) };
 }

@@ -32,7 +32,8 @@ const OWNERSHIPS: readonly ObjectOwnership[] = ['BucketOwnerEnforced', 'BucketOw
 
 export type Permission = 'FULL_CONTROL' | 'READ' | 'READ_ACP' | 'WRITE' | 'WRITE_ACP';
 export interface Grant {
-  readonly grantee: { readonly type: 'CanonicalUser'; readonly id: string } | { readonly type: 'Group'; readonly uri: string };
+  readonly grantee:
+    { readonly type: 'CanonicalUser'; readonly id: string } | { readonly type: 'Group'; readonly uri: string };
   readonly permission: Permission;
 }
 
@@ -84,7 +85,11 @@ function s3Error(code: string, message: string, status: number): Error {
 
 const aclNotSupported = () => s3Error('AccessControlListNotSupported', 'The bucket does not allow ACLs', 400);
 const malformedXml = () =>
-  s3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+  s3Error(
+    'MalformedXML',
+    'The XML you provided was not well-formed or did not validate against our published schema',
+    400,
+  );
 
 function xmlText(xml: string, tag: string): string | undefined {
   return new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1]?.trim();
@@ -122,7 +127,11 @@ function cannedGrants(acl: string, owner: string): Grant[] {
     case 'public-read':
       return [full, { grantee: { type: 'Group', uri: ALL_USERS }, permission: 'READ' }];
     case 'public-read-write':
-      return [full, { grantee: { type: 'Group', uri: ALL_USERS }, permission: 'READ' }, { grantee: { type: 'Group', uri: ALL_USERS }, permission: 'WRITE' }];
+      return [
+        full,
+        { grantee: { type: 'Group', uri: ALL_USERS }, permission: 'READ' },
+        { grantee: { type: 'Group', uri: ALL_USERS }, permission: 'WRITE' },
+      ];
     case 'authenticated-read':
       return [full, { grantee: { type: 'Group', uri: AUTHENTICATED_USERS }, permission: 'READ' }];
     default:
@@ -138,7 +147,8 @@ function parseAccessControlPolicy(xml: string): Grant[] {
     const permission = xmlText(grant ?? '', 'Permission') as Permission | undefined;
     const id = xmlText(grant ?? '', 'ID');
     const uri = xmlText(grant ?? '', 'URI');
-    if (!permission || !(permission in { FULL_CONTROL: 1, READ: 1, READ_ACP: 1, WRITE: 1, WRITE_ACP: 1 })) throw malformedXml();
+    if (!permission || !(permission in { FULL_CONTROL: 1, READ: 1, READ_ACP: 1, WRITE: 1, WRITE_ACP: 1 }))
+      throw malformedXml();
     if (id) grants.push({ grantee: { type: 'CanonicalUser', id }, permission });
     else if (uri) grants.push({ grantee: { type: 'Group', uri }, permission });
     else throw malformedXml();
@@ -285,7 +295,7 @@ export class S3AccessControl {
         doc = undefined;
       }
       if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as { Statement?: unknown }).Statement))
-        throw s3Error('MalformedPolicy', 'Policies must be valid JSON and the first byte must be \'{\'', 400);
+        throw s3Error('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'", 400);
       state.policy = text;
       return this.empty(ctx, 204);
     }

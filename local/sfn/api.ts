@@ -58,9 +58,15 @@ export class StepFunctionsApi {
     CreateStateMachine: (input) => this.createStateMachine(input),
     UpdateStateMachine: (input) => this.updateStateMachine(input),
     DescribeStateMachine: (input) => describeMachine(this.machine(required(input, 'stateMachineArn'))),
-    DescribeStateMachineForExecution: (input) => describeMachine(this.machine(this.execution(required(input, 'executionArn')).stateMachineArn)),
+    DescribeStateMachineForExecution: (input) =>
+      describeMachine(this.machine(this.execution(required(input, 'executionArn')).stateMachineArn)),
     ListStateMachines: () => ({
-      stateMachines: [...this.machines.values()].map(({ arn, name, type, creationDate }) => ({ stateMachineArn: arn, name, type, creationDate })),
+      stateMachines: [...this.machines.values()].map(({ arn, name, type, creationDate }) => ({
+        stateMachineArn: arn,
+        name,
+        type,
+        creationDate,
+      })),
     }),
     DeleteStateMachine: (input) => {
       const arn = required(input, 'stateMachineArn');
@@ -71,7 +77,12 @@ export class StepFunctionsApi {
     StartExecution: (input) => this.startExecution(input),
     DescribeExecution: (input) => ({ ...this.execution(required(input, 'executionArn')).describe() }),
     ListExecutions: (input) => this.listExecutions(input),
-    StopExecution: (input) => ({ stopDate: this.execution(required(input, 'executionArn')).stop(optional(input, 'error'), optional(input, 'cause')) }),
+    StopExecution: (input) => ({
+      stopDate: this.execution(required(input, 'executionArn')).stop(
+        optional(input, 'error'),
+        optional(input, 'cause'),
+      ),
+    }),
     RedriveExecution: (input) => ({ redriveDate: this.execution(required(input, 'executionArn')).redrive() }),
     GetExecutionHistory: (input) => this.executionHistory(input),
     SendTaskSuccess: (input) => {
@@ -79,7 +90,11 @@ export class StepFunctionsApi {
       return {};
     },
     SendTaskFailure: (input) => {
-      this.config.services.tokens.fail(required(input, 'taskToken'), optional(input, 'error'), optional(input, 'cause'));
+      this.config.services.tokens.fail(
+        required(input, 'taskToken'),
+        optional(input, 'error'),
+        optional(input, 'cause'),
+      );
       return {};
     },
     SendTaskHeartbeat: (input) => {
@@ -99,11 +114,22 @@ export class StepFunctionsApi {
     const loggingConfiguration = input.loggingConfiguration ?? { level: 'OFF', includeExecutionData: false };
     const existing = this.machines.get(arn);
     if (existing) {
-      const identical = existing.definitionText === definitionText && existing.roleArn === roleArn && existing.type === type;
+      const identical =
+        existing.definitionText === definitionText && existing.roleArn === roleArn && existing.type === type;
       if (!identical) throw new SfnApiError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
       return { stateMachineArn: arn, creationDate: existing.creationDate };
     }
-    const record: StateMachineRecord = { arn, name, type, roleArn, definitionText, definition, loggingConfiguration, creationDate: new Date(), revisionId: randomUUID() };
+    const record: StateMachineRecord = {
+      arn,
+      name,
+      type,
+      roleArn,
+      definitionText,
+      definition,
+      loggingConfiguration,
+      creationDate: new Date(),
+      revisionId: randomUUID(),
+    };
     this.machines.set(arn, record);
     return { stateMachineArn: arn, creationDate: record.creationDate };
   }
@@ -131,7 +157,8 @@ export class StepFunctionsApi {
     const arn = executionArn(this.config, machine.name, name);
     const existing = this.executionsByArn.get(arn);
     if (existing) {
-      if (existing.isRunning && existing.input === inputText) return { executionArn: arn, startDate: existing.startDate };
+      if (existing.isRunning && existing.input === inputText)
+        return { executionArn: arn, startDate: existing.startDate };
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
     const execution = new Execution({
@@ -163,16 +190,27 @@ export class StepFunctionsApi {
       .filter((e) => statusFilter === undefined || e.status === statusFilter)
       .reverse();
     const { page, nextToken } = paginate(matching, input);
-    const executions = page.map(({ executionArn: arn, stateMachineArn: smArn, name, status, startDate, stopDate, redriveCount, redriveDate }) => ({
-      executionArn: arn,
-      stateMachineArn: smArn,
-      name,
-      status,
-      startDate,
-      stopDate,
-      redriveCount,
-      redriveDate,
-    }));
+    const executions = page.map(
+      ({
+        executionArn: arn,
+        stateMachineArn: smArn,
+        name,
+        status,
+        startDate,
+        stopDate,
+        redriveCount,
+        redriveDate,
+      }) => ({
+        executionArn: arn,
+        stateMachineArn: smArn,
+        name,
+        status,
+        startDate,
+        stopDate,
+        redriveCount,
+        redriveDate,
+      }),
+    );
     return { executions, nextToken };
   }
 
@@ -209,9 +247,16 @@ function describeMachine(record: StateMachineRecord): Output {
 }
 
 function wireEvent(event: HistoryEvent, includeData: boolean): Output {
-  const wire: Output = { timestamp: event.timestamp, type: event.type, id: event.id, previousEventId: event.previousEventId };
+  const wire: Output = {
+    timestamp: event.timestamp,
+    type: event.type,
+    id: event.id,
+    previousEventId: event.previousEventId,
+  };
   if (event.detailsKey && event.details) {
-    const details = Object.fromEntries(Object.entries(event.details).filter(([key, value]) => value !== undefined && (includeData || !isDataField(key))));
+    const details = Object.fromEntries(
+      Object.entries(event.details).filter(([key, value]) => value !== undefined && (includeData || !isDataField(key))),
+    );
     wire[event.detailsKey] = details;
   }
   return wire;
@@ -224,30 +269,42 @@ function isDataField(key: string): boolean {
 function paginate<T>(items: T[], input: Input): { page: T[]; nextToken?: string } {
   const start = Number(optional(input, 'nextToken') ?? '0');
   const maxResults = typeof input.maxResults === 'number' && input.maxResults > 0 ? input.maxResults : 1000;
-  if (!Number.isInteger(start) || start < 0 || start > items.length) throw new SfnApiError('InvalidToken', 'Invalid nextToken');
+  if (!Number.isInteger(start) || start < 0 || start > items.length)
+    throw new SfnApiError('InvalidToken', 'Invalid nextToken');
   const page = items.slice(start, start + maxResults);
   const next = start + maxResults;
   return next < items.length ? { page, nextToken: String(next) } : { page };
 }
 
 function assertExecutionInput(text: string): void {
-  if (Buffer.byteLength(text, 'utf8') > MAX_INPUT_BYTES) throw new SfnApiError('InvalidExecutionInput', 'Input exceeds the 262144 byte limit');
+  if (Buffer.byteLength(text, 'utf8') > MAX_INPUT_BYTES)
+    throw new SfnApiError('InvalidExecutionInput', 'Input exceeds the 262144 byte limit');
   try {
     JSON.parse(text);
   } catch (error) {
-    throw new SfnApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${error instanceof Error ? error.message : String(error)}'`);
+    throw new SfnApiError(
+      'InvalidExecutionInput',
+      `Invalid State Machine Execution Input: '${error instanceof Error ? error.message : String(error)}'`,
+    );
   }
 }
 
 function machineType(value: unknown): StateMachineType {
   if (value === undefined || value === 'STANDARD') return 'STANDARD';
   if (value === 'EXPRESS') return 'EXPRESS';
-  throw new SfnApiError('ValidationException', `Value '${String(value)}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`);
+  throw new SfnApiError(
+    'ValidationException',
+    `Value '${String(value)}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
+  );
 }
 
 function required(input: Input, key: string): string {
   const value = input[key];
-  if (typeof value !== 'string') throw new SfnApiError('ValidationException', `1 validation error detected: Value null at '${key}' failed to satisfy constraint: Member must not be null`);
+  if (typeof value !== 'string')
+    throw new SfnApiError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${key}' failed to satisfy constraint: Member must not be null`,
+    );
   return value;
 }
 

@@ -17,10 +17,17 @@ export function executionArn(partition: Partition, stateMachineName: string, nam
 
 /** Throws InvalidName unless the name has 1–80 characters of letters, digits, `-` and `_`. */
 export function assertValidName(name: string, what: string): void {
-  if (!NAME.test(name)) throw new SfnApiError('InvalidName', `Invalid Name: '${name}' (${what} names have 1-80 characters: A-Z, a-z, 0-9, - and _)`);
+  if (!NAME.test(name))
+    throw new SfnApiError(
+      'InvalidName',
+      `Invalid Name: '${name}' (${what} names have 1-80 characters: A-Z, a-z, 0-9, - and _)`,
+    );
 }
 
 export function assertArn(arn: string, resource: 'stateMachine' | 'execution'): void {
-  const pattern = resource === 'stateMachine' ? /^arn:aws:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/ : /^arn:aws:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
+  const pattern =
+    resource === 'stateMachine'
+      ? /^arn:aws:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/
+      : /^arn:aws:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
   if (!pattern.test(arn)) throw new SfnApiError('InvalidArn', `Invalid Arn: '${arn}'`);
 }

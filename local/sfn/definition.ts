@@ -21,7 +21,16 @@ export interface ParsedDefinition {
   states: ReadonlyMap<string, StateInfo>;
 }
 
-const UNSUPPORTED_FIELDS = ['Assign', 'Arguments', 'Output', 'QueryLanguage', 'Credentials', 'ItemReader', 'ResultWriter', 'ItemBatcher'];
+const UNSUPPORTED_FIELDS = [
+  'Assign',
+  'Arguments',
+  'Output',
+  'QueryLanguage',
+  'Credentials',
+  'ItemReader',
+  'ResultWriter',
+  'ItemBatcher',
+];
 
 /** Parses and validates a definition; throws InvalidDefinition naming the offending state. */
 export function parseDefinition(text: string, type: StateMachineType): ParsedDefinition {
@@ -33,12 +42,20 @@ export function parseDefinition(text: string, type: StateMachineType): ParsedDef
   }
   if (!isJsonObject(json)) throw invalidDefinition('SCHEMA_VALIDATION_FAILED', 'the definition must be a JSON object');
   if (json.QueryLanguage !== undefined && json.QueryLanguage !== 'JSONPath') {
-    throw invalidDefinition('UNSUPPORTED_FEATURE', `QueryLanguage ${String(json.QueryLanguage)} is not supported locally; use JSONPath`);
+    throw invalidDefinition(
+      'UNSUPPORTED_FEATURE',
+      `QueryLanguage ${String(json.QueryLanguage)} is not supported locally; use JSONPath`,
+    );
   }
   try {
-    new StateMachine(json as unknown as StateMachineDefinition, { validationOptions: { checkArn: true, checkPaths: true } });
+    new StateMachine(json as unknown as StateMachineDefinition, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
   } catch (error) {
-    throw invalidDefinition('SCHEMA_VALIDATION_FAILED', (error instanceof Error ? error.message : String(error)).trim());
+    throw invalidDefinition(
+      'SCHEMA_VALIDATION_FAILED',
+      (error instanceof Error ? error.message : String(error)).trim(),
+    );
   }
   const states = new Map<string, StateInfo>();
   walkStates(json, (name, state, topLevel) => {
@@ -49,25 +66,45 @@ export function parseDefinition(text: string, type: StateMachineType): ParsedDef
 }
 
 function describeState(name: string, state: JsonObject, topLevel: boolean, type: StateMachineType): StateInfo {
-  const unsupported = UNSUPPORTED_FIELDS.find((field) => field in state && !(field === 'QueryLanguage' && state[field] === 'JSONPath'));
-  if (unsupported) throw invalidDefinition('UNSUPPORTED_FEATURE', `Field '${unsupported}' of state '${name}' is not supported locally`);
+  const unsupported = UNSUPPORTED_FIELDS.find(
+    (field) => field in state && !(field === 'QueryLanguage' && state[field] === 'JSONPath'),
+  );
+  if (unsupported)
+    throw invalidDefinition(
+      'UNSUPPORTED_FEATURE',
+      `Field '${unsupported}' of state '${name}' is not supported locally`,
+    );
   const info: StateInfo = { name, type: String(state.Type), state, topLevel };
   const processor = isJsonObject(state.ItemProcessor) ? state.ItemProcessor : {};
   if (isJsonObject(processor.ProcessorConfig) && processor.ProcessorConfig.Mode === 'DISTRIBUTED') {
-    throw invalidDefinition('UNSUPPORTED_FEATURE', `Map state '${name}' uses DISTRIBUTED mode, which is not supported locally`);
+    throw invalidDefinition(
+      'UNSUPPORTED_FEATURE',
+      `Map state '${name}' uses DISTRIBUTED mode, which is not supported locally`,
+    );
   }
   if (info.type !== 'Task') return info;
   const resource = String(state.Resource);
   const integration = integrationOf(resource);
-  if (!integration) throw invalidDefinition('UNSUPPORTED_RESOURCE', `State '${name}' uses Resource '${resource}', which the local Step Functions endpoint cannot run`);
+  if (!integration)
+    throw invalidDefinition(
+      'UNSUPPORTED_RESOURCE',
+      `State '${name}' uses Resource '${resource}', which the local Step Functions endpoint cannot run`,
+    );
   if (type === 'EXPRESS' && 'pattern' in integration && integration.pattern === 'callback') {
-    throw invalidDefinition('SCHEMA_VALIDATION_FAILED', `Express state machines do not support '.waitForTaskToken' (state '${name}')`);
+    throw invalidDefinition(
+      'SCHEMA_VALIDATION_FAILED',
+      `Express state machines do not support '.waitForTaskToken' (state '${name}')`,
+    );
   }
   return { ...info, integration };
 }
 
 /** Visits every state, including those inside Parallel branches and Map item processors. */
-export function walkStates(machine: JsonObject, visit: (name: string, state: JsonObject, topLevel: boolean) => void, topLevel = true): void {
+export function walkStates(
+  machine: JsonObject,
+  visit: (name: string, state: JsonObject, topLevel: boolean) => void,
+  topLevel = true,
+): void {
   const states = isJsonObject(machine.States) ? machine.States : {};
   for (const [name, state] of Object.entries(states)) {
     if (!isJsonObject(state)) continue;

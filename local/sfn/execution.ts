@@ -1,5 +1,12 @@
 import '../polyfills';
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+  type RunOptions,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 import type { ParsedDefinition, StateInfo } from './definition';
 import { SfnApiError } from './errors';
 import { dataField, History } from './history';
@@ -62,7 +69,11 @@ export class Execution {
   private settled: Promise<void>;
 
   constructor(private readonly setup: ExecutionSetup) {
-    this.history.add('ExecutionStarted', { ...dataField('input', setup.input), roleArn: setup.roleArn, stateMachineArn: setup.stateMachineArn });
+    this.history.add('ExecutionStarted', {
+      ...dataField('input', setup.input),
+      roleArn: setup.roleArn,
+      stateMachineArn: setup.stateMachineArn,
+    });
     this.settled = this.run(setup.definition.startAt, JSON.parse(setup.input) as Json);
     this.statusChanged();
   }
@@ -97,8 +108,15 @@ export class Execution {
       input: this.input,
       redriveCount: this.redriveCount,
     };
-    const optional = { stopDate: this.stopDate, output: this.output, error: this.error, cause: this.cause, redriveDate: this.redriveDate };
-    for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(description, { [key]: value });
+    const optional = {
+      stopDate: this.stopDate,
+      output: this.output,
+      error: this.error,
+      cause: this.cause,
+      redriveDate: this.redriveDate,
+    };
+    for (const [key, value] of Object.entries(optional))
+      if (value !== undefined) Object.assign(description, { [key]: value });
     return description;
   }
 
@@ -126,7 +144,10 @@ export class Execution {
   redrive(): Date {
     const restart = this.lastTopLevel;
     if (this.status === 'RUNNING' || this.status === 'SUCCEEDED' || !restart) {
-      throw new SfnApiError('ExecutionNotRedrivable', `Execution ${this.arn} cannot be redriven: its status is ${this.status}`);
+      throw new SfnApiError(
+        'ExecutionNotRedrivable',
+        `Execution ${this.arn} cannot be redriven: its status is ${this.status}`,
+      );
     }
     this.redriveCount += 1;
     this.redriveDate = new Date();
@@ -147,8 +168,13 @@ export class Execution {
     let outcome: RunOutcome;
     try {
       const definition = runtimeDefinition(this.setup.definition.json, { startAt, waitScale: this.setup.waitScale });
-      const machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
-      const execution = machine.run(input, { overrides: { taskResourceLocalHandlers: this.taskHandlers(scope) }, context: this.context(input) });
+      const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+        validationOptions: { noValidate: true },
+      });
+      const execution = machine.run(input, {
+        overrides: { taskResourceLocalHandlers: this.taskHandlers(scope) },
+        context: this.context(input),
+      });
       this.abortRun = execution.abort;
       const recording = this.record(execution.eventLogs);
       outcome = await execution.result.then(
@@ -185,7 +211,8 @@ export class Execution {
       this.status = status;
       this.error = error;
       this.cause = cause;
-      const type = status === 'TIMED_OUT' ? 'ExecutionTimedOut' : status === 'ABORTED' ? 'ExecutionAborted' : 'ExecutionFailed';
+      const type =
+        status === 'TIMED_OUT' ? 'ExecutionTimedOut' : status === 'ABORTED' ? 'ExecutionAborted' : 'ExecutionFailed';
       this.history.add(type, { error, cause });
     }
     this.history.close();
@@ -202,7 +229,8 @@ export class Execution {
   }
 
   private failureOf(thrown: unknown): { status: ExecutionStatus; error?: string; cause?: string } {
-    if (thrown instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution exceeded its TimeoutSeconds' };
+    if (thrown instanceof ExecutionTimeoutError)
+      return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution exceeded its TimeoutSeconds' };
     if (thrown instanceof ExecutionAbortedError) return { status: 'ABORTED' };
     const failure = thrown instanceof ExecutionError && thrown.cause instanceof Error ? thrown.cause : thrown;
     if (!(failure instanceof Error)) return { status: 'FAILED', error: 'States.Runtime', cause: String(failure) };
@@ -220,7 +248,8 @@ export class Execution {
     for (const info of this.setup.definition.states.values()) {
       const integration = info.integration;
       if (integration) handlers[info.name] = (call) => runTask(info, integration, call, this.setup.services, scope);
-      else if (info.type === 'Wait') handlers[info.name] = (call) => scaledWait(call, this.setup.waitScale, scope.signal);
+      else if (info.type === 'Wait')
+        handlers[info.name] = (call) => scaledWait(call, this.setup.waitScale, scope.signal);
     }
     return handlers;
   }
@@ -228,7 +257,14 @@ export class Execution {
   private context(input: Json): NonNullable<RunOptions['context']> {
     const { executionArn, name, roleArn, stateMachineArn, stateMachineName } = this.setup;
     return {
-      Execution: { Id: executionArn, Name: name, StartTime: this.startDate.toISOString(), Input: input, RoleArn: roleArn, RedriveCount: this.redriveCount },
+      Execution: {
+        Id: executionArn,
+        Name: name,
+        StartTime: this.startDate.toISOString(),
+        Input: input,
+        RoleArn: roleArn,
+        RedriveCount: this.redriveCount,
+      },
       StateMachine: { Id: stateMachineArn, Name: stateMachineName },
       Task: { Token: TASK_TOKEN_SENTINEL },
     };
@@ -238,7 +274,12 @@ export class Execution {
 /** A Wait state whose duration is only known at run time, scaled by `waitScale`. */
 async function scaledWait(raw: Json, scale: number, signal: AbortSignal): Promise<Json> {
   const call = (isJsonObject(raw) ? raw : { input: raw }) as unknown as ScaledWaitCall;
-  const seconds = typeof call.seconds === 'number' ? call.seconds : call.timestamp ? (Date.parse(call.timestamp) - Date.now()) / 1000 : 0;
+  const seconds =
+    typeof call.seconds === 'number'
+      ? call.seconds
+      : call.timestamp
+        ? (Date.parse(call.timestamp) - Date.now()) / 1000
+        : 0;
   const ms = Math.max(0, seconds * 1000 * scale);
   await new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);

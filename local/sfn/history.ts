@@ -47,7 +47,11 @@ export class History {
     const id = this.events.length + 1;
     const event: HistoryEvent = { timestamp: new Date(timestamp), type, id, previousEventId: id - 1 };
     if (details) {
-      event.detailsKey = type.endsWith('StateEntered') ? 'stateEnteredEventDetails' : type.endsWith('StateExited') ? 'stateExitedEventDetails' : DETAILS_KEYS[type];
+      event.detailsKey = type.endsWith('StateEntered')
+        ? 'stateEnteredEventDetails'
+        : type.endsWith('StateExited')
+          ? 'stateExitedEventDetails'
+          : DETAILS_KEYS[type];
       event.details = details;
     }
     this.events.push(event);

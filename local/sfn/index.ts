@@ -50,7 +50,13 @@ export async function startStepFunctions(opts: StepFunctionsOptions): Promise<Lo
     accountId: opts.accountId ?? LOCAL_ACCOUNT_ID,
     waitScale: opts.waitScale ?? 1,
     ...(opts.onStatusChange ? { onStatusChange: opts.onStatusChange } : {}),
-    services: { lambda: opts.faults ? faultyLambda(opts.lambda, opts.faults) : opts.lambda, dynamodb: opts.clients.dynamodb, sns: opts.clients.sns, tokens, region },
+    services: {
+      lambda: opts.faults ? faultyLambda(opts.lambda, opts.faults) : opts.lambda,
+      dynamodb: opts.clients.dynamodb,
+      sns: opts.clients.sns,
+      tokens,
+      region,
+    },
   });
   const server = createJsonServer(api.operations, opts.faults);
   await new Promise<void>((resolve, reject) => {
@@ -78,7 +84,8 @@ export async function startStepFunctions(opts: StepFunctionsOptions): Promise<Lo
     stop() {
       stopped ??= (async () => {
         const running = api.executions().filter((execution) => execution.isRunning);
-        for (const execution of running) execution.stop('States.Aborted', 'The local Step Functions endpoint was stopped');
+        for (const execution of running)
+          execution.stop('States.Aborted', 'The local Step Functions endpoint was stopped');
         await Promise.all(running.map((execution) => settledOrDelay(execution.whenSettled(), STOP_GRACE_MS)));
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

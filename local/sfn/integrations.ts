@@ -27,11 +27,17 @@ export interface IntegrationClients {
 /** `arn:aws:states:::lambda:invoke`: the Lambda Invoke API response, as Step Functions returns it. */
 export async function lambdaInvoke(clients: IntegrationClients, parameters: Json): Promise<JsonObject> {
   const params = objectParameters(parameters, 'lambda:invoke');
-  if (typeof params.FunctionName !== 'string') throw new TaskFailure('States.Runtime', 'lambda:invoke requires a FunctionName parameter');
+  if (typeof params.FunctionName !== 'string')
+    throw new TaskFailure('States.Runtime', 'lambda:invoke requires a FunctionName parameter');
   const invocationType: InvocationType = params.InvocationType === 'Event' ? 'Event' : 'RequestResponse';
   const payload = await invokeFunction(clients, params.FunctionName, params.Payload ?? {}, invocationType);
   const status = invocationType === 'Event' ? 202 : 200;
-  const result: JsonObject = { ExecutedVersion: '$LATEST', SdkHttpMetadata: httpMetadata(status), SdkResponseMetadata: { RequestId: randomUUID() }, StatusCode: status };
+  const result: JsonObject = {
+    ExecutedVersion: '$LATEST',
+    SdkHttpMetadata: httpMetadata(status),
+    SdkResponseMetadata: { RequestId: randomUUID() },
+    StatusCode: status,
+  };
   if (invocationType === 'RequestResponse') result.Payload = payload;
   return result;
 }
@@ -41,12 +47,22 @@ export function lambdaFunction(clients: IntegrationClients, functionArn: string,
   return invokeFunction(clients, functionArn, payload, 'RequestResponse');
 }
 
-async function invokeFunction(clients: IntegrationClients, functionName: string, payload: Json, invocationType: InvocationType): Promise<Json> {
+async function invokeFunction(
+  clients: IntegrationClients,
+  functionName: string,
+  payload: Json,
+  invocationType: InvocationType,
+): Promise<Json> {
   let outcome;
   try {
     outcome = await clients.lambda.invoke(functionName, payload, { invocationType });
   } catch (error) {
-    throw serviceFailure('Lambda', 'AWSLambda', error, error instanceof Error && error.name === 'ResourceNotFoundException' ? 404 : 500);
+    throw serviceFailure(
+      'Lambda',
+      'AWSLambda',
+      error,
+      error instanceof Error && error.name === 'ResourceNotFoundException' ? 404 : 500,
+    );
   }
   if (!outcome.ok) throw functionFailure(outcome.error);
   return toJson(outcome.payload);
@@ -54,7 +70,11 @@ async function invokeFunction(clients: IntegrationClients, functionName: string,
 
 /** A function error keeps its errorType as the ASL Error; the Cause is the error payload, as in AWS. */
 function functionFailure(error: FunctionError): TaskFailure {
-  const cause = JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType, trace: error.trace ?? [] });
+  const cause = JSON.stringify({
+    errorMessage: error.errorMessage,
+    errorType: error.errorType,
+    trace: error.trace ?? [],
+  });
   return new TaskFailure(error.errorType, cause);
 }
 
@@ -85,8 +105,14 @@ export async function snsPublish(clients: IntegrationClients, parameters: Json):
   const params = objectParameters(parameters, 'sns:publish');
   const message = typeof params.Message === 'string' ? params.Message : JSON.stringify(params.Message);
   try {
-    const output = await clients.sns.send(new PublishCommand({ ...params, Message: message } as unknown as PublishCommandInput));
-    const result: JsonObject = { MessageId: output.MessageId ?? null, SdkHttpMetadata: httpMetadata(200), SdkResponseMetadata: { RequestId: randomUUID() } };
+    const output = await clients.sns.send(
+      new PublishCommand({ ...params, Message: message } as unknown as PublishCommandInput),
+    );
+    const result: JsonObject = {
+      MessageId: output.MessageId ?? null,
+      SdkHttpMetadata: httpMetadata(200),
+      SdkResponseMetadata: { RequestId: randomUUID() },
+    };
     if (output.SequenceNumber !== undefined) result.SequenceNumber = output.SequenceNumber;
     return result;
   } catch (error) {
@@ -97,11 +123,15 @@ export async function snsPublish(clients: IntegrationClients, parameters: Json):
 function serviceFailure(prefix: string, service: string, error: unknown, status: number): TaskFailure {
   const name = errorName(error);
   const code = name === 'Error' ? 'ServiceException' : name;
-  return new TaskFailure(`${prefix}.${code}`, `${errorMessage(error)} (Service: ${service}; Status Code: ${status}; Error Code: ${code}; Request ID: ${randomUUID()}; Proxy: null)`);
+  return new TaskFailure(
+    `${prefix}.${code}`,
+    `${errorMessage(error)} (Service: ${service}; Status Code: ${status}; Error Code: ${code}; Request ID: ${randomUUID()}; Proxy: null)`,
+  );
 }
 
 function objectParameters(parameters: Json, integration: string): JsonObject {
-  if (!isJsonObject(parameters)) throw new TaskFailure('States.Runtime', `${integration} requires an object of Parameters`);
+  if (!isJsonObject(parameters))
+    throw new TaskFailure('States.Runtime', `${integration} requires an object of Parameters`);
   return parameters;
 }
 

@@ -15,6 +15,7 @@ export function toJson(value: unknown): Json {
 export function replaceInStrings(value: Json, needle: string, replacement: string): Json {
   if (typeof value === 'string') return value.replaceAll(needle, replacement);
   if (Array.isArray(value)) return value.map((item) => replaceInStrings(item, needle, replacement));
-  if (isJsonObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceInStrings(v, needle, replacement)]));
+  if (isJsonObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceInStrings(v, needle, replacement)]));
   return value;
 }

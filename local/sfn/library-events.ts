@@ -25,7 +25,11 @@ export function recordLibraryEvent(event: LibraryEvent, sink: EventSink): void {
     case 'StateEntered': {
       const info = sink.stateInfo(event.state.name);
       const type = info?.type ?? event.state.type;
-      history.add(`${type}StateEntered`, { name: event.state.name, ...dataField('input', event.state.input) }, event.timestamp);
+      history.add(
+        `${type}StateEntered`,
+        { name: event.state.name, ...dataField('input', event.state.input) },
+        event.timestamp,
+      );
       if (type === 'Parallel') history.add('ParallelStateStarted', undefined, event.timestamp);
       if (type === 'Map') history.add('MapStateStarted', {}, event.timestamp);
       if (info?.topLevel) sink.topLevelEntered(info.name, event.state.input);
@@ -34,13 +38,18 @@ export function recordLibraryEvent(event: LibraryEvent, sink: EventSink): void {
     case 'StateExited': {
       const type = sink.stateInfo(event.state.name)?.type ?? event.state.type;
       if (type === 'Parallel' || type === 'Map') history.add(`${type}StateSucceeded`, undefined, event.timestamp);
-      history.add(`${type}StateExited`, { name: event.state.name, ...dataField('output', event.state.output ?? null) }, event.timestamp);
+      history.add(
+        `${type}StateExited`,
+        { name: event.state.name, ...dataField('output', event.state.output ?? null) },
+        event.timestamp,
+      );
       return;
     }
     case 'StateFailed': {
       const info = sink.stateInfo(event.state.name);
       if (info) sink.stateFailed(info);
-      if (info?.type === 'Parallel' || info?.type === 'Map') history.add(`${info.type}StateFailed`, undefined, event.timestamp);
+      if (info?.type === 'Parallel' || info?.type === 'Map')
+        history.add(`${info.type}StateFailed`, undefined, event.timestamp);
       return;
     }
     case 'MapIterationStarted':

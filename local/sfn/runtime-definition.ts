@@ -55,7 +55,8 @@ function rewriteMachine(machine: JsonObject, scale: number): JsonObject {
 }
 
 function rewriteState(state: JsonObject, scale: number): JsonObject {
-  if (Array.isArray(state.Retry) && scale !== 1) state.Retry = state.Retry.map((retrier) => scaleRetrier(retrier, scale));
+  if (Array.isArray(state.Retry) && scale !== 1)
+    state.Retry = state.Retry.map((retrier) => scaleRetrier(retrier, scale));
   if (state.Type === 'Task') return rewriteTask(state);
   if (state.Type === 'Wait') return rewriteWait(state, scale);
   return state;
@@ -82,7 +83,12 @@ function rewriteWait(state: JsonObject, scale: number): JsonObject {
   if (typeof state.SecondsPath === 'string') call['seconds.$'] = state.SecondsPath;
   if (typeof state.TimestampPath === 'string') call['timestamp.$'] = state.TimestampPath;
   if (typeof state.Timestamp === 'string') call.timestamp = state.Timestamp;
-  const task: JsonObject = { Type: 'Task', Resource: SCALED_WAIT_RESOURCE, Parameters: call, TimeoutSeconds: UNBOUNDED_TASK_TIMEOUT_SECONDS };
+  const task: JsonObject = {
+    Type: 'Task',
+    Resource: SCALED_WAIT_RESOURCE,
+    Parameters: call,
+    TimeoutSeconds: UNBOUNDED_TASK_TIMEOUT_SECONDS,
+  };
   for (const field of ['InputPath', 'OutputPath', 'Next', 'End', 'Comment']) {
     const value = state[field];
     if (value !== undefined) task[field] = value;
@@ -92,7 +98,10 @@ function rewriteWait(state: JsonObject, scale: number): JsonObject {
 
 function scaleRetrier(retrier: Json, scale: number): Json {
   if (!isJsonObject(retrier)) return retrier;
-  const scaled: JsonObject = { ...retrier, IntervalSeconds: (typeof retrier.IntervalSeconds === 'number' ? retrier.IntervalSeconds : 1) * scale };
+  const scaled: JsonObject = {
+    ...retrier,
+    IntervalSeconds: (typeof retrier.IntervalSeconds === 'number' ? retrier.IntervalSeconds : 1) * scale,
+  };
   if (typeof retrier.MaxDelaySeconds === 'number') scaled.MaxDelaySeconds = retrier.MaxDelaySeconds * scale;
   return scaled;
 }

@@ -18,9 +18,16 @@ export function createJsonServer(operations: Record<string, (input: Input) => Ou
       try {
         const operation = operationOf(req);
         const body = (await readBody(req, MAX_REQUEST_BYTES)).toString('utf8');
-        const fault = await faults?.faultFor({ service: 'stepfunctions', action: String(req.headers['x-amz-target'] ?? '').slice(TARGET_PREFIX.length), body, ...authorizationOf(req) });
+        const fault = await faults?.faultFor({
+          service: 'stepfunctions',
+          action: String(req.headers['x-amz-target'] ?? '').slice(TARGET_PREFIX.length),
+          body,
+          ...authorizationOf(req),
+        });
         if (fault) {
-          res.writeHead(fault.status, { ...headers, 'x-amzn-ErrorType': fault.code }).end(JSON.stringify({ __type: fault.code, message: fault.message }));
+          res
+            .writeHead(fault.status, { ...headers, 'x-amzn-ErrorType': fault.code })
+            .end(JSON.stringify({ __type: fault.code, message: fault.message }));
           return;
         }
         const input = parseInput(body);
@@ -40,7 +47,8 @@ export function createJsonServer(operations: Record<string, (input: Input) => Ou
   function operationOf(req: IncomingMessage): (input: Input) => Output {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith(TARGET_PREFIX) ? operations[target.slice(TARGET_PREFIX.length)] : undefined;
-    if (req.method !== 'POST' || !operation) throw new SfnApiError('UnknownOperationException', `Unknown operation: '${target}'`);
+    if (req.method !== 'POST' || !operation)
+      throw new SfnApiError('UnknownOperationException', `Unknown operation: '${target}'`);
     return operation;
   }
 }
@@ -60,7 +68,7 @@ function parseInput(body: string): Input {
 function toWire(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(toWire);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v)]));
   return value;
 }
-

@@ -39,7 +39,10 @@ export interface ExecutionStatusEvent {
 
 export type StatusChangeListener = (event: ExecutionStatusEvent) => void;
 
-export function statusChangeEvent(d: ExecutionDescription, where: { region: string; account: string }): ExecutionStatusEvent {
+export function statusChangeEvent(
+  d: ExecutionDescription,
+  where: { region: string; account: string },
+): ExecutionStatusEvent {
   const redrivable = d.status === 'FAILED' || d.status === 'TIMED_OUT' || d.status === 'ABORTED';
   return {
     version: '0',

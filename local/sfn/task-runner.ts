@@ -35,7 +35,13 @@ interface Prepared {
  * this attempt arms a timer of the same length, created just before the interpreter's, to record TaskTimedOut and
  * expire the task token.
  */
-export async function runTask(info: StateInfo, integration: Integration, rawCall: Json, services: TaskServices, scope: ExecutionScope): Promise<Json> {
+export async function runTask(
+  info: StateInfo,
+  integration: Integration,
+  rawCall: Json,
+  services: TaskServices,
+  scope: ExecutionScope,
+): Promise<Json> {
   const call = taskCall(rawCall);
   const events = new TaskEvents(info, integration, scope.history, services.region);
   const timeoutSeconds = numberField(info.state.TimeoutSeconds) ?? call.timeoutSeconds;
@@ -52,15 +58,28 @@ export async function runTask(info: StateInfo, integration: Integration, rawCall
   try {
     await afterPendingEvents();
     if (scope.signal.aborted) throw new TaskFailure('States.Aborted', 'Execution was aborted');
-    prepared = prepare(integration, call, services, scope.executionArn, numberField(info.state.HeartbeatSeconds) ?? call.heartbeatSeconds);
-    events.scheduled(prepared.parameters, timeoutSeconds, call.heartbeatSeconds ?? numberField(info.state.HeartbeatSeconds));
+    prepared = prepare(
+      integration,
+      call,
+      services,
+      scope.executionArn,
+      numberField(info.state.HeartbeatSeconds) ?? call.heartbeatSeconds,
+    );
+    events.scheduled(
+      prepared.parameters,
+      timeoutSeconds,
+      call.heartbeatSeconds ?? numberField(info.state.HeartbeatSeconds),
+    );
     const output = await untilAborted(perform(integration, prepared, services, events), scope.signal);
     if (timedOut) return await abandoned(scope.signal);
     events.succeeded(output);
     return output;
   } catch (error) {
     if (timedOut) return await abandoned(scope.signal);
-    const failure = error instanceof TaskFailure ? error : new TaskFailure('States.TaskFailed', error instanceof Error ? error.message : String(error));
+    const failure =
+      error instanceof TaskFailure
+        ? error
+        : new TaskFailure('States.TaskFailed', error instanceof Error ? error.message : String(error));
     if (failure.timedOut) events.timedOut(failure);
     else events.failed(failure);
     throw failure;
@@ -78,7 +97,13 @@ function abandoned(signal: AbortSignal): Promise<never> {
   return untilAborted(new Promise<never>(() => undefined), signal);
 }
 
-function prepare(integration: Integration, call: TaskCall, services: TaskServices, executionArn: string, heartbeatSeconds: number | undefined): Prepared {
+function prepare(
+  integration: Integration,
+  call: TaskCall,
+  services: TaskServices,
+  executionArn: string,
+  heartbeatSeconds: number | undefined,
+): Prepared {
   const parameters = call.parameters === undefined ? call.input : call.parameters;
   if (!('pattern' in integration) || integration.pattern !== 'callback') return { parameters };
   if (!JSON.stringify(parameters).includes(TASK_TOKEN_SENTINEL)) {
@@ -88,7 +113,12 @@ function prepare(integration: Integration, call: TaskCall, services: TaskService
   return { parameters: replaceInStrings(parameters, TASK_TOKEN_SENTINEL, token), token, callback: result };
 }
 
-async function perform(integration: Integration, prepared: Prepared, services: TaskServices, events: TaskEvents): Promise<Json> {
+async function perform(
+  integration: Integration,
+  prepared: Prepared,
+  services: TaskServices,
+  events: TaskEvents,
+): Promise<Json> {
   const request = invokeIntegration(integration, prepared.parameters, services);
   if (!prepared.callback) return request;
   const submitted = request.then((output) => {
@@ -129,11 +159,21 @@ class TaskEvents {
 
   scheduled(parameters: Json, timeoutInSeconds: number | undefined, heartbeatInSeconds: number | undefined): void {
     if (this.lambdaArn) {
-      this.history.add('LambdaFunctionScheduled', { resource: this.resource.resource, ...dataField('input', parameters), timeoutInSeconds });
+      this.history.add('LambdaFunctionScheduled', {
+        resource: this.resource.resource,
+        ...dataField('input', parameters),
+        timeoutInSeconds,
+      });
       this.history.add('LambdaFunctionStarted');
       return;
     }
-    this.history.add('TaskScheduled', { ...this.resource, region: this.region, parameters: JSON.stringify(parameters), timeoutInSeconds, heartbeatInSeconds });
+    this.history.add('TaskScheduled', {
+      ...this.resource,
+      region: this.region,
+      parameters: JSON.stringify(parameters),
+      timeoutInSeconds,
+      heartbeatInSeconds,
+    });
     this.history.add('TaskStarted', { ...this.resource });
   }
 
@@ -150,7 +190,10 @@ class TaskEvents {
   }
 
   timedOut(failure: TaskFailure): void {
-    this.end(this.lambdaArn ? 'LambdaFunctionTimedOut' : 'TaskTimedOut', { error: failure.name, cause: failure.message });
+    this.end(this.lambdaArn ? 'LambdaFunctionTimedOut' : 'TaskTimedOut', {
+      error: failure.name,
+      cause: failure.message,
+    });
   }
 
   private end(type: string, details: HistoryDetails): void {

@@ -99,7 +99,8 @@ export class TaskTokens {
 }
 
 function parseOutput(output: string): Json {
-  if (Buffer.byteLength(output, 'utf8') > MAX_OUTPUT_BYTES) throw new SfnApiError('InvalidOutput', 'Output exceeds the 262144 byte limit');
+  if (Buffer.byteLength(output, 'utf8') > MAX_OUTPUT_BYTES)
+    throw new SfnApiError('InvalidOutput', 'Output exceeds the 262144 byte limit');
   try {
     return JSON.parse(output) as Json;
   } catch {

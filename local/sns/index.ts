@@ -80,7 +80,12 @@ async function handle(
     const run = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     if (run === undefined)
       throw new QueryError('InvalidAction', `Could not find operation ${action} for version ${SNS_VERSION}`);
-    const fault = await faults?.faultFor({ service: 'sns', action, body: body.toString('utf8'), ...authorizationOf(req) });
+    const fault = await faults?.faultFor({
+      service: 'sns',
+      action,
+      body: body.toString('utf8'),
+      ...authorizationOf(req),
+    });
     if (fault)
       throw new QueryError(fault.code, fault.message, fault.status, fault.status >= 500 ? 'Receiver' : 'Sender');
     send(res, 200, requestId, successXml(SNS_NAMESPACE, action, requestId, run(params, sns)));

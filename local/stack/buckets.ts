@@ -20,7 +20,11 @@ interface DeclaredBucket {
   };
 }
 
-export async function createDeclaredBucket(s3: S3Client, name: string, properties: Record<string, unknown>): Promise<void> {
+export async function createDeclaredBucket(
+  s3: S3Client,
+  name: string,
+  properties: Record<string, unknown>,
+): Promise<void> {
   const declared = properties as DeclaredBucket;
   const ownership = declared.OwnershipControls?.Rules?.[0]?.ObjectOwnership as ObjectOwnership | undefined;
   await s3.send(new CreateBucketCommand({ Bucket: name, ...(ownership ? { ObjectOwnership: ownership } : {}) }));

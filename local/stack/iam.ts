@@ -8,7 +8,13 @@ import type { ProtectedCache } from '../../functions/domain/caches';
 import type { Fault, FaultService } from '../faults';
 import { IamGate, policySetOf, type IamDecision, type IamPolicySet, type IamPrincipalRef } from '../iam/gate';
 import type { IamCall } from '../iam/requests';
-import { packagedTemplate, TemplateResolver, type CfnTemplate, type CfnValue, type PhysicalResource } from '../iam/template';
+import {
+  packagedTemplate,
+  TemplateResolver,
+  type CfnTemplate,
+  type CfnValue,
+  type PhysicalResource,
+} from '../iam/template';
 import { LOCAL_STAGE, type Manifest } from './serverless-manifest';
 
 export interface IamOptions {
@@ -54,7 +60,10 @@ export interface LocalIam {
 
 function accessKey(seed: string, label: string): Credentials {
   const id = createHash('sha256').update(`${seed}:${label}`).digest('hex').slice(0, 16).toUpperCase();
-  return { accessKeyId: `ASIA${id}`, secretAccessKey: createHash('sha256').update(`${seed}:${label}:secret`).digest('base64').slice(0, 40) };
+  return {
+    accessKeyId: `ASIA${id}`,
+    secretAccessKey: createHash('sha256').update(`${seed}:${label}:secret`).digest('base64').slice(0, 40),
+  };
 }
 
 function roleOf(template: CfnTemplate, logicalId: string, property: 'Role' | 'RoleArn'): string | undefined {
@@ -72,14 +81,18 @@ export function withoutAction(template: CfnTemplate, role: string, action: strin
   const resource = copy.Resources[role];
   if (resource?.Type !== 'AWS::IAM::Role') throw new Error(`template: ${role} is not a role`);
   let removed = false;
-  for (const policy of (resource.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Record<string, CfnValue>[] } }[]) {
-    policy.PolicyDocument.Statement = policy.PolicyDocument.Statement.flatMap((statement): Record<string, CfnValue>[] => {
-      const actions: CfnValue[] = Array.isArray(statement.Action) ? statement.Action : [statement.Action ?? null];
-      if (statement.Effect !== 'Allow' || !actions.includes(action)) return [statement];
-      removed = true;
-      const rest = actions.filter((a) => a !== action);
-      return rest.length ? [{ ...statement, Action: rest }] : [];
-    });
+  for (const policy of (resource.Properties?.Policies ?? []) as {
+    PolicyDocument: { Statement: Record<string, CfnValue>[] };
+  }[]) {
+    policy.PolicyDocument.Statement = policy.PolicyDocument.Statement.flatMap(
+      (statement): Record<string, CfnValue>[] => {
+        const actions: CfnValue[] = Array.isArray(statement.Action) ? statement.Action : [statement.Action ?? null];
+        if (statement.Effect !== 'Allow' || !actions.includes(action)) return [statement];
+        removed = true;
+        const rest = actions.filter((a) => a !== action);
+        return rest.length ? [{ ...statement, Action: rest }] : [];
+      },
+    );
   }
   if (!removed) throw new Error(`template: role ${role} grants no ${action}`);
   return copy;
@@ -99,7 +112,8 @@ export function createLocalIam(params: {
   const functionKeys = new Map(manifest.functions.map((f) => [f.name, accessKey(seed, f.name)]));
   const stateMachineKey = accessKey(seed, 'state-machine');
   const principals: Record<string, IamPrincipalRef> = {};
-  for (const f of manifest.functions) principals[(functionKeys.get(f.name) as Credentials).accessKeyId] = { kind: 'function', logicalId: f.logicalId };
+  for (const f of manifest.functions)
+    principals[(functionKeys.get(f.name) as Credentials).accessKeyId] = { kind: 'function', logicalId: f.logicalId };
   const stateMachine: IamPrincipalRef = { kind: 'state-machine', logicalId: manifest.stateMachine.logicalId };
   principals[stateMachineKey.accessKeyId] = stateMachine;
 
@@ -115,13 +129,24 @@ export function createLocalIam(params: {
       params: { ...LOCAL_VPC_PARAMS, ...options.packageParams },
       // A cache's endpoint reaches the template only inside PROTECTED_CACHES, which the local stack
       // sets itself: one placeholder keeps the packaged template (and its cache) independent of ports.
-      ...(caches && caches.length ? { protectedCaches: caches.map((c) => ({ ...c, endpoint: { ...c.endpoint, host: 'cache.invalid', port: 6379 } })) } : {}),
+      ...(caches && caches.length
+        ? {
+            protectedCaches: caches.map((c) => ({
+              ...c,
+              endpoint: { ...c.endpoint, host: 'cache.invalid', port: 6379 },
+            })),
+          }
+        : {}),
     });
     const drop = options.withoutPermission;
     if (drop) {
       const fn = manifest.functions.find((f) => f.name === drop.caller);
       const role =
-        drop.caller === 'state-machine' ? roleOf(template, manifest.stateMachine.logicalId, 'RoleArn') : fn ? roleOf(template, fn.logicalId, 'Role') : undefined;
+        drop.caller === 'state-machine'
+          ? roleOf(template, manifest.stateMachine.logicalId, 'RoleArn')
+          : fn
+            ? roleOf(template, fn.logicalId, 'Role')
+            : undefined;
       if (!role) throw new Error(`withoutPermission: no role for ${drop.caller}`);
       template = withoutAction(template, role, drop.action);
     }

@@ -9,7 +9,12 @@ import '../polyfills';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -241,11 +246,23 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     const iam =
       options.iam === false
         ? undefined
-        : createLocalIam({ root, manifest, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, physical: () => physical, options: options.iam ?? {} });
+        : createLocalIam({
+            root,
+            manifest,
+            region: LOCAL_REGION,
+            accountId: LOCAL_ACCOUNT_ID,
+            physical: () => physical,
+            options: options.iam ?? {},
+          });
     // IAM first, as AWS authorizes a request before serving it; then the configured faults.
     const injector = iam || options.faults ? composeInjectors(iam?.gate, options.faults) : undefined;
     const faults = injector ? { faults: injector } : {};
-    const [dynamoServer, s3Server, sns, ssm] = await Promise.all([startDynamoDb(), startS3(), startSns(faults), startSsm(faults)]);
+    const [dynamoServer, s3Server, sns, ssm] = await Promise.all([
+      startDynamoDb(),
+      startS3(),
+      startSns(faults),
+      startSsm(faults),
+    ]);
     started.push(dynamoServer, s3Server, sns, ssm);
     for (const credentials of iam?.allCredentials ?? []) registerAccessKey(credentials);
     const dynamo = injector ? await startFaultProxy('dynamodb', dynamoServer.endpoint, injector) : dynamoServer;
@@ -307,11 +324,15 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       for (const f of manifest.functions) {
         const env = functionEnvironments.get(f.name);
         if (!env) continue;
-        for (const [name, value] of Object.entries(values)) if (f.environmentNames.includes(name) || name in localSettings || name.startsWith('AWS_ENDPOINT_URL_')) env[name] = value;
+        for (const [name, value] of Object.entries(values))
+          if (f.environmentNames.includes(name) || name in localSettings || name.startsWith('AWS_ENDPOINT_URL_'))
+            env[name] = value;
       }
     };
     for (const f of manifest.functions) {
-      const declared = Object.fromEntries(f.environmentNames.filter((n) => environment[n] !== undefined).map((n) => [n, environment[n] as string]));
+      const declared = Object.fromEntries(
+        f.environmentNames.filter((n) => environment[n] !== undefined).map((n) => [n, environment[n] as string]),
+      );
       functionEnvironments.set(f.name, { ...declared, ...localSettings });
     }
     const tableRefs = Object.fromEntries(Object.entries(tables));
@@ -321,10 +342,15 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     if (!statusTopic || !operatorsTopic) throw new Error('serverless.yml must declare the status and operators topics');
     assign({ INCIDENTS_TABLE: incidentsTable, STATUS_TOPIC_ARN: statusTopic, OPERATORS_TOPIC_ARN: operatorsTopic });
     for (const [logicalId, name] of Object.entries(tables)) {
-      physical[logicalId] = { ref: name, attributes: { Arn: `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/${name}` } };
+      physical[logicalId] = {
+        ref: name,
+        attributes: { Arn: `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/${name}` },
+      };
     }
-    for (const [logicalId, arn] of Object.entries(topics)) physical[logicalId] = { ref: arn, attributes: { TopicArn: arn, TopicName: arn.split(':').pop() ?? '' } };
-    for (const [logicalId, name] of Object.entries(buckets)) physical[logicalId] = { ref: name, attributes: { Arn: `arn:aws:s3:::${name}` } };
+    for (const [logicalId, arn] of Object.entries(topics))
+      physical[logicalId] = { ref: arn, attributes: { TopicArn: arn, TopicName: arn.split(':').pop() ?? '' } };
+    for (const [logicalId, name] of Object.entries(buckets))
+      physical[logicalId] = { ref: name, attributes: { Arn: `arn:aws:s3:::${name}` } };
 
     // The functions run as they deploy: bundled with serverless.yml's esbuild options.
     const buildDir = await mkdtemp(path.join(os.tmpdir(), 'local-lambda-build-'));
@@ -359,12 +385,18 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     }
 
     // The default event bus; its rules, serverless.yml's, are set once the state machine exists.
-    const bus = startEventBus([], (functionName, event) => void lambda.invoke(functionName, event, { invocationType: 'Event' }));
+    const bus = startEventBus(
+      [],
+      (functionName, event) => void lambda.invoke(functionName, event, { invocationType: 'Event' }),
+    );
     // The state machine's own calls are made with its role's credentials: its Lambda invocations
     // are authorized against that role, its service integrations sign with its key.
     const stateMachineClients = iam
       ? {
-          dynamodb: new DynamoDBClient({ ...clientConfig(dynamo.endpoint), credentials: { ...iam.stateMachineCredentials } }),
+          dynamodb: new DynamoDBClient({
+            ...clientConfig(dynamo.endpoint),
+            credentials: { ...iam.stateMachineCredentials },
+          }),
           sns: new SNSClient({ ...clientConfig(sns.endpoint), credentials: { ...iam.stateMachineCredentials } }),
         }
       : { dynamodb: clients.dynamodb, sns: clients.sns };
@@ -372,7 +404,10 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       lambda: {
         invoke: async (name, payload, opts) => {
           const fault = await iam?.authorizeStateMachine('lambda', [
-            { action: 'lambda:InvokeFunction', resource: functionArn(name, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID }) },
+            {
+              action: 'lambda:InvokeFunction',
+              resource: functionArn(name, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID }),
+            },
           ]);
           if (fault) throw Object.assign(new Error(fault.message), { name: fault.code });
           return lambda.invoke(name, payload, opts);
@@ -397,13 +432,19 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       stepfunctions: sfn.endpoint,
     };
     assign(
-      Object.fromEntries(Object.entries(SERVICE_ENDPOINT_VARS).map(([service, variable]) => [variable, endpoints[service as keyof StackDescription['endpoints']]])),
+      Object.fromEntries(
+        Object.entries(SERVICE_ENDPOINT_VARS).map(([service, variable]) => [
+          variable,
+          endpoints[service as keyof StackDescription['endpoints']],
+        ]),
+      ),
     );
 
     const sfnClient = new SFNClient(clientConfig(sfn.endpoint));
     const lambdaClient = new LambdaClient(clientConfig(lambda.endpoint));
     const functionArns = Object.fromEntries(manifest.functions.map((f) => [f.logicalId, lambda.arnOf(f.name)]));
-    for (const f of manifest.functions) physical[f.logicalId] = { ref: f.name, attributes: { Arn: lambda.arnOf(f.name) } };
+    for (const f of manifest.functions)
+      physical[f.logicalId] = { ref: f.name, attributes: { Arn: lambda.arnOf(f.name) } };
     const definition = substitute(
       await readFile(manifest.stateMachine.definitionFile, 'utf8'),
       Object.fromEntries(
@@ -424,8 +465,13 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     );
     const stateMachineArn = created.stateMachineArn as string;
     assign({ STATE_MACHINE_ARN: stateMachineArn });
-    physical[manifest.stateMachine.logicalId] = { ref: stateMachineArn, attributes: { Arn: stateMachineArn, Name: manifest.stateMachine.name } };
-    bus.setRules(eventRules(manifest, { [manifest.stateMachine.logicalId]: stateMachineArn, ...tables, ...topics, ...buckets }));
+    physical[manifest.stateMachine.logicalId] = {
+      ref: stateMachineArn,
+      attributes: { Arn: stateMachineArn, Name: manifest.stateMachine.name },
+    };
+    bus.setRules(
+      eventRules(manifest, { [manifest.stateMachine.logicalId]: stateMachineArn, ...tables, ...topics, ...buckets }),
+    );
 
     const cloudwatch: LocalCloudWatch = new LocalCloudWatch({
       alarms: [],
@@ -448,7 +494,11 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       credentials: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey },
       endpoints,
       stateMachineArn,
-      topics: { status: statusTopic, operators: operatorsTopic, ...(topicByRole(topics, 'alarm') ? { alarms: topicByRole(topics, 'alarm') as string } : {}) },
+      topics: {
+        status: statusTopic,
+        operators: operatorsTopic,
+        ...(topicByRole(topics, 'alarm') ? { alarms: topicByRole(topics, 'alarm') as string } : {}),
+      },
       tables: { incidents: incidentsTable },
       backupBucket: Object.values(buckets)[0] ?? '',
       functions: manifest.functions.map((f) => f.name),
@@ -510,7 +560,16 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         if (probeTimer) clearInterval(probeTimer);
         probeTimer = undefined;
         cloudwatch.stop();
-        for (const c of [clients.dynamodb, clients.s3, clients.sns, clients.ssm, clients.elasticache, sfnClient, lambdaClient]) c.destroy();
+        for (const c of [
+          clients.dynamodb,
+          clients.s3,
+          clients.sns,
+          clients.ssm,
+          clients.elasticache,
+          sfnClient,
+          lambdaClient,
+        ])
+          c.destroy();
         if (iam) for (const c of Object.values(stateMachineClients)) c.destroy();
         await stopAll();
       },

@@ -18,7 +18,23 @@ for (const fn of ['GetAtt']) {
   TAGS.push([fn, 'scalar', (d) => ({ 'Fn::GetAtt': String(d).split('.') })]);
   TAGS.push([fn, 'sequence', (d) => ({ 'Fn::GetAtt': d })]);
 }
-for (const fn of ['Sub', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'Base64', 'ImportValue', 'GetAZs', 'Cidr', 'ToJsonString']) {
+for (const fn of [
+  'Sub',
+  'Join',
+  'Select',
+  'Split',
+  'If',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'FindInMap',
+  'Base64',
+  'ImportValue',
+  'GetAZs',
+  'Cidr',
+  'ToJsonString',
+]) {
   for (const kind of ['scalar', 'sequence', 'mapping'] as const) TAGS.push([fn, kind, (d) => ({ [`Fn::${fn}`]: d })]);
 }
 const CFN_SCHEMA = yaml.DEFAULT_SCHEMA.extend(
@@ -67,13 +83,16 @@ export const LOCAL_STAGE = 'local';
 /** Resolves the framework variables a physical name is built from (`${self:service}`, `${sls:stage}`, `${self:custom.X}`). */
 function frameworkName(value: string, doc: Record<string, Json>, depth = 0): string {
   if (depth > 5) throw new Error(`serverless.yml: variables nest too deep in ${value}`);
-  return value.replace(/\$\{(self:service|sls:stage|self:custom\.([A-Za-z0-9_]+))\}/g, (_, variable: string, custom?: string) => {
-    if (variable === 'self:service') return String(doc.service);
-    if (variable === 'sls:stage') return LOCAL_STAGE;
-    const v = asRecord(doc.custom)[custom ?? ''];
-    if (typeof v !== 'string') throw new Error(`serverless.yml: custom.${custom ?? ''} is not a string`);
-    return frameworkName(v, doc, depth + 1);
-  });
+  return value.replace(
+    /\$\{(self:service|sls:stage|self:custom\.([A-Za-z0-9_]+))\}/g,
+    (_, variable: string, custom?: string) => {
+      if (variable === 'self:service') return String(doc.service);
+      if (variable === 'sls:stage') return LOCAL_STAGE;
+      const v = asRecord(doc.custom)[custom ?? ''];
+      if (typeof v !== 'string') throw new Error(`serverless.yml: custom.${custom ?? ''} is not a string`);
+      return frameworkName(v, doc, depth + 1);
+    },
+  );
 }
 
 function logicalIdOf(key: string): string {
@@ -111,7 +130,9 @@ export function readManifest(root: string): Manifest {
     };
   });
   const resourcesBlock = doc.resources;
-  const resourceMaps = (Array.isArray(resourcesBlock) ? resourcesBlock : [resourcesBlock]).map((r) => asRecord(asRecord(r).Resources));
+  const resourceMaps = (Array.isArray(resourcesBlock) ? resourcesBlock : [resourcesBlock]).map((r) =>
+    asRecord(asRecord(r).Resources),
+  );
   const resources = Object.assign({}, ...resourceMaps) as Record<string, Json>;
   const tables: ManifestTable[] = [];
   const topics: string[] = [];
@@ -132,7 +153,10 @@ export function readManifest(root: string): Manifest {
         logicalId,
         definitionFile: path.join(root, 'statemachines', 'incident-recovery.asl.json'),
         substitutions: asRecord(props.DefinitionSubstitutions),
-        name: typeof props.StateMachineName === 'string' ? frameworkName(props.StateMachineName, doc) : `${String(doc.service)}-${LOCAL_STAGE}-${logicalId}`,
+        name:
+          typeof props.StateMachineName === 'string'
+            ? frameworkName(props.StateMachineName, doc)
+            : `${String(doc.service)}-${LOCAL_STAGE}-${logicalId}`,
       };
     }
   }

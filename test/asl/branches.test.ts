@@ -25,7 +25,20 @@ import { startStepFunctions, type ExecutionStatusEvent, type LocalStepFunctions 
 import { substitute } from '../../local/stack/serverless-manifest';
 
 const ASL = readFileSync(path.join(__dirname, '../../statemachines/incident-recovery.asl.json'), 'utf8');
-const FUNCTIONS = ['ConfirmOutage', 'Notify', 'Assess', 'RequestApproval', 'Promote', 'Provision', 'CheckCache', 'CutOver', 'Verify', 'Rehydrate', 'CloseIncident', 'Escalate'];
+const FUNCTIONS = [
+  'ConfirmOutage',
+  'Notify',
+  'Assess',
+  'RequestApproval',
+  'Promote',
+  'Provision',
+  'CheckCache',
+  'CutOver',
+  'Verify',
+  'Rehydrate',
+  'CloseIncident',
+  'Escalate',
+];
 const arn = (fn: string) => `arn:aws:lambda:us-east-1:000000000000:function:${fn}`;
 
 type Step = (payload: Record<string, unknown>) => unknown;
@@ -53,7 +66,9 @@ const confirmation = (confirmed: boolean) => ({
   from: 'here',
   auth: false,
   windowSeconds: 10,
-  pings: confirmed ? [{ at: 't', ok: false, error: 'ECONNREFUSED' }] : [1, 2, 3].map(() => ({ at: 't', ok: true, latencyMs: 1 })),
+  pings: confirmed
+    ? [{ at: 't', ok: false, error: 'ECONNREFUSED' }]
+    : [1, 2, 3].map(() => ({ at: 't', ok: true, latencyMs: 1 })),
   ...(confirmed ? { error: 'ECONNREFUSED' } : {}),
   at: 't',
 });
@@ -78,7 +93,14 @@ function declaredTransitions(asl: string): string[] {
 }
 
 function defaultSteps(): Record<string, Step> {
-  const recovery = { plan: 'PROVISION_FROM_BACKUP', replicationGroupId: 'r-x', startedAt: 't', polls: 0, status: 'creating', ready: false };
+  const recovery = {
+    plan: 'PROVISION_FROM_BACKUP',
+    replicationGroupId: 'r-x',
+    startedAt: 't',
+    polls: 0,
+    status: 'creating',
+    ready: false,
+  };
   const endpoint = { host: '127.0.0.1', port: 6380, tls: true };
   return {
     ConfirmOutage: () => confirmation(true),
@@ -130,12 +152,23 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
       waitScale: 0.01,
       onStatusChange: (event) => statusEvents.push(event),
     });
-    sfn = new SFNClient({ endpoint: sfnLocal.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    sfn = new SFNClient({
+      endpoint: sfnLocal.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const definition = substitute(ASL, {
       IncidentsTable: 'incidents',
       ...Object.fromEntries(FUNCTIONS.map((f) => [`${f}FunctionArn`, arn(f)])),
     });
-    const created = await sfn.send(new CreateStateMachineCommand({ name: 'recovery', definition, roleArn: 'arn:aws:iam::000000000000:role/sm', type: 'STANDARD' }));
+    const created = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'recovery',
+        definition,
+        roleArn: 'arn:aws:iam::000000000000:role/sm',
+        type: 'STANDARD',
+      }),
+    );
     stateMachineArn = created.stateMachineArn as string;
   });
 
@@ -162,9 +195,18 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
       cacheId: 'cache',
       openedAt: '2026-01-01T00:00:00.000Z',
       trigger: { alarmName: 'a', source: 'eventbridge', reason: 'r', stateChangeTime: '2026-01-01T00:00:00.000Z' },
-      settings: { pollIntervalSeconds: 1, maxPolls: 10, approvalTimeoutSeconds: 30, approvalHeartbeatSeconds: 20, approvalDefault: 'abort', ...settings },
+      settings: {
+        pollIntervalSeconds: 1,
+        maxPolls: 10,
+        approvalTimeoutSeconds: 30,
+        approvalHeartbeatSeconds: 20,
+        approvalDefault: 'abort',
+        ...settings,
+      },
     };
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: `run-${n}`, input: JSON.stringify(input) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name: `run-${n}`, input: JSON.stringify(input) }),
+    );
     if (approve) {
       const deadline = Date.now() + 10_000;
       while (!tokens.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -184,24 +226,56 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
   }
 
   const approve = (token: string) =>
-    sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ approved: true, decidedBy: 'op', decidedAt: 't', reason: 'go' }) })).then(() => undefined);
+    sfn
+      .send(
+        new SendTaskSuccessCommand({
+          taskToken: token,
+          output: JSON.stringify({ approved: true, decidedBy: 'op', decidedAt: 't', reason: 'go' }),
+        }),
+      )
+      .then(() => undefined);
 
   it('restore: approval, provision, poll until ready, cut over, verify, rehydrate, resolve', async () => {
     let polls = 0;
     const ready = defaultSteps().CheckCache as Step;
-    steps.CheckCache = (p) => (++polls < 3 ? { ...(p.recovery as object), polls, ready: false, status: 'creating' } : ready(p));
+    steps.CheckCache = (p) =>
+      ++polls < 3 ? { ...(p.recovery as object), polls, ready: false, status: 'creating' } : ready(p);
     const { done, entered, stages } = await run({}, approve);
     expect(done.status).toBe('SUCCEEDED');
     expect(entered).toEqual([
-      'Record Incident', 'Confirm Outage', 'Outage Confirmed?', 'Notify Investigating', 'Assess', 'Choose Recovery', 'Request Approval', 'Notify ETA', 'Run Plan',
-      'Provision Cache', 'Check Cache', 'Cache Ready?', 'Wait For Cache', 'Check Cache', 'Cache Ready?', 'Wait For Cache',
-      'Check Cache', 'Cache Ready?', 'Cut Over', 'Verify Cache', 'Notify Partially Restored', 'Rehydrate', 'Verify Data',
-      'Notify Resolved', 'Close Incident', 'Resolved',
+      'Record Incident',
+      'Confirm Outage',
+      'Outage Confirmed?',
+      'Notify Investigating',
+      'Assess',
+      'Choose Recovery',
+      'Request Approval',
+      'Notify ETA',
+      'Run Plan',
+      'Provision Cache',
+      'Check Cache',
+      'Cache Ready?',
+      'Wait For Cache',
+      'Check Cache',
+      'Cache Ready?',
+      'Wait For Cache',
+      'Check Cache',
+      'Cache Ready?',
+      'Cut Over',
+      'Verify Cache',
+      'Notify Partially Restored',
+      'Rehydrate',
+      'Verify Data',
+      'Notify Resolved',
+      'Close Incident',
+      'Resolved',
     ]);
     expect(stages).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     expect(calls.find((c) => c.fn === 'Notify' && c.payload.stage === 'ETA')?.payload.etaMinutes).toBe(7);
     // The token went to the approval step only, never to another step.
-    expect(calls.filter((c) => JSON.stringify(c.payload).includes(tokens[0] as string)).map((c) => c.fn)).toEqual(['RequestApproval']);
+    expect(calls.filter((c) => JSON.stringify(c.payload).includes(tokens[0] as string)).map((c) => c.fn)).toEqual([
+      'RequestApproval',
+    ]);
   });
 
   it('promote: no approval needed, the replica is promoted', async () => {
@@ -246,7 +320,17 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     steps.Assess = () => assessment('RECOVERED', false);
     const { done, entered, stages } = await run();
     expect(done.status).toBe('SUCCEEDED');
-    expect(entered).toEqual(['Record Incident', 'Confirm Outage', 'Outage Confirmed?', 'Notify Investigating', 'Assess', 'Choose Recovery', 'Notify Resolved', 'Close Incident', 'Resolved']);
+    expect(entered).toEqual([
+      'Record Incident',
+      'Confirm Outage',
+      'Outage Confirmed?',
+      'Notify Investigating',
+      'Assess',
+      'Choose Recovery',
+      'Notify Resolved',
+      'Close Incident',
+      'Resolved',
+    ]);
     expect(stages).toEqual(['INVESTIGATING', 'RESOLVED']);
   });
 
@@ -254,13 +338,30 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     steps.Assess = () => assessment('ESCALATE', false);
     const { done, entered } = await run();
     expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
-    expect(entered).toEqual(['Record Incident', 'Confirm Outage', 'Outage Confirmed?', 'Notify Investigating', 'Assess', 'Choose Recovery', 'No Recovery Path', 'Record Failure', 'Recovery Failed']);
-    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'failed', error: { Error: 'NoRecoveryPathError' } });
+    expect(entered).toEqual([
+      'Record Incident',
+      'Confirm Outage',
+      'Outage Confirmed?',
+      'Notify Investigating',
+      'Assess',
+      'Choose Recovery',
+      'No Recovery Path',
+      'Record Failure',
+      'Recovery Failed',
+    ]);
+    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({
+      kind: 'failed',
+      error: { Error: 'NoRecoveryPathError' },
+    });
   });
 
   it('rejected by an operator: records the rejection and fails', async () => {
     const { done, entered } = await run({}, (token) =>
-      sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'ApprovalRejectedError', cause: '{"reason":"no"}' })).then(() => undefined),
+      sfn
+        .send(
+          new SendTaskFailureCommand({ taskToken: token, error: 'ApprovalRejectedError', cause: '{"reason":"no"}' }),
+        )
+        .then(() => undefined),
     );
     expect(done).toMatchObject({ status: 'FAILED', error: 'ApprovalRejectedError' });
     expect(entered.slice(-2)).toEqual(['Record Rejection', 'Recovery Rejected']);
@@ -269,7 +370,11 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
   });
 
   it('nobody acknowledges the approval: escalates, then the default abort fails the incident', async () => {
-    const { done, entered } = await run({ approvalTimeoutSeconds: 3, approvalHeartbeatSeconds: 1, approvalDefault: 'abort' });
+    const { done, entered } = await run({
+      approvalTimeoutSeconds: 3,
+      approvalHeartbeatSeconds: 1,
+      approvalDefault: 'abort',
+    });
     expect(done.status).toBe('FAILED');
     expect(entered).toEqual(expect.arrayContaining(['Approval Timed Out', 'Apply Approval Default', 'Record Failure']));
     expect(entered).not.toContain('Provision Cache');
@@ -277,9 +382,21 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
   });
 
   it('nobody decides in time with default proceed: escalates, then recovers', async () => {
-    const { done, entered } = await run({ approvalTimeoutSeconds: 2, approvalHeartbeatSeconds: 1, approvalDefault: 'proceed' });
+    const { done, entered } = await run({
+      approvalTimeoutSeconds: 2,
+      approvalHeartbeatSeconds: 1,
+      approvalDefault: 'proceed',
+    });
     expect(done.status).toBe('SUCCEEDED');
-    expect(entered).toEqual(expect.arrayContaining(['Approval Timed Out', 'Apply Approval Default', 'Notify ETA', 'Provision Cache', 'Resolved']));
+    expect(entered).toEqual(
+      expect.arrayContaining([
+        'Approval Timed Out',
+        'Apply Approval Default',
+        'Notify ETA',
+        'Provision Cache',
+        'Resolved',
+      ]),
+    );
   });
 
   it('a transient failure is retried (with jitter) and the step succeeds', async () => {
@@ -304,7 +421,9 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     const { done, entered } = await run({ maxPolls: 3 }, approve);
     expect(done.status).toBe('FAILED');
     expect(entered.filter((s) => s === 'Check Cache')).toHaveLength(3);
-    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ error: { Error: 'CacheWaitTimeoutError' } });
+    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({
+      error: { Error: 'CacheWaitTimeoutError' },
+    });
   });
 
   it.each([
@@ -322,7 +441,11 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     const { done, entered } = await run({}, ['Notify', 'Assess', 'ConfirmOutage'].includes(fn) ? undefined : approve);
     expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
     expect(entered.slice(-2)).toEqual(['Record Failure', 'Recovery Failed']);
-    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({ kind: 'failed', error: { Error: error }, executionArn: expect.stringContaining(':execution:recovery:') });
+    expect(calls.find((c) => c.fn === 'Escalate')?.payload).toMatchObject({
+      kind: 'failed',
+      error: { Error: error },
+      executionArn: expect.stringContaining(':execution:recovery:'),
+    });
     // The status event reports the workflow's own Fail state, which the escalation rule recognises.
     expect(statusEvents.at(-1)?.detail).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
   });
@@ -337,26 +460,38 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     ['Rehydrate', 'Rehydrate', 'IncidentSupersededError', undefined],
     ['Verify Data', 'Verify', 'UnknownCacheError', 'data'],
     ['Notify Resolved', 'Notify', 'IncidentNotFoundError', 'RESOLVED'],
-  ])('a known outcome at "%s" (%s: %s) goes to Record Failure, and customers hear nothing after it', async (state, fn, error, only) => {
-    const ordinary = steps[fn] as Step;
-    steps[fn] = (p) => {
-      if (only === undefined || p.stage === only || p.mode === only) throw new StepError(error as string);
-      return ordinary(p);
-    };
-    if (state === 'Promote Replica') steps.Assess = () => assessment('PROMOTE_REPLICA', false);
-    const { done, entered } = await run({}, ['Promote Replica', 'Request Approval'].includes(state) ? undefined : approve);
-    expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
-    expect(entered.slice(-3)).toEqual([state, 'Record Failure', 'Recovery Failed']);
-    const failed = calls.findIndex((c) => c.fn === fn && (only === undefined || c.payload.stage === only || c.payload.mode === only));
-    expect(calls.slice(failed + 1).map((c) => c.fn)).toEqual(['Escalate']);
-  });
+  ])(
+    'a known outcome at "%s" (%s: %s) goes to Record Failure, and customers hear nothing after it',
+    async (state, fn, error, only) => {
+      const ordinary = steps[fn] as Step;
+      steps[fn] = (p) => {
+        if (only === undefined || p.stage === only || p.mode === only) throw new StepError(error as string);
+        return ordinary(p);
+      };
+      if (state === 'Promote Replica') steps.Assess = () => assessment('PROMOTE_REPLICA', false);
+      const { done, entered } = await run(
+        {},
+        ['Promote Replica', 'Request Approval'].includes(state) ? undefined : approve,
+      );
+      expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
+      expect(entered.slice(-3)).toEqual([state, 'Record Failure', 'Recovery Failed']);
+      const failed = calls.findIndex(
+        (c) => c.fn === fn && (only === undefined || c.payload.stage === only || c.payload.mode === only),
+      );
+      expect(calls.slice(failed + 1).map((c) => c.fn)).toEqual(['Escalate']);
+    },
+  );
 
   it('an approval timeout whose escalation is refused goes to Record Failure', async () => {
     steps.Escalate = (p) => {
       if (p.kind === 'approval-timeout') throw new StepError('ValidationError');
       return {};
     };
-    const { done, entered } = await run({ approvalTimeoutSeconds: 2, approvalHeartbeatSeconds: 1, approvalDefault: 'proceed' });
+    const { done, entered } = await run({
+      approvalTimeoutSeconds: 2,
+      approvalHeartbeatSeconds: 1,
+      approvalDefault: 'proceed',
+    });
     expect(done.status).toBe('FAILED');
     expect(entered.slice(-3)).toEqual(['Approval Timed Out', 'Record Failure', 'Recovery Failed']);
   });
@@ -376,23 +511,26 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     ['Verify', 'Verify Cache', 'VerificationFailedError'],
     ['Rehydrate', 'Rehydrate', 'RehydrationFailedError'],
     ['CloseIncident', 'Close Incident', 'Lambda.Unknown'],
-  ])('a fault in %s stops the execution at "%s" (%s), where the status event escalates it', async (fn, state, error) => {
-    steps[fn] = () => {
-      throw new StepError(error);
-    };
-    const { done, entered } = await run({}, fn === 'Notify' || fn === 'ConfirmOutage' ? undefined : approve);
-    expect(done).toMatchObject({ status: 'FAILED', error });
-    expect(entered.at(-1)).toBe(state);
-    expect(calls.filter((c) => c.fn === 'Escalate')).toEqual([]);
-    const stopped = statusEvents.filter((e) => e.detail.status === 'FAILED');
-    expect(stopped).toHaveLength(1);
-    expect(stopped[0]).toMatchObject({
-      source: 'aws.states',
-      'detail-type': 'Step Functions Execution Status Change',
-      detail: { executionArn: done.executionArn, error, redriveCount: 0, redriveStatus: 'REDRIVABLE' },
-    });
-    expect(JSON.parse(stopped[0]!.detail.input)).toMatchObject({ incidentId: expect.any(String), cacheId: 'cache' });
-  });
+  ])(
+    'a fault in %s stops the execution at "%s" (%s), where the status event escalates it',
+    async (fn, state, error) => {
+      steps[fn] = () => {
+        throw new StepError(error);
+      };
+      const { done, entered } = await run({}, fn === 'Notify' || fn === 'ConfirmOutage' ? undefined : approve);
+      expect(done).toMatchObject({ status: 'FAILED', error });
+      expect(entered.at(-1)).toBe(state);
+      expect(calls.filter((c) => c.fn === 'Escalate')).toEqual([]);
+      const stopped = statusEvents.filter((e) => e.detail.status === 'FAILED');
+      expect(stopped).toHaveLength(1);
+      expect(stopped[0]).toMatchObject({
+        source: 'aws.states',
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { executionArn: done.executionArn, error, redriveCount: 0, redriveStatus: 'REDRIVABLE' },
+      });
+      expect(JSON.parse(stopped[0]!.detail.input)).toMatchObject({ incidentId: expect.any(String), cacheId: 'cache' });
+    },
+  );
 
   it('a redrive after the fault is fixed continues at the failed step and runs no finished step again', async () => {
     let broken = true;
@@ -411,9 +549,15 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     expect(second.done).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
     const after = calls.slice(before.length).map((c) => c.fn);
     expect(after[0]).toBe('CutOver');
-    for (const finished of ['Assess', 'RequestApproval', 'Provision', 'CheckCache']) expect(after).not.toContain(finished);
+    for (const finished of ['Assess', 'RequestApproval', 'Provision', 'CheckCache'])
+      expect(after).not.toContain(finished);
     // Only the notices not yet sent: PARTIALLY_RESTORED and RESOLVED.
-    expect(calls.slice(before.length).filter((c) => c.fn === 'Notify').map((c) => c.payload.stage)).toEqual(['PARTIALLY_RESTORED', 'RESOLVED']);
+    expect(
+      calls
+        .slice(before.length)
+        .filter((c) => c.fn === 'Notify')
+        .map((c) => c.payload.stage),
+    ).toEqual(['PARTIALLY_RESTORED', 'RESOLVED']);
     expect(statusEvents.map((e) => [e.detail.status, e.detail.redriveCount])).toEqual([
       ['RUNNING', 0],
       ['FAILED', 0],
@@ -434,13 +578,19 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
         const where = `${r.name}: ${stages.join(' → ') || 'no notice'}`;
         // Each stage at most once, in the order investigating → ETA → partially restored → resolved.
         const positions = stages.map((s) => NOTICE_ORDER.indexOf(s));
-        expect({ where, ordered: positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!)) }).toEqual({ where, ordered: true });
+        expect({ where, ordered: positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!)) }).toEqual({
+          where,
+          ordered: true,
+        });
         // The first notice is "investigating", and it follows a confirmed outage.
         if (stages.length) {
           expect({ where, first: stages[0] }).toEqual({ where, first: 'INVESTIGATING' });
           const firstNotice = r.calls.findIndex((c) => c.fn === 'Notify');
           const confirmed = r.calls.findIndex((c) => c.fn === 'ConfirmOutage');
-          expect({ where, confirmedFirst: confirmed >= 0 && confirmed < firstNotice }).toEqual({ where, confirmedFirst: true });
+          expect({ where, confirmedFirst: confirmed >= 0 && confirmed < firstNotice }).toEqual({
+            where,
+            confirmedFirst: true,
+          });
         }
         // An ETA notice only with the plan's ETA.
         for (const c of r.calls.filter((c) => c.fn === 'Notify' && c.payload.stage === 'ETA')) {
@@ -455,7 +605,10 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
         if (stages.includes('RESOLVED')) {
           const before = r.entered.slice(0, r.entered.indexOf('Notify Resolved'));
           const recovered = before.at(-1) === 'Choose Recovery';
-          expect({ where, verifiedOrRecovered: recovered || before.includes('Verify Data') }).toEqual({ where, verifiedOrRecovered: true });
+          expect({ where, verifiedOrRecovered: recovered || before.includes('Verify Data') }).toEqual({
+            where,
+            verifiedOrRecovered: true,
+          });
         }
       }
     });

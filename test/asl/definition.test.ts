@@ -109,26 +109,30 @@ describe('incident-recovery.asl.json', () => {
     }
   });
 
-  it.each(tasks)('task "%s" catches its known outcomes and lets a fault stop the execution at the step', (name, state) => {
-    const catchers = state.Catch ?? [];
-    expect(catchers.length).toBeGreaterThan(0);
-    if (recordingStates.includes(name)) {
-      // A failure while recording a failure still ends the execution failed, in the same Fail state,
-      // where the execution-status rule escalates it.
-      expect(catchers.map((c) => c.ErrorEquals)).toEqual([['States.ALL']]);
-      for (const c of catchers) expect(c.Next).toBe(state.Next);
-      // And keeps the original error for the Fail state's history.
-      for (const c of catchers) expect(c.ResultPath).not.toBe('$.error');
-      return;
-    }
-    // Redrive restarts the state the execution stopped in: a catch-all would move that to a Fail state.
-    for (const c of catchers) {
-      for (const wide of ['States.ALL', 'States.TaskFailed', 'States.Runtime']) expect(c.ErrorEquals).not.toContain(wide);
-      expect(c.ResultPath).toBe('$.error');
-    }
-    const toRecording = catchers.filter((c) => recordingStates.includes(c.Next));
-    if (name !== 'Record Incident') expect(toRecording.flatMap((c) => c.ErrorEquals)).toContain('ValidationError');
-  });
+  it.each(tasks)(
+    'task "%s" catches its known outcomes and lets a fault stop the execution at the step',
+    (name, state) => {
+      const catchers = state.Catch ?? [];
+      expect(catchers.length).toBeGreaterThan(0);
+      if (recordingStates.includes(name)) {
+        // A failure while recording a failure still ends the execution failed, in the same Fail state,
+        // where the execution-status rule escalates it.
+        expect(catchers.map((c) => c.ErrorEquals)).toEqual([['States.ALL']]);
+        for (const c of catchers) expect(c.Next).toBe(state.Next);
+        // And keeps the original error for the Fail state's history.
+        for (const c of catchers) expect(c.ResultPath).not.toBe('$.error');
+        return;
+      }
+      // Redrive restarts the state the execution stopped in: a catch-all would move that to a Fail state.
+      for (const c of catchers) {
+        for (const wide of ['States.ALL', 'States.TaskFailed', 'States.Runtime'])
+          expect(c.ErrorEquals).not.toContain(wide);
+        expect(c.ResultPath).toBe('$.error');
+      }
+      const toRecording = catchers.filter((c) => recordingStates.includes(c.Next));
+      if (name !== 'Record Incident') expect(toRecording.flatMap((c) => c.ErrorEquals)).toContain('ValidationError');
+    },
+  );
 
   it.each(tasks)('task "%s" has a timeout', (_name, state) => {
     const timeouts = [state.TimeoutSeconds, state.TimeoutSecondsPath].filter((t) => t !== undefined);

@@ -31,7 +31,16 @@ describeInChromium('operator console in Chromium', () => {
       startInteractiveDrill('restore'),
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+          '--disable-sync',
+          '--disable-quic',
+        ],
       }),
     ]);
   });
@@ -43,7 +52,12 @@ describeInChromium('operator console in Chromium', () => {
 
   it('signs in, sees the pending approval and its facts, approves with a reason, and the drill resolves', async () => {
     const incidentId = await drill.pendingApproval();
-    const context = await browser.newContext({ viewport: { width: 412, height: 915 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+    const context = await browser.newContext({
+      viewport: { width: 412, height: 915 },
+      deviceScaleFactor: 1,
+      isMobile: true,
+      hasTouch: true,
+    });
     const page = await context.newPage();
     const scriptErrors: string[] = [];
     page.on('pageerror', (e) => scriptErrors.push(e.message));
@@ -81,7 +95,10 @@ describeInChromium('operator console in Chromium', () => {
     expect(facts).toMatch(/Clients served again inabout \d+ min/);
     expect(await page.locator('#execution-state').textContent()).toBe('Request Approval');
     // The live updates run: the status line reports a refresh within a few seconds.
-    await page.getByRole('status').filter({ hasText: /Live: updated/ }).waitFor({ timeout: 10_000 });
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Live: updated/ })
+      .waitFor({ timeout: 10_000 });
 
     mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'test-results', 'console-incident.png'), fullPage: true });

@@ -122,7 +122,9 @@ describe('cache-outage CLI on the local stack', () => {
     expect(falseAlarms).toMatch(new RegExp(`${id}\\s+accounts\\s+FALSE ALARM`));
 
     const shown = await cli('show', id, '--local');
-    expect(shown.stdout).toContain('false alarm: 127.0.0.1:6379 through the endpoint record /cache-outage/accounts/endpoint with AUTH');
+    expect(shown.stdout).toContain(
+      'false alarm: 127.0.0.1:6379 through the endpoint record /cache-outage/accounts/endpoint with AUTH',
+    );
   });
 
   it('acknowledges, refuses a decision without a reason, approves once, and reports the second decision as a conflict', async () => {
@@ -134,7 +136,15 @@ describe('cache-outage CLI on the local stack', () => {
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toContain('needs --reason');
 
-    const approve = await cli('approve', incidentId, '--local', '--as', 'erin', '--reason', 'restore from the newest backup');
+    const approve = await cli(
+      'approve',
+      incidentId,
+      '--local',
+      '--as',
+      'erin',
+      '--reason',
+      'restore from the newest backup',
+    );
     expect(approve.stderr).toBe('');
     expect(approve.code).toBe(0);
     expect(approve.stdout).toMatch(new RegExp(`^approved recovery-plan of ${incidentId} as erin at `));
@@ -152,6 +162,9 @@ describe('cache-outage CLI on the local stack', () => {
     const types = report.timeline.map((e) => e.type);
     expect(types.indexOf('APPROVAL_ACKNOWLEDGED')).toBeGreaterThan(-1);
     expect(types.indexOf('APPROVAL_ACKNOWLEDGED')).toBeLessThan(types.indexOf('APPROVED'));
-    expect(report.timeline.find((e) => e.type === 'APPROVED')?.detail).toMatchObject({ decidedBy: 'erin', reason: 'restore from the newest backup' });
+    expect(report.timeline.find((e) => e.type === 'APPROVED')?.detail).toMatchObject({
+      decidedBy: 'erin',
+      reason: 'restore from the newest backup',
+    });
   });
 });

@@ -15,8 +15,15 @@ jest.setTimeout(240_000);
 
 const XSS = `<script>alert("x")</script><img src=x onerror="alert(1)">`;
 
-async function get(url: string, token?: string, accept = 'text/html'): Promise<{ status: number; body: string; headers: Headers }> {
-  const res = await fetch(url, { headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) }, redirect: 'manual' });
+async function get(
+  url: string,
+  token?: string,
+  accept = 'text/html',
+): Promise<{ status: number; body: string; headers: Headers }> {
+  const res = await fetch(url, {
+    headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    redirect: 'manual',
+  });
   return { status: res.status, body: await res.text(), headers: res.headers };
 }
 
@@ -27,7 +34,11 @@ async function decide(
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(body),
   });
   const text = await res.text();
@@ -73,21 +84,36 @@ describe('console API: approve during a restore drill', () => {
     expect(anonymous.status).toBe(403);
     expect(anonymous.body).toBe('{"message":"Forbidden"}');
     expect((await get(`${base}/`, undefined, 'application/json')).body).toBe('{"message":"Forbidden"}');
-    expect(drill.logs.some((l) => l.startsWith('console-authorizer\t') && l.includes('request without credentials'))).toBe(true);
-    expect((await fetch(`${base}/`, { headers: { cookie: `session=${forgedToken(drill.stack.description.identity!.issuer, drill.stack.description.identity!.audience)}` } })).status).toBe(403);
+    expect(
+      drill.logs.some((l) => l.startsWith('console-authorizer\t') && l.includes('request without credentials')),
+    ).toBe(true);
+    expect(
+      (
+        await fetch(`${base}/`, {
+          headers: {
+            cookie: `session=${forgedToken(drill.stack.description.identity!.issuer, drill.stack.description.identity!.audience)}`,
+          },
+        })
+      ).status,
+    ).toBe(403);
     const { issuer, audience } = drill.stack.description.identity!;
     expect((await get(`${base}/`, forgedToken(issuer, audience))).status).toBe(403);
     const [h, p, s] = operator.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, 'cognito:username': 'root' })).toString('base64url')}.${s}`;
     expect((await get(`${base}/`, tampered)).status).toBe(403);
-    expect((await decide(`${base}/incidents/x/approvals/recovery-plan`, undefined, { decision: 'approve', reason: 'r' })).status).toBe(403);
+    expect(
+      (await decide(`${base}/incidents/x/approvals/recovery-plan`, undefined, { decision: 'approve', reason: 'r' }))
+        .status,
+    ).toBe(403);
     // The console function never ran for any of these.
     expect(consoleLines()).toBe(before);
   });
 
-  it('signs a browser in: /login → the identity provider\'s sign-in page → /callback sets the session cookie', async () => {
-    const login = await fetch(`${base}/login?next=${encodeURIComponent('/incidents/some-incident')}`, { redirect: 'manual' });
+  it("signs a browser in: /login → the identity provider's sign-in page → /callback sets the session cookie", async () => {
+    const login = await fetch(`${base}/login?next=${encodeURIComponent('/incidents/some-incident')}`, {
+      redirect: 'manual',
+    });
     expect(login.status).toBe(302);
     const authorize = new URL(login.headers.get('location')!);
     const { issuer, audience } = drill.stack.description.identity!;
@@ -145,7 +171,16 @@ describe('console API: approve during a restore drill', () => {
 
     // Sign out: the form token of this session, then the identity provider's logout, back to /login.
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-    expect((await fetch(`${base}/logout`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=forged', redirect: 'manual' })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${base}/logout`, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'csrf=forged',
+          redirect: 'manual',
+        })
+      ).status,
+    ).toBe(403);
     const out = await fetch(`${base}/logout`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
@@ -167,7 +202,10 @@ describe('console API: approve during a restore drill', () => {
 
   it('answers 404 for an unknown incident, on the page and on a decision', async () => {
     expect((await get(`${base}/incidents/no-such-incident`, operator)).status).toBe(404);
-    const r = await decide(`${base}/incidents/no-such-incident/approvals/recovery-plan`, operator, { decision: 'approve', reason: 'r' });
+    const r = await decide(`${base}/incidents/no-such-incident/approvals/recovery-plan`, operator, {
+      decision: 'approve',
+      reason: 'r',
+    });
     expect(r.status).toBe(404);
     expect(r.json.error).toBe('Not Found');
   });
@@ -188,7 +226,11 @@ describe('console API: approve during a restore drill', () => {
     expect(page.body).toMatch(/Clients served again in<\/dt><dd>about \d+ min/);
     expect(page.body).toContain('name="decision" value="approve"');
     expect(page.headers.get('content-security-policy')).toContain("script-src 'nonce-");
-    const events = await get(`${base}/incidents/${encodeURIComponent(incidentId)}/events`, operator, 'application/json');
+    const events = await get(
+      `${base}/incidents/${encodeURIComponent(incidentId)}/events`,
+      operator,
+      'application/json',
+    );
     const view = JSON.parse(events.body) as { approvals: { status: string }[]; execution: { currentState: string } };
     expect(view.approvals[0]?.status).toBe('PENDING');
     expect(view.execution.currentState).toBe('Request Approval');
@@ -232,7 +274,9 @@ describe('console API: approve during a restore drill', () => {
     const messages = [...report.notices, ...report.operatorMessages].map((m) => `${m.subject ?? ''}\n${m.message}`);
     expect(messages.length).toBeGreaterThan(3);
     expect(messages.filter((m) => m.includes(taskToken))).toEqual([]);
-    expect(report.operatorMessages[0]?.message).toContain(`${base}/login?next=${encodeURIComponent(`/incidents/${incidentId}`)}`);
+    expect(report.operatorMessages[0]?.message).toContain(
+      `${base}/login?next=${encodeURIComponent(`/incidents/${incidentId}`)}`,
+    );
   });
 });
 
@@ -281,7 +325,9 @@ describe('console API: reject through the form, and escaping', () => {
   it('rejects through the browser form with the session cookie and its form token; the workflow escalates', async () => {
     const incidentId = await drill.pendingApproval();
     const cookie = `session=${drill.stack.console!.token('carol', ['operators'], 'carol@example.com')}`;
-    const pageRes = await fetch(`${drill.consoleUrl}/incidents/${encodeURIComponent(incidentId)}`, { headers: { cookie } });
+    const pageRes = await fetch(`${drill.consoleUrl}/incidents/${encodeURIComponent(incidentId)}`, {
+      headers: { cookie },
+    });
     const html = await pageRes.text();
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
     expect(csrf).toBeDefined();
@@ -294,7 +340,9 @@ describe('console API: reject through the form, and escaping', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/incidents/${encodeURIComponent(incidentId)}`);
 
-    const after = await (await fetch(`${drill.consoleUrl}/incidents/${encodeURIComponent(incidentId)}`, { headers: { cookie } })).text();
+    const after = await (
+      await fetch(`${drill.consoleUrl}/incidents/${encodeURIComponent(incidentId)}`, { headers: { cookie } })
+    ).text();
     expect(after).toContain('Decided by <strong>carol@example.com</strong>');
     expect(after).not.toContain('<img src=x');
     expect(after).toContain('not now &lt;script&gt;');
@@ -302,6 +350,8 @@ describe('console API: reject through the form, and escaping', () => {
     const report = await drill.report;
     expect(report.ok).toBe(true);
     expect(report.executionError).toBe('ApprovalRejectedError');
-    expect(report.timeline.find((e) => e.type === 'REJECTED')?.detail).toMatchObject({ decidedBy: 'carol@example.com' });
+    expect(report.timeline.find((e) => e.type === 'REJECTED')?.detail).toMatchObject({
+      decidedBy: 'carol@example.com',
+    });
   });
 });

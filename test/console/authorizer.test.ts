@@ -70,7 +70,9 @@ describe('console authorizer', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pool`;
-    handler = makeHandler({ verifier: new CognitoTokenVerifier({ issuer, clientId: CLIENT_ID, jwksUri: `${issuer}/.well-known/jwks.json` }) });
+    handler = makeHandler({
+      verifier: new CognitoTokenVerifier({ issuer, clientId: CLIENT_ID, jwksUri: `${issuer}/.well-known/jwks.json` }),
+    });
     claims = (over = {}) => {
       const now = Math.floor(Date.now() / 1000);
       return {
@@ -92,7 +94,8 @@ describe('console authorizer', () => {
   });
 
   const bearer = (token: string) => event({ authorization: `Bearer ${token}` });
-  const refused = (e: APIGatewayRequestAuthorizerEventV2) => expect(handler(e, context)).resolves.toEqual({ isAuthorized: false });
+  const refused = (e: APIGatewayRequestAuthorizerEventV2) =>
+    expect(handler(e, context)).resolves.toEqual({ isAuthorized: false });
 
   it('lets a valid ID token from the Authorization header through, naming the person and their groups', async () => {
     await expect(handler(bearer(sign(signer, claims())), context)).resolves.toEqual({
@@ -103,10 +106,12 @@ describe('console authorizer', () => {
 
   it('reads the session cookie when there is no Authorization header', async () => {
     const token = sign(signer, claims({ email: undefined, 'cognito:groups': ['operators', 'oncall'] }));
-    await expect(handler(event({ accept: 'text/html' }, ['theme=dark', `session=${token}`]), context)).resolves.toEqual({
-      isAuthorized: true,
-      context: { username: 'alice', groups: 'operators,oncall' },
-    });
+    await expect(handler(event({ accept: 'text/html' }, ['theme=dark', `session=${token}`]), context)).resolves.toEqual(
+      {
+        isAuthorized: true,
+        context: { username: 'alice', groups: 'operators,oncall' },
+      },
+    );
   });
 
   it('lets a signed-in user outside the operators group through: the console answers 403 and says why', async () => {
@@ -138,7 +143,9 @@ describe('console authorizer', () => {
 
   it('refuses a tampered token, one signed with another key under the same key id, and an unsigned one', async () => {
     const [h, , s] = sign(signer, claims()).split('.') as [string, string, string];
-    await refused(bearer(`${h}.${enc(claims({ 'cognito:groups': ['operators', 'admins'], email: 'root@example.com' }))}.${s}`));
+    await refused(
+      bearer(`${h}.${enc(claims({ 'cognito:groups': ['operators', 'admins'], email: 'root@example.com' }))}.${s}`),
+    );
     await refused(bearer(sign(stranger, claims())));
     await refused(bearer(`${enc({ alg: 'none', kid: 'key-1' })}.${enc(claims())}.`));
     await refused(bearer('not-a-jwt'));

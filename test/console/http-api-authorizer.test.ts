@@ -10,7 +10,7 @@
 import type { InvokeOutcome } from '../../local/lambda';
 import { startLocalConsole, type LocalConsole } from '../../local/console';
 
-describe('local HTTP API in front of the console: the authorizer\'s verdict', () => {
+describe("local HTTP API in front of the console: the authorizer's verdict", () => {
   let local: LocalConsole;
   let verdict: InvokeOutcome;
   const calls: string[] = [];
@@ -21,8 +21,16 @@ describe('local HTTP API in front of the console: the authorizer\'s verdict', ()
       invoke: async (name, payload) => {
         calls.push(name);
         if (name === 'console-authorizer') return verdict;
-        const who = (payload as { requestContext: { authorizer?: { lambda: Record<string, unknown> } } }).requestContext.authorizer;
-        return { ok: true, payload: { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(who ?? null) } };
+        const who = (payload as { requestContext: { authorizer?: { lambda: Record<string, unknown> } } }).requestContext
+          .authorizer;
+        return {
+          ok: true,
+          payload: {
+            statusCode: 200,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(who ?? null),
+          },
+        };
       },
     });
   });
@@ -57,7 +65,7 @@ describe('local HTTP API in front of the console: the authorizer\'s verdict', ()
     expect((await get()).status).toBe(500);
   });
 
-  it('runs the console with the authorizer\'s context when isAuthorized is true', async () => {
+  it("runs the console with the authorizer's context when isAuthorized is true", async () => {
     verdict = { ok: true, payload: { isAuthorized: true, context: { username: 'alice', groups: 'operators' } } };
     expect(await get()).toEqual({ status: 200, body: '{"lambda":{"username":"alice","groups":"operators"}}' });
     expect(calls).toEqual(['console-authorizer', 'console']);

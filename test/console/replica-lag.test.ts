@@ -22,7 +22,13 @@ const promote = (lagSeconds?: number) =>
 
 async function ask(lagSeconds?: number) {
   const world = worldWithIncident();
-  await requestApproval(world, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, taskToken: 'token', step: 'recovery-plan', assessment: promote(lagSeconds) });
+  await requestApproval(world, {
+    incidentId: INCIDENT_ID,
+    cacheId: CACHE_ID,
+    taskToken: 'token',
+    step: 'recovery-plan',
+    assessment: promote(lagSeconds),
+  });
   return { facts: world.store.approval(INCIDENT_ID, 'recovery-plan')!.facts, text: world.notifier.operators[0]!.text };
 }
 

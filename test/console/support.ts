@@ -40,9 +40,15 @@ export async function startInteractiveDrill(scenario: Scenario, keys = 2000): Pr
     timeoutMs: 180_000,
   });
   report.catch(() => undefined);
-  const stack = await Promise.race([stackUp, report.then(() => Promise.reject(new Error('the drill ended before its stack was up')))]);
+  const stack = await Promise.race([
+    stackUp,
+    report.then(() => Promise.reject(new Error('the drill ended before its stack was up'))),
+  ]);
   if (!stack.description.consoleUrl) throw new Error('the local stack has no console');
-  const store = new DynamoDbIncidentStore({ tableName: stack.description.tables.incidents, client: documentClient(stack.clients.dynamodb) });
+  const store = new DynamoDbIncidentStore({
+    tableName: stack.description.tables.incidents,
+    client: documentClient(stack.clients.dynamodb),
+  });
   return {
     stack,
     consoleUrl: stack.description.consoleUrl,

@@ -358,11 +358,26 @@ describe("CloudWatch's limits on alarm fields and EventBridge's event size", () 
       set(e);
       return e;
     };
-    refused(over((e) => (e.detail.configuration.description = 'é'.repeat(1025))), /configuration\.description/);
-    refused(over((e) => (e.detail.state.reason = 'r'.repeat(1024))), /state\.reason/);
-    refused(over((e) => (e.detail.state.reasonData = 'd'.repeat(4001))), /state\.reasonData/);
-    refused(over((e) => (e.detail.configuration.metrics[0].metricStat.metric.dimensions.CacheId = 'v'.repeat(1025))), /dimensions/);
-    refused(over((e) => (e.detail.configuration.alarmRule = 'ALARM(a) OR '.repeat(900))), /alarmRule/);
+    refused(
+      over((e) => (e.detail.configuration.description = 'é'.repeat(1025))),
+      /configuration\.description/,
+    );
+    refused(
+      over((e) => (e.detail.state.reason = 'r'.repeat(1024))),
+      /state\.reason/,
+    );
+    refused(
+      over((e) => (e.detail.state.reasonData = 'd'.repeat(4001))),
+      /state\.reasonData/,
+    );
+    refused(
+      over((e) => (e.detail.configuration.metrics[0].metricStat.metric.dimensions.CacheId = 'v'.repeat(1025))),
+      /dimensions/,
+    );
+    refused(
+      over((e) => (e.detail.configuration.alarmRule = 'ALARM(a) OR '.repeat(900))),
+      /alarmRule/,
+    );
   });
 
   it('refuses an EventBridge event over 256 KB before reading it', () => {

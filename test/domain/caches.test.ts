@@ -1,4 +1,9 @@
-import { authTokenProblem, findCacheForAlarm, protectedCachesSchema, type ProtectedCache } from '../../functions/domain/caches';
+import {
+  authTokenProblem,
+  findCacheForAlarm,
+  protectedCachesSchema,
+  type ProtectedCache,
+} from '../../functions/domain/caches';
 import { maxRdbVersionLoadedBy } from '../../functions/domain/rdb';
 
 const caches: ProtectedCache[] = protectedCachesSchema.parse([
@@ -107,6 +112,7 @@ describe('authTokenProblem (CreateReplicationGroup AuthToken rules)', () => {
     expect(authTokenProblem('Ab1!&#$^<>-Ab1!&#$^<>-')).toBeUndefined();
     expect(authTokenProblem('a'.repeat(15))).toMatch(/shorter than 16/);
     expect(authTokenProblem('a'.repeat(129))).toMatch(/longer than 128/);
-    for (const bad of ['@', ' ', '%', '/', '"', "'", '*', 'é']) expect(authTokenProblem(`${'a'.repeat(16)}${bad}`)).toBeDefined();
+    for (const bad of ['@', ' ', '%', '/', '"', "'", '*', 'é'])
+      expect(authTokenProblem(`${'a'.repeat(16)}${bad}`)).toBeDefined();
   });
 });

@@ -43,28 +43,51 @@ describe('AWS CLI against the local stack', () => {
   });
 
   async function aws(service: keyof LocalStack['description']['endpoints'], args: string[]): Promise<unknown> {
-    const { stdout } = await run('aws', [...args, '--endpoint-url', stack.description.endpoints[service], '--output', 'json'], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_DEFAULT_REGION: 'us-east-1' },
-    });
+    const { stdout } = await run(
+      'aws',
+      [...args, '--endpoint-url', stack.description.endpoints[service], '--output', 'json'],
+      {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_DEFAULT_REGION: 'us-east-1',
+        },
+      },
+    );
     return stdout.trim() ? JSON.parse(stdout) : undefined;
   }
 
   it('lists the state machine, tables, topics and functions the stack created from serverless.yml', async () => {
     if (!cli) return;
-    const machines = (await aws('stepfunctions', ['stepfunctions', 'list-state-machines'])) as { stateMachines: { stateMachineArn: string }[] };
+    const machines = (await aws('stepfunctions', ['stepfunctions', 'list-state-machines'])) as {
+      stateMachines: { stateMachineArn: string }[];
+    };
     expect(machines.stateMachines.map((m) => m.stateMachineArn)).toContain(stack.description.stateMachineArn);
     const tables = (await aws('dynamodb', ['dynamodb', 'list-tables'])) as { TableNames: string[] };
     expect(tables.TableNames).toContain(stack.description.tables.incidents);
     const topics = (await aws('sns', ['sns', 'list-topics'])) as { Topics: { TopicArn: string }[] };
-    expect(topics.Topics.map((t) => t.TopicArn)).toEqual(expect.arrayContaining([stack.description.topics.status, stack.description.topics.operators]));
-    const groups = (await aws('elasticache', ['elasticache', 'describe-replication-groups'])) as { ReplicationGroups: unknown[] };
+    expect(topics.Topics.map((t) => t.TopicArn)).toEqual(
+      expect.arrayContaining([stack.description.topics.status, stack.description.topics.operators]),
+    );
+    const groups = (await aws('elasticache', ['elasticache', 'describe-replication-groups'])) as {
+      ReplicationGroups: unknown[];
+    };
     expect(groups.ReplicationGroups).toEqual([]);
   });
 
   it('invokes on-alarm through the Lambda Invoke API; a malformed alarm is a typed error that starts nothing', async () => {
     if (!cli) return;
     const out = path.join(dir, 'out.json');
-    const result = (await aws('lambda', ['lambda', 'invoke', '--function-name', 'on-alarm', '--payload', '{"detail-type":"CloudWatch Alarm State Change","source":"aws.cloudwatch","detail":{}}', out])) as {
+    const result = (await aws('lambda', [
+      'lambda',
+      'invoke',
+      '--function-name',
+      'on-alarm',
+      '--payload',
+      '{"detail-type":"CloudWatch Alarm State Change","source":"aws.cloudwatch","detail":{}}',
+      out,
+    ])) as {
       StatusCode: number;
       FunctionError?: string;
     };
@@ -73,7 +96,12 @@ describe('AWS CLI against the local stack', () => {
     const error = JSON.parse(await readFile(out, 'utf8')) as { errorType: string; errorMessage: string };
     expect(error.errorType).toBe('ValidationError');
     expect(error.errorMessage).toMatch(/detail\.alarmName/);
-    const executions = (await aws('stepfunctions', ['stepfunctions', 'list-executions', '--state-machine-arn', stack.description.stateMachineArn])) as {
+    const executions = (await aws('stepfunctions', [
+      'stepfunctions',
+      'list-executions',
+      '--state-machine-arn',
+      stack.description.stateMachineArn,
+    ])) as {
       executions: unknown[];
     };
     expect(executions.executions).toEqual([]);

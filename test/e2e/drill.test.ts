@@ -28,10 +28,25 @@ describe('incident drill on the local stack', () => {
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
     expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
-    expect(types(r)).toEqual(expect.arrayContaining(['OUTAGE_CONFIRMED', 'APPROVAL_REQUESTED', 'APPROVED', 'RECOVERY_STARTED', 'CUT_OVER', 'REHYDRATED', 'DATA_VERIFIED', 'RESOLVED']));
+    expect(types(r)).toEqual(
+      expect.arrayContaining([
+        'OUTAGE_CONFIRMED',
+        'APPROVAL_REQUESTED',
+        'APPROVED',
+        'RECOVERY_STARTED',
+        'CUT_OVER',
+        'REHYDRATED',
+        'DATA_VERIFIED',
+        'RESOLVED',
+      ]),
+    );
     // The workflow saw the outage itself before the first notice, through the record and with AUTH.
     expect(types(r).indexOf('OUTAGE_CONFIRMED')).toBeLessThan(types(r).indexOf('NOTICE_SENT'));
-    expect(r.incident?.confirmation).toMatchObject({ confirmed: true, auth: true, through: expect.stringContaining('the endpoint record') });
+    expect(r.incident?.confirmation).toMatchObject({
+      confirmed: true,
+      auth: true,
+      through: expect.stringContaining('the endpoint record'),
+    });
     expect(r.detection?.alarmToConfirmedMs).toBeGreaterThanOrEqual(0);
     expect(r.detection?.confirmedToFirstNoticeMs).toBeGreaterThanOrEqual(0);
     const approved = r.timeline.find((e) => e.type === 'APPROVED');
@@ -60,7 +75,7 @@ describe('incident drill on the local stack', () => {
     });
   });
 
-  it('restore-external-no-acls: a bucket with ACLs disabled stops the restore at Provision Cache with S3\'s refusal for the operators', async () => {
+  it("restore-external-no-acls: a bucket with ACLs disabled stops the restore at Provision Cache with S3's refusal for the operators", async () => {
     const r = await drill('restore-external-no-acls');
     expect(r.incident?.status).toBe('FAILED');
     expect(r.executionError).toBe('CacheProvisioningFailedError');
@@ -99,7 +114,9 @@ describe('incident drill on the local stack', () => {
       region: 'us-west-2',
       alreadyDone: false,
     });
-    expect(r.timeline.find((e) => e.type === 'CACHE_AVAILABLE')?.detail).toMatchObject({ replicationGroupId: 'accounts-west' });
+    expect(r.timeline.find((e) => e.type === 'CACHE_AVAILABLE')?.detail).toMatchObject({
+      replicationGroupId: 'accounts-west',
+    });
     expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
     expect(r.appEndpoints).toHaveLength(2);
   });
@@ -113,7 +130,12 @@ describe('incident drill on the local stack', () => {
     expect(r.operatorMessages[0]?.subject).toContain('-unreachable');
     expect(r.operatorMessages[0]?.message).toContain('answered');
     expect(r.cachesCreated).toEqual([]);
-    expect(r.states.map((s) => s.name)).toEqual(['Record Incident', 'Confirm Outage', 'Outage Confirmed?', 'False Alarm']);
+    expect(r.states.map((s) => s.name)).toEqual([
+      'Record Incident',
+      'Confirm Outage',
+      'Outage Confirmed?',
+      'False Alarm',
+    ]);
     expect(types(r)).toContain('FALSE_ALARM');
     expect(types(r)).not.toContain('NOTICE_SENT');
     expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
@@ -167,7 +189,10 @@ describe('incident drill on the local stack', () => {
     expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
     expect(kinds(r)).toEqual(['approval-request', 'escalation']);
     // The operators' HTTPS subscribers get the JSON body: the text and its facts.
-    const escalation = JSON.parse(r.operatorMessages.find((m) => m.kind === 'escalation')?.message ?? '{}') as { message?: string; facts?: Record<string, unknown> };
+    const escalation = JSON.parse(r.operatorMessages.find((m) => m.kind === 'escalation')?.message ?? '{}') as {
+      message?: string;
+      facts?: Record<string, unknown>;
+    };
     expect(escalation.facts).toMatchObject({ failedState: 'Cut Over', executionArn: r.executionArn });
     expect(escalation.message).toContain('stopped at "Cut Over"');
     expect(escalation.message).toContain(`aws stepfunctions redrive-execution --execution-arn ${r.executionArn}`);
@@ -175,10 +200,21 @@ describe('incident drill on the local stack', () => {
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     const timelineTypes = types(r);
     expect(escalation.message).toContain(`cache-outage redrive ${r.incidentId} --reason`);
-    for (const once of ['RECOVERY_STARTED', 'CACHE_AVAILABLE', 'FAILED', 'REDRIVE_REQUESTED', 'REDRIVEN', 'CUT_OVER', 'RESOLVED']) {
+    for (const once of [
+      'RECOVERY_STARTED',
+      'CACHE_AVAILABLE',
+      'FAILED',
+      'REDRIVE_REQUESTED',
+      'REDRIVEN',
+      'CUT_OVER',
+      'RESOLVED',
+    ]) {
       expect([once, timelineTypes.filter((t) => t === once).length]).toEqual([once, 1]);
     }
-    expect(r.timeline.find((e) => e.type === 'REDRIVE_REQUESTED')?.detail).toMatchObject({ requestedBy: 'drill', continuesAt: 'Cut Over' });
+    expect(r.timeline.find((e) => e.type === 'REDRIVE_REQUESTED')?.detail).toMatchObject({
+      requestedBy: 'drill',
+      continuesAt: 'Cut Over',
+    });
     const entered = r.states.map((s) => s.name);
     expect(entered.filter((n) => n === 'Provision Cache')).toHaveLength(1);
     expect(entered.filter((n) => n === 'Cut Over')).toHaveLength(2);

@@ -60,7 +60,10 @@ const OTHER_PATHS: Record<string, { path: string; actions: string[] }> = {
   },
   // The promote drill's group has automatic failover, so ElastiCache promotes by itself; a group
   // without it is promoted with ModifyReplicationGroup PrimaryClusterId.
-  PromoteLambdaFunction: { path: 'promotion in a group without automatic failover', actions: ['elasticache:ModifyReplicationGroup'] },
+  PromoteLambdaFunction: {
+    path: 'promotion in a group without automatic failover',
+    actions: ['elasticache:ModifyReplicationGroup'],
+  },
 };
 
 /**
@@ -85,10 +88,14 @@ const NOT_USED_ON_DRILLED_PATHS: Record<string, string[]> = {
 function grantedActions(set: IamPolicySet, role: string): Set<string> {
   const actions = new Set<string>();
   for (const { policy } of set.roles[role]?.policies ?? []) {
-    const statements = (Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]) as { Effect: string; Action: string | string[] }[];
+    const statements = (Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]) as {
+      Effect: string;
+      Action: string | string[];
+    }[];
     for (const s of statements) {
       if (s.Effect !== 'Allow') continue;
-      for (const a of Array.isArray(s.Action) ? s.Action : [s.Action]) if (!RUNTIME_ACTIONS.test(a) && !SERVICE_ACTIONS.has(a)) actions.add(a);
+      for (const a of Array.isArray(s.Action) ? s.Action : [s.Action])
+        if (!RUNTIME_ACTIONS.test(a) && !SERVICE_ACTIONS.has(a)) actions.add(a);
     }
   }
   return actions;

@@ -100,11 +100,21 @@ describe('on-alarm handler', () => {
     );
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues).toEqual([
-      { path: 'alarmName', message: expect.stringContaining('profiles-primary-connections-dropped concerns profiles only through its dimensions') },
+      {
+        path: 'alarmName',
+        message: expect.stringContaining(
+          'profiles-primary-connections-dropped concerns profiles only through its dimensions',
+        ),
+      },
     ]);
     expect(h.workflow.started()).toHaveLength(0);
     expect(logLines()).toContainEqual(
-      expect.objectContaining({ level: 'WARN', message: 'alarm rejected', reason: 'unlisted-alarm', alarmName: 'profiles-primary-connections-dropped' }),
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'alarm rejected',
+        reason: 'unlisted-alarm',
+        alarmName: 'profiles-primary-connections-dropped',
+      }),
     );
   });
 

@@ -57,7 +57,11 @@ const cases: Case[] = [
     },
     malformed: [
       ['no trigger', { ...ref }, 'trigger'],
-      ['an alarm time that is not a time', { ...ref, trigger: { ...trigger, stateChangeTime: 'yesterday' } }, 'trigger.stateChangeTime'],
+      [
+        'an alarm time that is not a time',
+        { ...ref, trigger: { ...trigger, stateChangeTime: 'yesterday' } },
+        'trigger.stateChangeTime',
+      ],
     ],
   },
   {

@@ -19,7 +19,13 @@ function emf(value: number, at: number) {
   return {
     _aws: {
       Timestamp: at,
-      CloudWatchMetrics: [{ Namespace: 'CacheOutageWorkflow', Dimensions: [['CacheId']], Metrics: [{ Name: 'CacheReachable', Unit: 'Count' }] }],
+      CloudWatchMetrics: [
+        {
+          Namespace: 'CacheOutageWorkflow',
+          Dimensions: [['CacheId']],
+          Metrics: [{ Name: 'CacheReachable', Unit: 'Count' }],
+        },
+      ],
     },
     CacheId: 'orders',
     CacheReachable: value,
@@ -33,7 +39,13 @@ describe('local CloudWatch alarm evaluation', () => {
   beforeEach(() => {
     now = 1_000_000;
     events = [];
-    cw = new LocalCloudWatch({ alarms: [spec], region: 'us-east-1', accountId: '000000000000', now: () => now, onStateChange: (e) => events.push(e) });
+    cw = new LocalCloudWatch({
+      alarms: [spec],
+      region: 'us-east-1',
+      accountId: '000000000000',
+      now: () => now,
+      onStateChange: (e) => events.push(e),
+    });
     cw.start();
     cw.stop();
   });
@@ -55,7 +67,12 @@ describe('local CloudWatch alarm evaluation', () => {
     expect(cw.stateOf('orders-unreachable')).toBe('ALARM');
     const alarm = events.at(-1) as AlarmStateChangeEvent;
     const [parsed] = parseAlarmDelivery(alarm);
-    expect(parsed).toMatchObject({ alarmName: 'orders-unreachable', newState: 'ALARM', previousState: 'OK', dimensions: { CacheId: 'orders' } });
+    expect(parsed).toMatchObject({
+      alarmName: 'orders-unreachable',
+      newState: 'ALARM',
+      previousState: 'OK',
+      dimensions: { CacheId: 'orders' },
+    });
     expect(alarm.detail.state.reason).toMatch(/2 out of the last 3 datapoints/);
   });
 
@@ -69,7 +86,9 @@ describe('local CloudWatch alarm evaluation', () => {
     const reasonData = JSON.stringify({ version: '1.0', recentDatapoints: [0, 0, 1] });
     cw.setAlarmState('orders-unreachable', 'ALARM', 'testing', reasonData);
     expect(cw.stateOf('orders-unreachable')).toBe('ALARM');
-    expect(events.slice(before).map((e) => [e.detail.state.value, e.detail.state.reason, e.detail.state.reasonData])).toEqual([['ALARM', 'testing', reasonData]]);
+    expect(
+      events.slice(before).map((e) => [e.detail.state.value, e.detail.state.reason, e.detail.state.reasonData]),
+    ).toEqual([['ALARM', 'testing', reasonData]]);
     cw.setAlarmState('orders-unreachable', 'ALARM', 'again');
     expect(events.length).toBe(before + 1);
     period(1);
@@ -89,7 +108,13 @@ describe('local CloudWatch alarm evaluation', () => {
   it('with missing data not breaching (the probe alarm), a silent probe raises no ALARM; failed probes do, with their values in the reason data', () => {
     const probe: MetricAlarmSpec = { ...spec, alarmName: 'orders-probe', treatMissingData: 'notBreaching' };
     const seen: AlarmStateChangeEvent[] = [];
-    const local = new LocalCloudWatch({ alarms: [probe], region: 'us-east-1', accountId: '000000000000', now: () => now, onStateChange: (e) => seen.push(e) });
+    const local = new LocalCloudWatch({
+      alarms: [probe],
+      region: 'us-east-1',
+      accountId: '000000000000',
+      now: () => now,
+      onStateChange: (e) => seen.push(e),
+    });
     local.start();
     local.stop();
     const tick = (value: number | undefined) => {

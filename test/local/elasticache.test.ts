@@ -69,7 +69,9 @@ async function makeRdb(): Promise<Buffer> {
 /** Uploads an RDB file readable by ElastiCache (the read grant a default Region needs), unless `extra` says otherwise. */
 async function putSnapshot(key: string, body: Buffer, extra: Partial<PutObjectCommandInput> = {}): Promise<string> {
   const bucket = extra.Bucket ?? BUCKET;
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, GrantRead: ELASTICACHE_READER, ...extra }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, GrantRead: ELASTICACHE_READER, ...extra }),
+  );
   return `arn:aws:s3:::${bucket}/${key}`;
 }
 
@@ -437,7 +439,11 @@ describe('parameter validation', () => {
     ],
     // CreateReplicationGroup, TransitEncryptionEnabled: "If you enable in-transit encryption,
     // you must also specify a value for CacheSubnetGroup".
-    ['transit encryption without a cache subnet group', { TransitEncryptionEnabled: true }, 'InvalidParameterCombinationException'],
+    [
+      'transit encryption without a cache subnet group',
+      { TransitEncryptionEnabled: true },
+      'InvalidParameterCombinationException',
+    ],
     ['an unknown engine', { Engine: 'memcached' }, 'InvalidParameterValueException'],
     [
       'a missing snapshot object',
@@ -505,7 +511,8 @@ describe('corrupt snapshots', () => {
  * may be encrypted with SSE-S3 only; data larger than the node ends in restore-failed.
  */
 describe('what ElastiCache refuses when seeding from a backup', () => {
-  const seedRequest = (id: string, snapshotArn: string) => createGroup({ ReplicationGroupId: id, SnapshotArns: [snapshotArn] });
+  const seedRequest = (id: string, snapshotArn: string) =>
+    createGroup({ ReplicationGroupId: id, SnapshotArns: [snapshotArn] });
 
   it('refuses an object whose ACL does not let ElastiCache read it, naming the object', async () => {
     const arn = await putSnapshot('ungranted.rdb', await makeRdb(), { GrantRead: undefined });
@@ -525,7 +532,10 @@ describe('what ElastiCache refuses when seeding from a backup', () => {
   });
 
   it('refuses an object encrypted with SSE-KMS, even when ElastiCache may read it', async () => {
-    const arn = await putSnapshot('kms.rdb', await makeRdb(), { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/backups' });
+    const arn = await putSnapshot('kms.rdb', await makeRdb(), {
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'alias/backups',
+    });
     const refused = seedRequest('kms-encrypted', arn);
     await expect(refused).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
     await expect(refused).rejects.toThrow(/SSE-S3/);
@@ -533,13 +543,22 @@ describe('what ElastiCache refuses when seeding from a backup', () => {
 
   it('in an opt-in region, reads only through a bucket policy for the regional snapshot principal', async () => {
     const optIn = await startElastiCache({ s3: s3ClientConfig(localS3.endpoint), region: 'ap-east-1' });
-    const optInClient = new ElastiCacheClient({ endpoint: optIn.endpoint, region: 'ap-east-1', credentials: LOCAL_CREDENTIALS });
+    const optInClient = new ElastiCacheClient({
+      endpoint: optIn.endpoint,
+      region: 'ap-east-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
     try {
       await s3.send(new CreateBucketCommand({ Bucket: 'opt-in-backups' }));
       const arn = await putSnapshot('a.rdb', await makeRdb(), { Bucket: 'opt-in-backups', GrantRead: undefined });
       const create = (id: string) =>
         optInClient.send(
-          new CreateReplicationGroupCommand({ ReplicationGroupId: id, ReplicationGroupDescription: 'seeded', Engine: 'redis', SnapshotArns: [arn] }),
+          new CreateReplicationGroupCommand({
+            ReplicationGroupId: id,
+            ReplicationGroupDescription: 'seeded',
+            Engine: 'redis',
+            SnapshotArns: [arn],
+          }),
         );
       expect(await errorName(create('no-policy'))).toBe('InvalidParameterValueException');
 
@@ -578,7 +597,9 @@ describe('what ElastiCache refuses when seeding from a backup', () => {
         const out = await optInClient.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'with-policy' }));
         return out.ReplicationGroups?.[0]?.Status === 'available' ? out : undefined;
       }, 30_000);
-      expect(ReplicationGroups?.[0]?.ARN).toBe('arn:aws:elasticache:ap-east-1:000000000000:replicationgroup:with-policy');
+      expect(ReplicationGroups?.[0]?.ARN).toBe(
+        'arn:aws:elasticache:ap-east-1:000000000000:replicationgroup:with-policy',
+      );
     } finally {
       optInClient.destroy();
       await optIn.stop();
@@ -588,14 +609,16 @@ describe('what ElastiCache refuses when seeding from a backup', () => {
   it.each([
     ['RDB 12 (Redis 7.4) into Valkey 7.2', 12, 'valkey', '7.2'],
     ['RDB 11 (Valkey 7.2) into Redis OSS 7.0', 11, 'redis', '7.0'],
-  ])('ends in create-failed with the engine\'s refusal for %s', async (_label, version, engine, engineVersion) => {
+  ])("ends in create-failed with the engine's refusal for %s", async (_label, version, engine, engineVersion) => {
     const id = `rdb-${version}-into-${engine}`;
     const rdb = await makeRdb();
     rdb.write(String(version).padStart(4, '0'), 5, 'latin1');
     const arn = await putSnapshot(`${id}.rdb`, rdb);
     await createGroup({ ReplicationGroupId: id, Engine: engine, EngineVersion: engineVersion, SnapshotArns: [arn] });
     await waitForStatus(id, 'create-failed');
-    const { Events } = await client.send(new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }));
+    const { Events } = await client.send(
+      new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }),
+    );
     expect(Events?.[0]?.Message).toBe(
       `Restore from snapshot failed for node group 0001: Can't handle RDB format version ${version}: ${engine} ${engineVersion} loads RDB format versions up to ${version - 1}`,
     );
@@ -608,13 +631,24 @@ describe('what ElastiCache refuses when seeding from a backup', () => {
     await createGroup({ ReplicationGroupId: id, CacheNodeType: TINY_NODE, NumCacheClusters: 2, SnapshotArns: [arn] });
     const group = await waitForStatus(id, 'restore-failed');
     expect(group.Status).toBe('restore-failed');
-    const { Events } = await client.send(new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }));
-    expect(Events?.[0]?.Message).toMatch(/^Restore from snapshot failed for node group 0001: the data .* does not fit a cache\.t4g\.micro node/);
+    const { Events } = await client.send(
+      new DescribeEventsCommand({ SourceIdentifier: id, SourceType: 'replication-group' }),
+    );
+    expect(Events?.[0]?.Message).toMatch(
+      /^Restore from snapshot failed for node group 0001: the data .* does not fit a cache\.t4g\.micro node/,
+    );
     expect(elastiCache.nodeProcesses(id).every((node) => !node.alive)).toBe(true);
 
     // Check Cache, through the real adapter, treats it as ElastiCache having given up, with its event.
     const world = { ...worldWithIncident(), fleet: new ElastiCacheFleet({ client }) };
-    const recovery = { plan: 'PROVISION_FROM_BACKUP' as const, replicationGroupId: id, startedAt: NOW, polls: 0, ready: false, status: 'creating' };
+    const recovery = {
+      plan: 'PROVISION_FROM_BACKUP' as const,
+      replicationGroupId: id,
+      startedAt: NOW,
+      polls: 0,
+      ready: false,
+      status: 'creating',
+    };
     const failed = checkCache(world, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, recovery, maxPolls: 40 });
     await expect(failed).rejects.toBeInstanceOf(CacheProvisioningFailedError);
     await expect(failed).rejects.toThrow(/is restore-failed; last events: .* does not fit a cache\.t4g\.micro node/);

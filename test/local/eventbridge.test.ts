@@ -14,15 +14,23 @@ describe('local EventBridge patterns', () => {
     };
     expect(matchesPattern(pattern, redriven)).toBe(true);
     expect(matchesPattern(pattern, { ...redriven, detail: { ...redriven.detail, redriveCount: 0 } })).toBe(false);
-    expect(matchesPattern(pattern, { ...redriven, detail: { ...redriven.detail, stateMachineArn: 'arn:other' } })).toBe(false);
+    expect(matchesPattern(pattern, { ...redriven, detail: { ...redriven.detail, stateMachineArn: 'arn:other' } })).toBe(
+      false,
+    );
     expect(matchesPattern(pattern, { ...redriven, source: 'aws.cloudwatch' })).toBe(false);
     expect(matchesPattern(pattern, { source: 'aws.states' })).toBe(false);
   });
 
   it('matches prefix, exists and anything-but, and any element of an array field', () => {
-    expect(matchesPattern({ detail: { alarmName: [{ prefix: 'svc-' }, 'exact'] } }, { detail: { alarmName: 'svc-a' } })).toBe(true);
-    expect(matchesPattern({ detail: { alarmName: [{ prefix: 'svc-' }, 'exact'] } }, { detail: { alarmName: 'exact' } })).toBe(true);
-    expect(matchesPattern({ detail: { alarmName: [{ prefix: 'svc-' }] } }, { detail: { alarmName: 'other' } })).toBe(false);
+    expect(
+      matchesPattern({ detail: { alarmName: [{ prefix: 'svc-' }, 'exact'] } }, { detail: { alarmName: 'svc-a' } }),
+    ).toBe(true);
+    expect(
+      matchesPattern({ detail: { alarmName: [{ prefix: 'svc-' }, 'exact'] } }, { detail: { alarmName: 'exact' } }),
+    ).toBe(true);
+    expect(matchesPattern({ detail: { alarmName: [{ prefix: 'svc-' }] } }, { detail: { alarmName: 'other' } })).toBe(
+      false,
+    );
     expect(matchesPattern({ detail: { error: [{ exists: false }] } }, { detail: {} })).toBe(true);
     expect(matchesPattern({ detail: { error: [{ exists: true }] } }, { detail: {} })).toBe(false);
     expect(matchesPattern({ status: [{ 'anything-but': ['SUCCEEDED'] }] }, { status: 'FAILED' })).toBe(true);
@@ -31,7 +39,12 @@ describe('local EventBridge patterns', () => {
   });
 
   it('refuses a matcher it does not implement rather than never matching', () => {
-    expect(() => matchesPattern({ detail: { alarmName: [{ suffix: '-unreachable' }] } }, { detail: { alarmName: 'x-unreachable' } })).toThrow(/does not support/);
+    expect(() =>
+      matchesPattern(
+        { detail: { alarmName: [{ suffix: '-unreachable' }] } },
+        { detail: { alarmName: 'x-unreachable' } },
+      ),
+    ).toThrow(/does not support/);
   });
 
   it('delivers an event to every rule it matches, and to no other', () => {

@@ -19,10 +19,20 @@ describe('function environments on the local stack', () => {
     // A copy of the service whose closeIncident function no longer declares INCIDENTS_TABLE.
     root = await mkdtemp(path.join(os.tmpdir(), 'function-env-'));
     const yml = await readFile(path.join(ROOT, 'serverless.yml'), 'utf8');
-    const declaration = /(\n {2}closeIncident:\n(?: {4}.*\n)*? {4}environment:\n) {6}INCIDENTS_TABLE:\n {8}Ref: IncidentsTable\n/;
+    const declaration =
+      /(\n {2}closeIncident:\n(?: {4}.*\n)*? {4}environment:\n) {6}INCIDENTS_TABLE:\n {8}Ref: IncidentsTable\n/;
     expect(yml).toMatch(declaration);
     await writeFile(path.join(root, 'serverless.yml'), yml.replace(declaration, '$1      SERVICE_NAME: Example\n'));
-    for (const entry of ['functions', 'statemachines', 'serverless', 'config', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+    for (const entry of [
+      'functions',
+      'statemachines',
+      'serverless',
+      'config',
+      'node_modules',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+    ]) {
       await symlink(path.join(ROOT, entry), path.join(root, entry));
     }
     stack = await startStack({ root, iam: false });
@@ -48,7 +58,11 @@ describe('function environments on the local stack', () => {
 
   it('a variable missing from one function declaration is missing in its worker: its configuration fails as on AWS', async () => {
     expect(stack.environmentOf('close-incident')).not.toHaveProperty('INCIDENTS_TABLE');
-    const outcome = await stack.lambda.invoke('close-incident', { incidentId: 'i-1', cacheId: 'c-1', plan: 'RECOVERED' });
+    const outcome = await stack.lambda.invoke('close-incident', {
+      incidentId: 'i-1',
+      cacheId: 'c-1',
+      plan: 'RECOVERED',
+    });
     expect(outcome.ok).toBe(false);
     expect(outcome.ok ? '' : outcome.error.errorMessage).toContain('environment variable INCIDENTS_TABLE is required');
     // Another function that declares it still has it.

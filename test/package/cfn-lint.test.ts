@@ -33,7 +33,9 @@ describe('cfn-lint on the packaged template', () => {
   beforeAll(async () => {
     const version = cfnLintVersion();
     if (!version) {
-      throw new Error('cfn-lint is not on PATH: install it (pip install cfn-lint) to run this test; the packaged template is checked with it');
+      throw new Error(
+        'cfn-lint is not on PATH: install it (pip install cfn-lint) to run this test; the packaged template is checked with it',
+      );
     }
     const template = await ensurePackaged();
     const r = spawnSync('cfn-lint', ['--format', 'json', template], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });

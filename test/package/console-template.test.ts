@@ -41,9 +41,18 @@ describe('operator console in the template', () => {
     expect(fn.Properties.Handler).toBe('functions/handlers/console.handler');
     const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(vars).sort()).toEqual(
-      ['CONSOLE_AUTH_DOMAIN', 'CONSOLE_CLIENT_ID', 'CONSOLE_TOKEN_ISSUER', 'INCIDENTS_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'].sort(),
+      [
+        'CONSOLE_AUTH_DOMAIN',
+        'CONSOLE_CLIENT_ID',
+        'CONSOLE_TOKEN_ISSUER',
+        'INCIDENTS_TABLE',
+        'NODE_OPTIONS',
+        'POWERTOOLS_SERVICE_NAME',
+      ].sort(),
     );
-    expect(vars.CONSOLE_AUTH_DOMAIN).toEqual({ 'Fn::Sub': 'https://${OperatorsUserPoolDomain}.auth.${AWS::Region}.amazoncognito.com' });
+    expect(vars.CONSOLE_AUTH_DOMAIN).toEqual({
+      'Fn::Sub': 'https://${OperatorsUserPoolDomain}.auth.${AWS::Region}.amazoncognito.com',
+    });
     expect(vars.CONSOLE_CLIENT_ID).toEqual({ Ref: 'ConsoleUserPoolClient' });
   });
 
@@ -63,9 +72,16 @@ describe('operator console in the template', () => {
       AuthorizerResultTtlInSeconds: 0,
       IdentitySource: [],
     });
-    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain('"Fn::GetAtt":["ConsoleAuthorizerLambdaFunction","Arn"]');
-    const permission = ofType('AWS::Lambda::Permission').find(([, p]) => JSON.stringify(p.Properties.FunctionName).includes('ConsoleAuthorizerLambdaFunction'));
-    expect(permission?.[1].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(
+      '"Fn::GetAtt":["ConsoleAuthorizerLambdaFunction","Arn"]',
+    );
+    const permission = ofType('AWS::Lambda::Permission').find(([, p]) =>
+      JSON.stringify(p.Properties.FunctionName).includes('ConsoleAuthorizerLambdaFunction'),
+    );
+    expect(permission?.[1].Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+    });
 
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     expect(routes.map((r) => r.RouteKey).sort()).toEqual([
@@ -95,15 +111,17 @@ describe('operator console in the template', () => {
       CONSOLE_CLIENT_ID: { Ref: 'ConsoleUserPoolClient' },
     });
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-    expect(roleId).not.toBe((resources.ConsoleLambdaFunction!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]);
-    const statements = (resources[roleId]!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
-      (p) => p.PolicyDocument.Statement,
+    expect(roleId).not.toBe(
+      (resources.ConsoleLambdaFunction!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0],
     );
+    const statements = (
+      resources[roleId]!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
     const actions = statements.flatMap((s) => asArray(s.Action));
     expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual([]);
   });
 
-  it('signs browsers in through the user pool domain with the code grant, back to the API\'s own /callback', () => {
+  it("signs browsers in through the user pool domain with the code grant, back to the API's own /callback", () => {
     expect(ofType('AWS::Cognito::UserPoolDomain')).toHaveLength(1);
     expect(resources.OperatorsUserPoolDomain!.Properties).toMatchObject({ UserPoolId: { Ref: 'OperatorsUserPool' } });
     expect(JSON.stringify(resources.OperatorsUserPoolDomain!.Properties.Domain)).toContain('${AWS::AccountId}');
@@ -113,11 +131,15 @@ describe('operator console in the template', () => {
       AllowedOAuthScopes: expect.arrayContaining(['openid', 'email']),
       SupportedIdentityProviders: ['COGNITO'],
     });
-    expect(resources.ConsoleUserPoolClient!.Properties.CallbackURLs).toContainEqual({ 'Fn::Sub': '${HttpApi.ApiEndpoint}/callback' });
-    expect(resources.ConsoleUserPoolClient!.Properties.LogoutURLs).toContainEqual({ 'Fn::Sub': '${HttpApi.ApiEndpoint}/login' });
+    expect(resources.ConsoleUserPoolClient!.Properties.CallbackURLs).toContainEqual({
+      'Fn::Sub': '${HttpApi.ApiEndpoint}/callback',
+    });
+    expect(resources.ConsoleUserPoolClient!.Properties.LogoutURLs).toContainEqual({
+      'Fn::Sub': '${HttpApi.ApiEndpoint}/login',
+    });
   });
 
-  it('links the operators\' messages to the console: the consoleUrl param, else the HTTP API endpoint', () => {
+  it("links the operators' messages to the console: the consoleUrl param, else the HTTP API endpoint", () => {
     for (const id of ['RequestApprovalLambdaFunction', 'EscalateLambdaFunction', 'NotifyLambdaFunction']) {
       const vars = (resources[id]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       // consoleUrl is empty by default: the endpoint, chosen at package time (no condition on a constant).
@@ -129,17 +151,27 @@ describe('operator console in the template', () => {
   it('has an operators group in a user pool where only administrators create accounts', () => {
     const pool = resources.OperatorsUserPool!;
     expect(pool.Properties.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: true });
-    expect(resources.OperatorsGroup!.Properties).toMatchObject({ GroupName: 'operators', UserPoolId: { Ref: 'OperatorsUserPool' } });
-    expect(resources.ConsoleUserPoolClient!.Properties).toMatchObject({ GenerateSecret: false, EnableTokenRevocation: true });
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ConsoleUrl', 'ConsoleSignInUrl', 'OperatorsUserPoolId', 'ConsoleUserPoolClientId']));
+    expect(resources.OperatorsGroup!.Properties).toMatchObject({
+      GroupName: 'operators',
+      UserPoolId: { Ref: 'OperatorsUserPool' },
+    });
+    expect(resources.ConsoleUserPoolClient!.Properties).toMatchObject({
+      GenerateSecret: false,
+      EnableTokenRevocation: true,
+    });
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['ConsoleUrl', 'ConsoleSignInUrl', 'OperatorsUserPoolId', 'ConsoleUserPoolClientId']),
+    );
   });
 
   it('lets the console read incidents, resume and redrive this state machine, and nothing else', () => {
     const roleId = (resources.ConsoleLambdaFunction!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-    const statements = (resources[roleId]!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
-      (p) => p.PolicyDocument.Statement,
-    );
-    const actions = statements.flatMap((s) => asArray(s.Action)).filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'));
+    const statements = (
+      resources[roleId]!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+    const actions = statements
+      .flatMap((s) => asArray(s.Action))
+      .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'));
     expect(actions.sort()).toEqual(
       [
         'dynamodb:GetItem',

@@ -21,19 +21,23 @@ function inputs(): string[] {
 export async function serverlessPackage(args: string[], cwd = ROOT): Promise<{ stdout: string; stderr: string }> {
   const home = mkdtempSync(join(tmpdir(), 'sls-home-'));
   try {
-    return await promisify(execFile)(process.execPath, [require.resolve('serverless/bin/serverless.js'), 'package', ...args], {
-      cwd,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        AWS_ACCESS_KEY_ID: 'packaging',
-        AWS_SECRET_ACCESS_KEY: 'packaging',
-        AWS_REGION: 'us-east-1',
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
+    return await promisify(execFile)(
+      process.execPath,
+      [require.resolve('serverless/bin/serverless.js'), 'package', ...args],
+      {
+        cwd,
+        env: {
+          PATH: process.env.PATH,
+          HOME: home,
+          AWS_ACCESS_KEY_ID: 'packaging',
+          AWS_SECRET_ACCESS_KEY: 'packaging',
+          AWS_REGION: 'us-east-1',
+          SLS_TELEMETRY_DISABLED: '1',
+          SLS_NOTIFICATIONS_MODE: 'off',
+        },
+        maxBuffer: 16 * 1024 * 1024,
       },
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    );
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

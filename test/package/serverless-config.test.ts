@@ -17,7 +17,8 @@ const resolver = (values: Record<string, unknown>) => ({
 describe('Cognito domain prefix', () => {
   // AWS::Cognito::UserPoolDomain Domain: ^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$, at most 63 characters.
   const DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-  const prefix = (stage: string) => config.cognitoDomainPrefix(resolver({ 'self:service': 'cache-outage-workflow', 'sls:stage': stage }));
+  const prefix = (stage: string) =>
+    config.cognitoDomainPrefix(resolver({ 'self:service': 'cache-outage-workflow', 'sls:stage': stage }));
 
   it('lower-cases a stage with capitals, so that the domain is one Cognito accepts', async () => {
     await expect(prefix('Prod')).resolves.toBe('cache-outage-workflow-prod');
@@ -36,7 +37,9 @@ describe('console URLs', () => {
 
   it('use the HTTP API endpoint alone when no consoleUrl is set, with no condition to evaluate', async () => {
     await expect(c.consoleUrl!(withUrl(''))).resolves.toEqual({ 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });
-    await expect(c.consoleCallbackUrls!(withUrl(''))).resolves.toEqual([{ 'Fn::Sub': '${HttpApi.ApiEndpoint}/callback' }]);
+    await expect(c.consoleCallbackUrls!(withUrl(''))).resolves.toEqual([
+      { 'Fn::Sub': '${HttpApi.ApiEndpoint}/callback' },
+    ]);
   });
 
   it('add the consoleUrl param when it is set', async () => {

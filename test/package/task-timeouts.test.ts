@@ -61,11 +61,13 @@ describe('task timeouts against function timeouts', () => {
 
   it('finds the workflow functions in serverless.yml', () => {
     expect(invoking.length).toBeGreaterThan(10);
-    for (const [name, s] of invoking) expect({ name, fn: timeoutOf.has(invokedFunction(s)!) }).toEqual({ name, fn: true });
+    for (const [name, s] of invoking)
+      expect({ name, fn: timeoutOf.has(invokedFunction(s)!) }).toEqual({ name, fn: true });
   });
 
-  it('keeps Lambda function timeouts within Lambda\'s 900 s maximum', () => {
-    for (const [fn, seconds] of timeoutOf) expect({ fn, within: seconds >= 1 && seconds <= 900 }).toEqual({ fn, within: true });
+  it("keeps Lambda function timeouts within Lambda's 900 s maximum", () => {
+    for (const [fn, seconds] of timeoutOf)
+      expect({ fn, within: seconds >= 1 && seconds <= 900 }).toEqual({ fn, within: true });
   });
 
   it(`waits on every synchronous Lambda task longer than the function may run, by at least ${INVOKE_MARGIN_SECONDS} s`, () => {
@@ -76,7 +78,9 @@ describe('task timeouts against function timeouts', () => {
       const fn = invokedFunction(s)!;
       const fnTimeout = timeoutOf.get(fn)!;
       if (s.TimeoutSeconds === undefined || s.TimeoutSeconds < fnTimeout + INVOKE_MARGIN_SECONDS) {
-        short.push(`${name}: TimeoutSeconds ${String(s.TimeoutSeconds)} < ${fn} timeout ${fnTimeout} + ${INVOKE_MARGIN_SECONDS}`);
+        short.push(
+          `${name}: TimeoutSeconds ${String(s.TimeoutSeconds)} < ${fn} timeout ${fnTimeout} + ${INVOKE_MARGIN_SECONDS}`,
+        );
       }
     }
     expect(short).toEqual([]);

@@ -36,7 +36,9 @@ const FUNCTIONS: Record<string, string> = {
   consoleAuthorizer: 'console-authorizer',
 };
 /** Functions the state machine invokes (all but the alarm entry point, the probe, the operators' console and its authorizer). */
-const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter((f) => !['onAlarm', 'probe', 'console', 'consoleAuthorizer'].includes(f));
+const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter(
+  (f) => !['onAlarm', 'probe', 'console', 'consoleAuthorizer'].includes(f),
+);
 /** Actions AWS authorizes only on Resource "*". */
 const RESOURCE_STAR_ONLY =
   /^(xray:[A-Za-z]+|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|elasticache:DescribeEvents|states:SendTask(Success|Failure|Heartbeat))$/;
@@ -240,18 +242,26 @@ describe('serverless package', () => {
     /** Resolves the intrinsics these statements use, for this account in us-east-1. */
     const arnPatterns = (resource: unknown): string[] =>
       asArray(resource as unknown[]).map((r) => {
-        const text = typeof r === 'string' ? r : (r as { 'Fn::Sub'?: string })['Fn::Sub'] ?? '';
+        const text = typeof r === 'string' ? r : ((r as { 'Fn::Sub'?: string })['Fn::Sub'] ?? '');
         return text
           .replace(/\$\{AWS::Partition\}/g, 'aws')
           .replace(/\$\{AWS::Region\}/g, 'us-east-1')
           .replace(/\$\{AWS::AccountId\}/g, ACCOUNT);
       });
     const matches = (pattern: string, arn: string) =>
-      new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(arn);
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(arn);
     const allowed = (fn: string, action: string, arn: string) => {
       const role = resources[(fnResource(fn).Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
       return statementsOf(role).some(
-        (s) => s.Effect === 'Allow' && asArray(s.Action).includes(action) && arnPatterns(s.Resource).some((p) => matches(p, arn)),
+        (s) =>
+          s.Effect === 'Allow' &&
+          asArray(s.Action).includes(action) &&
+          arnPatterns(s.Resource).some((p) => matches(p, arn)),
       );
     };
     const WEST_GROUP = `arn:aws:elasticache:us-west-2:${ACCOUNT}:replicationgroup:accounts-west`;
@@ -266,7 +276,13 @@ describe('serverless package', () => {
       expect(allowed('promote', 'elasticache:DescribeGlobalReplicationGroups', GLOBAL)).toBe(true);
       expect(allowed('assess', 'elasticache:DescribeGlobalReplicationGroups', GLOBAL)).toBe(true);
       expect(allowed('checkCache', 'elasticache:DescribeReplicationGroups', WEST_GROUP)).toBe(true);
-      expect(allowed('checkCache', 'elasticache:DescribeReplicationGroups', `arn:aws:elasticache:us-east-1:${ACCOUNT}:replicationgroup:r-x`)).toBe(true);
+      expect(
+        allowed(
+          'checkCache',
+          'elasticache:DescribeReplicationGroups',
+          `arn:aws:elasticache:us-east-1:${ACCOUNT}:replicationgroup:r-x`,
+        ),
+      ).toBe(true);
       // Nothing beyond describing: check-cache modifies no group anywhere.
       expect(allowed('checkCache', 'elasticache:ModifyReplicationGroup', WEST_GROUP)).toBe(false);
     });
@@ -274,11 +290,14 @@ describe('serverless package', () => {
 
   describe('alarm wiring', () => {
     const rulesFor = (source: string) =>
-      ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source?.includes(source));
+      ofType('AWS::Events::Rule').filter(([, r]) =>
+        (r.Properties.EventPattern as { source?: string[] } | undefined)?.source?.includes(source),
+      );
     const rule = () => rulesFor('aws.cloudwatch')[0]!;
     const probeAlarms = () =>
       ofType('AWS::CloudWatch::Alarm').filter(
-        ([, a]) => a.Properties.MetricName === 'CacheReachable' && (a.Properties.AlarmName as string).includes('-incident-'),
+        ([, a]) =>
+          a.Properties.MetricName === 'CacheReachable' && (a.Properties.AlarmName as string).includes('-incident-'),
       );
 
     it('routes CloudWatch alarm state changes of this stack to on-alarm, with retries and a dead-letter queue', () => {
@@ -313,15 +332,23 @@ describe('serverless package', () => {
       expect(patterns.map((d) => d.status)).toEqual(
         expect.arrayContaining([['FAILED', 'TIMED_OUT', 'ABORTED'], ['RUNNING']]),
       );
-      expect(patterns.find((d) => (d.status as string[]).includes('RUNNING'))?.redriveCount).toEqual([{ numeric: ['>', 0] }]);
+      expect(patterns.find((d) => (d.status as string[]).includes('RUNNING'))?.redriveCount).toEqual([
+        { numeric: ['>', 0] },
+      ]);
     });
 
     it('tells the operators when anything waits in a failure queue', () => {
       const alarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === 'AWS/SQS');
-      const queues = alarms.map(([, a]) => (a.Properties.Dimensions as { Value: { 'Fn::GetAtt': string[] } }[])[0]!.Value['Fn::GetAtt'][0]);
+      const queues = alarms.map(
+        ([, a]) => (a.Properties.Dimensions as { Value: { 'Fn::GetAtt': string[] } }[])[0]!.Value['Fn::GetAtt'][0],
+      );
       expect(queues.sort()).toEqual(['EscalationFailuresQueue', 'OnAlarmFailuresQueue', 'ProbeFailuresQueue']);
       for (const [, a] of alarms) {
-        expect(a.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+        expect(a.Properties).toMatchObject({
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
         expect(a.Properties.AlarmActions).toEqual([{ Ref: 'OperatorsTopic' }]);
       }
     });
@@ -342,7 +369,9 @@ describe('serverless package', () => {
     it('keeps ElastiCache health alarms away from the incident workflow', () => {
       const [, r] = rule();
       const filter = JSON.stringify((r.Properties.EventPattern as { detail: unknown }).detail);
-      const health = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties.Metrics ?? []).includes('"Namespace":"AWS/ElastiCache"'));
+      const health = ofType('AWS::CloudWatch::Alarm').filter(([, a]) =>
+        JSON.stringify(a.Properties.Metrics ?? []).includes('"Namespace":"AWS/ElastiCache"'),
+      );
       expect(health.length).toBeGreaterThan(0);
       for (const [, alarm] of health) {
         const name = alarm.Properties.AlarmName as string;
@@ -415,10 +444,15 @@ describe('serverless package', () => {
     });
 
     it('tells the operators, not the customers, when the probe reports nothing for a cache or fails', () => {
-      const raw = (fnResource('probe').Properties.Environment as { Variables: Json }).Variables.PROTECTED_CACHES as string;
+      const raw = (fnResource('probe').Properties.Environment as { Variables: Json }).Variables
+        .PROTECTED_CACHES as string;
       const cacheIds = (JSON.parse(raw) as { id: string }[]).map((c) => c.id);
-      const silent = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => (a.Properties.AlarmName as string).endsWith('-probe-silent'));
-      expect(silent.map(([, a]) => (a.Properties.Dimensions as { Value: string }[])[0]!.Value).sort()).toEqual([...cacheIds].sort());
+      const silent = ofType('AWS::CloudWatch::Alarm').filter(([, a]) =>
+        (a.Properties.AlarmName as string).endsWith('-probe-silent'),
+      );
+      expect(silent.map(([, a]) => (a.Properties.Dimensions as { Value: string }[])[0]!.Value).sort()).toEqual(
+        [...cacheIds].sort(),
+      );
       for (const [, a] of silent) {
         expect(a.Properties).toMatchObject({
           AlarmName: expect.stringMatching(new RegExp(`^${SERVICE}-${STAGE}-health-`)),
@@ -448,7 +482,9 @@ describe('serverless package', () => {
         comparisonOperator: deployed.Properties.ComparisonOperator,
         treatMissingData: deployed.Properties.TreatMissingData,
       });
-      expect(Object.keys(local!.dimensions)).toEqual((deployed.Properties.Dimensions as { Name: string }[]).map((d) => d.Name));
+      expect(Object.keys(local!.dimensions)).toEqual(
+        (deployed.Properties.Dimensions as { Name: string }[]).map((d) => d.Name),
+      );
     });
 
     it('is the alarm whose ALARM intake checks for failed probes, under the name prefix on-alarm is given', () => {
@@ -459,7 +495,8 @@ describe('serverless package', () => {
           evaluationPeriods: alarm.Properties.EvaluationPeriods,
         });
         const cacheId = (alarm.Properties.Dimensions as { Value: string }[])[0]!.Value;
-        const prefix = (fnResource('onAlarm').Properties.Environment as { Variables: Json }).Variables.INCIDENT_ALARM_PREFIX as string;
+        const prefix = (fnResource('onAlarm').Properties.Environment as { Variables: Json }).Variables
+          .INCIDENT_ALARM_PREFIX as string;
         expect(probeAlarmNameFor(prefix, cacheId)).toBe(alarm.Properties.AlarmName);
       }
     });

@@ -25,7 +25,9 @@ interface Resource {
 type Template = { Resources: Record<string, Resource> };
 
 /** The functions that connect to caches. */
-const CACHE_FACING = ['Probe', 'ConfirmOutage', 'Assess', 'CheckCache', 'Verify', 'Rehydrate'].map((f) => `${f}LambdaFunction`);
+const CACHE_FACING = ['Probe', 'ConfirmOutage', 'Assess', 'CheckCache', 'Verify', 'Rehydrate'].map(
+  (f) => `${f}LambdaFunction`,
+);
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 async function refusal(args: string[]): Promise<string> {
@@ -43,7 +45,9 @@ describe('which caches answer only inside a VPC', () => {
 
   it('ElastiCache caches, caches restored onto ElastiCache and caches marked inVpc', () => {
     expect(vpcReason({ ...base, replicationGroupId: 'sessions-prod' })).toMatch(/replication group sessions-prod/);
-    expect(vpcReason({ ...base, endpoint: { host: 'master.x.abc123.use1.cache.amazonaws.com', port: 6379 } })).toMatch(/ElastiCache endpoint/);
+    expect(vpcReason({ ...base, endpoint: { host: 'master.x.abc123.use1.cache.amazonaws.com', port: 6379 } })).toMatch(
+      /ElastiCache endpoint/,
+    );
     expect(vpcReason({ ...base, inVpc: true })).toMatch(/inVpc/);
     expect(vpcReason({ ...base, backup: { bucket: 'b', prefix: '' } })).toMatch(/ElastiCache replacement/);
   });
@@ -93,17 +97,21 @@ describe('serverless package and the VPC', () => {
         `--param=vpcId=${EXAMPLE_VPC.vpcId}`,
         `--param=vpcRouteTableIds=${EXAMPLE_VPC.routeTableIds.join(',')}`,
       ]);
-      resources = (JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template).Resources;
+      resources = (JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template)
+        .Resources;
     }, 240_000);
     afterAll(() => {
       if (out) rmSync(out, { recursive: true, force: true });
     });
 
     const endpoints = () => Object.values(resources).filter((r) => r.Type === 'AWS::EC2::VPCEndpoint');
-    const serviceOf = (e: Resource) => (e.Properties.ServiceName as { 'Fn::Sub': string })['Fn::Sub'].replace('com.amazonaws.${AWS::Region}.', '');
+    const serviceOf = (e: Resource) =>
+      (e.Properties.ServiceName as { 'Fn::Sub': string })['Fn::Sub'].replace('com.amazonaws.${AWS::Region}.', '');
 
-    it('creates one endpoint per AWS service the in-VPC functions\' roles name, and no other', () => {
-      const inVpc = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.VpcConfig);
+    it("creates one endpoint per AWS service the in-VPC functions' roles name, and no other", () => {
+      const inVpc = Object.values(resources).filter(
+        (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.VpcConfig,
+      );
       expect(inVpc).toHaveLength(CACHE_FACING.length);
       const called = new Set(
         inVpc.flatMap((fn) =>
@@ -117,13 +125,14 @@ describe('serverless package and the VPC', () => {
       expect([...called]).toEqual(expect.arrayContaining(['s3', 'dynamodb', 'ssm', 'elasticache']));
     });
 
-    it('reaches S3 and DynamoDB through gateway endpoints on the subnets\' route tables', () => {
+    it("reaches S3 and DynamoDB through gateway endpoints on the subnets' route tables", () => {
       const gateways = endpoints().filter((e) => e.Properties.VpcEndpointType === 'Gateway');
       expect(gateways.map(serviceOf).sort()).toEqual(['dynamodb', 's3']);
-      for (const g of gateways) expect(g.Properties).toMatchObject({ VpcId: EXAMPLE_VPC.vpcId, RouteTableIds: EXAMPLE_VPC.routeTableIds });
+      for (const g of gateways)
+        expect(g.Properties).toMatchObject({ VpcId: EXAMPLE_VPC.vpcId, RouteTableIds: EXAMPLE_VPC.routeTableIds });
     });
 
-    it('puts the interface endpoints in the functions\' subnets with private DNS, open to HTTPS from the functions only', () => {
+    it("puts the interface endpoints in the functions' subnets with private DNS, open to HTTPS from the functions only", () => {
       const interfaces = endpoints().filter((e) => e.Properties.VpcEndpointType === 'Interface');
       expect(interfaces.length).toBeGreaterThanOrEqual(2);
       for (const i of interfaces) {
@@ -137,18 +146,26 @@ describe('serverless package and the VPC', () => {
       const sg = resources.VpcEndpointsSecurityGroup!.Properties;
       expect(sg.VpcId).toBe(EXAMPLE_VPC.vpcId);
       expect(sg.SecurityGroupIngress).toEqual(
-        EXAMPLE_VPC.securityGroupIds.map((id) => expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: id })),
+        EXAMPLE_VPC.securityGroupIds.map((id) =>
+          expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: id }),
+        ),
       );
     });
 
     it('lower-cases a stage with capitals in the Cognito domain prefix', () => {
-      expect(resources.OperatorsUserPoolDomain!.Properties.Domain).toEqual({ 'Fn::Sub': 'cache-outage-workflow-prod-${AWS::AccountId}' });
+      expect(resources.OperatorsUserPoolDomain!.Properties.Domain).toEqual({
+        'Fn::Sub': 'cache-outage-workflow-prod-${AWS::AccountId}',
+      });
     });
 
     it('passes cfn-lint with no error', () => {
-      const r = spawnSync('cfn-lint', ['--format', 'json', join(out, 'cloudformation-template-update-stack.json')], { encoding: 'utf8' });
+      const r = spawnSync('cfn-lint', ['--format', 'json', join(out, 'cloudformation-template-update-stack.json')], {
+        encoding: 'utf8',
+      });
       expect(r.stdout.trim().startsWith('[')).toBe(true);
-      const errors = (JSON.parse(r.stdout) as { Level: string; Rule: { Id: string }; Message: string }[]).filter((f) => f.Level === 'Error');
+      const errors = (JSON.parse(r.stdout) as { Level: string; Rule: { Id: string }; Message: string }[]).filter(
+        (f) => f.Level === 'Error',
+      );
       expect(errors.map((e) => `${e.Rule.Id}: ${e.Message}`)).toEqual([]);
     });
   });

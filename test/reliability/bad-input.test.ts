@@ -50,7 +50,13 @@ function onAlarm(region?: string, expectedAccountId: string | undefined = ACCOUN
     clock,
     config: {
       protectedCaches: CACHES,
-      settings: { pollIntervalSeconds: 30, maxPolls: 40, approvalTimeoutSeconds: 1800, approvalHeartbeatSeconds: 600, approvalDefault: 'abort' },
+      settings: {
+        pollIntervalSeconds: 30,
+        maxPolls: 40,
+        approvalTimeoutSeconds: 1800,
+        approvalHeartbeatSeconds: 600,
+        approvalDefault: 'abort',
+      },
       alarmMaxAgeSeconds: 900,
       dedupTtlSeconds: 172800,
       ...(expectedAccountId ? { expectedAccountId } : {}),
@@ -74,22 +80,34 @@ async function classify(invoke: (e: unknown) => Promise<IntakeResult>, event: un
 }
 
 const delivery = (shape: AlarmShape, overrides: Partial<Parameters<typeof alarmDelivery>[1]> = {}) =>
-  alarmDelivery(shape, { alarmName: 'accounts-unreachable', cacheId: 'accounts', state: 'ALARM', at: new Date(Date.parse(NOW) - 60_000), ...overrides });
+  alarmDelivery(shape, {
+    alarmName: 'accounts-unreachable',
+    cacheId: 'accounts',
+    state: 'ALARM',
+    at: new Date(Date.parse(NOW) - 60_000),
+    ...overrides,
+  });
 
 /** The probe alarm's reason text, as CloudWatch writes it. */
-const REASON = 'Threshold Crossed: 2 out of the last 3 datapoints [0.0 (14/05/24 09:30:00), 0.0 (14/05/24 09:29:00)] were less than the threshold (1.0)';
+const REASON =
+  'Threshold Crossed: 2 out of the last 3 datapoints [0.0 (14/05/24 09:30:00), 0.0 (14/05/24 09:29:00)] were less than the threshold (1.0)';
 
 /** An SNS delivery whose alarm message has the given fields replaced. */
 function snsMessageWith(fields: Record<string, unknown>): unknown {
   const e = delivery('sns');
-  e.Records[0].Sns.Message = JSON.stringify({ ...(JSON.parse(e.Records[0].Sns.Message as string) as Record<string, unknown>), ...fields });
+  e.Records[0].Sns.Message = JSON.stringify({
+    ...(JSON.parse(e.Records[0].Sns.Message as string) as Record<string, unknown>),
+    ...fields,
+  });
   return e;
 }
 
 /** Every path to a value in a JSON document. */
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   if (value === null || typeof value !== 'object') return [prefix];
-  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
   return [prefix, ...entries.flatMap(([k, v]) => paths(v, [...prefix, k]))];
 }
 
@@ -108,7 +126,17 @@ function mutate(doc: unknown, path: (string | number)[], replacement: unknown): 
 function mutations(valid: unknown): fc.Arbitrary<unknown> {
   const all = paths(valid);
   return fc
-    .tuple(fc.constantFrom(...all), fc.oneof(fc.jsonValue(), fc.string(), fc.constant(undefined), fc.constant(null), fc.double(), fc.string({ unit: 'grapheme', maxLength: 300 })))
+    .tuple(
+      fc.constantFrom(...all),
+      fc.oneof(
+        fc.jsonValue(),
+        fc.string(),
+        fc.constant(undefined),
+        fc.constant(null),
+        fc.double(),
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+      ),
+    )
     .map(([path, replacement]) => mutate(valid, path, replacement));
 }
 
@@ -118,10 +146,14 @@ const snsMessageAbuse = fc
   .map(([how, text]) => {
     const e = delivery('sns');
     const message = e.Records[0].Sns.Message as string;
-    e.Records[0].Sns.Message = how === 'double' ? JSON.stringify(message) : how === 'truncate' ? message.slice(0, Math.max(1, text.length)) : text;
+    e.Records[0].Sns.Message =
+      how === 'double'
+        ? JSON.stringify(message)
+        : how === 'truncate'
+          ? message.slice(0, Math.max(1, text.length))
+          : text;
     return e as unknown;
   });
-
 
 let silenced: jest.SpyInstance[] = [];
 beforeEach(() => {
@@ -161,42 +193,121 @@ describe('on-alarm never fails other than with a typed error, and bad input star
     ['missing detail', () => ({ ...delivery('eventbridge'), detail: undefined }), 'ValidationError'],
     ['alarm name a number', () => mutate(delivery('lambda-action'), ['alarmData', 'alarmName'], 42), 'ValidationError'],
     ['state a list', () => mutate(delivery('eventbridge'), ['detail', 'state', 'value'], ['ALARM']), 'ValidationError'],
-    ['non-JSON SNS message', () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Message'], 'ALARM: "accounts-unreachable" {'), 'ValidationError'],
-    ['double-encoded SNS message', () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Message'], JSON.stringify(delivery('sns').Records[0].Sns.Message)), 'ValidationError'],
-    ['SNS SubscriptionConfirmation', () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Type'], 'SubscriptionConfirmation'), 'ValidationError'],
+    [
+      'non-JSON SNS message',
+      () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Message'], 'ALARM: "accounts-unreachable" {'),
+      'ValidationError',
+    ],
+    [
+      'double-encoded SNS message',
+      () =>
+        mutate(
+          delivery('sns'),
+          ['Records', 0, 'Sns', 'Message'],
+          JSON.stringify(delivery('sns').Records[0].Sns.Message),
+        ),
+      'ValidationError',
+    ],
+    [
+      'SNS SubscriptionConfirmation',
+      () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Type'], 'SubscriptionConfirmation'),
+      'ValidationError',
+    ],
     ['foreign account', () => mutate(delivery('eventbridge'), ['account'], '999999999999'), 'ValidationError'],
     ['stale StateChangeTime', () => delivery('sns', { at: new Date(Date.parse(NOW) - 3600_000) }), 'ignored'],
     ['255-character Unicode alarm name', () => delivery('eventbridge', { alarmName: UNICODE_NAME }), 'accepted'],
     ['256-character alarm name', () => delivery('eventbridge', { alarmName: 'é'.repeat(256) }), 'ValidationError'],
     // CloudWatch's limits (PutMetricAlarm, SetAlarmState, Dimension) and EventBridge's 256 KB per event.
-    ['state reason of 1,023 characters (SetAlarmState maximum)', () => mutate(delivery('eventbridge'), ['detail', 'state', 'reason'], `${REASON} ${'ü'.repeat(1023 - REASON.length - 1)}`), 'accepted'],
-    ['state reason of 1,024 characters', () => mutate(delivery('eventbridge'), ['detail', 'state', 'reason'], 'x'.repeat(1024)), 'ValidationError'],
-    ['body over 256 KB in the state reason', () => mutate(delivery('eventbridge'), ['detail', 'state', 'reason'], 'x'.repeat(300 * 1024)), 'ValidationError'],
-    ['alarm description of 1,025 characters (EventBridge)', () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'description'], 'd'.repeat(1025)), 'ValidationError'],
-    ['alarm description of 1,024 characters (PutMetricAlarm maximum)', () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'description'], 'd'.repeat(1024)), 'accepted'],
-    ['alarm description of 1,025 characters (SNS)', () => snsMessageWith({ AlarmDescription: 'd'.repeat(1025) }), 'ValidationError'],
-    ['SNS state reason of 5,000 characters', () => snsMessageWith({ NewStateReason: 'r'.repeat(5000) }), 'ValidationError'],
-    ['state reason data of 4,001 characters', () => mutate(delivery('lambda-action'), ['alarmData', 'state', 'reasonData'], JSON.stringify({ pad: 'p'.repeat(3995) })), 'ValidationError'],
-    ['dimension value of 1,025 characters', () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'metrics', 0, 'metricStat', 'metric', 'dimensions', 'Extra'], 'v'.repeat(1025)), 'ValidationError'],
-    ['event over 256 KB in an unchecked field', () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'padding'], 'z'.repeat(257 * 1024)), 'ValidationError'],
-    ['SNS message over 256 KB', () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Message'], 'y'.repeat(300 * 1024)), 'ValidationError'],
+    [
+      'state reason of 1,023 characters (SetAlarmState maximum)',
+      () =>
+        mutate(
+          delivery('eventbridge'),
+          ['detail', 'state', 'reason'],
+          `${REASON} ${'ü'.repeat(1023 - REASON.length - 1)}`,
+        ),
+      'accepted',
+    ],
+    [
+      'state reason of 1,024 characters',
+      () => mutate(delivery('eventbridge'), ['detail', 'state', 'reason'], 'x'.repeat(1024)),
+      'ValidationError',
+    ],
+    [
+      'body over 256 KB in the state reason',
+      () => mutate(delivery('eventbridge'), ['detail', 'state', 'reason'], 'x'.repeat(300 * 1024)),
+      'ValidationError',
+    ],
+    [
+      'alarm description of 1,025 characters (EventBridge)',
+      () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'description'], 'd'.repeat(1025)),
+      'ValidationError',
+    ],
+    [
+      'alarm description of 1,024 characters (PutMetricAlarm maximum)',
+      () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'description'], 'd'.repeat(1024)),
+      'accepted',
+    ],
+    [
+      'alarm description of 1,025 characters (SNS)',
+      () => snsMessageWith({ AlarmDescription: 'd'.repeat(1025) }),
+      'ValidationError',
+    ],
+    [
+      'SNS state reason of 5,000 characters',
+      () => snsMessageWith({ NewStateReason: 'r'.repeat(5000) }),
+      'ValidationError',
+    ],
+    [
+      'state reason data of 4,001 characters',
+      () =>
+        mutate(
+          delivery('lambda-action'),
+          ['alarmData', 'state', 'reasonData'],
+          JSON.stringify({ pad: 'p'.repeat(3995) }),
+        ),
+      'ValidationError',
+    ],
+    [
+      'dimension value of 1,025 characters',
+      () =>
+        mutate(
+          delivery('eventbridge'),
+          ['detail', 'configuration', 'metrics', 0, 'metricStat', 'metric', 'dimensions', 'Extra'],
+          'v'.repeat(1025),
+        ),
+      'ValidationError',
+    ],
+    [
+      'event over 256 KB in an unchecked field',
+      () => mutate(delivery('eventbridge'), ['detail', 'configuration', 'padding'], 'z'.repeat(257 * 1024)),
+      'ValidationError',
+    ],
+    [
+      'SNS message over 256 KB',
+      () => mutate(delivery('sns'), ['Records', 0, 'Sns', 'Message'], 'y'.repeat(300 * 1024)),
+      'ValidationError',
+    ],
   ];
-  it.each(named.map(([name, make, expected]) => ({ name, make, expected })))('$name → $expected, no execution unless accepted', async ({ make, expected }) => {
-    const { workflow, invoke } = onAlarm();
-    const out = await classify(invoke, make());
-    if (expected === 'ValidationError') {
-      expect(out.kind === 'typed-error' && out.error).toBeInstanceOf(ValidationError);
-      expect(workflow.started()).toHaveLength(0);
-    } else if (expected === 'ignored') {
-      expect(out.kind === 'result' && out.result.outcomes.map((o) => o.outcome)).toEqual(['ignored']);
-      expect(workflow.started()).toHaveLength(0);
-    } else {
-      expect(out.kind).toBe('result');
-      expect(workflow.started().length).toBeLessThanOrEqual(1);
-    }
-  });
+  it.each(named.map(([name, make, expected]) => ({ name, make, expected })))(
+    '$name → $expected, no execution unless accepted',
+    async ({ make, expected }) => {
+      const { workflow, invoke } = onAlarm();
+      const out = await classify(invoke, make());
+      if (expected === 'ValidationError') {
+        expect(out.kind === 'typed-error' && out.error).toBeInstanceOf(ValidationError);
+        expect(workflow.started()).toHaveLength(0);
+      } else if (expected === 'ignored') {
+        expect(out.kind === 'result' && out.result.outcomes.map((o) => o.outcome)).toEqual(['ignored']);
+        expect(workflow.started()).toHaveLength(0);
+      } else {
+        expect(out.kind).toBe('result');
+        expect(workflow.started().length).toBeLessThanOrEqual(1);
+      }
+    },
+  );
 
-  it('nothing over CloudWatch\'s field limits or EventBridge\'s event size starts a recovery (property)', async () => {
+  it("nothing over CloudWatch's field limits or EventBridge's event size starts a recovery (property)", async () => {
     /** One field set past its documented limit, in each delivery shape: [shape, path in the delivery, limit]. */
     const fields: [AlarmShape, (string | number)[], number, 'text' | 'json'][] = [
       ['eventbridge', ['detail', 'alarmName'], 255, 'text'],
@@ -207,7 +318,12 @@ describe('on-alarm never fails other than with a typed error, and bad input star
       ['lambda-action', ['alarmData', 'state', 'reason'], 1023, 'text'],
       ['eventbridge', ['detail', 'state', 'reasonData'], 4000, 'json'],
       ['lambda-action', ['alarmData', 'state', 'reasonData'], 4000, 'json'],
-      ['eventbridge', ['detail', 'configuration', 'metrics', 0, 'metricStat', 'metric', 'dimensions', 'CacheId'], 1024, 'text'],
+      [
+        'eventbridge',
+        ['detail', 'configuration', 'metrics', 0, 'metricStat', 'metric', 'dimensions', 'CacheId'],
+        1024,
+        'text',
+      ],
       ['eventbridge', ['detail', 'configuration', 'alarmRule'], 10240, 'text'],
       ['eventbridge', ['detail', 'configuration', 'anything'], 256 * 1024, 'text'],
     ];
@@ -234,9 +350,17 @@ describe('on-alarm never fails other than with a typed error, and bad input star
     const viaPath = fc
       .constantFrom(...fields)
       .chain(([shape, path, limit, kind]) =>
-        over(limit).map((value) => mutate(delivery(shape), path, kind === 'json' ? JSON.stringify({ recentDatapoints: [0, 0], pad: value }) : value)),
+        over(limit).map((value) =>
+          mutate(
+            delivery(shape),
+            path,
+            kind === 'json' ? JSON.stringify({ recentDatapoints: [0, 0], pad: value }) : value,
+          ),
+        ),
       );
-    const viaSns = fc.constantFrom(...snsFields).chain(([field, limit]) => over(limit).map((value) => snsMessageWith({ [field]: value })));
+    const viaSns = fc
+      .constantFrom(...snsFields)
+      .chain(([field, limit]) => over(limit).map((value) => snsMessageWith({ [field]: value })));
     let refused = 0;
     await assertProperty(
       'alarm limits',
@@ -256,7 +380,10 @@ describe('on-alarm never fails other than with a typed error, and bad input star
     const out = await classify(invoke, event);
     expect(out.kind === 'typed-error' && out.error.name).toBe('ValidationError');
     expect(out.kind === 'typed-error' && out.error.message).toMatch(/region ap-southeast-2/);
-    figure('bad_input.foreign_region_outcome', out.kind === 'result' ? (out.result.outcomes[0]?.outcome ?? 'none') : out.error.name);
+    figure(
+      'bad_input.foreign_region_outcome',
+      out.kind === 'result' ? (out.result.outcomes[0]?.outcome ?? 'none') : out.error.name,
+    );
     expect(workflow.started()).toHaveLength(0);
   });
 });
@@ -265,7 +392,15 @@ const AT = '2024-05-14T09:31:07.000Z';
 const REF = { incidentId: 'accounts-20240514T093107Z', cacheId: 'accounts' };
 const ASSESSMENT = {
   primaryReachable: false,
-  backup: { bucket: 'backups', key: 'accounts/a.rdb', snapshotArn: 'arn:aws:s3:::backups/accounts/a.rdb', lastModified: AT, sizeBytes: 1024, ageMinutes: 10, rdbVersion: 11 },
+  backup: {
+    bucket: 'backups',
+    key: 'accounts/a.rdb',
+    snapshotArn: 'arn:aws:s3:::backups/accounts/a.rdb',
+    lastModified: AT,
+    sizeBytes: 1024,
+    ageMinutes: 10,
+    rdbVersion: 11,
+  },
   rejectedBackups: [],
   plan: 'PROVISION_FROM_BACKUP',
   reason: 'newest valid backup',
@@ -273,21 +408,45 @@ const ASSESSMENT = {
   etaMinutes: 6,
   rehydrateSince: AT,
 };
-const RECOVERY = { plan: 'PROVISION_FROM_BACKUP', replicationGroupId: 'accounts-r1', startedAt: AT, polls: 0, status: 'creating', ready: false };
-const CUTOVER = { parameter: '/cache-outage/accounts/endpoint', current: { host: 'h.example', port: 6379, tls: true }, version: 2, at: AT };
+const RECOVERY = {
+  plan: 'PROVISION_FROM_BACKUP',
+  replicationGroupId: 'accounts-r1',
+  startedAt: AT,
+  polls: 0,
+  status: 'creating',
+  ready: false,
+};
+const CUTOVER = {
+  parameter: '/cache-outage/accounts/endpoint',
+  current: { host: 'h.example', port: 6379, tls: true },
+  version: 2,
+  at: AT,
+};
 
 const STEP_PARSERS: [string, z.ZodType, unknown][] = [
   ['notify', notifyEventSchema, { ...REF, stage: 'ETA', etaMinutes: 5 }],
   ['assess', assessEventSchema, { ...REF, openedAt: AT }],
-  ['request-approval', requestApprovalEventSchema, { ...REF, taskToken: 'AQB8AAAAKgAAAAMAAAAA', step: 'recovery-plan', assessment: ASSESSMENT }],
+  [
+    'request-approval',
+    requestApprovalEventSchema,
+    { ...REF, taskToken: 'AQB8AAAAKgAAAAMAAAAA', step: 'recovery-plan', assessment: ASSESSMENT },
+  ],
   ['promote', promoteEventSchema, { ...REF, assessment: { ...ASSESSMENT, plan: 'PROMOTE_REPLICA' } }],
   ['provision', provisionEventSchema, { ...REF, assessment: ASSESSMENT }],
   ['check-cache', checkCacheEventSchema, { ...REF, recovery: RECOVERY, maxPolls: 40 }],
-  ['cut-over', cutOverEventSchema, { ...REF, recovery: { ...RECOVERY, ready: true, status: 'available', endpoint: CUTOVER.current } }],
+  [
+    'cut-over',
+    cutOverEventSchema,
+    { ...REF, recovery: { ...RECOVERY, ready: true, status: 'available', endpoint: CUTOVER.current } },
+  ],
   ['verify', verifyEventSchema, { ...REF, mode: 'data', cutover: CUTOVER, assessment: ASSESSMENT }],
   ['rehydrate', rehydrateEventSchema, { ...REF, assessment: ASSESSMENT, cutover: CUTOVER }],
   ['close-incident', closeEventSchema, { ...REF, plan: 'PROVISION_FROM_BACKUP' }],
-  ['escalate', escalateEventSchema, { ...REF, kind: 'failed', error: { Error: 'CacheProvisioningFailedError', Cause: 'create-failed' } }],
+  [
+    'escalate',
+    escalateEventSchema,
+    { ...REF, kind: 'failed', error: { Error: 'CacheProvisioningFailedError', Cause: 'create-failed' } },
+  ],
 ];
 
 describe('every step input parser gives a typed result or a ValidationError', () => {
@@ -335,7 +494,11 @@ describe('the execution status event gives a typed change or a ValidationError',
     },
   };
   /** The execution input is a JSON string inside the event: mutate it too, re-encoded or not. */
-  const inputAbuse = fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v)), mutations({ ...REF, openedAt: AT }).map((v) => JSON.stringify(v) ?? 'null'));
+  const inputAbuse = fc.oneof(
+    fc.string(),
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+    mutations({ ...REF, openedAt: AT }).map((v) => JSON.stringify(v) ?? 'null'),
+  );
 
   it('escalate (execution status event)', async () => {
     expect(statusChangeOf(valid).input).toEqual(REF);

@@ -60,12 +60,12 @@ function invariantBroken(argv: string[], out: Outcome): string | undefined {
       if (c.name === 'incidents') return undefined;
       if (typeof c.incidentId !== 'string' || !c.incidentId || !argv.includes(c.incidentId))
         return `incident id ${JSON.stringify(c.incidentId)}`;
-      if ((c.name === 'approve' || c.name === 'reject' || c.name === 'redrive') && !c.reason.trim()) return 'a decision without a reason';
+      if ((c.name === 'approve' || c.name === 'reject' || c.name === 'redrive') && !c.reason.trim())
+        return 'a decision without a reason';
       return undefined;
     }
   }
 }
-
 
 const figures: [string, string | number][] = [];
 afterAll(() => {

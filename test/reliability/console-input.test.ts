@@ -48,7 +48,6 @@ import { FakeIncidentStore } from '../fakes/incident-store';
 import { figure } from './harness';
 import { assertProperty, RUNS, SEED } from './properties';
 
-
 const NOW = '2024-05-14T09:40:00.000Z';
 const STEP = 'recovery-plan';
 const PENDING_ID = 'accounts-20240514T093107Z';
@@ -326,7 +325,8 @@ async function violation(event: unknown, tally: Tally): Promise<string | undefin
     // Not what API Gateway sends: refused as a bad request, with nothing resumed or changed.
     tally.unshaped += 1;
     if (status !== 400) return `an event API Gateway never sends answered ${status}`;
-    if (w.resumer.calls.length) return `resumed for an event API Gateway never sends: ${JSON.stringify(w.resumer.calls)}`;
+    if (w.resumer.calls.length)
+      return `resumed for an event API Gateway never sends: ${JSON.stringify(w.resumer.calls)}`;
     const after = await w.approvals();
     return JSON.stringify(after) === JSON.stringify(before) ? undefined : `approvals changed: ${JSON.stringify(after)}`;
   }
@@ -372,7 +372,6 @@ async function violation(event: unknown, tally: Tally): Promise<string | undefin
   if (heartbeats.length) return `heartbeat without a valid acknowledgement: ${JSON.stringify(heartbeats)}`;
   return undefined;
 }
-
 
 /** fast-check's predicate: the violation is the failure message. */
 const holds =
@@ -480,7 +479,9 @@ const paths = fc.oneof(
     .tuple(segment, fc.constantFrom('', '/ack'))
     .map(([step, ack]) => `/incidents/${PENDING_ID}/approvals/${step}${ack}`),
   fc
-    .array(fc.oneof(segment, fc.constantFrom('incidents', 'approvals', 'ack', 'events', 'redrive', '', '..')), { maxLength: 6 })
+    .array(fc.oneof(segment, fc.constantFrom('incidents', 'approvals', 'ack', 'events', 'redrive', '', '..')), {
+      maxLength: 6,
+    })
     .map((s) => `/${s.join('/')}`),
   fc.webPath(),
   text,

@@ -7,7 +7,17 @@ import { CACHE_ID } from '../../local/drill/setup';
 import { Faults, serverError } from '../../local/faults';
 import { probeAlarmName } from '../../local/stack/alarms';
 import { childProcesses } from '../e2e/processes';
-import { SHAPES, alarmDelivery, breakCache, deliver, executions, figure, incidentIdOf, startHarness, type Harness } from './harness';
+import {
+  SHAPES,
+  alarmDelivery,
+  breakCache,
+  deliver,
+  executions,
+  figure,
+  incidentIdOf,
+  startHarness,
+  type Harness,
+} from './harness';
 
 let h: Harness | undefined;
 
@@ -20,7 +30,12 @@ it('a StartExecution lost after the lock write is repaired by the redelivery: ex
   const faults = new Faults();
   h = await startHarness({ faults });
   await breakCache(h);
-  const spec = { alarmName: probeAlarmName('cache-outage-workflow', CACHE_ID), cacheId: CACHE_ID, state: 'ALARM' as const, at: new Date(Date.now() - 1000) };
+  const spec = {
+    alarmName: probeAlarmName('cache-outage-workflow', CACHE_ID),
+    cacheId: CACHE_ID,
+    state: 'ALARM' as const,
+    at: new Date(Date.now() - 1000),
+  };
   const event = alarmDelivery('eventbridge', spec);
 
   const heal = faults.fail('stepfunctions', 'StartExecution', serverError('stepfunctions'));

@@ -48,10 +48,15 @@ it(`${DELIVERIES} concurrent deliveries of one alarm in three shapes → 1 incid
 
   const started = executions(h);
   expect(results.filter((r) => !r.ok)).toEqual([]);
-  const outcomes = results.flatMap((r) => (r.payload as { outcomes: { outcome: string; incidentId?: string; alreadyStarted?: boolean }[] }).outcomes);
+  const outcomes = results.flatMap(
+    (r) => (r.payload as { outcomes: { outcome: string; incidentId?: string; alreadyStarted?: boolean }[] }).outcomes,
+  );
   expect(outcomes).toHaveLength(DELIVERIES);
   expect(new Set(outcomes.map((o) => o.incidentId)).size).toBe(1);
-  figure('duplicates.outcomes_reported_as_new_start', outcomes.filter((o) => o.outcome === 'started' && o.alreadyStarted === false).length);
+  figure(
+    'duplicates.outcomes_reported_as_new_start',
+    outcomes.filter((o) => o.outcome === 'started' && o.alreadyStarted === false).length,
+  );
   expect(new Set(outcomes.map((o) => (o as { executionName?: string }).executionName)).size).toBe(1);
   expect(outcomes.every((o) => o.outcome === 'started' || o.outcome === 'duplicate')).toBe(true);
   expect(started).toHaveLength(1);

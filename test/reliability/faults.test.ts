@@ -8,7 +8,15 @@
 import { RedriveExecutionCommand } from '@aws-sdk/client-sfn';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { CACHE_ID, ENDPOINT_PARAMETER } from '../../local/drill/setup';
-import { Faults, denied, formParam, jsonField, type Fault, type FaultRequest, type FaultService } from '../../local/faults';
+import {
+  Faults,
+  denied,
+  formParam,
+  jsonField,
+  type Fault,
+  type FaultRequest,
+  type FaultService,
+} from '../../local/faults';
 import { probeAlarmName } from '../../local/stack/alarms';
 import { childProcesses } from '../e2e/processes';
 import {
@@ -56,7 +64,10 @@ describe('30% of AWS calls throttled or failing with 5xx', () => {
     await breakCache(h);
     console.log(`fault seed ${SEED} (FAULT_SEED to replay)`);
     faults.chaos({ rate: 0.3, seed: SEED });
-    const delivered = await deliverWithRetries(h, alarmDelivery('sns', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date() }));
+    const delivered = await deliverWithRetries(
+      h,
+      alarmDelivery('sns', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date() }),
+    );
     expect(delivered).toBe(true);
     const [execution] = executions(h);
     const finished = await settle(h, execution?.executionArn ?? '');
@@ -69,11 +80,20 @@ describe('30% of AWS calls throttled or failing with 5xx', () => {
     figure('faults.chaos_rate', '30%');
     figure('faults.chaos_requests', stats.requests);
     figure('faults.chaos_injected', stats.injected);
-    figure('faults.chaos_by_service', JSON.stringify(Object.fromEntries(Object.entries(stats.byService).map(([k, v]) => [k, `${v.injected}/${v.requests}`]))));
+    figure(
+      'faults.chaos_by_service',
+      JSON.stringify(
+        Object.fromEntries(Object.entries(stats.byService).map(([k, v]) => [k, `${v.injected}/${v.requests}`])),
+      ),
+    );
     figure('faults.chaos_execution', finished.status);
     figure('faults.chaos_duplicate_caches', caches.length - 1);
-    figure('faults.chaos_duplicate_notices', Object.values(notices).reduce((a, n) => a + n - 1, 0));
-    if (finished.status !== 'SUCCEEDED') console.log(JSON.stringify(await timeline(h, incidentIdOf(execution!)), null, 1));
+    figure(
+      'faults.chaos_duplicate_notices',
+      Object.values(notices).reduce((a, n) => a + n - 1, 0),
+    );
+    if (finished.status !== 'SUCCEEDED')
+      console.log(JSON.stringify(await timeline(h, incidentIdOf(execution!)), null, 1));
     // The faults really happened, across services, at about the configured rate (the count varies with the calls made).
     expect(stats.injected).toBeGreaterThanOrEqual(10);
     expect(stats.injected / stats.requests).toBeGreaterThan(0.1);
@@ -100,7 +120,9 @@ const HALF_DAY_MS = 12 * 3600_000;
 /** The `:since` of a Scan of the source-of-truth table (ms), or NaN for any other request. */
 function sourceScanSince(r: FaultRequest): number {
   if (jsonField(r, 'TableName') !== 'accounts-source') return Number.NaN;
-  const since = (jsonField(r, 'ExpressionAttributeValues') as Record<string, { N?: string; S?: string }> | undefined)?.[':since'];
+  const since = (jsonField(r, 'ExpressionAttributeValues') as Record<string, { N?: string; S?: string }> | undefined)?.[
+    ':since'
+  ];
   return since?.N !== undefined ? Number(since.N) : since?.S !== undefined ? Date.parse(since.S) : Number.NaN;
 }
 
@@ -111,7 +133,8 @@ const CASES: PermanentCase[] = [
     step: 'Notify Investigating',
     service: 'sns',
     action: 'Publish',
-    where: (h) => (r) => formParam(r, 'TopicArn') === h.stack.description.topics.status && hasFormValue(r, 'INVESTIGATING'),
+    where: (h) => (r) =>
+      formParam(r, 'TopicArn') === h.stack.description.topics.status && hasFormValue(r, 'INVESTIGATING'),
     ci: true,
   },
   {
@@ -124,8 +147,20 @@ const CASES: PermanentCase[] = [
   { step: 'Cut Over', service: 'ssm', action: 'PutParameter', ci: true },
   { step: 'Assess', service: 's3', action: 'ListObjectsV2', ci: false },
   // Both read the source of truth: Verify Cache samples the last 24 hours, Rehydrate what changed since the backup (minutes old here).
-  { step: 'Verify Cache', service: 'dynamodb', action: 'Scan', where: () => (r) => sourceScanSince(r) < Date.now() - HALF_DAY_MS, ci: false },
-  { step: 'Rehydrate', service: 'dynamodb', action: 'Scan', where: () => (r) => sourceScanSince(r) > Date.now() - HALF_DAY_MS, ci: false },
+  {
+    step: 'Verify Cache',
+    service: 'dynamodb',
+    action: 'Scan',
+    where: () => (r) => sourceScanSince(r) < Date.now() - HALF_DAY_MS,
+    ci: false,
+  },
+  {
+    step: 'Rehydrate',
+    service: 'dynamodb',
+    action: 'Scan',
+    where: () => (r) => sourceScanSince(r) > Date.now() - HALF_DAY_MS,
+    ci: false,
+  },
   {
     step: 'Notify Resolved',
     service: 'sns',
@@ -148,51 +183,78 @@ describe('a permanent failure at each step in turn', () => {
 
   let offset = 0;
   const cases = CASES.filter((c) => FULL || c.ci);
-  it.each(cases.map((c) => [c.step, c] as const))('%s refused → stopped there, incident FAILED, escalated, nothing left running, no unrecorded cache', async (_step, c) => {
-    // Each case starts from the dead cache: a case that failed after its cut-over left clients on a live replacement.
-    await h.stack.clients.ssm.send(
-      new PutParameterCommand({ Name: ENDPOINT_PARAMETER, Value: JSON.stringify(h.prepared.endpoint), Type: 'String', Overwrite: true }),
-    );
-    const remove = faults.fail(c.service, c.action, c.fault ?? denied(c.service, c.action), c.where ? { where: c.where(h) } : {});
-    const before = new Set(executions(h).map((e) => e.executionArn));
-    offset += 1;
-    const ok = await deliverWithRetries(h, alarmDelivery('eventbridge', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date(Date.now() + offset * 1000) }));
-    expect(ok).toBe(true);
-    const execution = executions(h).find((e) => !before.has(e.executionArn));
-    expect(execution).toBeDefined();
-    const finished = await settle(h, execution!.executionArn);
-    remove();
-    expect([finished.status, finished.error]).toEqual(['FAILED', expect.any(String)]);
-    const incidentId = incidentIdOf(execution!);
-    const escalationsOf = () =>
-      h.stack.sns
-        .published(h.stack.description.topics.operators)
-        .filter((m) => m.messageAttributes.kind?.Value === 'escalation' && m.messageAttributes.incidentId?.Value === incidentId);
-    // The execution's FAILED status event reaches the escalate function through the event bus, asynchronously.
-    await waitFor('the escalation', 60_000, () => (escalationsOf().length > 0 ? true : undefined));
-    await h.stack.sns.idle();
-    const incident = (await incidents(h)).find((i) => i.incidentId === incidentId);
-    const escalations = escalationsOf();
-    const failedState = (await timeline(h, incidentId)).find((e) => e.type === 'FAILED')?.detail?.failedState;
-    const recorded = new Set<string>();
-    for (const i of await incidents(h)) {
-      for (const e of await timeline(h, i.incidentId)) if (e.type === 'RECOVERY_STARTED' && typeof e.detail?.replicationGroupId === 'string') recorded.add(e.detail.replicationGroupId);
-    }
-    const unrecorded = (await replacementCaches(h)).filter((g) => !recorded.has(g.id));
-    const running = executions(h).filter((e) => e.status === 'RUNNING');
-    const refused = faults.stats().byRule[`${c.service}:${c.action} ${(c.fault ?? denied(c.service, c.action)).code}`] ?? 0;
-    figure(
-      `faults.permanent.${c.step.replace(/\W+/g, '_')}`,
-      `${refused} refused, execution ${finished.status} at ${String(failedState)}, incident ${incident?.status ?? 'missing'}, escalations ${escalations.length}, running ${running.length}, unrecorded caches ${unrecorded.length}`,
-    );
-    expect(refused).toBeGreaterThan(0);
-    expect(finished.status).toBe('FAILED');
-    expect(failedState).toBe(c.step);
-    expect(incident?.status).toBe('FAILED');
-    expect(escalations).toHaveLength(1);
-    expect(running).toEqual([]);
-    expect(unrecorded).toEqual([]);
-  });
+  it.each(cases.map((c) => [c.step, c] as const))(
+    '%s refused → stopped there, incident FAILED, escalated, nothing left running, no unrecorded cache',
+    async (_step, c) => {
+      // Each case starts from the dead cache: a case that failed after its cut-over left clients on a live replacement.
+      await h.stack.clients.ssm.send(
+        new PutParameterCommand({
+          Name: ENDPOINT_PARAMETER,
+          Value: JSON.stringify(h.prepared.endpoint),
+          Type: 'String',
+          Overwrite: true,
+        }),
+      );
+      const remove = faults.fail(
+        c.service,
+        c.action,
+        c.fault ?? denied(c.service, c.action),
+        c.where ? { where: c.where(h) } : {},
+      );
+      const before = new Set(executions(h).map((e) => e.executionArn));
+      offset += 1;
+      const ok = await deliverWithRetries(
+        h,
+        alarmDelivery('eventbridge', {
+          alarmName: PROBE_ALARM,
+          cacheId: CACHE_ID,
+          state: 'ALARM',
+          at: new Date(Date.now() + offset * 1000),
+        }),
+      );
+      expect(ok).toBe(true);
+      const execution = executions(h).find((e) => !before.has(e.executionArn));
+      expect(execution).toBeDefined();
+      const finished = await settle(h, execution!.executionArn);
+      remove();
+      expect([finished.status, finished.error]).toEqual(['FAILED', expect.any(String)]);
+      const incidentId = incidentIdOf(execution!);
+      const escalationsOf = () =>
+        h.stack.sns
+          .published(h.stack.description.topics.operators)
+          .filter(
+            (m) =>
+              m.messageAttributes.kind?.Value === 'escalation' && m.messageAttributes.incidentId?.Value === incidentId,
+          );
+      // The execution's FAILED status event reaches the escalate function through the event bus, asynchronously.
+      await waitFor('the escalation', 60_000, () => (escalationsOf().length > 0 ? true : undefined));
+      await h.stack.sns.idle();
+      const incident = (await incidents(h)).find((i) => i.incidentId === incidentId);
+      const escalations = escalationsOf();
+      const failedState = (await timeline(h, incidentId)).find((e) => e.type === 'FAILED')?.detail?.failedState;
+      const recorded = new Set<string>();
+      for (const i of await incidents(h)) {
+        for (const e of await timeline(h, i.incidentId))
+          if (e.type === 'RECOVERY_STARTED' && typeof e.detail?.replicationGroupId === 'string')
+            recorded.add(e.detail.replicationGroupId);
+      }
+      const unrecorded = (await replacementCaches(h)).filter((g) => !recorded.has(g.id));
+      const running = executions(h).filter((e) => e.status === 'RUNNING');
+      const refused =
+        faults.stats().byRule[`${c.service}:${c.action} ${(c.fault ?? denied(c.service, c.action)).code}`] ?? 0;
+      figure(
+        `faults.permanent.${c.step.replace(/\W+/g, '_')}`,
+        `${refused} refused, execution ${finished.status} at ${String(failedState)}, incident ${incident?.status ?? 'missing'}, escalations ${escalations.length}, running ${running.length}, unrecorded caches ${unrecorded.length}`,
+      );
+      expect(refused).toBeGreaterThan(0);
+      expect(finished.status).toBe('FAILED');
+      expect(failedState).toBe(c.step);
+      expect(incident?.status).toBe('FAILED');
+      expect(escalations).toHaveLength(1);
+      expect(running).toEqual([]);
+      expect(unrecorded).toEqual([]);
+    },
+  );
 });
 
 describe('redrive after the cause is fixed', () => {
@@ -208,7 +270,12 @@ describe('redrive after the cause is fixed', () => {
     h = await startHarness({ faults, environment: NO_APPROVAL });
     await breakCache(h);
     const remove = faults.fail('ssm', 'PutParameter', denied('ssm', 'PutParameter'));
-    expect(await deliverWithRetries(h, alarmDelivery('lambda-action', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date() }))).toBe(true);
+    expect(
+      await deliverWithRetries(
+        h,
+        alarmDelivery('lambda-action', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date() }),
+      ),
+    ).toBe(true);
     const [execution] = executions(h);
     executionArn = execution?.executionArn ?? '';
     const failed = await settle(h, executionArn);
@@ -217,7 +284,9 @@ describe('redrive after the cause is fixed', () => {
     await h.stack.sns.idle();
     cachesBefore = await replacementCaches(h);
     noticesBefore = noticesByStage(h);
-    await waitFor('the escalation', 60_000, async () => ((await incidents(h))[0]?.status === 'FAILED' ? true : undefined));
+    await waitFor('the escalation', 60_000, async () =>
+      (await incidents(h))[0]?.status === 'FAILED' ? true : undefined,
+    );
     await h.stack.clients.sfn.send(new RedriveExecutionCommand({ executionArn }));
     redrivenStatus = (await settle(h, executionArn)).status;
     await h.stack.sns.idle();
@@ -248,7 +317,17 @@ describe('redrive after the cause is fixed', () => {
     // Failed at Cut Over and escalated; the redrive reopened the incident and resumed at Cut Over:
     // every step before it ran once, Cut Over once more (its refused attempt wrote nothing).
     const count = (type: string) => redrivenTimeline.filter((t) => t === type).length;
-    for (const once of ['INCIDENT_OPENED', 'ASSESSED', 'RECOVERY_STARTED', 'CACHE_AVAILABLE', 'FAILED', 'ESCALATED', 'REDRIVEN', 'CUT_OVER', 'RESOLVED']) {
+    for (const once of [
+      'INCIDENT_OPENED',
+      'ASSESSED',
+      'RECOVERY_STARTED',
+      'CACHE_AVAILABLE',
+      'FAILED',
+      'ESCALATED',
+      'REDRIVEN',
+      'CUT_OVER',
+      'RESOLVED',
+    ]) {
       expect([once, count(once)]).toEqual([once, 1]);
     }
     expect(redrivenTimeline.indexOf('FAILED')).toBeLessThan(redrivenTimeline.indexOf('CUT_OVER'));

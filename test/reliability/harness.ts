@@ -143,8 +143,7 @@ const EVENTS = path.join(__dirname, '..', 'fixtures', 'events');
 /** A free-form JSON document (AWS event fixtures, DynamoDB keys), edited in place. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Doc = Record<string, any>;
-const fixture = (file: string): Doc =>
-  JSON.parse(readFileSync(path.join(EVENTS, file), 'utf8')) as Doc;
+const fixture = (file: string): Doc => JSON.parse(readFileSync(path.join(EVENTS, file), 'utf8')) as Doc;
 
 export type AlarmShape = 'eventbridge' | 'sns' | 'lambda-action';
 export type AlarmStateValue = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
@@ -200,7 +199,12 @@ export function alarmDelivery(shape: AlarmShape, spec: AlarmSpec): Doc {
   data.previousState.value = previous;
   data.configuration.metrics[0].metricStat.metric.dimensions = { CacheId: spec.cacheId };
   if (shape === 'eventbridge') {
-    Object.assign(base, { account: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, time: spec.at.toISOString().replace(/\.\d{3}Z$/, 'Z'), resources: [arn] });
+    Object.assign(base, {
+      account: LOCAL_ACCOUNT_ID,
+      region: LOCAL_REGION,
+      time: spec.at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      resources: [arn],
+    });
   } else {
     Object.assign(base, { accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, time: timestamp, alarmArn: arn });
   }
@@ -234,7 +238,13 @@ export function autoApprove(h: Harness): () => Promise<void> {
             if (!pending || pending.approval.status !== 'PENDING') continue;
             await decideApproval(
               { store: h.store, resumer, clock: { now: () => new Date() } },
-              { incidentId, step: 'recovery-plan', decision: 'approve', decidedBy: 'reliability', reason: 'reliability test: automatic approval' },
+              {
+                incidentId,
+                step: 'recovery-plan',
+                decision: 'approve',
+                decidedBy: 'reliability',
+                reason: 'reliability test: automatic approval',
+              },
             );
             decided.add(incidentId);
           } catch (error) {
@@ -264,7 +274,11 @@ export async function settle(h: Harness, executionArn: string, timeoutMs = 150_0
   return h.stack.sfn.waitForExecution(executionArn, timeoutMs);
 }
 
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -280,7 +294,11 @@ export async function incidents(h: Harness): Promise<Incident[]> {
   let start: Doc | undefined;
   do {
     const page = await h.stack.clients.dynamodb.send(
-      new ScanCommand({ TableName: h.stack.description.tables.incidents, ExclusiveStartKey: start, ConsistentRead: true }),
+      new ScanCommand({
+        TableName: h.stack.description.tables.incidents,
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
     );
     for (const item of page.Items ?? []) {
       if (item.sk?.S === 'META' && item.pk?.S?.startsWith('INCIDENT#')) {

@@ -44,7 +44,10 @@ beforeAll(async () => {
   });
   h = await startHarness({ extraCaches: [sessions] });
   h.stack.protect([
-    { ...h.prepared.cache, alarmNames: Array.from({ length: STORM }, (_, i) => `accounts-symptom-${String(i).padStart(2, '0')}`) },
+    {
+      ...h.prepared.cache,
+      alarmNames: Array.from({ length: STORM }, (_, i) => `accounts-symptom-${String(i).padStart(2, '0')}`),
+    },
     sessions,
   ]);
   await breakCache(h);
@@ -74,8 +77,12 @@ describe('alarm storms', () => {
     const started = accountsExecutions();
     expect(started).toHaveLength(1);
     firstIncidentId = incidentIdOf(started[0]!);
-    const incident = await waitFor('the incident record', 20_000, async () => (await incidents(h)).find((i) => i.incidentId === firstIncidentId));
-    const joined = (await timeline(h, firstIncidentId)).filter((e) => e.type === 'ALARM' && e.detail?.alarmName !== (incident as { triggerAlarm?: string }).triggerAlarm);
+    const incident = await waitFor('the incident record', 20_000, async () =>
+      (await incidents(h)).find((i) => i.incidentId === firstIncidentId),
+    );
+    const joined = (await timeline(h, firstIncidentId)).filter(
+      (e) => e.type === 'ALARM' && e.detail?.alarmName !== (incident as { triggerAlarm?: string }).triggerAlarm,
+    );
     figure('storm.alarms', STORM);
     figure('storm.incidents', (await incidents(h)).length);
     figure('storm.alarms_on_timeline', joined.length);
@@ -86,7 +93,12 @@ describe('alarm storms', () => {
   it('alarms about two caches open two incidents', async () => {
     const at = new Date(Date.now() - 2000);
     const events = SHAPES.map((shape, i) =>
-      alarmDelivery(shape, { alarmName: i === 0 ? 'sessions-unreachable' : `sessions-symptom-${i}`, cacheId: 'sessions', state: 'ALARM', at: new Date(at.getTime() + i * 1000) }),
+      alarmDelivery(shape, {
+        alarmName: i === 0 ? 'sessions-unreachable' : `sessions-symptom-${i}`,
+        cacheId: 'sessions',
+        state: 'ALARM',
+        at: new Date(at.getTime() + i * 1000),
+      }),
     );
     const results = await Promise.all(events.map((e) => deliver(h, e)));
     expect(results.filter((r) => !r.ok)).toEqual([]);
@@ -111,11 +123,16 @@ describe('flapping', () => {
       ['ALARM', 4000],
     ];
     for (const [state, offset] of flips) {
-      const r = await deliver(h, alarmDelivery('eventbridge', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state, at: new Date(base + offset) }));
+      const r = await deliver(
+        h,
+        alarmDelivery('eventbridge', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state, at: new Date(base + offset) }),
+      );
       expect(r.ok).toBe(true);
     }
     const flipTimes = new Set(flips.map(([, offset]) => new Date(base + offset).toISOString()));
-    const events = (await timeline(h, firstIncidentId)).filter((e) => e.detail?.alarmName === PROBE_ALARM && flipTimes.has(e.at));
+    const events = (await timeline(h, firstIncidentId)).filter(
+      (e) => e.detail?.alarmName === PROBE_ALARM && flipTimes.has(e.at),
+    );
     const recorded = events.filter((e) => e.type === 'ALARM_OK' || e.type === 'ALARM').length;
     figure('flapping.transitions', flips.length);
     figure('flapping.new_executions', accountsExecutions().length - before);
@@ -134,7 +151,10 @@ describe('flapping', () => {
     const resolved = (await incidents(h)).find((i) => i.incidentId === firstIncidentId);
     expect(resolved?.status).toBe('RESOLVED');
 
-    const r = await deliver(h, alarmDelivery('sns', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date() }));
+    const r = await deliver(
+      h,
+      alarmDelivery('sns', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date() }),
+    );
     expect(r.ok).toBe(true);
     const after = accountsExecutions();
     figure('flapping.incidents_after_resolution', after.length);

@@ -39,26 +39,53 @@ afterAll(async () => {
 
 /** The secret itself and a long prefix of it (a truncated secret is still a leak). */
 function needles(label: string, secret: string): { label: string; needle: string }[] {
-  return [{ label, needle: secret }, ...(secret.length > 32 ? [{ label: `${label} (prefix)`, needle: secret.slice(0, 24) }] : [])];
+  return [
+    { label, needle: secret },
+    ...(secret.length > 32 ? [{ label: `${label} (prefix)`, needle: secret.slice(0, 24) }] : []),
+  ];
 }
 
 it('no task token, AUTH token or credential appears in logs, notices, timelines or errors of a drill', async () => {
   const faults = new Faults();
-  h = await startHarness({ faults, environment: { AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY, AWS_SESSION_TOKEN: SESSION_TOKEN } });
+  h = await startHarness({
+    faults,
+    environment: { AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY, AWS_SESSION_TOKEN: SESSION_TOKEN },
+  });
   await breakCache(h);
   const stopApproving = autoApprove(h);
 
   // First incident: approved, then Cut Over is refused → failed and escalated.
   const refuse = faults.fail('ssm', 'PutParameter', denied('ssm', 'PutParameter'));
-  expect((await deliver(h, alarmDelivery('eventbridge', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date(Date.now() - 2000) }))).ok).toBe(true);
+  expect(
+    (
+      await deliver(
+        h,
+        alarmDelivery('eventbridge', {
+          alarmName: PROBE_ALARM,
+          cacheId: CACHE_ID,
+          state: 'ALARM',
+          at: new Date(Date.now() - 2000),
+        }),
+      )
+    ).ok,
+  ).toBe(true);
   const first = await settle(h, executions(h)[0]!.executionArn);
   refuse();
   expect(first.status).toBe('FAILED');
   // The stopped execution is escalated from its status event, asynchronously; then the next ALARM opens a new incident.
-  await waitFor('the first incident marked failed', 60_000, async () => ((await incidents(h!))[0]?.status === 'FAILED' ? true : undefined));
+  await waitFor('the first incident marked failed', 60_000, async () =>
+    (await incidents(h!))[0]?.status === 'FAILED' ? true : undefined,
+  );
 
   // Second incident: approved and resolved.
-  expect((await deliver(h, alarmDelivery('sns', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date() }))).ok).toBe(true);
+  expect(
+    (
+      await deliver(
+        h,
+        alarmDelivery('sns', { alarmName: PROBE_ALARM, cacheId: CACHE_ID, state: 'ALARM', at: new Date() }),
+      )
+    ).ok,
+  ).toBe(true);
   const second = await settle(h, executions(h)[1]!.executionArn);
   await stopApproving();
   await h.stack.sns.idle();
@@ -75,22 +102,38 @@ it('no task token, AUTH token or credential appears in logs, notices, timelines 
 
   const haystacks: { where: string; text: string }[] = [
     ...h.logs.map((l) => ({ where: `log of ${l.fn}`, text: l.line })),
-    ...h.stack.sns.published().map((m) => ({ where: `SNS message on ${m.topicArn.split(':').pop() ?? ''}`, text: JSON.stringify(m) })),
+    ...h.stack.sns
+      .published()
+      .map((m) => ({ where: `SNS message on ${m.topicArn.split(':').pop() ?? ''}`, text: JSON.stringify(m) })),
     ...h.errors.map((e) => ({ where: 'error', text: e })),
-    ...executions(h).map((e) => ({ where: `execution ${e.name}`, text: JSON.stringify({ error: e.error, cause: e.cause, output: e.output }) })),
+    ...executions(h).map((e) => ({
+      where: `execution ${e.name}`,
+      text: JSON.stringify({ error: e.error, cause: e.cause, output: e.output }),
+    })),
   ];
   for (const incident of await incidents(h)) {
     haystacks.push({ where: `incident ${incident.incidentId}`, text: JSON.stringify(incident) });
-    for (const e of await timeline(h, incident.incidentId)) haystacks.push({ where: `timeline of ${incident.incidentId}`, text: JSON.stringify(e) });
+    for (const e of await timeline(h, incident.incidentId))
+      haystacks.push({ where: `timeline of ${incident.incidentId}`, text: JSON.stringify(e) });
   }
-  const leaks = haystacks.flatMap((hay) => secrets.filter((s) => hay.text.includes(s.needle)).map((s) => `${s.label} in ${hay.where}`));
+  const leaks = haystacks.flatMap((hay) =>
+    secrets.filter((s) => hay.text.includes(s.needle)).map((s) => `${s.label} in ${hay.where}`),
+  );
 
   figure('secrets.task_tokens_issued', tokens.length);
   figure('secrets.texts_scanned', haystacks.length);
   figure('secrets.log_lines_scanned', h.logs.length);
   figure('secrets.leaks', leaks.length);
   expect(h.logs.length).toBeGreaterThan(20);
-  expect(h.stack.sns.published(h.stack.description.topics.operators).some((m) => m.messageAttributes.kind?.Value === 'approval-request')).toBe(true);
-  expect(h.stack.sns.published(h.stack.description.topics.operators).some((m) => m.messageAttributes.kind?.Value === 'escalation')).toBe(true);
+  expect(
+    h.stack.sns
+      .published(h.stack.description.topics.operators)
+      .some((m) => m.messageAttributes.kind?.Value === 'approval-request'),
+  ).toBe(true);
+  expect(
+    h.stack.sns
+      .published(h.stack.description.topics.operators)
+      .some((m) => m.messageAttributes.kind?.Value === 'escalation'),
+  ).toBe(true);
   expect([...new Set(leaks)]).toEqual([]);
 });

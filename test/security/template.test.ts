@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { ensurePackaged } from '../package/packaging';
 import { figure, type Doc } from '../reliability/harness';
 
-
 type Json = Doc;
 interface Resource {
   Type: string;
@@ -35,9 +34,12 @@ const STAR_ONLY: Record<string, string> = {
   'logs:DescribeResourcePolicies': 'CloudWatch Logs resource policies are account-level',
   'logs:DescribeLogGroups': 'listing log groups supports only "*"',
   'elasticache:DescribeEvents': 'ElastiCache DescribeEvents has no resource-level permissions',
-  'states:SendTaskSuccess': 'Step Functions task-token callbacks have no resource type (Service Authorization Reference)',
-  'states:SendTaskFailure': 'Step Functions task-token callbacks have no resource type (Service Authorization Reference)',
-  'states:SendTaskHeartbeat': 'Step Functions task-token callbacks have no resource type (Service Authorization Reference)',
+  'states:SendTaskSuccess':
+    'Step Functions task-token callbacks have no resource type (Service Authorization Reference)',
+  'states:SendTaskFailure':
+    'Step Functions task-token callbacks have no resource type (Service Authorization Reference)',
+  'states:SendTaskHeartbeat':
+    'Step Functions task-token callbacks have no resource type (Service Authorization Reference)',
 };
 
 let resources: Record<string, Resource>;
@@ -46,11 +48,17 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const roleIdOf = (fn: Resource): string => (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 const statementsOf = (role: Resource): Statement[] =>
-  asArray(role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  asArray(role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
 const functions = () => ofType('AWS::Lambda::Function');
 const fnName = (id: string) => id.replace(/LambdaFunction$/, '');
 const allows = (role: Resource, action: string) =>
-  statementsOf(role).some((s) => s.Effect === 'Allow' && asArray(s.Action).some((a) => a === action || a === '*' || a === `${action.split(':')[0]}:*`));
+  statementsOf(role).some(
+    (s) =>
+      s.Effect === 'Allow' &&
+      asArray(s.Action).some((a) => a === action || a === '*' || a === `${action.split(':')[0]}:*`),
+  );
 
 beforeAll(async () => {
   template = JSON.parse(readFileSync(await ensurePackaged(), 'utf8')) as typeof template;
@@ -72,7 +80,11 @@ describe('IAM', () => {
     const wildcards = ofType('AWS::IAM::Role').flatMap(([id, role]) =>
       statementsOf(role)
         .filter((s) => s.Effect === 'Allow')
-        .flatMap((s) => asArray(s.Action).filter((a) => a === '*' || a.endsWith(':*')).map((a) => `${id}: ${a}`)),
+        .flatMap((s) =>
+          asArray(s.Action)
+            .filter((a) => a === '*' || a.endsWith(':*'))
+            .map((a) => `${id}: ${a}`),
+        ),
     );
     expect(wildcards).toEqual([]);
   });
@@ -81,7 +93,11 @@ describe('IAM', () => {
     const offending = ofType('AWS::IAM::Role').flatMap(([id, role]) =>
       statementsOf(role)
         .filter((s) => s.Effect === 'Allow' && asArray(s.Resource as unknown).some((r) => r === '*'))
-        .flatMap((s) => asArray(s.Action).filter((a) => !(a in STAR_ONLY)).map((a) => `${id}: ${a} on *`)),
+        .flatMap((s) =>
+          asArray(s.Action)
+            .filter((a) => !(a in STAR_ONLY))
+            .map((a) => `${id}: ${a} on *`),
+        ),
     );
     expect(offending).toEqual([]);
   });
@@ -92,12 +108,15 @@ describe('IAM', () => {
         .filter((s) => s.Effect === 'Allow' && asArray(s.Action).includes('iam:PassRole'))
         .map((s) => ({ id, resources: asArray(s.Resource as unknown) })),
     );
-    for (const p of passRole) expect(p.resources.every((r) => typeof r !== 'string' || (!r.includes('*') && r.includes(':role/')))).toBe(true);
+    for (const p of passRole)
+      expect(p.resources.every((r) => typeof r !== 'string' || (!r.includes('*') && r.includes(':role/')))).toBe(true);
   });
 
   it('lets only the console (the approval endpoint) resume or fail a waiting task', () => {
     const resumers = functions()
-      .filter(([, f]) => ['states:SendTaskSuccess', 'states:SendTaskFailure'].some((a) => allows(resources[roleIdOf(f)]!, a)))
+      .filter(([, f]) =>
+        ['states:SendTaskSuccess', 'states:SendTaskFailure'].some((a) => allows(resources[roleIdOf(f)]!, a)),
+      )
       .map(([id]) => fnName(id));
     figure('security.task_resumers', resumers.join(',') || 'none');
     expect(resumers.every((n) => n === 'Console')).toBe(true);
@@ -119,21 +138,42 @@ describe('data at rest and in transit', () => {
       expect(key.Properties.EnableKeyRotation).toBe(true);
       const statements = key.Properties.KeyPolicy.Statement as Statement[];
       for (const service of ['cloudwatch.amazonaws.com']) {
-        const grant = statements.find((s) => s.Effect === 'Allow' && asArray((s.Principal as { Service?: string | string[] } | undefined)?.Service).includes(service));
-        expect(asArray(grant?.Action)).toEqual(expect.arrayContaining(['kms:Decrypt', expect.stringMatching(/^kms:GenerateDataKey/)]));
+        const grant = statements.find(
+          (s) =>
+            s.Effect === 'Allow' &&
+            asArray((s.Principal as { Service?: string | string[] } | undefined)?.Service).includes(service),
+        );
+        expect(asArray(grant?.Action)).toEqual(
+          expect.arrayContaining(['kms:Decrypt', expect.stringMatching(/^kms:GenerateDataKey/)]),
+        );
       }
     }
   });
 
-  it('grants the topics\' key to no AWS service that publishes to none of them', () => {
+  it("grants the topics' key to no AWS service that publishes to none of them", () => {
     // A service principal in a key policy is only needed where that service
     // itself publishes to an encrypted topic: CloudWatch through an alarm
     // action, EventBridge through a rule target.
-    const encryptedTopics = new Set(ofType('AWS::SNS::Topic').filter(([, t]) => t.Properties.KmsMasterKeyId).map(([id]) => id));
-    const refersToEncryptedTopic = (v: unknown) => [...encryptedTopics].some((id) => JSON.stringify(v ?? null).includes(`{"Ref":"${id}"}`));
+    const encryptedTopics = new Set(
+      ofType('AWS::SNS::Topic')
+        .filter(([, t]) => t.Properties.KmsMasterKeyId)
+        .map(([id]) => id),
+    );
+    const refersToEncryptedTopic = (v: unknown) =>
+      [...encryptedTopics].some((id) => JSON.stringify(v ?? null).includes(`{"Ref":"${id}"}`));
     const publishers = new Set<string>();
-    if (ofType('AWS::CloudWatch::Alarm').some(([, a]) => refersToEncryptedTopic([a.Properties.AlarmActions, a.Properties.OKActions]))) publishers.add('cloudwatch.amazonaws.com');
-    if (ofType('AWS::Events::Rule').some(([, r]) => asArray(r.Properties.Targets as Json[]).some((t) => refersToEncryptedTopic(t.Arn)))) publishers.add('events.amazonaws.com');
+    if (
+      ofType('AWS::CloudWatch::Alarm').some(([, a]) =>
+        refersToEncryptedTopic([a.Properties.AlarmActions, a.Properties.OKActions]),
+      )
+    )
+      publishers.add('cloudwatch.amazonaws.com');
+    if (
+      ofType('AWS::Events::Rule').some(([, r]) =>
+        asArray(r.Properties.Targets as Json[]).some((t) => refersToEncryptedTopic(t.Arn)),
+      )
+    )
+      publishers.add('events.amazonaws.com');
     for (const [id, key] of ofType('AWS::KMS::Key')) {
       const services = (key.Properties.KeyPolicy.Statement as Statement[]).flatMap((st) =>
         asArray((st.Principal as { Service?: string | string[] } | undefined)?.Service),
@@ -142,11 +182,18 @@ describe('data at rest and in transit', () => {
     }
   });
 
-  it('blocks all public access to the framework\'s deployment bucket, versions and encrypts it', () => {
+  it("blocks all public access to the framework's deployment bucket, versions and encrypts it", () => {
     const bucket = resources.ServerlessDeploymentBucket!;
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(bucket.Properties.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
   });
 
   it('encrypts DynamoDB tables and keeps point-in-time recovery', () => {
@@ -161,9 +208,16 @@ describe('data at rest and in transit', () => {
   // for <region>.elasticache-snapshot.amazonaws.com with s3:GetObject, s3:ListBucket, s3:GetBucketAcl.
   it('keeps the backup bucket private, versioned, in SSE-S3, with ACLs enabled, and lets ElastiCache only read it', () => {
     const bucket = resources.BackupBucket!;
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(
+      bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault,
+    ).toEqual({ SSEAlgorithm: 'AES256' });
     expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] });
     const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket?.Ref === 'BackupBucket')?.[1];
     const statements = policy?.Properties.PolicyDocument.Statement as Json[];
@@ -176,8 +230,12 @@ describe('data at rest and in transit', () => {
   });
 
   it('names only the opt-in regions (AWS General Reference, "Managing AWS Regions") in IsOptInRegion', () => {
-    const regions = JSON.stringify(template.Conditions.IsOptInRegion).match(/"[a-z]{2}(-gov)?-[a-z]+-\d"/g)?.map((r) => JSON.parse(r) as string);
-    expect(regions).toEqual(expect.arrayContaining(['ap-east-1', 'me-south-1', 'af-south-1', 'eu-south-1', 'il-central-1']));
+    const regions = JSON.stringify(template.Conditions.IsOptInRegion)
+      .match(/"[a-z]{2}(-gov)?-[a-z]+-\d"/g)
+      ?.map((r) => JSON.parse(r) as string);
+    expect(regions).toEqual(
+      expect.arrayContaining(['ap-east-1', 'me-south-1', 'af-south-1', 'eu-south-1', 'il-central-1']),
+    );
     expect(regions).not.toEqual(expect.arrayContaining(['us-east-1']));
     expect(regions).not.toContain('eu-west-1');
   });
@@ -210,7 +268,9 @@ describe('data at rest and in transit', () => {
   });
 
   it('gives every log group a retention', () => {
-    const without = ofType('AWS::Logs::LogGroup').filter(([, g]) => typeof g.Properties.RetentionInDays !== 'number').map(([id]) => id);
+    const without = ofType('AWS::Logs::LogGroup')
+      .filter(([, g]) => typeof g.Properties.RetentionInDays !== 'number')
+      .map(([id]) => id);
     expect(without).toEqual([]);
   });
 
@@ -224,26 +284,45 @@ describe('data at rest and in transit', () => {
 
 describe('failed deliveries are kept', () => {
   it('gives every EventBridge target, scheduled ones included, a dead-letter queue and a retry policy', () => {
-    const targets = ofType('AWS::Events::Rule').flatMap(([id, r]) => asArray(r.Properties.Targets as Json[]).map((t) => ({ id, t })));
+    const targets = ofType('AWS::Events::Rule').flatMap(([id, r]) =>
+      asArray(r.Properties.Targets as Json[]).map((t) => ({ id, t })),
+    );
     expect(targets.some(({ id }) => resources[id]!.Properties.ScheduleExpression)).toBe(true);
     for (const { id, t } of targets) {
-      expect({ id, dlq: t.DeadLetterConfig?.Arn !== undefined, retry: t.RetryPolicy !== undefined }).toEqual({ id, dlq: true, retry: true });
+      expect({ id, dlq: t.DeadLetterConfig?.Arn !== undefined, retry: t.RetryPolicy !== undefined }).toEqual({
+        id,
+        dlq: true,
+        retry: true,
+      });
     }
   });
 
   it('tells the operators when anything waits in a dead-letter queue of an EventBridge target', () => {
     const queues = new Set(
-      ofType('AWS::Events::Rule').flatMap(([, r]) => asArray(r.Properties.Targets as Json[]).map((t) => (t.DeadLetterConfig?.Arn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0])),
+      ofType('AWS::Events::Rule').flatMap(([, r]) =>
+        asArray(r.Properties.Targets as Json[]).map(
+          (t) => (t.DeadLetterConfig?.Arn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0],
+        ),
+      ),
     );
     for (const queue of queues) {
-      const alarm = ofType('AWS::CloudWatch::Alarm').find(([, a]) => JSON.stringify(a.Properties.Dimensions ?? []).includes(`"Fn::GetAtt":["${queue}","QueueName"]`));
-      expect({ queue, alarmed: alarm?.[1].Properties.AlarmActions }).toEqual({ queue, alarmed: [{ Ref: 'OperatorsTopic' }] });
+      const alarm = ofType('AWS::CloudWatch::Alarm').find(([, a]) =>
+        JSON.stringify(a.Properties.Dimensions ?? []).includes(`"Fn::GetAtt":["${queue}","QueueName"]`),
+      );
+      expect({ queue, alarmed: alarm?.[1].Properties.AlarmActions }).toEqual({
+        queue,
+        alarmed: [{ Ref: 'OperatorsTopic' }],
+      });
     }
   });
 
   it('gives every asynchronously invoked function an on-failure destination, except the scheduled probe whose failures alarm the operators', () => {
-    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => ['events.amazonaws.com', 'sns.amazonaws.com', 's3.amazonaws.com'].includes(p.Properties.Principal));
-    const asyncFns = new Set(permissions.map(([, p]) => (p.Properties.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]));
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) =>
+      ['events.amazonaws.com', 'sns.amazonaws.com', 's3.amazonaws.com'].includes(p.Properties.Principal),
+    );
+    const asyncFns = new Set(
+      permissions.map(([, p]) => (p.Properties.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]),
+    );
     const withDestination = new Set(
       ofType('AWS::Lambda::EventInvokeConfig')
         .filter(([, c]) => c.Properties.DestinationConfig?.OnFailure?.Destination)
@@ -255,8 +334,16 @@ describe('failed deliveries are kept', () => {
     if (missing.includes('ProbeLambdaFunction')) {
       // A failed or throttled run reports no data, which the incident alarms do not count as an outage:
       // an alarm on the function's Errors and Throttles tells the operators instead.
-      const onProbe = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties.Metrics ?? []).includes('{"Name":"FunctionName","Value":{"Ref":"ProbeLambdaFunction"}}'));
-      const watched = onProbe.flatMap(([, a]) => (a.Properties.Metrics as Json[]).filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric.MetricName as string));
+      const onProbe = ofType('AWS::CloudWatch::Alarm').filter(([, a]) =>
+        JSON.stringify(a.Properties.Metrics ?? []).includes(
+          '{"Name":"FunctionName","Value":{"Ref":"ProbeLambdaFunction"}}',
+        ),
+      );
+      const watched = onProbe.flatMap(([, a]) =>
+        (a.Properties.Metrics as Json[])
+          .filter((m) => m.MetricStat)
+          .map((m) => m.MetricStat.Metric.MetricName as string),
+      );
       expect(watched.sort()).toEqual(['Errors', 'Throttles']);
       for (const [, a] of onProbe) expect(a.Properties.AlarmActions).toEqual([{ Ref: 'OperatorsTopic' }]);
     }
@@ -272,8 +359,13 @@ describe('console endpoint', () => {
     const open = routes
       .filter(([, r]) => !r.Properties.AuthorizerId || ['NONE', undefined].includes(r.Properties.AuthorizationType))
       .map(([, r]) => String(r.Properties.RouteKey));
-    const urls = ofType('AWS::Lambda::Url').filter(([, u]) => u.Properties.AuthType !== 'AWS_IAM').map(([id]) => id);
-    figure('security.console_routes', `${routes.length} routes, ${open.length + urls.length} without auth (${open.join(', ')})`);
+    const urls = ofType('AWS::Lambda::Url')
+      .filter(([, u]) => u.Properties.AuthType !== 'AWS_IAM')
+      .map(([id]) => id);
+    figure(
+      'security.console_routes',
+      `${routes.length} routes, ${open.length + urls.length} without auth (${open.join(', ')})`,
+    );
     expect(open.sort()).toEqual([...PUBLIC_ROUTES].sort());
     expect(urls).toEqual([]);
     const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');

@@ -152,17 +152,37 @@ describe('assess', () => {
   it('rejects a backup in an RDB format newer than the replacement engine loads, and takes the next one', async () => {
     const world = worldWithIncident({
       ...backupConfig,
-      replacement: { engine: 'valkey', engineVersion: '7.2', nodeType: 'cache.r7g.large', numCacheClusters: 2, securityGroupIds: [], port: 6379 },
+      replacement: {
+        engine: 'valkey',
+        engineVersion: '7.2',
+        nodeType: 'cache.r7g.large',
+        numCacheClusters: 2,
+        securityGroupIds: [],
+        port: 6379,
+      },
     });
     world.backups
-      .add({ bucket: 'acme-backups', key: 'backups/b-redis74.rdb', lastModified: '2025-03-01T11:40:00Z', body: rdbBytes(12) })
-      .add({ bucket: 'acme-backups', key: 'backups/a-valkey.rdb', lastModified: '2025-03-01T11:30:00Z', body: rdbBytes(11) });
+      .add({
+        bucket: 'acme-backups',
+        key: 'backups/b-redis74.rdb',
+        lastModified: '2025-03-01T11:40:00Z',
+        body: rdbBytes(12),
+      })
+      .add({
+        bucket: 'acme-backups',
+        key: 'backups/a-valkey.rdb',
+        lastModified: '2025-03-01T11:30:00Z',
+        body: rdbBytes(11),
+      });
 
     const out = await assess(world, input);
 
     expect(out.backup).toMatchObject({ key: 'backups/a-valkey.rdb', rdbVersion: 11 });
     expect(out.rejectedBackups).toEqual([
-      { key: 'backups/b-redis74.rdb', reason: 'RDB format version 12 is newer than the replacement engine loads (up to 11)' },
+      {
+        key: 'backups/b-redis74.rdb',
+        reason: 'RDB format version 12 is newer than the replacement engine loads (up to 11)',
+      },
     ]);
   });
 

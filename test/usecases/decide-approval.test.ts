@@ -1,4 +1,9 @@
-import { ApprovalAlreadyDecidedError, IncidentNotFoundError, TransientDependencyError, ValidationError } from '../../functions/domain/errors';
+import {
+  ApprovalAlreadyDecidedError,
+  IncidentNotFoundError,
+  TransientDependencyError,
+  ValidationError,
+} from '../../functions/domain/errors';
 import type { TaskResumer } from '../../functions/ports';
 import { acknowledgeApproval, decideApproval, type DecisionRequest } from '../../functions/usecases/decide-approval';
 import { FakeClock } from '../fakes/clock';
@@ -34,7 +39,13 @@ async function world() {
   const store = new FakeIncidentStore(clock);
   const resumer = new RecordingResumer();
   await store.savePendingApproval(
-    { incidentId: 'inc-1', step: 'recovery-plan', status: 'PENDING', requestedAt: '2026-11-26T09:59:00.000Z', facts: { plan: 'PROVISION_FROM_BACKUP' } },
+    {
+      incidentId: 'inc-1',
+      step: 'recovery-plan',
+      status: 'PENDING',
+      requestedAt: '2026-11-26T09:59:00.000Z',
+      facts: { plan: 'PROVISION_FROM_BACKUP' },
+    },
     TOKEN,
   );
   return { clock, store, resumer, deps: { store, resumer, clock } };
@@ -53,22 +64,49 @@ describe('an operator decides a pending approval', () => {
   it('approval: records who, when and why, then resumes the workflow with the decision', async () => {
     const w = await world();
     const result = await decideApproval(w.deps, approve());
-    expect(result).toMatchObject({ status: 'APPROVED', decidedBy: 'dana@example.com', decidedAt: '2026-11-26T10:00:00.000Z' });
+    expect(result).toMatchObject({
+      status: 'APPROVED',
+      decidedBy: 'dana@example.com',
+      decidedAt: '2026-11-26T10:00:00.000Z',
+    });
     expect(w.resumer.calls).toEqual([
-      { kind: 'success', token: TOKEN, body: { approved: true, decidedBy: 'dana@example.com', decidedAt: '2026-11-26T10:00:00.000Z', reason: 'restore from the 03:00 backup' } },
+      {
+        kind: 'success',
+        token: TOKEN,
+        body: {
+          approved: true,
+          decidedBy: 'dana@example.com',
+          decidedAt: '2026-11-26T10:00:00.000Z',
+          reason: 'restore from the 03:00 backup',
+        },
+      },
     ]);
     const [approval] = await w.store.approvals('inc-1');
-    expect(approval).toMatchObject({ status: 'APPROVED', decidedBy: 'dana@example.com', reason: 'restore from the 03:00 backup', resumedAt: '2026-11-26T10:00:00.000Z' });
+    expect(approval).toMatchObject({
+      status: 'APPROVED',
+      decidedBy: 'dana@example.com',
+      reason: 'restore from the 03:00 backup',
+      resumedAt: '2026-11-26T10:00:00.000Z',
+    });
     expect(approval).not.toHaveProperty('taskToken');
     expect(await w.store.timeline('inc-1')).toEqual([
-      expect.objectContaining({ type: 'APPROVED', detail: { step: 'recovery-plan', decidedBy: 'dana@example.com', reason: 'restore from the 03:00 backup' } }),
+      expect.objectContaining({
+        type: 'APPROVED',
+        detail: { step: 'recovery-plan', decidedBy: 'dana@example.com', reason: 'restore from the 03:00 backup' },
+      }),
     ]);
   });
 
   it('rejection: fails the waiting task with ApprovalRejectedError and the reason', async () => {
     const w = await world();
-    await decideApproval(w.deps, approve({ decision: 'reject', reason: 'the backup is from before the schema change' }));
-    expect(w.resumer.calls[0]).toMatchObject({ kind: 'failure', body: { error: 'ApprovalRejectedError', cause: { reason: 'the backup is from before the schema change' } } });
+    await decideApproval(
+      w.deps,
+      approve({ decision: 'reject', reason: 'the backup is from before the schema change' }),
+    );
+    expect(w.resumer.calls[0]).toMatchObject({
+      kind: 'failure',
+      body: { error: 'ApprovalRejectedError', cause: { reason: 'the backup is from before the schema change' } },
+    });
     expect((await w.store.timeline('inc-1')).map((e) => e.type)).toEqual(['REJECTED']);
   });
 
@@ -88,7 +126,9 @@ describe('an operator decides a pending approval', () => {
     w.resumer.failNext = new TransientDependencyError('throttled');
     await expect(decideApproval(w.deps, approve())).rejects.toBeInstanceOf(TransientDependencyError);
     // Someone else cannot take over the recorded decision…
-    await expect(decideApproval(w.deps, approve({ decidedBy: 'sam@example.com' }))).rejects.toBeInstanceOf(ApprovalAlreadyDecidedError);
+    await expect(decideApproval(w.deps, approve({ decidedBy: 'sam@example.com' }))).rejects.toBeInstanceOf(
+      ApprovalAlreadyDecidedError,
+    );
     // …but the same decision by the same operator goes through, once.
     await expect(decideApproval(w.deps, approve())).resolves.toMatchObject({ status: 'APPROVED' });
     expect(w.resumer.calls.map((c) => c.kind)).toEqual(['success']);
@@ -122,8 +162,13 @@ describe('an operator decides a pending approval', () => {
     const w = await world();
     await acknowledgeApproval(w.deps, { incidentId: 'inc-1', step: 'recovery-plan', by: 'dana@example.com' });
     expect(w.resumer.calls).toEqual([{ kind: 'heartbeat', token: TOKEN }]);
-    expect((await w.store.timeline('inc-1'))[0]).toMatchObject({ type: 'APPROVAL_ACKNOWLEDGED', detail: { by: 'dana@example.com' } });
+    expect((await w.store.timeline('inc-1'))[0]).toMatchObject({
+      type: 'APPROVAL_ACKNOWLEDGED',
+      detail: { by: 'dana@example.com' },
+    });
     await decideApproval(w.deps, approve());
-    await expect(acknowledgeApproval(w.deps, { incidentId: 'inc-1', step: 'recovery-plan', by: 'x' })).rejects.toBeInstanceOf(ApprovalAlreadyDecidedError);
+    await expect(
+      acknowledgeApproval(w.deps, { incidentId: 'inc-1', step: 'recovery-plan', by: 'x' }),
+    ).rejects.toBeInstanceOf(ApprovalAlreadyDecidedError);
   });
 });

@@ -48,7 +48,9 @@ describe('escalate', () => {
     expect(message?.kind).toBe('escalation');
     expect(message?.text).toContain('Error: CacheProvisioningFailedError');
     expect(message?.text).toContain('Cause: replication group r-sessions-abc123 is restore-failed');
-    expect(message?.text).toContain(`https://console.acme.test/login?next=${encodeURIComponent(`/incidents/${INCIDENT_ID}`)}`);
+    expect(message?.text).toContain(
+      `https://console.acme.test/login?next=${encodeURIComponent(`/incidents/${INCIDENT_ID}`)}`,
+    );
     expect(message?.text).toContain(`cache-outage show ${INCIDENT_ID}`);
     expect(message?.text).toContain('its next ALARM opens a new incident');
     expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['FAILED', 'ESCALATED']);

@@ -13,7 +13,10 @@ function change(overrides: Partial<ExecutionStatusChange> = {}): ExecutionStatus
     status: 'FAILED',
     input: { incidentId: INCIDENT_ID, cacheId: CACHE_ID },
     error: 'TransientDependencyError',
-    cause: JSON.stringify({ errorType: 'TransientDependencyError', errorMessage: 'SSM PutParameter: ThrottlingException' }),
+    cause: JSON.stringify({
+      errorType: 'TransientDependencyError',
+      errorMessage: 'SSM PutParameter: ThrottlingException',
+    }),
     redriveCount: 0,
     ...overrides,
   };
@@ -95,7 +98,12 @@ describe('execution status changes', () => {
 
   it('the workflow own Fail state after an in-flow escalation: nothing more', async () => {
     const world = worldWithIncident();
-    await escalate(world, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, kind: 'failed', error: { Error: 'CacheWaitTimeoutError', Cause: 'x' } });
+    await escalate(world, {
+      incidentId: INCIDENT_ID,
+      cacheId: CACHE_ID,
+      kind: 'failed',
+      error: { Error: 'CacheWaitTimeoutError', Cause: 'x' },
+    });
 
     const out = await executionStatusChanged(world, change({ error: 'RecoveryFailed', cause: 'The recovery failed' }));
 
@@ -116,14 +124,22 @@ describe('execution status changes', () => {
     const world = worldWithIncident();
     await executionStatusChanged(world, change());
 
-    expect(await executionStatusChanged(world, change({ status: 'RUNNING', redriveCount: 1, error: undefined }))).toEqual({ outcome: 'reopened' });
+    expect(
+      await executionStatusChanged(world, change({ status: 'RUNNING', redriveCount: 1, error: undefined })),
+    ).toEqual({ outcome: 'reopened' });
     await executionStatusChanged(world, change({ status: 'RUNNING', redriveCount: 1, error: undefined }));
     expect(world.store.incident(INCIDENT_ID)?.status).toBe('OPEN');
 
     await executionStatusChanged(world, change({ redriveCount: 1, error: 'RehydrationFailedError' }));
     expect(world.notifier.operators).toHaveLength(2);
     expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
-    expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['FAILED', 'ESCALATED', 'REDRIVEN', 'FAILED', 'ESCALATED']);
+    expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual([
+      'FAILED',
+      'ESCALATED',
+      'REDRIVEN',
+      'FAILED',
+      'ESCALATED',
+    ]);
   });
 
   it('a redrive after a newer incident took the cache leaves this one failed', async () => {
@@ -152,7 +168,9 @@ describe('execution status changes', () => {
     world.executions.set(EXECUTION_ARN, { status: 'RUNNING', currentState: 'Cut Over', redriveCount: 2 });
     await executionStatusChanged(world, change({ status: 'RUNNING', redriveCount: 2, error: undefined }));
     expect(world.store.incident(INCIDENT_ID)?.status).toBe('OPEN');
-    expect((await executionStatusChanged(world, change({ redriveCount: 1, error: 'AccessDeniedException' }))).outcome).toBe('ignored');
+    expect(
+      (await executionStatusChanged(world, change({ redriveCount: 1, error: 'AccessDeniedException' }))).outcome,
+    ).toBe('ignored');
     expect(world.store.incident(INCIDENT_ID)).toMatchObject({ status: 'OPEN', attempt: 2 });
     expect(world.notifier.operators).toHaveLength(2);
   });
@@ -170,7 +188,12 @@ describe('execution status changes', () => {
     const world = worldWithIncident();
     world.notifier.failures.fail('publishOperators', new Error('KMS: AccessDenied'));
     await expect(
-      escalate(world, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, kind: 'failed', error: { Error: 'CacheWaitTimeoutError', Cause: 'never available' } }),
+      escalate(world, {
+        incidentId: INCIDENT_ID,
+        cacheId: CACHE_ID,
+        kind: 'failed',
+        error: { Error: 'CacheWaitTimeoutError', Cause: 'never available' },
+      }),
     ).rejects.toThrow('KMS');
     expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
 

@@ -212,7 +212,10 @@ describe('intake: ALARM', () => {
     const incidentId = (opened[0] as { incidentId: string }).incidentId;
     expect(outcomes.filter((o) => o.outcome === 'duplicate' && o.incidentId === incidentId)).toHaveLength(19);
     const [first, ...timeline] = await w.store.timeline(incidentId);
-    expect(first).toMatchObject({ type: 'INCIDENT_OPENED', detail: { alarmName: (opened[0] as { alarmName: string }).alarmName } });
+    expect(first).toMatchObject({
+      type: 'INCIDENT_OPENED',
+      detail: { alarmName: (opened[0] as { alarmName: string }).alarmName },
+    });
     expect(timeline).toHaveLength(19);
     expect(new Set(timeline.map((e) => e.type))).toEqual(new Set(['ALARM']));
     expect(timeline.map((e) => e.detail?.alarmName)).not.toContain((opened[0] as { alarmName: string }).alarmName);
@@ -450,7 +453,9 @@ describe('intake: where an ALARM comes from', () => {
 
   /** The probe alarm fixture as this stack's alarm, with the state reason CloudWatch would give. */
   function stackAlarm(opts: { name?: string; reason?: string; reasonData?: string | null } = {}) {
-    const e = probeAlarm({ name: opts.name ?? STACK_ALARM }) as unknown as { detail: { state: Record<string, unknown> } };
+    const e = probeAlarm({ name: opts.name ?? STACK_ALARM }) as unknown as {
+      detail: { state: Record<string, unknown> };
+    };
     if (opts.reason !== undefined) e.detail.state.reason = opts.reason;
     if (opts.reasonData === null) delete e.detail.state.reasonData;
     else if (opts.reasonData !== undefined) e.detail.state.reasonData = opts.reasonData;
@@ -475,7 +480,8 @@ describe('intake: where an ALARM comes from', () => {
     expect(only((await w.run(e)).outcomes)).toMatchObject({ outcome: 'started', cacheId: 'sessions' });
 
     const w2 = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
-    m.NewStateReason = 'Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching].';
+    m.NewStateReason =
+      'Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching].';
     e.Records[0]!.Sns.Message = JSON.stringify(m);
     expect(only((await w2.run(e)).outcomes)).toMatchObject({ outcome: 'rejected', reason: 'unproven-alarm' });
     expect(w2.workflow.calls).toHaveLength(0);
@@ -484,19 +490,37 @@ describe('intake: where an ALARM comes from', () => {
   it('refuses a probe ALARM whose datapoints were missing, not failed (a silent or throttled probe), and opens nothing', async () => {
     const w = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
     const silent = stackAlarm({
-      reason: 'Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching].',
-      reasonData: JSON.stringify({ version: '1.0', statistic: 'Minimum', period: 60, recentDatapoints: [], threshold: 1, evaluatedDatapoints: [{ timestamp: '2024-05-14T09:30:00.000+0000' }] }),
+      reason:
+        'Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching].',
+      reasonData: JSON.stringify({
+        version: '1.0',
+        statistic: 'Minimum',
+        period: 60,
+        recentDatapoints: [],
+        threshold: 1,
+        evaluatedDatapoints: [{ timestamp: '2024-05-14T09:30:00.000+0000' }],
+      }),
     });
     const o = only((await w.run(silent)).outcomes);
-    expect(o).toMatchObject({ outcome: 'rejected', reason: 'unproven-alarm', errorName: 'ValidationError', cacheId: 'sessions' });
+    expect(o).toMatchObject({
+      outcome: 'rejected',
+      reason: 'unproven-alarm',
+      errorName: 'ValidationError',
+      cacheId: 'sessions',
+    });
     expect(w.workflow.calls).toHaveLength(0);
     expect(w.store.dump()).toEqual([]);
   });
 
   it('refuses a probe ALARM set by hand (SetAlarmState: no reason data, a free-text reason) and one that shows only healthy probes', async () => {
     const w = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
-    expect(only((await w.run(stackAlarm({ reason: 'testing the pager', reasonData: null }))).outcomes)).toMatchObject({ outcome: 'rejected', reason: 'unproven-alarm' });
-    expect(only((await w.run(stackAlarm({ reasonData: JSON.stringify({ recentDatapoints: [1, 1, 0] }) }))).outcomes)).toMatchObject({
+    expect(only((await w.run(stackAlarm({ reason: 'testing the pager', reasonData: null }))).outcomes)).toMatchObject({
+      outcome: 'rejected',
+      reason: 'unproven-alarm',
+    });
+    expect(
+      only((await w.run(stackAlarm({ reasonData: JSON.stringify({ recentDatapoints: [1, 1, 0] }) }))).outcomes),
+    ).toMatchObject({
       outcome: 'rejected',
       reason: 'unproven-alarm',
     });
@@ -505,7 +529,11 @@ describe('intake: where an ALARM comes from', () => {
 
   it("refuses an ALARM that names a protected cache only by its dimensions: another stage's probe alarm, an unlisted ElastiCache alarm", async () => {
     const w = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
-    for (const e of [stackAlarm({ name: 'cache-outage-workflow-prod-incident-sessions-unreachable' }), load('eventbridge-elasticache-alarm.json'), load('sns-alarm.json')]) {
+    for (const e of [
+      stackAlarm({ name: 'cache-outage-workflow-prod-incident-sessions-unreachable' }),
+      load('eventbridge-elasticache-alarm.json'),
+      load('sns-alarm.json'),
+    ]) {
       const o = only((await w.run(e)).outcomes);
       expect(o).toMatchObject({ outcome: 'rejected', reason: 'unlisted-alarm', errorName: 'ValidationError' });
       expect((o as { detail: string }).detail).toMatch(/only through its dimensions.*alarmNames/);
@@ -516,12 +544,20 @@ describe('intake: where an ALARM comes from', () => {
 
   it('ignores the OK and INSUFFICIENT_DATA of such alarms', async () => {
     const w = world({ protectedCaches: UNLISTED, incidentAlarmPrefix: PREFIX });
-    expect(only((await w.run(load('eventbridge-probe-ok.json'))).outcomes)).toMatchObject({ outcome: 'ignored', reason: 'unlisted-alarm' });
+    expect(only((await w.run(load('eventbridge-probe-ok.json'))).outcomes)).toMatchObject({
+      outcome: 'ignored',
+      reason: 'unlisted-alarm',
+    });
   });
 
   it('lets a listed alarm open an incident whatever its reason: the operators vouch for it', async () => {
     const w = world();
-    expect(only((await w.run(stackAlarm({ name: 'sessions-cache-unreachable', reason: 'set by hand', reasonData: null }))).outcomes)).toMatchObject({
+    expect(
+      only(
+        (await w.run(stackAlarm({ name: 'sessions-cache-unreachable', reason: 'set by hand', reasonData: null })))
+          .outcomes,
+      ),
+    ).toMatchObject({
       outcome: 'started',
     });
   });

@@ -7,7 +7,14 @@ import { assessment, AUTH_TOKEN, CACHE_ID, INCIDENT_ID, TOKEN_PARAM, worldWithIn
 
 const input = { incidentId: INCIDENT_ID, cacheId: CACHE_ID, assessment: assessment() };
 const withSubnetGroup = {
-  replacement: { nodeType: 'cache.r7g.large', engine: 'valkey', numCacheClusters: 2, cacheSubnetGroupName: 'private', securityGroupIds: [], port: 6379 },
+  replacement: {
+    nodeType: 'cache.r7g.large',
+    engine: 'valkey',
+    numCacheClusters: 2,
+    cacheSubnetGroupName: 'private',
+    securityGroupIds: [],
+    port: 6379,
+  },
 };
 
 describe('replacement replication group id', () => {
@@ -137,9 +144,14 @@ describe('provision', () => {
     await provision(world, input);
 
     expect(grantedBeforeCreate).toBe(true);
-    expect(world.backups.readGrants.get('acme-backups/backups/sessions-0001.rdb')).toEqual([ELASTICACHE_CANONICAL_IDS.default]);
+    expect(world.backups.readGrants.get('acme-backups/backups/sessions-0001.rdb')).toEqual([
+      ELASTICACHE_CANONICAL_IDS.default,
+    ]);
     const events = await world.store.timeline(INCIDENT_ID);
-    expect(events.map((e) => e.detail?.['elastiCacheRead'])).toEqual(['object ACL granted', 'object ACL already granted']);
+    expect(events.map((e) => e.detail?.['elastiCacheRead'])).toEqual([
+      'object ACL granted',
+      'object ACL already granted',
+    ]);
   });
 
   it('uses the GovCloud canonical id there, and no ACL in an opt-in region (the bucket policy names the regional principal)', async () => {
@@ -152,12 +164,17 @@ describe('provision', () => {
     expect(optIn.backups.readGrants.size).toBe(0);
     expect(optIn.fleet.createRequests).toHaveLength(1);
     const [started] = await optIn.store.timeline(INCIDENT_ID);
-    expect(started?.detail).toMatchObject({ elastiCacheRead: 'bucket policy for ap-east-1.elasticache-snapshot.amazonaws.com' });
+    expect(started?.detail).toMatchObject({
+      elastiCacheRead: 'bucket policy for ap-east-1.elasticache-snapshot.amazonaws.com',
+    });
   });
 
   it('creates nothing when S3 refuses the grant (a bucket with ACLs disabled)', async () => {
     const world = worldWithIncident(withSubnetGroup);
-    world.backups.failures.fail('grantRead', new CacheProvisioningFailedError('ElastiCache cannot be granted read: AccessControlListNotSupported'));
+    world.backups.failures.fail(
+      'grantRead',
+      new CacheProvisioningFailedError('ElastiCache cannot be granted read: AccessControlListNotSupported'),
+    );
 
     await expect(provision(world, input)).rejects.toThrow(/AccessControlListNotSupported/);
     expect(world.fleet.createRequests).toHaveLength(0);

@@ -36,7 +36,13 @@ describe('redrive an incident', () => {
 
     const out = await redriveIncident(deps, request);
 
-    expect(out).toEqual({ incidentId: INCIDENT_ID, executionArn: EXECUTION_ARN, continuesAt: 'Cut Over', requestedBy: 'ana@acme.test', requestedAt: world.clock.iso() });
+    expect(out).toEqual({
+      incidentId: INCIDENT_ID,
+      executionArn: EXECUTION_ARN,
+      continuesAt: 'Cut Over',
+      requestedBy: 'ana@acme.test',
+      requestedAt: world.clock.iso(),
+    });
     expect(redriven).toEqual([EXECUTION_ARN]);
     const [event] = await world.store.timeline(INCIDENT_ID);
     expect(event).toMatchObject({
@@ -76,7 +82,13 @@ describe('redrive an incident', () => {
 
   it('writes no audit entry and leaves the incident failed when Step Functions refuses', async () => {
     const { world, deps } = await stoppedAtCutOver();
-    const refusing = { ...deps, redriver: { redrive: () => Promise.reject(new NotRedrivableError('Step Functions refused the redrive: ExecutionNotRedrivable')) } };
+    const refusing = {
+      ...deps,
+      redriver: {
+        redrive: () =>
+          Promise.reject(new NotRedrivableError('Step Functions refused the redrive: ExecutionNotRedrivable')),
+      },
+    };
     await expect(redriveIncident(refusing, request)).rejects.toBeInstanceOf(NotRedrivableError);
     expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual([]);
     expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
@@ -106,8 +118,16 @@ describe('console: POST /incidents/{id}/redrive', () => {
       routeKey: 'POST /incidents/{id}/redrive',
       rawPath: `/incidents/${INCIDENT_ID}/redrive`,
       rawQueryString: '',
-      headers: { accept: 'application/json', authorization: 'Bearer token', 'content-type': 'application/x-www-form-urlencoded', host: 'console.acme.test' },
-      requestContext: { http: { method: 'POST', path: `/incidents/${INCIDENT_ID}/redrive` }, authorizer: { lambda: { username: 'ana@acme.test', groups }, }, },
+      headers: {
+        accept: 'application/json',
+        authorization: 'Bearer token',
+        'content-type': 'application/x-www-form-urlencoded',
+        host: 'console.acme.test',
+      },
+      requestContext: {
+        http: { method: 'POST', path: `/incidents/${INCIDENT_ID}/redrive` },
+        authorizer: { lambda: { username: 'ana@acme.test', groups } },
+      },
       body,
       isBase64Encoded: false,
     }) as unknown as ConsoleEvent;
@@ -116,7 +136,11 @@ describe('console: POST /incidents/{id}/redrive', () => {
     const stopped = await stoppedAtCutOver();
     const handler = makeHandler({
       ...stopped.deps,
-      resumer: { sendSuccess: async () => undefined, sendFailure: async () => undefined, heartbeat: async () => undefined },
+      resumer: {
+        sendSuccess: async () => undefined,
+        sendFailure: async () => undefined,
+        heartbeat: async () => undefined,
+      },
       signIn: {} as never,
     });
     const invoke = (e: ConsoleEvent) => handler(e, lambdaContext('console')) as Promise<ConsoleResult>;

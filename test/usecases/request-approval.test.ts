@@ -32,7 +32,9 @@ describe('request approval', () => {
     expect(message?.subject).toContain('provision a replacement cache from a backup');
     expect(message?.text).toContain('s3://acme-backups/backups/sessions-0001.rdb, 30 min old, 2.0 GiB');
     expect(message?.text).toContain('about 15 minutes');
-    expect(message?.text).toContain(`https://console.acme.test/login?next=${encodeURIComponent(`/incidents/${INCIDENT_ID}`)}`);
+    expect(message?.text).toContain(
+      `https://console.acme.test/login?next=${encodeURIComponent(`/incidents/${INCIDENT_ID}`)}`,
+    );
     expect(message?.text).toContain(`cache-outage approve ${INCIDENT_ID} --reason "…"`);
     expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['APPROVAL_REQUESTED']);
   });
