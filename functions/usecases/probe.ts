@@ -5,10 +5,13 @@
  * is what opens an incident when a cache stops answering.
  */
 import type { Endpoint, ProtectedCache } from '../domain/caches';
-import type { Config } from '../config';
 import type { CacheProbe, EndpointRecord, MetricValue, MetricsSink, SecretReader } from '../ports';
 
-export type ProbeConfig = Pick<Config, 'protectedCaches' | 'probeTimeoutMs'>;
+/** The settings the probe reads (from the function's configuration). */
+export interface ProbeConfig {
+  readonly protectedCaches: readonly ProtectedCache[];
+  readonly probeTimeoutMs: number;
+}
 
 export interface ProbeDeps {
   probe: CacheProbe;
