@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { DEFAULT_STEP, parseCommand, UsageError, type Command } from '../../local/cli/operator-args';
+import { DEFAULT_STEP, parseCommand, UsageError, type Command } from '../../cli/operator-args';
 import { figure } from './harness';
 import { assertProperty, RUNS, SEED } from './properties';
 

@@ -21,12 +21,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeConfirmation } from '../../functions/domain/incident';
-import type { ConfirmationFacts } from '../../functions/domain/steps';
-import type { IncidentSummary } from '../../functions/usecases/incident-view';
+import { describeConfirmation } from '../functions/domain/incident';
+import type { ConfirmationFacts } from '../functions/domain/steps';
+import type { IncidentSummary } from '../functions/usecases/incident-view';
 import { CliError, parseCommand, USAGE } from './operator-args';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..');
 
 interface Target {
   url: string;
