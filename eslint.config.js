@@ -27,6 +27,23 @@ module.exports = tseslint.config(
     },
   },
   {
+    files: ['cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/local/**', '**/bench/**', '**/test/**'],
+              message:
+                'The CLI ships in a package of its own: it may import functions/, never local/, bench/ or test/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
