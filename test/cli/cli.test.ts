@@ -2,7 +2,6 @@
  * `cache-outage` as a child process against the local stack: an interactive
  * restore drill waits; the CLI lists, shows, acknowledges and approves it.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,30 +9,13 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { childProcesses } from '../e2e/processes';
 import { startInteractiveDrill, type BackgroundDrill } from '../console/support';
-
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'cache-outage.js');
+import { run, SOURCE_CLI } from './support';
 
 jest.setTimeout(240_000);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 let cwd: string;
 
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const env = { ...process.env };
-    delete env.CACHE_OUTAGE_URL;
-    delete env.CACHE_OUTAGE_TOKEN;
-    execFile(process.execPath, [BIN, ...args], { cwd, env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => run(process.execPath, [...SOURCE_CLI, ...args], cwd);
 
 describe('cache-outage CLI on the local stack', () => {
   let drill: BackgroundDrill;

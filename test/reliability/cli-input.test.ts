@@ -12,11 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { DEFAULT_STEP, parseCommand, UsageError, type Command } from '../../local/cli/operator-args';
+import { DEFAULT_STEP, parseCommand, UsageError, type Command } from '../../cli/operator-args';
+import { SOURCE_CLI } from '../cli/support';
 import { figure } from './harness';
 import { assertProperty, RUNS, SEED } from './properties';
-
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'cache-outage.js');
 
 const COMMANDS = ['incidents', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
 const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason'] as const;
@@ -283,7 +282,7 @@ describe('cache-outage command lines', () => {
     delete env.CACHE_OUTAGE_TOKEN;
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [BIN, ...args], { cwd, env, timeout: 30_000 }, (err, stdout, stderr) =>
+        execFile(process.execPath, [...SOURCE_CLI, ...args], { cwd, env, timeout: 30_000 }, (err, stdout, stderr) =>
           resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
         );
       });

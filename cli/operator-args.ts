@@ -1,7 +1,7 @@
 /**
  * The `cache-outage` command line, parsed: a typed command, or a `UsageError`
  * (exit code 2) saying what is wrong. Pure: no I/O, no environment, so
- * local/cli/operator.ts runs the command and tests can parse any argv.
+ * cli/operator.ts runs the command and tests can parse any argv.
  */
 import { parseArgs } from 'node:util';
 

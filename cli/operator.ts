@@ -16,17 +16,21 @@
  * (or CACHE_OUTAGE_URL / CACHE_OUTAGE_TOKEN) for the deployed console: the
  * token is a Cognito ID or access token of a member of the operators group.
  * `--json` prints the API's JSON for scripts; otherwise tables for people.
+ *
+ * Shipped as one file, dist/cache-outage.js (`npm run build:cli`, run by npm
+ * before packing): it needs Node and nothing else installed.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeConfirmation } from '../../functions/domain/incident';
-import type { ConfirmationFacts } from '../../functions/domain/steps';
-import type { IncidentSummary } from '../../functions/usecases/incident-view';
+import { describeConfirmation } from '../functions/domain/incident';
+import type { ConfirmationFacts } from '../functions/domain/steps';
+import type { IncidentSummary } from '../functions/usecases/incident-view';
 import { CliError, parseCommand, USAGE } from './operator-args';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+/** The package's root: one level above this file, and above dist/ where it is bundled. */
+const ROOT = path.resolve(__dirname, '..');
 
 interface Target {
   url: string;
@@ -211,10 +215,16 @@ function printView(view: View): void {
 
 // ── commands ─────────────────────────────────────────────────────────────────
 
+/** The drill runs the local stack, which only a checkout of the repository holds. */
 function runDrill(args: string[]): Promise<number> {
+  const drill = path.join(ROOT, 'local', 'cli', 'drill.ts');
+  if (!existsSync(drill))
+    throw new CliError(
+      'the drill needs the local stack, which comes with a checkout of the repository: run npm run drill there',
+    );
   const tsx = require.resolve('tsx/cli', { paths: [ROOT] });
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tsx, path.join(ROOT, 'local', 'cli', 'drill.ts'), ...args], {
+    const child = spawn(process.execPath, [tsx, drill, ...args], {
       stdio: 'inherit',
     });
     child.on('exit', (code) => resolve(code ?? 1));
