@@ -50,7 +50,7 @@ module.exports = tseslint.config(
             {
               target: ['./functions', './cli'],
               from: ['./local', './bench', './test'],
-              message: 'Product code never imports the local stack, the benchmark or tests.',
+              message: 'Product code (functions/, the CLI) never imports the local stack, the benchmark or tests.',
             },
           ],
         },
@@ -70,23 +70,7 @@ module.exports = tseslint.config(
       ],
     },
   },
-  {
-    files: ['cli/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/local/**', '**/bench/**', '**/test/**'],
-              message:
-                'The CLI ships in a package of its own: it may import functions/, never local/, bench/ or test/.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+
   {
     files: ['**/*.js'],
     languageOptions: {
