@@ -10,7 +10,45 @@ import type { ApprovalPolicy } from './domain/recovery';
 import { parseTemplates, type NoticeTemplates } from './domain/notices';
 import templatesDocument from '../config/notices.json';
 
-type Env = Record<string, string | undefined>;
+/**
+ * Every environment variable the functions read. The loader reads `env` only
+ * through these names (its `Env` type allows no other), and the template test
+ * checks serverless.yml against them.
+ */
+export const ENVIRONMENT_VARIABLES = [
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'INCIDENTS_TABLE',
+  'STATUS_TOPIC_ARN',
+  'OPERATORS_TOPIC_ARN',
+  'STATE_MACHINE_ARN',
+  'PROTECTED_CACHES',
+  'APPROVAL_DEFAULT',
+  'APPROVAL_TIMEOUT_SECONDS',
+  'APPROVAL_HEARTBEAT_SECONDS',
+  'POLL_INTERVAL_SECONDS',
+  'MAX_POLLS',
+  'REQUIRE_APPROVAL_FOR',
+  'SERVICE_NAME',
+  'SUPPORT_CONTACT',
+  'CONSOLE_URL',
+  'ALARM_MAX_AGE_SECONDS',
+  'EXPECTED_ACCOUNT_ID',
+  'INCIDENT_ALARM_PREFIX',
+  'PROBE_TIMEOUT_MS',
+  'CONFIRM_SECONDS',
+  'CONFIRM_PINGS',
+  'METRICS_NAMESPACE',
+  'S3_FORCE_PATH_STYLE',
+  'DEDUP_TTL_SECONDS',
+  'CONSOLE_TOKEN_ISSUER',
+  'CONSOLE_CLIENT_ID',
+  'CONSOLE_JWKS_URI',
+  'CONSOLE_AUTH_DOMAIN',
+] as const;
+export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
+
+type Env = Readonly<Partial<Record<EnvironmentVariable, string>>>;
 
 const PLANS: RecoveryPlan[] = ['RECOVERED', 'PROMOTE_REPLICA', 'GLOBAL_FAILOVER', 'PROVISION_FROM_BACKUP', 'ESCALATE'];
 
@@ -50,13 +88,13 @@ export interface ConsoleAuthConfig {
   readonly domain?: string;
 }
 
-function required(env: Env, name: string): string {
+function required(env: Env, name: EnvironmentVariable): string {
   const v = env[name];
   if (v === undefined || v.trim() === '') throw new ConfigError(`environment variable ${name} is required`);
   return v;
 }
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+function int(env: Env, name: EnvironmentVariable, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);

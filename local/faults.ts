@@ -157,11 +157,6 @@ export function accessDenied(service: FaultService, denial: AccessDenial): Fault
   };
 }
 
-/** Whether a fault is one the SDK and the workflow should retry. */
-export function isTransientFault(fault: Fault): boolean {
-  return fault.status >= 500 || fault.status === 429 || /throttl|slowdown|toomanyrequests/i.test(fault.code);
-}
-
 export interface FaultRule {
   /** Shown in stats and messages. */
   readonly label: string;

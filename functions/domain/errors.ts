@@ -41,14 +41,6 @@ export class UnknownCacheError extends DomainError {
   readonly name = 'UnknownCacheError' as const;
 }
 
-/** An incident for this cache is already open (conditional write lost). */
-export class IncidentAlreadyOpenError extends DomainError {
-  readonly name = 'IncidentAlreadyOpenError' as const;
-  constructor(readonly incidentId: string) {
-    super(`incident ${incidentId} is already open`);
-  }
-}
-
 /** The incident does not exist. */
 export class IncidentNotFoundError extends DomainError {
   readonly name = 'IncidentNotFoundError' as const;
@@ -57,11 +49,6 @@ export class IncidentNotFoundError extends DomainError {
 /** A call to a dependency failed in a way that may succeed when retried (throttling, 5xx, timeouts). */
 export class TransientDependencyError extends DomainError {
   readonly name = 'TransientDependencyError' as const;
-}
-
-/** The replacement cache is still being created or modified: poll again. */
-export class CacheNotReadyError extends DomainError {
-  readonly name = 'CacheNotReadyError' as const;
 }
 
 /** ElastiCache gave up creating or restoring the replacement cache. */
@@ -127,10 +114,8 @@ export const WORKFLOW_ERROR_NAMES = [
   'ValidationError',
   'ConfigError',
   'UnknownCacheError',
-  'IncidentAlreadyOpenError',
   'IncidentNotFoundError',
   'TransientDependencyError',
-  'CacheNotReadyError',
   'CacheProvisioningFailedError',
   'CacheWaitTimeoutError',
   'PromotionFailedError',
@@ -142,4 +127,3 @@ export const WORKFLOW_ERROR_NAMES = [
   'InvalidBackupError',
   'IncidentSupersededError',
 ] as const;
-export type WorkflowErrorName = (typeof WORKFLOW_ERROR_NAMES)[number];

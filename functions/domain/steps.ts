@@ -65,17 +65,11 @@ export interface AssessInput extends IncidentRef {
 }
 export type AssessOutput = Assessment;
 
-/** "Request Approval" (lambda:invoke.waitForTaskToken); resumes with ApprovalDecision as `$.approval`. */
+/** "Request Approval" (lambda:invoke.waitForTaskToken); resumes with the operator's decision as `$.approval`. */
 export interface RequestApprovalInput extends IncidentRef {
   taskToken: string;
   step: string;
   assessment: Assessment;
-}
-export interface ApprovalDecision {
-  approved: true;
-  decidedBy: string;
-  decidedAt: string;
-  reason: string;
 }
 
 /** "Promote Replica" / "Provision Cache" → `$.recovery`; "Check Cache" takes and returns it. */

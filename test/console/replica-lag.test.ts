@@ -3,7 +3,7 @@
  * assessment has it, "not reported" otherwise (ElastiCache's
  * DescribeReplicationGroups reports no lag), in the console and the message.
  */
-import { factsList } from '../../functions/console/html';
+import { factsList } from '../../functions/console/incident-sections';
 import { requestApproval } from '../../functions/usecases/request-approval';
 import { assessment, CACHE_ID, INCIDENT_ID, worldWithIncident } from '../usecases/support';
 

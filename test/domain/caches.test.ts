@@ -4,7 +4,6 @@ import {
   protectedCachesSchema,
   type ProtectedCache,
 } from '../../functions/domain/caches';
-import { maxRdbVersionLoadedBy } from '../../functions/domain/rdb';
 
 const caches: ProtectedCache[] = protectedCachesSchema.parse([
   {
@@ -90,18 +89,6 @@ describe('protectedCachesSchema', () => {
     expect(protectedCachesSchema.safeParse([{ id: 'a', ...base, endpoint: { host: 'h', port: 70000 } }]).success).toBe(
       false,
     );
-  });
-});
-
-describe('maxRdbVersionLoadedBy', () => {
-  it('knows which RDB formats each engine loads, and sets no limit without a version or from Valkey 8.1', () => {
-    expect(maxRdbVersionLoadedBy('valkey', '7.2')).toBe(11);
-    expect(maxRdbVersionLoadedBy('valkey', '8.0')).toBe(11);
-    expect(maxRdbVersionLoadedBy('valkey', '8.1')).toBeUndefined();
-    expect(maxRdbVersionLoadedBy('redis', '7.0')).toBe(10);
-    expect(maxRdbVersionLoadedBy('redis', '7.1')).toBe(10);
-    expect(maxRdbVersionLoadedBy('redis', '6.2')).toBe(9);
-    expect(maxRdbVersionLoadedBy('redis', undefined)).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
   alarmDeliveryKey,
+  describeConfirmation,
   durationsOf,
   executionNameFor,
   incidentIdFor,
@@ -112,5 +113,69 @@ describe('durationsOf', () => {
   });
   it('has no durations while the incident is open', () => {
     expect(durationsOf({ openedAt: '2024-05-14T09:00:00Z' })).toEqual({});
+  });
+});
+
+describe('describeConfirmation: what the check saw, for the timeline and the incident page', () => {
+  type Facts = Parameters<typeof describeConfirmation>[0];
+  const ping = (ok: boolean, at: string) => ({ ok, at, ...(ok ? { latencyMs: 2 } : { error: 'timeout' }) });
+  const base: Facts = {
+    confirmed: true,
+    endpoint: 'sessions.abc123.use1.cache.amazonaws.com:6379 (TLS)',
+    through: 'the endpoint record /cache/sessions/endpoint',
+    from: 'confirm-outage in us-east-1',
+    auth: true,
+    windowSeconds: 10,
+    pings: [ping(false, '2024-05-14T09:31:10.000Z')],
+    error: 'connect ECONNREFUSED 10.0.0.12:6379',
+    at: '2024-05-14T09:31:11.000Z',
+    alarmAt: '2024-05-14T09:31:07.412Z',
+    alarmToDecisionSeconds: 4,
+  };
+  const where =
+    'sessions.abc123.use1.cache.amazonaws.com:6379 (TLS) through the endpoint record /cache/sessions/endpoint';
+
+  it.each<[string, Partial<Facts>, string]>([
+    [
+      'a confirmed outage: the PING that failed, why, and how long after the alarm',
+      {},
+      `${where} with AUTH, from confirm-outage in us-east-1: PING 1 failed: connect ECONNREFUSED 10.0.0.12:6379; 4 s after the alarm`,
+    ],
+    [
+      'confirmed on the third PING',
+      {
+        pings: [
+          ping(true, '2024-05-14T09:31:08.000Z'),
+          ping(true, '2024-05-14T09:31:09.000Z'),
+          ping(false, '2024-05-14T09:31:10.000Z'),
+        ],
+      },
+      `${where} with AUTH, from confirm-outage in us-east-1: PING 3 failed: connect ECONNREFUSED 10.0.0.12:6379; 4 s after the alarm`,
+    ],
+    [
+      'a failure without an error message',
+      { error: undefined },
+      `${where} with AUTH, from confirm-outage in us-east-1: PING 1 failed: no answer; 4 s after the alarm`,
+    ],
+    [
+      'a false alarm: how many PINGs answered over the window',
+      {
+        confirmed: false,
+        error: undefined,
+        pings: [
+          ping(true, '2024-05-14T09:31:08.000Z'),
+          ping(true, '2024-05-14T09:31:13.000Z'),
+          ping(true, '2024-05-14T09:31:18.000Z'),
+        ],
+      },
+      `${where} with AUTH, from confirm-outage in us-east-1: 3 of 3 PINGs answered over 10 s; 4 s after the alarm`,
+    ],
+    [
+      'a cache without AUTH, and no alarm time',
+      { auth: false, alarmAt: undefined, alarmToDecisionSeconds: undefined },
+      `${where}, from confirm-outage in us-east-1: PING 1 failed: connect ECONNREFUSED 10.0.0.12:6379`,
+    ],
+  ])('%s', (_case, facts, description) => {
+    expect(describeConfirmation({ ...base, ...facts } as Facts)).toBe(description);
   });
 });

@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_PACKAGE_ARGS, serverlessPackage } from './packaging';
+import { ENVIRONMENT_VARIABLES, type EnvironmentVariable } from '../../functions/config';
 import { PROBE_ALARM, probeAlarmNameFor } from '../../functions/domain/alarm';
 import { protectedCachesSchema } from '../../functions/domain/caches';
 import { probeAlarmSpecs } from '../../local/stack/alarms';
@@ -35,6 +36,17 @@ const FUNCTIONS: Record<string, string> = {
   console: 'console',
   consoleAuthorizer: 'console-authorizer',
 };
+/**
+ * Variables functions/config.ts reads that no function's environment sets: the
+ * Lambda runtime sets the region; S3 path-style addressing is for the local
+ * stack; the console's signing keys default to the issuer's JWKS.
+ */
+const NOT_SET_BY_THE_TEMPLATE: EnvironmentVariable[] = [
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'S3_FORCE_PATH_STYLE',
+  'CONSOLE_JWKS_URI',
+];
 /** Functions the state machine invokes (all but the alarm entry point, the probe, the operators' console and its authorizer). */
 const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter(
   (f) => !['onAlarm', 'probe', 'console', 'consoleAuthorizer'].includes(f),
@@ -164,17 +176,21 @@ describe('serverless package', () => {
       ).toEqual(Object.keys(FUNCTIONS).map(logicalIdOf).sort());
     });
 
+    const variablesOf = (fn: string) =>
+      Object.keys((fnResource(fn).Properties.Environment as { Variables: Json }).Variables);
+
     it('set only environment variables that functions/config.ts reads', () => {
-      const configSource = readFileSync(join(ROOT, 'functions', 'config.ts'), 'utf8');
-      const known = new Set(
-        [...configSource.matchAll(/\b(?:env\.|required\(env, '|int\(env, ')([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!),
-      );
-      known.add('POWERTOOLS_SERVICE_NAME').add('NODE_OPTIONS');
+      const known = new Set<string>([...ENVIRONMENT_VARIABLES, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS']);
       expect(known).toContain('PROTECTED_CACHES');
       for (const fn of Object.keys(FUNCTIONS)) {
-        const vars = Object.keys((fnResource(fn).Properties.Environment as { Variables: Json }).Variables);
-        expect({ fn, unknown: vars.filter((v) => !known.has(v)) }).toEqual({ fn, unknown: [] });
+        expect({ fn, unknown: variablesOf(fn).filter((v) => !known.has(v)) }).toEqual({ fn, unknown: [] });
       }
+    });
+
+    it('set every environment variable that functions/config.ts reads, but those the runtime or a default provides', () => {
+      const set = new Set(Object.keys(FUNCTIONS).flatMap(variablesOf));
+      const unset = ENVIRONMENT_VARIABLES.filter((v) => !set.has(v));
+      expect(unset.sort()).toEqual([...NOT_SET_BY_THE_TEMPLATE].sort());
     });
 
     it('receive a protected caches configuration that the functions accept', () => {

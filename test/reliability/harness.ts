@@ -326,16 +326,6 @@ export function noticesByStage(h: Harness): Record<string, number> {
   return counts;
 }
 
-/** Operator messages, by kind (approval-request, escalation, …). */
-export function operatorMessagesByKind(h: Harness): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const m of h.stack.sns.published(h.stack.description.topics.operators)) {
-    const kind = m.messageAttributes?.kind?.Value ?? 'unknown';
-    counts[kind] = (counts[kind] ?? 0) + 1;
-  }
-  return counts;
-}
-
 /** Replication groups ElastiCache knows, besides the protected one. */
 export async function replacementCaches(h: Harness): Promise<{ id: string; status: string }[]> {
   const out = await h.stack.clients.elasticache.send(new DescribeReplicationGroupsCommand({}));
