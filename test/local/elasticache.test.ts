@@ -329,6 +329,15 @@ describe('replication group restored from an S3 RDB snapshot', () => {
     );
     expect(modified.ReplicationGroup?.Status).toBe('modifying');
     expect(modified.ReplicationGroup?.PendingModifiedValues?.PrimaryClusterId).toBe(`${id}-002`);
+    // While the promotion runs the group is not available: another modification is refused.
+    const again = client.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        PrimaryClusterId: `${id}-002`,
+        ApplyImmediately: true,
+      }),
+    );
+    expect(await errorName(again)).toBe('InvalidReplicationGroupStateFault');
     const group = await waitForStatus(id, 'available');
     const newPrimaryPort = nodeProcess(id, `${id}-002`).port;
     expect(group.NodeGroups?.[0]?.PrimaryEndpoint?.Port).toBe(newPrimaryPort);
@@ -340,7 +349,7 @@ describe('replication group restored from an S3 RDB snapshot', () => {
     expect(await newPrimary.get('greeting')).toBe('hello');
   });
 
-  it('rejects promotions of unknown members and while not available', async () => {
+  it('rejects promotions of unknown members', async () => {
     const unknown = client.send(
       new ModifyReplicationGroupCommand({
         ReplicationGroupId: id,
