@@ -3,7 +3,7 @@ import { invalidParameterValue } from './errors';
 import type { Fleet } from './fleet';
 import type { GlobalDatastores } from './global';
 import type { QueryParams } from './params';
-import { renderCacheCluster, renderEvent, renderReplicationGroup, renderTagList } from './render';
+import { renderEvent, renderReplicationGroup } from './render';
 import { xmlList } from './xml';
 import type { XmlStruct } from './xml';
 
@@ -43,20 +43,6 @@ function describeReplicationGroups(params: QueryParams, fleet: Fleet): XmlStruct
   return { ReplicationGroups: xmlList('ReplicationGroup', groups.map(renderReplicationGroup)) };
 }
 
-function describeCacheClusters(params: QueryParams, fleet: Fleet): XmlStruct {
-  const id = params.string('CacheClusterId');
-  const showNodes = params.boolean('ShowCacheNodeInfo') ?? false;
-  const clusters = id === undefined ? fleet.clusters() : [fleet.cluster(id)];
-  return {
-    CacheClusters: xmlList(
-      'CacheCluster',
-      clusters.map(({ group, node }) =>
-        renderCacheCluster(group, node, fleet.clusterArn(node.cacheClusterId), showNodes),
-      ),
-    ),
-  };
-}
-
 function modifyReplicationGroup(params: QueryParams, fleet: Fleet): XmlStruct {
   const group = fleet.modify(params.requiredString('ReplicationGroupId'), {
     description: params.string('ReplicationGroupDescription'),
@@ -66,11 +52,6 @@ function modifyReplicationGroup(params: QueryParams, fleet: Fleet): XmlStruct {
     snapshotRetentionLimit: params.integer('SnapshotRetentionLimit'),
     snapshotWindow: params.string('SnapshotWindow'),
   });
-  return { ReplicationGroup: renderReplicationGroup(group) };
-}
-
-function testFailover(params: QueryParams, fleet: Fleet): XmlStruct {
-  const group = fleet.testFailover(params.requiredString('ReplicationGroupId'), params.requiredString('NodeGroupId'));
   return { ReplicationGroup: renderReplicationGroup(group) };
 }
 
@@ -132,29 +113,16 @@ function failoverGlobalReplicationGroup(
   return { GlobalReplicationGroup: globals.render(datastore, false) };
 }
 
-function listTagsForResource(params: QueryParams, fleet: Fleet): XmlStruct {
-  return renderTagList(fleet.tags(params.requiredString('ResourceName')));
-}
-
-function addTagsToResource(params: QueryParams, fleet: Fleet): XmlStruct {
-  return renderTagList(fleet.addTags(params.requiredString('ResourceName'), params.tagList('Tags')));
-}
-
-function removeTagsFromResource(params: QueryParams, fleet: Fleet): XmlStruct {
-  return renderTagList(fleet.removeTags(params.requiredString('ResourceName'), params.stringList('TagKeys')));
-}
-
+/**
+ * The actions the workflow's functions, the drills and bench/ call (DeleteReplicationGroup: bench/);
+ * any other action is answered with InvalidAction.
+ */
 export const ACTIONS: Readonly<Record<string, ActionHandler>> = {
   CreateReplicationGroup: createReplicationGroup,
   DescribeReplicationGroups: describeReplicationGroups,
-  DescribeCacheClusters: describeCacheClusters,
   ModifyReplicationGroup: modifyReplicationGroup,
-  TestFailover: testFailover,
   DeleteReplicationGroup: deleteReplicationGroup,
   DescribeEvents: describeEvents,
   DescribeGlobalReplicationGroups: describeGlobalReplicationGroups,
   FailoverGlobalReplicationGroup: failoverGlobalReplicationGroup,
-  ListTagsForResource: listTagsForResource,
-  AddTagsToResource: addTagsToResource,
-  RemoveTagsFromResource: removeTagsFromResource,
 };

@@ -29,20 +29,11 @@ export const replicationGroupAlreadyExists = (id: string): ElastiCacheError =>
 export const invalidReplicationGroupState = (message: string): ElastiCacheError =>
   new ElastiCacheError('InvalidReplicationGroupState', message);
 
-export const cacheClusterNotFound = (id: string): ElastiCacheError =>
-  new ElastiCacheError('CacheClusterNotFound', `CacheCluster ${id} not found.`, 404);
-
 export const invalidCacheClusterState = (message: string): ElastiCacheError =>
   new ElastiCacheError('InvalidCacheClusterState', message);
 
-export const nodeGroupNotFound = (id: string): ElastiCacheError =>
-  new ElastiCacheError('NodeGroupNotFoundFault', `NodeGroup ${id} not found.`, 404);
-
 export const globalReplicationGroupNotFound = (id: string): ElastiCacheError =>
   new ElastiCacheError('GlobalReplicationGroupNotFoundFault', `GlobalReplicationGroup ${id} not found.`, 404);
-
-export const invalidArn = (arn: string): ElastiCacheError =>
-  new ElastiCacheError('InvalidARN', `${arn} is not a valid ARN.`);
 
 export const invalidAction = (action: string): ElastiCacheError =>
   new ElastiCacheError('InvalidAction', `The action ${action} is not valid for this web service.`);

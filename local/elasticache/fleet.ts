@@ -3,13 +3,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ElastiCacheError,
-  cacheClusterNotFound,
-  invalidArn,
   invalidCacheClusterState,
   invalidParameterCombination,
   invalidParameterValue,
   invalidReplicationGroupState,
-  nodeGroupNotFound,
   replicationGroupAlreadyExists,
   replicationGroupNotFound,
 } from './errors';
@@ -86,7 +83,6 @@ export interface ReplicationGroup {
   snapshotRetentionLimit: number;
   snapshotWindow: string;
   pendingPrimaryClusterId: string | undefined;
-  tags: Tag[];
   /** Set while the group is a member of a Global Datastore (see global.ts). */
   globalReplicationGroup?: { readonly id: string; role: 'PRIMARY' | 'SECONDARY' };
 }
@@ -167,12 +163,6 @@ export class Fleet {
     return this.allGroups().flatMap((group) => group.nodes.map((node) => ({ group, node })));
   }
 
-  cluster(cacheClusterId: string): { group: ReplicationGroup; node: CacheNode } {
-    const found = this.clusters().find(({ node }) => node.cacheClusterId === cacheClusterId.toLowerCase());
-    if (!found) throw cacheClusterNotFound(cacheClusterId);
-    return found;
-  }
-
   queryEvents(filter: EventFilter): CacheEvent[] {
     return this.events.query(filter);
   }
@@ -191,10 +181,6 @@ export class Fleet {
           ]
         : [],
     );
-  }
-
-  clusterArn(cacheClusterId: string): string {
-    return `arn:aws:elasticache:${this.options.region}:${this.options.accountId}:cluster:${cacheClusterId}`;
   }
 
   // ---- create ----------------------------------------------------------------------------------
@@ -245,7 +231,6 @@ export class Fleet {
       snapshotRetentionLimit: spec.snapshotRetentionLimit,
       snapshotWindow: spec.snapshotWindow,
       pendingPrimaryClusterId: undefined,
-      tags: [...spec.tags],
     };
   }
 
@@ -562,33 +547,6 @@ export class Fleet {
     );
   }
 
-  testFailover(id: string, nodeGroupId: string): ReplicationGroup {
-    const group = this.group(id);
-    if (nodeGroupId !== NODE_GROUP_ID) throw nodeGroupNotFound(nodeGroupId);
-    if (group.status !== 'available')
-      throw invalidReplicationGroupState(
-        `Replication group ${group.spec.id} is not in available state (${group.status}).`,
-      );
-    if (!group.automaticFailover)
-      throw invalidReplicationGroupState(
-        `Replication group ${group.spec.id} does not have automatic failover enabled.`,
-      );
-    const primary = primaryOf(group);
-    const replica = group.nodes.find((node) => node.role === 'replica' && isLive(node));
-    if (!primary || !replica)
-      throw new ElastiCacheError(
-        'TestFailoverNotAvailableFault',
-        `No healthy replica in node group ${nodeGroupId} to fail over to.`,
-      );
-    this.events.record('replication-group', group.spec.id, `Test Failover API called for node group ${nodeGroupId}`);
-    group.status = 'modifying';
-    this.runTask(
-      group,
-      this.pause(0).then(() => this.failover(group, primary, replica)),
-    );
-    return group;
-  }
-
   delete(id: string): ReplicationGroup {
     const group = this.group(id);
     if (group.status !== 'available' && group.status !== 'create-failed' && group.status !== 'restore-failed') {
@@ -607,32 +565,6 @@ export class Fleet {
     await fs.rm(group.dir, { recursive: true, force: true });
     this.groups.delete(group.spec.id);
     this.events.record('replication-group', group.spec.id, `Replication group ${group.spec.id} deleted`);
-  }
-
-  // ---- tags -------------------------------------------------------------------------------------
-
-  /** Tags live on the replication group; a member cluster's ARN resolves to its group's tags. */
-  private taggedGroup(resourceName: string): ReplicationGroup {
-    const match = /^arn:aws[a-z-]*:elasticache:[^:]*:[^:]*:(replicationgroup|cluster):(.+)$/.exec(resourceName);
-    if (!match?.[1] || !match[2]) throw invalidArn(resourceName);
-    return match[1] === 'cluster' ? this.cluster(match[2]).group : this.group(match[2]);
-  }
-
-  tags(resourceName: string): Tag[] {
-    return this.taggedGroup(resourceName).tags;
-  }
-
-  addTags(resourceName: string, tags: readonly Tag[]): Tag[] {
-    const group = this.taggedGroup(resourceName);
-    const keys = new Set(tags.map((tag) => tag.Key));
-    group.tags = [...group.tags.filter((tag) => !keys.has(tag.Key)), ...tags];
-    return group.tags;
-  }
-
-  removeTags(resourceName: string, keys: readonly string[]): Tag[] {
-    const group = this.taggedGroup(resourceName);
-    group.tags = group.tags.filter((tag) => !keys.includes(tag.Key));
-    return group.tags;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 import type { CacheEvent } from './events';
 import { CACHE_NODE_ID, LOCAL_HOST, NODE_GROUP_ID, isLive, primaryOf } from './fleet';
 import type { CacheNode, ReplicationGroup } from './fleet';
-import type { Tag } from './params';
 import { xmlList } from './xml';
 import type { XmlStruct } from './xml';
 
@@ -89,79 +88,11 @@ export function renderReplicationGroup(group: ReplicationGroup): XmlStruct {
   };
 }
 
-function cacheNode(node: CacheNode): XmlStruct {
-  return {
-    CacheNodeId: CACHE_NODE_ID,
-    CacheNodeStatus: node.status,
-    CacheNodeCreateTime: node.createdAt,
-    Endpoint: endpoint(node.process?.port),
-    ParameterGroupStatus: 'in-sync',
-    CustomerAvailabilityZone: node.availabilityZone,
-  };
-}
-
-export function renderCacheCluster(
-  group: ReplicationGroup,
-  node: CacheNode,
-  arn: string,
-  showCacheNodeInfo: boolean,
-): XmlStruct {
-  const { spec } = group;
-  return {
-    CacheClusterId: node.cacheClusterId,
-    ClientDownloadLandingPage: 'https://console.aws.amazon.com/elasticache/home#client-download:',
-    CacheNodeType: spec.cacheNodeType,
-    Engine: spec.engine,
-    EngineVersion: spec.engineVersion,
-    CacheClusterStatus: node.status,
-    NumCacheNodes: 1,
-    PreferredAvailabilityZone: node.availabilityZone,
-    CacheClusterCreateTime: node.createdAt,
-    PreferredMaintenanceWindow: spec.preferredMaintenanceWindow,
-    PendingModifiedValues: {},
-    CacheSecurityGroups: xmlList('CacheSecurityGroup', []),
-    CacheParameterGroup: {
-      CacheParameterGroupName: spec.cacheParameterGroupName,
-      ParameterApplyStatus: 'in-sync',
-      CacheNodeIdsToReboot: xmlList('CacheNodeId', []),
-    },
-    CacheSubnetGroupName: spec.cacheSubnetGroupName,
-    CacheNodes: showCacheNodeInfo ? xmlList('CacheNode', [cacheNode(node)]) : undefined,
-    AutoMinorVersionUpgrade: true,
-    SecurityGroups: xmlList(
-      'member',
-      spec.securityGroupIds.map((id) => ({ SecurityGroupId: id, Status: 'active' })),
-    ),
-    ReplicationGroupId: spec.id,
-    SnapshotRetentionLimit: group.snapshotRetentionLimit,
-    SnapshotWindow: group.snapshotWindow,
-    AuthTokenEnabled: spec.authToken !== undefined,
-    AuthTokenLastModifiedDate: spec.authToken !== undefined ? group.createdAt : undefined,
-    TransitEncryptionEnabled: spec.transitEncryption,
-    AtRestEncryptionEnabled: spec.atRestEncryption,
-    ARN: arn,
-    ReplicationGroupLogDeliveryEnabled: false,
-    LogDeliveryConfigurations: xmlList('LogDeliveryConfiguration', []),
-    NetworkType: 'ipv4',
-    IpDiscovery: 'ipv4',
-    TransitEncryptionMode: transitEncryptionMode(group),
-  };
-}
-
 export function renderEvent(event: CacheEvent): XmlStruct {
   return {
     SourceIdentifier: event.sourceIdentifier,
     SourceType: event.sourceType,
     Message: event.message,
     Date: event.date,
-  };
-}
-
-export function renderTagList(tags: readonly Tag[]): XmlStruct {
-  return {
-    TagList: xmlList(
-      'Tag',
-      tags.map((tag) => ({ Key: tag.Key, Value: tag.Value })),
-    ),
   };
 }

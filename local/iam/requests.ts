@@ -90,9 +90,7 @@ function sns(request: FaultRequest, c: ArnContext): IamCall[] | undefined {
       const topic = formParam(request, 'TopicArn') ?? formParam(request, 'TargetArn');
       return topic ? [{ action: 'sns:Publish', resource: topic }] : undefined;
     }
-    case 'Subscribe':
-    case 'GetTopicAttributes':
-    case 'ListSubscriptionsByTopic': {
+    case 'Subscribe': {
       const topic = formParam(request, 'TopicArn');
       return topic ? [{ action: `sns:${request.action}`, resource: topic }] : undefined;
     }
@@ -108,17 +106,9 @@ function ssm(request: FaultRequest, c: ArnContext): IamCall[] | undefined {
     `arn:${c.partition ?? 'aws'}:ssm:${c.region}:${c.accountId}:parameter/${name.replace(/^\//, '')}`;
   switch (request.action) {
     case 'GetParameter':
-    case 'PutParameter':
-    case 'DeleteParameter':
-    case 'GetParameterHistory': {
+    case 'PutParameter': {
       const name = field(request, 'Name');
       return name ? [{ action: `ssm:${request.action}`, resource: parameter(name) }] : undefined;
-    }
-    case 'GetParameters': {
-      const names = jsonField(request, 'Names');
-      return Array.isArray(names)
-        ? names.map((n) => ({ action: 'ssm:GetParameters', resource: parameter(String(n)) }))
-        : undefined;
     }
     default:
       return undefined;
@@ -139,7 +129,6 @@ function elasticache(request: FaultRequest, c: ArnContext): IamCall[] | undefine
   switch (request.action) {
     case 'DescribeReplicationGroups':
     case 'ModifyReplicationGroup':
-    case 'TestFailover':
     case 'DeleteReplicationGroup': {
       const id = param('ReplicationGroupId');
       return [{ action, resource: regional('replicationgroup', id ?? '*') }];
@@ -152,10 +141,6 @@ function elasticache(request: FaultRequest, c: ArnContext): IamCall[] | undefine
     case 'DescribeEvents':
       // DescribeEvents supports no resource-level permissions.
       return [{ action, resource: '*' }];
-    case 'AddTagsToResource': {
-      const arn = param('ResourceName');
-      return arn ? [{ action, resource: arn }] : undefined;
-    }
     case 'CreateReplicationGroup': {
       const id = param('ReplicationGroupId');
       if (!id) return undefined;
@@ -217,12 +202,8 @@ export function functionArn(nameOrArn: string, c: ArnContext): string {
 function lambda(request: FaultRequest, c: ArnContext): IamCall[] | undefined {
   const url = new URL(request.path ?? '/', 'http://localhost');
   const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/.exec(url.pathname);
-  const get = /^\/2015-03-31\/functions\/([^/]+)\/?$/.exec(url.pathname);
   if (request.action === 'Invoke' && invoke)
     return [{ action: 'lambda:InvokeFunction', resource: functionArn(decodeURIComponent(invoke[1] ?? ''), c) }];
-  if (request.action === 'GetFunction' && get)
-    return [{ action: 'lambda:GetFunction', resource: functionArn(decodeURIComponent(get[1] ?? ''), c) }];
-  if (request.action === 'ListFunctions') return [{ action: 'lambda:ListFunctions', resource: '*' }];
   return undefined;
 }
 

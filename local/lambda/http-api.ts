@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { basename, extname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorizationOf, type FaultInjector } from '../faults';
 import { BodyTooLargeError, readBody } from '../http-server';
 import type { FunctionRuntime } from './function-runtime';
 import { FunctionNotFoundError, type InvocationType, type InvokeOutcome } from './types';
 
-const API_PREFIX = '/2015-03-31/functions';
 /** Lambda's limit for a synchronous invocation's payload. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
@@ -20,8 +18,6 @@ export interface InvokeApiBackend {
     payload: unknown,
     invocationType: InvocationType,
   ): Promise<InvokeOutcome>;
-  functions(): FunctionRuntime[];
-  arnOf(name: string): string;
 }
 
 class ApiError extends Error {
@@ -34,7 +30,7 @@ class ApiError extends Error {
   }
 }
 
-/** Routes the subset of the Lambda REST API the local stack needs: Invoke, ListFunctions, GetFunction. */
+/** Routes the one Lambda REST API operation the local stack uses, Invoke; anything else is UnknownOperationException. */
 export function createInvokeApi(
   backend: InvokeApiBackend,
   faults?: FaultInjector,
@@ -75,20 +71,6 @@ async function route(backend: InvokeApiBackend, req: IncomingMessage, res: Serve
       body,
       res,
     );
-  }
-  if (req.method === 'GET' && path === API_PREFIX) {
-    return sendJson(res, 200, {
-      Functions: backend.functions().map((runtime) => configurationOf(backend, runtime)),
-      NextMarker: null,
-    });
-  }
-  const getFunction = /^\/2015-03-31\/functions\/([^/]+)$/.exec(path);
-  if (req.method === 'GET' && getFunction) {
-    const { runtime } = backend.resolve(decodeURIComponent(getFunction[1] ?? ''));
-    return sendJson(res, 200, {
-      Configuration: configurationOf(backend, runtime),
-      Code: { RepositoryType: 'S3', Location: '' },
-    });
   }
   throw new ApiError(404, 'UnknownOperationException', `Unknown operation ${req.method ?? ''} ${url.pathname}`);
 }
@@ -133,23 +115,6 @@ function parsePayload(body: string): unknown {
   }
 }
 
-function configurationOf(backend: InvokeApiBackend, runtime: FunctionRuntime): Record<string, unknown> {
-  return {
-    FunctionName: runtime.spec.name,
-    FunctionArn: backend.arnOf(runtime.spec.name),
-    Runtime: 'nodejs20.x',
-    Handler: `${basename(runtime.spec.entry, extname(runtime.spec.entry))}.${runtime.spec.handler ?? 'handler'}`,
-    Timeout: runtime.timeoutSeconds,
-    MemorySize: runtime.memorySizeMb,
-    Version: '$LATEST',
-    PackageType: 'Zip',
-    Architectures: ['x86_64'],
-    State: 'Active',
-    LastUpdateStatus: 'Successful',
-    Environment: { Variables: runtime.spec.environment },
-  };
-}
-
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof FunctionNotFoundError) return new ApiError(404, 'ResourceNotFoundException', error.message);
@@ -157,14 +122,7 @@ function toApiError(error: unknown): ApiError {
   return new ApiError(500, 'ServiceException', error instanceof Error ? error.message : String(error));
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
 function lambdaAction(req: IncomingMessage): string {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
-  if (req.method === 'POST' && path.endsWith('/invocations')) return 'Invoke';
-  if (req.method === 'GET' && path === API_PREFIX) return 'ListFunctions';
-  return req.method === 'GET' ? 'GetFunction' : `${req.method ?? 'GET'} ${path}`;
+  return req.method === 'POST' && path.endsWith('/invocations') ? 'Invoke' : `${req.method ?? 'GET'} ${path}`;
 }

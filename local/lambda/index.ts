@@ -42,8 +42,6 @@ export async function startLambda(opts: LambdaOptions): Promise<LocalLambda> {
 
   const backend: InvokeApiBackend = {
     region,
-    arnOf,
-    functions: () => [...runtimes.values()],
     resolve(functionName, qualifierParam) {
       const ref = parseFunctionName(functionName);
       const name = ref?.name ?? functionName;

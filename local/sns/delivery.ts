@@ -3,7 +3,7 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Protocol } from './model';
 
-export type DeliveryType = 'SubscriptionConfirmation' | 'Notification' | 'UnsubscribeConfirmation';
+export type DeliveryType = 'SubscriptionConfirmation' | 'Notification';
 
 /** Retry schedule for HTTP(S) endpoints: attempts = 1 + retries, delay doubles from baseDelayMs. */
 export interface DeliveryOptions {

@@ -25,11 +25,9 @@ export interface NotificationFields extends Signed {
 }
 
 export interface ConfirmationFields extends Signed {
-  readonly type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
   readonly messageId: string;
   readonly token: string;
   readonly topicArn: string;
-  readonly subscriptionArn: string;
   readonly subscribeUrl: string;
   readonly timestamp: string;
 }
@@ -55,9 +53,10 @@ export function notificationEnvelope(fields: NotificationFields): string {
   });
 }
 
+/** The JSON document SNS POSTs to a new HTTP(S) subscription, keys in the order SNS sends them. */
 export function confirmationEnvelope(fields: ConfirmationFields): string {
   return JSON.stringify({
-    Type: fields.type,
+    Type: 'SubscriptionConfirmation',
     MessageId: fields.messageId,
     Token: fields.token,
     TopicArn: fields.topicArn,
@@ -71,7 +70,5 @@ export function confirmationEnvelope(fields: ConfirmationFields): string {
 }
 
 export function confirmationText(fields: ConfirmationFields): string {
-  return fields.type === 'SubscriptionConfirmation'
-    ? `You have chosen to subscribe to the topic ${fields.topicArn}.\nTo confirm the subscription, visit the SubscribeURL included in this message.`
-    : `You have chosen to deactivate subscription ${fields.subscriptionArn}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.`;
+  return `You have chosen to subscribe to the topic ${fields.topicArn}.\nTo confirm the subscription, visit the SubscribeURL included in this message.`;
 }

@@ -27,7 +27,7 @@ export interface SnsOptions {
 export interface LocalSns extends LocalService {
   readonly region: string;
   readonly accountId: string;
-  /** Every message accepted by Publish/PublishBatch, oldest first, optionally for one topic. */
+  /** Every message accepted by Publish, oldest first, optionally for one topic. */
   published(topicArn?: string): PublishedMessage[];
   /** Every delivery attempted or recorded, oldest first. */
   deliveries(): readonly DeliveryRecord[];

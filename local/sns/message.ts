@@ -23,7 +23,7 @@ export interface ValidMessage {
   readonly structured?: Readonly<Record<string, string>>;
 }
 
-/** Validates a Publish / PublishBatch entry the way SNS does, including the 256 KB limit. */
+/** Validates a Publish request's message the way SNS does, including the 256 KB limit. */
 export function validateMessage(input: MessageInput): ValidMessage {
   if (input.message === undefined) {
     throw new QueryError(

@@ -27,8 +27,6 @@ export interface MessageAttribute {
   readonly Value: string;
 }
 
-export type MessageAttributes = ReadonlyMap<string, MessageAttribute>;
-
 export interface Topic {
   readonly arn: string;
   readonly name: string;
@@ -45,10 +43,9 @@ export interface Subscription {
   readonly attributes: Map<string, string>;
   readonly token: string;
   confirmed: boolean;
-  authenticatedConfirmation: boolean;
 }
 
-/** A message accepted by Publish or PublishBatch, as recorded for tests and drills. */
+/** A message accepted by Publish, as recorded for tests and drills. */
 export interface PublishedMessage {
   readonly messageId: string;
   readonly topicArn: string;

@@ -1,23 +1,19 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { QueryError } from '../query-protocol';
 import type { Deliverer } from './delivery';
 import type { ConfirmationFields } from './envelope';
 import { SNS_USER_AGENT, confirmationEnvelope, confirmationText, notificationEnvelope } from './envelope';
-import { matchesFilterPolicy } from './filter-policy';
 import type { MessageInput, ValidMessage } from './message';
 import { messageForProtocol, validateMessage } from './message';
 import type { PublishedMessage, Subscription, Topic } from './model';
 import { invalidParameter, notFound } from './model';
 import {
-  filterPolicyOf,
   isAutoConfirmed,
   isRawDelivery,
   parseProtocol,
-  subscriptionAttributes,
   validateEndpoint,
   validateSubscriptionAttributes,
 } from './subscriptions';
-import { topicArn, topicAttributes, validateTopicAttribute, validateTopicName } from './topics';
+import { topicArn, validateTopicAttribute, validateTopicName } from './topics';
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/;
 const DEDUPLICATION_WINDOW_MS = 5 * 60 * 1000;
@@ -51,7 +47,6 @@ export interface SubscribeInput {
 
 interface TopicState extends Topic {
   sequence: bigint;
-  deleted: number;
   readonly deduplication: Map<string, { result: PublishResult; expires: number }>;
 }
 
@@ -69,7 +64,7 @@ export class SnsService {
     tags: ReadonlyMap<string, string>,
   ): string {
     const fifo = validateTopicName(name, attributes.get('FifoTopic'));
-    for (const [key, value] of attributes) validateTopicAttribute(key, value, fifo, true);
+    for (const [key, value] of attributes) validateTopicAttribute(key, value, fifo);
     const arn = topicArn(this.options.region, this.options.accountId, name ?? '');
     const existing = this.topics.get(arn);
     if (existing) {
@@ -89,45 +84,20 @@ export class SnsService {
       attributes: own,
       tags: new Map(tags),
       sequence: 0n,
-      deleted: 0,
       deduplication: new Map(),
     });
     return arn;
-  }
-
-  /** Idempotent, as in SNS: deleting a topic that does not exist succeeds. */
-  deleteTopic(arn: string | undefined): void {
-    if (arn === undefined || !TOPIC_ARN.test(arn)) throw invalidParameter('TopicArn');
-    for (const subscription of this.subscriptionsOf(arn)) this.subscriptions.delete(subscription.arn);
-    this.topics.delete(arn);
   }
 
   listTopics(): string[] {
     return [...this.topics.keys()];
   }
 
-  getTopicAttributes(arn: string | undefined): Map<string, string> {
-    const topic = this.topic(arn);
-    const subscriptions = this.subscriptionsOf(topic.arn);
-    return topicAttributes(topic, this.options.accountId, {
-      confirmed: subscriptions.filter((s) => s.confirmed).length,
-      pending: subscriptions.filter((s) => !s.confirmed).length,
-      deleted: topic.deleted,
-    });
-  }
-
-  setTopicAttribute(arn: string | undefined, name: string | undefined, value: string | undefined): void {
-    const topic = this.topic(arn);
-    if (name === undefined) throw invalidParameter('AttributeName');
-    validateTopicAttribute(name, value ?? '', topic.fifo, false);
-    topic.attributes.set(name, value ?? '');
-  }
-
   subscribe(input: SubscribeInput): string {
     const topic = this.topic(input.topicArn);
     const protocol = parseProtocol(input.protocol);
     const endpoint = validateEndpoint(protocol, input.endpoint);
-    const attributes = validateSubscriptionAttributes(protocol, new Map(), input.attributes);
+    const attributes = validateSubscriptionAttributes(protocol, input.attributes);
     const existing = this.subscriptionsOf(topic.arn).find((s) => s.protocol === protocol && s.endpoint === endpoint);
     if (existing && !sameEntries(existing.attributes, attributes)) {
       throw invalidParameter('Attributes Reason: Subscription already exists with different attributes');
@@ -140,81 +110,25 @@ export class SnsService {
       attributes,
       token: randomBytes(64).toString('hex'),
       confirmed: isAutoConfirmed(protocol),
-      authenticatedConfirmation: false,
     };
     this.subscriptions.set(subscription.arn, subscription);
-    if (!subscription.confirmed) this.sendConfirmation(subscription, 'SubscriptionConfirmation');
+    if (!subscription.confirmed) this.sendConfirmation(subscription);
     return subscription.confirmed || input.returnSubscriptionArn ? subscription.arn : 'pending confirmation';
   }
 
-  confirmSubscription(
-    topicArn: string | undefined,
-    token: string | undefined,
-    authenticateOnUnsubscribe: boolean,
-  ): string {
+  confirmSubscription(topicArn: string | undefined, token: string | undefined): string {
     const topic = this.topic(topicArn);
     const subscription = this.subscriptionsOf(topic.arn).find((s) => s.token === token);
     if (!subscription || token === undefined) throw invalidParameter('Token');
-    if (!subscription.confirmed) {
-      subscription.confirmed = true;
-      subscription.authenticatedConfirmation = authenticateOnUnsubscribe;
-    }
+    subscription.confirmed = true;
     return subscription.arn;
-  }
-
-  unsubscribe(arn: string | undefined): void {
-    const subscription = this.subscription(arn);
-    this.subscriptions.delete(subscription.arn);
-    const topic = this.topics.get(subscription.topicArn);
-    if (topic) topic.deleted++;
-    const http = subscription.protocol === 'http' || subscription.protocol === 'https';
-    if (subscription.confirmed && http) this.sendConfirmation(subscription, 'UnsubscribeConfirmation');
-  }
-
-  listSubscriptions(topicArn?: string): Subscription[] {
-    if (topicArn === undefined) return [...this.subscriptions.values()];
-    return this.subscriptionsOf(this.topic(topicArn).arn);
-  }
-
-  getSubscriptionAttributes(arn: string | undefined): Map<string, string> {
-    return subscriptionAttributes(this.subscription(arn), this.options.accountId);
-  }
-
-  setSubscriptionAttribute(arn: string | undefined, name: string | undefined, value: string | undefined): void {
-    const subscription = this.subscription(arn);
-    if (name === undefined) throw invalidParameter('AttributeName');
-    const next = validateSubscriptionAttributes(
-      subscription.protocol,
-      subscription.attributes,
-      new Map([[name, value ?? '']]),
-    );
-    subscription.attributes.clear();
-    for (const [key, text] of next) subscription.attributes.set(key, text);
-  }
-
-  listTags(arn: string | undefined): Map<string, string> {
-    return this.topic(arn, 'ResourceNotFound').tags;
-  }
-
-  tag(arn: string | undefined, tags: ReadonlyMap<string, string>): void {
-    const topic = this.topic(arn, 'ResourceNotFound');
-    for (const [key, value] of tags) topic.tags.set(key, value);
-  }
-
-  untag(arn: string | undefined, keys: readonly string[]): void {
-    const topic = this.topic(arn, 'ResourceNotFound');
-    for (const key of keys) topic.tags.delete(key);
   }
 
   publish(input: PublishInput): PublishResult {
     if (input.topicArn === undefined) {
       throw invalidParameter('TopicArn or TargetArn Reason: no value for required parameter');
     }
-    return this.publishTo(this.topic(input.topicArn), input);
-  }
-
-  /** Publishes to a known topic; throws per message, so a batch entry can fail on its own. */
-  publishTo(topic: TopicState, input: PublishInput): PublishResult {
+    const topic = this.topic(input.topicArn);
     const message = validateMessage(input);
     const deduplicationId = this.validateFifo(topic, input, message);
     const now = Date.now();
@@ -250,19 +164,11 @@ export class SnsService {
   }
 
   /** The topic for an ARN; InvalidParameter when malformed, NotFound when unknown. */
-  topic(arn: string | undefined, missing: 'NotFound' | 'ResourceNotFound' = 'NotFound'): TopicState {
+  private topic(arn: string | undefined): TopicState {
     if (arn === undefined || !TOPIC_ARN.test(arn)) throw invalidParameter('TopicArn');
     const topic = this.topics.get(arn);
-    if (topic) return topic;
-    if (missing === 'ResourceNotFound') throw new QueryError('ResourceNotFound', 'Resource does not exist', 404);
-    throw notFound('Topic does not exist');
-  }
-
-  private subscription(arn: string | undefined): Subscription {
-    if (arn === undefined || !arn.startsWith('arn:')) throw invalidParameter('SubscriptionArn');
-    const subscription = this.subscriptions.get(arn);
-    if (!subscription) throw notFound('Subscription does not exist');
-    return subscription;
+    if (!topic) throw notFound('Topic does not exist');
+    return topic;
   }
 
   private subscriptionsOf(topicArn: string): Subscription[] {
@@ -296,8 +202,6 @@ export class SnsService {
     timestamp: string,
   ): void {
     const body = messageForProtocol(message, subscription.protocol);
-    const policy = filterPolicyOf(subscription.attributes);
-    if (policy && !matchesFilterPolicy(policy, body, message.attributes)) return;
     const raw = isRawDelivery(subscription);
     const envelope = notificationEnvelope({
       messageId: result.messageId,
@@ -306,6 +210,7 @@ export class SnsService {
       subject: message.subject,
       message: body,
       timestamp,
+      // Every notification carries one; Unsubscribe is not implemented locally, so it answers InvalidAction.
       unsubscribeUrl: this.url({ Action: 'Unsubscribe', SubscriptionArn: subscription.arn }),
       attributes: message.attributes,
       ...this.signing(topic),
@@ -326,19 +231,17 @@ export class SnsService {
     });
   }
 
-  private sendConfirmation(subscription: Subscription, type: ConfirmationFields['type']): void {
+  private sendConfirmation(subscription: Subscription): void {
     const topic = this.topic(subscription.topicArn);
+    const type = 'SubscriptionConfirmation';
     const fields: ConfirmationFields = {
-      type,
       messageId: randomUUID(),
       token: subscription.token,
       topicArn: topic.arn,
-      subscriptionArn: subscription.arn,
       subscribeUrl: this.url({ Action: 'ConfirmSubscription', TopicArn: topic.arn, Token: subscription.token }),
       timestamp: new Date().toISOString(),
       ...this.signing(topic),
     };
-    const headers = this.headers(type, fields.messageId, topic.arn);
     this.options.deliverer.send({
       type,
       messageId: fields.messageId,
@@ -346,8 +249,7 @@ export class SnsService {
       subscriptionArn: subscription.arn,
       protocol: subscription.protocol,
       endpoint: subscription.endpoint,
-      headers:
-        type === 'UnsubscribeConfirmation' ? { ...headers, 'x-amz-sns-subscription-arn': subscription.arn } : headers,
+      headers: this.headers(type, fields.messageId, topic.arn),
       body:
         subscription.protocol === 'email'
           ? `${confirmationText(fields)}\n\n${fields.subscribeUrl}`

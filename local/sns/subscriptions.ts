@@ -1,8 +1,5 @@
-import type { FilterPolicy, FilterPolicyScope } from './filter-policy';
-import { FILTER_POLICY_SCOPES, parseFilterPolicy } from './filter-policy';
 import type { Protocol, Subscription } from './model';
 import { PROTOCOLS, invalidParameter } from './model';
-import { DEFAULT_DELIVERY_POLICY } from './topics';
 
 const ENDPOINT_RULES: Readonly<Record<Protocol, { pattern: RegExp; label: string }>> = {
   http: { pattern: /^http:\/\/\S+$/i, label: 'HTTP endpoint' },
@@ -22,15 +19,15 @@ const ENDPOINT_RULES: Readonly<Record<Protocol, { pattern: RegExp; label: string
 /** Protocols SNS confirms without a handshake when the endpoint is in the same account. */
 const AUTO_CONFIRMED: ReadonlySet<Protocol> = new Set(['sms', 'sqs', 'lambda', 'firehose', 'application']);
 const RAW_DELIVERY_PROTOCOLS: ReadonlySet<Protocol> = new Set(['http', 'https', 'sqs', 'firehose']);
-const SETTABLE = new Set([
+const ATTRIBUTES = new Set([
   'DeliveryPolicy',
-  'FilterPolicy',
-  'FilterPolicyScope',
   'RawMessageDelivery',
   'RedrivePolicy',
   'SubscriptionRoleArn',
   'ReplayPolicy',
 ]);
+/** Subscription attributes SNS accepts that the local stack does not implement: refused rather than ignored. */
+const NOT_AVAILABLE = new Set(['FilterPolicy', 'FilterPolicyScope']);
 
 export function parseProtocol(protocol: string | undefined): Protocol {
   const match = PROTOCOLS.find((p) => p === protocol?.toLowerCase());
@@ -48,59 +45,24 @@ export function isAutoConfirmed(protocol: Protocol): boolean {
   return AUTO_CONFIRMED.has(protocol);
 }
 
-/**
- * Validates subscription attributes and returns them normalised. The filter policy is
- * checked against the scope it ends up with, whichever of the two is being changed.
- */
+/** Validates Subscribe's attributes and returns them normalised. */
 export function validateSubscriptionAttributes(
   protocol: Protocol,
-  current: ReadonlyMap<string, string>,
-  changes: ReadonlyMap<string, string>,
+  attributes: ReadonlyMap<string, string>,
 ): Map<string, string> {
-  const next = new Map(current);
-  for (const [name, value] of changes) {
-    if (!SETTABLE.has(name)) throw invalidParameter('AttributeName');
+  const valid = new Map<string, string>();
+  for (const [name, value] of attributes) {
+    if (NOT_AVAILABLE.has(name))
+      throw invalidParameter(`Attributes Reason: ${name}: subscription filter policies are not available locally`);
+    if (!ATTRIBUTES.has(name)) throw invalidParameter('AttributeName');
     if (name === 'RawMessageDelivery') validateRawDelivery(protocol, value);
-    if (name === 'FilterPolicyScope' && !FILTER_POLICY_SCOPES.includes(value as FilterPolicyScope)) {
-      throw invalidParameter('Attributes Reason: FilterPolicyScope: Invalid filter policy scope: ' + value);
-    }
-    if (name === 'FilterPolicy' && value === '') next.delete(name);
-    else next.set(name, name === 'RawMessageDelivery' ? value.toLowerCase() : value);
+    valid.set(name, name === 'RawMessageDelivery' ? value.toLowerCase() : value);
   }
-  filterPolicyOf(next);
-  return next;
-}
-
-/** The subscription's parsed filter policy, if any. */
-export function filterPolicyOf(attributes: ReadonlyMap<string, string>): FilterPolicy | undefined {
-  const text = attributes.get('FilterPolicy');
-  if (text === undefined) return undefined;
-  const scope = (attributes.get('FilterPolicyScope') ?? 'MessageAttributes') as FilterPolicyScope;
-  return parseFilterPolicy(text, scope);
+  return valid;
 }
 
 export function isRawDelivery(subscription: Subscription): boolean {
   return subscription.attributes.get('RawMessageDelivery') === 'true';
-}
-
-export function subscriptionAttributes(subscription: Subscription, accountId: string): Map<string, string> {
-  const attributes = new Map<string, string>([
-    ['Owner', accountId],
-    ['RawMessageDelivery', 'false'],
-    ['TopicArn', subscription.topicArn],
-    ['Endpoint', subscription.endpoint],
-    ['Protocol', subscription.protocol],
-    ['PendingConfirmation', String(!subscription.confirmed)],
-    ['ConfirmationWasAuthenticated', String(subscription.authenticatedConfirmation)],
-    ['SubscriptionArn', subscription.arn],
-  ]);
-  if (subscription.protocol === 'http' || subscription.protocol === 'https') {
-    attributes.set('EffectiveDeliveryPolicy', subscription.attributes.get('DeliveryPolicy') ?? DEFAULT_DELIVERY_POLICY);
-  }
-  for (const [name, value] of subscription.attributes) attributes.set(name, value);
-  if (attributes.has('FilterPolicy') && !attributes.has('FilterPolicyScope'))
-    attributes.set('FilterPolicyScope', 'MessageAttributes');
-  return attributes;
 }
 
 function validateRawDelivery(protocol: Protocol, value: string): void {

@@ -1,11 +1,10 @@
-import type { Topic } from './model';
 import { invalidParameter } from './model';
 
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
 const FIFO_TOPIC_NAME = /^[A-Za-z0-9_-]{1,251}\.fifo$/;
 const FEEDBACK_ATTRIBUTE =
   /^(HTTP|HTTPS|Lambda|SQS|Application|Firehose)(Success|Failure)Feedback(RoleArn|SampleRate)$/;
-const MUTABLE_ATTRIBUTES = new Set([
+const ATTRIBUTES = new Set([
   'DeliveryPolicy',
   'DisplayName',
   'Policy',
@@ -35,13 +34,10 @@ export function validateTopicName(name: string | undefined, fifoAttribute: strin
   return fifo;
 }
 
-/** Validates one attribute for CreateTopic (creating = true) or SetTopicAttributes. */
-export function validateTopicAttribute(name: string, value: string, fifo: boolean, creating: boolean): void {
-  if (name === 'FifoTopic') {
-    if (!creating) throw invalidParameter('AttributeName');
-    return;
-  }
-  if (!MUTABLE_ATTRIBUTES.has(name) && !FEEDBACK_ATTRIBUTE.test(name)) throw invalidParameter('AttributeName');
+/** Validates one CreateTopic attribute. */
+export function validateTopicAttribute(name: string, value: string, fifo: boolean): void {
+  if (name === 'FifoTopic') return;
+  if (!ATTRIBUTES.has(name) && !FEEDBACK_ATTRIBUTE.test(name)) throw invalidParameter('AttributeName');
   if (name === 'DisplayName' && value.length > 100) throw invalidParameter('DisplayName');
   if (name === 'SignatureVersion' && value !== '1' && value !== '2') {
     throw invalidParameter(
@@ -54,76 +50,6 @@ export function validateTopicAttribute(name: string, value: string, fifo: boolea
   if (JSON_ATTRIBUTES.has(name) && value !== '' && !isJsonObject(value)) {
     throw invalidParameter(`Attributes Reason: ${name}: failed to parse JSON`);
   }
-}
-
-export interface SubscriptionCounts {
-  readonly confirmed: number;
-  readonly pending: number;
-  readonly deleted: number;
-}
-
-/** GetTopicAttributes: SNS defaults overlaid with the attributes that were set. */
-export function topicAttributes(topic: Topic, accountId: string, counts: SubscriptionCounts): Map<string, string> {
-  const attributes = new Map<string, string>([
-    ['Policy', defaultPolicy(topic.arn, accountId)],
-    ['Owner', accountId],
-    ['SubscriptionsPending', String(counts.pending)],
-    ['TopicArn', topic.arn],
-    ['EffectiveDeliveryPolicy', DEFAULT_DELIVERY_POLICY],
-    ['SubscriptionsConfirmed', String(counts.confirmed)],
-    ['DisplayName', ''],
-    ['SubscriptionsDeleted', String(counts.deleted)],
-  ]);
-  if (topic.fifo) {
-    attributes.set('FifoTopic', 'true');
-    attributes.set('ContentBasedDeduplication', 'false');
-  }
-  for (const [name, value] of topic.attributes) attributes.set(name, value);
-  const delivery = topic.attributes.get('DeliveryPolicy');
-  if (delivery) attributes.set('EffectiveDeliveryPolicy', delivery);
-  return attributes;
-}
-
-export const DEFAULT_DELIVERY_POLICY = JSON.stringify({
-  http: {
-    defaultHealthyRetryPolicy: {
-      minDelayTarget: 20,
-      maxDelayTarget: 20,
-      numRetries: 3,
-      numMaxDelayRetries: 0,
-      numNoDelayRetries: 0,
-      numMinDelayRetries: 0,
-      backoffFunction: 'linear',
-    },
-    disableSubscriptionOverrides: false,
-    defaultRequestPolicy: { headerContentType: 'text/plain; charset=UTF-8' },
-  },
-});
-
-function defaultPolicy(arn: string, accountId: string): string {
-  return JSON.stringify({
-    Version: '2008-10-17',
-    Id: '__default_policy_ID',
-    Statement: [
-      {
-        Sid: '__default_statement_ID',
-        Effect: 'Allow',
-        Principal: { AWS: '*' },
-        Action: [
-          'SNS:GetTopicAttributes',
-          'SNS:SetTopicAttributes',
-          'SNS:AddPermission',
-          'SNS:RemovePermission',
-          'SNS:DeleteTopic',
-          'SNS:Subscribe',
-          'SNS:ListSubscriptionsByTopic',
-          'SNS:Publish',
-        ],
-        Resource: arn,
-        Condition: { StringEquals: { 'AWS:SourceOwner': accountId } },
-      },
-    ],
-  });
 }
 
 function isJsonObject(text: string): boolean {

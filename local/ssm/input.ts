@@ -25,18 +25,6 @@ export class Input {
     return this.typed(key, 'boolean', (v): v is boolean => typeof v === 'boolean');
   }
 
-  number(key: string): number | undefined {
-    return this.typed(key, 'number', (v): v is number => typeof v === 'number');
-  }
-
-  strings(key: string): string[] | undefined {
-    return this.typed(
-      key,
-      'list of strings',
-      (v): v is string[] => Array.isArray(v) && v.every((item) => typeof item === 'string'),
-    );
-  }
-
   objects(key: string): Input[] | undefined {
     const list = this.typed(
       key,

@@ -14,8 +14,8 @@ export function parameterKey(name: string): string {
   return name.lastIndexOf('/') === 0 ? name.slice(1) : name;
 }
 
-/** Validates a name for PutParameter (reserved prefixes are only rejected when creating). */
-export function validateName(name: unknown, region: string, accountId: string, creating: boolean): string {
+/** Validates a name for PutParameter. */
+export function validateName(name: unknown, region: string, accountId: string): string {
   if (typeof name !== 'string' || name.length === 0) {
     throw validationError(
       "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null",
@@ -26,7 +26,7 @@ export function validateName(name: unknown, region: string, accountId: string, c
       `Parameter name: can't be longer than ${MAX_ARN_LENGTH} characters including its ARN prefix.`,
     );
   }
-  if (!NAME_CHARACTERS.test(name) || (creating && RESERVED_PREFIX.test(name))) {
+  if (!NAME_CHARACTERS.test(name) || RESERVED_PREFIX.test(name)) {
     throw validationError(
       'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_',
     );

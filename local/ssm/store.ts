@@ -11,8 +11,6 @@ const DATA_TYPES = ['text', 'aws:ec2:image', 'aws:ssm:integration'];
 const MAX_VERSIONS = 100;
 const MAX_STANDARD_VALUE = 4096;
 const MAX_ADVANCED_VALUE = 8192;
-const DEFAULT_KEY_ID = 'alias/aws/ssm';
-const LABEL = /^(?![0-9])(?!(aws|ssm))[a-zA-Z0-9_.-]{1,100}$/i;
 
 export interface ParameterVersion {
   readonly version: number;
@@ -20,19 +18,15 @@ export interface ParameterVersion {
   readonly value: string;
   /** What AWS returns for a SecureString read without decryption. */
   readonly ciphertext?: string;
-  readonly keyId?: string;
-  readonly description?: string;
   readonly allowedPattern?: string;
   readonly tier: Tier;
   readonly dataType: string;
   readonly lastModified: Date;
-  readonly labels: Set<string>;
 }
 
 export interface Parameter {
   readonly name: string;
   readonly versions: ParameterVersion[];
-  readonly tags: Map<string, string>;
 }
 
 export interface PutInput {
@@ -40,15 +34,15 @@ export interface PutInput {
   readonly value: string | undefined;
   readonly type: string | undefined;
   readonly overwrite: boolean;
-  readonly description: string | undefined;
   readonly keyId: string | undefined;
   readonly allowedPattern: string | undefined;
   readonly tier: string | undefined;
   readonly dataType: string | undefined;
-  readonly tags: ReadonlyMap<string, string> | undefined;
+  /** Whether the request has Tags (they are not kept: nothing reads them locally). */
+  readonly tagged: boolean;
 }
 
-/** Parameter Store state: versioned parameters with labels, looked up by name or selector. */
+/** Parameter Store state: versioned parameters, looked up by name or selector. */
 export class ParameterStore {
   private readonly parameters = new Map<string, Parameter>();
 
@@ -58,7 +52,7 @@ export class ParameterStore {
   ) {}
 
   put(input: PutInput): ParameterVersion {
-    const name = validateName(input.name, this.region, this.accountId, true);
+    const name = validateName(input.name, this.region, this.accountId);
     const existing = this.parameters.get(parameterKey(name));
     if (input.type !== undefined && !TYPES.includes(input.type as ParameterType)) {
       throw validationError(
@@ -70,7 +64,7 @@ export class ParameterStore {
         "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1",
       );
     }
-    if (input.tags && input.overwrite)
+    if (input.tagged && input.overwrite)
       throw validationError(
         "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.",
       );
@@ -99,84 +93,42 @@ export class ParameterStore {
         `The following data type is not supported: ${dataType} (Data type names are all lowercase.)`,
       );
 
-    const parameter: Parameter = existing ?? { name, versions: [], tags: new Map(input.tags) };
+    const parameter: Parameter = existing ?? { name, versions: [] };
     const version: ParameterVersion = {
       version: (previous?.version ?? 0) + 1,
       type,
       value: input.value,
       ciphertext:
         type === 'SecureString' ? `AQICAH${randomBytes(96 + input.value.length).toString('base64')}` : undefined,
-      keyId:
-        type === 'SecureString'
-          ? (input.keyId ?? (previous?.type === 'SecureString' ? previous.keyId : undefined) ?? DEFAULT_KEY_ID)
-          : undefined,
-      description: input.description ?? previous?.description,
       allowedPattern,
       tier: this.tier(input.tier, input.value, previous?.tier),
       dataType,
       lastModified: new Date(),
-      labels: new Set(),
     };
     this.appendVersion(parameter, version);
     this.parameters.set(parameterKey(name), parameter);
     return version;
   }
 
-  /** The parameter and the version a `name[:version|:label]` selector points at. */
+  /**
+   * The parameter and the version a `name[:version|:label]` selector points at. Labels are set
+   * with LabelParameterVersion, which the local stack does not implement: a label finds nothing.
+   */
   find(selector: Selector): { parameter: Parameter; version: ParameterVersion } {
-    const parameter = this.parameter(selector.name);
-    const latest = parameter.versions.at(-1);
-    let version: ParameterVersion | undefined = latest;
-    if (selector.version !== undefined) {
-      version = parameter.versions.find((v) => v.version === selector.version);
-      if (!version) {
-        throw new SsmError(
-          'ParameterVersionNotFound',
-          `Systems Manager could not find version ${selector.version} of ${selector.name}. Verify the version and try again.`,
-        );
-      }
-    } else if (selector.label !== undefined) {
-      version = parameter.versions.find((v) => v.labels.has(selector.label ?? ''));
-      if (!version) throw parameterNotFound(`${selector.name}${selector.selector ?? ''}`);
+    const parameter = this.parameters.get(parameterKey(selector.name));
+    if (!parameter) throw parameterNotFound(selector.name);
+    if (selector.label !== undefined) throw parameterNotFound(`${selector.name}${selector.selector ?? ''}`);
+    const version =
+      selector.version === undefined
+        ? parameter.versions.at(-1)
+        : parameter.versions.find((v) => v.version === selector.version);
+    if (!version) {
+      throw new SsmError(
+        'ParameterVersionNotFound',
+        `Systems Manager could not find version ${selector.version} of ${selector.name}. Verify the version and try again.`,
+      );
     }
-    if (!version) throw parameterNotFound(selector.name);
     return { parameter, version };
-  }
-
-  parameter(name: string): Parameter {
-    const parameter = this.parameters.get(parameterKey(name));
-    if (!parameter) throw parameterNotFound(name);
-    return parameter;
-  }
-
-  has(name: string): boolean {
-    return this.parameters.has(parameterKey(name));
-  }
-
-  delete(name: string): void {
-    this.parameter(name);
-    this.parameters.delete(parameterKey(name));
-  }
-
-  all(): Parameter[] {
-    return [...this.parameters.values()].sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  /** Moves each label to the given version; returns the labels SSM would refuse. */
-  label(
-    name: string,
-    versionNumber: number | undefined,
-    labels: readonly string[],
-  ): { version: number; invalid: string[] } {
-    const { parameter, version } = this.find({ name, version: versionNumber });
-    const invalid = labels.filter((label) => !LABEL.test(label));
-    for (const label of labels.filter((l) => LABEL.test(l))) {
-      for (const other of parameter.versions) other.labels.delete(label);
-      version.labels.add(label);
-    }
-    if (version.labels.size > 10)
-      throw new SsmError('ParameterVersionLabelLimitExceeded', 'A parameter version can have maximum 10 labels.');
-    return { version: version.version, invalid };
   }
 
   arn(name: string): string {
@@ -210,18 +162,9 @@ export class ParameterStore {
     return requested;
   }
 
-  /** Keeps at most 100 versions, dropping the oldest unlabeled one as SSM does. */
+  /** Keeps at most 100 versions, dropping the oldest (unlabeled: no version has a label locally), as SSM does. */
   private appendVersion(parameter: Parameter, version: ParameterVersion): void {
-    if (parameter.versions.length >= MAX_VERSIONS) {
-      const oldest = parameter.versions.findIndex((v) => v.labels.size === 0);
-      if (oldest === -1) {
-        throw new SsmError(
-          'ParameterMaxVersionLimitExceeded',
-          `You attempted to create a new version of ${parameter.name} by calling the PutParameter API with the overwrite flag. Version ${parameter.versions[0]?.version ?? 1}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`,
-        );
-      }
-      parameter.versions.splice(oldest, 1);
-    }
+    if (parameter.versions.length >= MAX_VERSIONS) parameter.versions.shift();
     parameter.versions.push(version);
   }
 }

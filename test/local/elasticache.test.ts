@@ -16,6 +16,7 @@ import {
   FailoverGlobalReplicationGroupCommand,
   ListTagsForResourceCommand,
   ModifyReplicationGroupCommand,
+  RemoveTagsFromResourceCommand,
   TestFailoverCommand,
 } from '@aws-sdk/client-elasticache';
 import type { CreateReplicationGroupCommandInput, ReplicationGroup } from '@aws-sdk/client-elasticache';
@@ -306,54 +307,16 @@ describe('replication group restored from an S3 RDB snapshot', () => {
     expect(await errorName(createGroup({ ReplicationGroupId: id }))).toBe('ReplicationGroupAlreadyExistsFault');
   });
 
-  it('describes member cache clusters with their nodes', async () => {
-    const { CacheClusters } = await client.send(
-      new DescribeCacheClustersCommand({ CacheClusterId: `${id}-002`, ShowCacheNodeInfo: true }),
-    );
-    expect(CacheClusters).toHaveLength(1);
-    expect(CacheClusters?.[0]).toMatchObject({
-      CacheClusterId: `${id}-002`,
-      CacheClusterStatus: 'available',
-      ReplicationGroupId: id,
-      Engine: 'redis',
-      SecurityGroups: [{ SecurityGroupId: 'sg-123', Status: 'active' }],
-      CacheNodes: [
-        {
-          CacheNodeId: '0001',
-          CacheNodeStatus: 'available',
-          Endpoint: { Address: '127.0.0.1', Port: nodeProcess(id, `${id}-002`).port },
-        },
-      ],
-    });
-    expect(await errorName(client.send(new DescribeCacheClustersCommand({ CacheClusterId: 'nope-001' })))).toBe(
-      'CacheClusterNotFoundFault',
-    );
-  });
-
-  it('lists and adds tags on the group ARN', async () => {
-    const arn = `arn:aws:elasticache:us-east-1:000000000000:replicationgroup:${id}`;
-    await client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: 'env', Value: 'local' }] }));
-    const { TagList } = await client.send(new ListTagsForResourceCommand({ ResourceName: arn }));
-    expect(TagList).toEqual([
-      { Key: 'team', Value: 'cache' },
-      { Key: 'env', Value: 'local' },
-    ]);
-  });
-
   it('reports a killed primary and promotes a replica with ModifyReplicationGroup', async () => {
     const oldPrimary = nodeProcess(id, `${id}-001`);
     process.kill(oldPrimary.pid, 'SIGKILL');
-    const failed = await eventually(async () => {
-      const { CacheClusters } = await client.send(
-        new DescribeCacheClustersCommand({ CacheClusterId: `${id}-001`, ShowCacheNodeInfo: true }),
+    const Events = await eventually(async () => {
+      const { Events: found } = await client.send(
+        new DescribeEventsCommand({ SourceIdentifier: `${id}-001`, SourceType: 'cache-cluster' }),
       );
-      return CacheClusters?.[0]?.CacheClusterStatus === 'restore-failed' ? CacheClusters[0] : undefined;
+      return found?.some((event) => event.Message?.startsWith('Cache node')) ? found : undefined;
     });
-    expect(failed.CacheNodes?.[0]?.CacheNodeStatus).toBe('restore-failed');
-    const { Events } = await client.send(
-      new DescribeEventsCommand({ SourceIdentifier: `${id}-001`, SourceType: 'cache-cluster' }),
-    );
-    expect(Events?.[0]?.Message).toBe(`Cache node 0001 failed in cluster ${id}-001`);
+    expect(Events[0]?.Message).toBe(`Cache node 0001 failed in cluster ${id}-001`);
     await sleep(500);
     expect((await describeGroup(id)).NodeGroups?.[0]?.PrimaryEndpoint?.Port).toBe(oldPrimary.port);
 
@@ -366,6 +329,15 @@ describe('replication group restored from an S3 RDB snapshot', () => {
     );
     expect(modified.ReplicationGroup?.Status).toBe('modifying');
     expect(modified.ReplicationGroup?.PendingModifiedValues?.PrimaryClusterId).toBe(`${id}-002`);
+    // While the promotion runs the group is not available: another modification is refused.
+    const again = client.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        PrimaryClusterId: `${id}-002`,
+        ApplyImmediately: true,
+      }),
+    );
+    expect(await errorName(again)).toBe('InvalidReplicationGroupStateFault');
     const group = await waitForStatus(id, 'available');
     const newPrimaryPort = nodeProcess(id, `${id}-002`).port;
     expect(group.NodeGroups?.[0]?.PrimaryEndpoint?.Port).toBe(newPrimaryPort);
@@ -377,7 +349,7 @@ describe('replication group restored from an S3 RDB snapshot', () => {
     expect(await newPrimary.get('greeting')).toBe('hello');
   });
 
-  it('rejects promotions of unknown members and while not available', async () => {
+  it('rejects promotions of unknown members', async () => {
     const unknown = client.send(
       new ModifyReplicationGroupCommand({
         ReplicationGroupId: id,
@@ -386,9 +358,6 @@ describe('replication group restored from an S3 RDB snapshot', () => {
       }),
     );
     expect(await errorName(unknown)).toBe('InvalidParameterValueException');
-    expect(await errorName(client.send(new TestFailoverCommand({ ReplicationGroupId: id, NodeGroupId: '0001' })))).toBe(
-      'InvalidReplicationGroupStateFault',
-    );
   });
 
   it('deletes the group and its processes', async () => {
@@ -665,7 +634,7 @@ describe('automatic failover', () => {
   // specified", ElastiCache API Reference). "Minimizing downtime in ElastiCache by using Multi-AZ with Valkey and
   // Redis OSS": with it enabled ElastiCache fails over to a replica by itself. The events are those TestFailover's
   // API reference lists: "Failover from primary node <primary-node-id> to replica node <node-id> completed".
-  it('fails over by itself when the primary dies, and on TestFailover', async () => {
+  it('fails over by itself when the primary dies', async () => {
     await createAvailable({
       ReplicationGroupId: id,
       NumCacheClusters: 3,
@@ -715,14 +684,6 @@ describe('automatic failover', () => {
     );
     expect(clusterEvents.Events?.map((e) => e.Message)).toContain(
       `Failover from primary node ${id}-001 to replica node ${id}-002 completed`,
-    );
-
-    const tested = await client.send(new TestFailoverCommand({ ReplicationGroupId: id, NodeGroupId: '0001' }));
-    expect(tested.ReplicationGroup?.Status).toBe('modifying');
-    const afterTest = await waitForStatus(id, 'available');
-    expect(afterTest.NodeGroups?.[0]?.PrimaryEndpoint?.Port).toBe(nodeProcess(id, `${id}-003`).port);
-    expect(await errorName(client.send(new TestFailoverCommand({ ReplicationGroupId: id, NodeGroupId: '0002' })))).toBe(
-      'NodeGroupNotFoundFault',
     );
   });
 });
@@ -938,6 +899,27 @@ describe('regions', () => {
 });
 
 describe('other actions', () => {
+  it('answers the actions nothing in the project calls with InvalidAction', async () => {
+    const arn = 'arn:aws:elasticache:us-east-1:000000000000:replicationgroup:any';
+    const unused: [string, Promise<unknown>][] = [
+      ['DescribeCacheClusters', client.send(new DescribeCacheClustersCommand({}))],
+      ['TestFailover', client.send(new TestFailoverCommand({ ReplicationGroupId: 'any', NodeGroupId: '0001' }))],
+      ['ListTagsForResource', client.send(new ListTagsForResourceCommand({ ResourceName: arn }))],
+      [
+        'AddTagsToResource',
+        client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: 'k', Value: 'v' }] })),
+      ],
+      ['RemoveTagsFromResource', client.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: ['k'] }))],
+    ];
+    for (const [action, sent] of unused) {
+      await expect(sent).rejects.toMatchObject({
+        name: 'InvalidAction',
+        message: `The action ${action} is not valid for this web service.`,
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+  });
+
   it('has no global datastores until one is created', async () => {
     const { GlobalReplicationGroups } = await client.send(new DescribeGlobalReplicationGroupsCommand({}));
     expect(GlobalReplicationGroups?.map((g) => g.GlobalReplicationGroupId)).not.toContain('ldgnf-global');

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { FunctionNotFoundError, startLambda, type LocalLambda } from '../../local/lambda';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/service';
 
@@ -135,13 +135,17 @@ describe('local Lambda runtime', () => {
     });
   });
 
-  it('lists functions', async () => {
-    const out = await client.send(new ListFunctionsCommand({}));
-    expect(out.Functions?.map((f) => f.FunctionName)).toEqual(expect.arrayContaining(['echo', 'throws', 'sleeps']));
-    expect(out.Functions?.find((f) => f.FunctionName === 'sleeps')).toMatchObject({
-      Timeout: 1,
-      FunctionArn: lambda.arnOf('sleeps'),
-    });
+  it('answers ListFunctions and GetFunction, which the local stack does not use, with UnknownOperationException', async () => {
+    for (const sent of [
+      client.send(new ListFunctionsCommand({})),
+      client.send(new GetFunctionCommand({ FunctionName: 'echo' })),
+    ]) {
+      await expect(sent).rejects.toMatchObject({
+        name: 'UnknownOperationException',
+        $metadata: { httpStatusCode: 404 },
+      });
+    }
+    await expect(lambda.invoke('echo', {})).resolves.toMatchObject({ ok: true });
   });
 
   it('is reachable with the AWS CLI', async () => {

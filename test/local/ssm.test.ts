@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   DeleteParameterCommand,
+  DeleteParametersCommand,
   DescribeParametersCommand,
   GetParameterCommand,
   GetParameterHistoryCommand,
@@ -116,92 +117,66 @@ describe('PutParameter / GetParameter', () => {
   });
 });
 
-describe('other operations', () => {
-  it('GetParameters splits found and invalid names', async () => {
-    await put('/multi/a', '1');
-    await put('/multi/b', '2');
-    const result = await client.send(new GetParametersCommand({ Names: ['/multi/a', '/multi/b', '/multi/missing'] }));
-    expect(result.Parameters?.map((p) => [p.Name, p.Value])).toEqual([
-      ['/multi/a', '1'],
-      ['/multi/b', '2'],
-    ]);
-    expect(result.InvalidParameters).toEqual(['/multi/missing']);
+describe('versions, selectors and tags', () => {
+  it('keeps the last 100 versions, dropping the oldest', async () => {
+    await put('/versions/p', 'v1');
+    for (let i = 2; i <= 101; i++) await put('/versions/p', `v${i}`, { Overwrite: true });
+    await expect(client.send(new GetParameterCommand({ Name: '/versions/p:1' }))).rejects.toBeInstanceOf(
+      ParameterVersionNotFound,
+    );
+    const second = await client.send(new GetParameterCommand({ Name: '/versions/p:2' }));
+    expect(second.Parameter).toMatchObject({ Value: 'v2', Version: 2 });
+    const latest = await client.send(new GetParameterCommand({ Name: '/versions/p' }));
+    expect(latest.Parameter).toMatchObject({ Value: 'v101', Version: 101 });
   });
 
-  it('GetParameterHistory returns every version with values and dates', async () => {
-    await put('/history/p', 'v1', { Description: 'first' });
-    await put('/history/p', 'v2', { Overwrite: true, Type: 'SecureString' });
-    const { Parameters } = await client.send(
-      new GetParameterHistoryCommand({ Name: '/history/p', WithDecryption: true }),
+  it('reads by ARN; a label selector finds nothing, since no version is labelled locally', async () => {
+    await put('/selectors/p', 'blue');
+    const byArn = await client.send(
+      new GetParameterCommand({ Name: 'arn:aws:ssm:us-east-1:000000000000:parameter/selectors/p' }),
     );
-    expect(Parameters?.map((p) => [p.Version, p.Value, p.Type])).toEqual([
-      [1, 'v1', 'String'],
-      [2, 'v2', 'SecureString'],
-    ]);
-    expect(Parameters?.[0]?.Description).toBe('first');
-    expect(Parameters?.[1]?.KeyId).toBe('alias/aws/ssm');
-    expect(Parameters?.every((p) => p.LastModifiedDate instanceof Date)).toBe(true);
-    const hidden = await client.send(new GetParameterHistoryCommand({ Name: '/history/p' }));
-    expect(hidden.Parameters?.[1]?.Value).not.toBe('v2');
+    expect(byArn.Parameter).toMatchObject({ Name: '/selectors/p', Value: 'blue' });
+    await expect(client.send(new GetParameterCommand({ Name: '/selectors/p:stable' }))).rejects.toMatchObject({
+      name: 'ParameterNotFound',
+      message: 'Parameter /selectors/p:stable not found.',
+    });
   });
 
-  it('labels versions and reads them by label', async () => {
-    await put('/labels/p', 'blue');
-    await put('/labels/p', 'green', { Overwrite: true });
-    const labelled = await client.send(
-      new LabelParameterVersionCommand({ Name: '/labels/p', ParameterVersion: 1, Labels: ['stable', '1bad'] }),
-    );
-    expect(labelled).toMatchObject({ ParameterVersion: 1, InvalidLabels: ['1bad'] });
-    const { Parameter } = await client.send(new GetParameterCommand({ Name: '/labels/p:stable' }));
-    expect(Parameter).toMatchObject({ Value: 'blue', Version: 1, Selector: ':stable' });
+  it('refuses Tags together with Overwrite, as SSM does', async () => {
+    await put('/tags/p', 'x', { Tags: [{ Key: 'team', Value: 'cache' }] });
+    await expect(
+      put('/tags/p', 'y', { Overwrite: true, Tags: [{ Key: 'team', Value: 'cache' }] }),
+    ).rejects.toBeInstanceOf(ValidationException);
+    const { Parameter } = await client.send(new GetParameterCommand({ Name: '/tags/p' }));
+    expect(Parameter).toMatchObject({ Value: 'x', Version: 1 });
   });
+});
 
-  it('GetParametersByPath honours Recursive and pagination', async () => {
-    await put('/tree/a', '1');
-    await put('/tree/b', '2');
-    await put('/tree/deep/c', '3');
-    const shallow = await client.send(new GetParametersByPathCommand({ Path: '/tree' }));
-    expect(shallow.Parameters?.map((p) => p.Name)).toEqual(['/tree/a', '/tree/b']);
-    const first = await client.send(new GetParametersByPathCommand({ Path: '/tree/', Recursive: true, MaxResults: 2 }));
-    const second = await client.send(
-      new GetParametersByPathCommand({ Path: '/tree/', Recursive: true, MaxResults: 2, NextToken: first.NextToken }),
-    );
-    expect([...(first.Parameters ?? []), ...(second.Parameters ?? [])].map((p) => p.Name)).toEqual([
-      '/tree/a',
-      '/tree/b',
-      '/tree/deep/c',
-    ]);
-    expect(second.NextToken).toBeUndefined();
-  });
-
-  it('DescribeParameters lists metadata without values and filters by name', async () => {
-    await put('/describe/x', '1', { Description: 'described' });
-    const { Parameters } = await client.send(
-      new DescribeParametersCommand({
-        ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: ['/describe/'] }],
-      }),
-    );
-    expect(Parameters).toEqual([
-      expect.objectContaining({
-        Name: '/describe/x',
-        Type: 'String',
-        Version: 1,
-        Description: 'described',
-        Tier: 'Standard',
-      }),
-    ]);
-    expect(Parameters?.[0]).not.toHaveProperty('Value');
-  });
-
-  it('DeleteParameter removes the parameter', async () => {
-    await put('/delete/me', 'x');
-    await client.send(new DeleteParameterCommand({ Name: '/delete/me' }));
-    await expect(client.send(new GetParameterCommand({ Name: '/delete/me' }))).rejects.toBeInstanceOf(
-      ParameterNotFound,
-    );
-    await expect(client.send(new DeleteParameterCommand({ Name: '/delete/me' }))).rejects.toBeInstanceOf(
-      ParameterNotFound,
-    );
+describe('operations the local stack does not use', () => {
+  it('answers each with UnknownOperationException', async () => {
+    await put('/unused/p', 'kept');
+    const unused: [string, Promise<unknown>][] = [
+      ['GetParameters', client.send(new GetParametersCommand({ Names: ['/unused/p'] }))],
+      ['GetParametersByPath', client.send(new GetParametersByPathCommand({ Path: '/unused' }))],
+      ['GetParameterHistory', client.send(new GetParameterHistoryCommand({ Name: '/unused/p' }))],
+      ['DeleteParameter', client.send(new DeleteParameterCommand({ Name: '/unused/p' }))],
+      ['DeleteParameters', client.send(new DeleteParametersCommand({ Names: ['/unused/p'] }))],
+      ['DescribeParameters', client.send(new DescribeParametersCommand({}))],
+      [
+        'LabelParameterVersion',
+        client.send(new LabelParameterVersionCommand({ Name: '/unused/p', Labels: ['stable'] })),
+      ],
+    ];
+    for (const [operation, sent] of unused) {
+      await expect(sent).rejects.toMatchObject({
+        name: 'UnknownOperationException',
+        message: `Unknown operation AmazonSSM.${operation}`,
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    // Nothing was done: the parameter is still there.
+    const { Parameter } = await client.send(new GetParameterCommand({ Name: '/unused/p' }));
+    expect(Parameter).toMatchObject({ Value: 'kept', Version: 1 });
   });
 });
 
@@ -241,5 +216,14 @@ describe('AWS CLI', () => {
       { env },
     ).catch((error: { stderr?: string }) => error.stderr ?? '');
     expect(missing).toContain('ParameterNotFound');
+
+    const unknown = await cli(
+      'aws',
+      ['--endpoint-url', ssm.endpoint, 'ssm', 'delete-parameter', '--name', '/cli/token'],
+      { env },
+    ).catch((error: { stderr?: string }) => error.stderr ?? '');
+    expect(unknown).toContain(
+      'An error occurred (UnknownOperationException) when calling the DeleteParameter operation: Unknown operation AmazonSSM.DeleteParameter',
+    );
   });
 });
