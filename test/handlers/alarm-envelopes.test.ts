@@ -1,16 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import {
-  CLOUDWATCH_LIMITS,
-  MAX_EVENT_BYTES,
-  childAlarmsOf,
-  parseAlarmDelivery,
-  parseAlarmTime,
-  probeAlarmProven,
-  type AlarmTransition,
-} from '../../functions/domain/alarm';
+import { CLOUDWATCH_LIMITS, probeAlarmProven, type AlarmTransition } from '../../functions/domain/alarm';
 import { ValidationError } from '../../functions/domain/errors';
+import { MAX_EVENT_BYTES, parseAlarmDelivery } from '../../functions/handlers/alarm-envelopes';
+import { childAlarmsOf, parseAlarmTime } from '../../functions/handlers/alarm-payloads';
 
 const EVENTS = path.join(__dirname, '..', 'fixtures', 'events');
 const load = (file: string): unknown => JSON.parse(readFileSync(path.join(EVENTS, file), 'utf8'));
