@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { CLOUDWATCH_LIMITS, probeAlarmProven, type AlarmTransition } from '../../functions/domain/alarm';
+import { CLOUDWATCH_LIMITS, type AlarmTransition } from '../../functions/domain/alarm';
 import { ValidationError } from '../../functions/domain/errors';
 import { MAX_EVENT_BYTES, parseAlarmDelivery } from '../../functions/handlers/alarm-envelopes';
 import { childAlarmsOf, parseAlarmTime } from '../../functions/handlers/alarm-payloads';
@@ -386,12 +386,5 @@ describe('the datapoints CloudWatch says it evaluated', () => {
     expect(parseAlarmDelivery(load('eventbridge-probe-alarm.json'))[0]?.evaluatedValues).toEqual([0, 0]);
     expect(parseAlarmDelivery(load('lambda-action-alarm.json'))[0]?.evaluatedValues).toEqual([0, 0]);
     expect(parseAlarmDelivery(load('sns-alarm.json'))[0]?.evaluatedValues).toEqual([0]);
-  });
-
-  it('prove a probe ALARM only with as many failed probes as the alarm needs', () => {
-    expect(probeAlarmProven({ evaluatedValues: [0, 0] })).toBe(true);
-    expect(probeAlarmProven({ evaluatedValues: [1, 0, 1] })).toBe(false);
-    expect(probeAlarmProven({ evaluatedValues: [] })).toBe(false);
-    expect(probeAlarmProven({})).toBe(false);
   });
 });
