@@ -1,5 +1,9 @@
-import * as z from 'zod';
-import { ValidationError, type ValidationIssue } from './errors';
+/**
+ * Alarm state changes as the workflow sees them, whatever the delivery path
+ * (handlers/alarm-envelopes.ts reads them off the wire), and the rules that
+ * say whether one may concern a protected cache at all.
+ */
+import { findCacheForAlarm, type ProtectedCache } from './caches';
 
 export const ALARM_STATES = ['ALARM', 'OK', 'INSUFFICIENT_DATA'] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];
@@ -57,16 +61,6 @@ export const CLOUDWATCH_LIMITS = {
 } as const;
 
 /**
- * EventBridge refuses an event entry over 256 KB, counted as the UTF-8 bytes of
- * Time, Source, DetailType, Detail and Resources (EventBridge "Calculating
- * Amazon EventBridge PutEvents event entry size",
- * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html);
- * Amazon SNS refuses a message over 256 KB (SNS Publish, Message,
- * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
- */
-export const MAX_EVENT_BYTES = 256 * 1024;
-
-/**
  * The incident alarm serverless/alarms.js declares for each protected cache,
  * named `<INCIDENT_ALARM_PREFIX><cache id>-unreachable`: CacheReachable
  * Minimum < 1 in 2 of 3 one-minute periods, missing data not breaching.
@@ -90,289 +84,150 @@ export function probeAlarmProven(t: Pick<AlarmTransition, 'evaluatedValues'>): b
   return failed >= PROBE_ALARM.datapointsToAlarm;
 }
 
-/** Length in characters (Unicode code points), as CloudWatch counts them. */
-const codePoints = (s: string): number => {
-  let n = 0;
-  for (const _ of s) n += 1;
-  return n;
-};
-const text = (min: number, max: number) =>
-  z.string().refine((s) => {
-    const n = codePoints(s);
-    return n >= min && n <= max;
-  }, `must be ${min}–${max} characters (CloudWatch's limit)`);
-
-const stateSchema = z.enum(ALARM_STATES);
-const timestampSchema = z.string().refine((s) => !Number.isNaN(parseAlarmTime(s)), 'not a timestamp');
-
-const dimensionMap = z
-  .record(text(1, CLOUDWATCH_LIMITS.dimensionName), text(1, CLOUDWATCH_LIMITS.dimensionValue))
-  .refine(
-    (d) => Object.keys(d).length <= CLOUDWATCH_LIMITS.dimensionsPerMetric,
-    `at most ${CLOUDWATCH_LIMITS.dimensionsPerMetric} dimensions`,
-  );
-const ebMetric = z.object({
-  metricStat: z
-    .object({ metric: z.object({ dimensions: dimensionMap.optional() }).passthrough() })
-    .passthrough()
-    .optional(),
-});
-const ebConfiguration = z
-  .object({
-    description: text(0, CLOUDWATCH_LIMITS.alarmDescription).optional(),
-    metrics: z.array(ebMetric).optional(),
-    alarmRule: text(1, CLOUDWATCH_LIMITS.alarmRule).optional(),
-  })
-  .passthrough();
-const ebAlarmData = z.object({
-  alarmName: text(1, CLOUDWATCH_LIMITS.alarmName),
-  state: z.object({
-    value: stateSchema,
-    reason: text(0, CLOUDWATCH_LIMITS.stateReason).default(''),
-    reasonData: text(0, CLOUDWATCH_LIMITS.stateReasonData).optional(),
-    timestamp: timestampSchema,
-  }),
-  previousState: z.object({ value: stateSchema }).passthrough().optional(),
-  configuration: ebConfiguration.optional(),
-});
-
-const eventBridgeSchema = z.object({
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
-  source: z.literal('aws.cloudwatch'),
-  account: z.string().optional(),
-  region: z.string().optional(),
-  resources: z.array(z.string()).optional(),
-  detail: ebAlarmData,
-});
-
-const lambdaActionSchema = z.object({
-  source: z.literal('aws.cloudwatch'),
-  alarmArn: z.string().optional(),
-  accountId: z.string().optional(),
-  region: z.string().optional(),
-  alarmData: ebAlarmData,
-});
-
-const snsDimension = z.object({
-  name: text(1, CLOUDWATCH_LIMITS.dimensionName),
-  value: text(1, CLOUDWATCH_LIMITS.dimensionValue),
-});
-const snsTrigger = z
-  .object({
-    Dimensions: z.array(snsDimension).max(CLOUDWATCH_LIMITS.dimensionsPerMetric).optional(),
-    Metrics: z
-      .array(
-        z
-          .object({
-            MetricStat: z
-              .object({
-                Metric: z
-                  .object({ Dimensions: z.array(snsDimension).max(CLOUDWATCH_LIMITS.dimensionsPerMetric).optional() })
-                  .passthrough(),
-              })
-              .passthrough()
-              .optional(),
-          })
-          .passthrough(),
-      )
-      .optional(),
-  })
-  .passthrough();
-const snsAlarmMessage = z.object({
-  AlarmName: text(1, CLOUDWATCH_LIMITS.alarmName),
-  AlarmDescription: text(0, CLOUDWATCH_LIMITS.alarmDescription).nullish(),
-  AlarmArn: z.string().optional(),
-  AWSAccountId: z.string().optional(),
-  NewStateValue: stateSchema,
-  OldStateValue: stateSchema.optional(),
-  NewStateReason: text(0, CLOUDWATCH_LIMITS.stateReason).default(''),
-  StateChangeTime: timestampSchema,
-  Trigger: snsTrigger.optional(),
-  AlarmRule: text(1, CLOUDWATCH_LIMITS.alarmRule).optional(),
-});
-const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
-const snsEventSchema = z.object({
-  Records: z
-    .array(
-      z.object({
-        EventSource: z.literal('aws:sns'),
-        Sns: z
-          .object({
-            Type: z.string(),
-            Message: z
-              .string()
-              .refine((m) => utf8Bytes(m) <= MAX_EVENT_BYTES, 'over the 256 KB Amazon SNS allows for a message'),
-            TopicArn: z.string().optional(),
-          })
-          .passthrough(),
-      }),
-    )
-    .min(1),
-});
-
-/** The size EventBridge counts for an event entry: Time, Source, DetailType, Detail and Resources in UTF-8. */
-function eventBridgeEntryBytes(e: Record<string, unknown>): number {
-  const str = (v: unknown) => (typeof v === 'string' ? utf8Bytes(v) : 0);
-  const resources = Array.isArray(e.resources) ? e.resources.reduce<number>((n, r) => n + str(r), 0) : 0;
-  return str(e.time) + str(e.source) + str(e['detail-type']) + utf8Bytes(JSON.stringify(e.detail ?? null)) + resources;
-}
-
-/** Datapoint values in a state reason data document: `recentDatapoints` (numbers). */
-function valuesFromReasonData(reasonData: string | undefined): number[] | undefined {
-  if (!reasonData) return undefined;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(reasonData);
-  } catch {
-    return undefined;
-  }
-  const recent = (doc as { recentDatapoints?: unknown } | null)?.recentDatapoints;
-  return Array.isArray(recent)
-    ? recent.filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
-    : undefined;
-}
-
-/** Datapoint values listed in a reason text: `… datapoints [0.0 (14/05/24 09:30:00), 1.0 (…)] were …`. */
-function valuesFromReason(reason: string): number[] | undefined {
-  const list = /datapoints? \[([^\]]*)\]/.exec(reason)?.[1];
-  if (list === undefined) return undefined;
-  return [...list.matchAll(/(-?\d+(?:\.\d+)?(?:E[+-]?\d+)?) \(/gi)].map((m) => Number(m[1]));
-}
-
-/** CloudWatch writes `2019-10-02T17:04:40.985+0000`; make it ISO before parsing. */
-export function parseAlarmTime(s: string): number {
-  const iso = s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
-  return Date.parse(iso);
-}
-
-function toIso(s: string): string {
-  return new Date(parseAlarmTime(s)).toISOString();
-}
-
-function issuesOf(error: z.ZodError, prefix = ''): ValidationIssue[] {
-  return error.issues
-    .slice(0, 10)
-    .map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
-}
-
-/** Names inside `ALARM("a") OR ALARM(b)` of a composite alarm rule. */
-export function childAlarmsOf(rule: string | undefined): string[] {
-  if (!rule) return [];
-  const names: string[] = [];
-  const re = /\b(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"([^"]+)"|'([^']+)'|([^)\s]+))\s*\)/g;
-  for (const m of rule.matchAll(re)) {
-    const name = m[1] ?? m[2] ?? m[3];
-    if (name) names.push(name.includes(':alarm:') ? name.slice(name.lastIndexOf(':alarm:') + 7) : name);
-  }
-  return [...new Set(names)];
-}
-
-function ebDimensions(config: z.infer<typeof ebConfiguration> | undefined): Record<string, string> {
-  const dims: Record<string, string> = {};
-  for (const m of config?.metrics ?? []) Object.assign(dims, m.metricStat?.metric.dimensions ?? {});
-  return dims;
-}
-
-function fromAlarmData(
-  source: AlarmSource,
-  data: z.infer<typeof ebAlarmData>,
-  meta: { alarmArn?: string | undefined; accountId?: string | undefined; region?: string | undefined },
-): AlarmTransition {
-  return {
-    source,
-    alarmName: data.alarmName,
-    ...(meta.alarmArn ? { alarmArn: meta.alarmArn } : {}),
-    ...(meta.accountId ? { accountId: meta.accountId } : {}),
-    ...(meta.region ? { region: meta.region } : {}),
-    newState: data.state.value,
-    ...(data.previousState ? { previousState: data.previousState.value } : {}),
-    reason: data.state.reason,
-    stateChangeTime: toIso(data.state.timestamp),
-    dimensions: ebDimensions(data.configuration),
-    childAlarmNames: childAlarmsOf(data.configuration?.alarmRule),
-    ...withValues(valuesFromReasonData(data.state.reasonData) ?? valuesFromReason(data.state.reason)),
-  };
-}
-
-const withValues = (values: number[] | undefined) => (values ? { evaluatedValues: values } : {});
-
-function fromSnsMessage(raw: string, path: string): AlarmTransition {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch (cause) {
-    throw new ValidationError('SNS alarm notification', [{ path, message: 'not JSON' }], { cause });
-  }
-  const parsed = snsAlarmMessage.safeParse(body);
-  if (!parsed.success) throw new ValidationError('SNS alarm notification', issuesOf(parsed.error, path));
-  const m = parsed.data;
-  const dims: Record<string, string> = {};
-  for (const d of m.Trigger?.Dimensions ?? []) dims[d.name] = d.value;
-  for (const metric of m.Trigger?.Metrics ?? [])
-    for (const d of metric.MetricStat?.Metric.Dimensions ?? []) dims[d.name] = d.value;
-  const accountFromArn = m.AlarmArn?.split(':')[4];
-  const regionFromArn = m.AlarmArn?.split(':')[3];
-  return {
-    source: 'sns',
-    alarmName: m.AlarmName,
-    ...(m.AlarmArn ? { alarmArn: m.AlarmArn } : {}),
-    ...(m.AWSAccountId || accountFromArn ? { accountId: m.AWSAccountId ?? accountFromArn } : {}),
-    ...(regionFromArn ? { region: regionFromArn } : {}),
-    newState: m.NewStateValue,
-    ...(m.OldStateValue ? { previousState: m.OldStateValue } : {}),
-    reason: m.NewStateReason,
-    stateChangeTime: toIso(m.StateChangeTime),
-    dimensions: dims,
-    childAlarmNames: childAlarmsOf(m.AlarmRule),
-    ...withValues(valuesFromReason(m.NewStateReason)),
-  };
+/** What an alarm is judged against: the protected caches, and where this deployment's alarms come from. */
+export interface AlarmPolicy {
+  protectedCaches: readonly ProtectedCache[];
+  /** The only account alarms may come from; any account when undefined. */
+  expectedAccountId?: string | undefined;
+  /** The region this deployment recovers caches in; alarms from other regions are refused. */
+  region?: string | undefined;
+  /** The prefix of this stack's probe alarm names (probeAlarmNameFor); no probe alarm when undefined. */
+  incidentAlarmPrefix?: string | undefined;
 }
 
 /**
- * Reads every way CloudWatch delivers an alarm: an EventBridge "CloudWatch Alarm
- * State Change" event, an SNS notification, or a Lambda alarm action payload.
- * Returns one transition per delivered alarm; throws ValidationError otherwise.
+ * Why an alarm delivery is refused: it is logged and kept (the handler throws
+ * ValidationError, so the delivery ends in the on-alarm failures queue after
+ * Lambda's retries), and it opens no incident.
  */
-export function parseAlarmDelivery(event: unknown): AlarmTransition[] {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    throw new ValidationError('alarm event', [{ path: '', message: 'expected a JSON object' }]);
+export type RejectedReason =
+  /** From another AWS account than this deployment's. */
+  | 'foreign-account'
+  /** From another region than this deployment's. */
+  | 'foreign-region'
+  /** An ALARM about a protected cache by its dimensions only: neither this stack's probe alarm nor in the cache's alarmNames. */
+  | 'unlisted-alarm'
+  /** An ALARM of this stack's probe alarm that shows fewer failed probes than the alarm needs. */
+  | 'unproven-alarm';
+
+/** Why an alarm concerns no incident, whatever the incidents. */
+export type UnconcernedReason =
+  /** No protected cache matches the alarm name, its dimensions or its children. */
+  | 'unknown-cache'
+  /** A composite alarm whose children concern different caches. */
+  | 'ambiguous-cache'
+  /** OK / INSUFFICIENT_DATA of an alarm that is neither this stack's nor listed for the cache. */
+  | 'unlisted-alarm';
+
+/** The verdict on one transition before any incident is looked at. */
+export type Screening =
+  | { verdict: 'rejected'; reason: RejectedReason; detail: string; accountId?: string; cacheId?: string }
+  | { verdict: 'ignored'; reason: UnconcernedReason; detail: string; cacheId?: string }
+  | { verdict: 'admitted'; cacheId: string };
+
+/**
+ * Where an alarm comes from, for the cache it concerns: this stack's probe
+ * alarm for that cache (by its exact name), an alarm the configuration lists
+ * for the cache (its own name, or every child of a composite), or neither
+ * (it names the cache only through its dimensions).
+ */
+type Origin = 'probe-alarm' | 'listed' | 'unlisted';
+
+type CacheMatch = { cache: ProtectedCache; origin: Origin } | { ambiguous: string[] } | undefined;
+
+function originOf(policy: AlarmPolicy, cache: ProtectedCache, t: AlarmTransition, viaChildren: boolean): Origin {
+  if (viaChildren || cache.alarmNames.includes(t.alarmName)) return 'listed';
+  if (
+    policy.incidentAlarmPrefix !== undefined &&
+    t.alarmName === probeAlarmNameFor(policy.incidentAlarmPrefix, cache.id)
+  ) {
+    return 'probe-alarm';
   }
-  const e = event as Record<string, unknown>;
-  if ('Records' in e) {
-    const parsed = snsEventSchema.safeParse(e);
-    if (!parsed.success) throw new ValidationError('SNS event', issuesOf(parsed.error));
-    return parsed.data.Records.map((r, i) => {
-      if (r.Sns.Type !== 'Notification') {
-        throw new ValidationError('SNS event', [
-          { path: `Records.${i}.Sns.Type`, message: `${r.Sns.Type} is not an alarm notification` },
-        ]);
-      }
-      return fromSnsMessage(r.Sns.Message, `Records.${i}.Sns.Message`);
-    });
+  return 'unlisted';
+}
+
+function matchCache(policy: AlarmPolicy, t: AlarmTransition): CacheMatch {
+  const caches = policy.protectedCaches;
+  const direct = findCacheForAlarm(caches, t);
+  if (direct) return { cache: direct, origin: originOf(policy, direct, t, false) };
+  const viaChildren = new Map<string, ProtectedCache>();
+  for (const child of t.childAlarmNames) {
+    const c = findCacheForAlarm(caches, { alarmName: child, dimensions: {} });
+    if (c) viaChildren.set(c.id, c);
   }
-  if ('detail-type' in e || 'detail' in e) {
-    const bytes = eventBridgeEntryBytes(e);
-    if (bytes > MAX_EVENT_BYTES) {
-      throw new ValidationError('EventBridge alarm event', [
-        { path: '', message: `${bytes} bytes: over the 256 KB EventBridge allows for an event` },
-      ]);
+  if (viaChildren.size === 1) {
+    const cache = [...viaChildren.values()][0]!;
+    return { cache, origin: originOf(policy, cache, t, true) };
+  }
+  if (viaChildren.size > 1) return { ambiguous: [...viaChildren.keys()] };
+  return undefined;
+}
+
+/**
+ * Whether a transition may concern a protected cache: from this deployment's
+ * account and region, about one protected cache, and, for an ALARM, from an
+ * alarm that may open an incident (listed for the cache, or this stack's probe
+ * alarm showing the failed probes it needs).
+ */
+export function screenAlarm(policy: AlarmPolicy, t: AlarmTransition): Screening {
+  const expected = policy.expectedAccountId;
+  if (expected !== undefined && t.accountId !== expected) {
+    return {
+      verdict: 'rejected',
+      reason: 'foreign-account',
+      detail: t.accountId
+        ? `alarm from account ${t.accountId}, expected ${expected}`
+        : `alarm delivery names no account, expected ${expected}`,
+      ...(t.accountId ? { accountId: t.accountId } : {}),
+    };
+  }
+
+  if (policy.region !== undefined && t.region !== undefined && t.region !== policy.region) {
+    return {
+      verdict: 'rejected',
+      reason: 'foreign-region',
+      detail: `alarm from region ${t.region}, this deployment recovers caches in ${policy.region}`,
+    };
+  }
+
+  const match = matchCache(policy, t);
+  if (!match) return { verdict: 'ignored', reason: 'unknown-cache', detail: 'the alarm concerns no protected cache' };
+  if ('ambiguous' in match) {
+    return {
+      verdict: 'ignored',
+      reason: 'ambiguous-cache',
+      detail: `the composite alarm's children concern several caches: ${match.ambiguous.join(', ')}`,
+    };
+  }
+  const cacheId = match.cache.id;
+
+  if (match.origin === 'unlisted') {
+    if (t.newState === 'ALARM') {
+      return {
+        verdict: 'rejected',
+        reason: 'unlisted-alarm',
+        cacheId,
+        detail:
+          `${t.alarmName} concerns ${cacheId} only through its dimensions: it is not this stack's probe alarm ` +
+          `and not in the cache's alarmNames; list it there to let it open incidents`,
+      };
     }
-    const parsed = eventBridgeSchema.safeParse(e);
-    if (!parsed.success) throw new ValidationError('EventBridge alarm event', issuesOf(parsed.error));
-    const p = parsed.data;
-    return [
-      fromAlarmData('eventbridge', p.detail, { alarmArn: p.resources?.[0], accountId: p.account, region: p.region }),
-    ];
+    return {
+      verdict: 'ignored',
+      reason: 'unlisted-alarm',
+      detail: `${t.alarmName} is not listed for ${cacheId}`,
+      cacheId,
+    };
   }
-  if ('alarmData' in e) {
-    const parsed = lambdaActionSchema.safeParse(e);
-    if (!parsed.success) throw new ValidationError('Lambda alarm action', issuesOf(parsed.error));
-    const p = parsed.data;
-    return [
-      fromAlarmData('lambda-action', p.alarmData, { alarmArn: p.alarmArn, accountId: p.accountId, region: p.region }),
-    ];
+  if (match.origin === 'probe-alarm' && t.newState === 'ALARM' && !probeAlarmProven(t)) {
+    return {
+      verdict: 'rejected',
+      reason: 'unproven-alarm',
+      cacheId,
+      detail:
+        `${t.alarmName} is ALARM but its state reason shows ${t.evaluatedValues === undefined ? 'no datapoints' : `datapoints [${t.evaluatedValues.join(', ')}]`}, ` +
+        'not the failed probes the alarm needs: not an outage',
+    };
   }
-  throw new ValidationError('alarm event', [
-    { path: '', message: 'not an EventBridge alarm state change, an SNS notification or a Lambda alarm action' },
-  ]);
+  return { verdict: 'admitted', cacheId };
 }

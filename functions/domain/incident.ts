@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AlarmTransition } from './alarm';
 import type { Endpoint } from './caches';
-import type { ConfirmationFacts } from './steps';
+import type { ConfirmationFacts } from './confirmation';
 
 /**
  * FALSE_ALARM: an alarm opened the incident but the workflow's own check found
@@ -15,7 +15,15 @@ export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export const NOTICE_STAGES = ['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED'] as const;
 export type NoticeStage = (typeof NOTICE_STAGES)[number];
 
-export type RecoveryPlan = 'RECOVERED' | 'PROMOTE_REPLICA' | 'GLOBAL_FAILOVER' | 'PROVISION_FROM_BACKUP' | 'ESCALATE';
+/** What the workflow does about an outage, as Assess decides it (see recovery.ts). */
+export const RECOVERY_PLANS = [
+  'RECOVERED',
+  'PROMOTE_REPLICA',
+  'GLOBAL_FAILOVER',
+  'PROVISION_FROM_BACKUP',
+  'ESCALATE',
+] as const;
+export type RecoveryPlan = (typeof RECOVERY_PLANS)[number];
 
 /** Knobs of one execution, fixed when it starts so that a redrive behaves the same. */
 export interface WorkflowSettings {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from './errors';
 import { NOTICE_STAGES, type NoticeStage } from './incident';
+import { parseInput } from './validation';
 
 const templateSchema = z.object({
   severity: z.enum(['critical', 'major', 'minor', 'info']),
@@ -21,17 +22,11 @@ export type NoticeValues = Partial<Record<Placeholder, string | number>>;
 
 /** Validates an operator-edited templates document: every stage, known placeholders only. */
 export function parseTemplates(doc: unknown): NoticeTemplates {
-  const parsed = templatesSchema.safeParse(doc);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'notice templates',
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
-  }
+  const templates = parseInput('notice templates', templatesSchema, doc);
   const issues: { path: string; message: string }[] = [];
   for (const stage of NOTICE_STAGES) {
     for (const field of ['subject', 'text', 'sms'] as const) {
-      for (const m of parsed.data[stage][field].matchAll(/\{([^}]*)\}/g)) {
+      for (const m of templates[stage][field].matchAll(/\{([^}]*)\}/g)) {
         if (!(PLACEHOLDERS as readonly string[]).includes(m[1] ?? '')) {
           issues.push({ path: `${stage}.${field}`, message: `unknown placeholder {${m[1]}}` });
         }
@@ -39,7 +34,7 @@ export function parseTemplates(doc: unknown): NoticeTemplates {
     }
   }
   if (issues.length) throw new ValidationError('notice templates', issues);
-  return parsed.data as NoticeTemplates;
+  return templates as NoticeTemplates;
 }
 
 function fill(template: string, values: NoticeValues): string {

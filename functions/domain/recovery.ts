@@ -1,54 +1,74 @@
-import type { Endpoint } from './caches';
-import type { RecoveryPlan } from './incident';
+/**
+ * What Assess finds and decides. The assessment is a step payload too (the
+ * state machine hands it to the steps that follow): its types are inferred
+ * from the schemas those steps parse it with.
+ */
+import * as z from 'zod';
+import { endpointSchema } from './caches';
+import { RECOVERY_PLANS, type RecoveryPlan } from './incident';
+import { isoTime, regionSchema } from './validation';
+
+export const planSchema = z.enum(RECOVERY_PLANS);
 
 /** The newest usable RDB backup found in S3. */
-export interface BackupFacts {
-  bucket: string;
-  key: string;
+export const backupFactsSchema = z.object({
+  bucket: z.string().min(1),
+  key: z.string().min(1),
   /** `arn:aws:s3:::bucket/key`, as CreateReplicationGroup's SnapshotArns expects. */
-  snapshotArn: string;
-  lastModified: string;
-  sizeBytes: number;
-  ageMinutes: number;
-  rdbVersion: number;
-}
+  snapshotArn: z.string().startsWith('arn:'),
+  lastModified: isoTime,
+  sizeBytes: z.number().nonnegative(),
+  ageMinutes: z.number().nonnegative(),
+  rdbVersion: z.number().int(),
+});
+export type BackupFacts = z.output<typeof backupFactsSchema>;
 
-export interface ReplicaFacts {
-  replicationGroupId: string;
-  cacheClusterId: string;
-  endpoint: Endpoint;
+export const replicaFactsSchema = z.object({
+  replicationGroupId: z.string().min(1),
+  cacheClusterId: z.string().min(1),
+  endpoint: endpointSchema,
   /** Replication lag in seconds as last reported, when known. */
-  lagSeconds?: number;
+  lagSeconds: z.number().optional(),
   /** The group's primary member when assessed, if it is not this one: the node that failed. */
-  primaryClusterId?: string;
+  primaryClusterId: z.string().min(1).optional(),
   /** This member already is the group's primary: ElastiCache's automatic failover promoted it. */
-  alreadyPrimary?: boolean;
-}
+  alreadyPrimary: z.boolean().optional(),
+});
+export type ReplicaFacts = z.output<typeof replicaFactsSchema>;
 
 /** What Assess found, all of it facts an operator can check. */
-export interface AssessmentFacts {
-  primaryReachable: boolean;
-  replica?: ReplicaFacts;
-  globalSecondary?: { globalReplicationGroupId: string; replicationGroupId: string; region: string };
-  backup?: BackupFacts;
+export const assessmentFactsSchema = z.object({
+  primaryReachable: z.boolean(),
+  replica: replicaFactsSchema.optional(),
+  globalSecondary: z
+    .object({
+      globalReplicationGroupId: z.string().min(1),
+      replicationGroupId: z.string().min(1),
+      region: regionSchema,
+    })
+    .optional(),
+  backup: backupFactsSchema.optional(),
   /** Why other backups were not used, newest first. */
-  rejectedBackups: { key: string; reason: string }[];
-  nodeMemoryBytes?: number;
-}
+  rejectedBackups: z.array(z.object({ key: z.string(), reason: z.string() })),
+  nodeMemoryBytes: z.number().optional(),
+});
+export type AssessmentFacts = z.output<typeof assessmentFactsSchema>;
 
 export interface ApprovalPolicy {
   /** Plans that need an operator's approval before they run. */
   requireApprovalFor: RecoveryPlan[];
 }
 
-export interface Assessment extends AssessmentFacts {
-  plan: RecoveryPlan;
-  reason: string;
-  requiresApproval: boolean;
-  etaMinutes: number;
+/** "Assess" → `$.assessment`: the facts and the plan chosen from them. */
+export const assessmentSchema = assessmentFactsSchema.extend({
+  plan: planSchema,
+  reason: z.string(),
+  requiresApproval: z.boolean(),
+  etaMinutes: z.number().nonnegative(),
   /** Keys changed in the source of truth since the data the plan restores. */
-  rehydrateSince?: string;
-}
+  rehydrateSince: isoTime.optional(),
+});
+export type Assessment = z.output<typeof assessmentSchema>;
 
 /**
  * The recovery decision. Order matters: the cheapest and least risky plan that

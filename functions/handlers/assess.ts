@@ -3,17 +3,15 @@
  * what the primary, the replicas, the Global Datastore and the backups show.
  */
 import type { Context } from 'aws-lambda';
-import type { AssessOutput } from '../domain/steps';
+import { assessInputSchema, type AssessOutput } from '../domain/steps';
+import { parseInput } from '../domain/validation';
 import { lambdaHandler, logger } from '../lib/observability';
 import { assess, type AssessDeps } from '../usecases/assess';
 import { assessDeps } from './deps';
-import { incidentRef, isoTime, parseEvent } from './schemas';
-
-export const assessEventSchema = incidentRef.extend({ openedAt: isoTime });
 
 export function makeHandler(deps: AssessDeps) {
   return lambdaHandler('assess', async (event: unknown, _context: Context): Promise<AssessOutput> => {
-    const input = parseEvent('assess event', assessEventSchema, event);
+    const input = parseInput('assess event', assessInputSchema, event);
     const out = await assess(deps, input);
     logger.info('assessed', {
       plan: out.plan,

@@ -4,24 +4,15 @@
  * the operators only.
  */
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
-import type { ConfirmOutput } from '../domain/steps';
+import { confirmInputSchema, type ConfirmOutput } from '../domain/steps';
+import { parseInput } from '../domain/validation';
 import { lambdaHandler, logger } from '../lib/observability';
 import { confirmOutage, type ConfirmOutageDeps } from '../usecases/confirm-outage';
 import { confirmOutageDeps } from './deps';
-import { incidentRef, isoTime, parseEvent } from './schemas';
-
-export const confirmEventSchema = incidentRef.extend({
-  trigger: z.object({
-    alarmName: z.string().min(1).max(255),
-    reason: z.string().max(2000),
-    stateChangeTime: isoTime,
-  }),
-});
 
 export function makeHandler(deps: ConfirmOutageDeps) {
   return lambdaHandler('confirm-outage', async (event: unknown, _context: Context): Promise<ConfirmOutput> => {
-    const input = parseEvent('confirm-outage event', confirmEventSchema, event);
+    const input = parseInput('confirm-outage event', confirmInputSchema, event);
     const out = await confirmOutage(deps, input);
     logger.info(out.confirmed ? 'outage confirmed' : 'false alarm', {
       confirmed: out.confirmed,

@@ -3,17 +3,15 @@
  * recovered cache.
  */
 import type { Context } from 'aws-lambda';
-import type { CutOverOutput } from '../domain/steps';
+import { cutOverInputSchema, type CutOverOutput } from '../domain/steps';
+import { parseInput } from '../domain/validation';
 import { lambdaHandler, logger } from '../lib/observability';
 import { cutOver, type CutOverDeps } from '../usecases/cut-over';
 import { cutOverDeps } from './deps';
-import { incidentRef, parseEvent, recoverySchema } from './schemas';
-
-export const cutOverEventSchema = incidentRef.extend({ recovery: recoverySchema });
 
 export function makeHandler(deps: CutOverDeps) {
   return lambdaHandler('cut-over', async (event: unknown, _context: Context): Promise<CutOverOutput> => {
-    const input = parseEvent('cut-over event', cutOverEventSchema, event);
+    const input = parseInput('cut-over event', cutOverInputSchema, event);
     const out = await cutOver(deps, input);
     logger.info('cut over', {
       parameter: out.parameter,

@@ -8,6 +8,8 @@
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { ValidationError } from '../domain/errors';
+import { escalateInputSchema, incidentRefSchema } from '../domain/steps';
+import { parseInput } from '../domain/validation';
 import { lambdaHandler, logger } from '../lib/observability';
 import { escalate, type EscalateOutput } from '../usecases/escalate';
 import {
@@ -17,15 +19,6 @@ import {
   type ExecutionStatusOutcome,
 } from '../usecases/execution-status';
 import { escalateDeps } from './deps';
-import { incidentRef, parseEvent } from './schemas';
-
-export const escalateEventSchema = incidentRef.extend({
-  kind: z.enum(['failed', 'rejected', 'approval-timeout']),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-  approvalDefault: z.enum(['proceed', 'abort']).optional(),
-  redriveCount: z.number().int().nonnegative().optional(),
-  executionArn: z.string().startsWith('arn:').optional(),
-});
 
 const STATUS_CHANGE_DETAIL_TYPE = 'Step Functions Execution Status Change';
 
@@ -47,7 +40,7 @@ const isStatusChange = (event: unknown): boolean =>
 
 /** The event's detail as the use case reads it; the execution input names the incident. */
 export function statusChangeOf(event: unknown): ExecutionStatusChange {
-  const { detail } = parseEvent('execution status event', executionStatusEventSchema, event);
+  const { detail } = parseInput('execution status event', executionStatusEventSchema, event);
   let input: unknown;
   try {
     input = detail.input ? (JSON.parse(detail.input) as unknown) : undefined;
@@ -57,7 +50,7 @@ export function statusChangeOf(event: unknown): ExecutionStatusChange {
   return {
     executionArn: detail.executionArn,
     status: detail.status,
-    input: parseEvent('execution input', incidentRef, input),
+    input: parseInput('execution input', incidentRefSchema, input),
     error: detail.error ?? undefined,
     cause: detail.cause ?? undefined,
     redriveCount: detail.redriveCount ?? 0,
@@ -80,7 +73,7 @@ export function makeHandler(deps: ExecutionStatusDeps) {
       });
       return out;
     }
-    const input = parseEvent('escalate event', escalateEventSchema, event);
+    const input = parseInput('escalate event', escalateInputSchema, event);
     const out = await escalate(deps, input);
     logger.info(out.published ? 'operators escalated' : 'operators already escalated', {
       kind: out.kind,

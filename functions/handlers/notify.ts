@@ -3,22 +3,15 @@
  * state's payload and publishes the stage's status notice once per incident.
  */
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
-import { NOTICE_STAGES } from '../domain/incident';
-import type { NotifyOutput } from '../domain/steps';
+import { notifyInputSchema, type NotifyOutput } from '../domain/steps';
+import { parseInput } from '../domain/validation';
 import { lambdaHandler, logger } from '../lib/observability';
 import { notify, type NotifyDeps } from '../usecases/notify';
 import { notifyDeps } from './deps';
-import { incidentRef, parseEvent } from './schemas';
-
-export const notifyEventSchema = incidentRef.extend({
-  stage: z.enum(NOTICE_STAGES),
-  etaMinutes: z.number().int().nonnegative().optional(),
-});
 
 export function makeHandler(deps: NotifyDeps) {
   return lambdaHandler('notify', async (event: unknown, _context: Context): Promise<NotifyOutput> => {
-    const input = parseEvent('notify event', notifyEventSchema, event);
+    const input = parseInput('notify event', notifyInputSchema, event);
     const out = await notify(deps, input);
     logger.info(out.published ? 'status notice published' : 'status notice already published', {
       stage: out.stage,

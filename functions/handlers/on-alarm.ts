@@ -27,6 +27,7 @@ import {
 import { clock } from '../wiring/clock';
 import { incidentStore } from '../wiring/dynamodb';
 import { workflow } from '../wiring/sfn';
+import { parseAlarmDelivery } from './alarm-envelopes';
 
 export interface OnAlarmDeps extends IntakeDeps {
   clock: Clock;
@@ -79,7 +80,7 @@ const REJECTED_PATH: Record<RejectedReason, string> = {
 
 export function makeHandler(deps: OnAlarmDeps) {
   return lambdaHandler('on-alarm', async (event: unknown, _context: Context): Promise<IntakeResult> => {
-    const result = await intake(deps, event, deps.clock.now());
+    const result = await intake(deps, parseAlarmDelivery(event), deps.clock.now());
     for (const o of result.outcomes) logOutcome(o);
     const rejected = result.outcomes.filter((o) => o.outcome === 'rejected');
     if (rejected.length > 0) {

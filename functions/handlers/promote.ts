@@ -3,17 +3,15 @@
  * the Global Datastore over); Check Cache then polls until it serves.
  */
 import type { Context } from 'aws-lambda';
-import type { RecoveryProgress } from '../domain/steps';
+import { recoveryInputSchema, type RecoveryProgress } from '../domain/steps';
+import { parseInput } from '../domain/validation';
 import { lambdaHandler, logger } from '../lib/observability';
 import { promote, type PromoteDeps } from '../usecases/promote';
 import { promoteDeps } from './deps';
-import { assessmentSchema, incidentRef, parseEvent } from './schemas';
-
-export const promoteEventSchema = incidentRef.extend({ assessment: assessmentSchema });
 
 export function makeHandler(deps: PromoteDeps) {
   return lambdaHandler('promote', async (event: unknown, _context: Context): Promise<RecoveryProgress> => {
-    const input = parseEvent('promote event', promoteEventSchema, event);
+    const input = parseInput('promote event', recoveryInputSchema, event);
     const out = await promote(deps, input);
     logger.info('promotion started', { plan: out.plan, replicationGroupId: out.replicationGroupId });
     return out;

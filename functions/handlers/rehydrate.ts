@@ -3,17 +3,15 @@
  * what the recovered cache lacks, customizations first.
  */
 import type { Context } from 'aws-lambda';
-import type { RehydrateOutput } from '../domain/steps';
+import { rehydrateInputSchema, type RehydrateOutput } from '../domain/steps';
+import { parseInput } from '../domain/validation';
 import { lambdaHandler, logger } from '../lib/observability';
 import { rehydrate, type RehydrateDeps } from '../usecases/rehydrate';
 import { rehydrateDeps } from './deps';
-import { assessmentSchema, cutoverSchema, incidentRef, parseEvent } from './schemas';
-
-export const rehydrateEventSchema = incidentRef.extend({ assessment: assessmentSchema, cutover: cutoverSchema });
 
 export function makeHandler(deps: RehydrateDeps) {
   return lambdaHandler('rehydrate', async (event: unknown, _context: Context): Promise<RehydrateOutput> => {
-    const input = parseEvent('rehydrate event', rehydrateEventSchema, event);
+    const input = parseInput('rehydrate event', rehydrateInputSchema, event);
     const out = await rehydrate(deps, input);
     logger.info('rehydrated', {
       since: out.since,

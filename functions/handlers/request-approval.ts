@@ -4,23 +4,17 @@
  * token is never logged: it is only handed to the use case.
  */
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import { requestApprovalInputSchema } from '../domain/steps';
+import { parseInput } from '../domain/validation';
 import { lambdaHandler, logger } from '../lib/observability';
 import { requestApproval, type RequestApprovalDeps, type RequestApprovalOutput } from '../usecases/request-approval';
 import { requestApprovalDeps } from './deps';
-import { assessmentSchema, incidentRef, parseEvent } from './schemas';
-
-export const requestApprovalEventSchema = incidentRef.extend({
-  taskToken: z.string().min(1).max(8192),
-  step: z.string().regex(/^[a-z0-9-]{1,64}$/),
-  assessment: assessmentSchema,
-});
 
 export function makeHandler(deps: RequestApprovalDeps) {
   return lambdaHandler(
     'request-approval',
     async (event: unknown, _context: Context): Promise<RequestApprovalOutput> => {
-      const input = parseEvent('request-approval event', requestApprovalEventSchema, event);
+      const input = parseInput('request-approval event', requestApprovalInputSchema, event);
       const out = await requestApproval(deps, input);
       logger.info(out.published ? 'approval requested' : 'approval request already sent', {
         approvalStep: out.step,

@@ -10,13 +10,12 @@
  * duplicate delivery finds the execution already there.
  */
 import {
-  parseAlarmDelivery,
-  probeAlarmNameFor,
-  probeAlarmProven,
+  screenAlarm,
   type AlarmState,
   type AlarmTransition,
+  type RejectedReason,
+  type UnconcernedReason,
 } from '../domain/alarm';
-import { findCacheForAlarm, type ProtectedCache } from '../domain/caches';
 import {
   alarmDeliveryKey,
   executionNameFor,
@@ -46,11 +45,11 @@ export interface IntakeDeps {
   config: IntakeConfig;
 }
 
+export type { RejectedReason };
+
 export type IgnoredReason =
-  /** No protected cache matches the alarm name, its dimensions or its children. */
-  | 'unknown-cache'
-  /** A composite alarm whose children concern different caches. */
-  | 'ambiguous-cache'
+  /** No protected cache, several, or an unlisted alarm's OK / INSUFFICIENT_DATA (see screenAlarm). */
+  | UnconcernedReason
   /** The ALARM is older than ALARM_MAX_AGE_SECONDS. */
   | 'stale'
   /** OK / INSUFFICIENT_DATA while no incident is open. */
@@ -58,24 +57,7 @@ export type IgnoredReason =
   /** The same OK / INSUFFICIENT_DATA transition was delivered before. */
   | 'repeated-delivery'
   /** A redelivered ALARM of an incident that is already closed. */
-  | 'incident-closed'
-  /** OK / INSUFFICIENT_DATA of an alarm that is neither this stack's nor listed for the cache. */
-  | 'unlisted-alarm';
-
-/**
- * Why an alarm delivery is refused: it is logged and kept (the handler throws
- * ValidationError, so the delivery ends in the on-alarm failures queue after
- * Lambda's retries), and it opens no incident.
- */
-export type RejectedReason =
-  /** From another AWS account than this deployment's. */
-  | 'foreign-account'
-  /** From another region than this deployment's. */
-  | 'foreign-region'
-  /** An ALARM about a protected cache by its dimensions only: neither this stack's probe alarm nor in the cache's alarmNames. */
-  | 'unlisted-alarm'
-  /** An ALARM of this stack's probe alarm that shows fewer failed probes than the alarm needs. */
-  | 'unproven-alarm';
+  | 'incident-closed';
 
 interface Base {
   alarmName: string;
@@ -125,130 +107,34 @@ const TIMELINE_TYPE: Record<AlarmState, TimelineEventType> = {
 };
 
 /**
- * Handles one delivery (EventBridge event, SNS batch or Lambda alarm action).
- * Throws ValidationError when the event is not an alarm delivery; errors of the
- * store or of Step Functions propagate so that the delivery is retried.
+ * Handles the transitions of one delivery (an EventBridge event, an SNS batch
+ * or a Lambda alarm action), in order. Errors of the store or of Step
+ * Functions propagate so that the delivery is retried.
  */
-export async function intake(deps: IntakeDeps, event: unknown, now: Date): Promise<IntakeResult> {
-  const transitions = parseAlarmDelivery(event);
+export async function intake(
+  deps: IntakeDeps,
+  transitions: readonly AlarmTransition[],
+  now: Date,
+): Promise<IntakeResult> {
   const outcomes: IntakeOutcome[] = [];
   for (const t of transitions) outcomes.push(await handleTransition(deps, t, now));
   return { outcomes };
-}
-
-/**
- * Where an alarm comes from, for the cache it concerns: this stack's probe
- * alarm for that cache (by its exact name), an alarm the configuration lists
- * for the cache (its own name, or every child of a composite), or neither
- * (it names the cache only through its dimensions).
- */
-type Origin = 'probe-alarm' | 'listed' | 'unlisted';
-
-type CacheMatch = { cache: ProtectedCache; origin: Origin } | { ambiguous: string[] } | undefined;
-
-function originOf(config: IntakeConfig, cache: ProtectedCache, t: AlarmTransition, viaChildren: boolean): Origin {
-  if (viaChildren || cache.alarmNames.includes(t.alarmName)) return 'listed';
-  if (
-    config.incidentAlarmPrefix !== undefined &&
-    t.alarmName === probeAlarmNameFor(config.incidentAlarmPrefix, cache.id)
-  ) {
-    return 'probe-alarm';
-  }
-  return 'unlisted';
-}
-
-function matchCache(config: IntakeConfig, t: AlarmTransition): CacheMatch {
-  const caches = config.protectedCaches;
-  const direct = findCacheForAlarm(caches, t);
-  if (direct) return { cache: direct, origin: originOf(config, direct, t, false) };
-  const viaChildren = new Map<string, ProtectedCache>();
-  for (const child of t.childAlarmNames) {
-    const c = findCacheForAlarm(caches, { alarmName: child, dimensions: {} });
-    if (c) viaChildren.set(c.id, c);
-  }
-  if (viaChildren.size === 1) {
-    const cache = [...viaChildren.values()][0]!;
-    return { cache, origin: originOf(config, cache, t, true) };
-  }
-  if (viaChildren.size > 1) return { ambiguous: [...viaChildren.keys()] };
-  return undefined;
 }
 
 async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date): Promise<IntakeOutcome> {
   const { config, store } = deps;
   const base: Base = { alarmName: t.alarmName, newState: t.newState, stateChangeTime: t.stateChangeTime };
 
-  const expected = config.expectedAccountId;
-  if (expected !== undefined && t.accountId !== expected) {
-    return {
-      ...base,
-      outcome: 'rejected',
-      reason: 'foreign-account',
-      errorName: 'ValidationError',
-      detail: t.accountId
-        ? `alarm from account ${t.accountId}, expected ${expected}`
-        : `alarm delivery names no account, expected ${expected}`,
-      ...(t.accountId ? { accountId: t.accountId } : {}),
-    };
+  const screening = screenAlarm(config, t);
+  if (screening.verdict === 'rejected') {
+    const { verdict: _, ...why } = screening;
+    return { ...base, outcome: 'rejected', errorName: 'ValidationError', ...why };
   }
-
-  if (config.region !== undefined && t.region !== undefined && t.region !== config.region) {
-    return {
-      ...base,
-      outcome: 'rejected',
-      reason: 'foreign-region',
-      errorName: 'ValidationError',
-      detail: `alarm from region ${t.region}, this deployment recovers caches in ${config.region}`,
-    };
+  if (screening.verdict === 'ignored') {
+    const { verdict: _, ...why } = screening;
+    return { ...base, outcome: 'ignored', ...why };
   }
-
-  const match = matchCache(config, t);
-  if (!match) {
-    return { ...base, outcome: 'ignored', reason: 'unknown-cache', detail: 'the alarm concerns no protected cache' };
-  }
-  if ('ambiguous' in match) {
-    return {
-      ...base,
-      outcome: 'ignored',
-      reason: 'ambiguous-cache',
-      detail: `the composite alarm's children concern several caches: ${match.ambiguous.join(', ')}`,
-    };
-  }
-  const cacheId = match.cache.id;
-
-  if (match.origin === 'unlisted') {
-    if (t.newState === 'ALARM') {
-      return {
-        ...base,
-        outcome: 'rejected',
-        reason: 'unlisted-alarm',
-        errorName: 'ValidationError',
-        cacheId,
-        detail:
-          `${t.alarmName} concerns ${cacheId} only through its dimensions: it is not this stack's probe alarm ` +
-          `and not in the cache's alarmNames; list it there to let it open incidents`,
-      };
-    }
-    return {
-      ...base,
-      outcome: 'ignored',
-      reason: 'unlisted-alarm',
-      detail: `${t.alarmName} is not listed for ${cacheId}`,
-      cacheId,
-    };
-  }
-  if (match.origin === 'probe-alarm' && t.newState === 'ALARM' && !probeAlarmProven(t)) {
-    return {
-      ...base,
-      outcome: 'rejected',
-      reason: 'unproven-alarm',
-      errorName: 'ValidationError',
-      cacheId,
-      detail:
-        `${t.alarmName} is ALARM but its state reason shows ${t.evaluatedValues === undefined ? 'no datapoints' : `datapoints [${t.evaluatedValues.join(', ')}]`}, ` +
-        'not the failed probes the alarm needs: not an outage',
-    };
-  }
+  const { cacheId } = screening;
 
   const firstDelivery = await store.markDelivery(alarmDeliveryKey(t), config.dedupTtlSeconds);
 

@@ -15,7 +15,7 @@ import { readServerlessBuild } from '../../bench/bundles';
 import { formatSummary, median, percentile, ratioOf, summarize } from '../../bench/stats';
 import { stateDurations } from '../../bench/workflow';
 import { build, stop } from 'esbuild';
-import { parseAlarmDelivery } from '../../functions/domain/alarm';
+import { parseAlarmDelivery } from '../../functions/handlers/alarm-envelopes';
 import { startRedis, type RedisProcess } from '../../local/elasticache';
 
 describe('stats', () => {

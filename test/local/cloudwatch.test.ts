@@ -1,5 +1,5 @@
 import { LocalCloudWatch, type AlarmStateChangeEvent, type MetricAlarmSpec } from '../../local/cloudwatch';
-import { parseAlarmDelivery } from '../../functions/domain/alarm';
+import { parseAlarmDelivery } from '../../functions/handlers/alarm-envelopes';
 
 const spec: MetricAlarmSpec = {
   alarmName: 'orders-unreachable',

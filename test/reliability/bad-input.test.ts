@@ -7,19 +7,21 @@ import fc from 'fast-check';
 import type { z } from 'zod';
 import { protectedCachesSchema } from '../../functions/domain/caches';
 import { DomainError, ValidationError } from '../../functions/domain/errors';
-import { assessEventSchema } from '../../functions/handlers/assess';
-import { checkCacheEventSchema } from '../../functions/handlers/check-cache';
-import { closeEventSchema } from '../../functions/handlers/close-incident';
-import { cutOverEventSchema } from '../../functions/handlers/cut-over';
-import { escalateEventSchema, statusChangeOf } from '../../functions/handlers/escalate';
-import { notifyEventSchema } from '../../functions/handlers/notify';
+import {
+  assessInputSchema,
+  checkCacheInputSchema,
+  closeInputSchema,
+  cutOverInputSchema,
+  escalateInputSchema,
+  notifyInputSchema,
+  recoveryInputSchema,
+  rehydrateInputSchema,
+  requestApprovalInputSchema,
+  verifyInputSchema,
+} from '../../functions/domain/steps';
+import { parseInput } from '../../functions/domain/validation';
+import { statusChangeOf } from '../../functions/handlers/escalate';
 import { makeHandler } from '../../functions/handlers/on-alarm';
-import { promoteEventSchema } from '../../functions/handlers/promote';
-import { provisionEventSchema } from '../../functions/handlers/provision';
-import { rehydrateEventSchema } from '../../functions/handlers/rehydrate';
-import { requestApprovalEventSchema } from '../../functions/handlers/request-approval';
-import { parseEvent } from '../../functions/handlers/schemas';
-import { verifyEventSchema } from '../../functions/handlers/verify';
 import type { IntakeResult } from '../../functions/usecases/intake';
 import { FakeClock, FakeIncidentStore, FakeWorkflow, lambdaContext } from '../fakes';
 import { SHAPES, alarmDelivery, figure, type AlarmShape } from './harness';
@@ -424,40 +426,40 @@ const CUTOVER = {
 };
 
 const STEP_PARSERS: [string, z.ZodType, unknown][] = [
-  ['notify', notifyEventSchema, { ...REF, stage: 'ETA', etaMinutes: 5 }],
-  ['assess', assessEventSchema, { ...REF, openedAt: AT }],
+  ['notify', notifyInputSchema, { ...REF, stage: 'ETA', etaMinutes: 5 }],
+  ['assess', assessInputSchema, { ...REF, openedAt: AT }],
   [
     'request-approval',
-    requestApprovalEventSchema,
+    requestApprovalInputSchema,
     { ...REF, taskToken: 'AQB8AAAAKgAAAAMAAAAA', step: 'recovery-plan', assessment: ASSESSMENT },
   ],
-  ['promote', promoteEventSchema, { ...REF, assessment: { ...ASSESSMENT, plan: 'PROMOTE_REPLICA' } }],
-  ['provision', provisionEventSchema, { ...REF, assessment: ASSESSMENT }],
-  ['check-cache', checkCacheEventSchema, { ...REF, recovery: RECOVERY, maxPolls: 40 }],
+  ['promote', recoveryInputSchema, { ...REF, assessment: { ...ASSESSMENT, plan: 'PROMOTE_REPLICA' } }],
+  ['provision', recoveryInputSchema, { ...REF, assessment: ASSESSMENT }],
+  ['check-cache', checkCacheInputSchema, { ...REF, recovery: RECOVERY, maxPolls: 40 }],
   [
     'cut-over',
-    cutOverEventSchema,
+    cutOverInputSchema,
     { ...REF, recovery: { ...RECOVERY, ready: true, status: 'available', endpoint: CUTOVER.current } },
   ],
-  ['verify', verifyEventSchema, { ...REF, mode: 'data', cutover: CUTOVER, assessment: ASSESSMENT }],
-  ['rehydrate', rehydrateEventSchema, { ...REF, assessment: ASSESSMENT, cutover: CUTOVER }],
-  ['close-incident', closeEventSchema, { ...REF, plan: 'PROVISION_FROM_BACKUP' }],
+  ['verify', verifyInputSchema, { ...REF, mode: 'data', cutover: CUTOVER, assessment: ASSESSMENT }],
+  ['rehydrate', rehydrateInputSchema, { ...REF, assessment: ASSESSMENT, cutover: CUTOVER }],
+  ['close-incident', closeInputSchema, { ...REF, plan: 'PROVISION_FROM_BACKUP' }],
   [
     'escalate',
-    escalateEventSchema,
+    escalateInputSchema,
     { ...REF, kind: 'failed', error: { Error: 'CacheProvisioningFailedError', Cause: 'create-failed' } },
   ],
 ];
 
 describe('every step input parser gives a typed result or a ValidationError', () => {
   it.each(STEP_PARSERS)('%s', async (name, schema, valid) => {
-    expect(() => parseEvent(name, schema, valid)).not.toThrow();
+    expect(() => parseInput(name, schema, valid)).not.toThrow();
     let rejected = 0;
     await assertProperty(
       name,
       fc.property(fc.oneof(fc.jsonValue(), mutations(valid)), (event) => {
         try {
-          parseEvent(name, schema, event);
+          parseInput(name, schema, event);
         } catch (error) {
           rejected += 1;
           return error instanceof ValidationError && error.issues.length > 0;

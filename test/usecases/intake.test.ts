@@ -3,6 +3,7 @@ import path from 'node:path';
 import { protectedCachesSchema } from '../../functions/domain/caches';
 import { TransientDependencyError, ValidationError } from '../../functions/domain/errors';
 import { executionNameFor, incidentIdFor, type WorkflowSettings } from '../../functions/domain/incident';
+import { parseAlarmDelivery } from '../../functions/handlers/alarm-envelopes';
 import { intake, type IntakeConfig, type IntakeDeps, type IntakeOutcome } from '../../functions/usecases/intake';
 import type { OpenIncidentLock } from '../../functions/ports';
 import { FakeClock, FakeIncidentStore, FakeWorkflow } from '../fakes';
@@ -85,7 +86,7 @@ function world(config: Partial<IntakeConfig> = {}) {
       ...config,
     },
   };
-  const run = (event: unknown) => intake(deps, event, clock.now());
+  const run = async (event: unknown) => intake(deps, parseAlarmDelivery(event), clock.now());
   return { clock, store, workflow, deps, run };
 }
 
