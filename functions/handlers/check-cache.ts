@@ -1,31 +1,46 @@
 /**
  * Check Cache: validates the payload and polls the recovered group once.
  */
-import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import type { RecoveryProgress } from '../domain/steps';
-import { lambdaHandler, logger } from '../lib/observability';
+import { config } from '../config';
 import { checkCache, type CheckCacheDeps } from '../usecases/check-cache';
-import { checkCacheDeps } from './deps';
-import { incidentRef, parseEvent, recoverySchema } from './schemas';
+import { clock } from '../wiring/clock';
+import { incidentStore } from '../wiring/dynamodb';
+import { cacheFleet } from '../wiring/elasticache';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { cacheProbe } from '../wiring/redis-probe';
+import { secretReader } from '../wiring/ssm';
+import { incidentRef, recoverySchema } from './schemas';
+import { stepHandler } from './step-handler';
 
 export const checkCacheEventSchema = incidentRef.extend({
   recovery: recoverySchema,
   maxPolls: z.number().int().min(1),
 });
 
-export function makeHandler(deps: CheckCacheDeps) {
-  return lambdaHandler('check-cache', async (event: unknown, _context: Context): Promise<RecoveryProgress> => {
-    const input = parseEvent('check-cache event', checkCacheEventSchema, event);
-    const out = await checkCache(deps, input);
-    logger.info(out.ready ? 'cache ready' : 'cache not ready yet', {
+export const makeHandler = (deps: CheckCacheDeps) =>
+  stepHandler({
+    name: 'check-cache',
+    schema: checkCacheEventSchema,
+    run: checkCache,
+    deps,
+    log: (out) => ({
+      message: out.ready ? 'cache ready' : 'cache not ready yet',
       replicationGroupId: out.replicationGroupId,
       status: out.status,
       polls: out.polls,
       ready: out.ready,
-    });
-    return out;
+    }),
   });
-}
 
-export const handler = makeHandler(checkCacheDeps);
+export const handler = makeHandler(
+  lazyDeps<CheckCacheDeps>({
+    store: incidentStore,
+    fleet: cacheFleet,
+    probe: cacheProbe,
+    secrets: secretReader,
+    clock,
+    caches: () => config.protectedCaches,
+    probeTimeoutMs: () => config.probeTimeoutMs,
+  }),
+);

@@ -26,6 +26,7 @@ import {
 } from '../usecases/intake';
 import { clock } from '../wiring/clock';
 import { incidentStore } from '../wiring/dynamodb';
+import { lazyDeps } from '../wiring/lazy-deps';
 import { workflow } from '../wiring/sfn';
 
 export interface OnAlarmDeps extends IntakeDeps {
@@ -96,15 +97,11 @@ export function makeHandler(deps: OnAlarmDeps) {
   });
 }
 
-export const handler = makeHandler({
-  get store() {
-    return incidentStore();
-  },
-  get workflow() {
-    return workflow();
-  },
-  get clock() {
-    return clock();
-  },
-  config,
-});
+export const handler = makeHandler(
+  lazyDeps<OnAlarmDeps>({
+    store: incidentStore,
+    workflow,
+    clock,
+    config: () => config,
+  }),
+);

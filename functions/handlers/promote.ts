@@ -2,22 +2,29 @@
  * Promote Replica: validates the payload and promotes the replica (or fails
  * the Global Datastore over); Check Cache then polls until it serves.
  */
-import type { Context } from 'aws-lambda';
-import type { RecoveryProgress } from '../domain/steps';
-import { lambdaHandler, logger } from '../lib/observability';
 import { promote, type PromoteDeps } from '../usecases/promote';
-import { promoteDeps } from './deps';
-import { assessmentSchema, incidentRef, parseEvent } from './schemas';
+import { clock } from '../wiring/clock';
+import { incidentStore } from '../wiring/dynamodb';
+import { cacheFleet } from '../wiring/elasticache';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { assessmentSchema, incidentRef } from './schemas';
+import { stepHandler } from './step-handler';
 
 export const promoteEventSchema = incidentRef.extend({ assessment: assessmentSchema });
 
-export function makeHandler(deps: PromoteDeps) {
-  return lambdaHandler('promote', async (event: unknown, _context: Context): Promise<RecoveryProgress> => {
-    const input = parseEvent('promote event', promoteEventSchema, event);
-    const out = await promote(deps, input);
-    logger.info('promotion started', { plan: out.plan, replicationGroupId: out.replicationGroupId });
-    return out;
+export const makeHandler = (deps: PromoteDeps) =>
+  stepHandler({
+    name: 'promote',
+    schema: promoteEventSchema,
+    run: promote,
+    deps,
+    log: (out) => ({ message: 'promotion started', plan: out.plan, replicationGroupId: out.replicationGroupId }),
   });
-}
 
-export const handler = makeHandler(promoteDeps);
+export const handler = makeHandler(
+  lazyDeps<PromoteDeps>({
+    store: incidentStore,
+    fleet: cacheFleet,
+    clock,
+  }),
+);

@@ -3,12 +3,15 @@
  * token with the pending approval and asks the operators to decide. The
  * token is never logged: it is only handed to the use case.
  */
-import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { lambdaHandler, logger } from '../lib/observability';
-import { requestApproval, type RequestApprovalDeps, type RequestApprovalOutput } from '../usecases/request-approval';
-import { requestApprovalDeps } from './deps';
-import { assessmentSchema, incidentRef, parseEvent } from './schemas';
+import { config } from '../config';
+import { requestApproval, type RequestApprovalDeps } from '../usecases/request-approval';
+import { clock } from '../wiring/clock';
+import { incidentStore } from '../wiring/dynamodb';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { notifier } from '../wiring/sns';
+import { assessmentSchema, incidentRef } from './schemas';
+import { stepHandler } from './step-handler';
 
 export const requestApprovalEventSchema = incidentRef.extend({
   taskToken: z.string().min(1).max(8192),
@@ -16,20 +19,25 @@ export const requestApprovalEventSchema = incidentRef.extend({
   assessment: assessmentSchema,
 });
 
-export function makeHandler(deps: RequestApprovalDeps) {
-  return lambdaHandler(
-    'request-approval',
-    async (event: unknown, _context: Context): Promise<RequestApprovalOutput> => {
-      const input = parseEvent('request-approval event', requestApprovalEventSchema, event);
-      const out = await requestApproval(deps, input);
-      logger.info(out.published ? 'approval requested' : 'approval request already sent', {
-        approvalStep: out.step,
-        plan: input.assessment.plan,
-        published: out.published,
-      });
-      return out;
-    },
-  );
-}
+export const makeHandler = (deps: RequestApprovalDeps) =>
+  stepHandler({
+    name: 'request-approval',
+    schema: requestApprovalEventSchema,
+    run: requestApproval,
+    deps,
+    log: (out, input) => ({
+      message: out.published ? 'approval requested' : 'approval request already sent',
+      approvalStep: out.step,
+      plan: input.assessment.plan,
+      published: out.published,
+    }),
+  });
 
-export const handler = makeHandler(requestApprovalDeps);
+export const handler = makeHandler(
+  lazyDeps<RequestApprovalDeps>({
+    store: incidentStore,
+    notifier,
+    clock,
+    notices: () => config.notices,
+  }),
+);
