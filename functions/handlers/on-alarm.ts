@@ -86,11 +86,7 @@ export function makeHandler(deps: OnAlarmDeps) {
     if (rejected.length > 0) {
       throw new ValidationError(
         'alarm delivery',
-        rejected.map((o) =>
-          o.outcome === 'rejected'
-            ? { path: REJECTED_PATH[o.reason], message: o.detail }
-            : { path: '', message: o.outcome },
-        ),
+        rejected.map((o) => ({ path: REJECTED_PATH[o.reason], message: o.detail })),
       );
     }
     return result;
