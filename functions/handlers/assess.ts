@@ -2,26 +2,45 @@
  * Assess: validates the state's payload and decides the recovery plan from
  * what the primary, the replicas, the Global Datastore and the backups show.
  */
-import type { Context } from 'aws-lambda';
-import { assessInputSchema, type AssessOutput } from '../domain/steps';
-import { parseInput } from '../domain/validation';
-import { lambdaHandler, logger } from '../lib/observability';
+import { config } from '../config';
 import { assess, type AssessDeps } from '../usecases/assess';
-import { assessDeps } from './deps';
+import { clock } from '../wiring/clock';
+import { incidentStore } from '../wiring/dynamodb';
+import { cacheFleet } from '../wiring/elasticache';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { cacheProbe } from '../wiring/redis-probe';
+import { backupCatalog } from '../wiring/s3';
+import { endpointRecord, secretReader } from '../wiring/ssm';
+import { stepHandler } from './step-handler';
+import { assessInputSchema } from '../domain/steps';
 
-export function makeHandler(deps: AssessDeps) {
-  return lambdaHandler('assess', async (event: unknown, _context: Context): Promise<AssessOutput> => {
-    const input = parseInput('assess event', assessInputSchema, event);
-    const out = await assess(deps, input);
-    logger.info('assessed', {
+export const makeHandler = (deps: AssessDeps) =>
+  stepHandler({
+    name: 'assess',
+    schema: assessInputSchema,
+    run: assess,
+    deps,
+    log: (out) => ({
+      message: 'assessed',
       plan: out.plan,
       reason: out.reason,
       requiresApproval: out.requiresApproval,
       etaMinutes: out.etaMinutes,
       rejectedBackups: out.rejectedBackups.length,
-    });
-    return out;
+    }),
   });
-}
 
-export const handler = makeHandler(assessDeps);
+export const handler = makeHandler(
+  lazyDeps<AssessDeps>({
+    store: incidentStore,
+    probe: cacheProbe,
+    fleet: cacheFleet,
+    backups: backupCatalog,
+    endpoints: endpointRecord,
+    secrets: secretReader,
+    clock,
+    caches: () => config.protectedCaches,
+    approvalPolicy: () => config.approvalPolicy,
+    probeTimeoutMs: () => config.probeTimeoutMs,
+  }),
+);

@@ -1,25 +1,40 @@
 /**
  * Check Cache: validates the payload and polls the recovered group once.
  */
-import type { Context } from 'aws-lambda';
-import { checkCacheInputSchema, type RecoveryProgress } from '../domain/steps';
-import { parseInput } from '../domain/validation';
-import { lambdaHandler, logger } from '../lib/observability';
+import { config } from '../config';
 import { checkCache, type CheckCacheDeps } from '../usecases/check-cache';
-import { checkCacheDeps } from './deps';
+import { clock } from '../wiring/clock';
+import { incidentStore } from '../wiring/dynamodb';
+import { cacheFleet } from '../wiring/elasticache';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { cacheProbe } from '../wiring/redis-probe';
+import { secretReader } from '../wiring/ssm';
+import { stepHandler } from './step-handler';
+import { checkCacheInputSchema } from '../domain/steps';
 
-export function makeHandler(deps: CheckCacheDeps) {
-  return lambdaHandler('check-cache', async (event: unknown, _context: Context): Promise<RecoveryProgress> => {
-    const input = parseInput('check-cache event', checkCacheInputSchema, event);
-    const out = await checkCache(deps, input);
-    logger.info(out.ready ? 'cache ready' : 'cache not ready yet', {
+export const makeHandler = (deps: CheckCacheDeps) =>
+  stepHandler({
+    name: 'check-cache',
+    schema: checkCacheInputSchema,
+    run: checkCache,
+    deps,
+    log: (out) => ({
+      message: out.ready ? 'cache ready' : 'cache not ready yet',
       replicationGroupId: out.replicationGroupId,
       status: out.status,
       polls: out.polls,
       ready: out.ready,
-    });
-    return out;
+    }),
   });
-}
 
-export const handler = makeHandler(checkCacheDeps);
+export const handler = makeHandler(
+  lazyDeps<CheckCacheDeps>({
+    store: incidentStore,
+    fleet: cacheFleet,
+    probe: cacheProbe,
+    secrets: secretReader,
+    clock,
+    caches: () => config.protectedCaches,
+    probeTimeoutMs: () => config.probeTimeoutMs,
+  }),
+);

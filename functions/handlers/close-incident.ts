@@ -2,20 +2,25 @@
  * Close Incident: validates the payload and resolves the incident, with its
  * outage and degraded durations.
  */
-import type { Context } from 'aws-lambda';
-import { closeInputSchema, type CloseOutput } from '../domain/steps';
-import { parseInput } from '../domain/validation';
-import { lambdaHandler, logger } from '../lib/observability';
 import { closeIncident, type CloseIncidentDeps } from '../usecases/close-incident';
-import { closeIncidentDeps } from './deps';
+import { clock } from '../wiring/clock';
+import { incidentStore } from '../wiring/dynamodb';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { stepHandler } from './step-handler';
+import { closeInputSchema } from '../domain/steps';
 
-export function makeHandler(deps: CloseIncidentDeps) {
-  return lambdaHandler('close-incident', async (event: unknown, _context: Context): Promise<CloseOutput> => {
-    const input = parseInput('close-incident event', closeInputSchema, event);
-    const out = await closeIncident(deps, input);
-    logger.info('incident resolved', { plan: input.plan, ...out });
-    return out;
+export const makeHandler = (deps: CloseIncidentDeps) =>
+  stepHandler({
+    name: 'close-incident',
+    schema: closeInputSchema,
+    run: closeIncident,
+    deps,
+    log: (out, input) => ({ message: 'incident resolved', plan: input.plan, ...out }),
   });
-}
 
-export const handler = makeHandler(closeIncidentDeps);
+export const handler = makeHandler(
+  lazyDeps<CloseIncidentDeps>({
+    store: incidentStore,
+    clock,
+  }),
+);

@@ -3,24 +3,44 @@
  * it before any customer notice: a confirmed outage, or a false alarm told to
  * the operators only.
  */
-import type { Context } from 'aws-lambda';
-import { confirmInputSchema, type ConfirmOutput } from '../domain/steps';
-import { parseInput } from '../domain/validation';
-import { lambdaHandler, logger } from '../lib/observability';
+import { config } from '../config';
 import { confirmOutage, type ConfirmOutageDeps } from '../usecases/confirm-outage';
-import { confirmOutageDeps } from './deps';
+import { clock, sleep } from '../wiring/clock';
+import { incidentStore } from '../wiring/dynamodb';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { cacheProbe } from '../wiring/redis-probe';
+import { notifier } from '../wiring/sns';
+import { endpointRecord, secretReader } from '../wiring/ssm';
+import { stepHandler } from './step-handler';
+import { confirmInputSchema } from '../domain/steps';
 
-export function makeHandler(deps: ConfirmOutageDeps) {
-  return lambdaHandler('confirm-outage', async (event: unknown, _context: Context): Promise<ConfirmOutput> => {
-    const input = parseInput('confirm-outage event', confirmInputSchema, event);
-    const out = await confirmOutage(deps, input);
-    logger.info(out.confirmed ? 'outage confirmed' : 'false alarm', {
+export const makeHandler = (deps: ConfirmOutageDeps) =>
+  stepHandler({
+    name: 'confirm-outage',
+    schema: confirmInputSchema,
+    run: confirmOutage,
+    deps,
+    log: (out) => ({
+      message: out.confirmed ? 'outage confirmed' : 'false alarm',
       confirmed: out.confirmed,
       pings: out.pings.length,
       ...(out.error ? { error: out.error } : {}),
-    });
-    return out;
+    }),
   });
-}
 
-export const handler = makeHandler(confirmOutageDeps);
+export const handler = makeHandler(
+  lazyDeps<ConfirmOutageDeps>({
+    store: incidentStore,
+    endpoints: endpointRecord,
+    probe: cacheProbe,
+    secrets: secretReader,
+    notifier,
+    clock,
+    sleep,
+    caches: () => config.protectedCaches,
+    probeTimeoutMs: () => config.probeTimeoutMs,
+    confirmation: () => config.confirmation,
+    region: () => config.region,
+    notices: () => config.notices,
+  }),
+);

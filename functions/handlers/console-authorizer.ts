@@ -23,6 +23,7 @@ import { credentialOf, type AuthorizerContext } from '../console/auth';
 import type { TokenVerifier } from '../console/token-verifier';
 import { lambdaHandler, logger } from '../lib/observability';
 import { consoleTokenVerifier } from '../wiring/console-tokens';
+import { lazyDeps } from '../wiring/lazy-deps';
 
 export interface ConsoleAuthorizerDeps {
   readonly verifier: TokenVerifier;
@@ -61,8 +62,4 @@ export function makeHandler(deps: ConsoleAuthorizerDeps) {
   ): Promise<AuthorizerResult | { isAuthorized: false }> => decided(event, context);
 }
 
-export const handler = makeHandler({
-  get verifier() {
-    return consoleTokenVerifier();
-  },
-});
+export const handler = makeHandler(lazyDeps<ConsoleAuthorizerDeps>({ verifier: consoleTokenVerifier }));

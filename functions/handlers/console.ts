@@ -4,8 +4,8 @@
  * events, approve / reject / acknowledge, and the browser's sign-in (/login
  * and /callback, the only routes without the authorizer) and sign-out. Each
  * route parses the request and calls one use case. See ../console/auth.ts for
- * how operators are authenticated and authorized, ../console/sign-in.ts for
- * the sign-in flow.
+ * how operators are authenticated and authorized, ../console/sign-in.ts and
+ * ../console/sign-in-routes.ts for the sign-in flow.
  * Task tokens never reach this module: the use cases read them from the store
  * and hand them only to Step Functions.
  */
@@ -24,6 +24,7 @@ import { redriveIncident, type RedriveDeps } from '../usecases/redrive-incident'
 import { clock } from '../wiring/clock';
 import { consoleSignIn } from '../wiring/console-sign-in';
 import { incidentStore } from '../wiring/dynamodb';
+import { lazyDeps } from '../wiring/lazy-deps';
 import { executionRedriver, taskResumer } from '../wiring/sfn';
 import { executionReader } from '../wiring/sfn-executions';
 import {
@@ -36,11 +37,9 @@ import {
   SESSION_COOKIE,
   type Operator,
 } from '../console/auth';
-import { decodePending, encodePending, safeNext, type SignIn } from '../console/sign-in';
 import { incidentPage, listPage, messagePage } from '../console/html';
 import {
   cookie,
-  cookieValue,
   html,
   json,
   newNonce,
@@ -52,12 +51,10 @@ import {
   type ConsoleEvent,
   type ConsoleResult,
 } from '../console/http';
+import type { SignIn } from '../console/sign-in';
+import { callback, login } from '../console/sign-in-routes';
 
 export type ConsoleDeps = DecideApprovalDeps & IncidentViewDeps & RedriveDeps & { readonly signIn: SignIn };
-
-/** The pending sign-in (state, PKCE verifier, where to go): only /callback reads it. */
-const LOGIN_COOKIE = 'login';
-const LOGIN_TTL_SECONDS = 600;
 
 const incidentPath = (incidentId: string) => `/incidents/${encodeURIComponent(incidentId)}`;
 
@@ -76,50 +73,11 @@ function failure(
   );
 }
 
-const callbackUri = (event: ConsoleEvent): string => `${originOf(event)}/callback`;
-
-/** GET /login: off to the user pool's sign-in page, remembering state, PKCE verifier and where to go. */
-function login(deps: ConsoleDeps, event: ConsoleEvent): ConsoleResult {
-  const { location, pending } = deps.signIn.start(callbackUri(event), safeNext(event.queryStringParameters?.next));
-  return redirect(
-    location,
-    [cookie(LOGIN_COOKIE, encodePending(pending), { path: '/callback', maxAgeSeconds: LOGIN_TTL_SECONDS })],
-    302,
-  );
-}
-
-/** GET /callback: the code for tokens; the ID token becomes the session cookie. */
-async function callback(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleResult> {
-  const query = event.queryStringParameters ?? {};
-  const pending = decodePending(cookieValue(event, LOGIN_COOKIE));
-  const again = (message: string) => {
-    const result = html(400, messagePage(400, 'Sign-in failed', message, undefined, '/login', 'Sign in again'));
-    return { ...result, cookies: [cookie(LOGIN_COOKIE, '', { path: '/callback', maxAgeSeconds: 0 })] };
-  };
-  if (query.error) return again(`The sign-in page answered "${query.error}".`);
-  if (!pending || !query.state || query.state !== pending.state) {
-    return again('This sign-in did not start here or has expired.');
-  }
-  if (!query.code) return again('The sign-in page sent no authorization code.');
-  let tokens;
-  try {
-    tokens = await deps.signIn.exchange(query.code, pending.verifier, callbackUri(event));
-  } catch (err) {
-    if (err instanceof ValidationError) return again('The sign-in could not be completed: the code was refused.');
-    throw err;
-  }
-  logger.info('signed in through the user pool');
-  return redirect(pending.next, [
-    cookie(SESSION_COOKIE, tokens.idToken, { maxAgeSeconds: tokens.expiresInSeconds }),
-    cookie(LOGIN_COOKIE, '', { path: '/callback', maxAgeSeconds: 0 }),
-  ]);
-}
-
 async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleResult> {
   const method = event.requestContext.http.method.toUpperCase();
   const r = route(method, event.rawPath);
-  if (r.name === 'login') return login(deps, event);
-  if (r.name === 'callback') return callback(deps, event);
+  if (r.name === 'login') return login(deps.signIn, event);
+  if (r.name === 'callback') return callback(deps.signIn, event);
 
   const operator = operatorFrom(event.requestContext.authorizer?.lambda);
   if (!operator) return failure(event, 401, 'Unauthorized', 'Sign in to use the console.', undefined, '/login');
@@ -282,25 +240,13 @@ export function makeHandler(deps: ConsoleDeps) {
   });
 }
 
-export const wiredConsole: ConsoleDeps = {
-  get store() {
-    return incidentStore();
-  },
-  get resumer() {
-    return taskResumer();
-  },
-  get clock() {
-    return clock();
-  },
-  get executions() {
-    return executionReader();
-  },
-  get redriver() {
-    return executionRedriver();
-  },
-  get signIn() {
-    return consoleSignIn();
-  },
-};
-
-export const handler = makeHandler(wiredConsole);
+export const handler = makeHandler(
+  lazyDeps<ConsoleDeps>({
+    store: incidentStore,
+    resumer: taskResumer,
+    clock,
+    executions: executionReader,
+    redriver: executionRedriver,
+    signIn: consoleSignIn,
+  }),
+);

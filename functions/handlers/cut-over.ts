@@ -2,25 +2,35 @@
  * Cut Over: validates the payload and points the endpoint record at the
  * recovered cache.
  */
-import type { Context } from 'aws-lambda';
-import { cutOverInputSchema, type CutOverOutput } from '../domain/steps';
-import { parseInput } from '../domain/validation';
-import { lambdaHandler, logger } from '../lib/observability';
+import { config } from '../config';
 import { cutOver, type CutOverDeps } from '../usecases/cut-over';
-import { cutOverDeps } from './deps';
+import { clock } from '../wiring/clock';
+import { incidentStore } from '../wiring/dynamodb';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { endpointRecord } from '../wiring/ssm';
+import { stepHandler } from './step-handler';
+import { cutOverInputSchema } from '../domain/steps';
 
-export function makeHandler(deps: CutOverDeps) {
-  return lambdaHandler('cut-over', async (event: unknown, _context: Context): Promise<CutOverOutput> => {
-    const input = parseInput('cut-over event', cutOverInputSchema, event);
-    const out = await cutOver(deps, input);
-    logger.info('cut over', {
+export const makeHandler = (deps: CutOverDeps) =>
+  stepHandler({
+    name: 'cut-over',
+    schema: cutOverInputSchema,
+    run: cutOver,
+    deps,
+    log: (out) => ({
+      message: 'cut over',
       parameter: out.parameter,
       current: `${out.current.host}:${out.current.port}`,
       ...(out.previous ? { previous: `${out.previous.host}:${out.previous.port}` } : {}),
       version: out.version,
-    });
-    return out;
+    }),
   });
-}
 
-export const handler = makeHandler(cutOverDeps);
+export const handler = makeHandler(
+  lazyDeps<CutOverDeps>({
+    store: incidentStore,
+    endpoints: endpointRecord,
+    clock,
+    caches: () => config.protectedCaches,
+  }),
+);

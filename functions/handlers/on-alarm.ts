@@ -26,6 +26,7 @@ import {
 } from '../usecases/intake';
 import { clock } from '../wiring/clock';
 import { incidentStore } from '../wiring/dynamodb';
+import { lazyDeps } from '../wiring/lazy-deps';
 import { workflow } from '../wiring/sfn';
 import { parseAlarmDelivery } from './alarm-envelopes';
 
@@ -86,26 +87,18 @@ export function makeHandler(deps: OnAlarmDeps) {
     if (rejected.length > 0) {
       throw new ValidationError(
         'alarm delivery',
-        rejected.map((o) =>
-          o.outcome === 'rejected'
-            ? { path: REJECTED_PATH[o.reason], message: o.detail }
-            : { path: '', message: o.outcome },
-        ),
+        rejected.map((o) => ({ path: REJECTED_PATH[o.reason], message: o.detail })),
       );
     }
     return result;
   });
 }
 
-export const handler = makeHandler({
-  get store() {
-    return incidentStore();
-  },
-  get workflow() {
-    return workflow();
-  },
-  get clock() {
-    return clock();
-  },
-  config,
-});
+export const handler = makeHandler(
+  lazyDeps<OnAlarmDeps>({
+    store: incidentStore,
+    workflow,
+    clock,
+    config: () => config,
+  }),
+);

@@ -5,14 +5,12 @@
  */
 import type { Context } from 'aws-lambda';
 import { config } from '../config';
-import { powertoolsMetricsSink } from '../adapters/powertools-metrics';
 import { logger, lambdaHandler } from '../lib/observability';
-import type { MetricsSink } from '../ports';
 import { probeCaches, type ProbeDeps, type ProbeResult } from '../usecases/probe';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { metricsSink } from '../wiring/metrics';
 import { cacheProbe } from '../wiring/redis-probe';
 import { endpointRecord, secretReader } from '../wiring/ssm';
-
-export const METRICS_SERVICE_NAME = 'cache-outage-workflow';
 
 export function makeHandler(deps: ProbeDeps) {
   return lambdaHandler('probe', async (_event: unknown, _context: Context): Promise<{ results: ProbeResult[] }> => {
@@ -35,21 +33,12 @@ export function makeHandler(deps: ProbeDeps) {
   });
 }
 
-let sink: MetricsSink | undefined;
-const metricsSink = (): MetricsSink => (sink ??= powertoolsMetricsSink(config.metricsNamespace, METRICS_SERVICE_NAME));
-
-export const handler = makeHandler({
-  get probe() {
-    return cacheProbe();
-  },
-  get endpoints() {
-    return endpointRecord();
-  },
-  get secrets() {
-    return secretReader();
-  },
-  get metrics() {
-    return metricsSink();
-  },
-  config,
-});
+export const handler = makeHandler(
+  lazyDeps<ProbeDeps>({
+    probe: cacheProbe,
+    endpoints: endpointRecord,
+    secrets: secretReader,
+    metrics: metricsSink,
+    config: () => config,
+  }),
+);

@@ -2,26 +2,39 @@
  * Rehydrate: validates the payload and writes back from the source of truth
  * what the recovered cache lacks, customizations first.
  */
-import type { Context } from 'aws-lambda';
-import { rehydrateInputSchema, type RehydrateOutput } from '../domain/steps';
-import { parseInput } from '../domain/validation';
-import { lambdaHandler, logger } from '../lib/observability';
+import { config } from '../config';
 import { rehydrate, type RehydrateDeps } from '../usecases/rehydrate';
-import { rehydrateDeps } from './deps';
+import { clock } from '../wiring/clock';
+import { incidentStore, sourceOfTruth } from '../wiring/dynamodb';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { cacheWriter } from '../wiring/redis-writer';
+import { secretReader } from '../wiring/ssm';
+import { stepHandler } from './step-handler';
+import { rehydrateInputSchema } from '../domain/steps';
 
-export function makeHandler(deps: RehydrateDeps) {
-  return lambdaHandler('rehydrate', async (event: unknown, _context: Context): Promise<RehydrateOutput> => {
-    const input = parseInput('rehydrate event', rehydrateInputSchema, event);
-    const out = await rehydrate(deps, input);
-    logger.info('rehydrated', {
+export const makeHandler = (deps: RehydrateDeps) =>
+  stepHandler({
+    name: 'rehydrate',
+    schema: rehydrateInputSchema,
+    run: rehydrate,
+    deps,
+    log: (out) => ({
+      message: 'rehydrated',
       since: out.since,
       written: out.written,
       expiredSkipped: out.expiredSkipped,
       byKind: out.byKind,
       seconds: out.seconds,
-    });
-    return out;
+    }),
   });
-}
 
-export const handler = makeHandler(rehydrateDeps);
+export const handler = makeHandler(
+  lazyDeps<RehydrateDeps>({
+    store: incidentStore,
+    source: sourceOfTruth,
+    writer: cacheWriter,
+    secrets: secretReader,
+    clock,
+    caches: () => config.protectedCaches,
+  }),
+);

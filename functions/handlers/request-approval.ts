@@ -3,27 +3,34 @@
  * token with the pending approval and asks the operators to decide. The
  * token is never logged: it is only handed to the use case.
  */
-import type { Context } from 'aws-lambda';
+import { config } from '../config';
+import { requestApproval, type RequestApprovalDeps } from '../usecases/request-approval';
+import { clock } from '../wiring/clock';
+import { incidentStore } from '../wiring/dynamodb';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { notifier } from '../wiring/sns';
+import { stepHandler } from './step-handler';
 import { requestApprovalInputSchema } from '../domain/steps';
-import { parseInput } from '../domain/validation';
-import { lambdaHandler, logger } from '../lib/observability';
-import { requestApproval, type RequestApprovalDeps, type RequestApprovalOutput } from '../usecases/request-approval';
-import { requestApprovalDeps } from './deps';
 
-export function makeHandler(deps: RequestApprovalDeps) {
-  return lambdaHandler(
-    'request-approval',
-    async (event: unknown, _context: Context): Promise<RequestApprovalOutput> => {
-      const input = parseInput('request-approval event', requestApprovalInputSchema, event);
-      const out = await requestApproval(deps, input);
-      logger.info(out.published ? 'approval requested' : 'approval request already sent', {
-        approvalStep: out.step,
-        plan: input.assessment.plan,
-        published: out.published,
-      });
-      return out;
-    },
-  );
-}
+export const makeHandler = (deps: RequestApprovalDeps) =>
+  stepHandler({
+    name: 'request-approval',
+    schema: requestApprovalInputSchema,
+    run: requestApproval,
+    deps,
+    log: (out, input) => ({
+      message: out.published ? 'approval requested' : 'approval request already sent',
+      approvalStep: out.step,
+      plan: input.assessment.plan,
+      published: out.published,
+    }),
+  });
 
-export const handler = makeHandler(requestApprovalDeps);
+export const handler = makeHandler(
+  lazyDeps<RequestApprovalDeps>({
+    store: incidentStore,
+    notifier,
+    clock,
+    notices: () => config.notices,
+  }),
+);

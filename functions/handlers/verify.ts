@@ -2,23 +2,40 @@
  * Verify Cache / Verify Data: validates the payload and checks the recovered
  * cache as clients see it (mode cache) or against the source of truth (mode data).
  */
-import type { Context } from 'aws-lambda';
-import { verifyInputSchema, type VerifyOutput } from '../domain/steps';
-import { parseInput } from '../domain/validation';
-import { lambdaHandler, logger } from '../lib/observability';
+import { config } from '../config';
 import { verify, type VerifyDeps } from '../usecases/verify';
-import { verifyDeps } from './deps';
+import { clock } from '../wiring/clock';
+import { incidentStore, sourceOfTruth } from '../wiring/dynamodb';
+import { lazyDeps } from '../wiring/lazy-deps';
+import { cacheProbe } from '../wiring/redis-probe';
+import { cacheWriter } from '../wiring/redis-writer';
+import { endpointRecord, secretReader } from '../wiring/ssm';
+import { stepHandler } from './step-handler';
+import { verifyInputSchema } from '../domain/steps';
 
-export function makeHandler(deps: VerifyDeps) {
-  return lambdaHandler('verify', async (event: unknown, _context: Context): Promise<VerifyOutput> => {
-    const input = parseInput('verify event', verifyInputSchema, event);
-    const out = await verify(deps, input);
-    logger.info(out.mode === 'cache' ? 'cache verified' : 'data verified', {
+export const makeHandler = (deps: VerifyDeps) =>
+  stepHandler({
+    name: 'verify',
+    schema: verifyInputSchema,
+    run: verify,
+    deps,
+    log: (out) => ({
+      message: out.mode === 'cache' ? 'cache verified' : 'data verified',
       mode: out.mode,
       keysChecked: out.keysChecked,
-    });
-    return out;
+    }),
   });
-}
 
-export const handler = makeHandler(verifyDeps);
+export const handler = makeHandler(
+  lazyDeps<VerifyDeps>({
+    store: incidentStore,
+    endpoints: endpointRecord,
+    probe: cacheProbe,
+    secrets: secretReader,
+    source: sourceOfTruth,
+    writer: cacheWriter,
+    clock,
+    caches: () => config.protectedCaches,
+    probeTimeoutMs: () => config.probeTimeoutMs,
+  }),
+);

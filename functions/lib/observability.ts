@@ -4,6 +4,7 @@
  * (`redact` removes them from anything passed as structured data).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { DomainError } from '../domain/errors';
@@ -21,7 +22,7 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-function incidentKeys(event: unknown): Record<string, string> {
+function incidentKeysOf(event: unknown): Record<string, string> {
   if (typeof event !== 'object' || event === null) return {};
   const e = event as Record<string, unknown>;
   const keys: Record<string, string> = {};
@@ -31,24 +32,42 @@ function incidentKeys(event: unknown): Record<string, string> {
 }
 
 /**
- * Wraps a use-case call as a middy handler: logger context, incident keys,
- * and an error log line (without the event) before the error propagates to
- * Step Functions unchanged, so Retry and Catch see its name.
+ * The function's name and the incident the event names, on every log line of
+ * this invocation. They are temporary keys: `injectLambdaContext` with
+ * `resetKeys` removes them when the invocation ends, returned or failed.
+ */
+const incidentKeys = (step: string): middy.MiddlewareObj<unknown, unknown, Error, Context> => ({
+  before: ({ event }) => {
+    logger.appendKeys({ step, ...incidentKeysOf(event) });
+  },
+});
+
+/**
+ * One log line for a failure (without the event), then the error goes on
+ * unchanged, so Step Functions' Retry and Catch see its name. A domain error
+ * is an outcome the workflow expects: a warning with its name and message.
+ */
+const failureLog: middy.MiddlewareObj<unknown, unknown, Error, Context> = {
+  onError: ({ error }) => {
+    if (error instanceof DomainError)
+      logger.warn('step failed', { errorName: error.name, errorMessage: error.message });
+    else logger.error('step failed', error ?? 'unknown error');
+  },
+};
+
+/**
+ * Wraps a function's work as a middy handler: Lambda context and incident
+ * keys on every log line, and the failure log line. The event itself is never
+ * logged (`logEvent: false` whatever POWERTOOLS_LOGGER_LOG_EVENT says): it may
+ * carry a task token.
  */
 export function lambdaHandler<TEvent, TResult>(
   name: string,
   fn: (event: TEvent, context: Context) => Promise<TResult>,
 ): middy.MiddyfiedHandler<TEvent, TResult, Error, Context> {
   return middy<TEvent, TResult, Error, Context>()
-    .before(async (request) => {
-      logger.addContext(request.context);
-      logger.resetKeys();
-      logger.appendKeys({ step: name, ...incidentKeys(request.event) });
-    })
-    .onError(async (request) => {
-      const err = request.error;
-      if (err instanceof DomainError) logger.warn('step failed', { errorName: err.name, errorMessage: err.message });
-      else logger.error('step failed', err ?? 'unknown error');
-    })
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+    .use(incidentKeys(name))
+    .use(failureLog)
     .handler(fn);
 }
