@@ -16,6 +16,7 @@ import {
   type RejectedReason,
   type UnconcernedReason,
 } from '../domain/alarm';
+import type { ProtectedCache } from '../domain/caches';
 import {
   alarmDeliveryKey,
   executionNameFor,
@@ -23,21 +24,24 @@ import {
   isStale,
   type ExecutionInput,
   type TimelineEventType,
+  type WorkflowSettings,
 } from '../domain/incident';
-import type { Config } from '../config';
 import type { IncidentStore, OpenIncidentLock, Workflow } from '../ports';
 
-export type IntakeConfig = Pick<
-  Config,
-  | 'protectedCaches'
-  | 'settings'
-  | 'alarmMaxAgeSeconds'
-  | 'expectedAccountId'
-  | 'dedupTtlSeconds'
-  | 'incidentAlarmPrefix'
-> &
+/** The settings intake reads (from the on-alarm function's configuration). */
+export interface IntakeConfig {
+  readonly protectedCaches: readonly ProtectedCache[];
+  readonly settings: WorkflowSettings;
+  /** An alarm state change older than this is stale: it opens nothing. */
+  readonly alarmMaxAgeSeconds: number;
+  /** Alarms from another account are rejected. */
+  readonly expectedAccountId?: string;
+  readonly dedupTtlSeconds: number;
+  /** Names of this stack's incident (probe) alarms start with this. */
+  readonly incidentAlarmPrefix?: string;
   /** The region this deployment recovers caches in; alarms from other regions are rejected. */
-  Partial<Pick<Config, 'region'>>;
+  readonly region?: string;
+}
 
 export interface IntakeDeps {
   store: IncidentStore;
