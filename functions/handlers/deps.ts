@@ -10,6 +10,7 @@ import type { CheckCacheDeps } from '../usecases/check-cache';
 import type { CloseIncidentDeps } from '../usecases/close-incident';
 import type { ConfirmOutageDeps } from '../usecases/confirm-outage';
 import type { CutOverDeps } from '../usecases/cut-over';
+import type { EscalateDeps } from '../usecases/escalate';
 import type { ExecutionStatusDeps } from '../usecases/execution-status';
 import type { NotifyDeps } from '../usecases/notify';
 import type { PromoteDeps } from '../usecases/promote';
@@ -90,7 +91,15 @@ export const cutOverDeps = /* @__PURE__ */ lazyDeps<CutOverDeps>({
   caches: () => config.protectedCaches,
 });
 
-export const escalateDeps = /* @__PURE__ */ lazyDeps<ExecutionStatusDeps>({
+export const escalateDeps = /* @__PURE__ */ lazyDeps<EscalateDeps>({
+  store: incidentStore,
+  notifier: notifier,
+  clock,
+  notices: () => config.notices,
+  executions: executionReader,
+});
+
+export const executionStatusDeps = /* @__PURE__ */ lazyDeps<ExecutionStatusDeps>({
   store: incidentStore,
   notifier: notifier,
   clock,

@@ -11,7 +11,8 @@ import { assessEventSchema } from '../../functions/handlers/assess';
 import { checkCacheEventSchema } from '../../functions/handlers/check-cache';
 import { closeEventSchema } from '../../functions/handlers/close-incident';
 import { cutOverEventSchema } from '../../functions/handlers/cut-over';
-import { escalateEventSchema, statusChangeOf } from '../../functions/handlers/escalate';
+import { escalateEventSchema } from '../../functions/handlers/escalate';
+import { statusChangeOf } from '../../functions/handlers/execution-status';
 import { notifyEventSchema } from '../../functions/handlers/notify';
 import { makeHandler } from '../../functions/handlers/on-alarm';
 import { promoteEventSchema } from '../../functions/handlers/promote';
@@ -500,7 +501,7 @@ describe('the execution status event gives a typed change or a ValidationError',
     mutations({ ...REF, openedAt: AT }).map((v) => JSON.stringify(v) ?? 'null'),
   );
 
-  it('escalate (execution status event)', async () => {
+  it('execution-status', async () => {
     expect(statusChangeOf(valid).input).toEqual(REF);
     let rejected = 0;
     await assertProperty(
