@@ -261,6 +261,23 @@ export interface ExecutionRedriver {
   redrive(executionArn: string): Promise<void>;
 }
 
+/** The state machine execution behind an incident, as the console shows it. */
+export interface ExecutionState {
+  status: string;
+  /** The state the execution is in (or was last in). */
+  currentState?: string;
+  startedAt?: string;
+  stoppedAt?: string;
+  error?: string;
+  /** How many times it was redriven. */
+  redriveCount?: number;
+}
+
+/** Reads executions of the recovery state machine (DescribeExecution, GetExecutionHistory). */
+export interface ExecutionReader {
+  describe(executionArn: string): Promise<ExecutionState | undefined>;
+}
+
 /** One metric value in an emitted set. */
 export interface MetricValue {
   name: string;

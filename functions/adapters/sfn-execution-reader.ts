@@ -5,7 +5,7 @@
  */
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { awsCall, errorName } from './aws-errors';
-import type { ExecutionReader, ExecutionState } from '../usecases/incident-view';
+import type { ExecutionReader, ExecutionState } from '../ports';
 
 export class SfnExecutionReader implements ExecutionReader {
   private readonly client: SFNClient;

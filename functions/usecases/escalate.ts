@@ -8,9 +8,8 @@
  * not be written, the operators are still told.
  */
 import type { EscalateInput } from '../domain/steps';
-import type { Clock, IncidentStore, Notifier } from '../ports';
+import type { Clock, ExecutionReader, IncidentStore, Notifier } from '../ports';
 import { addTimeline, consoleLink } from './common';
-import type { ExecutionReader } from './incident-view';
 
 /** How the automatic recovery runs again: a new ALARM finds this incident failed and opens a new one. */
 const RETRY_HINT =

@@ -12,9 +12,10 @@
  * reopens its incident.
  */
 import type { ExecutionInput } from '../domain/incident';
+import { WORKFLOW_FAIL_STATES } from '../domain/workflow';
+import type { ExecutionReader, ExecutionState } from '../ports';
 import { addTimeline } from './common';
 import { escalate, type EscalateDeps } from './escalate';
-import type { ExecutionReader, ExecutionState } from './incident-view';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
@@ -33,12 +34,6 @@ export interface ExecutionStatusDeps extends EscalateDeps {
 }
 
 export type ExecutionStatusOutcome = 'escalated' | 'already-escalated' | 'reopened' | 'ignored';
-
-/** The errors of the workflow's own Fail states, and the kind of escalation that preceded each. */
-export const WORKFLOW_FAIL_STATES: Readonly<Record<string, 'failed' | 'rejected'>> = {
-  RecoveryFailed: 'failed',
-  ApprovalRejectedError: 'rejected',
-};
 
 export async function executionStatusChanged(
   deps: ExecutionStatusDeps,

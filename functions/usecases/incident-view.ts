@@ -7,25 +7,15 @@
 import { IncidentNotFoundError } from '../domain/errors';
 import { durationsOf, type Incident, type IncidentStatus, type TimelineEvent } from '../domain/incident';
 import type { ConfirmationFacts } from '../domain/steps';
-import type { Clock, IncidentConsoleStore, IncidentStore, PendingApproval } from '../ports';
-import { redriveCheck } from './redrive-incident';
-
-/** The state machine execution behind an incident, as the console shows it. */
-export interface ExecutionState {
-  status: string;
-  /** The state the execution is in (or was last in). */
-  currentState?: string;
-  startedAt?: string;
-  stoppedAt?: string;
-  error?: string;
-  /** How many times it was redriven. */
-  redriveCount?: number;
-}
-
-/** Reads executions of the recovery state machine (DescribeExecution, GetExecutionHistory). */
-export interface ExecutionReader {
-  describe(executionArn: string): Promise<ExecutionState | undefined>;
-}
+import { redriveCheck } from '../domain/workflow';
+import type {
+  Clock,
+  ExecutionReader,
+  ExecutionState,
+  IncidentConsoleStore,
+  IncidentStore,
+  PendingApproval,
+} from '../ports';
 
 export interface IncidentViewDeps {
   store: IncidentConsoleStore & Pick<IncidentStore, 'getIncident' | 'timeline' | 'getOpenLock'>;
@@ -68,7 +58,7 @@ export interface IncidentView {
     error?: { error: string; cause: string };
   };
   execution?: ExecutionState;
-  /** Set when the workflow stopped at a step and an operator can continue it from there (see ./redrive-incident.ts). */
+  /** Set when the workflow stopped at a step and an operator can continue it from there (see ../domain/workflow.ts). */
   redrivable?: { state?: string };
   timeline: TimelineEvent[];
   notices: NoticeView[];

@@ -6,11 +6,9 @@
  * the timeline once Step Functions accepted.
  */
 import { IncidentNotFoundError, NotRedrivableError } from '../domain/errors';
-import type { Incident } from '../domain/incident';
-import type { Clock, ExecutionRedriver, IncidentStore } from '../ports';
+import { redriveCheck } from '../domain/workflow';
+import type { Clock, ExecutionReader, ExecutionRedriver, IncidentStore } from '../ports';
 import { addTimeline, operatorReason } from './common';
-import { WORKFLOW_FAIL_STATES } from './execution-status';
-import type { ExecutionReader, ExecutionState } from './incident-view';
 
 export interface RedriveDeps {
   store: Pick<IncidentStore, 'getIncident' | 'getOpenLock' | 'markAttempt' | 'appendTimeline'>;
@@ -32,28 +30,6 @@ export interface RedriveResult {
   continuesAt?: string;
   requestedBy: string;
   requestedAt: string;
-}
-
-const STOPPED = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
-
-/** Whether the incident's workflow stopped at a step it can continue from, and which; or why not. */
-export function redriveCheck(
-  incident: Pick<Incident, 'status' | 'error'>,
-  execution: ExecutionState | undefined,
-): { ok: true; state?: string } | { ok: false; why: string } {
-  if (incident.status !== 'FAILED')
-    return { ok: false, why: `the incident is ${incident.status}: only a failed recovery can be continued` };
-  if (!execution) return { ok: false, why: 'its workflow execution cannot be found' };
-  if (!STOPPED.has(execution.status)) return { ok: false, why: `its workflow is ${execution.status}` };
-  if (execution.error !== undefined && WORKFLOW_FAIL_STATES[execution.error]) {
-    return {
-      ok: false,
-      why:
-        `the workflow ended the recovery itself (${incident.error?.error ?? execution.error}), and a redrive would end it the same way. ` +
-        "Recover by hand, or reset the cache's alarm so that its next ALARM opens a new incident",
-    };
-  }
-  return { ok: true, ...(execution.currentState ? { state: execution.currentState } : {}) };
 }
 
 export async function redriveIncident(deps: RedriveDeps, request: RedriveRequest): Promise<RedriveResult> {

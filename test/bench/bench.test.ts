@@ -181,8 +181,8 @@ describe('function bundles', () => {
   // esbuild's API keeps a service process for later builds: stop it, so no process outlives the suite.
   afterAll(() => stop());
 
-  /** Packages (and zod's locales) in the bundle of a function, built as serverless.yml builds it. */
-  async function packagesIn(fn: string): Promise<Set<string>> {
+  /** The source files that put code in the bundle of a function, built as serverless.yml builds it. */
+  async function inputsOf(fn: string): Promise<string[]> {
     const b = readServerlessBuild();
     const result = await build({
       ...b.esbuild,
@@ -192,11 +192,16 @@ describe('function bundles', () => {
       metafile: true,
       logLevel: 'silent',
     });
-    const inputs = Object.values(result.metafile.outputs).flatMap((o) =>
+    return Object.values(result.metafile.outputs).flatMap((o) =>
       Object.entries(o.inputs)
         .filter(([, i]) => i.bytesInOutput > 0)
         .map(([f]) => f),
     );
+  }
+
+  /** Packages (and zod's locales) in the bundle of a function. */
+  async function packagesIn(fn: string): Promise<Set<string>> {
+    const inputs = await inputsOf(fn);
     return new Set(
       inputs.flatMap((f) => {
         if (f.includes('zod/v4/locales/') && !f.endsWith('/en.js')) return ['zod-locales'];
@@ -241,6 +246,26 @@ describe('function bundles', () => {
       for (const p of present) expect({ fn, p, bundled: packages.has(p) }).toEqual({ fn, p, bundled: true });
       for (const p of [...absent, 'zod-locales'])
         expect({ fn, p, bundled: packages.has(p) }).toEqual({ fn, p, bundled: false });
+    },
+    30_000,
+  );
+
+  it.each([
+    [
+      'console',
+      ['usecases/incident-view.ts', 'usecases/redrive-incident.ts', 'domain/workflow.ts'],
+      ['usecases/escalate.ts', 'usecases/execution-status.ts'],
+    ],
+    ['escalate', ['usecases/escalate.ts'], ['usecases/execution-status.ts', 'domain/workflow.ts']],
+    ['executionStatus', ['usecases/execution-status.ts', 'usecases/escalate.ts', 'domain/workflow.ts'], []],
+  ])(
+    '%s carries the use cases it runs and none of the others',
+    async (fn, present, absent) => {
+      const modules = new Set(
+        (await inputsOf(fn)).filter((f) => f.startsWith('functions/')).map((f) => f.slice('functions/'.length)),
+      );
+      for (const m of present) expect({ fn, m, bundled: modules.has(m) }).toEqual({ fn, m, bundled: true });
+      for (const m of absent) expect({ fn, m, bundled: modules.has(m) }).toEqual({ fn, m, bundled: false });
     },
     30_000,
   );

@@ -1,4 +1,4 @@
-import type { ExecutionReader, ExecutionState } from '../../functions/usecases/incident-view';
+import type { ExecutionReader, ExecutionState } from '../../functions/ports';
 
 /** Executions as Step Functions would describe them, set by the test. */
 export class FakeExecutionReader implements ExecutionReader {

@@ -140,7 +140,12 @@ describe('operator console in the template', () => {
   });
 
   it("links the operators' messages to the console: the consoleUrl param, else the HTTP API endpoint", () => {
-    for (const id of ['RequestApprovalLambdaFunction', 'EscalateLambdaFunction', 'NotifyLambdaFunction']) {
+    for (const id of [
+      'RequestApprovalLambdaFunction',
+      'EscalateLambdaFunction',
+      'ExecutionStatusLambdaFunction',
+      'NotifyLambdaFunction',
+    ]) {
       const vars = (resources[id]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       // consoleUrl is empty by default: the endpoint, chosen at package time (no condition on a constant).
       expect(vars.CONSOLE_URL).toEqual({ 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });

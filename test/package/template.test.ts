@@ -33,6 +33,7 @@ const FUNCTIONS: Record<string, string> = {
   rehydrate: 'rehydrate',
   closeIncident: 'close-incident',
   escalate: 'escalate',
+  executionStatus: 'execution-status',
   console: 'console',
   consoleAuthorizer: 'console-authorizer',
 };
@@ -47,9 +48,12 @@ const NOT_SET_BY_THE_TEMPLATE: EnvironmentVariable[] = [
   'S3_FORCE_PATH_STYLE',
   'CONSOLE_JWKS_URI',
 ];
-/** Functions the state machine invokes (all but the alarm entry point, the probe, the operators' console and its authorizer). */
+/**
+ * Functions the state machine invokes (all but the alarm entry point, the probe, the execution status events'
+ * function, the operators' console and its authorizer).
+ */
 const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter(
-  (f) => !['onAlarm', 'probe', 'console', 'consoleAuthorizer'].includes(f),
+  (f) => !['onAlarm', 'probe', 'executionStatus', 'console', 'consoleAuthorizer'].includes(f),
 );
 /** Actions AWS authorizes only on Resource "*". */
 const RESOURCE_STAR_ONLY =
@@ -168,7 +172,7 @@ describe('serverless package', () => {
       expect(p.TracingConfig).toEqual({ Mode: 'Active' });
     });
 
-    it('are exactly the fifteen of the workflow, its console and its authorizer', () => {
+    it('are exactly the sixteen of the workflow, its console and its authorizer', () => {
       expect(
         ofType('AWS::Lambda::Function')
           .map(([id]) => id)
@@ -336,7 +340,7 @@ describe('serverless package', () => {
       const rules = rulesFor('aws.states');
       const patterns = rules.map(([, r]) => {
         const [target] = r.Properties.Targets as { Arn: unknown; DeadLetterConfig?: unknown; RetryPolicy?: unknown }[];
-        expect(target!.Arn).toEqual({ 'Fn::GetAtt': ['EscalateLambdaFunction', 'Arn'] });
+        expect(target!.Arn).toEqual({ 'Fn::GetAtt': ['ExecutionStatusLambdaFunction', 'Arn'] });
         expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['EscalationFailuresQueue', 'Arn'] } });
         expect(target!.RetryPolicy).toBeDefined();
         const pattern = r.Properties.EventPattern as { 'detail-type': string[]; detail: Record<string, unknown> };
@@ -351,6 +355,20 @@ describe('serverless package', () => {
       expect(patterns.find((d) => (d.status as string[]).includes('RUNNING'))?.redriveCount).toEqual([
         { numeric: ['>', 0] },
       ]);
+    });
+
+    it('retries asynchronous status events twice, then keeps them in the escalation-failures queue; escalate takes only the state machine', () => {
+      const configs = ofType('AWS::Lambda::EventInvokeConfig');
+      const [, config] = configs.find(([, c]) =>
+        JSON.stringify(c.Properties.FunctionName).includes('ExecutionStatus'),
+      )!;
+      expect(config.Properties.MaximumRetryAttempts).toBe(2);
+      expect(config.Properties.DestinationConfig).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': ['EscalationFailuresQueue', 'Arn'] } },
+      });
+      expect(configs.filter(([, c]) => JSON.stringify(c.Properties.FunctionName).includes('Escalate'))).toEqual([]);
+      const targets = ofType('AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets as { Arn: unknown }[]);
+      expect(targets.map((t) => t.Arn)).not.toContainEqual({ 'Fn::GetAtt': ['EscalateLambdaFunction', 'Arn'] });
     });
 
     it('tells the operators when anything waits in a failure queue', () => {

@@ -20,7 +20,7 @@ import {
   verifyInputSchema,
 } from '../../functions/domain/steps';
 import { parseInput } from '../../functions/domain/validation';
-import { statusChangeOf } from '../../functions/handlers/escalate';
+import { statusChangeOf } from '../../functions/handlers/execution-status';
 import { makeHandler } from '../../functions/handlers/on-alarm';
 import type { IntakeResult } from '../../functions/usecases/intake';
 import { FakeClock, FakeIncidentStore, FakeWorkflow, lambdaContext } from '../fakes';
@@ -502,7 +502,7 @@ describe('the execution status event gives a typed change or a ValidationError',
     mutations({ ...REF, openedAt: AT }).map((v) => JSON.stringify(v) ?? 'null'),
   );
 
-  it('escalate (execution status event)', async () => {
+  it('execution-status', async () => {
     expect(statusChangeOf(valid).input).toEqual(REF);
     let rejected = 0;
     await assertProperty(

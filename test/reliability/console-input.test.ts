@@ -41,7 +41,7 @@ import { CognitoTokenVerifier } from '../../functions/console/token-verifier';
 import { makeHandler, type ConsoleDeps } from '../../functions/handlers/console';
 import { makeHandler as makeAuthorizer } from '../../functions/handlers/console-authorizer';
 import type { PendingApproval, TaskResumer } from '../../functions/ports';
-import type { ExecutionReader } from '../../functions/usecases/incident-view';
+import type { ExecutionReader } from '../../functions/ports';
 import { lambdaContext } from '../fakes';
 import { FakeClock } from '../fakes/clock';
 import { FakeIncidentStore } from '../fakes/incident-store';

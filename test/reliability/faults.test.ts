@@ -226,7 +226,7 @@ describe('a permanent failure at each step in turn', () => {
             (m) =>
               m.messageAttributes.kind?.Value === 'escalation' && m.messageAttributes.incidentId?.Value === incidentId,
           );
-      // The execution's FAILED status event reaches the escalate function through the event bus, asynchronously.
+      // The execution's FAILED status event reaches the execution-status function through the event bus, asynchronously.
       await waitFor('the escalation', 60_000, () => (escalationsOf().length > 0 ? true : undefined));
       await h.stack.sns.idle();
       const incident = (await incidents(h)).find((i) => i.incidentId === incidentId);
