@@ -17,6 +17,7 @@ import {
   type ReplicaFacts,
 } from '../domain/recovery';
 import type { AssessInput, AssessOutput } from '../domain/steps';
+import { formatBytes } from '../domain/format';
 import type {
   BackupCatalog,
   CacheFleet,
@@ -26,7 +27,9 @@ import type {
   IncidentStore,
   SecretReader,
 } from '../ports';
-import { addTimeline, authTokenFor, findCache, formatBytes, pingWithRetry } from './common';
+import { pingWithRetry } from './shared/ping';
+import { authTokenFor, findCache } from './shared/protected-cache';
+import { addTimeline } from './shared/timeline';
 
 export interface AssessDeps {
   store: IncidentStore;

@@ -8,7 +8,7 @@ import { IncidentNotFoundError } from '../domain/errors';
 import { durationsOf } from '../domain/incident';
 import type { CloseInput, CloseOutput } from '../domain/steps';
 import type { Clock, IncidentStore } from '../ports';
-import { addTimeline } from './common';
+import { addTimeline } from './shared/timeline';
 
 export interface CloseIncidentDeps {
   store: IncidentStore;

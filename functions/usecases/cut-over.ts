@@ -7,8 +7,11 @@
 import type { ProtectedCache } from '../domain/caches';
 import { ValidationError } from '../domain/errors';
 import type { CutOverInput, CutOverOutput } from '../domain/steps';
+import { describeEndpoint, sameEndpoint } from '../domain/endpoints';
 import type { Clock, EndpointRecord, IncidentStore } from '../ports';
-import { addTimeline, assertCurrentIncident, describeEndpoint, findCache, sameEndpoint } from './common';
+import { assertCurrentIncident } from './shared/current-incident';
+import { findCache } from './shared/protected-cache';
+import { addTimeline } from './shared/timeline';
 
 export interface CutOverDeps {
   store: IncidentStore;

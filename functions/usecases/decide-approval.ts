@@ -5,8 +5,8 @@
  * token is read from the store and goes nowhere but to Step Functions.
  */
 import { ApprovalAlreadyDecidedError, IncidentNotFoundError } from '../domain/errors';
+import { operatorReason } from '../domain/operator-reason';
 import type { Clock, IncidentConsoleStore, IncidentStore, TaskResumer } from '../ports';
-import { operatorReason } from './common';
 
 export interface DecideApprovalDeps {
   store: IncidentConsoleStore & Pick<IncidentStore, 'appendTimeline'>;

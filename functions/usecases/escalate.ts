@@ -8,8 +8,9 @@
  * not be written, the operators are still told.
  */
 import type { EscalateInput } from '../domain/steps';
+import { consoleLink } from '../domain/console-link';
 import type { Clock, IncidentStore, Notifier } from '../ports';
-import { addTimeline, consoleLink } from './common';
+import { addTimeline } from './shared/timeline';
 import type { ExecutionReader } from './incident-view';
 
 /** How the automatic recovery runs again: a new ALARM finds this incident failed and opens a new one. */

@@ -12,7 +12,7 @@
  * reopens its incident.
  */
 import type { ExecutionInput } from '../domain/incident';
-import { addTimeline } from './common';
+import { addTimeline } from './shared/timeline';
 import { escalate, type EscalateDeps } from './escalate';
 import type { ExecutionReader, ExecutionState } from './incident-view';
 

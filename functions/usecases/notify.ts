@@ -7,7 +7,8 @@ import { ValidationError } from '../domain/errors';
 import { renderNotice, type NoticeTemplates, type NoticeValues } from '../domain/notices';
 import type { NotifyInput, NotifyOutput } from '../domain/steps';
 import type { Clock, IncidentStore, Notifier } from '../ports';
-import { addTimeline, assertCurrentIncident } from './common';
+import { assertCurrentIncident } from './shared/current-incident';
+import { addTimeline } from './shared/timeline';
 
 export interface NotifyDeps {
   store: IncidentStore;

@@ -6,7 +6,8 @@
 import { PromotionFailedError } from '../domain/errors';
 import type { RecoveryInput, RecoveryProgress } from '../domain/steps';
 import type { CacheFleet, Clock, IncidentStore } from '../ports';
-import { addTimeline, assertCurrentIncident } from './common';
+import { assertCurrentIncident } from './shared/current-incident';
+import { addTimeline } from './shared/timeline';
 
 export interface PromoteDeps {
   store: IncidentStore;

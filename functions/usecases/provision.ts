@@ -9,7 +9,9 @@ import { NoRecoveryPathError, ValidationError } from '../domain/errors';
 import { replacementGroupIdFor } from '../domain/naming';
 import type { RecoveryInput, RecoveryProgress } from '../domain/steps';
 import type { BackupReadGrant, CacheFleet, Clock, IncidentStore, SecretReader } from '../ports';
-import { addTimeline, assertCurrentIncident, authTokenFor, findCache } from './common';
+import { assertCurrentIncident } from './shared/current-incident';
+import { authTokenFor, findCache } from './shared/protected-cache';
+import { addTimeline } from './shared/timeline';
 
 export interface ProvisionDeps {
   store: IncidentStore;

@@ -7,8 +7,9 @@
  */
 import { IncidentNotFoundError, NotRedrivableError } from '../domain/errors';
 import type { Incident } from '../domain/incident';
+import { operatorReason } from '../domain/operator-reason';
 import type { Clock, ExecutionRedriver, IncidentStore } from '../ports';
-import { addTimeline, operatorReason } from './common';
+import { addTimeline } from './shared/timeline';
 import { WORKFLOW_FAIL_STATES } from './execution-status';
 import type { ExecutionReader, ExecutionState } from './incident-view';
 

@@ -6,8 +6,10 @@
 import type { RecoveryPlan } from '../domain/incident';
 import type { Assessment } from '../domain/recovery';
 import type { RequestApprovalInput } from '../domain/steps';
+import { consoleLink } from '../domain/console-link';
+import { describeEndpoint } from '../domain/endpoints';
+import { formatBytes } from '../domain/format';
 import type { Clock, IncidentStore, Notifier } from '../ports';
-import { consoleLink, describeEndpoint, formatBytes } from './common';
 
 export interface RequestApprovalDeps {
   store: IncidentStore;
