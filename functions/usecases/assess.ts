@@ -24,15 +24,16 @@ import type {
   CacheProbe,
   Clock,
   EndpointRecord,
-  IncidentStore,
+  IncidentRecords,
   SecretReader,
+  Timeline,
 } from '../ports';
 import { pingWithRetry } from './shared/ping';
 import { authTokenFor, findCache } from './shared/protected-cache';
 import { addTimeline } from './shared/timeline';
 
 export interface AssessDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline;
   probe: CacheProbe;
   fleet: CacheFleet;
   backups: BackupCatalog;

@@ -20,7 +20,17 @@ import type { Incident } from '../domain/incident';
 import type { ConfirmationFacts, ConfirmationPing, ConfirmInput, ConfirmOutput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
 import { describeEndpoint } from '../domain/endpoints';
-import type { CacheProbe, Clock, EndpointRecord, IncidentStore, Notifier, SecretReader } from '../ports';
+import type {
+  CacheProbe,
+  Clock,
+  EndpointRecord,
+  IncidentLocks,
+  IncidentRecords,
+  NoticeLog,
+  Notifier,
+  SecretReader,
+  Timeline,
+} from '../ports';
 import { authTokenFor, findCache } from './shared/protected-cache';
 import { addTimeline } from './shared/timeline';
 
@@ -32,7 +42,7 @@ export interface ConfirmationSettings {
 }
 
 export interface ConfirmOutageDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks;
   endpoints: EndpointRecord;
   probe: CacheProbe;
   secrets: SecretReader;

@@ -6,10 +6,10 @@
  */
 import { ApprovalAlreadyDecidedError, IncidentNotFoundError } from '../domain/errors';
 import { operatorReason } from '../domain/operator-reason';
-import type { Clock, IncidentConsoleStore, IncidentStore, TaskResumer } from '../ports';
+import type { Approvals, Clock, TaskResumer, Timeline } from '../ports';
 
 export interface DecideApprovalDeps {
-  store: IncidentConsoleStore & Pick<IncidentStore, 'appendTimeline'>;
+  store: Timeline & Approvals;
   resumer: TaskResumer;
   clock: Clock;
 }

@@ -9,7 +9,7 @@
  */
 import type { EscalateInput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
-import type { Clock, IncidentStore, Notifier } from '../ports';
+import type { Clock, IncidentRecords, NoticeLog, Notifier, Timeline } from '../ports';
 import { addTimeline } from './shared/timeline';
 import type { ExecutionReader } from './incident-view';
 
@@ -24,7 +24,7 @@ const STOPPED_BECAUSE: Record<NonNullable<EscalateInput['stopped']>['status'], s
 };
 
 export interface EscalateDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline & NoticeLog;
   notifier: Notifier;
   clock: Clock;
   notices: { consoleUrl?: string | undefined };

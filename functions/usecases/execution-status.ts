@@ -12,6 +12,7 @@
  * reopens its incident.
  */
 import type { ExecutionInput } from '../domain/incident';
+import type { IncidentLocks } from '../ports';
 import { addTimeline } from './shared/timeline';
 import { escalate, type EscalateDeps } from './escalate';
 import type { ExecutionReader, ExecutionState } from './incident-view';
@@ -29,6 +30,7 @@ export interface ExecutionStatusChange {
 }
 
 export interface ExecutionStatusDeps extends EscalateDeps {
+  store: EscalateDeps['store'] & IncidentLocks;
   executions: ExecutionReader;
 }
 

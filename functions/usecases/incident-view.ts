@@ -7,7 +7,7 @@
 import { IncidentNotFoundError } from '../domain/errors';
 import { durationsOf, type Incident, type IncidentStatus, type TimelineEvent } from '../domain/incident';
 import type { ConfirmationFacts } from '../domain/steps';
-import type { Clock, IncidentConsoleStore, IncidentStore, PendingApproval } from '../ports';
+import type { Approvals, Clock, IncidentLocks, IncidentRecords, PendingApproval, Timeline } from '../ports';
 import { redriveCheck } from './redrive-incident';
 
 /** The state machine execution behind an incident, as the console shows it. */
@@ -28,7 +28,7 @@ export interface ExecutionReader {
 }
 
 export interface IncidentViewDeps {
-  store: IncidentConsoleStore & Pick<IncidentStore, 'getIncident' | 'timeline' | 'getOpenLock'>;
+  store: IncidentRecords & Timeline & Approvals & IncidentLocks;
   executions: ExecutionReader;
   clock: Clock;
 }

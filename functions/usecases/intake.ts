@@ -26,7 +26,7 @@ import {
   type TimelineEventType,
 } from '../domain/incident';
 import type { Config } from '../config';
-import type { IncidentStore, OpenIncidentLock, Workflow } from '../ports';
+import type { IncidentLocks, IncidentRecords, OpenIncidentLock, Timeline, Workflow } from '../ports';
 
 export type IntakeConfig = Pick<
   Config,
@@ -41,7 +41,7 @@ export type IntakeConfig = Pick<
   Partial<Pick<Config, 'region'>>;
 
 export interface IntakeDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline & IncidentLocks;
   workflow: Workflow;
   config: IntakeConfig;
 }
@@ -380,7 +380,7 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
   };
 }
 
-async function isClosed(store: IncidentStore, lock: OpenIncidentLock): Promise<boolean> {
+async function isClosed(store: IncidentRecords, lock: OpenIncidentLock): Promise<boolean> {
   const incident = await store.getIncident(lock.incidentId);
   return incident !== undefined && incident.status !== 'OPEN';
 }

@@ -8,13 +8,13 @@
 import { IncidentNotFoundError, NotRedrivableError } from '../domain/errors';
 import type { Incident } from '../domain/incident';
 import { operatorReason } from '../domain/operator-reason';
-import type { Clock, ExecutionRedriver, IncidentStore } from '../ports';
+import type { Clock, ExecutionRedriver, IncidentLocks, IncidentRecords, Timeline } from '../ports';
 import { addTimeline } from './shared/timeline';
 import { WORKFLOW_FAIL_STATES } from './execution-status';
 import type { ExecutionReader, ExecutionState } from './incident-view';
 
 export interface RedriveDeps {
-  store: Pick<IncidentStore, 'getIncident' | 'getOpenLock' | 'markAttempt' | 'appendTimeline'>;
+  store: IncidentRecords & Timeline & IncidentLocks;
   executions: ExecutionReader;
   redriver: ExecutionRedriver;
   clock: Clock;

@@ -9,10 +9,10 @@ import type { RequestApprovalInput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
 import { describeEndpoint } from '../domain/endpoints';
 import { formatBytes } from '../domain/format';
-import type { Clock, IncidentStore, Notifier } from '../ports';
+import type { Approvals, Clock, NoticeLog, Notifier, Timeline } from '../ports';
 
 export interface RequestApprovalDeps {
-  store: IncidentStore;
+  store: Timeline & NoticeLog & Approvals;
   notifier: Notifier;
   clock: Clock;
   notices: { consoleUrl?: string | undefined };

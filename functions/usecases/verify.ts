@@ -16,17 +16,18 @@ import type {
   CacheWriter,
   Clock,
   EndpointRecord,
-  IncidentStore,
+  IncidentRecords,
   SecretReader,
   SourceOfTruth,
   SourceRecord,
+  Timeline,
 } from '../ports';
 import { pingWithRetry } from './shared/ping';
 import { authTokenFor, findCache } from './shared/protected-cache';
 import { addTimeline } from './shared/timeline';
 
 export interface VerifyDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline;
   endpoints: EndpointRecord;
   probe: CacheProbe;
   secrets: SecretReader;

@@ -1,5 +1,5 @@
 /**
- * In-memory IncidentStore (and IncidentConsoleStore) over the same
+ * In-memory IncidentStore over the same
  * single-table items the DynamoDB adapter writes, with the same conditional
  * semantics: the open-incident lock is a put-if-absent (its TTL is only a
  * safety net), delivery markers count as absent once expired, updates of a
@@ -14,7 +14,6 @@ import {
   systemClock,
   type ApprovalDecisionRecord,
   type Clock,
-  type IncidentConsoleStore,
   type IncidentStore,
   type OpenIncidentLock,
   type PendingApproval,
@@ -33,8 +32,8 @@ function withoutKeys(item: Item): Record<string, unknown> {
   return out;
 }
 
-export class FakeIncidentStore implements IncidentStore, IncidentConsoleStore {
-  readonly failures = new Failures<keyof IncidentStore | keyof IncidentConsoleStore>();
+export class FakeIncidentStore implements IncidentStore {
+  readonly failures = new Failures<keyof IncidentStore>();
   private readonly items = new Map<string, Item>();
   private eventSeq = 0;
 
@@ -258,8 +257,6 @@ export class FakeIncidentStore implements IncidentStore, IncidentConsoleStore {
         ...(typeof i.backupSizeBytes === 'number' ? { backupSizeBytes: i.backupSizeBytes } : {}),
       }));
   }
-
-  // ---- IncidentConsoleStore ----
 
   async listIncidents(limit: number): Promise<Incident[]> {
     this.failures.check('listIncidents');

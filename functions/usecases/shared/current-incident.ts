@@ -1,5 +1,5 @@
 import { IncidentSupersededError } from '../../domain/errors';
-import type { IncidentStore } from '../../ports';
+import type { IncidentLocks } from '../../ports';
 
 /**
  * Steps that change what clients use or are told (promote, provision, cut
@@ -9,7 +9,7 @@ import type { IncidentStore } from '../../ports';
  * instead of racing or contradicting the newer recovery.
  */
 export async function assertCurrentIncident(
-  store: Pick<IncidentStore, 'getOpenLock'>,
+  store: Pick<IncidentLocks, 'getOpenLock'>,
   cacheId: string,
   incidentId: string,
 ): Promise<void> {

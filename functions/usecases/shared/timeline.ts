@@ -1,9 +1,9 @@
 import type { TimelineEventType } from '../../domain/incident';
-import type { Clock, IncidentStore } from '../../ports';
+import type { Clock, Timeline } from '../../ports';
 
 /** Appends an event to the incident's timeline, dated now. */
 export async function addTimeline(
-  deps: { store: Pick<IncidentStore, 'appendTimeline'>; clock: Clock },
+  deps: { store: Pick<Timeline, 'appendTimeline'>; clock: Clock },
   incidentId: string,
   type: TimelineEventType,
   message: string,
