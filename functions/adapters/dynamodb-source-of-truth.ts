@@ -8,7 +8,7 @@ import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { logger } from '../lib/observability';
 import type { SourceOfTruth, SourceRecord } from '../ports';
 import { rethrowAws } from './aws-errors';
-import { documentClient } from './dynamodb-incident-store';
+import { documentClient } from './dynamodb/table';
 
 type Item = Record<string, unknown>;
 

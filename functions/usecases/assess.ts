@@ -17,19 +17,23 @@ import {
   type ReplicaFacts,
 } from '../domain/recovery';
 import type { AssessInput, AssessOutput } from '../domain/steps';
+import { formatBytes } from '../domain/format';
 import type {
   BackupCatalog,
   CacheFleet,
   CacheProbe,
   Clock,
   EndpointRecord,
-  IncidentStore,
+  IncidentRecords,
   SecretReader,
+  Timeline,
 } from '../ports';
-import { addTimeline, authTokenFor, findCache, formatBytes, pingWithRetry } from './common';
+import { pingWithRetry } from './shared/ping';
+import { authTokenFor, findCache } from './shared/protected-cache';
+import { addTimeline } from './shared/timeline';
 
 export interface AssessDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline;
   probe: CacheProbe;
   fleet: CacheFleet;
   backups: BackupCatalog;

@@ -6,11 +6,14 @@
 import type { ProtectedCache } from '../domain/caches';
 import { CacheProvisioningFailedError, CacheWaitTimeoutError } from '../domain/errors';
 import type { CheckCacheInput, RecoveryProgress } from '../domain/steps';
-import type { CacheFleet, CacheProbe, Clock, IncidentStore, SecretReader } from '../ports';
-import { addTimeline, authTokenFor, describeEndpoint, findCache, pingWithRetry } from './common';
+import { describeEndpoint } from '../domain/endpoints';
+import type { CacheFleet, CacheProbe, Clock, SecretReader, Timeline } from '../ports';
+import { pingWithRetry } from './shared/ping';
+import { authTokenFor, findCache } from './shared/protected-cache';
+import { addTimeline } from './shared/timeline';
 
 export interface CheckCacheDeps {
-  store: IncidentStore;
+  store: Timeline;
   fleet: CacheFleet;
   probe: CacheProbe;
   secrets: SecretReader;

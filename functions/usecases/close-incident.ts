@@ -7,11 +7,11 @@
 import { IncidentNotFoundError } from '../domain/errors';
 import { durationsOf } from '../domain/incident';
 import type { CloseInput, CloseOutput } from '../domain/steps';
-import type { Clock, IncidentStore } from '../ports';
-import { addTimeline } from './common';
+import type { Clock, IncidentLocks, IncidentRecords, Timeline } from '../ports';
+import { addTimeline } from './shared/timeline';
 
 export interface CloseIncidentDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline & IncidentLocks;
   clock: Clock;
 }
 

@@ -18,8 +18,21 @@ import type { ProtectedCache } from '../domain/caches';
 import { IncidentNotFoundError } from '../domain/errors';
 import type { Incident } from '../domain/incident';
 import type { ConfirmationFacts, ConfirmationPing, ConfirmInput, ConfirmOutput } from '../domain/steps';
-import type { CacheProbe, Clock, EndpointRecord, IncidentStore, Notifier, SecretReader } from '../ports';
-import { addTimeline, authTokenFor, consoleLink, describeEndpoint, findCache } from './common';
+import { consoleLink } from '../domain/console-link';
+import { describeEndpoint } from '../domain/endpoints';
+import type {
+  CacheProbe,
+  Clock,
+  EndpointRecord,
+  IncidentLocks,
+  IncidentRecords,
+  NoticeLog,
+  Notifier,
+  SecretReader,
+  Timeline,
+} from '../ports';
+import { authTokenFor, findCache } from './shared/protected-cache';
+import { addTimeline } from './shared/timeline';
 
 export interface ConfirmationSettings {
   /** How long the cache must answer throughout for the alarm to be called false. */
@@ -29,7 +42,7 @@ export interface ConfirmationSettings {
 }
 
 export interface ConfirmOutageDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks;
   endpoints: EndpointRecord;
   probe: CacheProbe;
   secrets: SecretReader;

@@ -7,11 +7,14 @@
 import type { ProtectedCache } from '../domain/caches';
 import { ValidationError } from '../domain/errors';
 import type { CutOverInput, CutOverOutput } from '../domain/steps';
-import type { Clock, EndpointRecord, IncidentStore } from '../ports';
-import { addTimeline, assertCurrentIncident, describeEndpoint, findCache, sameEndpoint } from './common';
+import { describeEndpoint, sameEndpoint } from '../domain/endpoints';
+import type { Clock, EndpointRecord, IncidentLocks, IncidentRecords, Timeline } from '../ports';
+import { assertCurrentIncident } from './shared/current-incident';
+import { findCache } from './shared/protected-cache';
+import { addTimeline } from './shared/timeline';
 
 export interface CutOverDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline & IncidentLocks;
   endpoints: EndpointRecord;
   clock: Clock;
   caches: readonly ProtectedCache[];

@@ -5,11 +5,11 @@
  * token is read from the store and goes nowhere but to Step Functions.
  */
 import { ApprovalAlreadyDecidedError, IncidentNotFoundError } from '../domain/errors';
-import type { Clock, IncidentConsoleStore, IncidentStore, TaskResumer } from '../ports';
-import { operatorReason } from './common';
+import { operatorReason } from '../domain/operator-reason';
+import type { Approvals, Clock, TaskResumer, Timeline } from '../ports';
 
 export interface DecideApprovalDeps {
-  store: IncidentConsoleStore & Pick<IncidentStore, 'appendTimeline'>;
+  store: Timeline & Approvals;
   resumer: TaskResumer;
   clock: Clock;
 }

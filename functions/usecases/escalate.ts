@@ -8,8 +8,9 @@
  * not be written, the operators are still told.
  */
 import type { EscalateInput } from '../domain/steps';
-import type { Clock, ExecutionReader, IncidentStore, Notifier } from '../ports';
-import { addTimeline, consoleLink } from './common';
+import { consoleLink } from '../domain/console-link';
+import type { Clock, ExecutionReader, IncidentRecords, NoticeLog, Notifier, Timeline } from '../ports';
+import { addTimeline } from './shared/timeline';
 
 /** How the automatic recovery runs again: a new ALARM finds this incident failed and opens a new one. */
 const RETRY_HINT =
@@ -22,7 +23,7 @@ const STOPPED_BECAUSE: Record<NonNullable<EscalateInput['stopped']>['status'], s
 };
 
 export interface EscalateDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline & NoticeLog;
   notifier: Notifier;
   clock: Clock;
   notices: { consoleUrl?: string | undefined };

@@ -13,8 +13,8 @@
  */
 import type { ExecutionInput } from '../domain/incident';
 import { WORKFLOW_FAIL_STATES } from '../domain/workflow';
-import type { ExecutionReader, ExecutionState } from '../ports';
-import { addTimeline } from './common';
+import type { ExecutionReader, ExecutionState, IncidentLocks } from '../ports';
+import { addTimeline } from './shared/timeline';
 import { escalate, type EscalateDeps } from './escalate';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
@@ -30,6 +30,7 @@ export interface ExecutionStatusChange {
 }
 
 export interface ExecutionStatusDeps extends EscalateDeps {
+  store: EscalateDeps['store'] & IncidentLocks;
   executions: ExecutionReader;
 }
 

@@ -9,16 +9,18 @@ import { durationsOf, type Incident, type IncidentStatus, type TimelineEvent } f
 import type { ConfirmationFacts } from '../domain/steps';
 import { redriveCheck } from '../domain/workflow';
 import type {
+  Approvals,
   Clock,
   ExecutionReader,
   ExecutionState,
-  IncidentConsoleStore,
-  IncidentStore,
+  IncidentLocks,
+  IncidentRecords,
   PendingApproval,
+  Timeline,
 } from '../ports';
 
 export interface IncidentViewDeps {
-  store: IncidentConsoleStore & Pick<IncidentStore, 'getIncident' | 'timeline' | 'getOpenLock'>;
+  store: IncidentRecords & Timeline & Approvals & IncidentLocks;
   executions: ExecutionReader;
   clock: Clock;
 }

@@ -26,7 +26,7 @@ import {
   type TimelineEventType,
   type WorkflowSettings,
 } from '../domain/incident';
-import type { IncidentStore, OpenIncidentLock, Workflow } from '../ports';
+import type { IncidentLocks, IncidentRecords, OpenIncidentLock, Timeline, Workflow } from '../ports';
 
 /** The settings intake reads (from the on-alarm function's configuration). */
 export interface IntakeConfig {
@@ -44,7 +44,7 @@ export interface IntakeConfig {
 }
 
 export interface IntakeDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline & IncidentLocks;
   workflow: Workflow;
   config: IntakeConfig;
 }
@@ -270,7 +270,7 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
   };
 }
 
-async function isClosed(store: IncidentStore, lock: OpenIncidentLock): Promise<boolean> {
+async function isClosed(store: IncidentRecords, lock: OpenIncidentLock): Promise<boolean> {
   const incident = await store.getIncident(lock.incidentId);
   return incident !== undefined && incident.status !== 'OPEN';
 }

@@ -6,11 +6,12 @@
 import { ValidationError } from '../domain/errors';
 import { renderNotice, type NoticeTemplates, type NoticeValues } from '../domain/notices';
 import type { NotifyInput, NotifyOutput } from '../domain/steps';
-import type { Clock, IncidentStore, Notifier } from '../ports';
-import { addTimeline, assertCurrentIncident } from './common';
+import type { Clock, IncidentLocks, IncidentRecords, NoticeLog, Notifier, Timeline } from '../ports';
+import { assertCurrentIncident } from './shared/current-incident';
+import { addTimeline } from './shared/timeline';
 
 export interface NotifyDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks;
   notifier: Notifier;
   clock: Clock;
   templates: NoticeTemplates;

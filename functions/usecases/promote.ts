@@ -5,11 +5,12 @@
  */
 import { PromotionFailedError } from '../domain/errors';
 import type { RecoveryInput, RecoveryProgress } from '../domain/steps';
-import type { CacheFleet, Clock, IncidentStore } from '../ports';
-import { addTimeline, assertCurrentIncident } from './common';
+import type { CacheFleet, Clock, IncidentLocks, Timeline } from '../ports';
+import { assertCurrentIncident } from './shared/current-incident';
+import { addTimeline } from './shared/timeline';
 
 export interface PromoteDeps {
-  store: IncidentStore;
+  store: Timeline & IncidentLocks;
   fleet: CacheFleet;
   clock: Clock;
 }

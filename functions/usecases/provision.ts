@@ -8,11 +8,13 @@ import { authTokenProblem, type ProtectedCache } from '../domain/caches';
 import { NoRecoveryPathError, ValidationError } from '../domain/errors';
 import { replacementGroupIdFor } from '../domain/naming';
 import type { RecoveryInput, RecoveryProgress } from '../domain/steps';
-import type { BackupReadGrant, CacheFleet, Clock, IncidentStore, SecretReader } from '../ports';
-import { addTimeline, assertCurrentIncident, authTokenFor, findCache } from './common';
+import type { BackupReadGrant, CacheFleet, Clock, IncidentLocks, SecretReader, Timeline } from '../ports';
+import { assertCurrentIncident } from './shared/current-incident';
+import { authTokenFor, findCache } from './shared/protected-cache';
+import { addTimeline } from './shared/timeline';
 
 export interface ProvisionDeps {
-  store: IncidentStore;
+  store: Timeline & IncidentLocks;
   fleet: CacheFleet;
   backups: BackupReadGrant;
   secrets: SecretReader;

@@ -6,12 +6,13 @@
  * the timeline once Step Functions accepted.
  */
 import { IncidentNotFoundError, NotRedrivableError } from '../domain/errors';
+import { operatorReason } from '../domain/operator-reason';
 import { redriveCheck } from '../domain/workflow';
-import type { Clock, ExecutionReader, ExecutionRedriver, IncidentStore } from '../ports';
-import { addTimeline, operatorReason } from './common';
+import type { Clock, ExecutionReader, ExecutionRedriver, IncidentLocks, IncidentRecords, Timeline } from '../ports';
+import { addTimeline } from './shared/timeline';
 
 export interface RedriveDeps {
-  store: Pick<IncidentStore, 'getIncident' | 'getOpenLock' | 'markAttempt' | 'appendTimeline'>;
+  store: IncidentRecords & Timeline & IncidentLocks;
   executions: ExecutionReader;
   redriver: ExecutionRedriver;
   clock: Clock;

@@ -10,14 +10,17 @@
 import type { ProtectedCache } from '../domain/caches';
 import { DomainError, RehydrationFailedError } from '../domain/errors';
 import type { RehydrateInput, RehydrateOutput } from '../domain/steps';
-import type { CacheWriter, Clock, IncidentStore, SecretReader, SourceOfTruth, SourceRecord } from '../ports';
-import { addTimeline, assertCurrentIncident, authTokenFor, findCache, sinceMsOf } from './common';
+import { sinceMsOf } from '../domain/rehydration';
+import type { CacheWriter, Clock, IncidentLocks, SecretReader, SourceOfTruth, SourceRecord, Timeline } from '../ports';
+import { assertCurrentIncident } from './shared/current-incident';
+import { authTokenFor, findCache } from './shared/protected-cache';
+import { addTimeline } from './shared/timeline';
 
 /** Records kept in memory during the first pass (a few hundred bytes each). */
 export const BUFFERED_RECORDS_MAX = 50_000;
 
 export interface RehydrateDeps {
-  store: IncidentStore;
+  store: Timeline & IncidentLocks;
   source: SourceOfTruth;
   writer: CacheWriter;
   secrets: SecretReader;

@@ -6,11 +6,13 @@
 import type { RecoveryPlan } from '../domain/incident';
 import type { Assessment } from '../domain/recovery';
 import type { RequestApprovalInput } from '../domain/steps';
-import type { Clock, IncidentStore, Notifier } from '../ports';
-import { consoleLink, describeEndpoint, formatBytes } from './common';
+import { consoleLink } from '../domain/console-link';
+import { describeEndpoint } from '../domain/endpoints';
+import { formatBytes } from '../domain/format';
+import type { Approvals, Clock, NoticeLog, Notifier, Timeline } from '../ports';
 
 export interface RequestApprovalDeps {
-  store: IncidentStore;
+  store: Timeline & NoticeLog & Approvals;
   notifier: Notifier;
   clock: Clock;
   notices: { consoleUrl?: string | undefined };

@@ -9,28 +9,25 @@
 import type { ProtectedCache } from '../domain/caches';
 import { ValidationError, VerificationFailedError } from '../domain/errors';
 import type { VerifyInput, VerifyOutput } from '../domain/steps';
+import { describeEndpoint, sameEndpoint } from '../domain/endpoints';
+import { sinceMsOf } from '../domain/rehydration';
 import type {
   CacheProbe,
   CacheWriter,
   Clock,
   EndpointRecord,
-  IncidentStore,
+  IncidentRecords,
   SecretReader,
   SourceOfTruth,
   SourceRecord,
+  Timeline,
 } from '../ports';
-import {
-  addTimeline,
-  authTokenFor,
-  describeEndpoint,
-  findCache,
-  pingWithRetry,
-  sameEndpoint,
-  sinceMsOf,
-} from './common';
+import { pingWithRetry } from './shared/ping';
+import { authTokenFor, findCache } from './shared/protected-cache';
+import { addTimeline } from './shared/timeline';
 
 export interface VerifyDeps {
-  store: IncidentStore;
+  store: IncidentRecords & Timeline;
   endpoints: EndpointRecord;
   probe: CacheProbe;
   secrets: SecretReader;

@@ -4,15 +4,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config';
 import { documentClient, DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store';
 import { DynamoDbSourceOfTruth } from '../adapters/dynamodb-source-of-truth';
-import type { IncidentConsoleStore, IncidentStore, SourceOfTruth } from '../ports';
+import type { IncidentStore, SourceOfTruth } from '../ports';
 
 let client: DynamoDBDocumentClient | undefined;
 function dynamoDbDocument(): DynamoDBDocumentClient {
   return (client ??= documentClient(new DynamoDBClient({ region: config.region })));
 }
 
-let store: (IncidentStore & IncidentConsoleStore) | undefined;
-export function incidentStore(): IncidentStore & IncidentConsoleStore {
+let store: IncidentStore | undefined;
+export function incidentStore(): IncidentStore {
   return (store ??= new DynamoDbIncidentStore({ tableName: config.incidentsTable, client: dynamoDbDocument() }));
 }
 

@@ -1,11 +1,11 @@
 /**
- * In-memory IncidentStore (and IncidentConsoleStore) over the same
- * single-table items the DynamoDB adapter writes, with the same conditional
- * semantics: the open-incident lock is a put-if-absent (its TTL is only a
- * safety net), delivery markers count as absent once expired, updates of a
- * missing incident fail with IncidentNotFoundError, notice markers go
- * CLAIMED → SENT, approvals are decided once, and measured recoveries are
- * keyed so a re-record overwrites instead of duplicating.
+ * In-memory IncidentStore: one map per entity, with the semantics of the
+ * DynamoDB adapter (test/contracts/ runs the same suite against both). The
+ * open-incident lock is a put-if-absent (its TTL is only a safety net),
+ * delivery markers count as absent once expired, updates of a missing
+ * incident fail with IncidentNotFoundError, notice markers go CLAIMED → SENT,
+ * approvals are decided once, and a re-recorded recovery overwrites instead of
+ * duplicating. Values go in and come out as copies, as over the wire.
  */
 import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } from '../../functions/domain/errors';
 import type { MeasuredRecovery } from '../../functions/domain/eta';
@@ -14,53 +14,51 @@ import {
   systemClock,
   type ApprovalDecisionRecord,
   type Clock,
-  type IncidentConsoleStore,
   type IncidentStore,
   type OpenIncidentLock,
   type PendingApproval,
 } from '../../functions/ports';
 import { Failures, copy } from './failures';
 
-export type Item = Record<string, unknown> & { pk: string; sk: string };
+type StoredIncident = Incident & Record<string, unknown>;
+type StoredApproval = PendingApproval & { taskToken: string };
+type StoredRecovery = MeasuredRecovery & { incidentId: string; at: string };
 
-const LOCK_TTL_SECONDS = 7 * 24 * 3600;
-const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
-const IMMUTABLE_INCIDENT_FIELDS = [...KEY_FIELDS, 'incidentId', 'cacheId', 'openedAt'];
-
-function withoutKeys(item: Item): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!KEY_FIELDS.includes(k)) out[k] = v;
-  return out;
+/** A notice marker: CLAIMED before publishing, SENT with what was published. */
+interface NoticeMarker {
+  status: 'CLAIMED' | 'SENT';
+  claimedAt?: string;
+  messageId?: string;
+  sentAt?: string;
+  subject?: string;
+  text?: string;
 }
 
-export class FakeIncidentStore implements IncidentStore, IncidentConsoleStore {
-  readonly failures = new Failures<keyof IncidentStore | keyof IncidentConsoleStore>();
-  private readonly items = new Map<string, Item>();
-  private eventSeq = 0;
+/** Fields the store never changes after Record Incident wrote them (and the table's key attributes). */
+const IMMUTABLE_INCIDENT_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'incidentId', 'cacheId', 'openedAt'];
+
+const keyOf = (...parts: string[]): string => parts.join('\u0000');
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export class FakeIncidentStore implements IncidentStore {
+  readonly failures = new Failures<keyof IncidentStore>();
+  private readonly incidents = new Map<string, StoredIncident>();
+  /** By incident, in the order appended. */
+  private readonly events = new Map<string, TimelineEvent[]>();
+  /** By incident and stage. */
+  private readonly notices = new Map<string, NoticeMarker>();
+  /** By incident and step. */
+  private readonly approvalRecords = new Map<string, StoredApproval>();
+  /** By cache. */
+  private readonly locks = new Map<string, OpenIncidentLock>();
+  /** Delivery key → expiry, epoch seconds. */
+  private readonly deliveries = new Map<string, number>();
+  /** By plan, time and incident. */
+  private readonly recoveries = new Map<string, StoredRecovery>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
-  // ---- raw table access, for assertions and seeding ----
-
-  get(pk: string, sk: string): Item | undefined {
-    return copy(this.items.get(`${pk}\u0000${sk}`));
-  }
-
-  put(item: Item): void {
-    this.items.set(`${item.pk}\u0000${item.sk}`, copy(item));
-  }
-
-  delete(pk: string, sk: string): void {
-    this.items.delete(`${pk}\u0000${sk}`);
-  }
-
-  /** Items of one partition, sorted by sort key, like a Query. */
-  query(pk: string, skPrefix = ''): Item[] {
-    return [...this.items.values()]
-      .filter((i) => i.pk === pk && i.sk.startsWith(skPrefix))
-      .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0))
-      .map((i) => copy(i));
-  }
+  // ---- seeding and inspection, for tests ----
 
   /** What the state machine's Record Incident writes. */
   seedIncident(incident: Partial<Incident> & Pick<Incident, 'incidentId' | 'cacheId'>): Incident {
@@ -70,128 +68,24 @@ export class FakeIncidentStore implements IncidentStore, IncidentConsoleStore {
       executionName: `exec-${incident.incidentId}`,
       ...incident,
     };
-    this.put({ pk: `INCIDENT#${full.incidentId}`, sk: 'META', gsi1pk: 'INCIDENT', gsi1sk: full.openedAt, ...full });
+    this.incidents.set(full.incidentId, copy(full) as StoredIncident);
     return full;
   }
 
   /** The cache's open-incident lock held by an incident, as on-alarm takes it before starting the workflow. */
   seedLock(cacheId: string, incidentId: string): void {
-    this.put({
-      pk: `CACHE#${cacheId}`,
-      sk: 'OPEN',
+    this.locks.set(cacheId, {
       cacheId,
       incidentId,
       executionName: `exec-${incidentId}`,
-      executionInput: {},
+      executionInput: {} as OpenIncidentLock['executionInput'],
       openedAt: this.clock.now().toISOString(),
-      expiresAt: this.nowSeconds() + LOCK_TTL_SECONDS,
     });
   }
 
-  /** Every item, for debugging a failing test. */
-  dump(): Item[] {
-    return [...this.items.values()].map((i) => copy(i));
-  }
-
-  // ---- IncidentStore ----
-
-  async acquireOpenLock(
-    lock: OpenIncidentLock,
-  ): Promise<{ acquired: true } | { acquired: false; existing: OpenIncidentLock }> {
-    this.failures.check('acquireOpenLock');
-    // Check and put in one synchronous step, as DynamoDB's conditional put is atomic.
-    if (this.get(`CACHE#${lock.cacheId}`, 'OPEN')) {
-      const existing = await this.getOpenLock(lock.cacheId);
-      if (existing) return { acquired: false, existing };
-    }
-    this.put({ pk: `CACHE#${lock.cacheId}`, sk: 'OPEN', ...lock, expiresAt: this.nowSeconds() + LOCK_TTL_SECONDS });
-    return { acquired: true };
-  }
-
-  async getOpenLock(cacheId: string): Promise<OpenIncidentLock | undefined> {
-    this.failures.check('getOpenLock');
-    const item = this.get(`CACHE#${cacheId}`, 'OPEN');
-    if (!item) return undefined;
-    const { cacheId: c, incidentId, executionName, executionInput, openedAt } = item as unknown as OpenIncidentLock;
-    return { cacheId: c, incidentId, executionName, executionInput, openedAt };
-  }
-
-  /** Deletes the lock only when it belongs to this incident (condition on incidentId). */
-  async releaseOpenLock(cacheId: string, incidentId: string): Promise<void> {
-    this.failures.check('releaseOpenLock');
-    const item = this.get(`CACHE#${cacheId}`, 'OPEN');
-    if (item && item.incidentId === incidentId) this.delete(`CACHE#${cacheId}`, 'OPEN');
-  }
-
-  async markDelivery(key: string, ttlSeconds: number): Promise<boolean> {
-    this.failures.check('markDelivery');
-    if (this.live(`DELIVERY#${key}`, 'DELIVERY')) return false;
-    this.put({ pk: `DELIVERY#${key}`, sk: 'DELIVERY', expiresAt: this.nowSeconds() + ttlSeconds });
-    return true;
-  }
-
-  async getIncident(incidentId: string): Promise<Incident | undefined> {
-    this.failures.check('getIncident');
-    const item = this.get(`INCIDENT#${incidentId}`, 'META');
-    if (!item) return undefined;
-    return withoutKeys(item) as unknown as Incident;
-  }
-
-  /** Incident fields plus whatever else the caller records (e.g. `stage`); undefined values are ignored. */
-  incident(incidentId: string): (Incident & Record<string, unknown>) | undefined {
-    return this.get(`INCIDENT#${incidentId}`, 'META') as (Incident & Record<string, unknown>) | undefined;
-  }
-
-  async updateIncident(
-    incidentId: string,
-    changes: Partial<Omit<Incident, 'incidentId' | 'cacheId' | 'openedAt'>> & Record<string, unknown>,
-  ): Promise<void> {
-    this.failures.check('updateIncident');
-    const item = this.get(`INCIDENT#${incidentId}`, 'META');
-    if (!item) throw new IncidentNotFoundError(`incident ${incidentId} does not exist`);
-    for (const [k, v] of Object.entries(changes)) {
-      if (IMMUTABLE_INCIDENT_FIELDS.includes(k) && v !== undefined) {
-        throw new ValidationError('incident update', [{ path: k, message: 'cannot be changed' }]);
-      }
-    }
-    for (const [k, v] of Object.entries(changes)) if (v !== undefined) item[k] = v;
-    this.put(item);
-  }
-
-  async markAttempt(
-    incidentId: string,
-    change: { status: 'FAILED' | 'OPEN'; attempt: number; fields?: Partial<Pick<Incident, 'failedAt' | 'error'>> },
-  ): Promise<boolean> {
-    this.failures.check('markAttempt');
-    const item = this.get(`INCIDENT#${incidentId}`, 'META');
-    if (!item) return false;
-    const last = typeof item.attempt === 'number' ? item.attempt : undefined;
-    const allowed =
-      change.status === 'FAILED'
-        ? item.status !== 'RESOLVED' && (last === undefined || last <= change.attempt)
-        : item.status === 'FAILED' && (last === undefined || last < change.attempt);
-    if (!allowed) return false;
-    for (const [k, v] of Object.entries(change.fields ?? {})) if (v !== undefined) item[k] = v;
-    item.status = change.status;
-    item.attempt = change.attempt;
-    this.put(item);
-    return true;
-  }
-
-  async appendTimeline(incidentId: string, event: TimelineEvent): Promise<void> {
-    this.failures.check('appendTimeline');
-    const suffix = (this.eventSeq++).toString(16).padStart(8, '0');
-    this.put({ pk: `INCIDENT#${incidentId}`, sk: `EVENT#${event.at}#${suffix}`, ...event });
-  }
-
-  async timeline(incidentId: string): Promise<TimelineEvent[]> {
-    this.failures.check('timeline');
-    return this.query(`INCIDENT#${incidentId}`, 'EVENT#').map(({ at, type, message, detail }) => ({
-      at: at as string,
-      type: type as TimelineEvent['type'],
-      message: message as string,
-      ...(detail ? { detail: detail as Record<string, unknown> } : {}),
-    }));
+  /** Incident fields plus whatever else the caller records (e.g. `stage`). */
+  incident(incidentId: string): StoredIncident | undefined {
+    return copy(this.incidents.get(incidentId));
   }
 
   /** Timeline event types in order, for assertions. */
@@ -199,16 +93,126 @@ export class FakeIncidentStore implements IncidentStore, IncidentConsoleStore {
     return (await this.timeline(incidentId)).map((e) => e.type);
   }
 
+  notice(incidentId: string, stage: string): NoticeMarker | undefined {
+    return copy(this.notices.get(keyOf(incidentId, stage)));
+  }
+
+  /** The approval as stored, task token included. */
+  approval(incidentId: string, step: string): StoredApproval | undefined {
+    return copy(this.approvalRecords.get(keyOf(incidentId, step)));
+  }
+
+  /** Everything stored, entity by entity, for "nothing was written" assertions and debugging. */
+  dump(): { entity: string; key: string[]; value: unknown }[] {
+    const maps: Record<string, Map<string, unknown>> = {
+      incident: this.incidents,
+      timeline: this.events,
+      notice: this.notices,
+      approval: this.approvalRecords,
+      lock: this.locks,
+      delivery: this.deliveries,
+      recovery: this.recoveries,
+    };
+    return Object.entries(maps).flatMap(([entity, map]) =>
+      [...map].map(([key, value]) => copy({ entity, key: key.split('\u0000'), value })),
+    );
+  }
+
+  // ---- IncidentRecords ----
+
+  async getIncident(incidentId: string): Promise<Incident | undefined> {
+    this.failures.check('getIncident');
+    return copy(this.incidents.get(incidentId));
+  }
+
+  async updateIncident(
+    incidentId: string,
+    changes: Partial<Omit<Incident, 'incidentId' | 'cacheId' | 'openedAt'>> & Record<string, unknown>,
+  ): Promise<void> {
+    this.failures.check('updateIncident');
+    for (const [k, v] of Object.entries(changes)) {
+      if (IMMUTABLE_INCIDENT_FIELDS.includes(k) && v !== undefined) {
+        throw new ValidationError('incident update', [{ path: k, message: 'cannot be changed' }]);
+      }
+    }
+    const defined = Object.entries(changes).filter(([, v]) => v !== undefined);
+    if (defined.length === 0) return;
+    const incident = this.incidents.get(incidentId);
+    if (!incident) throw new IncidentNotFoundError(`incident ${incidentId} does not exist`);
+    for (const [k, v] of defined) incident[k] = copy(v);
+  }
+
+  async markAttempt(
+    incidentId: string,
+    change: { status: 'FAILED' | 'OPEN'; attempt: number; fields?: Partial<Pick<Incident, 'failedAt' | 'error'>> },
+  ): Promise<boolean> {
+    this.failures.check('markAttempt');
+    const incident = this.incidents.get(incidentId);
+    if (!incident) return false;
+    const last = typeof incident.attempt === 'number' ? incident.attempt : undefined;
+    const allowed =
+      change.status === 'FAILED'
+        ? incident.status !== 'RESOLVED' && (last === undefined || last <= change.attempt)
+        : incident.status === 'FAILED' && (last === undefined || last < change.attempt);
+    if (!allowed) return false;
+    for (const [k, v] of Object.entries(change.fields ?? {})) if (v !== undefined) incident[k] = copy(v);
+    incident.status = change.status;
+    incident.attempt = change.attempt;
+    return true;
+  }
+
+  /** Newest first by `openedAt`. */
+  async listIncidents(limit: number): Promise<Incident[]> {
+    this.failures.check('listIncidents');
+    return [...this.incidents.values()]
+      .sort((a, b) => byString(b.openedAt, a.openedAt))
+      .slice(0, Math.max(0, limit))
+      .map((i) => copy(i));
+  }
+
+  async recordRecovery(measured: MeasuredRecovery & { incidentId: string; at: string }): Promise<void> {
+    this.failures.check('recordRecovery');
+    this.recoveries.set(keyOf(measured.plan, measured.at, measured.incidentId), copy(measured));
+  }
+
+  /** The newest `limit` recoveries of the plan (by time, then incident), oldest first. */
+  async recentRecoveries(plan: RecoveryPlan, limit: number): Promise<MeasuredRecovery[]> {
+    this.failures.check('recentRecoveries');
+    if (limit <= 0) return [];
+    return [...this.recoveries.values()]
+      .filter((r) => r.plan === plan)
+      .sort((a, b) => byString(a.at, b.at) || byString(a.incidentId, b.incidentId))
+      .slice(-limit)
+      .map(({ seconds, backupSizeBytes }) => ({
+        plan,
+        seconds,
+        ...(typeof backupSizeBytes === 'number' ? { backupSizeBytes } : {}),
+      }));
+  }
+
+  // ---- Timeline ----
+
+  async appendTimeline(incidentId: string, event: TimelineEvent): Promise<void> {
+    this.failures.check('appendTimeline');
+    const { at, type, message, detail } = copy(event);
+    const events = this.events.get(incidentId) ?? [];
+    events.push({ at, type, message, ...(detail !== undefined ? { detail } : {}) });
+    this.events.set(incidentId, events);
+  }
+
+  /** Oldest first by `at`; events of the same instant in the order appended. */
+  async timeline(incidentId: string): Promise<TimelineEvent[]> {
+    this.failures.check('timeline');
+    return [...(this.events.get(incidentId) ?? [])].sort((a, b) => byString(a.at, b.at)).map((e) => copy(e));
+  }
+
+  // ---- NoticeLog ----
+
   async claimNotice(incidentId: string, stage: string): Promise<'claimed' | 'sent'> {
     this.failures.check('claimNotice');
-    const item = this.get(`INCIDENT#${incidentId}`, `NOTICE#${stage}`);
-    if (item?.status === 'SENT') return 'sent';
-    this.put({
-      pk: `INCIDENT#${incidentId}`,
-      sk: `NOTICE#${stage}`,
-      status: 'CLAIMED',
-      claimedAt: this.clock.now().toISOString(),
-    });
+    const key = keyOf(incidentId, stage);
+    if (this.notices.get(key)?.status === 'SENT') return 'sent';
+    this.notices.set(key, { status: 'CLAIMED', claimedAt: this.clock.now().toISOString() });
     return 'claimed';
   }
 
@@ -219,63 +223,33 @@ export class FakeIncidentStore implements IncidentStore, IncidentConsoleStore {
     notice: { subject: string; text: string },
   ): Promise<void> {
     this.failures.check('confirmNotice');
-    const item = this.get(`INCIDENT#${incidentId}`, `NOTICE#${stage}`) ?? {
-      pk: `INCIDENT#${incidentId}`,
-      sk: `NOTICE#${stage}`,
-    };
-    this.put({ ...item, status: 'SENT', messageId, sentAt: this.clock.now().toISOString(), ...notice });
+    const key = keyOf(incidentId, stage);
+    this.notices.set(key, {
+      ...this.notices.get(key),
+      status: 'SENT',
+      messageId,
+      sentAt: this.clock.now().toISOString(),
+      subject: notice.subject,
+      text: notice.text,
+    });
   }
 
-  notice(incidentId: string, stage: string): Item | undefined {
-    return this.get(`INCIDENT#${incidentId}`, `NOTICE#${stage}`);
-  }
+  // ---- Approvals ----
 
+  /** Replaces the approval with the fields of a request (a `resumedAt` given or recorded is not kept). */
   async savePendingApproval(approval: PendingApproval, taskToken: string): Promise<void> {
     this.failures.check('savePendingApproval');
-    this.put({ pk: `INCIDENT#${approval.incidentId}`, sk: `APPROVAL#${approval.step}`, ...approval, taskToken });
+    const { resumedAt: _notKept, ...requested } = copy(approval);
+    this.approvalRecords.set(keyOf(approval.incidentId, approval.step), { ...requested, taskToken });
   }
 
-  approval(incidentId: string, step: string): (PendingApproval & { taskToken: string }) | undefined {
-    const item = this.get(`INCIDENT#${incidentId}`, `APPROVAL#${step}`);
-    if (!item) return undefined;
-    const { pk: _pk, sk: _sk, ...rest } = item;
-    return rest as unknown as PendingApproval & { taskToken: string };
-  }
-
-  async recordRecovery(measured: MeasuredRecovery & { incidentId: string; at: string }): Promise<void> {
-    this.failures.check('recordRecovery');
-    this.put({ pk: `STATS#${measured.plan}`, sk: `${measured.at}#${measured.incidentId}`, ...measured });
-  }
-
-  /** The newest `limit` recoveries of the plan, oldest first. */
-  async recentRecoveries(plan: RecoveryPlan, limit: number): Promise<MeasuredRecovery[]> {
-    this.failures.check('recentRecoveries');
-    return this.query(`STATS#${plan}`)
-      .slice(-limit)
-      .map((i) => ({
-        plan: i.plan as RecoveryPlan,
-        seconds: i.seconds as number,
-        ...(typeof i.backupSizeBytes === 'number' ? { backupSizeBytes: i.backupSizeBytes } : {}),
-      }));
-  }
-
-  // ---- IncidentConsoleStore ----
-
-  async listIncidents(limit: number): Promise<Incident[]> {
-    this.failures.check('listIncidents');
-    return this.dump()
-      .filter((i) => i.gsi1pk === 'INCIDENT')
-      .sort((a, b) => String(b.gsi1sk).localeCompare(String(a.gsi1sk)))
-      .slice(0, Math.max(0, limit))
-      .map((i) => withoutKeys(i) as unknown as Incident);
-  }
-
+  /** By step; what the console displays: no task token, no `resumedAt`. */
   async approvals(incidentId: string): Promise<PendingApproval[]> {
     this.failures.check('approvals');
-    return this.query(`INCIDENT#${incidentId}`, 'APPROVAL#').map((i) => {
-      const { taskToken: _token, ...rest } = withoutKeys(i);
-      return rest as unknown as PendingApproval;
-    });
+    return [...this.approvalRecords.values()]
+      .filter((a) => a.incidentId === incidentId)
+      .sort((a, b) => byString(a.step, b.step))
+      .map(({ taskToken: _token, resumedAt: _resumed, ...displayed }) => copy(displayed));
   }
 
   async pendingApproval(
@@ -292,29 +266,53 @@ export class FakeIncidentStore implements IncidentStore, IncidentConsoleStore {
   /** Conditional on the approval being PENDING (a missing approval fails the condition too). */
   async decideApproval(incidentId: string, step: string, decision: ApprovalDecisionRecord): Promise<void> {
     this.failures.check('decideApproval');
-    const item = this.get(`INCIDENT#${incidentId}`, `APPROVAL#${step}`);
-    if (!item || item.status !== 'PENDING') {
+    const approval = this.approvalRecords.get(keyOf(incidentId, step));
+    if (approval?.status !== 'PENDING') {
       throw new ApprovalAlreadyDecidedError(`approval ${step} of incident ${incidentId} is not pending`);
     }
-    this.put({ ...item, ...decision });
+    const { status, decidedBy, decidedAt, reason } = decision;
+    Object.assign(approval, { status, decidedBy, decidedAt, reason });
   }
 
   async markApprovalResumed(incidentId: string, step: string, at: string): Promise<void> {
     this.failures.check('markApprovalResumed');
-    const item = this.get(`INCIDENT#${incidentId}`, `APPROVAL#${step}`);
-    if (!item) throw new IncidentNotFoundError(`no approval ${step} for incident ${incidentId}`);
-    this.put({ ...item, resumedAt: at });
+    const approval = this.approvalRecords.get(keyOf(incidentId, step));
+    if (!approval) throw new IncidentNotFoundError(`no approval ${step} for incident ${incidentId}`);
+    approval.resumedAt = at;
   }
 
-  private nowSeconds(): number {
-    return Math.floor(this.clock.now().getTime() / 1000);
+  // ---- IncidentLocks ----
+
+  async acquireOpenLock(
+    lock: OpenIncidentLock,
+  ): Promise<{ acquired: true } | { acquired: false; existing: OpenIncidentLock }> {
+    this.failures.check('acquireOpenLock');
+    // Check and put in one synchronous step, as DynamoDB's conditional put is atomic.
+    const existing = this.locks.get(lock.cacheId);
+    if (existing) return { acquired: false, existing: copy(existing) };
+    const { cacheId, incidentId, executionName, executionInput, openedAt } = copy(lock);
+    this.locks.set(cacheId, { cacheId, incidentId, executionName, executionInput, openedAt });
+    return { acquired: true };
   }
 
-  /** An item that exists and has not expired (`expiresAt < now` counts as absent; TTL deletion lags). */
-  private live(pk: string, sk: string): Item | undefined {
-    const item = this.get(pk, sk);
-    if (!item) return undefined;
-    if (typeof item.expiresAt === 'number' && item.expiresAt < this.nowSeconds()) return undefined;
-    return item;
+  async getOpenLock(cacheId: string): Promise<OpenIncidentLock | undefined> {
+    this.failures.check('getOpenLock');
+    return copy(this.locks.get(cacheId));
+  }
+
+  /** Deletes the lock only when it belongs to this incident. */
+  async releaseOpenLock(cacheId: string, incidentId: string): Promise<void> {
+    this.failures.check('releaseOpenLock');
+    if (this.locks.get(cacheId)?.incidentId === incidentId) this.locks.delete(cacheId);
+  }
+
+  /** A marker whose expiry has passed counts as absent (TTL deletion lags). */
+  async markDelivery(key: string, ttlSeconds: number): Promise<boolean> {
+    this.failures.check('markDelivery');
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    const expiresAt = this.deliveries.get(key);
+    if (expiresAt !== undefined && !(expiresAt < now)) return false;
+    this.deliveries.set(key, now + ttlSeconds);
+    return true;
   }
 }

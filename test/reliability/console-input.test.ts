@@ -137,6 +137,7 @@ async function world() {
       { incidentId, step: STEP, facts: { plan: 'PROVISION_FROM_BACKUP', backupKey: 'accounts/a.rdb' }, ...approval },
       TOKENS[incidentId] as string,
     );
+    if (approval.resumedAt) await store.markApprovalResumed(incidentId, STEP, approval.resumedAt);
   }
   // No seeded incident is stopped at a step: every redrive request must be refused.
   const redriver = { calls: [] as string[], redrive: async (arn: string) => void redriver.calls.push(arn) };
@@ -149,7 +150,7 @@ async function world() {
     signIn: new OAuthSignIn({ domain: AUTH_DOMAIN, clientId: CLIENT_ID }, { fetch: tokenEndpoint }),
   };
   const handler = makeHandler(deps);
-  const approvals = async () => Promise.all(Object.keys(SEEDED).map(async (id) => (await store.approvals(id))[0]));
+  const approvals = async () => Object.keys(SEEDED).map((id) => store.approval(id, STEP));
   return {
     store,
     resumer,

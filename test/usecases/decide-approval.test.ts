@@ -86,9 +86,11 @@ describe('an operator decides a pending approval', () => {
       status: 'APPROVED',
       decidedBy: 'dana@example.com',
       reason: 'restore from the 03:00 backup',
-      resumedAt: '2026-11-26T10:00:00.000Z',
     });
     expect(approval).not.toHaveProperty('taskToken');
+    expect((await w.store.pendingApproval('inc-1', 'recovery-plan'))?.approval.resumedAt).toBe(
+      '2026-11-26T10:00:00.000Z',
+    );
     expect(await w.store.timeline('inc-1')).toEqual([
       expect.objectContaining({
         type: 'APPROVED',
@@ -142,7 +144,7 @@ describe('an operator decides a pending approval', () => {
     await expect(decideApproval(w.deps, approve())).rejects.toThrow();
     w.resumer.failNext = new ApprovalAlreadyDecidedError('the waiting task is no longer open (InvalidToken)');
     await expect(decideApproval(w.deps, approve())).resolves.toMatchObject({ status: 'APPROVED' });
-    expect((await w.store.approvals('inc-1'))[0]?.resumedAt).toBeDefined();
+    expect((await w.store.pendingApproval('inc-1', 'recovery-plan'))?.approval.resumedAt).toBeDefined();
   });
 
   it('needs a reason and an operator, and names what is missing', async () => {

@@ -5,7 +5,6 @@ import { TransientDependencyError, ValidationError } from '../../functions/domai
 import { executionNameFor, incidentIdFor, type WorkflowSettings } from '../../functions/domain/incident';
 import { parseAlarmDelivery } from '../../functions/handlers/alarm-envelopes';
 import { intake, type IntakeConfig, type IntakeDeps, type IntakeOutcome } from '../../functions/usecases/intake';
-import type { OpenIncidentLock } from '../../functions/ports';
 import { FakeClock, FakeIncidentStore, FakeWorkflow } from '../fakes';
 
 const EVENTS = path.join(__dirname, '..', 'fixtures', 'events');
@@ -44,36 +43,12 @@ const CACHES = protectedCachesSchema.parse([
   },
 ]);
 
-/**
- * The lock as DynamoDB takes it: check and write in one step (a conditional
- * put), so concurrent invocations cannot both win.
- */
-class ConditionalPutStore extends FakeIncidentStore {
-  constructor(private readonly time: FakeClock) {
-    super(time);
-  }
-
-  override async acquireOpenLock(
-    lock: OpenIncidentLock,
-  ): Promise<{ acquired: true } | { acquired: false; existing: OpenIncidentLock }> {
-    this.failures.check('acquireOpenLock');
-    const nowSeconds = Math.floor(this.time.now().getTime() / 1000);
-    const item = this.get(`CACHE#${lock.cacheId}`, 'OPEN');
-    if (item && !(typeof item.expiresAt === 'number' && item.expiresAt <= nowSeconds)) {
-      const { cacheId, incidentId, executionName, executionInput, openedAt } = item as unknown as OpenIncidentLock;
-      return { acquired: false, existing: { cacheId, incidentId, executionName, executionInput, openedAt } };
-    }
-    this.put({ pk: `CACHE#${lock.cacheId}`, sk: 'OPEN', ...lock, expiresAt: nowSeconds + 7 * 24 * 3600 });
-    return { acquired: true };
-  }
-}
-
 /** Shortly after the fixtures' alarms fired. */
 const NOW = '2024-05-14T09:35:00.000Z';
 
 function world(config: Partial<IntakeConfig> = {}) {
   const clock = new FakeClock(NOW);
-  const store = new ConditionalPutStore(clock);
+  const store = new FakeIncidentStore(clock);
   const workflow = new FakeWorkflow();
   const deps: IntakeDeps = {
     store,

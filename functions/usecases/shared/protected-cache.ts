@@ -1,0 +1,14 @@
+/** Finding the protected cache a step works on, and reading its AUTH token. */
+import type { ProtectedCache } from '../../domain/caches';
+import { UnknownCacheError } from '../../domain/errors';
+import type { SecretReader } from '../../ports';
+
+export function findCache(caches: readonly ProtectedCache[], cacheId: string): ProtectedCache {
+  const cache = caches.find((c) => c.id === cacheId);
+  if (!cache) throw new UnknownCacheError(`cache ${cacheId} is not configured in PROTECTED_CACHES`);
+  return cache;
+}
+
+export async function authTokenFor(cache: ProtectedCache, secrets: SecretReader): Promise<string | undefined> {
+  return cache.authTokenParameter ? secrets.secret(cache.authTokenParameter) : undefined;
+}
