@@ -1,5 +1,5 @@
 /**
- * In-memory fakes of every port in functions/ports.ts, and a `fakeWorld()`
+ * In-memory fakes of every port in functions/ports/, and a `fakeWorld()`
  * that wires them together with test configuration.
  */
 import type { Context } from 'aws-lambda';

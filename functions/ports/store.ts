@@ -1,0 +1,105 @@
+/** The incident store: one port per entity of the incidents table. */
+import type { MeasuredRecovery } from '../domain/eta';
+import type { ExecutionInput, Incident, RecoveryPlan, TimelineEvent } from '../domain/incident';
+
+/** The incident record (written first by the workflow's Record Incident), the list, measured recoveries. */
+export interface IncidentRecords {
+  getIncident(incidentId: string): Promise<Incident | undefined>;
+  /** Sets the defined fields: ValidationError for an immutable one, IncidentNotFoundError for no such incident. */
+  updateIncident(
+    incidentId: string,
+    changes: Partial<Omit<Incident, 'incidentId' | 'cacheId' | 'openedAt'>> & Record<string, unknown>,
+  ): Promise<void>;
+  /**
+   * FAILED or back to OPEN for one attempt of the incident's workflow (0, then one more per redrive), never
+   * backwards: FAILED unless resolved or a later attempt wrote; OPEN only from FAILED by a later attempt. Other
+   * fields are written with it. False when the condition held the write back (or there is no such incident).
+   */
+  markAttempt(
+    incidentId: string,
+    change: { status: 'FAILED' | 'OPEN'; attempt: number; fields?: Partial<Pick<Incident, 'failedAt' | 'error'>> },
+  ): Promise<boolean>;
+  /** Newest first. */
+  listIncidents(limit: number): Promise<Incident[]>;
+  recordRecovery(measured: MeasuredRecovery & { incidentId: string; at: string }): Promise<void>;
+  /** The newest `limit` recoveries of the plan, oldest first. */
+  recentRecoveries(plan: RecoveryPlan, limit: number): Promise<MeasuredRecovery[]>;
+}
+
+export interface Timeline {
+  appendTimeline(incidentId: string, event: TimelineEvent): Promise<void>;
+  /** Oldest first by `at`; events of the same instant in no particular order. */
+  timeline(incidentId: string): Promise<TimelineEvent[]>;
+}
+
+export interface NoticeLog {
+  /**
+   * Claims the right to send one notice. Returns 'claimed' the first time, 'sent' when it was already published,
+   * and 'claimed' again when an earlier attempt claimed it but never confirmed (the publish failed).
+   */
+  claimNotice(incidentId: string, stage: string): Promise<'claimed' | 'sent'>;
+  confirmNotice(
+    incidentId: string,
+    stage: string,
+    messageId: string,
+    notice: { subject: string; text: string },
+  ): Promise<void>;
+}
+
+export interface PendingApproval {
+  incidentId: string;
+  step: string;
+  status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'TIMED_OUT';
+  requestedAt: string;
+  facts: Record<string, unknown>;
+  decidedBy?: string;
+  decidedAt?: string;
+  reason?: string;
+  /** When the waiting task was resumed with the decision. */
+  resumedAt?: string;
+}
+
+/** An operator's decision on an approval, as recorded. */
+export type ApprovalDecisionRecord = Required<Pick<PendingApproval, 'decidedBy' | 'decidedAt' | 'reason'>> & {
+  status: Exclude<PendingApproval['status'], 'PENDING'>;
+};
+
+export interface Approvals {
+  /** A request made again replaces the approval. */
+  savePendingApproval(approval: PendingApproval, taskToken: string): Promise<void>;
+  /** Every approval of an incident by step, without task tokens (nor `resumedAt`). */
+  approvals(incidentId: string): Promise<PendingApproval[]>;
+  /** The approval and its task token, kept apart so the token is never displayed by accident. */
+  pendingApproval(
+    incidentId: string,
+    step: string,
+  ): Promise<{ approval: PendingApproval; taskToken: string } | undefined>;
+  /** Records a decision once: ApprovalAlreadyDecidedError when the approval is no longer PENDING. */
+  decideApproval(incidentId: string, step: string, decision: ApprovalDecisionRecord): Promise<void>;
+  /** Notes that the workflow was resumed with the decision, so a retried decision knows it is done. */
+  markApprovalResumed(incidentId: string, step: string, at: string): Promise<void>;
+}
+
+/** The open-incident lock of a cache: one per cache while an incident is open. */
+export interface OpenIncidentLock {
+  cacheId: string;
+  incidentId: string;
+  executionName: string;
+  executionInput: ExecutionInput;
+  openedAt: string;
+}
+
+/** Put-if-absent claims: the open-incident locks and the alarm deliveries already seen. */
+export interface IncidentLocks {
+  /** Conditional put of the lock; returns the existing lock when one is already held. */
+  acquireOpenLock(
+    lock: OpenIncidentLock,
+  ): Promise<{ acquired: true } | { acquired: false; existing: OpenIncidentLock }>;
+  getOpenLock(cacheId: string): Promise<OpenIncidentLock | undefined>;
+  releaseOpenLock(cacheId: string, incidentId: string): Promise<void>;
+  /** Records a delivery once; false when the same delivery was seen before (dedup marker with TTL). */
+  markDelivery(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/** Every store port: what the DynamoDB adapter and the fake implement. */
+export type IncidentStore = IncidentRecords & Timeline & NoticeLog & Approvals & IncidentLocks;
