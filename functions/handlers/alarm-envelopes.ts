@@ -2,17 +2,15 @@
  * The three ways CloudWatch delivers an alarm to on-alarm, unwrapped into
  * alarm transitions: an EventBridge "CloudWatch Alarm State Change" event, an
  * SNS notification (one alarm message per record), and a Lambda alarm action.
- * SNS records are read with Powertools' SnsEnvelope, EventBridge events with
- * the fields of its EventBridgeSchema; Powertools has no envelope for the
- * Lambda alarm action, read with our schema. The alarm data inside is read in
- * ./alarm-payloads.ts.
+ * The envelopes hold the fields Lambda documents for its SNS event and
+ * EventBridge for its events (the same fields Powertools' parser schemas
+ * check; their `z` namespace import would put every zod locale in the alarm
+ * entry point's bundle). The alarm data inside is read in ./alarm-payloads.ts.
  */
-import { SnsEnvelope } from '@aws-lambda-powertools/parser/envelopes/sns';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import * as z from 'zod';
 import type { AlarmTransition } from '../domain/alarm';
 import { ValidationError } from '../domain/errors';
-import { parseInput, validationErrorOf } from '../domain/validation';
+import { parseInput } from '../domain/validation';
 import {
   alarmDataSchema,
   snsAlarmMessageSchema,
@@ -43,8 +41,10 @@ function eventBridgeEntryBytes(e: Record<string, unknown>): number {
 }
 
 /**
- * An EventBridge event from CloudWatch about an alarm: its type and source
- * first, then Powertools' envelope fields, each optional as before. An event
+ * An EventBridge event from CloudWatch about an alarm: its type and source,
+ * then the envelope's other fields, each optional (EventBridge "AWS service
+ * event metadata",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html). An event
  * that names no account or region is judged by the alarm rules (screenAlarm:
  * no account where one is expected is a foreign-account refusal), not as a
  * malformed event.
@@ -52,7 +52,13 @@ function eventBridgeEntryBytes(e: Record<string, unknown>): number {
 const eventBridgeAlarmSchema = z.object({
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
-  ...EventBridgeSchema.omit({ 'detail-type': true, source: true, detail: true }).partial().shape,
+  version: z.string().optional(),
+  id: z.string().optional(),
+  account: z.string().optional(),
+  time: z.iso.datetime().optional(),
+  region: z.string().optional(),
+  resources: z.array(z.string()).optional(),
+  'replay-name': z.string().optional(),
   detail: alarmDataSchema,
 });
 
@@ -94,13 +100,35 @@ function fromEventBridge(e: Record<string, unknown>): AlarmTransition {
   });
 }
 
+/**
+ * Lambda's SNS event: at least one record, each an SNS Notification with the
+ * fields Lambda documents ("Using Lambda with Amazon SNS",
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html).
+ */
+const snsEventSchema = z.object({
+  Records: z
+    .array(
+      z.looseObject({
+        EventSource: z.literal('aws:sns'),
+        EventVersion: z.string(),
+        EventSubscriptionArn: z.string(),
+        Sns: z.looseObject({
+          Type: z.literal('Notification'),
+          MessageId: z.string(),
+          TopicArn: z.string(),
+          Subject: z.string().nullish(),
+          Timestamp: z.iso.datetime(),
+          UnsubscribeUrl: z.url(),
+          Message: snsAlarmNotification,
+        }),
+      }),
+    )
+    .min(1),
+});
+
 function fromSns(e: Record<string, unknown>): AlarmTransition[] {
-  const parsed = SnsEnvelope.safeParse(e, snsAlarmNotification);
-  if (parsed.success) return parsed.data.map(transitionFromSnsMessage);
-  const { cause } = parsed.error;
-  throw cause instanceof z.ZodError
-    ? validationErrorOf('SNS alarm notification', cause, ISSUES)
-    : new ValidationError('SNS alarm notification', [{ path: '', message: parsed.error.message }]);
+  const p = parseInput('SNS alarm notification', snsEventSchema, e, ISSUES);
+  return p.Records.map((r) => transitionFromSnsMessage(r.Sns.Message));
 }
 
 function fromLambdaAction(e: Record<string, unknown>): AlarmTransition {
