@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { recordedIncidentItem } from '../../functions/adapters/dynamodb/layout';
 import { startStack, type LocalStack } from '../../local/stack';
 import { childProcesses } from '../e2e/processes';
 import { run, type Run } from './support';
@@ -112,15 +113,15 @@ describe('the cache-outage package', () => {
         new PutItemCommand({
           TableName: stack.description.tables.incidents,
           Item: marshall({
-            pk: `INCIDENT#${id}`,
-            sk: 'META',
-            gsi1pk: 'INCIDENT',
-            gsi1sk: '2025-03-01T09:00:00.000Z',
-            incidentId: id,
-            cacheId: 'accounts',
+            ...recordedIncidentItem({
+              incidentId: id,
+              cacheId: 'accounts',
+              openedAt: '2025-03-01T09:00:00.000Z',
+              executionArn: 'arn:aws:states:us-east-1:000000000000:execution:recovery:x',
+              executionName: 'x',
+              triggerAlarm: 'cache-outage-workflow-local-accounts-unreachable',
+            }),
             status: 'FALSE_ALARM',
-            openedAt: '2025-03-01T09:00:00.000Z',
-            executionName: 'x',
             falseAlarmAt: '2025-03-01T09:00:15.000Z',
             confirmation: {
               confirmed: false,

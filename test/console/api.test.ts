@@ -7,6 +7,7 @@
  */
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { recordedIncidentItem } from '../../functions/adapters/dynamodb/layout';
 import { documentClient } from '../../functions/adapters/dynamodb-incident-store';
 import { childProcesses } from '../e2e/processes';
 import { startInteractiveDrill, type BackgroundDrill } from './support';
@@ -299,16 +300,15 @@ describe('console API: reject through the form, and escaping', () => {
       new PutCommand({
         TableName: drill.stack.description.tables.incidents,
         Item: {
-          pk: `INCIDENT#${evilId}`,
-          sk: 'META',
-          gsi1pk: 'INCIDENT',
-          gsi1sk: '2024-01-01T00:00:00.000Z',
-          incidentId: evilId,
-          cacheId: XSS,
+          ...recordedIncidentItem({
+            incidentId: evilId,
+            cacheId: XSS,
+            openedAt: '2024-01-01T00:00:00.000Z',
+            executionArn: 'arn:aws:states:us-east-1:000000000000:execution:recovery:x',
+            executionName: 'x',
+            triggerAlarm: XSS,
+          }),
           status: 'FAILED',
-          openedAt: '2024-01-01T00:00:00.000Z',
-          triggerAlarm: XSS,
-          executionName: 'x',
         },
       }),
     );

@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_PACKAGE_ARGS, serverlessPackage } from './packaging';
+import { INCIDENT_LIST, KEY } from '../../functions/adapters/dynamodb/layout';
 import { ENVIRONMENT_VARIABLES, type EnvironmentVariable } from '../../functions/config';
 import { PROBE_ALARM, probeAlarmNameFor } from '../../functions/domain/alarm';
 import { protectedCachesSchema } from '../../functions/domain/caches';
@@ -537,14 +538,14 @@ describe('serverless package', () => {
   });
 
   describe('data and notifications', () => {
-    it('keeps incidents in a table with point-in-time recovery, encryption, TTL and gsi1', () => {
+    it('keeps incidents in a table with point-in-time recovery, encryption, TTL and the keys of the store layout', () => {
       const t = resources.IncidentsTable!;
       expect(t.Type).toBe('AWS::DynamoDB::Table');
       expect(t.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
+          { AttributeName: KEY.partition, KeyType: 'HASH' },
+          { AttributeName: KEY.sort, KeyType: 'RANGE' },
         ],
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
@@ -553,10 +554,10 @@ describe('serverless package', () => {
       });
       expect(t.Properties.GlobalSecondaryIndexes).toEqual([
         {
-          IndexName: 'gsi1',
+          IndexName: INCIDENT_LIST.index,
           KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            { AttributeName: INCIDENT_LIST.partition, KeyType: 'HASH' },
+            { AttributeName: INCIDENT_LIST.sort, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
         },

@@ -11,6 +11,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
+import { INCIDENT_LIST } from '../../functions/adapters/dynamodb/layout';
 import { DynamoDbIncidentStore, documentClient } from '../../functions/adapters/dynamodb-incident-store';
 import { SfnTaskResumer } from '../../functions/adapters/sfn-workflow';
 import type { ProtectedCache } from '../../functions/domain/caches';
@@ -301,9 +302,9 @@ export async function incidents(h: Harness): Promise<Incident[]> {
       }),
     );
     for (const item of page.Items ?? []) {
-      if (item.sk?.S === 'META' && item.pk?.S?.startsWith('INCIDENT#')) {
-        const id = item.pk.S.slice('INCIDENT#'.length);
-        const incident = await h.store.getIncident(id);
+      // Incident records are the items listed on the incidents index.
+      if (item[INCIDENT_LIST.partition]?.S === INCIDENT_LIST.value && item.incidentId?.S) {
+        const incident = await h.store.getIncident(item.incidentId.S);
         if (incident) out.push(incident);
       }
     }
