@@ -73,6 +73,12 @@ function failure(
   );
 }
 
+/** A form whose CSRF token the session did not issue: sent back to the incident page, nothing done. */
+function expiredForm(event: ConsoleEvent, operator: Operator, incidentId: string): ConsoleResult {
+  const message = 'This form has expired or did not come from the console: reload the incident page and try again.';
+  return failure(event, 403, 'Forbidden', message, operator, incidentPath(incidentId));
+}
+
 async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleResult> {
   const method = event.requestContext.http.method.toUpperCase();
   const r = route(method, event.rawPath);
@@ -124,14 +130,7 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
     case 'ack': {
       const form = parseBody(event);
       if (!csrfAccepted(credential, form.csrf)) {
-        return failure(
-          event,
-          403,
-          'Forbidden',
-          'This form has expired or did not come from the console: reload the incident page and try again.',
-          operator,
-          incidentPath(r.incidentId),
-        );
+        return expiredForm(event, operator, r.incidentId);
       }
       if (r.name === 'ack') {
         await acknowledgeApproval(deps, { incidentId: r.incidentId, step: r.step, by: operator.name });
@@ -163,14 +162,7 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
     case 'redrive': {
       const form = parseBody(event);
       if (!csrfAccepted(credential, form.csrf)) {
-        return failure(
-          event,
-          403,
-          'Forbidden',
-          'This form has expired or did not come from the console: reload the incident page and try again.',
-          operator,
-          incidentPath(r.incidentId),
-        );
+        return expiredForm(event, operator, r.incidentId);
       }
       const redriven = await redriveIncident(deps, {
         incidentId: r.incidentId,
