@@ -87,7 +87,7 @@ describe('cache-outage CLI on the local stack', () => {
             incidentId: id,
             cacheId: 'accounts',
             openedAt: '2025-03-01T09:00:00.000Z',
-            executionArn: 'arn:aws:states:us-east-1:000000000000:execution:recovery:x',
+            executionArn: `${drill.stack.description.stateMachineArn.replace(':stateMachine:', ':execution:')}:x`,
             executionName: 'x',
             triggerAlarm: 'cache-outage-workflow-local-accounts-unreachable',
           }),

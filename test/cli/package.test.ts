@@ -117,7 +117,7 @@ describe('the cache-outage package', () => {
               incidentId: id,
               cacheId: 'accounts',
               openedAt: '2025-03-01T09:00:00.000Z',
-              executionArn: 'arn:aws:states:us-east-1:000000000000:execution:recovery:x',
+              executionArn: `${stack.description.stateMachineArn.replace(':stateMachine:', ':execution:')}:x`,
               executionName: 'x',
               triggerAlarm: 'cache-outage-workflow-local-accounts-unreachable',
             }),

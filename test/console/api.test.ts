@@ -304,7 +304,7 @@ describe('console API: reject through the form, and escaping', () => {
             incidentId: evilId,
             cacheId: XSS,
             openedAt: '2024-01-01T00:00:00.000Z',
-            executionArn: 'arn:aws:states:us-east-1:000000000000:execution:recovery:x',
+            executionArn: `${drill.stack.description.stateMachineArn.replace(':stateMachine:', ':execution:')}:x`,
             executionName: 'x',
             triggerAlarm: XSS,
           }),
