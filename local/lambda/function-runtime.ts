@@ -23,6 +23,8 @@ export class FunctionRuntime {
   readonly timeoutSeconds: number;
   readonly memorySizeMb: number;
   private worker: WorkerProcess | undefined;
+  /** Set by stop(): an invocation that was still waiting to start forks no new worker. */
+  private stopped = false;
 
   constructor(
     readonly spec: LocalFunctionSpec,
@@ -34,6 +36,12 @@ export class FunctionRuntime {
   }
 
   async invoke(requestId: string, event: unknown, invokedFunctionArn: string): Promise<InvokeOutcome> {
+    if (this.stopped) {
+      return {
+        ok: false,
+        error: { errorType: 'ServiceException', errorMessage: `RequestId: ${requestId} the Lambda service stopped` },
+      };
+    }
     const eventJson = JSON.stringify(event ?? {});
     const worker = this.ensureWorker();
     const started = Date.now();
@@ -56,6 +64,7 @@ export class FunctionRuntime {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const worker = this.worker;
     this.worker = undefined;
     await worker?.stop();

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { FunctionNotFoundError, startLambda, type LocalLambda } from '../../local/lambda';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/service';
+import { childProcesses } from '../e2e/processes';
 
 const run = promisify(execFile);
 const FIXTURES = join(__dirname, 'fixtures', 'lambda');
@@ -199,3 +200,20 @@ async function waitFor(predicate: () => boolean, timeoutMs = 2000): Promise<void
   const deadline = Date.now() + timeoutMs;
   while (!predicate() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }
+
+describe('local Lambda runtime, stopping', () => {
+  it('forks no worker for an invocation still waiting to start when the service stops', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const lambda = await startLambda({
+      functions: [{ name: 'echo', entry: join(FIXTURES, 'echo-env.ts'), environment: { ECHO_VALUE: 'x' } }],
+      beforeInvoke: () => gate,
+    });
+    const pending = lambda.invoke('echo', { name: 'late' });
+    await lambda.stop();
+    release();
+    const outcome = await pending;
+    expect(outcome).toMatchObject({ ok: false, error: { errorType: 'ServiceException' } });
+    expect(childProcesses()).toEqual([]);
+  });
+});
