@@ -33,6 +33,18 @@ export interface ApiConfig extends Partition {
 }
 
 /** The Step Functions control-plane and task-token operations, over in-memory state. */
+/** The fields of an ExecutionListItem (ListExecutions). */
+const LIST_ITEM_FIELDS = [
+  'executionArn',
+  'stateMachineArn',
+  'name',
+  'status',
+  'startDate',
+  'stopDate',
+  'redriveCount',
+  'redriveDate',
+] as const;
+
 export class StepFunctionsApi {
   private readonly machines = new Map<string, StateMachineRecord>();
   private readonly executionsByArn = new Map<string, Execution>();
@@ -190,27 +202,8 @@ export class StepFunctionsApi {
       .filter((e) => statusFilter === undefined || e.status === statusFilter)
       .reverse();
     const { page, nextToken } = paginate(matching, input);
-    const executions = page.map(
-      ({
-        executionArn: arn,
-        stateMachineArn: smArn,
-        name,
-        status,
-        startDate,
-        stopDate,
-        redriveCount,
-        redriveDate,
-      }) => ({
-        executionArn: arn,
-        stateMachineArn: smArn,
-        name,
-        status,
-        startDate,
-        stopDate,
-        redriveCount,
-        redriveDate,
-      }),
-    );
+    // ListExecutions answers ExecutionListItem: these fields of each execution, nothing more.
+    const executions = page.map((e) => Object.fromEntries(LIST_ITEM_FIELDS.map((k) => [k, e[k]])));
     return { executions, nextToken };
   }
 
