@@ -6,32 +6,14 @@
 import { IncidentNotFoundError } from '../../functions/domain/errors';
 import { lambdaHandler, logger } from '../../functions/lib/observability';
 import { lambdaContext } from '../fakes';
+import { captureLogs } from '../fakes/log-capture';
 
 type Line = Record<string, unknown>;
 
 describe('lambdaHandler logging', () => {
-  let output: string[];
-  let spies: jest.SpyInstance[];
-  const lines = (): Line[] =>
-    output
-      .join('')
-      .split('\n')
-      .filter((l) => l.trim().startsWith('{'))
-      .map((l) => JSON.parse(l) as Line);
+  const logs = captureLogs();
+  const lines = (): Line[] => logs.lines();
   const context = (awsRequestId: string) => ({ ...lambdaContext('assess'), awsRequestId });
-
-  beforeEach(() => {
-    output = [];
-    const capture = (chunk: unknown): boolean => {
-      output.push(String(chunk));
-      return true;
-    };
-    spies = [
-      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-    ];
-  });
-  afterEach(() => spies.forEach((s) => s.mockRestore()));
 
   const working = lambdaHandler('assess', async (event: unknown) => {
     logger.info('working');
@@ -55,7 +37,7 @@ describe('lambdaHandler logging', () => {
 
   it('does not carry the incident into the next invocation', async () => {
     await working({ incidentId: 'inc-1', cacheId: 'sessions' }, context('request-1'));
-    output = [];
+    logs.clear();
 
     await working({}, context('request-2'));
 
@@ -72,7 +54,7 @@ describe('lambdaHandler logging', () => {
     });
     await expect(failing({ incidentId: 'inc-1', cacheId: 'sessions' }, context('request-1'))).rejects.toThrow();
     expect(lines()).toEqual([expect.objectContaining({ message: 'step failed', incidentId: 'inc-1' })]);
-    output = [];
+    logs.clear();
 
     await working({ something: 'else' }, context('request-2'));
 
@@ -145,6 +127,6 @@ describe('lambdaHandler logging', () => {
     }
 
     expect(lines().map((l) => l.message)).toEqual(['approval requested']);
-    expect(output.join('')).not.toContain(token);
+    expect(logs.text()).not.toContain(token);
   });
 });

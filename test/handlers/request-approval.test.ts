@@ -1,25 +1,12 @@
 import { makeHandler } from '../../functions/handlers/request-approval';
 import { lambdaContext } from '../fakes';
+import { captureLogs } from '../fakes/log-capture';
 import { assessment, CACHE_ID, INCIDENT_ID, worldWithIncident } from '../usecases/support';
 
 const TOKEN = 'AAAAKgAAAAIAAAAAAAAAAUtask-token-that-must-stay-secret';
 
 describe('request-approval handler', () => {
-  let output: string[];
-  let spies: jest.SpyInstance[];
-
-  beforeEach(() => {
-    output = [];
-    const capture = (chunk: unknown): boolean => {
-      output.push(String(chunk));
-      return true;
-    };
-    spies = [
-      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-    ];
-  });
-  afterEach(() => spies.forEach((s) => s.mockRestore()));
+  const captured = captureLogs();
 
   it('logs the step outcome without the task token', async () => {
     const world = worldWithIncident();
@@ -29,7 +16,7 @@ describe('request-approval handler', () => {
       lambdaContext(),
     );
 
-    const logs = output.join('');
+    const logs = captured.text();
     expect(logs).toContain('"message":"approval requested"');
     expect(logs).toContain('"step":"request-approval"');
     expect(logs).not.toContain(TOKEN);
@@ -45,6 +32,6 @@ describe('request-approval handler', () => {
       ),
     ).rejects.toThrow('step');
 
-    expect(output.join('')).not.toContain(TOKEN);
+    expect(captured.text()).not.toContain(TOKEN);
   });
 });
