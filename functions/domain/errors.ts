@@ -104,6 +104,28 @@ export class NotRedrivableError extends DomainError {
 /** The backup object is not a Redis RDB file, or is unusable. */
 export class InvalidBackupError extends DomainError {
   readonly name = 'InvalidBackupError' as const;
+  /** The byte of the file at which the problem was found, when the file was read. */
+  readonly offset?: number;
+  constructor(message: string, options?: { cause?: unknown; offset?: number }) {
+    super(message, options);
+    if (options?.offset !== undefined) this.offset = options.offset;
+  }
+}
+
+/** A DUMP payload read from a cache is damaged: too short, an unknown type or version, a wrong CRC-64. */
+export class InvalidDumpPayloadError extends DomainError {
+  readonly name = 'InvalidDumpPayloadError' as const;
+  /** The key whose payload it is, as messages show it. */
+  readonly key?: string;
+  constructor(message: string, options?: { cause?: unknown; key?: string }) {
+    super(message, options);
+    if (options?.key !== undefined) this.key = options.key;
+  }
+}
+
+/** A backup would not load on the engine it is meant for: an RDB version too new, a database it lacks. */
+export class IncompatibleBackupError extends DomainError {
+  readonly name = 'IncompatibleBackupError' as const;
 }
 
 /**
