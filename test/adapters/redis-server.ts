@@ -6,6 +6,8 @@ import { createServer, connect } from 'node:net';
 
 export interface RedisServer {
   port: number;
+  /** Of the redis-server process (SIGSTOP freezes it; `stop()` thaws it first). */
+  pid: number;
   /** PEM of the self-signed certificate when the server speaks TLS. */
   certificate?: string;
   stop(): Promise<void>;
@@ -41,10 +43,11 @@ function accepts(port: number): Promise<boolean> {
 export async function startRedis(extraArgs: string[] = [], options: { tls?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
   let certificate: string | undefined;
-  let dir: string | undefined;
+  // Its own working directory: a replica's full sync makes the server write
+  // its RDB file there, and a later server started there would load it.
+  const dir = mkdtempSync(join(tmpdir(), 'redis-'));
   let listen = ['--port', String(port)];
   if (options.tls) {
-    dir = mkdtempSync(join(tmpdir(), 'redis-tls-'));
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     execFileSync(
@@ -84,7 +87,7 @@ export async function startRedis(extraArgs: string[] = [], options: { tls?: bool
   }
   const child: ChildProcess = spawn(
     '/usr/bin/redis-server',
-    [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+    [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs],
     {
       stdio: 'ignore',
     },
@@ -94,21 +97,24 @@ export async function startRedis(extraArgs: string[] = [], options: { tls?: bool
   while (!(await accepts(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
       throw new Error(`redis-server did not start on port ${port}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
   return {
     port,
+    pid: child.pid as number,
     ...(certificate ? { certificate } : {}),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT');
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
         await exited;
         clearTimeout(timer);
       }
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
