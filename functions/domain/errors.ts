@@ -128,6 +128,31 @@ export class IncompatibleBackupError extends DomainError {
   readonly name = 'IncompatibleBackupError' as const;
 }
 
+/** A backup method the cache cannot serve: the reason is what the cache answered. */
+export type BackupSourceMethod = 'sync' | 'scan-dump';
+
+/**
+ * The cache refused a command a backup method needs (SYNC, SELECT, DUMP, …),
+ * as managed providers do. Another method may still work: the caller falls
+ * back. `reply` is the cache's answer, without the leading `-`.
+ */
+export class BackupMethodRefusedError extends DomainError {
+  readonly name = 'BackupMethodRefusedError' as const;
+  constructor(
+    readonly method: BackupSourceMethod,
+    readonly command: string,
+    readonly reply: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${method}: the cache refused ${command}: ${reply}`, options);
+  }
+}
+
+/** Reading a cache for a backup failed in a way no retry or other method mends (credentials refused, not a Redis reply). */
+export class BackupFailedError extends DomainError {
+  readonly name = 'BackupFailedError' as const;
+}
+
 /**
  * Error names the state machine may match in `ErrorEquals`. A test checks
  * that every custom name in the ASL is listed here.
