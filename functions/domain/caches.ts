@@ -45,6 +45,30 @@ export const protectedCacheSchema = z.object({
       prefix: z.string().default(''),
       /** Backups older than this are not used for an automatic restore. */
       maxAgeHours: z.number().positive().default(24),
+      /**
+       * How the product backs the cache up on its schedule: `auto` tries `sync`,
+       * then `scan-dump`, then (for an ElastiCache group) `elasticache-export`;
+       * `none` makes no backups (they come from elsewhere).
+       */
+      method: z.enum(['auto', 'sync', 'scan-dump', 'elasticache-export', 'none']).default('auto'),
+      /** Minutes between two backups. */
+      intervalMinutes: z.number().int().min(1).max(1440).default(15),
+      /** Recovery point objective: a newest verified backup older than this alarms the operators. Default: maxAgeHours. */
+      rpoMinutes: z.number().int().positive().optional(),
+      /**
+       * Restores the newest backup into a small temporary replication group on a
+       * schedule and compares it with the source of truth, then deletes the group.
+       * Off by default: on AWS each run pays for the group while it lives.
+       */
+      testRestore: z
+        .object({
+          enabled: z.boolean().default(false),
+          intervalDays: z.number().int().min(1).max(90).default(7),
+          nodeType: z.string().default('cache.t4g.micro'),
+          /** Keys read back and compared with the source of truth. */
+          sampleKeys: z.number().int().min(0).max(10_000).default(100),
+        })
+        .default({ enabled: false, intervalDays: 7, nodeType: 'cache.t4g.micro', sampleKeys: 100 }),
     })
     .optional(),
   /** How a replacement is provisioned. */
@@ -122,4 +146,9 @@ function memberOfGroup(cacheClusterId: string, replicationGroupId: string): bool
     cacheClusterId.startsWith(`${replicationGroupId}-`) &&
     /^\d{3}$/.test(cacheClusterId.slice(replicationGroupId.length + 1))
   );
+}
+
+/** The RPO of a cache's backups in seconds: `rpoMinutes`, else `maxAgeHours`. */
+export function backupRpoSeconds(backup: NonNullable<ProtectedCache['backup']>): number {
+  return backup.rpoMinutes !== undefined ? backup.rpoMinutes * 60 : Math.round(backup.maxAgeHours * 3600);
 }

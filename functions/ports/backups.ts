@@ -1,4 +1,5 @@
 /** The RDB backups in S3 the restore path seeds a replacement from, and reading a cache's data to make one. */
+import type { BackupManifest, BackupMethod } from '../domain/backup/manifest';
 import type { Endpoint } from '../domain/caches';
 
 export interface BackupObject {
@@ -113,4 +114,117 @@ export interface BackupSource {
   sync(endpoint: Endpoint, options: BackupSourceOptions): Promise<RdbSnapshot>;
   /** Resolves once the databases are known and each one can be selected. */
   scanDump(endpoint: Endpoint, options: BackupSourceOptions): Promise<KeyspaceDump>;
+}
+
+/** Where one backup object lives. */
+export interface BackupLocation {
+  bucket: string;
+  key: string;
+}
+
+/**
+ * Writes and reads the backups the product makes (S3): objects encrypted
+ * SSE-S3, the only encryption ElastiCache seeding reads, and a manifest
+ * object beside each (`manifestKeyOf`).
+ */
+export interface BackupStore {
+  /**
+   * Streams `body` into one object as a multipart upload, holding only a few
+   * parts in memory, with `metadata` as its user metadata and, when
+   * `readerCanonicalId` is given, a read grant for it on the object's ACL (the
+   * bucket owner keeps full control). Aborts the upload when `body` throws or
+   * S3 refuses a part, so no partial object is ever listed.
+   */
+  upload(
+    location: BackupLocation,
+    body: AsyncIterable<Uint8Array>,
+    options: { metadata: Record<string, string>; readerCanonicalId?: string },
+  ): Promise<{ bytes: number }>;
+  /** The object's bytes as they arrive from S3. InvalidBackupError when there is no such object. */
+  read(location: BackupLocation): Promise<AsyncIterable<Uint8Array>>;
+  /** The object's size and user metadata; undefined when there is no such object. */
+  head(location: BackupLocation): Promise<{ sizeBytes: number; metadata: Record<string, string> } | undefined>;
+  writeManifest(location: BackupLocation, manifest: BackupManifest): Promise<void>;
+  /** Undefined when the backup has no manifest; InvalidBackupError when it has one that does not parse. */
+  readManifest(location: BackupLocation): Promise<BackupManifest | undefined>;
+}
+
+/**
+ * ElastiCache's own export (for caches that are ElastiCache replication
+ * groups): `CreateSnapshot`, then `CopySnapshot` to the bucket, then the
+ * snapshot is deleted.
+ */
+export interface SnapshotExporter {
+  /**
+   * Resolves with the objects ElastiCache wrote (one RDB file per shard), once
+   * the copy is complete, or throws BackupFailedError with ElastiCache's reason
+   * (a bucket it may not write to, a snapshot that failed) and
+   * CacheWaitTimeoutError when `deadline` passes first.
+   */
+  exportToS3(
+    replicationGroupId: string,
+    target: { bucket: string; snapshotName: string },
+    deadline: Date,
+  ): Promise<{ objects: BackupLocation[]; engine: { name: string; version: string }; snapshotCreatedAt: Date }>;
+}
+
+/** How one attempt of one method ended. */
+export interface BackupAttempt {
+  method: BackupMethod;
+  outcome: 'ok' | 'refused' | 'failed';
+  reason?: string;
+}
+
+/** One scheduled backup run of one cache. */
+export interface BackupRun {
+  cacheId: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: 'ok' | 'failed';
+  attempts: BackupAttempt[];
+  /** Why the run failed (the last attempt's reason). */
+  reason?: string;
+  /** The backup made, when the run succeeded. */
+  backup?: BackupLocation & {
+    method: BackupMethod;
+    watermark: string;
+    pointInTime: boolean;
+    keys: number;
+    bytes: number;
+    rdbVersion: number;
+  };
+}
+
+/** A backup restored into a scratch cache and compared with what it should hold. */
+export interface TestRestore {
+  cacheId: string;
+  at: string;
+  backup: BackupLocation;
+  ok: boolean;
+  /** Keys the manifest says the backup holds, and keys the restored cache held. */
+  keysExpected: number;
+  keysLoaded: number;
+  /** Keys read back and compared with the source of truth, and how many differed. */
+  sampled: number;
+  mismatched: number;
+  durationMs: number;
+  reason?: string;
+}
+
+/** What the console and the CLI show about a cache's backups. */
+export interface BackupStatus {
+  cacheId: string;
+  lastRun?: BackupRun;
+  lastSuccess?: BackupRun;
+  /** Runs that failed since the last success. */
+  consecutiveFailures: number;
+  lastTestRestore?: TestRestore;
+}
+
+/** The backup status of each cache, in the incidents table. */
+export interface BackupRecords {
+  /** Records the run and returns the status it leaves. */
+  recordBackupRun(run: BackupRun): Promise<BackupStatus>;
+  recordTestRestore(result: TestRestore): Promise<void>;
+  backupStatus(cacheId: string): Promise<BackupStatus | undefined>;
 }

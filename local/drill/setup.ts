@@ -266,7 +266,14 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
     ...(replicationGroupId ? { replicationGroupId } : {}),
     ...(globalReplicationGroupId ? { globalReplicationGroupId } : {}),
     alarmNames: [],
-    backup: { bucket: backupBucket, prefix: `${CACHE_ID}/`, maxAgeHours: 24 },
+    backup: {
+      bucket: backupBucket,
+      prefix: `${CACHE_ID}/`,
+      maxAgeHours: 24,
+      method: 'none',
+      intervalMinutes: 15,
+      testRestore: { enabled: false, intervalDays: 7, nodeType: 'cache.t4g.micro', sampleKeys: 100 },
+    },
     replacement: {
       nodeType: 'cache.r7g.large',
       engine: 'redis',
