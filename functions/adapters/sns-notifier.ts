@@ -76,7 +76,7 @@ export class SnsNotifier implements Notifier {
     const facts = message.facts === undefined ? undefined : (redact(message.facts) as Record<string, unknown>);
     const body = JSON.stringify({
       kind: message.kind,
-      incidentId: message.incidentId,
+      ...(message.incidentId !== undefined ? { incidentId: message.incidentId } : {}),
       cacheId: message.cacheId,
       subject: message.subject,
       message: message.text,
@@ -97,7 +97,7 @@ export class SnsNotifier implements Notifier {
           }),
           Subject: snsSubject(message.subject),
           MessageAttributes: stringAttributes({
-            incidentId: message.incidentId,
+            incidentId: message.incidentId ?? '',
             cacheId: message.cacheId,
             kind: message.kind,
           }),

@@ -1,10 +1,14 @@
 /** The two SNS topics: subscribers' status notices and the operators' messages. */
 import type { RenderedNotice } from '../domain/notices';
 
-/** A message on the operators' topic: an approval request, an escalation or information. */
+/**
+ * A message on the operators' topic: an approval request, an escalation or
+ * information about an incident, or a backup of a cache that is failing.
+ */
 export interface OperatorMessage {
-  kind: 'approval-request' | 'escalation' | 'info';
-  incidentId: string;
+  kind: 'approval-request' | 'escalation' | 'info' | 'backup-failed';
+  /** The incident it is about; absent for a cache's backups. */
+  incidentId?: string;
   cacheId: string;
   subject: string;
   text: string;

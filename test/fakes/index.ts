@@ -8,6 +8,7 @@ import { protectedCacheSchema, type ProtectedCache } from '../../functions/domai
 import type { ApprovalPolicy } from '../../functions/domain/recovery';
 import { parseTemplates } from '../../functions/domain/notices';
 import { FakeBackupCatalog } from './backup-catalog';
+import { FakeBackupRecords } from './backup-records';
 import { FakeCacheFleet } from './cache-fleet';
 import { FakeCacheProbe } from './cache-probe';
 import { FakeCacheWriter } from './cache-writer';
@@ -21,6 +22,7 @@ import { FakeSourceOfTruth } from './source-of-truth';
 import { FakeWorkflow } from './workflow';
 
 export { FakeBackupCatalog, rdbBytes } from './backup-catalog';
+export { FakeBackupRecords } from './backup-records';
 export { FakeCacheFleet } from './cache-fleet';
 export { FakeCacheProbe, endpointKey } from './cache-probe';
 export { FakeCacheWriter } from './cache-writer';
@@ -61,6 +63,7 @@ export function fakeWorld(
     probe: new FakeCacheProbe(),
     fleet: new FakeCacheFleet(),
     backups: new FakeBackupCatalog(),
+    backupRecords: new FakeBackupRecords(),
     endpoints: new FakeEndpointRecord(),
     secrets: new FakeSecretReader(),
     source: new FakeSourceOfTruth(),
