@@ -29,6 +29,8 @@ export const backupManifestSchema = z.object({
   engine: z.object({ name: z.string(), version: z.string() }),
   rdbVersion: z.number().int().min(1).max(99),
   keys: z.number().int().min(0),
+  /** Keys with a TTL: a restore may hold fewer keys than `keys` by those that expired since. */
+  keysWithExpiry: z.number().int().min(0),
   bytes: z.number().int().min(0),
   verification: backupVerificationSchema,
 });
