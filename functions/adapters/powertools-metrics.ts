@@ -10,6 +10,8 @@ import type { MetricValue, MetricsSink } from '../ports';
 const UNITS: Record<MetricValue['unit'], MetricUnitValue> = {
   Count: MetricUnit.Count,
   Milliseconds: MetricUnit.Milliseconds,
+  Seconds: MetricUnit.Seconds,
+  Bytes: MetricUnit.Bytes,
 };
 
 export class PowertoolsMetricsSink implements MetricsSink {

@@ -129,7 +129,7 @@ export class IncompatibleBackupError extends DomainError {
 }
 
 /** A backup method the cache cannot serve: the reason is what the cache answered. */
-export type BackupSourceMethod = 'sync' | 'scan-dump';
+export type BackupSourceMethod = 'sync' | 'scan-dump' | 'elasticache-export';
 
 /**
  * The cache refused a command a backup method needs (SYNC, SELECT, DUMP, …),

@@ -9,7 +9,7 @@ export const systemClock: Clock = { now: () => new Date() };
 /** One metric value in an emitted set. */
 export interface MetricValue {
   name: string;
-  unit: 'Count' | 'Milliseconds';
+  unit: 'Count' | 'Milliseconds' | 'Seconds' | 'Bytes';
   value: number;
 }
 

@@ -3,7 +3,7 @@
  * healthy replica? a Global Datastore secondary? the newest usable backup?)
  * and turns them into a recovery plan with an ETA.
  */
-import type { Endpoint, ProtectedCache } from '../domain/caches';
+import type { ProtectedCache } from '../domain/caches';
 import { InvalidBackupError } from '../domain/errors';
 import { estimateMinutes } from '../domain/eta';
 import { RDB_HEADER_BYTES, looksLikeRdbKey, maxRdbVersionLoadedBy, rdbVersionOf } from '../domain/rdb';
@@ -29,7 +29,7 @@ import type {
   Timeline,
 } from '../ports';
 import { pingWithRetry } from './shared/ping';
-import { authTokenFor, findCache } from './shared/protected-cache';
+import { authTokenFor, currentEndpoint, findCache } from './shared/protected-cache';
 import { addTimeline } from './shared/timeline';
 
 export interface AssessDeps {
@@ -119,15 +119,6 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
   });
   await deps.store.updateIncident(input.incidentId, { plan });
   return assessment;
-}
-
-/** The endpoint clients follow; the configured one when the record is missing or unreadable. */
-async function currentEndpoint(endpoints: EndpointRecord, cache: ProtectedCache): Promise<Endpoint> {
-  try {
-    return (await endpoints.read(cache.endpointParameter)) ?? cache.endpoint;
-  } catch {
-    return cache.endpoint;
-  }
 }
 
 async function replicaFacts(
