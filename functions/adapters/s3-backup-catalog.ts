@@ -82,24 +82,7 @@ export class S3BackupCatalog implements BackupCatalog, BackupReadGrant {
    */
   async grantRead(bucket: string, key: string, canonicalId: string): Promise<{ alreadyGranted: boolean }> {
     try {
-      const acl = await this.client.send(new GetObjectAclCommand({ Bucket: bucket, Key: key }));
-      const grants = acl.Grants ?? [];
-      const has = (permission: string) =>
-        grants.some(
-          (g) =>
-            g.Grantee?.Type === 'CanonicalUser' &&
-            g.Grantee.ID === canonicalId &&
-            (g.Permission === permission || g.Permission === 'FULL_CONTROL'),
-        );
-      if (has('READ') && has('READ_ACP')) return { alreadyGranted: true };
-      const reader = { Type: 'CanonicalUser' as const, ID: canonicalId };
-      const wanted: Grant[] = [
-        ...grants,
-        ...(has('READ') ? [] : [{ Grantee: reader, Permission: 'READ' as const }]),
-        ...(has('READ_ACP') ? [] : [{ Grantee: reader, Permission: 'READ_ACP' as const }]),
-      ];
-      await this.client.send(new PutObjectAclCommand({ Bucket: bucket, Key: key, ...grantHeaders(wanted) }));
-      return { alreadyGranted: false };
+      return await grantObjectRead(this.client, bucket, key, canonicalId);
     } catch (err) {
       const name = errorName(err);
       if (name === 'NoSuchKey' || name === 'NotFound') {
@@ -115,6 +98,37 @@ export class S3BackupCatalog implements BackupCatalog, BackupReadGrant {
       rethrowAws(err, 'S3 PutObjectAcl');
     }
   }
+}
+
+/**
+ * READ and READ_ACP for `canonicalId` on the object's ACL, the grants it has
+ * kept (GetObjectAcl, then PutObjectAcl with them all). Throws S3's errors
+ * untranslated, AccessControlListNotSupported included.
+ */
+export async function grantObjectRead(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  canonicalId: string,
+): Promise<{ alreadyGranted: boolean }> {
+  const acl = await client.send(new GetObjectAclCommand({ Bucket: bucket, Key: key }));
+  const grants = acl.Grants ?? [];
+  const has = (permission: string) =>
+    grants.some(
+      (g) =>
+        g.Grantee?.Type === 'CanonicalUser' &&
+        g.Grantee.ID === canonicalId &&
+        (g.Permission === permission || g.Permission === 'FULL_CONTROL'),
+    );
+  if (has('READ') && has('READ_ACP')) return { alreadyGranted: true };
+  const reader = { Type: 'CanonicalUser' as const, ID: canonicalId };
+  const wanted: Grant[] = [
+    ...grants,
+    ...(has('READ') ? [] : [{ Grantee: reader, Permission: 'READ' as const }]),
+    ...(has('READ_ACP') ? [] : [{ Grantee: reader, Permission: 'READ_ACP' as const }]),
+  ];
+  await client.send(new PutObjectAclCommand({ Bucket: bucket, Key: key, ...grantHeaders(wanted) }));
+  return { alreadyGranted: false };
 }
 
 type GrantHeader = 'GrantFullControl' | 'GrantRead' | 'GrantReadACP' | 'GrantWriteACP';

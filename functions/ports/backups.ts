@@ -133,13 +133,15 @@ export interface BackupStore {
    * parts in memory, with `metadata` as its user metadata and, when
    * `readerCanonicalId` is given, a read grant for it on the object's ACL (the
    * bucket owner keeps full control). Aborts the upload when `body` throws or
-   * S3 refuses a part, so no partial object is ever listed.
+   * S3 refuses a part, so no partial object is ever listed. A bucket with ACLs
+   * disabled still gets the object, without the grant: `readGrant` says which
+   * (present only when a grant was asked for).
    */
   upload(
     location: BackupLocation,
     body: AsyncIterable<Uint8Array>,
     options: { metadata: Record<string, string>; readerCanonicalId?: string },
-  ): Promise<{ bytes: number }>;
+  ): Promise<{ bytes: number; readGrant?: 'granted' | 'acls-disabled' }>;
   /** The object's bytes as they arrive from S3. InvalidBackupError when there is no such object. */
   read(location: BackupLocation): Promise<AsyncIterable<Uint8Array>>;
   /** The object's size and user metadata; undefined when there is no such object. */

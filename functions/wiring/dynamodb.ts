@@ -4,7 +4,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config';
 import { documentClient, DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store';
 import { DynamoDbSourceOfTruth } from '../adapters/dynamodb-source-of-truth';
-import type { IncidentStore, SourceOfTruth } from '../ports';
+import { DynamoDbBackupRecords } from '../adapters/dynamodb/backups';
+import type { BackupRecords, IncidentStore, SourceOfTruth } from '../ports';
 
 let client: DynamoDBDocumentClient | undefined;
 function dynamoDbDocument(): DynamoDBDocumentClient {
@@ -14,6 +15,12 @@ function dynamoDbDocument(): DynamoDBDocumentClient {
 let store: IncidentStore | undefined;
 export function incidentStore(): IncidentStore {
   return (store ??= new DynamoDbIncidentStore({ tableName: config.incidentsTable, client: dynamoDbDocument() }));
+}
+
+let records: BackupRecords | undefined;
+/** Each cache's backup status, on the incidents table. */
+export function backupRecords(): BackupRecords {
+  return (records ??= new DynamoDbBackupRecords({ tableName: config.incidentsTable, client: dynamoDbDocument() }));
 }
 
 let source: SourceOfTruth | undefined;

@@ -1,9 +1,21 @@
-/** The S3 backup catalog, which also grants ElastiCache read on a backup. */
+/** S3, one client per container: the backup catalog (which also grants ElastiCache read on a backup) and the backup store. */
+import { S3Client } from '@aws-sdk/client-s3';
 import { config } from '../config';
 import { S3BackupCatalog } from '../adapters/s3-backup-catalog';
-import type { BackupCatalog, BackupReadGrant } from '../ports';
+import { S3BackupStore } from '../adapters/s3-backup-store';
+import type { BackupCatalog, BackupReadGrant, BackupStore } from '../ports';
 
-let instance: (BackupCatalog & BackupReadGrant) | undefined;
+let client: S3Client | undefined;
+function s3(): S3Client {
+  return (client ??= new S3Client({ region: config.region, forcePathStyle: config.s3ForcePathStyle }));
+}
+
+let catalog: (BackupCatalog & BackupReadGrant) | undefined;
 export function backupCatalog(): BackupCatalog & BackupReadGrant {
-  return (instance ??= new S3BackupCatalog({ region: config.region, forcePathStyle: config.s3ForcePathStyle }));
+  return (catalog ??= new S3BackupCatalog({ client: s3() }));
+}
+
+let store: BackupStore | undefined;
+export function backupStore(): BackupStore {
+  return (store ??= new S3BackupStore({ client: s3() }));
 }

@@ -91,6 +91,7 @@ describe('wiring', () => {
     // Act
     const first = [
       wiring.incidentStore(),
+      wiring.backupRecords(),
       wiring.workflow(),
       wiring.cacheWriter(),
       wiring.secretReader(),
@@ -98,6 +99,7 @@ describe('wiring', () => {
     ];
     const second = [
       wiring.incidentStore(),
+      wiring.backupRecords(),
       wiring.workflow(),
       wiring.cacheWriter(),
       wiring.secretReader(),

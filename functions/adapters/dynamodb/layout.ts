@@ -10,6 +10,7 @@
  *   INCIDENT#<id>       NOTICE#<stage>           a notice marker (CLAIMED, then SENT)
  *   INCIDENT#<id>       APPROVAL#<step>          an approval and its task token
  *   CACHE#<cacheId>     OPEN                     the cache's open-incident lock
+ *   CACHE#<cacheId>     BACKUP                   the cache's backup status (last run, last success, failures, test restore)
  *   DELIVERY#<key>      DELIVERY                 an alarm delivery marker
  *   STATS#<plan>        <at>#<incidentId>        a measured recovery
  */
@@ -78,6 +79,8 @@ export const approvalsOf = (incidentId: string): Collection => ({
 });
 
 export const openLockKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cacheId}`, sk: 'OPEN' });
+
+export const backupStatusKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cacheId}`, sk: 'BACKUP' });
 
 export const deliveryKey = (key: string): ItemKey => ({ pk: `DELIVERY#${key}`, sk: 'DELIVERY' });
 
