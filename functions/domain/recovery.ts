@@ -20,6 +20,16 @@ export const backupFactsSchema = z.object({
   sizeBytes: z.number().nonnegative(),
   ageMinutes: z.number().nonnegative(),
   rdbVersion: z.number().int(),
+  /**
+   * The moment the backup's data was taken (a backup this deployment made:
+   * from its manifest): rehydration starts here. Absent for a backup made
+   * elsewhere, whose object time stands in for it.
+   */
+  watermark: isoTime.optional(),
+  /** How this deployment made the backup; absent for one made elsewhere. */
+  method: z.enum(['sync', 'scan-dump', 'elasticache-export']).optional(),
+  /** False when the backup was read key by key while the cache changed. */
+  pointInTime: z.boolean().optional(),
 });
 export type BackupFacts = z.output<typeof backupFactsSchema>;
 

@@ -9,7 +9,7 @@ import { incidentStore } from '../wiring/dynamodb';
 import { cacheFleet } from '../wiring/elasticache';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { cacheProbe } from '../wiring/redis-probe';
-import { backupCatalog } from '../wiring/s3';
+import { backupCatalog, backupStore } from '../wiring/s3';
 import { endpointRecord, secretReader } from '../wiring/ssm';
 import { stepHandler } from './step-handler';
 import { assessInputSchema } from '../domain/steps';
@@ -36,6 +36,7 @@ export const handler = makeHandler(
     probe: cacheProbe,
     fleet: cacheFleet,
     backups: backupCatalog,
+    backupStore,
     endpoints: endpointRecord,
     secrets: secretReader,
     clock,

@@ -18,8 +18,10 @@ import {
 } from '../domain/recovery';
 import type { AssessInput, AssessOutput } from '../domain/steps';
 import { formatBytes } from '../domain/format';
+import { isProductBackup, type BackupManifest } from '../domain/backup/manifest';
 import type {
   BackupCatalog,
+  BackupStore,
   CacheFleet,
   CacheProbe,
   Clock,
@@ -37,6 +39,8 @@ export interface AssessDeps {
   probe: CacheProbe;
   fleet: CacheFleet;
   backups: BackupCatalog;
+  /** The manifests and metadata of the backups this deployment made. */
+  backupStore: Pick<BackupStore, 'readManifest' | 'head'>;
   endpoints: EndpointRecord;
   secrets: SecretReader;
   clock: Clock;
@@ -47,7 +51,7 @@ export interface AssessDeps {
 
 /** Backups examined at most, newest first. */
 const MAX_BACKUPS_EXAMINED = 20;
-/** Restored data is older than the backup's object time by up to this much. */
+/** Clocks differ between the backup's writer and the source of truth's: rehydration starts this much earlier. */
 const BACKUP_MARGIN_MS = 60_000;
 /** Writes just before the incident opened may not have reached a replica. */
 const REPLICATION_MARGIN_MS = 5 * 60_000;
@@ -66,7 +70,7 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
   const memory = nodeMemoryBytes(cache.replacement.nodeType);
   const backups = cache.backup
     ? await backupFacts(
-        deps.backups,
+        deps,
         cache.backup,
         memory,
         maxRdbVersionLoadedBy(cache.replacement.engine, cache.replacement.engineVersion),
@@ -88,7 +92,7 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
   const etaMinutes = estimateMinutes(plan, history, facts.backup?.sizeBytes);
   const rehydrateSince =
     plan === 'PROVISION_FROM_BACKUP' && facts.backup
-      ? new Date(Date.parse(facts.backup.lastModified) - BACKUP_MARGIN_MS).toISOString()
+      ? new Date(Date.parse(facts.backup.watermark ?? facts.backup.lastModified) - BACKUP_MARGIN_MS).toISOString()
       : plan === 'PROMOTE_REPLICA' || plan === 'GLOBAL_FAILOVER'
         ? new Date(Date.parse(input.openedAt) - REPLICATION_MARGIN_MS).toISOString()
         : undefined;
@@ -161,9 +165,12 @@ async function globalSecondaryFacts(
     : {};
 }
 
-/** The newest backup that is an RDB file, recent enough and small enough; why each newer one was not. */
+/**
+ * The newest backup that is an RDB file, recent enough, small enough and, when
+ * this deployment made it, checked after upload; why each newer one was not.
+ */
 async function backupFacts(
-  catalog: BackupCatalog,
+  { backups: catalog, backupStore }: Pick<AssessDeps, 'backups' | 'backupStore'>,
   location: NonNullable<ProtectedCache['backup']>,
   memoryBytes: number | undefined,
   maxRdbVersion: number | undefined,
@@ -172,35 +179,47 @@ async function backupFacts(
   const rejected: { key: string; reason: string }[] = [];
   const candidates = (await catalog.list(location.bucket, location.prefix)).filter((o) => looksLikeRdbKey(o.key));
   for (const object of candidates.slice(0, MAX_BACKUPS_EXAMINED)) {
-    const ageMinutes = Math.max(0, Math.floor((now.getTime() - Date.parse(object.lastModified)) / 60_000));
+    const reject = (reason: string) => rejected.push({ key: object.key, reason });
+    let made: Made;
+    try {
+      made = await howMade(backupStore, object);
+    } catch (err) {
+      if (!(err instanceof InvalidBackupError)) throw err;
+      reject(err.message);
+      continue;
+    }
+    if (made.kind === 'unverified') {
+      reject('made by this deployment but never checked after upload (no manifest): not trusted');
+      continue;
+    }
+    if (made.kind === 'failed') {
+      reject(`failed its integrity check: ${made.reason}`);
+      continue;
+    }
+    const watermark = made.kind === 'verified' ? made.manifest.watermark : object.lastModified;
+    const ageMinutes = Math.max(0, Math.floor((now.getTime() - Date.parse(watermark)) / 60_000));
     if (ageMinutes > location.maxAgeHours * 60) {
-      rejected.push({
-        key: object.key,
-        reason: `${ageMinutes} min old, older than the ${location.maxAgeHours} h limit`,
-      });
+      reject(`${ageMinutes} min old, older than the ${location.maxAgeHours} h limit`);
       break;
     }
     if (memoryBytes !== undefined && object.sizeBytes > memoryBytes) {
-      rejected.push({
-        key: object.key,
-        reason: `${formatBytes(object.sizeBytes)} does not fit the replacement node's ${formatBytes(memoryBytes)}`,
-      });
+      reject(`${formatBytes(object.sizeBytes)} does not fit the replacement node's ${formatBytes(memoryBytes)}`);
       continue;
     }
     let rdbVersion: number;
-    try {
-      rdbVersion = rdbVersionOf(await catalog.readHeader(object.bucket, object.key, RDB_HEADER_BYTES));
-    } catch (err) {
-      if (!(err instanceof InvalidBackupError)) throw err;
-      rejected.push({ key: object.key, reason: err.message });
-      continue;
+    if (made.kind === 'verified') rdbVersion = made.manifest.rdbVersion;
+    else {
+      try {
+        rdbVersion = rdbVersionOf(await catalog.readHeader(object.bucket, object.key, RDB_HEADER_BYTES));
+      } catch (err) {
+        if (!(err instanceof InvalidBackupError)) throw err;
+        reject(err.message);
+        continue;
+      }
     }
     // The engine refuses a newer RDB format at load, and the restore fails.
     if (maxRdbVersion !== undefined && rdbVersion > maxRdbVersion) {
-      rejected.push({
-        key: object.key,
-        reason: `RDB format version ${rdbVersion} is newer than the replacement engine loads (up to ${maxRdbVersion})`,
-      });
+      reject(`RDB format version ${rdbVersion} is newer than the replacement engine loads (up to ${maxRdbVersion})`);
       continue;
     }
     const backup: BackupFacts = {
@@ -211,8 +230,29 @@ async function backupFacts(
       sizeBytes: object.sizeBytes,
       ageMinutes,
       rdbVersion,
+      ...(made.kind === 'verified'
+        ? { watermark, method: made.manifest.method, pointInTime: made.manifest.pointInTime }
+        : {}),
     };
     return { backup, rejected };
   }
   return { rejected };
+}
+
+type Made =
+  | { kind: 'verified'; manifest: BackupManifest }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'unverified' }
+  | { kind: 'elsewhere' };
+
+/** A backup this deployment made has a manifest once checked; one without metadata of ours was made elsewhere. */
+async function howMade(store: AssessDeps['backupStore'], object: { bucket: string; key: string }): Promise<Made> {
+  const manifest = await store.readManifest(object);
+  if (manifest) {
+    return manifest.verification.ok
+      ? { kind: 'verified', manifest }
+      : { kind: 'failed', reason: manifest.verification.reason };
+  }
+  const head = await store.head(object);
+  return head && isProductBackup(head.metadata) ? { kind: 'unverified' } : { kind: 'elsewhere' };
 }

@@ -56,13 +56,15 @@ export function fakeWorld(
   options: { caches?: ProtectedCache[]; now?: string; approvalPolicy?: ApprovalPolicy; consoleUrl?: string } = {},
 ) {
   const clock = new FakeClock(options.now);
+  const backups = new FakeBackupCatalog();
   return {
     clock,
     store: new FakeIncidentStore(clock),
     notifier: new FakeNotifier(),
     probe: new FakeCacheProbe(),
     fleet: new FakeCacheFleet(),
-    backups: new FakeBackupCatalog(),
+    backups,
+    backupStore: backups,
     backupRecords: new FakeBackupRecords(),
     endpoints: new FakeEndpointRecord(),
     secrets: new FakeSecretReader(),
