@@ -485,9 +485,11 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       eventRules(manifest, { [manifest.stateMachine.logicalId]: stateMachineArn, ...tables, ...topics, ...buckets }),
     );
 
+    const alarmScale = options.alarmTimeScale ?? 1 / 60;
+    const backupScale = options.backupTimeScale ?? alarmScale;
     const cloudwatch: LocalCloudWatch = new LocalCloudWatch({
       alarms: [],
-      timeScale: options.alarmTimeScale ?? 1 / 60,
+      timeScale: alarmScale,
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
       onStateChange: (event) => {
@@ -509,7 +511,6 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     let schedule: CacheSchedule | undefined;
     const backupFunction = manifest.functions.find((f) => f.key === 'backup');
     const testRestoreFunction = manifest.functions.find((f) => f.key === 'testRestore');
-    const backupScale = options.backupTimeScale ?? options.alarmTimeScale ?? 1 / 60;
     /** Invokes a function as its EventBridge schedule does (constant input `{"cacheId": …}`); a function error fails the run. */
     const scheduledRun = (functionName: string, cacheId: string) => async () => {
       const outcome = await lambda.invoke(functionName, { cacheId });
@@ -586,9 +587,15 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         assign({ PROTECTED_CACHES: JSON.stringify(caches) });
         iam?.setProtectedCaches(caches);
         protectedCaches = caches;
+        // A freshness alarm's period is two backup intervals: on a backup scale other than the
+        // alarms' own, it is stretched to stay two intervals of the schedule that actually runs.
+        const backupPeriodFactor = backupScale / alarmScale;
         cloudwatch.setAlarms([
           ...probeAlarmSpecs(manifest.service, caches),
-          ...backupAgeAlarmSpecs(manifest.service, caches, operatorsTopic),
+          ...backupAgeAlarmSpecs(manifest.service, caches, operatorsTopic).map((spec) => ({
+            ...spec,
+            periodSeconds: spec.periodSeconds * backupPeriodFactor,
+          })),
         ]);
         if (schedule?.running) startSchedule();
       },
