@@ -9,9 +9,15 @@
  * - `<service>-<stage>-health-<cache>-<metric>`: ElastiCache early warnings
  *   (CPU, memory, replication lag) and a probe that reports nothing for the
  *   cache. A busy cache or a silent probe is not an outage, so these go to
- *   the operators' topic only and never start the recovery workflow.
+ *   the operators' topic only and never start the recovery workflow. The
+ *   backup freshness alarm (`<cache>-backup-age`) is one of them.
+ *
+ * Besides the alarms, each cache the product backs up gets its backup
+ * schedule (and, when enabled, its test-restore schedule): EventBridge rules
+ * that invoke the `backup` / `testRestore` functions with `{"cacheId": …}`.
  */
-const { load, incidentAlarmPrefix } = require('./config');
+const { createHash } = require('node:crypto');
+const { load, incidentAlarmPrefix, backupRpoSeconds } = require('./config');
 
 /** Logical ids allow letters and digits only. */
 const logicalId = (...parts) =>
@@ -65,6 +71,223 @@ function maxOverMembers({ name, description, metricName, members, threshold, per
   };
 }
 
+/** EventBridge rule names: at most 64 characters of letters, digits, `.`, `-` and `_` (PutRule, `Name`). */
+const RULE_NAME_MAX = 64;
+
+/**
+ * `<service>-<stage>-<kind>-<cache>`, so that the dead-letter queue's policy
+ * (rules named `<service>-<stage>-*`) admits it. A cache id too long for the
+ * limit is cut and suffixed with a hash of the whole id, so names stay unique.
+ */
+function ruleName(service, stage, kind, cacheId) {
+  const prefix = `${service}-${stage}-${kind}-`;
+  const full = `${prefix}${cacheId}`;
+  if (full.length <= RULE_NAME_MAX) return full;
+  const hash = createHash('sha256').update(cacheId).digest('hex').slice(0, 8);
+  const room = RULE_NAME_MAX - prefix.length - hash.length - 1;
+  if (room < 1)
+    throw new Error(`the rule name "${full}" exceeds ${RULE_NAME_MAX} characters: use a shorter stage name`);
+  return `${prefix}${cacheId.slice(0, room)}-${hash}`;
+}
+
+/** EventBridge rate expressions: the unit is singular for 1 and plural above ("Schedule expressions for rules"). */
+const rate = (value, unit) => `rate(${value} ${value === 1 ? unit : `${unit}s`})`;
+
+/**
+ * A schedule rule invoking `functionLogicalId` with `{"cacheId": …}`, its
+ * retries bounded to the run it is for, undeliverable runs kept in the
+ * backup-failures queue (EventBridge "Using dead-letter queues to process
+ * undelivered events"), and the permission that lets the rule invoke the function.
+ */
+function scheduleResources({
+  idPrefix,
+  name,
+  description,
+  expression,
+  functionLogicalId,
+  cacheId,
+  maxEventAgeSeconds,
+}) {
+  const rule = logicalId(idPrefix, cacheId, 'Schedule', 'Rule');
+  return {
+    [rule]: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: name,
+        Description: description,
+        ScheduleExpression: expression,
+        State: 'ENABLED',
+        Targets: [
+          {
+            Id: idPrefix.toLowerCase(),
+            Arn: { 'Fn::GetAtt': [functionLogicalId, 'Arn'] },
+            Input: JSON.stringify({ cacheId }),
+            RetryPolicy: { MaximumEventAgeInSeconds: maxEventAgeSeconds, MaximumRetryAttempts: 2 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['BackupFailuresQueue', 'Arn'] } },
+          },
+        ],
+      },
+    },
+    [logicalId(idPrefix, cacheId, 'Schedule', 'Permission')]: {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        FunctionName: { 'Fn::GetAtt': [functionLogicalId, 'Arn'] },
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
+      },
+    },
+  };
+}
+
+/** The backup schedule of one cache, and its test-restore schedule when enabled. */
+function backupSchedules(cache, { service, stage }) {
+  const { intervalMinutes, testRestore } = cache.backup;
+  return {
+    ...scheduleResources({
+      idPrefix: 'Backup',
+      name: ruleName(service, stage, 'backup', cache.id),
+      description: `Backs up ${cache.displayName} (${cache.id}) to S3 every ${intervalMinutes} minute(s).`,
+      expression: rate(intervalMinutes, 'minute'),
+      functionLogicalId: 'BackupLambdaFunction',
+      cacheId: cache.id,
+      // Retries end when the next scheduled run is due (60 s is EventBridge's minimum).
+      maxEventAgeSeconds: Math.max(60, intervalMinutes * 60),
+    }),
+    ...(testRestore.enabled
+      ? scheduleResources({
+          idPrefix: 'TestRestore',
+          name: ruleName(service, stage, 'test-restore', cache.id),
+          description: `Restores the newest backup of ${cache.displayName} (${cache.id}) and reads it back every ${testRestore.intervalDays} day(s).`,
+          expression: rate(testRestore.intervalDays, 'day'),
+          functionLogicalId: 'TestRestoreLambdaFunction',
+          cacheId: cache.id,
+          // EventBridge's maximum: a test restore that waits a few hours is still worth running.
+          maxEventAgeSeconds: 86400,
+        })
+      : {}),
+  };
+}
+
+/**
+ * The period of the backup freshness alarm: two backup intervals. The backup
+ * function reports BackupAgeSeconds once per run, so every window of two
+ * intervals holds at least one report even when a run starts or ends a few
+ * seconds (or most of an interval) late; a window with none means the
+ * function stopped reporting. CloudWatch takes periods that are multiples of
+ * 60 s, and Period × EvaluationPeriods of at most one day below one hour and
+ * at most seven days from one hour (PutMetricAlarm, `Period`): two intervals
+ * of at most 1440 minutes stay within both.
+ */
+const backupAlarmPeriodSeconds = (intervalMinutes) => 2 * intervalMinutes * 60;
+
+/**
+ * The freshness alarm of one cache: the newest verified backup is older than
+ * the cache's RPO, or the backup function reported nothing for two intervals.
+ * Maximum over the period with one evaluation period: the first stale report
+ * alarms. Missing data is breaching ("Configuring how CloudWatch alarms treat
+ * missing data"): since each period holds a report while the schedule runs
+ * (see backupAlarmPeriodSeconds), only a function that stopped reporting —
+ * failing before it measures, throttled, its schedule disabled — leaves one
+ * empty, and that is as unsafe as a stale backup. A new deployment is in ALARM
+ * until its first backup reports. Operators only: a stale backup is no outage.
+ */
+function backupAgeAlarm(cache, { healthPrefix, namespace }) {
+  const rpoSeconds = backupRpoSeconds(cache.backup);
+  const period = backupAlarmPeriodSeconds(cache.backup.intervalMinutes);
+  return {
+    [logicalId('Health', cache.id, 'Backup', 'Age', 'Alarm')]: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `${healthPrefix}${cache.id}-backup-age`,
+        AlarmDescription: `The newest verified backup of ${cache.displayName} (${cache.id}) is older than its RPO (${rpoSeconds} s), or the backup function reported nothing for ${period / 60} minutes: a restore would lose more than the RPO allows. No incident is opened.`,
+        Namespace: namespace,
+        MetricName: 'BackupAgeSeconds',
+        Dimensions: [{ Name: 'CacheId', Value: cache.id }],
+        Statistic: 'Maximum',
+        Period: period,
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        Threshold: rpoSeconds,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: 'OperatorsTopic' }],
+        OKActions: [{ Ref: 'OperatorsTopic' }],
+      },
+    },
+  };
+}
+
+/**
+ * Scheduled backup and test-restore runs EventBridge could not deliver, and
+ * asynchronous invocations of those functions that kept failing (the lead's
+ * `destinations.onFailure`): kept 14 days, alarmed to the operators.
+ */
+function backupFailureResources({ service, stage }) {
+  const queueArn = { 'Fn::GetAtt': ['BackupFailuresQueue', 'Arn'] };
+  return {
+    BackupFailuresQueue: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: `${service}-${stage}-backup-failures`,
+        MessageRetentionPeriod: 1209600,
+        SqsManagedSseEnabled: true,
+      },
+    },
+    BackupFailuresQueuePolicy: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [{ Ref: 'BackupFailuresQueue' }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'EventBridgeDeadLetters',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: queueArn,
+              Condition: {
+                ArnLike: {
+                  'aws:SourceArn': {
+                    'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${service}-${stage}-*`,
+                  },
+                },
+              },
+            },
+            {
+              Sid: 'TlsOnly',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'sqs:*',
+              Resource: queueArn,
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      },
+    },
+    BackupFailuresAlarm: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `${service}-${stage}-health-backup-failures`,
+        AlarmDescription:
+          'Scheduled backups or test restores that could not run wait in the backup-failures queue; a protected cache may not have been backed up.',
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['BackupFailuresQueue', 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'OperatorsTopic' }],
+      },
+    },
+  };
+}
+
 async function resources({ resolveVariable }) {
   const { caches } = load();
   const service = await resolveVariable('self:service');
@@ -72,7 +295,15 @@ async function resources({ resolveVariable }) {
   const namespace = await resolveVariable('param:metricsNamespace');
   const incidentPrefix = await incidentAlarmPrefix(resolveVariable);
   const healthPrefix = `${service}-${stage}-health-`;
-  const Resources = {};
+  const Resources = { ...backupFailureResources({ service, stage }) };
+
+  for (const cache of caches) {
+    if (!cache.backup) continue;
+    if (cache.backup.method !== 'none') {
+      Object.assign(Resources, backupSchedules(cache, { service, stage }));
+      Object.assign(Resources, backupAgeAlarm(cache, { healthPrefix, namespace }));
+    }
+  }
 
   for (const cache of caches) {
     Resources[logicalId('Probe', cache.id, 'Alarm')] = {
@@ -157,4 +388,4 @@ async function resources({ resolveVariable }) {
   return { Resources };
 }
 
-module.exports = { resources };
+module.exports = { resources, backupSchedules, backupAgeAlarm, backupAlarmPeriodSeconds, ruleName };

@@ -45,6 +45,11 @@ function protectedCachesSchema() {
   return domainModule('caches').protectedCachesSchema;
 }
 
+/** The RPO of a cache's backups in seconds, as the functions compute it (functions/domain/caches.ts). */
+function backupRpoSeconds(backup) {
+  return domainModule('caches').backupRpoSeconds(backup);
+}
+
 /** The configuration file in use and its parsed, validated content. */
 function load() {
   const file = fs.existsSync(CONFIG_FILE) ? CONFIG_FILE : EXAMPLE_FILE;
@@ -333,6 +338,7 @@ async function consoleLogoutUrls({ resolveVariable }) {
 
 module.exports = {
   load,
+  backupRpoSeconds,
   incidentAlarmPrefix,
   protectedCaches,
   endpointParameterArns,

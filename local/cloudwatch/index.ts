@@ -2,9 +2,12 @@
  * Local CloudWatch: metrics arrive as embedded-metric-format log lines (as in
  * AWS, where CloudWatch Logs extracts them), metric alarms are evaluated on
  * them period by period, and each state change is emitted as the EventBridge
- * "CloudWatch Alarm State Change" event AWS publishes.
+ * "CloudWatch Alarm State Change" event AWS publishes. An alarm's actions
+ * publish CloudWatch's notification to the SNS topics they name: AlarmActions
+ * on a transition to ALARM, OKActions on a transition to OK.
  */
 import { randomUUID } from 'node:crypto';
+import { notificationMessage, notificationSubject } from './notification';
 
 export type ComparisonOperator =
   'LessThanThreshold' | 'GreaterThanThreshold' | 'LessThanOrEqualToThreshold' | 'GreaterThanOrEqualToThreshold';
@@ -24,6 +27,10 @@ export interface MetricAlarmSpec {
   threshold: number;
   comparisonOperator: ComparisonOperator;
   treatMissingData: 'breaching' | 'notBreaching' | 'ignore' | 'missing';
+  /** SNS topic ARNs notified on a transition to ALARM. */
+  alarmActions?: string[];
+  /** SNS topic ARNs notified on a transition to OK. */
+  okActions?: string[];
 }
 
 export interface AlarmStateChangeEvent {
@@ -66,7 +73,12 @@ interface AlarmRuntime {
   changedAt: number;
   /** Periods that started before the alarm existed are not evaluated. */
   createdAt: number;
+  /** When the alarm's configuration was last written (AlarmConfigurationUpdatedTimestamp). */
+  configuredAt: number;
 }
+
+/** Publishes one message to an SNS topic, as CloudWatch's alarm actions do. */
+export type AlarmActionPublisher = (topicArn: string, subject: string, message: string) => Promise<void>;
 
 export interface LocalCloudWatchOptions {
   alarms: MetricAlarmSpec[];
@@ -75,6 +87,10 @@ export interface LocalCloudWatchOptions {
   region: string;
   accountId: string;
   onStateChange: (event: AlarmStateChangeEvent) => void;
+  /** Where alarm actions publish; without it, actions are not run. */
+  publish?: AlarmActionPublisher;
+  /** An action that could not publish (CloudWatch records it in the alarm's history). */
+  onActionError?: (alarmName: string, topicArn: string, error: unknown) => void;
   now?: () => number;
 }
 
@@ -143,6 +159,7 @@ export class LocalCloudWatch {
       reason: 'Unchecked: Initial alarm creation',
       changedAt: t,
       createdAt: t,
+      configuredAt: t,
     }));
   }
 
@@ -191,6 +208,7 @@ export class LocalCloudWatch {
       reason: 'Unchecked: Initial alarm creation',
       changedAt: t,
       createdAt: t,
+      configuredAt: t,
     }));
     if (this.timer) {
       this.stop();
@@ -280,6 +298,36 @@ export class LocalCloudWatch {
         }),
       ),
     );
+    this.runActions(alarm, previous.value);
+  }
+
+  /**
+   * The actions of the state the alarm entered: each topic gets CloudWatch's
+   * notification. A publication that fails is reported, never thrown: an
+   * action does not stop the alarm's evaluation.
+   */
+  private runActions(alarm: AlarmRuntime, oldState: AlarmStateValue): void {
+    const { publish } = this.options;
+    const topics =
+      alarm.state === 'ALARM' ? alarm.spec.alarmActions : alarm.state === 'OK' ? alarm.spec.okActions : undefined;
+    if (!publish || !topics?.length) return;
+    const transition = {
+      spec: alarm.spec,
+      newState: alarm.state,
+      oldState,
+      reason: alarm.reason,
+      stateChangeTime: cwTime(alarm.changedAt),
+      configurationUpdated: cwTime(alarm.configuredAt),
+      region: this.options.region,
+      accountId: this.options.accountId,
+    };
+    const subject = notificationSubject(transition);
+    const message = notificationMessage(transition);
+    for (const topicArn of topics) {
+      publish(topicArn, subject, message).catch((error: unknown) =>
+        this.options.onActionError?.(alarm.spec.alarmName, topicArn, error),
+      );
+    }
   }
 
   /**
@@ -303,6 +351,7 @@ export class LocalCloudWatch {
     alarm.reason = stateReason;
     alarm.changedAt = this.now();
     this.options.onStateChange(this.eventFor(alarm, previous, stateReasonData ?? '{}'));
+    this.runActions(alarm, previous.value);
   }
 
   private eventFor(

@@ -1,4 +1,4 @@
-import type { ProtectedCache } from '../../functions/domain/caches';
+import { backupRpoSeconds, type ProtectedCache } from '../../functions/domain/caches';
 import type { MetricAlarmSpec } from '../cloudwatch';
 
 /**
@@ -30,4 +30,46 @@ export function probeAlarmSpecs(service: string, caches: ProtectedCache[]): Metr
     comparisonOperator: 'LessThanThreshold',
     treatMissingData: 'notBreaching',
   }));
+}
+
+/** The name of a cache's backup freshness alarm in the local stack (`-health-`: operators only). */
+export function backupAgeAlarmName(service: string, cacheId: string): string {
+  return `${service}-local-health-${cacheId}-backup-age`;
+}
+
+/** Caches whose backups the product makes on a schedule (the others' backups come from elsewhere). */
+export function scheduledBackupCaches(caches: readonly ProtectedCache[]): ProtectedCache[] {
+  return caches.filter((c) => c.backup !== undefined && c.backup.method !== 'none');
+}
+
+/**
+ * The backup freshness alarm serverless/alarms.js declares for each cache the
+ * product backs up: BackupAgeSeconds Maximum above the cache's RPO over one
+ * period of two backup intervals, missing data breaching (a backup function
+ * that stops reporting alarms too), to the operators' topic only.
+ */
+export function backupAgeAlarmSpecs(
+  service: string,
+  caches: readonly ProtectedCache[],
+  operatorsTopicArn: string,
+): MetricAlarmSpec[] {
+  return scheduledBackupCaches(caches).map((c) => {
+    const backup = c.backup as NonNullable<ProtectedCache['backup']>;
+    return {
+      alarmName: backupAgeAlarmName(service, c.id),
+      description: `The newest verified backup of cache ${c.id} is older than its RPO, or the backup function reported nothing for two intervals.`,
+      namespace: 'CacheOutageWorkflow',
+      metricName: 'BackupAgeSeconds',
+      dimensions: { CacheId: c.id },
+      statistic: 'Maximum',
+      periodSeconds: 2 * backup.intervalMinutes * 60,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: backupRpoSeconds(backup),
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'breaching',
+      alarmActions: [operatorsTopicArn],
+      okActions: [operatorsTopicArn],
+    };
+  });
 }

@@ -20,7 +20,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createDeclaredBucket } from './buckets';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { ProtectedCache } from '../../functions/domain/caches';
 import { LocalCloudWatch, type AlarmStateChangeEvent } from '../cloudwatch';
@@ -37,9 +37,10 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalService } 
 import { startStepFunctions, type LocalStepFunctions } from '../sfn';
 import { startSns, type LocalSns } from '../sns';
 import { startSsm } from '../ssm';
-import { incidentAlarmPrefix, probeAlarmSpecs } from './alarms';
+import { backupAgeAlarmSpecs, incidentAlarmPrefix, probeAlarmSpecs, scheduledBackupCaches } from './alarms';
 import { bundleFunctions } from './bundles';
 import { createLocalIam, type IamOptions, type LocalIam } from './iam';
+import { CacheSchedule, type ScheduledJob } from './schedule';
 import { readManifest, substitute, type Json, type Manifest } from './serverless-manifest';
 
 export interface StackOptions {
@@ -51,6 +52,11 @@ export interface StackOptions {
   alarmTimeScale?: number;
   /** How often the scheduled probe runs locally. */
   probeIntervalMs?: number;
+  /**
+   * Backup and test-restore intervals are multiplied by this (default: alarmTimeScale, so
+   * 15 minutes → 15 s). Each cache's first backup runs as soon as monitoring starts.
+   */
+  backupTimeScale?: number;
   /** Wait states last this fraction of their configured time. */
   waitScale?: number;
   /** Extra time a new replication group spends in `creating`. */
@@ -107,9 +113,15 @@ export interface LocalStack {
   environmentOf(functionName: string): Record<string, string>;
   /** IAM enforcement: the roles in force and each function's credentials; undefined with `iam: false`. */
   readonly iam?: LocalIam;
-  /** Declares the protected caches: sets PROTECTED_CACHES and their probe alarms. Call before the first invocation. */
+  /**
+   * Declares the protected caches: sets PROTECTED_CACHES, their probe alarms and, for the
+   * caches the product backs up, their backup freshness alarms. Call before the first invocation.
+   */
   protect(caches: ProtectedCache[]): void;
-  /** Starts the probe schedule and alarm evaluation. */
+  /**
+   * Starts alarm evaluation and the schedules: the probe, and when serverless.yml declares
+   * the functions, each protected cache's backup (and test restore, when enabled).
+   */
   startMonitoring(): void;
   writeDescription(file: string): Promise<void>;
   stop(): Promise<void>;
@@ -473,20 +485,70 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       eventRules(manifest, { [manifest.stateMachine.logicalId]: stateMachineArn, ...tables, ...topics, ...buckets }),
     );
 
+    const alarmScale = options.alarmTimeScale ?? 1 / 60;
+    const backupScale = options.backupTimeScale ?? alarmScale;
     const cloudwatch: LocalCloudWatch = new LocalCloudWatch({
       alarms: [],
-      timeScale: options.alarmTimeScale ?? 1 / 60,
+      timeScale: alarmScale,
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
       onStateChange: (event) => {
         options.onAlarm?.(event);
         bus.put(event);
       },
+      // CloudWatch's alarm actions, publishing as the service the topics' policy admits.
+      publish: async (topicArn, subject, message) => {
+        await clients.sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message }));
+      },
+      onActionError: (alarmName, topicArn, error) =>
+        options.onLog?.('cloudwatch', `alarm ${alarmName}: the action on ${topicArn} failed: ${String(error)}`),
     });
     // Every resource is known now: resolve the template's roles against them.
     void iam?.policies();
     let probeTimer: NodeJS.Timeout | undefined;
     let probing = false;
+    let protectedCaches: ProtectedCache[] = [];
+    let schedule: CacheSchedule | undefined;
+    const backupFunction = manifest.functions.find((f) => f.key === 'backup');
+    const testRestoreFunction = manifest.functions.find((f) => f.key === 'testRestore');
+    /** Invokes a function as its EventBridge schedule does (constant input `{"cacheId": …}`); a function error fails the run. */
+    const scheduledRun = (functionName: string, cacheId: string) => async () => {
+      const outcome = await lambda.invoke(functionName, { cacheId });
+      if (!outcome.ok) throw new Error(`${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+    };
+    /** The backup (and test-restore) jobs of the protected caches, for the functions serverless.yml declares. */
+    const backupJobs = (): ScheduledJob[] =>
+      scheduledBackupCaches(protectedCaches).flatMap((c) => {
+        const backup = c.backup as NonNullable<ProtectedCache['backup']>;
+        const jobs: ScheduledJob[] = [];
+        if (backupFunction)
+          jobs.push({
+            name: `backup ${c.id}`,
+            intervalMs: backup.intervalMinutes * 60_000 * backupScale,
+            run: scheduledRun(backupFunction.name, c.id),
+          });
+        if (testRestoreFunction && backup.testRestore.enabled)
+          jobs.push({
+            name: `test-restore ${c.id}`,
+            intervalMs: backup.testRestore.intervalDays * 86_400_000 * backupScale,
+            run: scheduledRun(testRestoreFunction.name, c.id),
+            // The first test restore reads the backup the first scheduled run makes.
+            ...(backupFunction ? { after: `backup ${c.id}` } : {}),
+          });
+        return jobs;
+      });
+    const startSchedule = () => {
+      schedule?.stop();
+      schedule = new CacheSchedule({
+        jobs: backupJobs(),
+        onError: (job, error) =>
+          options.onLog?.(
+            job.split(' ')[0] ?? job,
+            `scheduled ${job} failed: ${(error as Error).message ?? String(error)}`,
+          ),
+      });
+      schedule.start();
+    };
 
     const description: StackDescription = {
       region: LOCAL_REGION,
@@ -524,10 +586,22 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       protect(caches) {
         assign({ PROTECTED_CACHES: JSON.stringify(caches) });
         iam?.setProtectedCaches(caches);
-        cloudwatch.setAlarms(probeAlarmSpecs(manifest.service, caches));
+        protectedCaches = caches;
+        // A freshness alarm's period is two backup intervals: on a backup scale other than the
+        // alarms' own, it is stretched to stay two intervals of the schedule that actually runs.
+        const backupPeriodFactor = backupScale / alarmScale;
+        cloudwatch.setAlarms([
+          ...probeAlarmSpecs(manifest.service, caches),
+          ...backupAgeAlarmSpecs(manifest.service, caches, operatorsTopic).map((spec) => ({
+            ...spec,
+            periodSeconds: spec.periodSeconds * backupPeriodFactor,
+          })),
+        ]);
+        if (schedule?.running) startSchedule();
       },
       startMonitoring() {
         cloudwatch.start();
+        if (!schedule?.running) startSchedule();
         if (probeTimer) return;
         probeTimer = setInterval(() => {
           if (probing) return;
@@ -559,6 +633,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       async stop() {
         if (probeTimer) clearInterval(probeTimer);
         probeTimer = undefined;
+        schedule?.stop();
         cloudwatch.stop();
         for (const c of [
           clients.dynamodb,

@@ -8,7 +8,7 @@ import { DEFAULT_PACKAGE_ARGS, serverlessPackage } from './packaging';
 import { INCIDENT_LIST, KEY } from '../../functions/adapters/dynamodb/layout';
 import { ENVIRONMENT_VARIABLES, type EnvironmentVariable } from '../../functions/config';
 import { PROBE_ALARM, probeAlarmNameFor } from '../../functions/domain/alarm';
-import { protectedCachesSchema } from '../../functions/domain/caches';
+import { backupRpoSeconds, protectedCachesSchema } from '../../functions/domain/caches';
 import { probeAlarmSpecs } from '../../local/stack/alarms';
 import { testCache } from '../fakes';
 
@@ -377,7 +377,12 @@ describe('serverless package', () => {
       const queues = alarms.map(
         ([, a]) => (a.Properties.Dimensions as { Value: { 'Fn::GetAtt': string[] } }[])[0]!.Value['Fn::GetAtt'][0],
       );
-      expect(queues.sort()).toEqual(['EscalationFailuresQueue', 'OnAlarmFailuresQueue', 'ProbeFailuresQueue']);
+      expect(queues.sort()).toEqual([
+        'BackupFailuresQueue',
+        'EscalationFailuresQueue',
+        'OnAlarmFailuresQueue',
+        'ProbeFailuresQueue',
+      ]);
       for (const [, a] of alarms) {
         expect(a.Properties).toMatchObject({
           MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -440,13 +445,62 @@ describe('serverless package', () => {
     });
 
     it('runs the probe every minute', () => {
-      const schedules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
+      const schedules = ofType('AWS::Events::Rule').filter(
+        ([, r]) =>
+          r.Properties.ScheduleExpression && JSON.stringify(r.Properties.Targets).includes('"ProbeLambdaFunction"'),
+      );
       expect(
         schedules.map(([, r]) => [
           r.Properties.ScheduleExpression,
           (r.Properties.Targets as { Arn: unknown }[])[0]!.Arn,
         ]),
       ).toEqual([['rate(1 minute)', { 'Fn::GetAtt': ['ProbeLambdaFunction', 'Arn'] }]]);
+    });
+
+    it('backs up each cache the product backs up on its own schedule, and alarms the operators when its backup is stale', () => {
+      const raw = (fnResource('probe').Properties.Environment as { Variables: Json }).Variables
+        .PROTECTED_CACHES as string;
+      const caches = protectedCachesSchema.parse(JSON.parse(raw));
+      const backedUp = caches.filter((c) => c.backup && c.backup.method !== 'none');
+      expect(backedUp.length).toBeGreaterThan(0);
+      const schedules = ofType('AWS::Events::Rule').filter(([, r]) =>
+        JSON.stringify(r.Properties.Targets).includes('"BackupLambdaFunction"'),
+      );
+      expect(
+        schedules
+          .map(([, r]) => JSON.parse((r.Properties.Targets as { Input: string }[])[0]!.Input) as { cacheId: string })
+          .map((i) => i.cacheId)
+          .sort(),
+      ).toEqual(backedUp.map((c) => c.id).sort());
+      for (const [id, r] of schedules) {
+        const cache = backedUp.find((c) => r.Properties.Name === `${SERVICE}-${STAGE}-backup-${c.id}`)!;
+        expect(r.Properties.ScheduleExpression).toBe(`rate(${cache.backup!.intervalMinutes} minutes)`);
+        const permission = ofType('AWS::Lambda::Permission').find(
+          ([, p]) => JSON.stringify(p.Properties.SourceArn) === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }),
+        );
+        expect(permission?.[1].Properties).toMatchObject({
+          FunctionName: { 'Fn::GetAtt': ['BackupLambdaFunction', 'Arn'] },
+          Principal: 'events.amazonaws.com',
+        });
+        const alarm = ofType('AWS::CloudWatch::Alarm').find(
+          ([, a]) => a.Properties.AlarmName === `${SERVICE}-${STAGE}-health-${cache.id}-backup-age`,
+        );
+        expect(alarm?.[1].Properties).toMatchObject({
+          MetricName: 'BackupAgeSeconds',
+          Dimensions: [{ Name: 'CacheId', Value: cache.id }],
+          Threshold: backupRpoSeconds(cache.backup!),
+          TreatMissingData: 'breaching',
+          AlarmActions: [{ Ref: 'OperatorsTopic' }],
+          OKActions: [{ Ref: 'OperatorsTopic' }],
+        });
+      }
+      // No backup alarm opens an incident or reaches the alarms topic.
+      const backupAlarms = ofType('AWS::CloudWatch::Alarm').filter(
+        ([, a]) => a.Properties.MetricName === 'BackupAgeSeconds',
+      );
+      expect(backupAlarms).toHaveLength(backedUp.length);
+      expect(JSON.stringify(backupAlarms)).not.toContain('AlarmsTopic');
+      expect(JSON.stringify(backupAlarms)).not.toContain('StatusTopic');
     });
 
     it('alarms on each protected cache the probe cannot reach in 2 of 3 minutes', () => {
