@@ -232,7 +232,7 @@ describe('CopySnapshot to S3', () => {
     expect((await failure(exportTo('acls-disabled', 't'))).message).toContain('has not been granted READ');
   });
 
-  it('in an opt-in Region, needs the bucket policy to allow the Region’s elasticache-snapshot principal', async () => {
+  it("in an opt-in Region, needs the bucket policy to allow the Region's elasticache-snapshot principal", async () => {
     await group('far', OPT_IN);
     await availableSnapshot('far', 'far-base', OPT_IN);
     await s3.send(
