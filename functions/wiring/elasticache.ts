@@ -1,8 +1,10 @@
-/** The ElastiCache fleet adapter, and one ElastiCache client per region it talks to. */
+/** The ElastiCache fleet adapter, the snapshot exporter, and one ElastiCache client per region they talk to. */
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { S3Client } from '@aws-sdk/client-s3';
 import { config } from '../config';
 import { ElastiCacheFleet } from '../adapters/elasticache-fleet';
-import type { CacheFleet } from '../ports';
+import { ElastiCacheSnapshotExport } from '../adapters/elasticache-snapshot-export';
+import type { CacheFleet, SnapshotExporter } from '../ports';
 
 const clients = new Map<string, ElastiCacheClient>();
 
@@ -19,5 +21,14 @@ export function cacheFleet(): CacheFleet {
     region: config.region,
     client: elastiCacheClient(config.region),
     clientFor: elastiCacheClient,
+  }));
+}
+
+let exporter: SnapshotExporter | undefined;
+/** Exports a replication group of the function's region to a bucket of that region (ElastiCache's rule). */
+export function snapshotExporter(): SnapshotExporter {
+  return (exporter ??= new ElastiCacheSnapshotExport({
+    client: elastiCacheClient(config.region),
+    s3: new S3Client({ region: config.region, forcePathStyle: config.s3ForcePathStyle }),
   }));
 }

@@ -3,6 +3,7 @@ import { invalidParameterValue } from './errors';
 import type { Fleet } from './fleet';
 import type { GlobalDatastores } from './global';
 import type { QueryParams } from './params';
+import type { SnapshotStore } from './snapshots';
 import { renderEvent, renderReplicationGroup } from './render';
 import { xmlList } from './xml';
 import type { XmlStruct } from './xml';
@@ -11,6 +12,8 @@ import type { XmlStruct } from './xml';
 export interface RequestContext {
   readonly region: string;
   readonly globals: GlobalDatastores;
+  /** The region's manual snapshots. */
+  readonly snapshots: SnapshotStore;
 }
 
 /** `fleet` is the request's region's: another region's groups are not found, as on AWS. */
@@ -113,6 +116,40 @@ function failoverGlobalReplicationGroup(
   return { GlobalReplicationGroup: globals.render(datastore, false) };
 }
 
+function createSnapshot(params: QueryParams, _fleet: Fleet, { snapshots }: RequestContext): XmlStruct {
+  const snapshot = snapshots.create(params.requiredString('ReplicationGroupId'), params.requiredString('SnapshotName'));
+  return { Snapshot: snapshots.render(snapshot) };
+}
+
+function describeSnapshots(params: QueryParams, _fleet: Fleet, { snapshots }: RequestContext): XmlStruct {
+  const name = params.string('SnapshotName');
+  const replicationGroupId = params.string('ReplicationGroupId');
+  const found =
+    name === undefined
+      ? snapshots.list(replicationGroupId === undefined ? {} : { replicationGroupId })
+      : [snapshots.get(name)];
+  return {
+    Snapshots: xmlList(
+      'Snapshot',
+      found.map((s) => snapshots.render(s)),
+    ),
+  };
+}
+
+/** CopySnapshot to S3 (TargetBucket): the only copy the workflow makes. */
+async function copySnapshot(params: QueryParams, _fleet: Fleet, { snapshots }: RequestContext): Promise<XmlStruct> {
+  const source = params.requiredString('SourceSnapshotName');
+  const target = params.requiredString('TargetSnapshotName');
+  const bucket = params.string('TargetBucket');
+  if (!bucket)
+    throw invalidParameterValue('The local ElastiCache copies snapshots to S3 only: TargetBucket is required.');
+  return { Snapshot: snapshots.render(await snapshots.exportTo(source, target, bucket)) };
+}
+
+function deleteSnapshot(params: QueryParams, _fleet: Fleet, { snapshots }: RequestContext): XmlStruct {
+  return { Snapshot: snapshots.render(snapshots.delete(params.requiredString('SnapshotName'))) };
+}
+
 /**
  * The actions the workflow's functions, the drills and bench/ call (DeleteReplicationGroup: bench/);
  * any other action is answered with InvalidAction.
@@ -125,4 +162,8 @@ export const ACTIONS: Readonly<Record<string, ActionHandler>> = {
   DescribeEvents: describeEvents,
   DescribeGlobalReplicationGroups: describeGlobalReplicationGroups,
   FailoverGlobalReplicationGroup: failoverGlobalReplicationGroup,
+  CreateSnapshot: createSnapshot,
+  DescribeSnapshots: describeSnapshots,
+  CopySnapshot: copySnapshot,
+  DeleteSnapshot: deleteSnapshot,
 };

@@ -430,6 +430,23 @@ export class Fleet {
     if (group.status === 'modifying') group.status = 'available';
   }
 
+  // ---- snapshots (see snapshots.ts) ----------------------------------------------------------------
+
+  /**
+   * SAVE on the group's primary node, then copies its RDB file to `file`: the data set a snapshot of the
+   * group holds. Resolves with the moment SAVE was sent (the data set is the primary's at that moment).
+   */
+  async savePrimaryTo(id: string, file: string): Promise<Date> {
+    const group = this.group(id);
+    const primary = primaryOf(group);
+    if (!primary || !isLive(primary))
+      throw invalidReplicationGroupState(`Replication group ${id} has no running primary.`);
+    const takenAt = new Date();
+    await redisCommand(primary.process.port, ['SAVE'], this.connection(group));
+    await fs.copyFile(path.join(primary.dir, 'dump.rdb'), file);
+    return takenAt;
+  }
+
   // ---- Global Datastore membership (see global.ts) ------------------------------------------------
 
   /** The port clients and secondaries reach the group's primary node on, when it runs. */

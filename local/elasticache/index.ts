@@ -30,6 +30,8 @@ export interface ElastiCacheOptions {
   readonly port?: number;
   /** Extra time a new group spends in `creating` before its nodes start. Default 0. */
   readonly creationDelayMs?: number;
+  /** Extra time a snapshot spends in `creating`, and an export to S3 in `copying`. Default 0. */
+  readonly snapshotDelayMs?: number;
   /** Delay between a primary dying and the automatic failover (groups with AutomaticFailoverEnabled). Default 1000. */
   readonly failoverDelayMs?: number;
   /** Parent directory for node data; a temporary directory (removed on stop) when omitted. */
@@ -97,6 +99,7 @@ export async function startElastiCache(options: ElastiCacheOptions): Promise<Loc
     snapshots,
     creationDelayMs: options.creationDelayMs ?? 0,
     failoverDelayMs: options.failoverDelayMs ?? 1000,
+    snapshotDelayMs: options.snapshotDelayMs ?? 0,
     tls,
     nodeMemoryBytes: (nodeType) => options.nodeMemoryBytes?.[nodeType] ?? nodeMemoryBytes(nodeType),
   });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Fleet } from './fleet';
 import type { FleetOptions } from './fleet';
 import { GlobalDatastores } from './global';
+import { SnapshotStore } from './snapshots';
 
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/elasticache\/aws4_request/;
 
@@ -20,10 +21,14 @@ export function requestRegion(authorization: string | undefined, fallback: strin
 
 export class Regions {
   private readonly fleets = new Map<string, Fleet>();
+  private readonly snapshotStores = new Map<string, SnapshotStore>();
   readonly globals: GlobalDatastores;
 
-  /** `options.region` is the default region; each other region's groups live under `dataDir/<region>`. */
-  constructor(private readonly options: FleetOptions) {
+  /**
+   * `options.region` is the default region; each other region's groups live under `dataDir/<region>`.
+   * `snapshotDelayMs`: extra time a snapshot spends in `creating`, and an export in `copying`.
+   */
+  constructor(private readonly options: FleetOptions & { readonly snapshotDelayMs?: number }) {
     this.globals = new GlobalDatastores((region) => this.fleet(region), options.accountId);
   }
 
@@ -41,7 +46,26 @@ export class Regions {
     return fleet;
   }
 
+  /** The region's manual snapshots (a snapshot, like its group, exists in one region only). */
+  snapshots(region: string = this.options.region): SnapshotStore {
+    let store = this.snapshotStores.get(region);
+    if (!store) {
+      const fleet = this.fleet(region);
+      const dataDir = region === this.options.region ? this.options.dataDir : path.join(this.options.dataDir, region);
+      store = new SnapshotStore(fleet, {
+        region,
+        accountId: this.options.accountId,
+        dataDir,
+        s3: this.options.snapshots,
+        delayMs: this.options.snapshotDelayMs ?? 0,
+      });
+      this.snapshotStores.set(region, store);
+    }
+    return store;
+  }
+
   async stop(): Promise<void> {
+    await Promise.all([...this.snapshotStores.values()].map((store) => store.stop()));
     await Promise.all([...this.fleets.values()].map((fleet) => fleet.stop()));
   }
 }

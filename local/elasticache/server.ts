@@ -35,7 +35,11 @@ export async function handleQuery(
     if (action === undefined) throw missingParameter('Action');
     const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     if (!handler) throw invalidAction(action);
-    const result = await handler(params, regions.fleet(region), { region, globals: regions.globals });
+    const result = await handler(params, regions.fleet(region), {
+      region,
+      globals: regions.globals,
+      snapshots: regions.snapshots(region),
+    });
     return { status: 200, body: successResponse(action, result, requestId) };
   } catch (error) {
     const failure = toElastiCacheError(error);

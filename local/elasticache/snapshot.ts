@@ -1,16 +1,20 @@
-import { createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  GetBucketAclCommand,
+  GetBucketLocationCommand,
   GetBucketPolicyCommand,
   GetObjectAclCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { elastiCacheReaderFor, OPT_IN_BUCKET_POLICY_ACTIONS } from '../../functions/domain/backup-access';
+import type { ElastiCacheReader } from '../../functions/domain/backup-access';
 import { LOCAL_ACCOUNT_ID } from '../service';
 import { invalidParameterValue } from './errors';
 
@@ -105,6 +109,87 @@ export class SnapshotFetcher {
     }
   }
 
+  /**
+   * Refuses, at call time, an export CopySnapshot could not write ("Exporting a backup", ElastiCache User
+   * Guide, and CopySnapshot's error messages in the API Reference): a bucket that does not exist or lives in
+   * another Region, an object already at `key`, and a bucket that does not let ElastiCache list and read
+   * (READ), write (WRITE) and read its permissions (READ_ACP): in a default Region the bucket's ACL grants
+   * them to the Region's ElastiCache canonical user, in an opt-in Region the bucket policy allows them to
+   * `<region>.elasticache-snapshot.amazonaws.com`.
+   */
+  async checkExport(bucket: string, key: string, region: string): Promise<void> {
+    let location: string | undefined;
+    try {
+      location = (await this.client.send(new GetBucketLocationCommand({ Bucket: bucket }))).LocationConstraint;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'NoSuchBucket')
+        throw invalidParameterValue(`The S3 bucket ${bucket} does not exist.`);
+      throw error;
+    }
+    if ((location || 'us-east-1') !== region)
+      throw invalidParameterValue(`The S3 bucket ${bucket} is outside of the region.`);
+    const reader = elastiCacheReaderFor(region);
+    for (const permission of EXPORT_PERMISSIONS) {
+      if (!(await this.grants(bucket, key, reader, permission)))
+        throw invalidParameterValue(
+          `ElastiCache has not been granted ${permission} permissions ${bucket} on the S3 Bucket.`,
+        );
+    }
+    if (await this.exists(bucket, key))
+      throw invalidParameterValue(`The S3 bucket ${bucket} already contains an object with key ${key}.`);
+  }
+
+  private async grants(
+    bucket: string,
+    key: string,
+    reader: ElastiCacheReader,
+    permission: ExportPermission,
+  ): Promise<boolean> {
+    if (reader.kind === 'object-acl') {
+      const acl = await this.client.send(new GetBucketAclCommand({ Bucket: bucket }));
+      return (acl.Grants ?? []).some(
+        (g) =>
+          g.Grantee?.Type === 'CanonicalUser' &&
+          g.Grantee.ID === reader.canonicalId &&
+          (g.Permission === permission || g.Permission === 'FULL_CONTROL'),
+      );
+    }
+    const policy = await this.bucketPolicy(bucket);
+    const checks = OPT_IN_EXPORT_ACTIONS[permission].map(([action, onObjects]) =>
+      policyAllows(
+        policy,
+        reader.servicePrincipal,
+        action,
+        onObjects ? `arn:aws:s3:::${bucket}/${key}` : `arn:aws:s3:::${bucket}`,
+      ),
+    );
+    return (await Promise.all(checks)).every(Boolean);
+  }
+
+  private async exists(bucket: string, key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (error instanceof Error && (error.name === 'NotFound' || error.name === 'NoSuchKey')) return false;
+      throw error;
+    }
+  }
+
+  /** Writes an exported RDB file, SSE-S3 encrypted ("backups copied to an Amazon S3 bucket are encrypted"). */
+  async upload(file: string, bucket: string, key: string): Promise<void> {
+    const { size } = await stat(file);
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: createReadStream(file),
+        ContentLength: size,
+        ServerSideEncryption: 'AES256',
+      }),
+    );
+  }
+
   /** Streams the object to a file, without holding it in memory (RDB files are as large as the cache). */
   async download(arn: string, file: string): Promise<void> {
     const { bucket, key } = parseS3Arn(arn);
@@ -117,6 +202,27 @@ export class SnapshotFetcher {
     this.client.destroy();
   }
 }
+
+/** The bucket permissions an export needs, in the order CopySnapshot's error messages name them. */
+const EXPORT_PERMISSIONS = ['READ', 'WRITE', 'READ_ACP'] as const;
+type ExportPermission = (typeof EXPORT_PERMISSIONS)[number];
+
+/**
+ * The bucket policy actions an opt-in Region's export needs ("Grant ElastiCache access to your S3 Bucket
+ * in an opt-in Region"), by the ACL permission they stand for; `true` when authorized on the objects.
+ */
+const OPT_IN_EXPORT_ACTIONS: Readonly<Record<ExportPermission, readonly (readonly [string, boolean])[]>> = {
+  READ: [
+    ['s3:ListBucket', false],
+    ['s3:GetObject', true],
+  ],
+  WRITE: [
+    ['s3:PutObject', true],
+    ['s3:ListMultipartUploadParts', true],
+    ['s3:ListBucketMultipartUploads', false],
+  ],
+  READ_ACP: [['s3:GetBucketAcl', false]],
+};
 
 /** The first bytes of a file, enough for the RDB preamble. */
 export async function fileHeader(file: string, bytes = 9): Promise<Buffer> {

@@ -138,6 +138,32 @@ function elasticache(request: FaultRequest, c: ArnContext): IamCall[] | undefine
       const id = param('GlobalReplicationGroupId');
       return [{ action, resource: id ? global(id) : `arn:${p}:elasticache::${c.accountId}:globalreplicationgroup:*` }];
     }
+    case 'CreateSnapshot': {
+      // Authorized on the group snapshotted and on the new snapshot (Service Authorization Reference).
+      const id = param('ReplicationGroupId');
+      const name = param('SnapshotName');
+      if (!id || !name) return undefined;
+      return [
+        { action, resource: regional('replicationgroup', id) },
+        { action, resource: regional('snapshot', name) },
+      ];
+    }
+    case 'DescribeSnapshots':
+    case 'DeleteSnapshot':
+      return [{ action, resource: regional('snapshot', param('SnapshotName') ?? '*') }];
+    case 'CopySnapshot': {
+      const source = param('SourceSnapshotName');
+      if (!source) return undefined;
+      const calls: IamCall[] = [{ action, resource: regional('snapshot', source) }];
+      // An export to S3 also needs s3:GetBucketLocation and s3:ListAllMyBuckets ("ElastiCache API
+      // permissions: Actions, resources, and conditions reference", CopySnapshot).
+      const bucket = param('TargetBucket');
+      if (bucket) {
+        calls.push({ action: 's3:GetBucketLocation', resource: `arn:${p}:s3:::${bucket}` });
+        calls.push({ action: 's3:ListAllMyBuckets', resource: '*' });
+      }
+      return calls;
+    }
     case 'DescribeEvents':
       // DescribeEvents supports no resource-level permissions.
       return [{ action, resource: '*' }];

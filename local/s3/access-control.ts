@@ -18,6 +18,11 @@
  *   default encryption says otherwise ("Setting default server-side encryption
  *   behavior for Amazon S3 buckets"), and GET/HEAD answer
  *   `x-amz-server-side-encryption`;
+ * - a bucket has an ACL too (GetBucketAcl, PutBucketAcl), refused like an
+ *   object's when ACLs are disabled;
+ * - a bucket lives in the Region its CreateBucket LocationConstraint names
+ *   (us-east-1 without one), which GetBucketLocation answers (an empty
+ *   LocationConstraint for us-east-1);
  * - GetBucketPolicy on a bucket without one: 404 NoSuchBucketPolicy;
  *   GetBucketOwnershipControls without them: 404 OwnershipControlsNotFoundError.
  */
@@ -46,6 +51,10 @@ interface BucketState {
   ownership: ObjectOwnership | undefined;
   policy: string | undefined;
   encryption: Encryption | undefined;
+  /** The bucket's ACL (PutBucketAcl, or the grants CreateBucket set); the owner's full control by default. */
+  grants?: Grant[];
+  /** CreateBucket's LocationConstraint; none means us-east-1 (API Reference, GetBucketLocation). */
+  region?: string;
 }
 
 interface ObjectState {
@@ -239,14 +248,25 @@ export class S3AccessControl {
     if ('ownershipControls' in q) return this.ownershipControls(ctx, bucket);
     if ('policy' in q) return this.policy(ctx, bucket);
     if ('encryption' in q) return this.encryption(ctx, bucket);
+    if ('acl' in q) return this.bucketAcl(ctx, bucket);
+    if ('location' in q && ctx.method === 'GET') return this.location(ctx, bucket);
     if (ctx.method === 'PUT' && Object.keys(q).length === 0) {
       const requested = header(ctx, 'x-amz-object-ownership');
       if (requested !== undefined && !OWNERSHIPS.includes(requested as ObjectOwnership))
         throw s3Error('InvalidArgument', `Invalid x-amz-object-ownership header: ${requested}`, 400);
       const ownership = (requested as ObjectOwnership | undefined) ?? 'BucketOwnerEnforced';
       if (ownership === 'BucketOwnerEnforced' && !onlyOwnerAcl(ctx)) throw aclNotSupported();
+      const grants = this.requestedGrants(ctx);
+      const region = xmlText(await this.body(ctx), 'LocationConstraint') || undefined;
       await next();
-      if (ctx.status < 300) this.buckets.set(bucket, { ownership, policy: undefined, encryption: undefined });
+      if (ctx.status < 300)
+        this.buckets.set(bucket, {
+          ownership,
+          policy: undefined,
+          encryption: undefined,
+          ...(grants ? { grants } : {}),
+          ...(region ? { region } : {}),
+        });
       return;
     }
     if (ctx.method === 'DELETE' && Object.keys(q).length === 0) {
@@ -338,6 +358,31 @@ export class S3AccessControl {
     throw s3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
   }
 
+  private async bucketAcl(ctx: Ctx, bucket: string): Promise<void> {
+    await this.assertBucket(ctx, bucket);
+    const state = this.state(bucket);
+    if (ctx.method === 'PUT') {
+      const body = await this.body(ctx);
+      if (this.ownership(bucket) === 'BucketOwnerEnforced' && (!onlyOwnerAcl(ctx) || body.trim() !== ''))
+        throw aclNotSupported();
+      const grants = this.requestedGrants(ctx) ?? (body.trim() ? parseAccessControlPolicy(body) : undefined);
+      if (!grants) throw s3Error('MissingSecurityHeader', 'Your request was missing a required header', 400);
+      state.grants = grants;
+      return this.empty(ctx);
+    }
+    if (ctx.method === 'GET') return this.xml(ctx, this.accessControlPolicy(state.grants ?? this.defaultGrants()));
+    throw s3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
+  }
+
+  private async location(ctx: Ctx, bucket: string): Promise<void> {
+    await this.assertBucket(ctx, bucket);
+    const region = this.buckets.get(bucket)?.region;
+    return this.xml(
+      ctx,
+      `<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region && region !== 'us-east-1' ? escapeXml(region) : ''}</LocationConstraint>`,
+    );
+  }
+
   private bucketEncryption(bucket: string): Encryption {
     return this.buckets.get(bucket)?.encryption ?? { algorithm: 'AES256' };
   }
@@ -420,21 +465,20 @@ export class S3AccessControl {
       this.objects.set(id, { ...state, grants });
       return this.empty(ctx);
     }
-    if (ctx.method === 'GET') {
-      const grants = state.grants
-        .map((g) => {
-          const grantee =
-            g.grantee.type === 'CanonicalUser'
-              ? `<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${escapeXml(g.grantee.id)}</ID></Grantee>`
-              : `<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>${escapeXml(g.grantee.uri)}</URI></Grantee>`;
-          return `<Grant>${grantee}<Permission>${g.permission}</Permission></Grant>`;
-        })
-        .join('');
-      return this.xml(
-        ctx,
-        `<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>${this.ownerId}</ID><DisplayName>${escapeXml(DUMMY_ACCOUNT.displayName)}</DisplayName></Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`,
-      );
-    }
+    if (ctx.method === 'GET') return this.xml(ctx, this.accessControlPolicy(state.grants));
     throw s3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
+  }
+
+  private accessControlPolicy(grants: readonly Grant[]): string {
+    const list = grants
+      .map((g) => {
+        const grantee =
+          g.grantee.type === 'CanonicalUser'
+            ? `<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${escapeXml(g.grantee.id)}</ID></Grantee>`
+            : `<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>${escapeXml(g.grantee.uri)}</URI></Grantee>`;
+        return `<Grant>${grantee}<Permission>${g.permission}</Permission></Grant>`;
+      })
+      .join('');
+    return `<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>${this.ownerId}</ID><DisplayName>${escapeXml(DUMMY_ACCOUNT.displayName)}</DisplayName></Owner><AccessControlList>${list}</AccessControlList></AccessControlPolicy>`;
   }
 }
