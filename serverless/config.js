@@ -128,6 +128,15 @@ function backupReadArns() {
   ];
 }
 
+/** The stack's backup bucket and every bucket the configuration names (bucket ARNs only, for s3:ListBucket). */
+function backupBucketArns() {
+  const buckets = unique(load().caches.flatMap((c) => (c.backup ? [c.backup.bucket] : [])));
+  return [
+    { 'Fn::GetAtt': ['BackupBucket', 'Arn'] },
+    ...buckets.map((b) => arn('s3', b, { region: false, account: false })),
+  ];
+}
+
 /** The RDB objects of the stack's backup bucket and of every bucket the configuration names (no bucket ARNs). */
 function backupObjectArns() {
   const buckets = unique(load().caches.flatMap((c) => (c.backup ? [c.backup.bucket] : [])));
@@ -346,6 +355,7 @@ module.exports = {
   authTokenParameterArns,
   backupReadArns,
   backupObjectArns,
+  backupBucketArns,
   optInRegionCondition,
   sourceOfTruthTableArns,
   alarmNameFilter,

@@ -70,6 +70,16 @@ export const protectedCacheSchema = z.object({
         })
         .default({ enabled: false, intervalDays: 7, nodeType: 'cache.t4g.micro', sampleKeys: 100 }),
     })
+    .superRefine((backup, ctx) => {
+      if (backup.method === 'elasticache-export' && !exportable(backup.prefix)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['prefix'],
+          message:
+            'elasticache-export names its objects <TargetSnapshotName>-0001.rdb: use a prefix without "/" (e.g. "sessions-")',
+        });
+      }
+    })
     .optional(),
   /** How a replacement is provisioned. */
   replacement: z
@@ -151,4 +161,12 @@ function memberOfGroup(cacheClusterId: string, replicationGroupId: string): bool
 /** The RPO of a cache's backups in seconds: `rpoMinutes`, else `maxAgeHours`. */
 export function backupRpoSeconds(backup: NonNullable<ProtectedCache['backup']>): number {
   return backup.rpoMinutes !== undefined ? backup.rpoMinutes * 60 : Math.round(backup.maxAgeHours * 3600);
+}
+
+/**
+ * Whether ElastiCache's export can write under the prefix: a snapshot name is
+ * letters, digits and hyphens, and the exported object is named after it.
+ */
+export function exportable(prefix: string): boolean {
+  return /^[A-Za-z0-9-]*$/.test(prefix);
 }

@@ -29,7 +29,16 @@ import { probeAlarmName } from '../stack/alarms';
 import { drillRecord, type DrillRecord } from './dataset';
 import { SampleApp } from './sample-app';
 import { expectsResolution, type Scenario } from './scenarios';
-import { CACHE_ID, ENDPOINT_PARAMETER, interruptWith, prepareProtectedCache, sleep, until } from './setup';
+import { backupStage, type DrillBackups } from './backups';
+import {
+  CACHE_ID,
+  ENDPOINT_PARAMETER,
+  changeAfterBackup,
+  interruptWith,
+  prepareProtectedCache,
+  sleep,
+  until,
+} from './setup';
 import { HttpSubscriber, type ReceivedNotification } from './subscriber';
 
 export interface DrillOptions {
@@ -55,6 +64,8 @@ export interface DrillReport {
   scenario: Scenario;
   keys: number;
   changedAfterBackup: number;
+  /** The backups the stack made before the outage, and the freshness alarm when one fired. */
+  backups: DrillBackups;
   incidentId?: string;
   executionArn?: string;
   executionStatus?: string;
@@ -115,6 +126,23 @@ async function verifyKeys(
     client.disconnect();
   }
   return result;
+}
+
+/** One command on the provider's cache, as its administrator would run it. */
+async function providerCommand(endpoint: Endpoint, authToken: string | undefined, command: string[]): Promise<unknown> {
+  const client = new Redis({
+    host: endpoint.host,
+    port: endpoint.port,
+    ...(authToken ? { password: authToken } : {}),
+    lazyConnect: true,
+  });
+  await client.connect();
+  try {
+    const [name, ...args] = command;
+    return await client.call(name as string, ...args);
+  } finally {
+    client.disconnect();
+  }
 }
 
 async function replicationGroups(stack: LocalStack): Promise<string[]> {
@@ -214,7 +242,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     });
     provider = prepared.provider;
     providerDir = prepared.providerDir;
-    const { replicationGroupId, changedSet } = prepared;
+    const { replicationGroupId } = prepared;
 
     const tlsCa = stack.elasticache.tlsCa?.pem;
     app = new SampleApp({
@@ -228,12 +256,36 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     // Monitoring: warm the probe, then let the alarm see a healthy baseline.
     await stack.lambda.invoke('probe', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    const monitoringFrom = Date.now();
     stack.startMonitoring();
     const alarmName = probeAlarmName('cache-outage-workflow', CACHE_ID);
     await until('a healthy baseline', 20_000, async () =>
       stack.cloudwatch.stateOf(alarmName) === 'OK' ? true : undefined,
     );
     log('probe baseline: cache reachable, alarm OK');
+    const backups = await backupStage(stack, {
+      scenario,
+      cacheId: CACHE_ID,
+      scheduleStartedAt: monitoringFrom,
+      ...(prepared.proxy ? { proxy: prepared.proxy } : {}),
+      ...(provider ? { provider: (command) => providerCommand(prepared.endpoint, authToken, command) } : {}),
+      operatorsMessage: (subject, timeoutMs) =>
+        until(`an operators' message "${subject.source}"`, timeoutMs, async () => {
+          const n = subscriber.received.find(
+            (m) => m.topicArn === description.topics.operators && subject.test(m.subject ?? ''),
+          );
+          return n ? { atMs: n.receivedAt - t0, subject: n.subject ?? '' } : undefined;
+        }),
+      log,
+    });
+    mark('backedUp');
+    const changedSet = await changeAfterBackup(stack, prepared, {
+      keys,
+      changed: changedCount,
+      authToken,
+      log,
+      mark,
+    });
     await until('the endpoint subscriptions', 10_000, async () => (subscriber.confirmations >= 2 ? true : undefined));
 
     allowWrites = faults?.fail('ssm', 'PutParameter', denied('ssm', 'PutParameter'));
@@ -455,6 +507,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       scenario,
       keys,
       changedAfterBackup: changedSet.size,
+      backups,
       ...(incidentId ? { incidentId } : {}),
       executionArn: execution.executionArn as string,
       ...(finished.status ? { executionStatus: finished.status } : {}),

@@ -17,6 +17,12 @@ export const SCENARIOS = {
   reject: 'the cache dies and an operator rejects the restore plan: operators are escalated',
   'approval-timeout': 'nobody answers the approval request: escalation, then the configured default (proceed)',
   'step-fails': 'the newest backup is corrupt, so the restore fails: the incident is marked failed and escalated',
+  'sync-refused':
+    'as restore, but the provider refuses SYNC as most managed providers do: the scheduled backup falls back to SCAN + DUMP, and the restore keeps every TTL',
+  'stale-backup':
+    'the provider stops allowing backups: the operators are alerted when the newest backup passes the RPO, before the outage; the restore rehydrates the longer window',
+  'corrupt-backup':
+    'the newest backup arrives corrupt and fails its integrity check: Assess rejects it with the reason and restores from the one before',
   redrive:
     'the endpoint record cannot be written, so the restore stops at Cut Over and is escalated; once writes are allowed again the execution is redriven and resolves from that step',
 } as const;
@@ -31,6 +37,9 @@ export function expectsResolution(s: Scenario): boolean {
   return (
     s === 'restore' ||
     s === 'restore-external-bucket' ||
+    s === 'sync-refused' ||
+    s === 'stale-backup' ||
+    s === 'corrupt-backup' ||
     s === 'promote' ||
     s === 'global-failover' ||
     s === 'recovers' ||

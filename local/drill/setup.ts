@@ -23,6 +23,7 @@ import type { SourceRecord } from '../../functions/ports';
 import { startRedis, type RedisProcess } from '../elasticache';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../service';
 import type { LocalStack } from '../stack';
+import { backupMethodOf, CorruptingProxy, providerFlags } from './backups';
 import { changedAfterBackup, drillRecord, type DrillRecord } from './dataset';
 import { EXTERNAL_BACKUP_BUCKET, externalBackupOwnership, type Scenario } from './scenarios';
 
@@ -170,8 +171,33 @@ export interface PreparedCache {
   /** The provider's redis-server, when the cache is not an ElastiCache group. */
   provider?: RedisProcess;
   providerDir?: string;
-  /** Indices of records changed after the backup (their current version is 1). */
-  changedSet: Set<number>;
+  /** The path to the provider that can corrupt a transfer (corrupt-backup). */
+  proxy?: CorruptingProxy;
+  /** When the records were seeded (epoch seconds): their TTLs count from it. */
+  seededAt: number;
+}
+
+/**
+ * Customizations made after the backup: only the source of truth and the
+ * live cache have them. Returns their indices (their current version is 1).
+ */
+export async function changeAfterBackup(
+  stack: LocalStack,
+  prepared: PreparedCache,
+  options: Pick<PrepareOptions, 'keys' | 'changed' | 'authToken' | 'log' | 'mark'>,
+): Promise<Set<number>> {
+  await sleep(1100);
+  const changed = changedAfterBackup(options.keys, options.changed);
+  const changedRecords = changed.map((i) => drillRecord(i, 1, prepared.seededAt));
+  const writer = new RedisWriter({ connections: 2 });
+  await writer.write(prepared.endpoint, options.authToken, pages(changedRecords));
+  await writeSource(
+    stack,
+    changedRecords.map((r) => ({ r, updatedAt: Date.now() })),
+  );
+  options.mark('changedAfterBackup');
+  options.log(`${changed.length} customizations changed after the backup`);
+  return new Set(changed);
 }
 
 export interface PrepareOptions {
@@ -189,6 +215,7 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
   const { clients, description } = stack;
   let provider: RedisProcess | undefined;
   let providerDir: string | undefined;
+  let proxy: CorruptingProxy | undefined;
   await clients.dynamodb.send(
     new CreateTableCommand({
       TableName: SOURCE_TABLE,
@@ -237,8 +264,15 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
       dir: providerDir,
       dbfilename: 'dump.rdb',
       ...(authToken ? { requirePass: authToken } : {}),
+      extraArgs: providerFlags(scenario),
     });
     endpoint = { host: '127.0.0.1', port: provider.port, tls: false };
+    if (scenario === 'corrupt-backup') {
+      // Clients and backups reach the provider through a path that can corrupt a transfer.
+      proxy = new CorruptingProxy({ host: '127.0.0.1', port: provider.port });
+      await proxy.start();
+      endpoint = { host: '127.0.0.1', port: proxy.port, tls: false };
+    }
   }
   await clients.ssm.send(
     new PutParameterCommand({
@@ -270,8 +304,12 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
       bucket: backupBucket,
       prefix: `${CACHE_ID}/`,
       maxAgeHours: 24,
-      method: 'none',
-      intervalMinutes: 15,
+      // The stack's scheduled backup makes the backups; a long interval keeps it to the one run at start-up
+      // (the drill asks for any later one itself), so no run meets the outage. stale-backup backs up every
+      // (scaled) minute against a one-minute RPO: its runs keep reporting the growing age once they fail.
+      method: backupMethodOf(scenario),
+      intervalMinutes: scenario === 'stale-backup' ? 1 : 1440,
+      ...(scenario === 'stale-backup' ? { rpoMinutes: 1 } : {}),
       testRestore: { enabled: false, intervalDays: 7, nodeType: 'cache.t4g.micro', sampleKeys: 100 },
     },
     replacement: {
@@ -306,43 +344,13 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
   mark('seeded');
   log(`seeded ${written.written} keys into the cache and its source of truth`);
 
-  // Back up to S3: the newest RDB is what a restore uses.
-  const rdb = await rdbOf(endpoint, authToken);
-  const backupKey = `${CACHE_ID}/${new Date().toISOString().replace(/[:.]/g, '-')}.rdb`;
-  if (scenario !== 'no-backup') {
-    // SSE-S3: the only encryption ElastiCache seeds from. No ACL grant: Provision adds it.
-    await clients.s3.send(
-      new PutObjectCommand({ Bucket: backupBucket, Key: backupKey, Body: rdb, ServerSideEncryption: 'AES256' }),
-    );
-    log(`backup s3://${backupBucket}/${backupKey} (${(rdb.length / 1024 / 1024).toFixed(1)} MB)`);
-  }
-  if (scenario === 'step-fails') {
-    await sleep(1100);
-    const corrupt = Buffer.concat([rdb.subarray(0, 9), randomBytes(4096)]);
-    const key = `${CACHE_ID}/${new Date().toISOString().replace(/[:.]/g, '-')}.rdb`;
-    await clients.s3.send(new PutObjectCommand({ Bucket: backupBucket, Key: key, Body: corrupt }));
-    log(`newer backup s3://${backupBucket}/${key} is corrupt (valid header, broken body)`);
-  }
-  mark('backedUp');
-
-  // Customizations made after the backup: only the source of truth and the live cache have them.
-  await sleep(1100);
-  const changed = changedAfterBackup(keys, changedCount);
-  const changedSet = new Set(changed);
-  const changedRecords = changed.map((i) => drillRecord(i, 1, nowSeconds));
-  await writer.write(endpoint, authToken, pages(changedRecords));
-  await writeSource(
-    stack,
-    changedRecords.map((r) => ({ r, updatedAt: Date.now() })),
-  );
-  mark('changedAfterBackup');
-  log(`${changed.length} customizations changed after the backup`);
   return {
     cache,
     endpoint,
     ...(replicationGroupId ? { replicationGroupId } : {}),
     ...(provider ? { provider } : {}),
     ...(providerDir ? { providerDir } : {}),
-    changedSet,
+    ...(proxy ? { proxy } : {}),
+    seededAt: nowSeconds,
   };
 }

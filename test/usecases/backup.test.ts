@@ -173,14 +173,21 @@ describe('backup', () => {
   });
 
   it('exports an ElastiCache group with CreateSnapshot + CopySnapshot when so configured', async () => {
-    const { exporter, run, world } = setup({ method: 'elasticache-export' }, { replicationGroupId: 'sessions-rg' });
+    const { exporter, run, world } = setup(
+      { method: 'elasticache-export', prefix: 'sessions-' },
+      { replicationGroupId: 'sessions-rg' },
+    );
     const source = new FakeBackupSource();
     source.keys = [{ key: 'a', value: '1' }];
     const snap = await source.sync({ host: 'h', port: 1, tls: false }, {});
     exporter.file = await bytesOf(snap.chunks);
     const result = await run();
     expect(exporter.exports).toEqual([
-      { replicationGroupId: 'sessions-rg', bucket: BUCKET, snapshotName: 'sessions-2025-03-01t12-00-00-000z' },
+      {
+        replicationGroupId: 'sessions-rg',
+        bucket: BUCKET,
+        snapshotName: 'sessions-2025-03-01t12-00-00-000z-elasticache-export',
+      },
     ]);
     expect(result.backup).toMatchObject({ method: 'elasticache-export', pointInTime: true, keys: 1 });
     expect(await world.backups.readManifest(result.backup as { bucket: string; key: string })).toMatchObject({
@@ -190,6 +197,14 @@ describe('backup', () => {
 
   it('tries SYNC, SCAN + DUMP, then ElastiCache’s export for a group; refuses a cache with backups off', async () => {
     expect(methodsFor(testCache({ backup: { bucket: BUCKET } }))).toEqual(['sync', 'scan-dump']);
+    // ElastiCache names exported objects itself: only a prefix without "/" keeps them where Assess looks.
+    expect(methodsFor(testCache({ backup: { bucket: BUCKET, prefix: 'a/' }, replicationGroupId: 'g' }))).toEqual([
+      'sync',
+      'scan-dump',
+    ]);
+    expect(() => testCache({ backup: { bucket: BUCKET, prefix: 'a/', method: 'elasticache-export' } })).toThrow(
+      /prefix without/,
+    );
     expect(methodsFor(testCache({ backup: { bucket: BUCKET }, replicationGroupId: 'g' }))).toEqual([
       'sync',
       'scan-dump',

@@ -112,7 +112,8 @@ async function viaExport(deps: MethodDeps, ctx: MethodContext): Promise<MadeBack
     );
   }
   const startedAt = deps.clock.now();
-  const snapshotName = `${ctx.cache.id}-${startedAt.toISOString().replace(/[:.]/g, '-').toLowerCase()}`;
+  // ElastiCache writes `<TargetSnapshotName>-0001.rdb`: under the prefix, where Assess looks for backups.
+  const snapshotName = `${ctx.location.prefix}${startedAt.toISOString().replace(/[:.]/g, '-').toLowerCase()}-elasticache-export`;
   const out = await deps.exporter.exportToS3(group, { bucket: ctx.location.bucket, snapshotName }, ctx.deadline);
   const [object, ...more] = out.objects;
   if (!object || more.length > 0) {

@@ -8,7 +8,7 @@
 import { elastiCacheReaderFor } from '../../domain/backup-access';
 import { type BackupMethod, type BackupManifest } from '../../domain/backup/manifest';
 import { verifyRdb } from '../../domain/backup/rdb-verifier';
-import { backupRpoSeconds, type ProtectedCache } from '../../domain/caches';
+import { backupRpoSeconds, exportable, type ProtectedCache } from '../../domain/caches';
 import { BackupMethodRefusedError, ConfigError, InvalidBackupError } from '../../domain/errors';
 import { maxRdbVersionLoadedBy } from '../../domain/rdb';
 import type {
@@ -40,7 +40,9 @@ export function methodsFor(cache: ProtectedCache): BackupMethod[] {
   const method = cache.backup?.method ?? 'none';
   if (method === 'none') return [];
   if (method !== 'auto') return [method];
-  return cache.replicationGroupId ? ['sync', 'scan-dump', 'elasticache-export'] : ['sync', 'scan-dump'];
+  return cache.replicationGroupId && exportable(cache.backup?.prefix ?? '')
+    ? ['sync', 'scan-dump', 'elasticache-export']
+    : ['sync', 'scan-dump'];
 }
 
 export async function runBackup(deps: BackupDeps, input: { cacheId: string; deadline: Date }): Promise<BackupRun> {

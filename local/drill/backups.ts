@@ -1,0 +1,199 @@
+/**
+ * The drill's backups are the product's: the stack's scheduled `backup`
+ * function makes them. Here: which method each scenario configures, waiting
+ * for a run, asking for one more, and the faults the backup scenarios need
+ * (a provider that refuses replication, a stream that arrives corrupt).
+ */
+import net from 'node:net';
+import { documentClient } from '../../functions/adapters/dynamodb/table';
+import { DynamoDbBackupRecords } from '../../functions/adapters/dynamodb/backups';
+import type { ProtectedCache } from '../../functions/domain/caches';
+import type { BackupRun } from '../../functions/ports';
+import type { LocalStack } from '../stack';
+import type { Scenario } from './scenarios';
+
+export function backupMethodOf(scenario: Scenario): NonNullable<ProtectedCache['backup']>['method'] {
+  if (scenario === 'no-backup') return 'none';
+  // Only SYNC: a corrupt file is not replaced by a SCAN + DUMP backup of the same run.
+  if (scenario === 'corrupt-backup') return 'sync';
+  return 'auto';
+}
+
+/** Extra redis-server flags of the provider: in sync-refused it refuses replication, as most managed providers do. */
+export function providerFlags(scenario: Scenario): string[] {
+  return scenario === 'sync-refused' ? ['--rename-command', 'SYNC', '', '--rename-command', 'PSYNC', ''] : [];
+}
+
+function records(stack: LocalStack): DynamoDbBackupRecords {
+  return new DynamoDbBackupRecords({
+    tableName: stack.description.tables.incidents,
+    client: documentClient(stack.clients.dynamodb),
+  });
+}
+
+/** The first backup run of the cache that finished after `after` (epoch ms). */
+export async function awaitBackupRun(
+  stack: LocalStack,
+  cacheId: string,
+  after: number,
+  timeoutMs = 120_000,
+): Promise<BackupRun> {
+  const store = records(stack);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = (await store.backupStatus(cacheId))?.lastRun;
+    if (run && Date.parse(run.finishedAt) >= after) return run;
+    if (Date.now() > deadline) throw new Error(`no backup run of ${cacheId} finished within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Runs the backup function now, as its schedule would, and returns the run it recorded. */
+export async function backUpNow(stack: LocalStack, cacheId: string): Promise<BackupRun> {
+  const before = Date.now();
+  await stack.lambda.invoke('backup', { cacheId });
+  return awaitBackupRun(stack, cacheId, before);
+}
+
+export function describeRun(run: BackupRun): string {
+  const tried = run.attempts.map((a) => `${a.method} ${a.outcome}${a.reason ? ` (${a.reason})` : ''}`).join(', ');
+  return run.backup
+    ? `backup s3://${run.backup.bucket}/${run.backup.key}: ${run.backup.method}, ${run.backup.keys} keys, ${(run.backup.bytes / 1024 / 1024).toFixed(1)} MB, watermark ${run.backup.watermark} [${tried}]`
+    : `backup failed [${tried}]`;
+}
+
+/**
+ * A TCP proxy in front of the provider. Once `corruptNextSync()` is called,
+ * the next connection that asks for SYNC gets one byte of its answer flipped
+ * far into the RDB payload, as a faulty network path or provider would: the
+ * file still arrives whole, and only its checksum tells.
+ */
+export class CorruptingProxy {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private armed = false;
+  port = 0;
+
+  constructor(
+    private readonly upstream: { host: string; port: number },
+    private readonly flipAt = 20_000,
+  ) {}
+
+  async start(): Promise<void> {
+    this.server = net.createServer((client) => this.pipe(client));
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  corruptNextSync(): void {
+    this.armed = true;
+  }
+
+  private pipe(client: net.Socket): void {
+    const upstream = net.connect(this.upstream.port, this.upstream.host);
+    this.sockets.add(client).add(upstream);
+    let corrupting = false;
+    let seen = 0;
+    client.on('data', (data: Buffer) => {
+      if (this.armed && /\bSYNC\r\n/i.test(data.toString('latin1'))) {
+        this.armed = false;
+        corrupting = true;
+      }
+      upstream.write(data);
+    });
+    upstream.on('data', (data: Buffer) => {
+      if (corrupting && seen <= this.flipAt && seen + data.length > this.flipAt) {
+        const copy = Buffer.from(data);
+        const at = this.flipAt - seen;
+        copy.writeUInt8(copy.readUInt8(at) ^ 0x5a, at);
+        data = copy;
+        corrupting = false;
+      }
+      seen += data.length;
+      client.write(data);
+    });
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+    };
+    client.on('close', close).on('error', close);
+    upstream.on('close', close).on('error', close);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** What the drill did with backups before the outage, for its report. */
+export interface DrillBackups {
+  runs: {
+    outcome: BackupRun['outcome'];
+    method?: string;
+    key?: string;
+    keys?: number;
+    bytes?: number;
+    watermark?: string;
+    attempts: BackupRun['attempts'];
+  }[];
+  /** When the freshness alarm reached the operators' topic (ms since the drill began), and its subject. */
+  freshnessAlarm?: { atMs: number; subject: string };
+}
+
+export interface BackupStageOptions {
+  scenario: Scenario;
+  cacheId: string;
+  /** When the stack's schedule started: its first run finishes after it. */
+  scheduleStartedAt: number;
+  proxy?: CorruptingProxy;
+  /** Runs a command on the provider (the stale-backup scenario revokes the commands backups need). */
+  provider?: (command: string[]) => Promise<unknown>;
+  /** Resolves when the operators' topic received a message whose subject matches. */
+  operatorsMessage: (subject: RegExp, timeoutMs: number) => Promise<{ atMs: number; subject: string }>;
+  log: (line: string) => void;
+}
+
+/** Waits for the scheduled backup, then plays the scenario's backup trouble before the outage. */
+export async function backupStage(stack: LocalStack, options: BackupStageOptions): Promise<DrillBackups> {
+  const { scenario, cacheId, log } = options;
+  const report: DrillBackups = { runs: [] };
+  if (backupMethodOf(scenario) === 'none') return report;
+  const note = (run: BackupRun) => {
+    report.runs.push({
+      outcome: run.outcome,
+      attempts: run.attempts,
+      ...(run.backup
+        ? {
+            method: run.backup.method,
+            key: run.backup.key,
+            keys: run.backup.keys,
+            bytes: run.backup.bytes,
+            watermark: run.backup.watermark,
+          }
+        : {}),
+    });
+    log(`💾 ${describeRun(run)}`);
+    return run;
+  };
+  const first = note(await awaitBackupRun(stack, cacheId, options.scheduleStartedAt));
+  if (first.outcome !== 'ok') throw new Error(`the scheduled backup failed: ${describeRun(first)}`);
+
+  if (scenario === 'corrupt-backup') {
+    options.proxy?.corruptNextSync();
+    log('the path to the provider will corrupt the next backup transfer');
+    note(await backUpNow(stack, cacheId));
+  } else if (scenario === 'stale-backup') {
+    // The provider stops allowing backups (as a plan change or an ACL would); the RPO here is one minute.
+    await options.provider?.(['ACL', 'SETUSER', 'default', '-sync', '-psync', '-dump']);
+    log('the provider now refuses SYNC, PSYNC and DUMP: backups fail');
+    // The RPO is one minute: the scheduled runs keep failing and reporting the age until it passes.
+    const alarmed = options.operatorsMessage(/^ALARM: ".*backup-age"/, 180_000);
+    note(await backUpNow(stack, cacheId));
+    report.freshnessAlarm = await alarmed;
+    log(`⏰ operators ← ${report.freshnessAlarm.subject}`);
+  }
+  return report;
+}
