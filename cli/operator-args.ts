@@ -11,6 +11,8 @@ export const USAGE = `usage: cache-outage <command> [options]
 
 commands:
   incidents                          list incidents, open ones first
+  caches                             each protected cache's backups: newest verified, age against the RPO,
+                                     last run, failures in a row, last test restore
   show <incident> [--follow]         the incident, its approvals and its timeline
   approve <incident> --reason TEXT   approve the pending recovery plan   [--step ${DEFAULT_STEP}]
   reject <incident> --reason TEXT    reject it (the workflow escalates)  [--step ${DEFAULT_STEP}]
@@ -63,6 +65,7 @@ export type Command =
   | { name: 'help'; exitCode: 0 | 2 }
   | { name: 'drill'; args: string[] }
   | { name: 'incidents'; options: CommandOptions }
+  | { name: 'caches'; options: CommandOptions }
   | { name: 'show' | 'ack' | 'notices'; incidentId: string; options: CommandOptions }
   | { name: 'approve' | 'reject' | 'redrive'; incidentId: string; reason: string; options: CommandOptions };
 
@@ -102,7 +105,8 @@ export function parseCommand(argv: string[]): Command {
     return { name: 'help', exitCode: command ? 0 : 2 };
   const { values, positionals } = parseOptions(rest);
   if (values.help) return { name: 'help', exitCode: 0 };
-  if (command !== 'incidents' && !needsId(command)) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  if (command !== 'incidents' && command !== 'caches' && !needsId(command))
+    throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   const options: CommandOptions = {
     local: values.local,
     ...(values.url !== undefined ? { url: values.url } : {}),
@@ -112,7 +116,7 @@ export function parseCommand(argv: string[]): Command {
     step: values.step,
     follow: values.follow,
   };
-  if (command === 'incidents') return { name: 'incidents', options };
+  if (command === 'incidents' || command === 'caches') return { name: command, options };
   const incidentId = positionals[0];
   if (!incidentId) throw new UsageError(`${command} needs an incident id\n\n${USAGE}`);
   if (command === 'approve' || command === 'reject' || command === 'redrive') {

@@ -4,6 +4,7 @@
  * as the browser).
  *
  *   cache-outage incidents                       open incidents first
+ *   cache-outage caches                          each cache's backups, against its RPO
  *   cache-outage show <id> [--follow]            the incident and its timeline
  *   cache-outage approve <id> --reason R [--step recovery-plan]
  *   cache-outage reject <id> --reason R [--step recovery-plan]
@@ -26,6 +27,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeConfirmation } from '../functions/domain/incident';
 import type { ConfirmationFacts } from '../functions/domain/steps';
+import { formatBytes } from '../functions/console/format';
+import type { CacheBackupSummary } from '../functions/usecases/cache-backups';
 import type { IncidentSummary } from '../functions/usecases/incident-view';
 import { CliError, parseCommand, USAGE } from './operator-args';
 
@@ -213,6 +216,33 @@ function printView(view: View): void {
   );
 }
 
+/** One line per cache: its newest verified backup against the RPO, the last run, the last test restore. */
+function cacheLine(c: CacheBackupSummary): string {
+  if (!c.configured) return `${c.cacheId}: no backups configured`;
+  const parts: string[] = [];
+  const b = c.newest;
+  const rpo = `RPO ${duration(c.rpoSeconds)}`;
+  if (b) {
+    parts.push(
+      `backup ${duration(b.ageSeconds)} old${c.overRpo ? ' OVER RPO' : ''} (${rpo}): ${b.method}, ${formatBytes(b.bytes)}, ${b.keys} keys, ${b.pointInTime ? 'point-in-time' : 'not point-in-time'}, watermark ${shortTime(b.watermark)}`,
+    );
+  } else {
+    parts.push(
+      `${c.method === 'none' ? 'no backup recorded (made elsewhere)' : 'no verified backup'}${c.overRpo ? ' OVER RPO' : ''} (${rpo})`,
+    );
+  }
+  const r = c.lastRun;
+  parts.push(r ? `last run ${r.outcome} ${shortTime(r.finishedAt)}${r.reason ? `: ${r.reason}` : ''}` : 'no run yet');
+  parts.push(`${c.consecutiveFailures} failure${c.consecutiveFailures === 1 ? '' : 's'} in a row`);
+  const t = c.lastTestRestore;
+  parts.push(
+    t
+      ? `test restore ${t.ok ? 'ok' : 'failed'} ${shortTime(t.at)}: ${t.keysLoaded}/${t.keysExpected} keys loaded, ${t.mismatched}/${t.sampled} sampled differ${t.reason ? ` (${t.reason})` : ''}`
+      : 'no test restore yet',
+  );
+  return `${c.cacheId}: ${parts.join(' · ')}`;
+}
+
 // ── commands ─────────────────────────────────────────────────────────────────
 
 /** The drill runs the local stack, which only a checkout of the repository holds. */
@@ -239,7 +269,7 @@ async function main(argv: string[]): Promise<number> {
     return parsed.exitCode;
   }
   const values = parsed.options;
-  const incidentId = parsed.name === 'incidents' ? undefined : parsed.incidentId;
+  const incidentId = 'incidentId' in parsed ? parsed.incidentId : undefined;
   const target = await resolveTarget(values);
   const incidentPath = `/incidents/${encodeURIComponent(incidentId ?? '')}`;
   const step = values.step;
@@ -276,6 +306,13 @@ async function main(argv: string[]): Promise<number> {
           falseAlarms.map((i) => [i.incidentId, i.cacheId, 'FALSE ALARM', shortTime(i.openedAt)]),
         );
       }
+      return 0;
+    }
+    case 'caches': {
+      const { caches } = await call<{ caches: CacheBackupSummary[] }>(target, 'GET', '/caches');
+      if (values.json) return (out(JSON.stringify(caches)), 0);
+      if (!caches.length) return (out('No protected cache is configured.'), 0);
+      for (const c of caches) out(cacheLine(c));
       return 0;
     }
     case 'show': {

@@ -35,6 +35,7 @@ export function listPage(incidents: IncidentSummary[], operator: string, csrf?: 
   const real = incidents.filter((i) => i.status !== 'FALSE_ALARM');
   const falseAlarms = incidents.filter((i) => i.status === 'FALSE_ALARM');
   const body = `<h1>Incidents</h1>
+<p><a href="/caches">Caches and their backups</a></p>
 ${
   real.length
     ? `<div class="scroll"><table id="incidents">

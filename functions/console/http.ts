@@ -17,6 +17,7 @@ export type ConsoleResult = APIGatewayProxyStructuredResultV2;
 
 export type Route =
   | { name: 'list' }
+  | { name: 'caches' }
   | { name: 'incident'; incidentId: string }
   | { name: 'events'; incidentId: string }
   | { name: 'decide'; incidentId: string; step: string }
@@ -47,6 +48,7 @@ export function route(method: string, rawPath: string): Route {
   const only = (allowed: string, r: Route): Route =>
     method === allowed ? r : { name: 'method-not-allowed', allow: allowed };
   if (p.length === 0) return only('GET', { name: 'list' });
+  if (p.length === 1 && p[0] === 'caches') return only('GET', { name: 'caches' });
   if (p.length === 1 && p[0] === 'login') return only('GET', { name: 'login' });
   if (p.length === 1 && p[0] === 'callback') return only('GET', { name: 'callback' });
   if (p.length === 1 && p[0] === 'logout') return only('POST', { name: 'logout' });

@@ -37,6 +37,7 @@ ol.timeline time{color:var(--muted);font-variant-numeric:tabular-nums;margin-rig
 .type{font-weight:700;margin-right:.5rem}
 .muted{color:var(--muted)}.notice{padding:.5rem .75rem;border-left:4px solid var(--accent);margin:.75rem 0}
 .error{border-left-color:var(--bad)}
+.ok{color:var(--ok);font-weight:700}.bad{color:var(--bad);font-weight:700}
 form.sign-out{margin:0}form.sign-out button{min-height:2.25rem;min-width:0;padding:.25rem .75rem}
 `;
 

@@ -1,7 +1,7 @@
 /**
  * The operator console behind API Gateway's HTTP API (payload 2.0, the
  * `consoleAuthorizer` Lambda authorizer): incident list and page, live
- * events, approve / reject / acknowledge, and the browser's sign-in (/login
+ * events, the caches and their backups, approve / reject / acknowledge, and the browser's sign-in (/login
  * and /callback, the only routes without the authorizer) and sign-out. Each
  * route parses the request and calls one use case. See ../console/auth.ts for
  * how operators are authenticated and authorized, ../console/sign-in.ts and
@@ -18,12 +18,14 @@ import {
   ValidationError,
 } from '../domain/errors';
 import { lambdaHandler, logger } from '../lib/observability';
+import { listCacheBackups, type CacheBackupsDeps } from '../usecases/cache-backups';
 import { acknowledgeApproval, decideApproval, type DecideApprovalDeps } from '../usecases/decide-approval';
 import { listIncidents, viewIncident, type IncidentViewDeps } from '../usecases/incident-view';
 import { redriveIncident, type RedriveDeps } from '../usecases/redrive-incident';
+import { config } from '../config';
 import { clock } from '../wiring/clock';
 import { consoleSignIn } from '../wiring/console-sign-in';
-import { incidentStore } from '../wiring/dynamodb';
+import { backupRecords, incidentStore } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { executionRedriver, taskResumer } from '../wiring/sfn';
 import { executionReader } from '../wiring/sfn-executions';
@@ -37,6 +39,7 @@ import {
   SESSION_COOKIE,
   type Operator,
 } from '../console/auth';
+import { cachesPage } from '../console/caches-page';
 import { incidentPage, listPage, messagePage } from '../console/html';
 import {
   cookie,
@@ -54,7 +57,10 @@ import {
 import type { SignIn } from '../console/sign-in';
 import { callback, login } from '../console/sign-in-routes';
 
-export type ConsoleDeps = DecideApprovalDeps & IncidentViewDeps & RedriveDeps & { readonly signIn: SignIn };
+export type ConsoleDeps = DecideApprovalDeps &
+  IncidentViewDeps &
+  RedriveDeps &
+  CacheBackupsDeps & { readonly signIn: SignIn };
 
 const incidentPath = (incidentId: string) => `/incidents/${encodeURIComponent(incidentId)}`;
 
@@ -118,6 +124,12 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
       return wantsJson(event)
         ? json(200, { incidents })
         : html(200, listPage(incidents, operator.name, csrfTokenFor(credential)));
+    }
+    case 'caches': {
+      const caches = await listCacheBackups(deps);
+      return wantsJson(event)
+        ? json(200, { caches })
+        : html(200, cachesPage(caches, operator.name, csrfTokenFor(credential)));
     }
     case 'incident':
     case 'events': {
@@ -240,5 +252,7 @@ export const handler = makeHandler(
     executions: executionReader,
     redriver: executionRedriver,
     signIn: consoleSignIn,
+    caches: () => config.protectedCaches,
+    backupRecords,
   }),
 );

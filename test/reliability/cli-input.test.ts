@@ -17,7 +17,7 @@ import { SOURCE_CLI } from '../cli/support';
 import { figure } from './harness';
 import { assertProperty, RUNS, SEED } from './properties';
 
-const COMMANDS = ['incidents', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
+const COMMANDS = ['incidents', 'caches', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
 const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason'] as const;
 const BOOLEAN_OPTIONS = ['local', 'json', 'follow'] as const;
 
@@ -56,7 +56,7 @@ function invariantBroken(argv: string[], out: Outcome): string | undefined {
       if (typeof o.step !== 'string') return 'no step';
       for (const k of ['url', 'token', 'as'] as const)
         if (o[k] !== undefined && typeof o[k] !== 'string') return `${k} is not text`;
-      if (c.name === 'incidents') return undefined;
+      if (c.name === 'incidents' || c.name === 'caches') return undefined;
       if (typeof c.incidentId !== 'string' || !c.incidentId || !argv.includes(c.incidentId))
         return `incident id ${JSON.stringify(c.incidentId)}`;
       if ((c.name === 'approve' || c.name === 'reject' || c.name === 'redrive') && !c.reason.trim())
@@ -208,7 +208,7 @@ describe('cache-outage command lines', () => {
       step: last('step')?.value ?? DEFAULT_STEP,
       follow: has('follow'),
     };
-    if (command === 'incidents') return { name: 'incidents', options } as Command;
+    if (command === 'incidents' || command === 'caches') return { name: command, options } as Command;
     const incidentId = ts.find((t) => t.kind === 'positional')?.value;
     if (!incidentId) return { usage: /needs an incident id/ };
     if (command === 'approve' || command === 'reject' || command === 'redrive') {

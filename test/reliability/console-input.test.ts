@@ -42,7 +42,8 @@ import { makeHandler, type ConsoleDeps } from '../../functions/handlers/console'
 import { makeHandler as makeAuthorizer } from '../../functions/handlers/console-authorizer';
 import type { PendingApproval, TaskResumer } from '../../functions/ports';
 import type { ExecutionReader } from '../../functions/ports';
-import { lambdaContext } from '../fakes';
+import { lambdaContext, testCache } from '../fakes';
+import { FakeBackupRecords } from '../fakes/backup-records';
 import { FakeClock } from '../fakes/clock';
 import { FakeIncidentStore } from '../fakes/incident-store';
 import { figure } from './harness';
@@ -148,6 +149,8 @@ async function world() {
     executions,
     redriver,
     signIn: new OAuthSignIn({ domain: AUTH_DOMAIN, clientId: CLIENT_ID }, { fetch: tokenEndpoint }),
+    caches: [testCache({ backup: { bucket: 'backups' } })],
+    backupRecords: new FakeBackupRecords(),
   };
   const handler = makeHandler(deps);
   const approvals = async () => Object.keys(SEEDED).map((id) => store.approval(id, STEP));
@@ -450,6 +453,7 @@ const paths = fc.oneof(
   fc.constantFrom(
     '/',
     '',
+    '/caches',
     '/login',
     '/callback',
     '/logout',

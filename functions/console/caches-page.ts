@@ -1,0 +1,67 @@
+/**
+ * The caches page: every protected cache with its newest verified backup
+ * (age against the RPO, method, size, keys, point-in-time or not, watermark),
+ * its last backup run, the runs failed since the last success and its last
+ * test restore. Every value that comes from data goes through `esc`.
+ */
+import type { CacheBackupSummary } from '../usecases/cache-backups';
+import { formatBytes, formatSeconds, time } from './format';
+import { esc, page } from './layout';
+
+function newestCell(c: CacheBackupSummary): string {
+  const over = c.overRpo ? ' <strong class="bad">over RPO</strong>' : '';
+  const b = c.newest;
+  if (!b) return `${c.method === 'none' ? 'none recorded (made elsewhere)' : 'no verified backup yet'}${over}`;
+  return `<strong>${esc(formatSeconds(b.ageSeconds))} old</strong>${over}<br>
+${esc(b.method)} · ${esc(formatBytes(b.bytes))} · ${esc(b.keys.toLocaleString('en-US'))} keys · ${b.pointInTime ? 'point-in-time' : 'not point-in-time'}<br>
+<span class="muted">data as of ${time(b.watermark)}</span>`;
+}
+
+function lastRunCell(c: CacheBackupSummary): string {
+  const r = c.lastRun;
+  if (!r) return '<span class="muted">no run yet</span>';
+  const outcome = r.outcome === 'ok' ? '<span class="ok">ok</span>' : '<strong class="bad">failed</strong>';
+  return `${outcome} ${time(r.finishedAt)}${r.reason ? `<br>${esc(r.reason)}` : ''}`;
+}
+
+function testRestoreCell(c: CacheBackupSummary): string {
+  const t = c.lastTestRestore;
+  if (!t) return '<span class="muted">none yet</span>';
+  const outcome = t.ok ? '<span class="ok">ok</span>' : '<strong class="bad">failed</strong>';
+  const keys = `${t.keysLoaded.toLocaleString('en-US')} of ${t.keysExpected.toLocaleString('en-US')} keys loaded`;
+  const sample = `${t.mismatched} of ${t.sampled} sampled keys differ`;
+  return `${outcome} ${time(t.at)}<br>${esc(keys)} · ${esc(sample)}${t.reason ? `<br>${esc(t.reason)}` : ''}`;
+}
+
+function row(c: CacheBackupSummary): string {
+  const name = `<th scope="row">${esc(c.displayName)}${c.displayName !== c.cacheId ? `<br><span class="muted">${esc(c.cacheId)}</span>` : ''}</th>`;
+  if (!c.configured)
+    return `<tr id="cache-${esc(c.cacheId)}">${name}<td colspan="5" class="muted">no backups configured</td></tr>`;
+  const failures = c.consecutiveFailures ? `<strong class="bad">${c.consecutiveFailures}</strong>` : '0';
+  return `<tr id="cache-${esc(c.cacheId)}"${c.overRpo ? ' class="over-rpo"' : ''}>${name}
+<td>${newestCell(c)}</td>
+<td>${lastRunCell(c)}</td>
+<td>${failures}</td>
+<td>${testRestoreCell(c)}</td>
+<td>${esc(formatSeconds(c.rpoSeconds))}</td>
+</tr>`;
+}
+
+export function cachesPage(caches: CacheBackupSummary[], operator: string, csrf?: string): string {
+  const over = caches.filter((c) => c.overRpo).length;
+  const body = `<h1>Caches and their backups</h1>
+${over ? `<p class="notice error" role="alert">${over > 1 ? `${over} caches have no verified backup within their RPO` : 'A cache has no verified backup within its RPO'}: a restore now would lose more than the RPO allows.</p>` : ''}
+${
+  caches.length
+    ? `<div class="scroll"><table id="caches">
+<caption class="muted">Every protected cache, as configured. Age is now minus the backup's watermark, the moment its data was taken.</caption>
+<thead><tr><th scope="col">Cache</th><th scope="col">Newest verified backup</th><th scope="col">Last run</th><th scope="col">Failures in a row</th><th scope="col">Last test restore</th><th scope="col">RPO</th></tr></thead>
+<tbody>
+${caches.map(row).join('\n')}
+</tbody>
+</table></div>`
+    : '<p>No protected cache is configured.</p>'
+}
+<p><a href="/">Incidents</a></p>`;
+  return page({ title: 'Caches', operator, body, ...(csrf ? { signOut: csrf } : {}) });
+}

@@ -1,0 +1,149 @@
+/**
+ * `cache-outage caches` as a child process, through the console's HTTP API:
+ * the local HTTP API with the real authorizer (tokens from the local identity
+ * provider) in front of the console function, whose backup records are the
+ * in-memory fake.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CognitoTokenVerifier } from '../../functions/console/token-verifier';
+import { makeHandler as makeConsole } from '../../functions/handlers/console';
+import { makeHandler as makeAuthorizer } from '../../functions/handlers/console-authorizer';
+import type { BackupRun } from '../../functions/ports';
+import { startLocalConsole, type LocalConsole } from '../../local/console';
+import { childProcesses } from '../e2e/processes';
+import { fakeWorld, lambdaContext, testCache } from '../fakes';
+import { run, SOURCE_CLI } from './support';
+
+jest.setTimeout(60_000);
+
+const okRun: BackupRun = {
+  cacheId: 'sessions',
+  startedAt: '2025-03-01T11:50:00.000Z',
+  finishedAt: '2025-03-01T11:50:40.000Z',
+  outcome: 'ok',
+  attempts: [{ method: 'sync', outcome: 'ok' }],
+  backup: {
+    bucket: 'backups',
+    key: 'sessions/2025-03-01T11:50:00.000Z-sync.rdb',
+    method: 'sync',
+    watermark: '2025-03-01T11:50:00.000Z',
+    pointInTime: true,
+    keys: 2000,
+    bytes: 3 * 1024 * 1024,
+    rdbVersion: 11,
+  },
+};
+
+describe('cache-outage caches', () => {
+  let local: LocalConsole;
+  let cwd: string;
+  const world = fakeWorld({
+    now: '2025-03-01T12:00:00.000Z',
+    caches: [
+      testCache({ id: 'sessions', backup: { bucket: 'backups', rpoMinutes: 30 } }),
+      testCache({ id: 'orders', backup: { bucket: 'backups', method: 'scan-dump', rpoMinutes: 60 } }),
+      testCache({ id: 'flags' }),
+    ],
+  });
+
+  beforeAll(async () => {
+    cwd = mkdtempSync(path.join(tmpdir(), 'cache-outage-caches-'));
+    await world.backupRecords.recordBackupRun(okRun);
+    await world.backupRecords.recordTestRestore({
+      cacheId: 'sessions',
+      at: '2025-03-01T03:00:00.000Z',
+      backup: { bucket: okRun.backup!.bucket, key: okRun.backup!.key },
+      ok: true,
+      keysExpected: 2000,
+      keysLoaded: 2000,
+      sampled: 100,
+      mismatched: 0,
+      durationMs: 4000,
+    });
+    await world.backupRecords.recordBackupRun({
+      cacheId: 'orders',
+      startedAt: '2025-03-01T11:55:00.000Z',
+      finishedAt: '2025-03-01T11:55:01.000Z',
+      outcome: 'failed',
+      attempts: [{ method: 'scan-dump', outcome: 'refused', reason: 'DUMP refused: NOPERM' }],
+      reason: 'DUMP refused: NOPERM',
+    });
+    const consoleFn = makeConsole({
+      ...world,
+      resumer: {
+        sendSuccess: async () => undefined,
+        sendFailure: async () => undefined,
+        heartbeat: async () => undefined,
+      },
+      redriver: { redrive: async () => undefined },
+      signIn: {} as never,
+    });
+    let authorizer: ReturnType<typeof makeAuthorizer> | undefined;
+    local = await startLocalConsole({
+      port: 0,
+      invoke: async (name, payload) => {
+        authorizer ??= makeAuthorizer({
+          verifier: new CognitoTokenVerifier({
+            issuer: local.identity.issuer,
+            clientId: local.identity.audience,
+            jwksUri: local.identity.jwksUrl,
+          }),
+        });
+        const fn = name === 'console-authorizer' ? authorizer : consoleFn;
+        return { ok: true, payload: await fn(payload as never, lambdaContext(name)) };
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await local?.stop();
+    rmSync(cwd, { recursive: true, force: true });
+    expect(childProcesses()).toEqual([]);
+  });
+
+  const cli = (...args: string[]) =>
+    run(
+      process.execPath,
+      [...SOURCE_CLI, 'caches', '--url', local.url, '--token', local.token('ana@acme.test', ['operators']), ...args],
+      cwd,
+    );
+
+  it('prints one line per cache with its backups against its RPO', async () => {
+    const r = await cli();
+
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toEqual([
+      'sessions: backup 10m00s old (RPO 30m00s): sync, 3.0 MiB, 2000 keys, point-in-time, watermark 2025-03-01 11:50:00Z · last run ok 2025-03-01 11:50:40Z · 0 failures in a row · test restore ok 2025-03-01 03:00:00Z: 2000/2000 keys loaded, 0/100 sampled differ',
+      'orders: no verified backup OVER RPO (RPO 60m00s) · last run failed 2025-03-01 11:55:01Z: DUMP refused: NOPERM · 1 failure in a row · no test restore yet',
+      'flags: no backups configured',
+    ]);
+  });
+
+  it('prints the console API JSON with --json', async () => {
+    const r = await cli('--json');
+
+    expect(r.code).toBe(0);
+    const caches = JSON.parse(r.stdout) as { cacheId: string; configured: boolean; overRpo?: boolean }[];
+    expect(caches.map((c) => [c.cacheId, c.configured, c.overRpo])).toEqual([
+      ['sessions', true, false],
+      ['orders', true, true],
+      ['flags', false, undefined],
+    ]);
+  });
+
+  it('refuses someone outside the operators group, saying why', async () => {
+    const r = await run(
+      process.execPath,
+      [...SOURCE_CLI, 'caches', '--url', local.url, '--token', local.token('vic@acme.test', ['viewers'])],
+      cwd,
+    );
+
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('HTTP 403');
+    expect(r.stderr).toContain('you are not in the operators group');
+  });
+});
