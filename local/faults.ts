@@ -323,22 +323,28 @@ export function s3Action(method: string, path: string): string {
   const url = new URL(path, 'http://localhost');
   const segments = url.pathname.split('/').filter(Boolean);
   const hasKey = segments.length > 1;
+  // Multipart uploads: `?uploads` starts or lists them, `?uploadId=` names one.
+  const upload = hasKey && url.searchParams.has('uploadId');
   switch (method) {
     case 'GET':
-      if (!hasKey)
+      if (!hasKey) {
+        if (segments.length && url.searchParams.has('uploads')) return 'ListMultipartUploads';
         return url.searchParams.get('list-type') === '2'
           ? 'ListObjectsV2'
           : segments.length
             ? 'ListObjects'
             : 'ListBuckets';
-      return 'GetObject';
+      }
+      return upload ? 'ListParts' : 'GetObject';
     case 'HEAD':
       return hasKey ? 'HeadObject' : 'HeadBucket';
     case 'PUT':
-      return hasKey ? 'PutObject' : 'CreateBucket';
+      return upload ? 'UploadPart' : hasKey ? 'PutObject' : 'CreateBucket';
     case 'DELETE':
-      return hasKey ? 'DeleteObject' : 'DeleteBucket';
+      return upload ? 'AbortMultipartUpload' : hasKey ? 'DeleteObject' : 'DeleteBucket';
     case 'POST':
+      if (hasKey && url.searchParams.has('uploads')) return 'CreateMultipartUpload';
+      if (upload) return 'CompleteMultipartUpload';
       return url.searchParams.has('delete') ? 'DeleteObjects' : 'PostObject';
     default:
       return method;

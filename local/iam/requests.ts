@@ -64,8 +64,19 @@ function s3(request: FaultRequest, c: ArnContext): IamCall[] | undefined {
   const bucketArn = `arn:${p}:s3:::${decodeURIComponent(bucket)}`;
   const objectArn = `${bucketArn}/${keyParts.map((k) => decodeURIComponent(k)).join('/')}`;
   const acl = url.searchParams.has('acl');
-  // "Required permissions for Amazon S3 API operations", Amazon S3 User Guide.
+  // "Required permissions for Amazon S3 API operations", Amazon S3 User Guide; the multipart
+  // operations from the Service Authorization Reference, "API operations defined by Amazon S3".
   switch (request.action) {
+    case 'CreateMultipartUpload':
+    case 'UploadPart':
+    case 'CompleteMultipartUpload':
+      return [{ action: 's3:PutObject', resource: objectArn }];
+    case 'AbortMultipartUpload':
+      return [{ action: 's3:AbortMultipartUpload', resource: objectArn }];
+    case 'ListParts':
+      return [{ action: 's3:ListMultipartUploadParts', resource: objectArn }];
+    case 'ListMultipartUploads':
+      return [{ action: 's3:ListBucketMultipartUploads', resource: bucketArn }];
     case 'GetObject':
       return [{ action: acl ? 's3:GetObjectAcl' : 's3:GetObject', resource: objectArn }];
     case 'HeadObject':

@@ -190,6 +190,8 @@ function onlyOwnerAcl(ctx: Ctx): boolean {
 export class S3AccessControl {
   private readonly buckets = new Map<string, BucketState>();
   private readonly objects = new Map<string, ObjectState>();
+  /** Upload id → the ACL and encryption its CreateMultipartUpload asked for, given to the object on completion. */
+  private readonly uploads = new Map<string, ObjectState>();
   /** The canonical id of the account that owns every local bucket. */
   readonly ownerId: string = String(DUMMY_ACCOUNT.id);
 
@@ -394,10 +396,30 @@ export class S3AccessControl {
     const q = subresources(ctx);
     if ('acl' in q) return this.objectAcl(ctx, bucket, key);
     const plain = Object.keys(q).length === 0;
-    // CreateMultipartUpload takes the same ACL headers; the completed object keeps the defaults here.
+    // CreateMultipartUpload takes the same ACL and encryption headers; the completed object gets them.
     if (ctx.method === 'POST' && 'uploads' in q) {
       if (this.ownership(bucket) === 'BucketOwnerEnforced' && !onlyOwnerAcl(ctx)) throw aclNotSupported();
-      return next();
+      const upload = {
+        grants: this.requestedGrants(ctx) ?? this.defaultGrants(),
+        encryption: this.requestedEncryption(ctx, bucket),
+      };
+      await next();
+      const uploadId = typeof ctx.body === 'string' ? xmlText(ctx.body, 'UploadId') : undefined;
+      if (ctx.status < 300 && uploadId) {
+        this.uploads.set(uploadId, upload);
+        this.encryptionHeaders(ctx, upload.encryption);
+      }
+      return;
+    }
+    const uploadId = typeof q['uploadId'] === 'string' ? q['uploadId'] : undefined;
+    if (uploadId !== undefined) {
+      await next();
+      const upload = this.uploads.get(uploadId);
+      if (ctx.status >= 300 || !upload) return;
+      if (ctx.method === 'PUT' || ctx.method === 'POST') this.encryptionHeaders(ctx, upload.encryption);
+      if (ctx.method === 'POST') this.objects.set(id, upload);
+      if (ctx.method === 'POST' || ctx.method === 'DELETE') this.uploads.delete(uploadId);
+      return;
     }
     if (ctx.method === 'PUT' && plain) {
       if (this.ownership(bucket) === 'BucketOwnerEnforced' && !onlyOwnerAcl(ctx)) throw aclNotSupported();
@@ -409,11 +431,7 @@ export class S3AccessControl {
     }
     if ((ctx.method === 'GET' || ctx.method === 'HEAD') && plain) {
       await next();
-      if (ctx.status < 300) {
-        const { algorithm, kmsKeyId } = this.objects.get(id)?.encryption ?? { algorithm: 'AES256' };
-        ctx.set('x-amz-server-side-encryption', algorithm);
-        if (kmsKeyId) ctx.set('x-amz-server-side-encryption-aws-kms-key-id', kmsKeyId);
-      }
+      if (ctx.status < 300) this.encryptionHeaders(ctx, this.objects.get(id)?.encryption ?? { algorithm: 'AES256' });
       return;
     }
     if (ctx.method === 'DELETE' && plain) {
@@ -422,6 +440,12 @@ export class S3AccessControl {
       return;
     }
     return next();
+  }
+
+  /** S3 answers a write and a read of an encrypted object with how it is encrypted. */
+  private encryptionHeaders(ctx: Ctx, { algorithm, kmsKeyId }: Encryption): void {
+    ctx.set('x-amz-server-side-encryption', algorithm);
+    if (kmsKeyId) ctx.set('x-amz-server-side-encryption-aws-kms-key-id', kmsKeyId);
   }
 
   private defaultGrants(): Grant[] {

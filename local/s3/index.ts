@@ -7,6 +7,7 @@ import type { LocalService } from '../service';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../service';
 import { S3AccessControl } from './access-control';
 import { AwsChunkedDecoder, decodedHeaders, isAwsChunked } from './aws-chunked';
+import { multipartUploads } from './multipart';
 
 export interface S3Options {
   readonly port?: number;
@@ -64,7 +65,7 @@ export async function startS3(options: S3Options = {}): Promise<LocalS3> {
   });
   const accessControl = new S3AccessControl();
   // Runs after the aws-chunked decoder, before s3rver's router.
-  server.middleware.unshift(decodeAwsChunkedUploads, accessControl.middleware);
+  server.middleware.unshift(decodeAwsChunkedUploads, accessControl.middleware, multipartUploads);
   const address = await server.run().catch(async (error: unknown) => {
     if (temporary) await rm(directory, { recursive: true, force: true });
     throw error;

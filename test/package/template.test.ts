@@ -644,6 +644,18 @@ describe('serverless package', () => {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       });
       expect(bucket.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] });
+      // Backups expire after backupRetentionDays (14 by default); parts of failed uploads after a day.
+      expect(bucket.LifecycleConfiguration).toEqual({
+        Rules: expect.arrayContaining([
+          { Id: 'expire-replaced-backups', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 } },
+          { Id: 'expire-old-backups', Status: 'Enabled', ExpirationInDays: '14' },
+          {
+            Id: 'abort-incomplete-uploads',
+            Status: 'Enabled',
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
+        ]),
+      });
       const statements = (resources.BackupBucketPolicy!.Properties.PolicyDocument as { Statement: Json[] }).Statement;
       expect(statements).toContainEqual({
         'Fn::If': [
