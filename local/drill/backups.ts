@@ -4,7 +4,9 @@
  * for a run, asking for one more, and the faults the backup scenarios need
  * (a provider that refuses replication, a stream that arrives corrupt).
  */
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { documentClient } from '../../functions/adapters/dynamodb/table';
 import { DynamoDbBackupRecords } from '../../functions/adapters/dynamodb/backups';
 import type { ProtectedCache } from '../../functions/domain/caches';
@@ -181,7 +183,27 @@ export async function backupStage(stack: LocalStack, options: BackupStageOptions
   const first = note(await awaitBackupRun(stack, cacheId, options.scheduleStartedAt));
   if (first.outcome !== 'ok') throw new Error(`the scheduled backup failed: ${describeRun(first)}`);
 
-  if (scenario === 'corrupt-backup') {
+  if (scenario === 'step-fails' && first.backup) {
+    // A newer RDB file dropped into the prefix by hand (not one this deployment made): its header is
+    // valid, its body is not. Assess can only check the header, so the restore itself fails.
+    const { bucket, key } = first.backup;
+    const head = await stack.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: 'bytes=0-8' }));
+    const header = Buffer.from((await head.Body?.transformToByteArray()) ?? []);
+    const corruptKey = key.replace(
+      /[^/]*$/,
+      `${new Date(Date.now() + 1000).toISOString().replace(/[:.]/g, '-')}-manual.rdb`,
+    );
+    await new Promise((r) => setTimeout(r, 1100));
+    await stack.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: corruptKey,
+        Body: Buffer.concat([header, randomBytes(4096)]),
+        ServerSideEncryption: 'AES256',
+      }),
+    );
+    log(`newer backup s3://${bucket}/${corruptKey} is corrupt (valid header, broken body), put there by hand`);
+  } else if (scenario === 'corrupt-backup') {
     options.proxy?.corruptNextSync();
     log('the path to the provider will corrupt the next backup transfer');
     note(await backUpNow(stack, cacheId));

@@ -4,8 +4,7 @@
  * with account flags and customizations, its source of truth in DynamoDB, an
  * RDB backup in S3, and customizations changed after that backup.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BatchWriteItemCommand, CreateTableCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
@@ -14,9 +13,8 @@ import {
   DescribeReplicationGroupsCommand,
   ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import Redis from 'ioredis';
 import { RedisWriter } from '../../functions/adapters/redis-writer';
 import type { Endpoint, ProtectedCache } from '../../functions/domain/caches';
 import type { SourceRecord } from '../../functions/ports';
@@ -119,24 +117,6 @@ async function writeSource(
   return written;
 }
 
-async function rdbOf(endpoint: Endpoint, authToken?: string): Promise<Buffer> {
-  const client = new Redis({
-    host: endpoint.host,
-    port: endpoint.port,
-    ...(authToken ? { password: authToken } : {}),
-    lazyConnect: true,
-  });
-  await client.connect();
-  try {
-    await client.save();
-    const [, dir] = (await client.config('GET', 'dir')) as [string, string];
-    const [, file] = (await client.config('GET', 'dbfilename')) as [string, string];
-    return await readFile(path.join(dir, file));
-  } finally {
-    client.disconnect();
-  }
-}
-
 /** A Multi-AZ replication group with automatic failover, in the client's region; its primary endpoint once available. */
 async function createGroup(
   client: ElastiCacheClient,
@@ -211,7 +191,6 @@ export interface PrepareOptions {
 
 export async function prepareProtectedCache(stack: LocalStack, options: PrepareOptions): Promise<PreparedCache> {
   const { scenario, keys, authToken, log, mark } = options;
-  const changedCount = options.changed;
   const { clients, description } = stack;
   let provider: RedisProcess | undefined;
   let providerDir: string | undefined;
