@@ -36,7 +36,8 @@ import { authTokenFor, findCache } from './shared/protected-cache';
 
 export interface TestRestoreDeps {
   fleet: CacheFleet;
-  backups: BackupCatalog & BackupStore & BackupReadGrant;
+  /** Lists backups, reads their manifests, and lets ElastiCache read the one restored. */
+  backups: BackupCatalog & Pick<BackupStore, 'readManifest'> & BackupReadGrant;
   backupRecords: BackupRecords;
   source: SourceOfTruth;
   /** Reads the restored cache. */
