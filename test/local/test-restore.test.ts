@@ -12,6 +12,7 @@ import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/cl
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
 import { ElastiCacheFleet } from '../../functions/adapters/elasticache-fleet';
+import { ELASTICACHE_CANONICAL_IDS } from '../../functions/domain/backup-access';
 import { RedisWriter } from '../../functions/adapters/redis-writer';
 import { S3BackupCatalog } from '../../functions/adapters/s3-backup-catalog';
 import {
@@ -208,6 +209,32 @@ describe('test restore on the local ElastiCache', () => {
     expect(pids.length).toBeGreaterThan(0);
     expect(await groupGone('sessions-rt')).toBe(true);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  }, 60_000);
+
+  it('is refused DeleteReplicationGroup while the group is created, and deletes it once available', async () => {
+    const rdb = await makeRdb();
+    const key = await putBackup(rdb, manifest(rdb.length));
+    const { deps } = localDeps('cache.t4g.micro');
+    await deps.backups.grantRead(BUCKET, key, ELASTICACHE_CANONICAL_IDS.default);
+    await deps.fleet.createFromBackup({
+      replicationGroupId: 'busy-rt',
+      description: 'deleted while created',
+      snapshotArn: `arn:aws:s3:::${BUCKET}/${key}`,
+      nodeType: 'cache.t4g.micro',
+      engine: 'redis',
+      numCacheClusters: 1,
+      port: 6379,
+      cacheSubnetGroupName: 'private',
+      securityGroupIds: [],
+      tags: {},
+    });
+
+    await expect(deps.fleet.deleteGroup('busy-rt')).resolves.toBe('busy');
+    for (let i = 0; i < 100 && (await deps.fleet.describeGroup('busy-rt'))?.status !== 'available'; i++)
+      await sleep(100);
+    await expect(deps.fleet.deleteGroup('busy-rt')).resolves.toBe('deleting');
+    expect(await groupGone('busy-rt')).toBe(true);
+    await expect(deps.fleet.deleteGroup('busy-rt')).resolves.toBe('absent');
   }, 60_000);
 
   it('fails and still deletes the group when the backup does not fit the node', async () => {
