@@ -18,6 +18,7 @@ import type { Endpoint } from '../domain/caches';
 import { CacheProvisioningFailedError, PromotionFailedError, TransientDependencyError } from '../domain/errors';
 import type { CacheFleet, ReplicationGroupView } from '../ports';
 import { awsCall, errorName, rethrowAws } from './aws-errors';
+import { deleteReplicationGroup } from './elasticache-delete';
 
 /** Refusals of a promotion or failover: retrying the same request will not help. */
 const PROMOTION_REFUSED = new Set([
@@ -262,6 +263,10 @@ export class ElastiCacheFleet implements CacheFleet {
       }
       rethrowAws(err, 'ElastiCache CreateReplicationGroup');
     }
+  }
+
+  deleteGroup(replicationGroupId: string): Promise<'deleting' | 'absent' | 'busy'> {
+    return deleteReplicationGroup(this.client, replicationGroupId);
   }
 
   async recentEvents(

@@ -104,6 +104,31 @@ export class RedisWriter implements CacheWriter {
 
   async read(endpoint: Endpoint, authToken: string | undefined, keys: string[]): Promise<(string | null)[]> {
     if (keys.length === 0) return [];
+    return this.withConnection(endpoint, authToken, async (redis) => {
+      const out: (string | null)[] = [];
+      for (let i = 0; i < keys.length; i += 1000) {
+        out.push(...(await redis.mget(...keys.slice(i, i + 1000))));
+      }
+      return out;
+    });
+  }
+
+  /** INFO keyspace: one `db<n>:keys=<count>,expires=…` line per database holding keys. */
+  async keyCount(endpoint: Endpoint, authToken: string | undefined): Promise<number> {
+    return this.withConnection(endpoint, authToken, async (redis) => {
+      const info = await redis.info('keyspace');
+      let keys = 0;
+      for (const match of info.matchAll(/^db\d+:keys=(\d+)/gm)) keys += Number(match[1]);
+      return keys;
+    });
+  }
+
+  /** One short-lived connection for a few reads; a refused command is a failed verification. */
+  private async withConnection<T>(
+    endpoint: Endpoint,
+    authToken: string | undefined,
+    use: (redis: Redis) => Promise<T>,
+  ): Promise<T> {
     const redis = new Redis({
       host: endpoint.host,
       port: endpoint.port,
@@ -119,11 +144,7 @@ export class RedisWriter implements CacheWriter {
     redis.on('error', () => undefined);
     try {
       await redis.connect();
-      const out: (string | null)[] = [];
-      for (let i = 0; i < keys.length; i += 1000) {
-        out.push(...(await redis.mget(...keys.slice(i, i + 1000))));
-      }
-      return out;
+      return await use(redis);
     } catch (err) {
       const e = err as Error;
       if (e.name === 'ReplyError')

@@ -211,6 +211,8 @@ export interface TestRestore {
   mismatched: number;
   durationMs: number;
   reason?: string;
+  /** What a reader should know about a passing run (keys that expired since the backup, a scratch group left behind). */
+  note?: string;
 }
 
 /** What the console and the CLI show about a cache's backups. */

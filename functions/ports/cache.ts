@@ -53,6 +53,14 @@ export interface CacheFleet {
     securityGroupIds: string[];
     tags: Record<string, string>;
   }): Promise<{ alreadyExisted: boolean; status: string }>;
+  /**
+   * DeleteReplicationGroup, without a final snapshot. `deleting`: ElastiCache
+   * started deleting the group; `absent`: there is no such group; `busy`:
+   * ElastiCache refused because of the group's state (it deletes a group only
+   * once it is available or failed, not while it is created, modified or
+   * already deleted), so a later call may succeed.
+   */
+  deleteGroup(replicationGroupId: string): Promise<'deleting' | 'absent' | 'busy'>;
   recentEvents(
     replicationGroupId: string,
     sinceMinutes: number,

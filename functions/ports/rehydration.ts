@@ -24,4 +24,6 @@ export interface CacheWriter {
     records: AsyncIterable<SourceRecord[]>,
   ): Promise<{ written: number; expiredSkipped: number }>;
   read(endpoint: Endpoint, authToken: string | undefined, keys: string[]): Promise<(string | null)[]>;
+  /** Keys the cache holds, summed over its databases (DBSIZE of each, as INFO keyspace reports them). */
+  keyCount(endpoint: Endpoint, authToken: string | undefined): Promise<number>;
 }

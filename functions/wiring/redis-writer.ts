@@ -20,6 +20,10 @@ class LazyRedisWriter implements CacheWriter {
   async read(...args: Parameters<CacheWriter['read']>): ReturnType<CacheWriter['read']> {
     return (await this.writer()).read(...args);
   }
+
+  async keyCount(...args: Parameters<CacheWriter['keyCount']>): ReturnType<CacheWriter['keyCount']> {
+    return (await this.writer()).keyCount(...args);
+  }
 }
 
 let instance: CacheWriter | undefined;

@@ -1,6 +1,7 @@
 import 'aws-sdk-client-mock-jest';
 import {
   CreateReplicationGroupCommand,
+  DeleteReplicationGroupCommand,
   DescribeEventsCommand,
   DescribeGlobalReplicationGroupsCommand,
   DescribeReplicationGroupsCommand,
@@ -413,5 +414,34 @@ describe('recentEvents', () => {
       SourceType: 'replication-group',
       Duration: 30,
     });
+  });
+});
+
+describe('deleteGroup', () => {
+  it('asks ElastiCache to delete the group, without a final snapshot', async () => {
+    // Prepare
+    ec.on(DeleteReplicationGroupCommand).resolves({ ReplicationGroup: { ...group, Status: 'deleting' } });
+
+    // Act
+    const outcome = await fleet().deleteGroup('sessions-rt');
+
+    // Assess
+    expect(outcome).toBe('deleting');
+    expect(ec).toHaveReceivedCommandWith(DeleteReplicationGroupCommand, { ReplicationGroupId: 'sessions-rt' });
+    expect(ec.commandCalls(DeleteReplicationGroupCommand)[0]?.args[0].input.FinalSnapshotIdentifier).toBeUndefined();
+  });
+
+  it.each([
+    ['absent', new ReplicationGroupNotFoundFault({ message: 'not found', ...meta })],
+    ['busy', new InvalidReplicationGroupStateFault({ message: 'creating', ...meta })],
+  ])('answers %s when ElastiCache says %p', async (expected, error) => {
+    ec.on(DeleteReplicationGroupCommand).rejects(error);
+    await expect(fleet().deleteGroup('sessions-rt')).resolves.toBe(expected);
+  });
+
+  it('turns throttling into TransientDependencyError and lets other refusals through', async () => {
+    ec.on(DeleteReplicationGroupCommand).rejectsOnce(throttled()).rejectsOnce(sdkError('InvalidParameterValue'));
+    await expect(fleet().deleteGroup('sessions-rt')).rejects.toBeInstanceOf(TransientDependencyError);
+    await expect(fleet().deleteGroup('sessions-rt')).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 });

@@ -262,4 +262,20 @@ describe('RedisWriter against a real redis-server', () => {
     // Assess
     expect(values).toEqual(['x\r\ny€', null]);
   });
+
+  it('counts the keys of every database', async () => {
+    // Prepare
+    const guardedEndpoint = { host: '127.0.0.1', port: guarded.port, tls: false };
+    await guardedClient.mset({ a: '1', b: '2', c: '3' });
+    await guardedClient.select(3);
+    await guardedClient.set('d', '4', 'EX', 600);
+    await guardedClient.select(0);
+
+    // Act
+    const keys = await new RedisWriter().keyCount(guardedEndpoint, 's3cret-token');
+
+    // Assess
+    expect(keys).toBe(4);
+    await expect(new RedisWriter().keyCount(endpoint(), undefined)).resolves.toBe(0);
+  });
 });

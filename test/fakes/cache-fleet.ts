@@ -5,6 +5,9 @@ import { Failures, copy } from './failures';
 /** The region the fake's functions run in: groups and calls without a region live here. */
 export const FAKE_REGION = 'us-east-1';
 
+/** Statuses in which ElastiCache accepts DeleteReplicationGroup. */
+const DELETABLE_STATUSES = ['available', 'create-failed', 'restore-failed'];
+
 export type CreateRequest = Parameters<CacheFleet['createFromBackup']>[0];
 
 interface GlobalDatastore {
@@ -147,6 +150,19 @@ export class FakeCacheFleet implements CacheFleet {
       automaticFailover: request.numCacheClusters > 1,
     });
     return { alreadyExisted: false, status: 'creating' };
+  }
+
+  /**
+   * Like DeleteReplicationGroup: refused (`busy`) unless the group is available
+   * or failed; the fake then removes the group at once.
+   */
+  async deleteGroup(replicationGroupId: string): Promise<'deleting' | 'absent' | 'busy'> {
+    this.record('deleteGroup', replicationGroupId);
+    const group = this.groups.get(key(replicationGroupId, FAKE_REGION));
+    if (!group) return 'absent';
+    if (!DELETABLE_STATUSES.includes(group.status)) return 'busy';
+    this.groups.delete(key(replicationGroupId, FAKE_REGION));
+    return 'deleting';
   }
 
   async recentEvents(

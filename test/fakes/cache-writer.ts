@@ -75,6 +75,13 @@ export class FakeCacheWriter implements CacheWriter {
     });
   }
 
+  async keyCount(endpoint: Endpoint, authToken: string | undefined): Promise<number> {
+    this.failures.check('keyCount');
+    this.auth(endpoint, authToken);
+    const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
+    return [...this.db(endpoint).values()].filter((s) => s.expiresAt === undefined || s.expiresAt > nowSeconds).length;
+  }
+
   private db(endpoint: Pick<Endpoint, 'host' | 'port'>): Map<string, Stored> {
     const key = endpointKey(endpoint);
     let db = this.data.get(key);

@@ -42,6 +42,8 @@ require('esbuild').build(options).then((result) => {
 /** IAM service prefix of an SDK client: its package name, but for these. */
 const SERVICE_OF: Record<string, string> = {
   'lib-dynamodb': 'dynamodb',
+  // Multipart uploads to S3.
+  'lib-storage': 's3',
   'client-sfn': 'states',
 };
 const serviceOf = (pkg: string): string => SERVICE_OF[pkg] ?? pkg.replace(/^client-/, '');

@@ -22,6 +22,7 @@ const MAX_ZIP_BYTES = 1024 * 1024;
 const FUNCTIONS: Record<string, string> = {
   onAlarm: 'on-alarm',
   probe: 'probe',
+  testRestore: 'test-restore',
   confirmOutage: 'confirm-outage',
   notify: 'notify',
   assess: 'assess',
@@ -50,11 +51,11 @@ const NOT_SET_BY_THE_TEMPLATE: EnvironmentVariable[] = [
   'CONSOLE_JWKS_URI',
 ];
 /**
- * Functions the state machine invokes (all but the alarm entry point, the probe, the execution status events'
+ * Functions the state machine invokes (all but the alarm entry point, the probe, the test restores, the execution status events'
  * function, the operators' console and its authorizer).
  */
 const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter(
-  (f) => !['onAlarm', 'probe', 'executionStatus', 'console', 'consoleAuthorizer'].includes(f),
+  (f) => !['onAlarm', 'probe', 'testRestore', 'executionStatus', 'console', 'consoleAuthorizer'].includes(f),
 );
 /** Actions AWS authorizes only on Resource "*". */
 const RESOURCE_STAR_ONLY =
