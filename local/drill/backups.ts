@@ -10,6 +10,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { documentClient } from '../../functions/adapters/dynamodb/table';
 import { DynamoDbBackupRecords } from '../../functions/adapters/dynamodb/backups';
 import type { ProtectedCache } from '../../functions/domain/caches';
+import type { TimelineEvent } from '../../functions/domain/incident';
 import type { BackupRun } from '../../functions/ports';
 import type { LocalStack } from '../stack';
 import type { Scenario } from './scenarios';
@@ -218,4 +219,39 @@ export async function backupStage(stack: LocalStack, options: BackupStageOptions
     log(`⏰ operators ← ${report.freshnessAlarm.subject}`);
   }
   return report;
+}
+
+/**
+ * What a backup scenario must show besides a clean recovery, or undefined when
+ * it did: the method the provider allowed, the corrupt backup rejected with
+ * its reason, the freshness alarm before the outage.
+ */
+export function backupScenarioProblem(
+  scenario: Scenario,
+  backups: DrillBackups,
+  timeline: TimelineEvent[],
+  /** When the first customer notice arrived, in ms after the cache broke. */
+  firstNoticeAtMs: number | undefined,
+): string | undefined {
+  const assessed = timeline.find((e) => e.type === 'ASSESSED')?.detail as
+    { backup?: { key?: string }; rejectedBackups?: { key: string; reason: string }[] } | undefined;
+  if (scenario === 'sync-refused') {
+    const first = backups.runs[0];
+    if (first?.method !== 'scan-dump' || first.attempts[0]?.outcome !== 'refused')
+      return `the backup was expected by scan-dump after SYNC was refused, got ${JSON.stringify(first?.attempts)}`;
+    if (assessed?.backup?.key !== first.key) return `the restore used ${assessed?.backup?.key}, not ${first.key}`;
+  }
+  if (scenario === 'corrupt-backup') {
+    const [good, corrupt] = backups.runs;
+    const rejected = assessed?.rejectedBackups?.find((r) => /integrity check/.test(r.reason));
+    if (corrupt?.outcome !== 'failed') return 'the second backup was expected to fail its integrity check';
+    if (!rejected) return `Assess did not reject the corrupt backup: ${JSON.stringify(assessed?.rejectedBackups)}`;
+    if (assessed?.backup?.key !== good?.key)
+      return `the restore used ${assessed?.backup?.key}, not the valid ${good?.key}`;
+  }
+  if (scenario === 'stale-backup') {
+    if (!backups.freshnessAlarm) return 'the operators never got the freshness alarm';
+    if (firstNoticeAtMs !== undefined && firstNoticeAtMs < 0) return 'customers were told before the outage';
+  }
+  return undefined;
 }

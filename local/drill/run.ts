@@ -29,7 +29,7 @@ import { probeAlarmName } from '../stack/alarms';
 import { drillRecord, type DrillRecord } from './dataset';
 import { SampleApp } from './sample-app';
 import { expectsResolution, type Scenario } from './scenarios';
-import { backupStage, type DrillBackups } from './backups';
+import { backupScenarioProblem, backupStage, type DrillBackups } from './backups';
 import {
   CACHE_ID,
   ENDPOINT_PARAMETER,
@@ -78,7 +78,15 @@ export interface DrillReport {
   transitions: number;
   appOutageMs?: number;
   appEndpoints: string[];
-  verification?: { checked: number; missing: number; wrong: number; firstProblems: string[] };
+  verification?: {
+    checked: number;
+    missing: number;
+    wrong: number;
+    /** Keys seeded with a TTL, and how many of them arrived without one. */
+    withTtl: number;
+    ttlLost: number;
+    firstProblems: string[];
+  };
   /** Where the time to the first customer notice went: the alarm, the workflow's own confirmation, the notice. */
   detection?: { alarmToConfirmedMs?: number; confirmedToFirstNoticeMs?: number; confirmationWindowMs?: number };
   /** Replication groups that exist at the end and did not before the cache was broken. */
@@ -95,6 +103,7 @@ async function verifyKeys(
   tlsCa: string | undefined,
   keys: number,
   changed: Set<number>,
+  seededAt: number,
 ): Promise<NonNullable<DrillReport['verification']>> {
   const client = new Redis({
     host: endpoint.host,
@@ -104,12 +113,23 @@ async function verifyKeys(
     lazyConnect: true,
   });
   await client.connect();
-  const result = { checked: 0, missing: 0, wrong: 0, firstProblems: [] as string[] };
+  const result = { checked: 0, missing: 0, wrong: 0, withTtl: 0, ttlLost: 0, firstProblems: [] as string[] };
   try {
     for (let start = 0; start < keys; start += 1000) {
       const batch: DrillRecord[] = [];
-      for (let i = start; i < Math.min(keys, start + 1000); i += 1) batch.push(drillRecord(i, changed.has(i) ? 1 : 0));
+      for (let i = start; i < Math.min(keys, start + 1000); i += 1)
+        batch.push(drillRecord(i, changed.has(i) ? 1 : 0, seededAt));
       const values = await client.mget(...batch.map((r) => r.key));
+      const expiring = batch.filter((r) => r.expiresAt !== undefined);
+      const ttls = expiring.length ? ((await client.pipeline(expiring.map((r) => ['pttl', r.key])).exec()) ?? []) : [];
+      expiring.forEach((r, j) => {
+        result.withTtl += 1;
+        const pttl = Number(ttls[j]?.[1] ?? -2);
+        if (pttl <= 0) {
+          result.ttlLost += 1;
+          if (result.firstProblems.length < 5) result.firstProblems.push(`${r.key} lost its TTL`);
+        }
+      });
       batch.forEach((r, j) => {
         result.checked += 1;
         const v = values[j];
@@ -448,7 +468,14 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     if (finished.status === 'SUCCEEDED') {
       const record = await clients.ssm.send(new GetParameterCommand({ Name: ENDPOINT_PARAMETER }));
       const current = JSON.parse(record.Parameter?.Value ?? '{}') as Endpoint;
-      verification = await verifyKeys(current, authToken, stack.elasticache.tlsCa?.pem, keys, changedSet);
+      verification = await verifyKeys(
+        current,
+        authToken,
+        stack.elasticache.tlsCa?.pem,
+        keys,
+        changedSet,
+        prepared.seededAt,
+      );
       mark('verified');
     }
     const notices = subscriber.received
@@ -470,7 +497,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const cachesCreated = (await replicationGroups(stack)).filter((g) => !groupsBefore.includes(g));
     const detection = detectionOf(incident, timeline);
     const resolved = finished.status === 'SUCCEEDED' && incident?.status === 'RESOLVED';
-    const lost = verification ? verification.missing + verification.wrong : undefined;
+    const lost = verification ? verification.missing + verification.wrong + verification.ttlLost : undefined;
     let ok: boolean;
     let why: string;
     if (scenario === 'false-alarm') {
@@ -487,10 +514,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         ? `false alarm: incident FALSE_ALARM, 0 customer notices, 1 operators' message, no cache created, ${verification?.checked ?? 0} keys intact`
         : `expected a false alarm: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, ${notices.length} customer notices, ${operatorMessages.length} operators' messages, caches created ${cachesCreated.join(', ') || 'none'}, keys lost ${lost ?? 'unchecked'}`;
     } else if (resolutionExpected) {
-      ok = resolved && lost === 0 && notices[0]?.stage === 'INVESTIGATING';
+      const backupProblem = backupScenarioProblem(scenario, backups, timeline, notices[0]?.atMs);
+      ok = resolved && lost === 0 && notices[0]?.stage === 'INVESTIGATING' && backupProblem === undefined;
       why = ok
-        ? `resolved, ${verification?.checked ?? 0} keys checked, 0 lost`
-        : `expected resolution: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, keys lost ${lost ?? 'unchecked'}`;
+        ? `resolved, ${verification?.checked ?? 0} keys checked (${verification?.withTtl ?? 0} with a TTL), 0 lost`
+        : `expected resolution: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, keys lost ${lost ?? 'unchecked'}${backupProblem ? `, ${backupProblem}` : ''}`;
     } else {
       const escalated = operatorMessages.some((m) => m.kind === 'escalation');
       // The refusal that stopped the restore reaches the operators, in S3's own words.

@@ -27,7 +27,14 @@ describe('incident drill on the local stack', () => {
     const r = await drill('restore');
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
-    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+    expect(r.verification).toEqual({
+      checked: KEYS,
+      missing: 0,
+      wrong: 0,
+      withTtl: KEYS / 100,
+      ttlLost: 0,
+      firstProblems: [],
+    });
     expect(types(r)).toEqual(
       expect.arrayContaining([
         'OUTAGE_CONFIRMED',
@@ -67,7 +74,14 @@ describe('incident drill on the local stack', () => {
   it('restore-external-bucket: restores from a backup bucket outside the stack once Provision grants ElastiCache read', async () => {
     const r = await drill('restore-external-bucket');
     expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
-    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+    expect(r.verification).toEqual({
+      checked: KEYS,
+      missing: 0,
+      wrong: 0,
+      withTtl: KEYS / 100,
+      ttlLost: 0,
+      firstProblems: [],
+    });
     const started = r.timeline.find((e) => e.type === 'RECOVERY_STARTED');
     expect(started?.detail).toMatchObject({
       snapshotArn: expect.stringMatching(/^arn:aws:s3:::accounts-external-backups\/accounts\//),
@@ -98,7 +112,14 @@ describe('incident drill on the local stack', () => {
       awaiting: 'automatic-failover',
       alreadyDone: false,
     });
-    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+    expect(r.verification).toEqual({
+      checked: KEYS,
+      missing: 0,
+      wrong: 0,
+      withTtl: KEYS / 100,
+      ttlLost: 0,
+      firstProblems: [],
+    });
     expect(r.appEndpoints).toHaveLength(2);
   });
 
@@ -117,7 +138,14 @@ describe('incident drill on the local stack', () => {
     expect(r.timeline.find((e) => e.type === 'CACHE_AVAILABLE')?.detail).toMatchObject({
       replicationGroupId: 'accounts-west',
     });
-    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+    expect(r.verification).toEqual({
+      checked: KEYS,
+      missing: 0,
+      wrong: 0,
+      withTtl: KEYS / 100,
+      ttlLost: 0,
+      firstProblems: [],
+    });
     expect(r.appEndpoints).toHaveLength(2);
   });
 
@@ -138,7 +166,14 @@ describe('incident drill on the local stack', () => {
     ]);
     expect(types(r)).toContain('FALSE_ALARM');
     expect(types(r)).not.toContain('NOTICE_SENT');
-    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+    expect(r.verification).toEqual({
+      checked: KEYS,
+      missing: 0,
+      wrong: 0,
+      withTtl: KEYS / 100,
+      ttlLost: 0,
+      firstProblems: [],
+    });
   });
 
   it('recovers: the outage is confirmed and told, then the cache comes back by itself, nothing is replaced', async () => {
@@ -175,6 +210,60 @@ describe('incident drill on the local stack', () => {
     expect(r.verification?.missing).toBe(0);
   });
 
+  it('sync-refused: the provider refuses SYNC; the scheduled backup falls back to SCAN + DUMP and the restore keeps every TTL', async () => {
+    const r = await drill('sync-refused');
+    expect(r.backups.runs[0]).toMatchObject({ outcome: 'ok', method: 'scan-dump' });
+    // Every seeded key, and the sample application's own.
+    expect(r.backups.runs[0]?.keys).toBeGreaterThanOrEqual(KEYS);
+    expect(r.backups.runs[0]?.attempts.map((a) => `${a.method} ${a.outcome}`)).toEqual([
+      'sync refused',
+      'scan-dump ok',
+    ]);
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
+    // One customization in 50 carries a TTL: every one of them still has it on the replacement.
+    expect(r.verification).toEqual({
+      checked: KEYS,
+      missing: 0,
+      wrong: 0,
+      withTtl: KEYS / 100,
+      ttlLost: 0,
+      firstProblems: [],
+    });
+    const assessed = r.timeline.find((e) => e.type === 'ASSESSED');
+    expect(assessed?.detail).toMatchObject({ backup: { key: r.backups.runs[0]?.key } });
+  });
+
+  it('stale-backup: backups start failing; the operators, and no customer, are alerted past the RPO before the outage; 0 lost', async () => {
+    const r = await drill('stale-backup');
+    expect(r.backups.freshnessAlarm?.subject).toMatch(/^ALARM: ".*-health-accounts-backup-age" in /);
+    // Before the outage, the operators heard of the failing backups and of the stale one; customers heard nothing.
+    const before = r.operatorMessages.filter((m) => m.atMs < 0);
+    expect(before.map((m) => m.kind)).toContain('backup-failed');
+    expect(before.some((m) => /^ALARM: ".*backup-age"/.test(m.subject ?? ''))).toBe(true);
+    expect(r.notices.every((n) => n.atMs >= 0)).toBe(true);
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
+    expect(r.verification).toMatchObject({ checked: KEYS, missing: 0, wrong: 0, ttlLost: 0 });
+    const rehydrated = r.timeline.find((e) => e.type === 'REHYDRATED');
+    expect(rehydrated?.detail).toMatchObject({ written: 150 });
+  });
+
+  it('corrupt-backup: the newest backup fails its integrity check; Assess says why and restores from the one before', async () => {
+    const r = await drill('corrupt-backup');
+    const [good, corrupt] = r.backups.runs;
+    expect(good).toMatchObject({ outcome: 'ok', method: 'sync' });
+    expect(corrupt?.outcome).toBe('failed');
+    expect(corrupt?.attempts[0]?.reason).toMatch(/integrity check failed: CRC-64 mismatch/);
+    const assessed = r.timeline.find((e) => e.type === 'ASSESSED');
+    expect(assessed?.detail).toMatchObject({
+      backup: { key: good?.key },
+      rejectedBackups: [
+        { key: expect.stringMatching(/-sync\.rdb$/), reason: expect.stringMatching(/^failed its integrity check: /) },
+      ],
+    });
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
+    expect(r.verification).toMatchObject({ checked: KEYS, missing: 0, wrong: 0, ttlLost: 0 });
+  });
+
   it('step-fails: a corrupt backup fails the restore; the incident is failed and escalated', async () => {
     const r = await drill('step-fails');
     expect(r.incident?.status).toBe('FAILED');
@@ -186,7 +275,14 @@ describe('incident drill on the local stack', () => {
   it('redrive: the cut-over is refused, escalated with the step named; redriven once fixed, it resolves from Cut Over', async () => {
     const r = await drill('redrive');
     expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
-    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, firstProblems: [] });
+    expect(r.verification).toEqual({
+      checked: KEYS,
+      missing: 0,
+      wrong: 0,
+      withTtl: KEYS / 100,
+      ttlLost: 0,
+      firstProblems: [],
+    });
     expect(kinds(r)).toEqual(['approval-request', 'escalation']);
     // The operators' HTTPS subscribers get the JSON body: the text and its facts.
     const escalation = JSON.parse(r.operatorMessages.find((m) => m.kind === 'escalation')?.message ?? '{}') as {
