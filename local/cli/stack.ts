@@ -2,8 +2,8 @@
  * `npm run stack -- [--keys N]`
  *
  * Starts the local AWS stack with the resources serverless.yml declares, a
- * protected cache filled with seed data and its RDB backup in S3, and the
- * probe watching it; writes .local/stack.json; runs until Ctrl-C or SIGTERM,
+ * protected cache filled with seed data, the probe watching it and its
+ * scheduled backup (at once, then every 15 scaled minutes: 30 s); writes .local/stack.json; runs until Ctrl-C or SIGTERM,
  * then stops every process it started. Break the cache yourself (its pid is
  * printed) and watch the workflow, or point the AWS CLI at the endpoints.
  */
@@ -13,6 +13,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { awaitBackupRun, describeRun } from '../drill/backups';
 import { prepareProtectedCache } from '../drill/setup';
 import { startStack } from '../stack';
 
@@ -64,9 +65,12 @@ async function main(): Promise<void> {
       authToken: randomBytes(24).toString('hex'),
       log,
       mark: () => undefined,
+      backupIntervalMinutes: 15,
     });
     await stack.lambda.invoke('probe', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    const monitoringFrom = Date.now();
     stack.startMonitoring();
+    log(describeRun(await awaitBackupRun(stack, provider.cache.id, monitoringFrom)));
     const file = path.join(localDir, 'stack.json');
     await stack.writeDescription(file);
     log('');

@@ -187,6 +187,8 @@ export interface PrepareOptions {
   authToken?: string;
   log: (line: string) => void;
   mark: (phase: string) => void;
+  /** The cache's backup interval (default: one run at start-up for the drill, every minute for stale-backup). */
+  backupIntervalMinutes?: number;
 }
 
 export async function prepareProtectedCache(stack: LocalStack, options: PrepareOptions): Promise<PreparedCache> {
@@ -287,7 +289,7 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
       // (the drill asks for any later one itself), so no run meets the outage. stale-backup backs up every
       // (scaled) minute against a one-minute RPO: its runs keep reporting the growing age once they fail.
       method: backupMethodOf(scenario),
-      intervalMinutes: scenario === 'stale-backup' ? 1 : 1440,
+      intervalMinutes: options.backupIntervalMinutes ?? (scenario === 'stale-backup' ? 1 : 1440),
       ...(scenario === 'stale-backup' ? { rpoMinutes: 1 } : {}),
       testRestore: { enabled: false, intervalDays: 7, nodeType: 'cache.t4g.micro', sampleKeys: 100 },
     },
