@@ -2,7 +2,7 @@
 export const SCENARIOS = {
   restore: 'the whole primary group dies; a replacement is restored from the newest RDB backup in S3',
   'restore-external-bucket':
-    'as restore, from a backup bucket the stack did not create (ACLs enabled, SSE-S3): Provision grants ElastiCache read on the backup',
+    'as restore, from a backup bucket the stack did not create (ACLs enabled, SSE-S3): the backup is written there with the read grant ElastiCache needs, which Provision checks',
   'restore-external-no-acls':
     "as restore, from an external backup bucket with ACLs disabled: ElastiCache cannot be granted read, Provision Cache fails and the operators get S3's refusal",
   promote:
