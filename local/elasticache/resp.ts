@@ -88,8 +88,9 @@ function authCommand(options: RedisCommandOptions): string[] | undefined {
 }
 
 /**
- * Opens a short-lived connection, optionally AUTHs (as `username` when given), sends the commands in order and returns their replies
- * (the AUTH reply excluded). Connection errors reject; Redis error replies are returned as RespError values.
+ * Opens a short-lived connection, optionally AUTHs (as `username` when given), sends the commands in order
+ * and returns their replies (the AUTH reply excluded). Connection errors reject; Redis error replies are
+ * returned as RespError values.
  */
 export function redisCommands(
   port: number,
