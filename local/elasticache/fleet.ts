@@ -10,6 +10,7 @@ import {
   replicationGroupAlreadyExists,
   replicationGroupNotFound,
 } from './errors';
+import { emulatorConnection, nodeAcl } from './engine-access';
 import { EventLog } from './events';
 import type { EventFilter, CacheEvent } from './events';
 import type { Tag } from './params';
@@ -311,8 +312,9 @@ export class Fleet {
     return group.spec.transitEncryption ? this.options.tls : undefined;
   }
 
+  /** The emulator's own access to the group's nodes: clients are refused the restricted commands, it is not. */
   private connection(group: ReplicationGroup): RedisCommandOptions {
-    return { password: group.spec.authToken, tlsCa: this.tlsFor(group)?.caPem };
+    return emulatorConnection(this.tlsFor(group)?.caPem);
   }
 
   private async startNode(group: ReplicationGroup, node: CacheNode, primaryPort?: number): Promise<void> {
@@ -321,6 +323,7 @@ export class Fleet {
       dir: node.dir,
       dbfilename: 'dump.rdb',
       requirePass: group.spec.authToken,
+      acl: nodeAcl(),
       replicaOf,
       tls: this.tlsFor(group),
     });

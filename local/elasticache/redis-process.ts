@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
@@ -13,6 +14,16 @@ export interface RedisExit {
   readonly signal: NodeJS.Signals | null;
 }
 
+/**
+ * Users written into the generated config: the `default` user (every client, authenticated with
+ * `requirePass` when given, else `nopass`) may run every command but `refusedCommands`; `admin`
+ * may run all of them, and is the user readiness checks and replicas (`masteruser`) authenticate as.
+ */
+export interface RedisAcl {
+  readonly refusedCommands: readonly string[];
+  readonly admin: { readonly username: string; readonly password: string };
+}
+
 export interface StartRedisOptions {
   /** TCP port; a free one is picked (and retried on collision) when omitted. */
   readonly port?: number;
@@ -20,8 +31,10 @@ export interface StartRedisOptions {
   readonly dir: string;
   readonly dbfilename?: string;
   readonly requirePass?: string;
-  /** Password used to authenticate to a primary; defaults to requirePass. */
+  /** Password used to authenticate to a primary; defaults to requirePass. Ignored with `acl` (replicas use its admin). */
   readonly masterAuth?: string;
+  /** Refuse some commands to clients; without it the `default` user may run everything. */
+  readonly acl?: RedisAcl;
   readonly replicaOf?: { readonly host?: string; readonly port: number };
   /** Serve TLS only (no plaintext listener) on the port, replicate over TLS, and trust `caFile`. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
@@ -101,6 +114,34 @@ function tlsDirectives(options: StartRedisOptions, port: number): string[][] {
   ];
 }
 
+const passwordHash = (password: string): string => `#${createHash('sha256').update(password).digest('hex')}`;
+
+function authDirectives(options: StartRedisOptions): string[][] {
+  const { acl, requirePass } = options;
+  if (!acl) {
+    const masterAuth = options.masterAuth ?? requirePass;
+    return [
+      ...(requirePass === undefined ? [] : [['requirepass', requirePass]]),
+      ...(masterAuth === undefined ? [] : [['masterauth', masterAuth]]),
+    ];
+  }
+  const clientPassword = requirePass === undefined ? 'nopass' : passwordHash(requirePass);
+  const refused = acl.refusedCommands.map((command) => `-${command}`);
+  const { username, password } = acl.admin;
+  return [
+    ['user', 'default', 'reset', 'on', clientPassword, '~*', '&*', '+@all', ...refused],
+    ['user', username, 'reset', 'on', passwordHash(password), '~*', '&*', '+@all'],
+    ['masteruser', username],
+    ['masterauth', password],
+  ];
+}
+
+/** What readiness checks authenticate with: the admin user under an ACL, else the client password. */
+function ownConnection(options: StartRedisOptions): { username?: string; password?: string } {
+  if (options.acl) return { ...options.acl.admin };
+  return options.requirePass === undefined ? {} : { password: options.requirePass };
+}
+
 function configLines(options: StartRedisOptions, port: number, logFile: string): string[] {
   const directives: string[][] = [
     ...tlsDirectives(options, port),
@@ -114,9 +155,7 @@ function configLines(options: StartRedisOptions, port: number, logFile: string):
     ['dbfilename', options.dbfilename ?? 'dump.rdb'],
     ['logfile', logFile],
   ];
-  if (options.requirePass !== undefined) directives.push(['requirepass', options.requirePass]);
-  const masterAuth = options.masterAuth ?? options.requirePass;
-  if (masterAuth !== undefined) directives.push(['masterauth', masterAuth]);
+  directives.push(...authDirectives(options));
   if (options.replicaOf)
     directives.push(['replicaof', options.replicaOf.host ?? '127.0.0.1', String(options.replicaOf.port)]);
   return directives.map(([name, ...values]) => [name, ...values.map(quoteConfigValue)].join(' '));
@@ -139,7 +178,7 @@ async function isReady(
   tlsCa: string | undefined,
 ): Promise<boolean> {
   const commands = [['PING'], ['INFO', 'server'], ['INFO', 'persistence'], ['INFO', 'replication']];
-  const connection = { password: options.requirePass, timeoutMs: 1000, tlsCa };
+  const connection = { ...ownConnection(options), timeoutMs: 1000, tlsCa };
   const replies = await redisCommands(port, commands, connection).catch(() => undefined);
   const [pong, server, persistence, replication] = replies ?? [];
   if (pong instanceof RespError || typeof server !== 'string') return false;

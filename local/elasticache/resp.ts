@@ -68,6 +68,8 @@ export function encodeCommand(args: readonly string[]): Buffer {
 
 export interface RedisCommandOptions {
   readonly host?: string;
+  /** The ACL user to AUTH as; without it, AUTH <password> authenticates the `default` user. */
+  readonly username?: string;
   readonly password?: string;
   readonly timeoutMs?: number;
   /** Connect with TLS, trusting this CA certificate (PEM). */
@@ -80,16 +82,23 @@ function openSocket(port: number, options: RedisCommandOptions): { socket: net.S
   return { socket: tls.connect({ host, port, ca: options.tlsCa }), readyEvent: 'secureConnect' };
 }
 
+function authCommand(options: RedisCommandOptions): string[] | undefined {
+  if (options.password === undefined) return undefined;
+  return options.username === undefined ? ['AUTH', options.password] : ['AUTH', options.username, options.password];
+}
+
 /**
- * Opens a short-lived connection, optionally AUTHs, sends the commands in order and returns their replies
- * (the AUTH reply excluded). Connection errors reject; Redis error replies are returned as RespError values.
+ * Opens a short-lived connection, optionally AUTHs (as `username` when given), sends the commands in order
+ * and returns their replies (the AUTH reply excluded). Connection errors reject; Redis error replies are
+ * returned as RespError values.
  */
 export function redisCommands(
   port: number,
   commands: readonly (readonly string[])[],
   options: RedisCommandOptions = {},
 ): Promise<RespReply[]> {
-  const all = options.password === undefined ? commands : [['AUTH', options.password], ...commands];
+  const auth = authCommand(options);
+  const all = auth === undefined ? commands : [auth, ...commands];
   return new Promise((resolve, reject) => {
     const { socket, readyEvent } = openSocket(port, options);
     let buffer = Buffer.alloc(0);
@@ -107,7 +116,7 @@ export function redisCommands(
       }
       if (replies.length === all.length) {
         socket.end();
-        resolve(options.password === undefined ? replies : replies.slice(1));
+        resolve(auth === undefined ? replies : replies.slice(1));
       }
     });
   });
