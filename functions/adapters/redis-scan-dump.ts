@@ -1,7 +1,9 @@
 /**
  * The `scan-dump` backup method, for caches that refuse SYNC (most managed
  * providers): `SCAN` over each database in use, and for each page of keys one
- * pipelined write of `DUMP` + `PTTL` per key, with the next `SCAN` ahead of
+ * pipelined write of `DUMP` + `PEXPIRETIME` per key (`PTTL` on engines before
+ * Redis 7.0, which lack it; its relative TTL is then anchored to the moment the
+ * reply arrived, within a few milliseconds), with the next `SCAN` ahead of
  * them. At most two pages are unanswered at a time, and replies are read
  * only as fast as the consumer takes the entries, so memory stays bounded
  * whatever the number of keys (a single value is held whole, as DUMP returns it).
@@ -15,17 +17,37 @@ import { describeReply, encodeArgs, INCOMPLETE, RespError, type Reply } from './
 import { RespSession, type SessionOptions } from './resp-session';
 
 const DUMP_HEAD = '*2\r\n$4\r\nDUMP\r\n';
-const PTTL_HEAD = '*2\r\n$4\r\nPTTL\r\n';
+const EXPIRY_HEADS = {
+  PTTL: '*2\r\n$4\r\nPTTL\r\n',
+  PEXPIRETIME: '*2\r\n$11\r\nPEXPIRETIME\r\n',
+} as const;
+export type ExpiryCommand = keyof typeof EXPIRY_HEADS;
 
-/** The next SCAN (unless the scan is over), then DUMP + PTTL for each key, as one buffer. */
-export function encodePage(keys: readonly Buffer[], nextScan: Buffer | undefined): Buffer {
+/**
+ * `PEXPIRETIME` (the absolute expiry, exact) where the engine has it: Redis OSS
+ * 7.0 and later, every Valkey; `PTTL` before.
+ */
+export function expiryCommandFor(engine: { name: string; version: string }): ExpiryCommand {
+  const major = Number(engine.version.split('.')[0]);
+  return engine.name === 'valkey' || (Number.isFinite(major) && major >= 7) ? 'PEXPIRETIME' : 'PTTL';
+}
+
+/** The next SCAN (unless the scan is over), then DUMP + the expiry command for each key, as one buffer. */
+export function encodePage(
+  keys: readonly Buffer[],
+  nextScan: Buffer | undefined,
+  expiry: ExpiryCommand = 'PTTL',
+): Buffer {
+  const expiryHead = EXPIRY_HEADS[expiry];
   const lengths = keys.map((k) => `$${k.length}\r\n`);
   let size = nextScan?.length ?? 0;
-  keys.forEach((k, i) => (size += 2 * (DUMP_HEAD.length + (lengths[i] as string).length + k.length + 2)));
+  keys.forEach(
+    (k, i) => (size += DUMP_HEAD.length + expiryHead.length + 2 * ((lengths[i] as string).length + k.length + 2)),
+  );
   const out = Buffer.allocUnsafe(size);
   let o = nextScan ? nextScan.copy(out, 0) : 0;
   keys.forEach((k, i) => {
-    for (const head of [DUMP_HEAD, PTTL_HEAD]) {
+    for (const head of [DUMP_HEAD, expiryHead]) {
       o += out.write(head, o, 'latin1');
       o += out.write(lengths[i] as string, o, 'latin1');
       o += k.copy(out, o);
@@ -101,6 +123,7 @@ export async function openKeyspaceDump(
    * SCAN reply arrives before the DUMP replies of the page before, so the page
    * after can go out while this one is read: at most two pages are in flight.
    */
+  const expiry = expiryCommandFor(info.engine);
   async function* entries(): AsyncGenerator<KeyDump> {
     const seen = new KeyFingerprints();
     try {
@@ -109,24 +132,25 @@ export async function openKeyspaceDump(
         seen.clear();
         session.write(scan('0'));
         let page = await readPage(seen);
-        session.write(encodePage(page.keys, page.more === undefined ? undefined : scan(page.more)));
+        session.write(encodePage(page.keys, page.more === undefined ? undefined : scan(page.more), expiry));
         for (;;) {
           const sent = page;
           if (sent.more !== undefined) {
             page = await readPage(seen);
-            session.write(encodePage(page.keys, page.more === undefined ? undefined : scan(page.more)));
+            session.write(encodePage(page.keys, page.more === undefined ? undefined : scan(page.more), expiry));
           }
           for (const key of sent.keys) {
             const dump = await next();
             const ttl = await next();
             if (dump !== null && !Buffer.isBuffer(dump)) throw failed('DUMP', dump);
-            if (typeof ttl !== 'number') throw failed('PTTL', ttl);
+            if (typeof ttl !== 'number') throw failed(expiry, ttl);
             if (dump === null || ttl === -2) {
               counts.vanished++;
               continue;
             }
             counts.dumped++;
-            yield ttl >= 0 ? { db, key, dump, expiresAtMs: session.receivedAtMs + ttl } : { db, key, dump };
+            if (ttl < 0) yield { db, key, dump };
+            else yield { db, key, dump, expiresAtMs: expiry === 'PEXPIRETIME' ? ttl : session.receivedAtMs + ttl };
           }
           if (sent.more === undefined) break;
         }

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { RedisBackupSource } from '../../functions/adapters/redis-backup-source';
+import { encodePage, expiryCommandFor } from '../../functions/adapters/redis-scan-dump';
 import { BackupMethodRefusedError } from '../../functions/domain/errors';
 import type { KeyDump, KeyspaceDump } from '../../functions/ports';
 import { BINARY_KEYS, client, seed } from './redis-data';
@@ -43,7 +44,7 @@ describe('RedisBackupSource.scanDump', () => {
       await Promise.all([server.stop(), target.stop()]);
     });
 
-    it('yields every key once with a dump that restores it, and its expiry within a second', async () => {
+    it('yields every key once with a dump that restores it, and its exact expiry (PEXPIRETIME)', async () => {
       // Act
       const before = Date.now();
       const dump = await source.scanDump(endpoint(server), { authToken: 'scan-token' });
@@ -68,7 +69,7 @@ describe('RedisBackupSource.scanDump', () => {
         for (const e of mine) {
           const expected = expiries.get(`${db}/${hex(e.key)}`);
           if (expected === undefined) expect(e.expiresAtMs).toBeUndefined();
-          else expect(Math.abs((e.expiresAtMs as number) - expected)).toBeLessThan(1000);
+          else expect(e.expiresAtMs).toBe(expected);
         }
       }
       restored.disconnect();
@@ -280,5 +281,21 @@ describe('RedisBackupSource.scanDump', () => {
       expect(entries).toHaveLength(1077);
       expect(dump.counts).toEqual({ dumped: 1077, vanished: 0, duplicates: 0 });
     });
+  });
+});
+
+describe('the expiry command of a scan-dump backup', () => {
+  it('asks for the absolute expiry where the engine has PEXPIRETIME, the relative PTTL before Redis 7', () => {
+    expect(expiryCommandFor({ name: 'redis', version: '7.0.15' })).toBe('PEXPIRETIME');
+    expect(expiryCommandFor({ name: 'valkey', version: '8.0.1' })).toBe('PEXPIRETIME');
+    expect(expiryCommandFor({ name: 'redis', version: '6.2.14' })).toBe('PTTL');
+  });
+
+  it('pipelines DUMP and the expiry command for each key, after the next SCAN', () => {
+    const page = encodePage([Buffer.from('k1')], Buffer.from('SCAN\r\n'), 'PEXPIRETIME').toString('latin1');
+    expect(page).toBe('SCAN\r\n*2\r\n$4\r\nDUMP\r\n$2\r\nk1\r\n*2\r\n$11\r\nPEXPIRETIME\r\n$2\r\nk1\r\n');
+    expect(encodePage([Buffer.from('k1')], undefined, 'PTTL').toString('latin1')).toBe(
+      '*2\r\n$4\r\nDUMP\r\n$2\r\nk1\r\n*2\r\n$4\r\nPTTL\r\n$2\r\nk1\r\n',
+    );
   });
 });
