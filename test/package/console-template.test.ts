@@ -48,6 +48,8 @@ describe('operator console in the template', () => {
         'INCIDENTS_TABLE',
         'NODE_OPTIONS',
         'POWERTOOLS_SERVICE_NAME',
+        // The caches page lists every protected cache, with or without backups.
+        'PROTECTED_CACHES',
       ].sort(),
     );
     expect(vars.CONSOLE_AUTH_DOMAIN).toEqual({
@@ -86,6 +88,7 @@ describe('operator console in the template', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     expect(routes.map((r) => r.RouteKey).sort()).toEqual([
       'GET /',
+      'GET /caches',
       'GET /callback',
       'GET /incidents/{id}',
       'GET /incidents/{id}/events',

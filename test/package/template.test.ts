@@ -22,6 +22,7 @@ const MAX_ZIP_BYTES = 1024 * 1024;
 const FUNCTIONS: Record<string, string> = {
   onAlarm: 'on-alarm',
   probe: 'probe',
+  backup: 'backup',
   testRestore: 'test-restore',
   confirmOutage: 'confirm-outage',
   notify: 'notify',
@@ -51,15 +52,15 @@ const NOT_SET_BY_THE_TEMPLATE: EnvironmentVariable[] = [
   'CONSOLE_JWKS_URI',
 ];
 /**
- * Functions the state machine invokes (all but the alarm entry point, the probe, the test restores, the execution status events'
- * function, the operators' console and its authorizer).
+ * Functions the state machine invokes (all but the alarm entry point, the probe, the backups and test restores, the
+ * execution status events' function, the operators' console and its authorizer).
  */
 const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter(
-  (f) => !['onAlarm', 'probe', 'testRestore', 'executionStatus', 'console', 'consoleAuthorizer'].includes(f),
+  (f) => !['onAlarm', 'probe', 'backup', 'testRestore', 'executionStatus', 'console', 'consoleAuthorizer'].includes(f),
 );
 /** Actions AWS authorizes only on Resource "*". */
 const RESOURCE_STAR_ONLY =
-  /^(xray:[A-Za-z]+|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|elasticache:DescribeEvents|states:SendTask(Success|Failure|Heartbeat))$/;
+  /^(xray:[A-Za-z]+|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|elasticache:DescribeEvents|s3:ListAllMyBuckets|states:SendTask(Success|Failure|Heartbeat))$/;
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -174,7 +175,7 @@ describe('serverless package', () => {
       expect(p.TracingConfig).toEqual({ Mode: 'Active' });
     });
 
-    it('are exactly the sixteen of the workflow, its console and its authorizer', () => {
+    it('are exactly those of the workflow, its schedules, its console and its authorizer', () => {
       expect(
         ofType('AWS::Lambda::Function')
           .map(([id]) => id)

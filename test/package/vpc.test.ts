@@ -25,9 +25,16 @@ interface Resource {
 type Template = { Resources: Record<string, Resource> };
 
 /** The functions that connect to caches. */
-const CACHE_FACING = ['Probe', 'TestRestore', 'ConfirmOutage', 'Assess', 'CheckCache', 'Verify', 'Rehydrate'].map(
-  (f) => `${f}LambdaFunction`,
-);
+const CACHE_FACING = [
+  'Probe',
+  'Backup',
+  'TestRestore',
+  'ConfirmOutage',
+  'Assess',
+  'CheckCache',
+  'Verify',
+  'Rehydrate',
+].map((f) => `${f}LambdaFunction`);
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 async function refusal(args: string[]): Promise<string> {

@@ -34,6 +34,7 @@ const STAR_ONLY: Record<string, string> = {
   'logs:DescribeResourcePolicies': 'CloudWatch Logs resource policies are account-level',
   'logs:DescribeLogGroups': 'listing log groups supports only "*"',
   'elasticache:DescribeEvents': 'ElastiCache DescribeEvents has no resource-level permissions',
+  's3:ListAllMyBuckets': 'ListAllMyBuckets has no resource type (CopySnapshot to S3 requires it of the caller)',
   'states:SendTaskSuccess':
     'Step Functions task-token callbacks have no resource type (Service Authorization Reference)',
   'states:SendTaskFailure':
