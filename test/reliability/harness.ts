@@ -17,7 +17,8 @@ import { SfnTaskResumer } from '../../functions/adapters/sfn-workflow';
 import type { ProtectedCache } from '../../functions/domain/caches';
 import type { Incident, TimelineEvent } from '../../functions/domain/incident';
 import { decideApproval } from '../../functions/usecases/decide-approval';
-import { prepareProtectedCache, sleep, type PreparedCache } from '../../local/drill/setup';
+import { backUpNow, backupMethodOf, describeRun } from '../../local/drill/backups';
+import { changeAfterBackup, prepareProtectedCache, sleep, type PreparedCache } from '../../local/drill/setup';
 import type { Scenario } from '../../local/drill/scenarios';
 import type { FaultInjector } from '../../local/faults';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../local/service';
@@ -85,6 +86,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       mark: () => undefined,
     });
     if (options.extraCaches?.length) stack.protect([prepared.cache, ...options.extraCaches]);
+    // The backup a restore seeds from, made by the stack's backup function, then changes it lacks.
+    if (backupMethodOf(options.scenario ?? 'restore') !== 'none') {
+      const run = await backUpNow(stack, prepared.cache.id);
+      if (run.outcome !== 'ok') throw new Error(`the backup failed: ${describeRun(run)}`);
+      await changeAfterBackup(stack, prepared, {
+        keys,
+        changed: Math.max(10, Math.floor(keys / 10)),
+        authToken,
+        log: () => undefined,
+        mark: () => undefined,
+      });
+    }
   } catch (error) {
     await stack.stop();
     throw error;
