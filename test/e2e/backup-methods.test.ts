@@ -13,7 +13,7 @@ import { CreateReplicationGroupCommand, DescribeReplicationGroupsCommand } from 
 import { GetBucketAclCommand, GetObjectCommand, HeadObjectCommand, PutBucketAclCommand } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
 import { ELASTICACHE_CANONICAL_IDS } from '../../functions/domain/backup-access';
-import { protectedCacheSchema, type ProtectedCache } from '../../functions/domain/caches';
+import { protectedCacheSchema } from '../../functions/domain/caches';
 import type { BackupRun } from '../../functions/ports';
 import { startRedis, type RedisProcess } from '../../local/elasticache/redis-process';
 import { startStack, type LocalStack } from '../../local/stack';
@@ -78,8 +78,34 @@ describe('backups the stack makes, one per method', () => {
     return { checked: stdout, redis: await redisOn(server.port) };
   }
 
+  let open: { port: number; redis: Redis };
+  let managed: { port: number; redis: Redis };
+  let orders: Redis;
+
+  // The functions read PROTECTED_CACHES when their worker starts: every cache is declared before the first run.
   beforeAll(async () => {
     stack = await startStack({ alarmTimeScale: 1 / 60 });
+    open = await provider();
+    managed = await provider(['--rename-command', 'SYNC', '', '--rename-command', 'PSYNC', '']);
+    await fillEveryType(open.redis);
+    await fillEveryType(managed.redis);
+    orders = await redisOn(await elastiCacheGroup(stack, 'orders'));
+    for (let i = 0; i < 500; i++) await orders.set(`order:${i}`, JSON.stringify({ i, total: i * 3 }));
+    await orders.hset('order:index', { first: '0', last: '499' });
+    await orders.set('session:a', 'x', 'PX', 3_600_000);
+    await orders.select(2);
+    await orders.sadd('tags', 'a', 'b', 'c');
+    await orders.select(0);
+    stack.protect([
+      cache('sessions', open.port, { method: 'sync' }),
+      cache('profiles', managed.port, { method: 'auto' }),
+      cache(
+        'orders',
+        orders.options.port ?? 0,
+        { method: 'elasticache-export', prefix: 'orders-' },
+        { replicationGroupId: 'orders' },
+      ),
+    ]);
   });
 
   afterAll(async () => {
@@ -91,15 +117,6 @@ describe('backups the stack makes, one per method', () => {
   });
 
   it('sync and scan-dump: every key of every database, with its value and expiry, in a file Redis accepts', async () => {
-    const open = await provider();
-    const managed = await provider(['--rename-command', 'SYNC', '', '--rename-command', 'PSYNC', '']);
-    await fillEveryType(open.redis);
-    await fillEveryType(managed.redis);
-    stack.protect([
-      cache('sessions', open.port, { method: 'sync' }),
-      cache('profiles', managed.port, { method: 'auto' }),
-    ]);
-
     const bySync = await backUp('sessions');
     const byScan = await backUp('profiles');
     expect(bySync).toMatchObject({ method: 'sync', pointInTime: true });
@@ -132,46 +149,35 @@ describe('backups the stack makes, one per method', () => {
         GrantFullControl: `id="${(await ownerOf(stack)) ?? ''}"`,
       }),
     );
-    await stack.clients.elasticache.send(
-      new CreateReplicationGroupCommand({
-        ReplicationGroupId: 'orders',
-        ReplicationGroupDescription: 'orders cache',
-        NumCacheClusters: 1,
-        CacheNodeType: 'cache.t4g.micro',
-        Engine: 'redis',
-      }),
-    );
-    let port = 0;
-    for (let i = 0; i < 100 && !port; i++) {
-      const g = (
-        await stack.clients.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'orders' }))
-      ).ReplicationGroups?.[0];
-      if (g?.Status === 'available') port = g.NodeGroups?.[0]?.PrimaryEndpoint?.Port ?? 0;
-      else await new Promise((r) => setTimeout(r, 200));
-    }
-    const source = await redisOn(port);
-    for (let i = 0; i < 500; i++) await source.set(`order:${i}`, JSON.stringify({ i, total: i * 3 }));
-    await source.hset('order:index', { first: '0', last: '499' });
-    await source.set('session:a', 'x', 'PX', 3_600_000);
-    await source.select(2);
-    await source.sadd('tags', 'a', 'b', 'c');
-    await source.select(0);
-    const protectedCache: ProtectedCache = cache(
-      'orders',
-      port,
-      { method: 'elasticache-export', prefix: 'orders-' },
-      { replicationGroupId: 'orders' },
-    );
-    stack.protect([protectedCache]);
-
     const exported = await backUp('orders');
     expect(exported).toMatchObject({ method: 'elasticache-export', pointInTime: true, keys: 503 });
     expect(exported.key).toMatch(/^orders-.*-elasticache-export-0001\.rdb$/);
     const { checked, redis } = await restored(exported.key);
     expect(checked).toMatch(/RDB looks OK/);
-    expect(await describeAll(redis, [0, 2])).toEqual(await describeAll(source, [0, 2]));
+    expect(await describeAll(redis, [0, 2])).toEqual(await describeAll(orders, [0, 2]));
   });
 });
+
+/** A one-node ElastiCache group (no TLS, no AUTH), once available: its port. */
+async function elastiCacheGroup(stack: LocalStack, id: string): Promise<number> {
+  await stack.clients.elasticache.send(
+    new CreateReplicationGroupCommand({
+      ReplicationGroupId: id,
+      ReplicationGroupDescription: `${id} cache`,
+      NumCacheClusters: 1,
+      CacheNodeType: 'cache.t4g.micro',
+      Engine: 'redis',
+    }),
+  );
+  for (let i = 0; i < 150; i++) {
+    const out = await stack.clients.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
+    const g = out.ReplicationGroups?.[0];
+    const port = g?.NodeGroups?.[0]?.PrimaryEndpoint?.Port;
+    if (g?.Status === 'available' && port) return port;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`replication group ${id} never became available`);
+}
 
 async function ownerOf(stack: LocalStack): Promise<string | undefined> {
   const acl = await stack.clients.s3.send(new GetBucketAclCommand({ Bucket: stack.description.backupBucket }));
