@@ -11,7 +11,7 @@ import { documentClient } from '../../functions/adapters/dynamodb/table';
 import { DynamoDbBackupRecords } from '../../functions/adapters/dynamodb/backups';
 import type { ProtectedCache } from '../../functions/domain/caches';
 import type { TimelineEvent } from '../../functions/domain/incident';
-import type { BackupRun } from '../../functions/ports';
+import type { BackupRun, TestRestore } from '../../functions/ports';
 import type { LocalStack } from '../stack';
 import type { Scenario } from './scenarios';
 
@@ -47,6 +47,23 @@ export async function awaitBackupRun(
     const run = (await store.backupStatus(cacheId))?.lastRun;
     if (run && Date.parse(run.finishedAt) >= after) return run;
     if (Date.now() > deadline) throw new Error(`no backup run of ${cacheId} finished within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The first test restore of the cache recorded after `after` (epoch ms). */
+export async function awaitTestRestore(
+  stack: LocalStack,
+  cacheId: string,
+  after: number,
+  timeoutMs = 180_000,
+): Promise<TestRestore> {
+  const store = records(stack);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = (await store.backupStatus(cacheId))?.lastTestRestore;
+    if (result && Date.parse(result.at) >= after) return result;
+    if (Date.now() > deadline) throw new Error(`no test restore of ${cacheId} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -144,6 +161,8 @@ export interface DrillBackups {
   }[];
   /** When the freshness alarm reached the operators' topic (ms since the drill began), and its subject. */
   freshnessAlarm?: { atMs: number; subject: string };
+  /** The scheduled test restore of the first backup, where the cache has them on. */
+  testRestore?: TestRestore;
 }
 
 export interface BackupStageOptions {
@@ -152,6 +171,8 @@ export interface BackupStageOptions {
   /** When the stack's schedule started: its first run finishes after it. */
   scheduleStartedAt: number;
   proxy?: CorruptingProxy;
+  /** The cache has scheduled test restores: wait for the first one's verdict. */
+  testRestore?: boolean;
   /** Runs a command on the provider (the stale-backup scenario revokes the commands backups need). */
   provider?: (command: string[]) => Promise<unknown>;
   /** Resolves when the operators' topic received a message whose subject matches. */
@@ -183,6 +204,14 @@ export async function backupStage(stack: LocalStack, options: BackupStageOptions
   };
   const first = note(await awaitBackupRun(stack, cacheId, options.scheduleStartedAt));
   if (first.outcome !== 'ok') throw new Error(`the scheduled backup failed: ${describeRun(first)}`);
+  if (options.testRestore) {
+    // The schedule starts a test restore once the first backup is made: the drill waits for its verdict.
+    report.testRestore = await awaitTestRestore(stack, cacheId, options.scheduleStartedAt);
+    const t = report.testRestore;
+    log(
+      `🧪 test restore of ${t.backup.key}: ${t.ok ? 'ok' : `FAILED (${t.reason ?? ''})`}, ${t.keysLoaded}/${t.keysExpected} keys, ${t.sampled} sampled, ${t.mismatched} differ, ${(t.durationMs / 1000).toFixed(1)} s`,
+    );
+  }
 
   if (scenario === 'step-fails' && first.backup) {
     // A newer RDB file dropped into the prefix by hand (not one this deployment made): its header is
@@ -235,6 +264,8 @@ export function backupScenarioProblem(
 ): string | undefined {
   const assessed = timeline.find((e) => e.type === 'ASSESSED')?.detail as
     { backup?: { key?: string }; rejectedBackups?: { key: string; reason: string }[] } | undefined;
+  if (backups.testRestore && !backups.testRestore.ok)
+    return `the test restore failed: ${backups.testRestore.reason ?? ''}`;
   if (scenario === 'sync-refused') {
     const first = backups.runs[0];
     if (first?.method !== 'scan-dump' || first.attempts[0]?.outcome !== 'refused')

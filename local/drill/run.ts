@@ -288,6 +288,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       cacheId: CACHE_ID,
       scheduleStartedAt: monitoringFrom,
       ...(prepared.proxy ? { proxy: prepared.proxy } : {}),
+      testRestore: prepared.cache.backup?.testRestore.enabled ?? false,
       ...(provider ? { provider: (command) => providerCommand(prepared.endpoint, authToken, command) } : {}),
       operatorsMessage: (subject, timeoutMs) =>
         until(`an operators' message "${subject.source}"`, timeoutMs, async () => {

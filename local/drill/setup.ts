@@ -291,7 +291,8 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
       method: backupMethodOf(scenario),
       intervalMinutes: options.backupIntervalMinutes ?? (scenario === 'stale-backup' ? 1 : 1440),
       ...(scenario === 'stale-backup' ? { rpoMinutes: 1 } : {}),
-      testRestore: { enabled: false, intervalDays: 7, nodeType: 'cache.t4g.micro', sampleKeys: 100 },
+      // restore also test-restores the first backup, as a weekly run would, before the outage.
+      testRestore: { enabled: scenario === 'restore', intervalDays: 7, nodeType: 'cache.t4g.micro', sampleKeys: 100 },
     },
     replacement: {
       nodeType: 'cache.r7g.large',

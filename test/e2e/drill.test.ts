@@ -61,6 +61,19 @@ describe('incident drill on the local stack', () => {
     const rehydrated = r.timeline.find((e) => e.type === 'REHYDRATED');
     expect(rehydrated?.detail).toMatchObject({ written: 150 });
     expect(kinds(r)).toEqual(['approval-request']);
+    // The backup the restore used was made by the stack's schedule, and test-restored before the outage.
+    expect(r.backups.runs[0]).toMatchObject({ outcome: 'ok', method: 'sync' });
+    expect(r.timeline.find((e) => e.type === 'ASSESSED')?.detail).toMatchObject({
+      backup: { key: r.backups.runs[0]?.key },
+    });
+    expect(r.backups.testRestore).toMatchObject({
+      ok: true,
+      backup: { key: r.backups.runs[0]?.key },
+      keysExpected: r.backups.runs[0]?.keys,
+      keysLoaded: r.backups.runs[0]?.keys,
+      mismatched: 0,
+    });
+    expect(r.backups.testRestore?.sampled).toBeGreaterThan(0);
     // The sample application followed the cut-over by itself.
     expect(r.appEndpoints).toHaveLength(2);
     expect(r.appOutageMs).toBeGreaterThan(0);
