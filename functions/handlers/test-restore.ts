@@ -55,6 +55,8 @@ export const handler = makeHandler(
     metrics: metricsSink,
     clock,
     sleep,
+    // How often the scratch group's state is read: the workflow's own polling interval.
+    pollIntervalMs: () => config.settings.pollIntervalSeconds * 1000,
     caches: () => config.protectedCaches,
     region: () => config.region,
   }),
