@@ -47,9 +47,60 @@ export function setCommand(r: Pick<SourceRecord, 'key' | 'value' | 'expiresAt'>)
 }
 
 /** Writes the SET commands of `source` to `file`; returns the number of commands and bytes. */
-export async function writeRespFile(
+export function writeRespFile(
   file: string,
   source: Iterable<SourceRecord>,
+): Promise<{ commands: number; bytes: number }> {
+  return writeCommands(
+    file,
+    (function* () {
+      for (const r of source) yield setCommand(r);
+    })(),
+  );
+}
+
+function command(args: string[]): string {
+  return `*${args.length}\r\n${args.map(bulk).join('')}`;
+}
+
+/**
+ * The commands that load the backup benchmark's cache: `count` keys, the
+ * drill's strings (with their TTLs) for 18 in 20, a hash of four fields and a
+ * set of four members for one in 20 each, one hash or set in 50 expiring.
+ */
+export function* backupDatasetCommands(count: number, nowSeconds: number): Generator<string> {
+  for (let i = 0; i < count; i += 1) {
+    const kind = i % 20;
+    if (kind === 0) {
+      const key = `acct:${i}:limits`;
+      yield command([
+        'HSET',
+        key,
+        'seats',
+        String(5 + (i % 200)),
+        'api',
+        String(i % 1000),
+        'plan',
+        'team',
+        'region',
+        'eu-west-1',
+      ]);
+      if (i % 1000 === 0) yield command(['EXPIREAT', key, String(nowSeconds + 7 * 24 * 3600)]);
+    } else if (kind === 1) {
+      const key = `acct:${i}:features`;
+      yield command(['SADD', key, 'sso', 'audit-log', `beta-${i % 7}`, `tier-${i % 3}`]);
+      if (i % 1000 === 1) yield command(['EXPIREAT', key, String(nowSeconds + 7 * 24 * 3600)]);
+    } else {
+      const r = drillRecord(i, 0, nowSeconds);
+      yield setCommand({ key: r.key, value: r.value, ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}) });
+    }
+  }
+}
+
+/** Writes RESP commands to `file` for `redis-cli --pipe`; returns how many. */
+export async function writeCommands(
+  file: string,
+  source: Iterable<string>,
 ): Promise<{ commands: number; bytes: number }> {
   const out = createWriteStream(file);
   let commands = 0;
@@ -61,8 +112,8 @@ export async function writeRespFile(
     bytes += buffer.length;
     if (!out.write(buffer)) await once(out, 'drain');
   };
-  for (const r of source) {
-    chunk += setCommand(r);
+  for (const c of source) {
+    chunk += c;
     commands += 1;
     if (chunk.length >= 1 << 20) await flush();
   }

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchBackup } from './backup';
 import { benchBundles } from './bundles';
 import { benchIntake } from './intake';
 import { benchRehydrate } from './rehydrate';
@@ -36,6 +37,7 @@ export const SIZES = {
   full: {
     rehydrateKeys: 1_000_000,
     restoreKeys: 1_000_000,
+    backupKeys: 1_000_000,
     drillKeys: 100_000,
     otherDrillKeys: 2_000,
     deliveries: 1000,
@@ -46,6 +48,7 @@ export const SIZES = {
   quick: {
     rehydrateKeys: 50_000,
     restoreKeys: 50_000,
+    backupKeys: 50_000,
     drillKeys: 5_000,
     otherDrillKeys: 1_000,
     deliveries: 200,
@@ -55,7 +58,7 @@ export const SIZES = {
   },
 } as const;
 
-const BENCHES = ['rehydrate', 'restore', 'workflow', 'intake', 'bundles'] as const;
+const BENCHES = ['rehydrate', 'restore', 'backup', 'workflow', 'intake', 'bundles'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function metric(
@@ -232,6 +235,47 @@ async function main(): Promise<number> {
         );
       } catch (error) {
         metrics.push(failed('restore_ratio', 'ratio', { op: '<=', value: 1.3 }, error));
+      }
+    }
+    if (only.includes('backup')) {
+      log(`backup: ${size.backupKeys} keys, ${size.runs} runs`);
+      const ratioTarget = (value: number) => ({ op: '>=' as const, value });
+      try {
+        const r = await benchBackup({ keys: size.backupKeys, runs: size.runs, workDir, log });
+        const run = (method: string) =>
+          `keys/s of the product's ${method} backup (runBackup with RedisBackupSource and S3BackupStore, production options, in a child process: connect, stream into a multipart upload to the local S3, read the object back and verify it, write its manifest; the verification is included) ÷ keys/s of \`redis-cli --rdb\` writing the same server's RDB file to a local file (spawn to exit); ${r.keys} keys (strings mostly, 1 in 20 a hash, 1 in 20 a set, some with a TTL) in one redis-server 7, repl-diskless-sync-delay 0 for both`;
+        const detail = (m: typeof r.sync) => ({
+          keys: r.keys,
+          rdbMb: m.rdbMb,
+          cliRdbMb: r.cliRdbMb,
+          keysPerSecond: m.keysPerSecond,
+          cliKeysPerSecond: r.cliKeysPerSecond,
+          seconds: m.seconds,
+          peakRssMb: m.peakRssMb,
+        });
+        metrics.push(
+          metric('backup_sync_ratio', r.syncRatio, 'ratio', ratioTarget(0.8), run('sync'), detail(r.sync)),
+          metric(
+            'backup_scan_dump_ratio',
+            r.scanDumpRatio,
+            'ratio',
+            ratioTarget(0.5),
+            run('scan-dump'),
+            detail(r.scanDump),
+          ),
+          metric(
+            'backup_peak_rss_mb',
+            r.peakRssMb,
+            'MB',
+            { op: '<=', value: 256 },
+            `peak RSS (process.resourceUsage().maxRSS) of the child process making one backup of the ${r.keys} keys, the larger of sync and scan-dump in each run`,
+            { syncPeakRssMb: r.sync.peakRssMb, scanDumpPeakRssMb: r.scanDump.peakRssMb },
+          ),
+        );
+      } catch (error) {
+        metrics.push(failed('backup_sync_ratio', 'ratio', ratioTarget(0.8), error));
+        metrics.push(failed('backup_scan_dump_ratio', 'ratio', ratioTarget(0.5), error));
+        metrics.push(failed('backup_peak_rss_mb', 'MB', { op: '<=', value: 256 }, error));
       }
     }
     if (only.includes('workflow')) {
