@@ -18,7 +18,14 @@ describe('restore drill with IAM enforced', () => {
     const r = await runDrill({ scenario: 'restore', keys: KEYS, changedAfterBackup: 50 });
     expect(r.ok).toBe(true);
     expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROVISION_FROM_BACKUP' });
-    expect(r.verification).toEqual({ checked: KEYS, missing: 0, wrong: 0, withTtl: KEYS / 100, ttlLost: 0, firstProblems: [] });
+    expect(r.verification).toEqual({
+      checked: KEYS,
+      missing: 0,
+      wrong: 0,
+      withTtl: KEYS / 100,
+      ttlLost: 0,
+      firstProblems: [],
+    });
   }, 300_000);
 
   it('without s3:GetObject for provision it stops at Provision Cache with AccessDenied naming the action and the backup object', async () => {
