@@ -58,6 +58,26 @@ const OTHER_PATHS: Record<string, { path: string; actions: string[] }> = {
       'states:SendTaskSuccess',
     ],
   },
+  // The drills' backups succeed by SYNC or SCAN + DUMP; the other paths are covered in
+  // test/usecases/backup.test.ts, test/e2e/backup-methods.test.ts and the stale-backup drill.
+  BackupLambdaFunction: {
+    path: 'elasticache-export of an ElastiCache group; an upload that fails and is aborted; failing backups told to the operators',
+    actions: [
+      'elasticache:CopySnapshot',
+      'elasticache:CreateSnapshot',
+      'elasticache:DeleteSnapshot',
+      'elasticache:DescribeSnapshots',
+      's3:AbortMultipartUpload',
+      's3:GetBucketLocation',
+      's3:ListAllMyBuckets',
+      'sns:Publish',
+    ],
+  },
+  // The restore drill's test restore passes, on a backup the backup function already let ElastiCache read.
+  TestRestoreLambdaFunction: {
+    path: 'a failing test restore (its last ElastiCache event, the operators told); a backup not yet readable by ElastiCache (an export)',
+    actions: ['elasticache:DescribeEvents', 's3:PutObjectAcl', 'sns:Publish'],
+  },
   // The promote drill's group has automatic failover, so ElastiCache promotes by itself; a group
   // without it is promoted with ModifyReplicationGroup PrimaryClusterId.
   PromoteLambdaFunction: {
