@@ -38,6 +38,24 @@ function print(report: DrillReport): void {
     `Execution: ${report.executionStatus ?? '?'}${report.executionError ? ` (${report.executionError})` : ''}, ${report.transitions} state transitions`,
   );
   out();
+  if (report.backups.runs.length) {
+    out("Backups before the outage (made by the stack's backup function)");
+    for (const b of report.backups.runs) {
+      const tried = b.attempts.map((a) => `${a.method} ${a.outcome}`).join(', ');
+      out(
+        b.outcome === 'ok'
+          ? `  ${b.key ?? ''}: ${b.keys ?? 0} keys, ${((b.bytes ?? 0) / 1024 / 1024).toFixed(1)} MB, watermark ${b.watermark ?? ''} [${tried}]`
+          : `  failed [${tried}]: ${b.attempts[b.attempts.length - 1]?.reason ?? ''}`,
+      );
+    }
+    const t = report.backups.testRestore;
+    if (t)
+      out(
+        `  test restore: ${t.ok ? 'ok' : 'FAILED'}, ${t.keysLoaded}/${t.keysExpected} keys, ${t.sampled} sampled, ${t.mismatched} differ, ${seconds(t.durationMs)}`,
+      );
+    if (report.backups.freshnessAlarm) out(`  operators ← ${report.backups.freshnessAlarm.subject}`);
+    out();
+  }
   out('Timeline');
   const opened = report.incident ? Date.parse(report.incident.openedAt) : undefined;
   for (const e of report.timeline) {
@@ -70,7 +88,7 @@ function print(report: DrillReport): void {
   if (report.verification) {
     const v = report.verification;
     out(
-      `Keys checked on the new endpoint: ${v.checked}, missing ${v.missing}, wrong ${v.wrong}${v.firstProblems.length ? ` (${v.firstProblems.join('; ')})` : ''}`,
+      `Keys checked on the new endpoint: ${v.checked}, missing ${v.missing}, wrong ${v.wrong}; with a TTL ${v.withTtl}, TTL lost ${v.ttlLost}${v.firstProblems.length ? ` (${v.firstProblems.join('; ')})` : ''}`,
     );
   }
   out(
