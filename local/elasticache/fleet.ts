@@ -444,10 +444,20 @@ export class Fleet {
     const primary = primaryOf(group);
     if (!primary || !isLive(primary))
       throw invalidReplicationGroupState(`Replication group ${id} has no running primary.`);
-    const takenAt = new Date();
-    await redisCommand(primary.process.port, ['SAVE'], this.connection(group));
-    await fs.copyFile(path.join(primary.dir, 'dump.rdb'), file);
-    return takenAt;
+    // SAVE is refused while a fork is at work (a replica's full sync, say): wait for it, as ElastiCache's
+    // snapshot would.
+    for (let attempt = 0; ; attempt += 1) {
+      const takenAt = new Date();
+      try {
+        await redisCommand(primary.process.port, ['SAVE'], this.connection(group));
+        await fs.copyFile(path.join(primary.dir, 'dump.rdb'), file);
+        return takenAt;
+      } catch (error) {
+        const busy = error instanceof Error && /in progress/i.test(error.message);
+        if (!busy || attempt >= 100) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   }
 
   // ---- Global Datastore membership (see global.ts) ------------------------------------------------
