@@ -21,7 +21,17 @@ const compiled = new Map();
 /** Compiles a module of functions/domain (and what it imports, e.g. zod) once with esbuild. */
 function domainModule(name) {
   if (compiled.has(name)) return compiled.get(name);
-  const esbuild = require('esbuild');
+  // Synchronous builds without esbuild's worker thread: it would leave a service process running
+  // in whatever process loaded this file (the framework, or a test runner).
+  const before = process.env.ESBUILD_WORKER_THREADS;
+  process.env.ESBUILD_WORKER_THREADS = '0';
+  let esbuild;
+  try {
+    esbuild = require('esbuild');
+  } finally {
+    if (before === undefined) delete process.env.ESBUILD_WORKER_THREADS;
+    else process.env.ESBUILD_WORKER_THREADS = before;
+  }
   const entry = path.join(ROOT, 'functions', 'domain', `${name}.ts`);
   const out = esbuild.buildSync({
     entryPoints: [entry],

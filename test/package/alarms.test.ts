@@ -4,6 +4,7 @@
  */
 import { protectedCacheSchema, type ProtectedCache } from '../../functions/domain/caches';
 import { backupAgeAlarmSpecs } from '../../local/stack/alarms';
+import { childProcesses } from '../e2e/processes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const alarms = require('../../serverless/alarms.js') as {
@@ -27,6 +28,11 @@ const cache = (id: string, backup: Record<string, unknown>): ProtectedCache =>
 const ctx = { service: 'cache-outage-workflow', stage: 'dev' };
 const ofType = (resources: Record<string, Resource>, type: string) =>
   Object.values(resources).filter((r) => r.Type === type);
+
+// serverless/alarms.js compiles functions/domain with esbuild in this process: no esbuild service may outlive it.
+afterAll(() => {
+  expect(childProcesses()).toEqual([]);
+});
 
 describe('backup schedules', () => {
   it('invoke the backup function per cache every intervalMinutes, with the cache id as constant input', () => {
