@@ -2,7 +2,7 @@ import { manifestKeyOf } from '../../functions/domain/backup/manifest';
 import { verifyRdb } from '../../functions/domain/backup/rdb-verifier';
 import { ConfigError } from '../../functions/domain/errors';
 import type { MetricValue, MetricsSink } from '../../functions/ports';
-import { methodsFor, runBackup, type BackupDeps } from '../../functions/usecases/backup/run-backup';
+import { methodsFor, readBackProblem, runBackup, type BackupDeps } from '../../functions/usecases/backup/run-backup';
 import type { FakeClock } from '../fakes';
 import { fakeWorld, testCache } from '../fakes';
 import { FakeBackupSource, FakeSnapshotExporter } from '../fakes/backup-source';
@@ -147,6 +147,19 @@ describe('backup', () => {
     expect(result.attempts[0]).toMatchObject({ method: 'sync', outcome: 'failed' });
     expect(result.attempts[0]?.reason).toMatch(/RDB format version 11; the replacement engine loads up to 10/);
     expect(world.backups.uploads.map((u) => u.metadata['method'])).toEqual(['scan-dump']);
+  });
+
+  it('refuses, after reading it back, a backup its replacement could not restore', () => {
+    const replacement = { maxRdbVersion: 10, nodeMemoryBytes: 512 * 1024 ** 2 };
+    const read = { bytes: 1000, keys: 3, rdbVersion: 10 };
+    expect(readBackProblem(read, { bytes: 1000, keysWritten: 3 }, replacement)).toBeUndefined();
+    expect(readBackProblem(read, { bytes: 1001 }, replacement)).toBe('read back 1000 bytes, 1001 were uploaded');
+    expect(readBackProblem(read, { bytes: 1000, keysWritten: 4 }, replacement)).toBe('holds 3 keys, 4 were written');
+    expect(readBackProblem({ ...read, rdbVersion: 11 }, { bytes: 1000 }, replacement)).toMatch(/newer than/);
+    // More data than a cache.t4g.micro holds: a restore would end in restore-failed.
+    const big = { ...read, bytes: 600 * 1024 ** 2 };
+    expect(readBackProblem(big, { bytes: big.bytes }, replacement)).toMatch(/does not fit the replacement node's/);
+    expect(readBackProblem(big, { bytes: big.bytes }, { ...replacement, nodeMemoryBytes: undefined })).toBeUndefined();
   });
 
   it('tells the operators once when backups start failing, never a customer, and keeps reporting the age', async () => {

@@ -10,7 +10,9 @@ import { type BackupMethod, type BackupManifest } from '../../domain/backup/mani
 import { verifyRdb } from '../../domain/backup/rdb-verifier';
 import { backupRpoSeconds, exportable, type ProtectedCache } from '../../domain/caches';
 import { BackupMethodRefusedError, ConfigError, InvalidBackupError } from '../../domain/errors';
+import { formatBytes } from '../../domain/format';
 import { maxRdbVersionLoadedBy } from '../../domain/rdb';
+import { nodeMemoryBytes } from '../../domain/recovery';
 import type {
   BackupAttempt,
   BackupRecords,
@@ -72,7 +74,10 @@ export async function runBackup(deps: BackupDeps, input: { cacheId: string; dead
   for (const method of methods) {
     try {
       const made = await makeBackup(deps, method, ctx);
-      const manifest = await checkAndDescribe(deps, cache.id, made, ctx.maxRdbVersion);
+      const manifest = await checkAndDescribe(deps, cache.id, made, {
+        maxRdbVersion: ctx.maxRdbVersion,
+        nodeMemoryBytes: nodeMemoryBytes(cache.replacement.nodeType),
+      });
       await deps.store.writeManifest(made, manifest);
       if (!manifest.verification.ok) {
         attempts.push({ method, outcome: 'failed', reason: `${made.key}: ${manifest.verification.reason}` });
@@ -130,7 +135,7 @@ async function checkAndDescribe(
   deps: BackupDeps,
   cacheId: string,
   made: MadeBackup,
-  maxRdbVersion: number | undefined,
+  replacement: { maxRdbVersion: number | undefined; nodeMemoryBytes: number | undefined },
 ): Promise<BackupManifest> {
   const described = {
     cacheId,
@@ -145,12 +150,7 @@ async function checkAndDescribe(
   try {
     const read = await verifyRdb(await deps.store.read(made));
     found = read;
-    if (read.bytes !== made.bytes) problem = `read back ${read.bytes} bytes, ${made.bytes} were uploaded`;
-    else if (made.keysWritten !== undefined && read.keys !== made.keysWritten) {
-      problem = `holds ${read.keys} keys, ${made.keysWritten} were written`;
-    } else if (maxRdbVersion !== undefined && read.rdbVersion > maxRdbVersion) {
-      problem = `RDB format version ${read.rdbVersion} is newer than the replacement engine loads (up to ${maxRdbVersion})`;
-    }
+    problem = readBackProblem(read, made, replacement);
   } catch (err) {
     if (!(err instanceof InvalidBackupError)) throw err;
     problem = `integrity check failed: ${err.message}`;
@@ -208,4 +208,26 @@ async function tellOperators(
       ' Customers are not told.',
     facts: { attempts: run.attempts, ...(newest ? { newestBackup: newest } : {}) },
   });
+}
+
+/**
+ * Why a file that parsed to its end is still not a backup to restore from, or
+ * undefined: not the bytes uploaded, not the keys written, an RDB version the
+ * replacement does not load, or more data than its node holds (a restore would
+ * end in restore-failed, so the operators must know before the outage).
+ */
+export function readBackProblem(
+  read: { bytes: number; keys: number; rdbVersion: number },
+  made: { bytes: number; keysWritten?: number },
+  replacement: { maxRdbVersion: number | undefined; nodeMemoryBytes: number | undefined },
+): string | undefined {
+  const { maxRdbVersion, nodeMemoryBytes: memory } = replacement;
+  if (read.bytes !== made.bytes) return `read back ${read.bytes} bytes, ${made.bytes} were uploaded`;
+  if (made.keysWritten !== undefined && read.keys !== made.keysWritten)
+    return `holds ${read.keys} keys, ${made.keysWritten} were written`;
+  if (maxRdbVersion !== undefined && read.rdbVersion > maxRdbVersion)
+    return `RDB format version ${read.rdbVersion} is newer than the replacement engine loads (up to ${maxRdbVersion})`;
+  if (memory !== undefined && read.bytes > memory)
+    return `${formatBytes(read.bytes)} does not fit the replacement node's ${formatBytes(memory)}`;
+  return undefined;
 }
