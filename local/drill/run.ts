@@ -29,7 +29,7 @@ import { probeAlarmName } from '../stack/alarms';
 import { drillRecord, type DrillRecord } from './dataset';
 import { SampleApp } from './sample-app';
 import { expectsResolution, type Scenario } from './scenarios';
-import { backupScenarioProblem, backupStage, type DrillBackups } from './backups';
+import { backupScenarioProblem, backupStage, type CorruptingProxy, type DrillBackups } from './backups';
 import {
   CACHE_ID,
   ENDPOINT_PARAMETER,
@@ -238,6 +238,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const subscriber = new HttpSubscriber();
   let provider: RedisProcess | undefined;
   let providerDir: string | undefined;
+  let proxy: CorruptingProxy | undefined;
   let app: SampleApp | undefined;
   try {
     await options.onStack?.(stack);
@@ -262,6 +263,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     });
     provider = prepared.provider;
     providerDir = prepared.providerDir;
+    proxy = prepared.proxy;
     const { replicationGroupId } = prepared;
 
     const tlsCa = stack.elasticache.tlsCa?.pem;
@@ -568,6 +570,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       }
       await provider.stop().catch(() => undefined);
     }
+    await proxy?.stop().catch(() => undefined);
     if (providerDir) await rm(providerDir, { recursive: true, force: true });
     await stack.stop();
   }
