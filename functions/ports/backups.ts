@@ -1,5 +1,6 @@
 /** The RDB backups in S3 the restore path seeds a replacement from, and reading a cache's data to make one. */
 import type { BackupManifest, BackupMethod } from '../domain/backup/manifest';
+import type { TestRestoreFacts } from '../domain/backup/test-restore';
 import type { Endpoint } from '../domain/caches';
 
 export interface BackupObject {
@@ -198,22 +199,7 @@ export interface BackupRun {
 }
 
 /** A backup restored into a scratch cache and compared with what it should hold. */
-export interface TestRestore {
-  cacheId: string;
-  at: string;
-  backup: BackupLocation;
-  ok: boolean;
-  /** Keys the manifest says the backup holds, and keys the restored cache held. */
-  keysExpected: number;
-  keysLoaded: number;
-  /** Keys read back and compared with the source of truth, and how many differed. */
-  sampled: number;
-  mismatched: number;
-  durationMs: number;
-  reason?: string;
-  /** What a reader should know about a passing run (keys that expired since the backup, a scratch group left behind). */
-  note?: string;
-}
+export type TestRestore = TestRestoreFacts;
 
 /** What the console and the CLI show about a cache's backups. */
 export interface BackupStatus {

@@ -7,18 +7,21 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { REPLICATION_GROUP_ID_MAX, isValidReplicationGroupId } from '../naming';
 
-/** What a run found, as recorded (the `TestRestore` the ports record). */
+/** What a run found, as recorded (the ports' `TestRestore`). */
 export interface TestRestoreFacts {
   cacheId: string;
   at: string;
   backup: { bucket: string; key: string };
   ok: boolean;
+  /** Keys the manifest says the backup holds, and keys the restored cache held. */
   keysExpected: number;
   keysLoaded: number;
+  /** Keys read back and compared with the source of truth, and how many differed. */
   sampled: number;
   mismatched: number;
   durationMs: number;
   reason?: string;
+  /** What a reader should know about a passing run (keys that expired since the backup, a scratch group left behind). */
   note?: string;
 }
 
