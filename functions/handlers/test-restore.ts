@@ -37,16 +37,8 @@ export function makeHandler(deps: TestRestoreDeps) {
 export const handler = makeHandler(
   lazyDeps<TestRestoreDeps>({
     fleet: cacheFleet,
-    backups: () => {
-      const catalog = backupCatalog();
-      const store = backupStore();
-      return {
-        list: (bucket, prefix) => catalog.list(bucket, prefix),
-        readHeader: (bucket, key, bytes) => catalog.readHeader(bucket, key, bytes),
-        grantRead: (bucket, key, canonicalId) => catalog.grantRead(bucket, key, canonicalId),
-        readManifest: (location) => store.readManifest(location),
-      };
-    },
+    backups: backupCatalog,
+    backupStore,
     backupRecords,
     source: sourceOfTruth,
     writer: cacheWriter,

@@ -15,6 +15,7 @@ import {
   type TestRestoreEvent,
 } from '../domain/backup/test-restore';
 import type { Endpoint, ProtectedCache } from '../domain/caches';
+import { looksLikeRdbKey } from '../domain/rdb';
 import type {
   BackupCatalog,
   BackupLocation,
@@ -36,8 +37,10 @@ import { authTokenFor, findCache } from './shared/protected-cache';
 
 export interface TestRestoreDeps {
   fleet: CacheFleet;
-  /** Lists backups, reads their manifests, and lets ElastiCache read the one restored. */
-  backups: BackupCatalog & Pick<BackupStore, 'readManifest'> & BackupReadGrant;
+  /** Lists backups and lets ElastiCache read the one restored. */
+  backups: BackupCatalog & BackupReadGrant;
+  /** The manifests of the backups this deployment made. */
+  backupStore: Pick<BackupStore, 'readManifest'>;
   backupRecords: BackupRecords;
   source: SourceOfTruth;
   /** Reads the restored cache. */
@@ -152,11 +155,11 @@ async function newestVerifiedBackup(
   cache: ProtectedCache,
 ): Promise<{ location: BackupLocation; manifest: BackupManifest } | undefined> {
   const { bucket, prefix } = cache.backup ?? { bucket: '', prefix: '' };
-  const objects = (await deps.backups.list(bucket, prefix)).filter((o) => o.key.endsWith('.rdb'));
+  const objects = (await deps.backups.list(bucket, prefix)).filter((o) => looksLikeRdbKey(o.key));
   const found: { location: BackupLocation; manifest: BackupManifest }[] = [];
   for (const object of objects.slice(0, MAX_MANIFESTS_READ)) {
     const location = { bucket: object.bucket, key: object.key };
-    const manifest = await deps.backups.readManifest(location).catch(() => undefined);
+    const manifest = await deps.backupStore.readManifest(location).catch(() => undefined);
     if (manifest?.cacheId === cache.id && manifest.verification.ok) found.push({ location, manifest });
   }
   // Listed by LastModified; the data's age is the watermark's.

@@ -116,12 +116,8 @@ function localDeps(nodeType: string) {
     sleep: (ms) => sleep(ms),
     pollIntervalMs: 100,
     fleet: new ElastiCacheFleet({ client, region: LOCAL_REGION }),
-    backups: {
-      list: (bucket, prefix) => catalog.list(bucket, prefix),
-      readHeader: (bucket, key, bytes) => catalog.readHeader(bucket, key, bytes),
-      grantRead: (bucket, key, canonicalId) => catalog.grantRead(bucket, key, canonicalId),
-      readManifest,
-    },
+    backups: catalog,
+    backupStore: { readManifest },
     writer: new RedisWriter({ tlsOptions: { ca: elastiCache.tlsCa?.pem ?? '' } }),
     metrics: { emit: () => undefined },
   };
