@@ -81,6 +81,34 @@ export const protectedCacheSchema = z.object({
       }
     })
     .optional(),
+  /**
+   * A warm standby: an ElastiCache replication group (cluster mode disabled) that
+   * the `mirror` function keeps close to the cache by copying its keys every
+   * `intervalMinutes`. When the cache fails and no replica of its own answers,
+   * the workflow cuts clients over to the standby (plan PROMOTE_STANDBY) and
+   * writes back from the source of truth only what changed since the last
+   * mirror cycle. It answers with the cache's AUTH token and TLS settings.
+   */
+  standby: z
+    .object({
+      /** The standby's replication group id, in the cache's VPC. */
+      replicationGroupId: z
+        .string()
+        .regex(
+          /^[a-z][a-z0-9-]{0,39}$/,
+          'an ElastiCache replication group id: lowercase letters, digits and hyphens, at most 40',
+        ),
+      /**
+       * True: the stack declares the group itself, from `replacement` (node type,
+       * engine, subnet group, security groups, port). False: the operators provide it.
+       */
+      declared: z.boolean().default(false),
+      /** Minutes between two mirror cycles (EventBridge schedules run at most once a minute). */
+      intervalMinutes: z.number().int().min(1).max(60).default(1),
+      /** The operators are alerted when the last complete mirror cycle started longer ago than this. */
+      maxLagMinutes: z.number().int().min(1).max(1440).default(10),
+    })
+    .optional(),
   /** How a replacement is provisioned. */
   replacement: z
     .object({
@@ -169,4 +197,9 @@ export function backupRpoSeconds(backup: NonNullable<ProtectedCache['backup']>):
  */
 export function exportable(prefix: string): boolean {
   return /^[A-Za-z0-9-]*$/.test(prefix);
+}
+
+/** The mirror lag above which a cache's standby alarms the operators, in seconds. */
+export function standbyMaxLagSeconds(standby: NonNullable<ProtectedCache['standby']>): number {
+  return standby.maxLagMinutes * 60;
 }

@@ -8,5 +8,6 @@ export * from './workflow';
 export * from './notifications';
 export * from './cache';
 export * from './backups';
+export * from './mirror';
 export * from './rehydration';
 export * from './runtime';

@@ -5,7 +5,8 @@ import { config } from '../config';
 import { documentClient, DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store';
 import { DynamoDbSourceOfTruth } from '../adapters/dynamodb-source-of-truth';
 import { DynamoDbBackupRecords } from '../adapters/dynamodb/backups';
-import type { BackupRecords, IncidentStore, SourceOfTruth } from '../ports';
+import { DynamoDbMirrorRecords } from '../adapters/dynamodb/mirror';
+import type { BackupRecords, IncidentStore, MirrorRecords, SourceOfTruth } from '../ports';
 
 let client: DynamoDBDocumentClient | undefined;
 function dynamoDbDocument(): DynamoDBDocumentClient {
@@ -21,6 +22,12 @@ let records: BackupRecords | undefined;
 /** Each cache's backup status, on the incidents table. */
 export function backupRecords(): BackupRecords {
   return (records ??= new DynamoDbBackupRecords({ tableName: config.incidentsTable, client: dynamoDbDocument() }));
+}
+
+let mirrors: MirrorRecords | undefined;
+/** Each cache's warm-standby mirror status, on the incidents table. */
+export function mirrorRecords(): MirrorRecords {
+  return (mirrors ??= new DynamoDbMirrorRecords({ tableName: config.incidentsTable, client: dynamoDbDocument() }));
 }
 
 let source: SourceOfTruth | undefined;

@@ -16,6 +16,7 @@ import { FakeClock } from './clock';
 import { FakeEndpointRecord } from './endpoint-record';
 import { FakeExecutionReader } from './executions';
 import { FakeIncidentStore } from './incident-store';
+import { FakeMirrorRecords } from './mirror-records';
 import { FakeNotifier } from './notifier';
 import { FakeSecretReader } from './secret-reader';
 import { FakeSourceOfTruth } from './source-of-truth';
@@ -31,6 +32,7 @@ export { FakeEndpointRecord } from './endpoint-record';
 export { FakeExecutionReader } from './executions';
 export { Failures } from './failures';
 export { FakeIncidentStore } from './incident-store';
+export { FakeMirrorRecords } from './mirror-records';
 export { FakeNotifier } from './notifier';
 export { FakeSecretReader } from './secret-reader';
 export { FakeSourceOfTruth } from './source-of-truth';
@@ -66,6 +68,7 @@ export function fakeWorld(
     backups,
     backupStore: backups,
     backupRecords: new FakeBackupRecords(),
+    mirrorRecords: new FakeMirrorRecords(),
     endpoints: new FakeEndpointRecord(),
     secrets: new FakeSecretReader(),
     source: new FakeSourceOfTruth(),

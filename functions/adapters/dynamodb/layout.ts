@@ -11,6 +11,7 @@
  *   INCIDENT#<id>       APPROVAL#<step>          an approval and its task token
  *   CACHE#<cacheId>     OPEN                     the cache's open-incident lock
  *   CACHE#<cacheId>     BACKUP                   the cache's backup status (last run, last success, failures, test restore)
+ *   CACHE#<cacheId>     MIRROR                   the cache's warm-standby mirror status (last cycle, last success, failures)
  *   DELIVERY#<key>      DELIVERY                 an alarm delivery marker
  *   STATS#<plan>        <at>#<incidentId>        a measured recovery
  */
@@ -81,6 +82,7 @@ export const approvalsOf = (incidentId: string): Collection => ({
 export const openLockKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cacheId}`, sk: 'OPEN' });
 
 export const backupStatusKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cacheId}`, sk: 'BACKUP' });
+export const mirrorStatusKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cacheId}`, sk: 'MIRROR' });
 
 export const deliveryKey = (key: string): ItemKey => ({ pk: `DELIVERY#${key}`, sk: 'DELIVERY' });
 
