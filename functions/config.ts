@@ -50,7 +50,14 @@ export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
 
 type Env = Readonly<Partial<Record<EnvironmentVariable, string>>>;
 
-const PLANS: RecoveryPlan[] = ['RECOVERED', 'PROMOTE_REPLICA', 'GLOBAL_FAILOVER', 'PROVISION_FROM_BACKUP', 'ESCALATE'];
+const PLANS: RecoveryPlan[] = [
+  'RECOVERED',
+  'PROMOTE_REPLICA',
+  'PROMOTE_STANDBY',
+  'GLOBAL_FAILOVER',
+  'PROVISION_FROM_BACKUP',
+  'ESCALATE',
+];
 
 export interface Config {
   readonly region: string;

@@ -258,7 +258,7 @@ describe('loadConfig', () => {
   it('refuses an unknown plan in the approval list, naming the known ones', () => {
     const config = loadConfig({ ...VALID, REQUIRE_APPROVAL_FOR: 'PROVISION_FROM_BACKUP,RESTORE' });
     expect(configErrorOf(() => config.approvalPolicy).message).toBe(
-      'environment variable REQUIRE_APPROVAL_FOR has unknown plan "RESTORE" (known: RECOVERED, PROMOTE_REPLICA, GLOBAL_FAILOVER, PROVISION_FROM_BACKUP, ESCALATE)',
+      'environment variable REQUIRE_APPROVAL_FOR has unknown plan "RESTORE" (known: RECOVERED, PROMOTE_REPLICA, PROMOTE_STANDBY, GLOBAL_FAILOVER, PROVISION_FROM_BACKUP, ESCALATE)',
     );
   });
 

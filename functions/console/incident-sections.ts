@@ -19,6 +19,11 @@ const FACT_LABELS: [string, string, (v: unknown) => string][] = [
   ['replica', 'Replica', String],
   ['replicaEndpoint', 'Replica endpoint', String],
   ['replicaLagSeconds', 'Replica lag', (v) => `${String(v)} s`],
+  ['standby', 'Standby', String],
+  ['standbyEndpoint', 'Standby endpoint', String],
+  ['standbyMirroredUpTo', 'Standby mirrored up to', String],
+  ['standbyLagSeconds', 'Standby behind by', (v) => `${String(v)} s`],
+  ['standbyNotUsed', 'Standby not used', String],
   ['globalSecondaryRegion', 'Secondary region', String],
   ['globalSecondaryGroup', 'Secondary group', String],
 ];

@@ -4,6 +4,8 @@ import type { RecoveryPlan } from './incident';
 export const DEFAULT_PLAN_MINUTES: Record<RecoveryPlan, number> = {
   RECOVERED: 0,
   PROMOTE_REPLICA: 2,
+  // Nothing to provision or promote: the standby already is a primary; clients are cut over to it.
+  PROMOTE_STANDBY: 1,
   GLOBAL_FAILOVER: 5,
   PROVISION_FROM_BACKUP: 15,
   ESCALATE: 0,

@@ -19,6 +19,7 @@ export type NoticeStage = (typeof NOTICE_STAGES)[number];
 export const RECOVERY_PLANS = [
   'RECOVERED',
   'PROMOTE_REPLICA',
+  'PROMOTE_STANDBY',
   'GLOBAL_FAILOVER',
   'PROVISION_FROM_BACKUP',
   'ESCALATE',

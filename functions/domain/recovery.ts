@@ -46,10 +46,28 @@ export const replicaFactsSchema = z.object({
 });
 export type ReplicaFacts = z.output<typeof replicaFactsSchema>;
 
+/**
+ * The cache's warm standby, usable: its group is available, its primary
+ * answers PING with the cache's AUTH token, and a mirror cycle filled it.
+ */
+export const standbyFactsSchema = z.object({
+  replicationGroupId: z.string().min(1),
+  /** The standby group's primary endpoint (TLS as the group has it): where Cut Over points clients. */
+  endpoint: endpointSchema,
+  /** Taken before the last successful mirror cycle's first SCAN: the standby lacks at most what changed since. */
+  watermark: isoTime,
+  /** Seconds from the watermark to the assessment. */
+  lagSeconds: z.number().nonnegative(),
+});
+export type StandbyFacts = z.output<typeof standbyFactsSchema>;
+
 /** What Assess found, all of it facts an operator can check. */
 export const assessmentFactsSchema = z.object({
   primaryReachable: z.boolean(),
   replica: replicaFactsSchema.optional(),
+  standby: standbyFactsSchema.optional(),
+  /** Why the configured standby was not used. */
+  rejectedStandby: z.object({ replicationGroupId: z.string().min(1), reason: z.string() }).optional(),
   globalSecondary: z
     .object({
       globalReplicationGroupId: z.string().min(1),
@@ -82,8 +100,10 @@ export type Assessment = z.output<typeof assessmentSchema>;
 
 /**
  * The recovery decision. Order matters: the cheapest and least risky plan that
- * can work wins (back by itself, then a live replica, then a Global Datastore
- * secondary, then a restore from the newest valid backup).
+ * can work wins (back by itself, then a live replica, then the warm standby,
+ * then a Global Datastore secondary, then a restore from the newest valid
+ * backup). A standby that was not usable is named in the reason of the plan
+ * chosen instead.
  */
 export function chooseRecovery(facts: AssessmentFacts): { plan: RecoveryPlan; reason: string } {
   if (facts.primaryReachable) return { plan: 'RECOVERED', reason: 'the primary answers PING again' };
@@ -100,22 +120,42 @@ export function chooseRecovery(facts: AssessmentFacts): { plan: RecoveryPlan; re
       reason: `replica ${facts.replica.cacheClusterId} is healthy and can be promoted`,
     };
   }
+  if (facts.standby) {
+    const { replicationGroupId, watermark, lagSeconds } = facts.standby;
+    return {
+      plan: 'PROMOTE_STANDBY',
+      reason: `no healthy replica; standby ${replicationGroupId} answers, ${describeLag(lagSeconds)} behind (mirrored up to ${watermark})`,
+    };
+  }
+  const standby = facts.rejectedStandby
+    ? `; standby ${facts.rejectedStandby.replicationGroupId} not used: ${facts.rejectedStandby.reason}`
+    : '';
   if (facts.globalSecondary) {
     return {
       plan: 'GLOBAL_FAILOVER',
-      reason: `Global Datastore secondary in ${facts.globalSecondary.region} can be promoted`,
+      reason: `Global Datastore secondary in ${facts.globalSecondary.region} can be promoted${standby}`,
     };
   }
   if (facts.backup) {
     return {
       plan: 'PROVISION_FROM_BACKUP',
-      reason: `no healthy replica; restoring from backup ${facts.backup.key} (${facts.backup.ageMinutes} min old)`,
+      reason: `no healthy replica${standby}; restoring from backup ${facts.backup.key} (${facts.backup.ageMinutes} min old)`,
     };
   }
   const why = facts.rejectedBackups.length
     ? `no usable backup (${facts.rejectedBackups.map((b) => `${b.key}: ${b.reason}`).join('; ')})`
     : 'no backup found';
-  return { plan: 'ESCALATE', reason: `no healthy replica and ${why}` };
+  return { plan: 'ESCALATE', reason: `no healthy replica${standby} and ${why}` };
+}
+
+/** "45 s", "12 min", "3 h 5 min": how far a standby is behind. */
+export function describeLag(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 120) return `${s} s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
 }
 
 export function requiresApproval(plan: RecoveryPlan, policy: ApprovalPolicy): boolean {

@@ -25,7 +25,8 @@ export async function closeIncident(deps: CloseIncidentDeps, input: CloseInput):
   const restoredAt = incident.restoredAt ?? (plan === 'RECOVERED' ? resolvedAt : undefined);
   const durations = durationsOf({ openedAt: incident.openedAt, restoredAt, resolvedAt });
 
-  if (plan === 'PROMOTE_REPLICA' || plan === 'GLOBAL_FAILOVER' || plan === 'PROVISION_FROM_BACKUP') {
+  // Every plan that recovered the cache onto something else is measured, for its next ETA.
+  if (plan !== 'RECOVERED' && plan !== 'ESCALATE') {
     const assessed = [...timeline].reverse().find((e) => e.type === 'ASSESSED');
     const backup = assessed?.detail?.backup as { sizeBytes?: unknown } | undefined;
     await deps.store.recordRecovery({

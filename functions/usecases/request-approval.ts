@@ -4,7 +4,7 @@
  * state resumes when the decision is sent with SendTaskSuccess / Failure.
  */
 import type { RecoveryPlan } from '../domain/incident';
-import type { Assessment } from '../domain/recovery';
+import { describeLag, type Assessment } from '../domain/recovery';
 import type { RequestApprovalInput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
 import { describeEndpoint } from '../domain/endpoints';
@@ -28,6 +28,7 @@ export interface RequestApprovalOutput {
 const PLAN_ACTIONS: Record<RecoveryPlan, string> = {
   RECOVERED: 'close the incident',
   PROMOTE_REPLICA: 'promote a replica to primary',
+  PROMOTE_STANDBY: 'cut clients over to the warm standby',
   GLOBAL_FAILOVER: 'fail over the Global Datastore to its secondary region',
   PROVISION_FROM_BACKUP: 'provision a replacement cache from a backup',
   ESCALATE: 'escalate',
@@ -86,6 +87,17 @@ function approvalFacts(a: Assessment): Record<string, unknown> {
           ...(a.replica.lagSeconds !== undefined ? { replicaLagSeconds: a.replica.lagSeconds } : {}),
         }
       : {}),
+    ...(a.standby
+      ? {
+          standby: a.standby.replicationGroupId,
+          standbyEndpoint: describeEndpoint(a.standby.endpoint),
+          standbyMirroredUpTo: a.standby.watermark,
+          standbyLagSeconds: a.standby.lagSeconds,
+        }
+      : {}),
+    ...(a.rejectedStandby
+      ? { standbyNotUsed: `${a.rejectedStandby.replicationGroupId}: ${a.rejectedStandby.reason}` }
+      : {}),
     ...(a.globalSecondary
       ? { globalSecondaryRegion: a.globalSecondary.region, globalSecondaryGroup: a.globalSecondary.replicationGroupId }
       : {}),
@@ -113,6 +125,16 @@ function approvalText(incidentId: string, cacheId: string, a: Assessment, link: 
       `Replica: ${a.replica.cacheClusterId} at ${describeEndpoint(a.replica.endpoint)}, replication lag ${lag}.`,
     );
   }
+  if (a.standby) {
+    lines.push(
+      `Standby: ${a.standby.replicationGroupId} at ${describeEndpoint(a.standby.endpoint)}, mirrored up to ${a.standby.watermark} (${describeLag(a.standby.lagSeconds)} behind).`,
+    );
+    lines.push(
+      'Nothing is provisioned: the endpoint record clients follow is pointed at the standby, then what changed since its last mirror cycle is written back from the source of truth.',
+    );
+  }
+  if (a.rejectedStandby)
+    lines.push(`Standby not used: ${a.rejectedStandby.replicationGroupId} (${a.rejectedStandby.reason}).`);
   if (a.globalSecondary)
     lines.push(`Secondary: ${a.globalSecondary.replicationGroupId} in ${a.globalSecondary.region}.`);
   for (const r of a.rejectedBackups) lines.push(`Not used: ${r.key} (${r.reason}).`);

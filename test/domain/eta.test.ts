@@ -19,6 +19,15 @@ describe('estimateMinutes: when customers are told they are back', () => {
     // Nothing measured yet: the documented defaults.
     ['a first promotion: about 2 minutes', 'PROMOTE_REPLICA', [], undefined, 2],
     ['a first Global Datastore failover: about 5 minutes', 'GLOBAL_FAILOVER', [], undefined, 5],
+    ['a first cut-over to the warm standby: about 1 minute', 'PROMOTE_STANDBY', [], undefined, 1],
+    ['promotions of a replica do not count for the standby', 'PROMOTE_STANDBY', promotions(600, 600), undefined, 1],
+    [
+      'the median of past cut-overs to the standby',
+      'PROMOTE_STANDBY',
+      [90, 200, 150].map((seconds) => ({ plan: 'PROMOTE_STANDBY' as const, seconds })),
+      undefined,
+      3,
+    ],
     ['a first restore from a backup: about 15 minutes', 'PROVISION_FROM_BACKUP', [], 500 * MB, 15],
     ['measurements of other plans do not count', 'GLOBAL_FAILOVER', promotions(60, 60, 60), undefined, 5],
     ['measurements of 0 s do not count', 'PROMOTE_REPLICA', promotions(0, 0), undefined, 2],

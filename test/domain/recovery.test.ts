@@ -1,11 +1,13 @@
 import type { RecoveryPlan } from '../../functions/domain/incident';
 import {
   chooseRecovery,
+  describeLag,
   nodeMemoryBytes,
   requiresApproval,
   type AssessmentFacts,
   type BackupFacts,
   type ReplicaFacts,
+  type StandbyFacts,
 } from '../../functions/domain/recovery';
 
 const GIB = 1024 ** 3;
@@ -31,6 +33,16 @@ const backup: BackupFacts = {
   ageMinutes: 31,
   rdbVersion: 11,
 };
+const standby: StandbyFacts = {
+  replicationGroupId: 'sessions-standby',
+  endpoint: { host: 'master.sessions-standby.abc123.use1.cache.amazonaws.com', port: 6379, tls: true },
+  watermark: '2024-05-14T09:30:00.000Z',
+  lagSeconds: 45,
+};
+const neverMirrored = {
+  replicationGroupId: 'sessions-standby',
+  reason: 'no mirror cycle into it ever completed: it holds none of the cache data',
+};
 const down: AssessmentFacts = { primaryReachable: false, rejectedBackups: [] };
 
 describe('chooseRecovery: the cheapest and least risky plan that can work', () => {
@@ -52,6 +64,54 @@ describe('chooseRecovery: the cheapest and least risky plan that can work', () =
       { ...down, replica: failedOver, backup },
       'PROMOTE_REPLICA',
       ['already failed', 'sessions-rg', 'sessions-rg-002'],
+    ],
+    [
+      'a primary that answers again needs nothing, even with a standby',
+      { ...down, primaryReachable: true, standby },
+      'RECOVERED',
+      ['PING'],
+    ],
+    [
+      'a healthy replica is promoted rather than cutting over to the standby',
+      { ...down, replica, standby, globalSecondary, backup },
+      'PROMOTE_REPLICA',
+      ['sessions-rg-002'],
+    ],
+    [
+      'without a replica, the standby is taken rather than failing over the Global Datastore or restoring',
+      { ...down, standby, globalSecondary, backup },
+      'PROMOTE_STANDBY',
+      ['sessions-standby', '45 s behind', 'mirrored up to 2024-05-14T09:30:00.000Z'],
+    ],
+    [
+      'a standby an hour behind is still taken, and the reason says how far behind',
+      { ...down, standby: { ...standby, lagSeconds: 3720 }, backup },
+      'PROMOTE_STANDBY',
+      ['62 min behind'],
+    ],
+    [
+      'a standby that cannot be used falls through to the Global Datastore, and the reason says why',
+      { ...down, rejectedStandby: neverMirrored, globalSecondary, backup },
+      'GLOBAL_FAILOVER',
+      ['us-west-2', 'standby sessions-standby not used: no mirror cycle into it ever completed'],
+    ],
+    [
+      'a standby that cannot be used falls through to the backup, and the reason says why',
+      { ...down, rejectedStandby: neverMirrored, backup },
+      'PROVISION_FROM_BACKUP',
+      ['sessions/2024-05-14T09-00.rdb', 'standby sessions-standby not used: no mirror cycle'],
+    ],
+    [
+      'with an unusable standby and no backup, operators are called and told about both',
+      {
+        ...down,
+        rejectedStandby: {
+          replicationGroupId: 'sessions-standby',
+          reason: 'its replication group is modifying, not available',
+        },
+      },
+      'ESCALATE',
+      ['standby sessions-standby not used: its replication group is modifying', 'no backup found'],
     ],
     [
       'without a replica, the Global Datastore secondary is promoted rather than restoring a backup',
@@ -89,10 +149,32 @@ describe('chooseRecovery: the cheapest and least risky plan that can work', () =
   });
 });
 
+describe('describeLag: how far behind a standby is, as a person says it', () => {
+  it.each<[number, string]>([
+    [0, '0 s'],
+    [45.4, '45 s'],
+    [119, '119 s'],
+    [120, '2 min'],
+    [600, '10 min'],
+    [7140, '119 min'],
+    [7200, '2 h'],
+    [3 * 3600 + 5 * 60, '3 h 5 min'],
+  ])('%s s is "%s"', (seconds, words) => {
+    expect(describeLag(seconds)).toBe(words);
+  });
+});
+
 describe('requiresApproval', () => {
   const byDefault = { requireApprovalFor: ['PROVISION_FROM_BACKUP', 'GLOBAL_FAILOVER'] as RecoveryPlan[] };
   const everything = {
-    requireApprovalFor: ['RECOVERED', 'PROMOTE_REPLICA', 'GLOBAL_FAILOVER', 'PROVISION_FROM_BACKUP', 'ESCALATE'],
+    requireApprovalFor: [
+      'RECOVERED',
+      'PROMOTE_REPLICA',
+      'PROMOTE_STANDBY',
+      'GLOBAL_FAILOVER',
+      'PROVISION_FROM_BACKUP',
+      'ESCALATE',
+    ],
   } as { requireApprovalFor: RecoveryPlan[] };
   const nothing = { requireApprovalFor: [] as RecoveryPlan[] };
 
@@ -101,6 +183,8 @@ describe('requiresApproval', () => {
     ['a Global Datastore failover waits for an operator by default', 'GLOBAL_FAILOVER', byDefault, true],
     ['a replica promotion runs at once by default', 'PROMOTE_REPLICA', byDefault, false],
     ['a replica promotion waits when the policy lists it', 'PROMOTE_REPLICA', everything, true],
+    ['a cut-over to the standby runs at once by default: it provisions nothing', 'PROMOTE_STANDBY', byDefault, false],
+    ['a cut-over to the standby waits when the policy lists it', 'PROMOTE_STANDBY', everything, true],
     ['a restore runs at once when the policy lists nothing', 'PROVISION_FROM_BACKUP', nothing, false],
     ['a cache that came back by itself asks nobody, even when listed', 'RECOVERED', everything, false],
     ['an escalation asks nobody, even when listed: nothing would run', 'ESCALATE', everything, false],
