@@ -1,11 +1,12 @@
 /**
  * Assess: validates the state's payload and decides the recovery plan from
- * what the primary, the replicas, the Global Datastore and the backups show.
+ * what the primary, the replicas, the warm standby, the Global Datastore and
+ * the backups show.
  */
 import { config } from '../config';
 import { assess, type AssessDeps } from '../usecases/assess';
 import { clock } from '../wiring/clock';
-import { incidentStore } from '../wiring/dynamodb';
+import { incidentStore, mirrorRecords } from '../wiring/dynamodb';
 import { cacheFleet } from '../wiring/elasticache';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { cacheProbe } from '../wiring/redis-probe';
@@ -37,6 +38,7 @@ export const handler = makeHandler(
     fleet: cacheFleet,
     backups: backupCatalog,
     backupStore,
+    mirrorRecords,
     endpoints: endpointRecord,
     secrets: secretReader,
     clock,

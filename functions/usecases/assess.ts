@@ -1,7 +1,8 @@
 /**
  * Assess: gathers the facts an operator would check (is the primary back? a
- * healthy replica? a Global Datastore secondary? the newest usable backup?)
- * and turns them into a recovery plan with an ETA.
+ * healthy replica? a warm standby, filled by the mirror? a Global Datastore
+ * secondary? the newest usable backup?) and turns them into a recovery plan
+ * with an ETA.
  */
 import type { ProtectedCache } from '../domain/caches';
 import { InvalidBackupError } from '../domain/errors';
@@ -27,9 +28,11 @@ import type {
   Clock,
   EndpointRecord,
   IncidentRecords,
+  MirrorRecords,
   SecretReader,
   Timeline,
 } from '../ports';
+import { standbyFacts } from './assess/standby';
 import { pingWithRetry } from './shared/ping';
 import { authTokenFor, currentEndpoint, findCache } from './shared/protected-cache';
 import { addTimeline } from './shared/timeline';
@@ -41,6 +44,8 @@ export interface AssessDeps {
   backups: BackupCatalog;
   /** The manifests and metadata of the backups this deployment made. */
   backupStore: Pick<BackupStore, 'readManifest' | 'head'>;
+  /** The last completed mirror cycle into each cache's warm standby. */
+  mirrorRecords: Pick<MirrorRecords, 'mirrorStatus'>;
   endpoints: EndpointRecord;
   secrets: SecretReader;
   clock: Clock;
@@ -51,7 +56,10 @@ export interface AssessDeps {
 
 /** Backups examined at most, newest first. */
 const MAX_BACKUPS_EXAMINED = 20;
-/** Clocks differ between the backup's writer and the source of truth's: rehydration starts this much earlier. */
+/**
+ * Clocks differ between the writer of a backup (or of a mirror cycle's watermark)
+ * and the source of truth's: rehydration starts this much earlier.
+ */
 const BACKUP_MARGIN_MS = 60_000;
 /** Writes just before the incident opened may not have reached a replica. */
 const REPLICATION_MARGIN_MS = 5 * 60_000;
@@ -67,6 +75,7 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
   const endpoint = await currentEndpoint(deps.endpoints, cache);
   const primary = await pingWithRetry(deps.probe, endpoint, pingOpts, PRIMARY_PING_TRIES);
   const group = await replicaFacts(deps, cache, pingOpts);
+  const standby = await standbyFacts(deps, cache, endpoint, pingOpts, now);
   const memory = nodeMemoryBytes(cache.replacement.nodeType);
   const backups = cache.backup
     ? await backupFacts(
@@ -81,6 +90,7 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
   const facts: AssessmentFacts = {
     primaryReachable: primary.ok,
     ...(group.replica ? { replica: group.replica } : {}),
+    ...standby,
     ...(await globalSecondaryFacts(deps.fleet, cache)),
     ...(backups.backup ? { backup: backups.backup } : {}),
     rejectedBackups: backups.rejected,
@@ -93,9 +103,11 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
   const rehydrateSince =
     plan === 'PROVISION_FROM_BACKUP' && facts.backup
       ? new Date(Date.parse(facts.backup.watermark ?? facts.backup.lastModified) - BACKUP_MARGIN_MS).toISOString()
-      : plan === 'PROMOTE_REPLICA' || plan === 'GLOBAL_FAILOVER'
-        ? new Date(Date.parse(input.openedAt) - REPLICATION_MARGIN_MS).toISOString()
-        : undefined;
+      : plan === 'PROMOTE_STANDBY' && facts.standby
+        ? new Date(Date.parse(facts.standby.watermark) - BACKUP_MARGIN_MS).toISOString()
+        : plan === 'PROMOTE_REPLICA' || plan === 'GLOBAL_FAILOVER'
+          ? new Date(Date.parse(input.openedAt) - REPLICATION_MARGIN_MS).toISOString()
+          : undefined;
   const assessment: AssessOutput = {
     ...facts,
     plan,
@@ -115,6 +127,8 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
     ...(primary.ok ? {} : { primaryError: primary.error }),
     ...(group.primaryMember ? { primaryMember: group.primaryMember } : {}),
     ...(facts.replica ? { replica: facts.replica.cacheClusterId } : {}),
+    ...(facts.standby ? { standby: facts.standby } : {}),
+    ...(facts.rejectedStandby ? { rejectedStandby: facts.rejectedStandby } : {}),
     ...(facts.globalSecondary ? { globalSecondary: facts.globalSecondary } : {}),
     ...(facts.backup
       ? { backup: { key: facts.backup.key, sizeBytes: facts.backup.sizeBytes, ageMinutes: facts.backup.ageMinutes } }
