@@ -56,7 +56,7 @@ export const requestApprovalInputSchema = incidentRefSchema.extend({
 });
 export type RequestApprovalInput = z.output<typeof requestApprovalInputSchema>;
 
-/** "Promote Replica" / "Provision Cache" → `$.recovery`; "Check Cache" takes and returns it. */
+/** "Promote Replica" / "Promote Standby" / "Provision Cache" → `$.recovery`; "Check Cache" takes and returns it. */
 export const recoveryInputSchema = incidentRefSchema.extend({ assessment: assessmentSchema });
 export type RecoveryInput = z.output<typeof recoveryInputSchema>;
 export const recoveryProgressSchema = z.object({

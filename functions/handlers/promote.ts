@@ -1,6 +1,7 @@
 /**
- * Promote Replica: validates the payload and promotes the replica (or fails
- * the Global Datastore over); Check Cache then polls until it serves.
+ * Promote Replica / Promote Standby: validates the payload and promotes the
+ * replica (or fails the Global Datastore over, or takes the warm standby);
+ * Check Cache then polls until it serves.
  */
 import { promote, type PromoteDeps } from '../usecases/promote';
 import { clock } from '../wiring/clock';

@@ -1,5 +1,5 @@
 /**
- * Check Cache: one poll of the promoted or replacement group. Ready when
+ * Check Cache: one poll of the promoted, standby or replacement group. Ready when
  * ElastiCache reports it available and its primary endpoint answers PING;
  * fails fast when ElastiCache gave up, and after `maxPolls` polls.
  */

@@ -1,11 +1,14 @@
 /**
  * Promote Replica: makes the healthy replica the primary of its replication
  * group, or fails the Global Datastore over to its secondary region. A retry
- * after the promotion took effect does nothing more.
+ * after the promotion took effect does nothing more. Promote Standby: the
+ * warm standby already is a primary; the step checks its group is still there
+ * and hands it to Check Cache and Cut Over.
  */
 import { PromotionFailedError } from '../domain/errors';
 import type { RecoveryInput, RecoveryProgress } from '../domain/steps';
 import type { CacheFleet, Clock, IncidentLocks, Timeline } from '../ports';
+import { FAILED_STATUSES } from './check-cache';
 import { assertCurrentIncident } from './shared/current-incident';
 import { addTimeline } from './shared/timeline';
 
@@ -20,6 +23,7 @@ export async function promote(deps: PromoteDeps, input: RecoveryInput): Promise<
   await assertCurrentIncident(deps.store, input.cacheId, incidentId);
   let step: PromotionStep;
   if (assessment.plan === 'PROMOTE_REPLICA') step = await promoteReplica(deps, assessment);
+  else if (assessment.plan === 'PROMOTE_STANDBY') step = await takeStandby(deps, assessment);
   else if (assessment.plan === 'GLOBAL_FAILOVER') step = await failOverGlobal(deps, assessment);
   else throw new PromotionFailedError(`plan ${assessment.plan} is not a promotion`);
 
@@ -39,7 +43,7 @@ export async function promote(deps: PromoteDeps, input: RecoveryInput): Promise<
     startedAt,
     polls: 0,
     ready: false,
-    status: 'modifying',
+    status: step.status ?? 'modifying',
   };
 }
 
@@ -49,6 +53,8 @@ interface PromotionStep {
   awaiting?: 'automatic-failover';
   alreadyDone: boolean;
   message: string;
+  /** The group's status when the step found it, when it changed nothing. */
+  status?: string;
 }
 
 /**
@@ -107,6 +113,28 @@ async function promoteReplica(deps: PromoteDeps, assessment: RecoveryInput['asse
     replicationGroupId,
     alreadyDone: false,
     message: `promoting ${replica.cacheClusterId} to primary of ${replicationGroupId}`,
+  };
+}
+
+/**
+ * The standby is a replication group of its own whose primary the mirror wrote
+ * into: nothing to modify. Its group is described again (it may have changed
+ * since Assess); Check Cache then PINGs its primary endpoint and Cut Over points
+ * the endpoint record at it.
+ */
+async function takeStandby(deps: PromoteDeps, assessment: RecoveryInput['assessment']): Promise<PromotionStep> {
+  const standby = assessment.standby;
+  if (!standby) throw new PromotionFailedError('plan PROMOTE_STANDBY but the assessment names no standby');
+  const { replicationGroupId, watermark } = standby;
+  const group = await deps.fleet.describeGroup(replicationGroupId);
+  if (!group) throw new PromotionFailedError(`standby replication group ${replicationGroupId} no longer exists`);
+  if ((FAILED_STATUSES as readonly string[]).includes(group.status))
+    throw new PromotionFailedError(`standby replication group ${replicationGroupId} is ${group.status}`);
+  return {
+    replicationGroupId,
+    alreadyDone: true,
+    status: group.status,
+    message: `cutting clients over to standby ${replicationGroupId}, mirrored up to ${watermark}`,
   };
 }
 
