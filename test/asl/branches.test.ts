@@ -287,6 +287,64 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     expect(entered).not.toContain('Provision Cache');
   });
 
+  it('standby: no approval, the standby group is checked, clients are cut over to it, rehydrated from its watermark', async () => {
+    steps.Assess = () => ({
+      ...assessment('PROMOTE_STANDBY', false),
+      etaMinutes: 1,
+      standby: {
+        replicationGroupId: 'sessions-standby',
+        endpoint: { host: '127.0.0.1', port: 6390, tls: true },
+        watermark: '2025-12-31T23:59:00.000Z',
+        lagSeconds: 60,
+      },
+      rehydrateSince: '2025-12-31T23:58:00.000Z',
+    });
+    steps.Promote = () => ({
+      plan: 'PROMOTE_STANDBY',
+      replicationGroupId: 'sessions-standby',
+      startedAt: 't',
+      polls: 0,
+      ready: false,
+      status: 'available',
+    });
+    const { done, entered, stages } = await run();
+    expect(done.status).toBe('SUCCEEDED');
+    expect(entered).toEqual([
+      'Record Incident',
+      'Confirm Outage',
+      'Outage Confirmed?',
+      'Notify Investigating',
+      'Assess',
+      'Choose Recovery',
+      'Notify ETA',
+      'Run Plan',
+      'Promote Standby',
+      'Check Cache',
+      'Cache Ready?',
+      'Cut Over',
+      'Verify Cache',
+      'Notify Partially Restored',
+      'Rehydrate',
+      'Verify Data',
+      'Notify Resolved',
+      'Close Incident',
+      'Resolved',
+    ]);
+    expect(stages).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
+    expect(calls.find((c) => c.fn === 'Notify' && c.payload.stage === 'ETA')?.payload.etaMinutes).toBe(1);
+    // The promote function gets the assessment naming the standby; Check Cache polls the standby group.
+    expect(calls.find((c) => c.fn === 'Promote')?.payload).toMatchObject({
+      assessment: { plan: 'PROMOTE_STANDBY', standby: { replicationGroupId: 'sessions-standby' } },
+    });
+    expect(calls.find((c) => c.fn === 'CheckCache')?.payload).toMatchObject({
+      recovery: { plan: 'PROMOTE_STANDBY', replicationGroupId: 'sessions-standby' },
+    });
+    expect(calls.find((c) => c.fn === 'Rehydrate')?.payload).toMatchObject({
+      assessment: { rehydrateSince: '2025-12-31T23:58:00.000Z' },
+    });
+    expect(calls.find((c) => c.fn === 'CloseIncident')?.payload).toMatchObject({ plan: 'PROMOTE_STANDBY' });
+  });
+
   it('an unconfirmed alarm is a false alarm: no customer notice, no assessment, the execution succeeds', async () => {
     steps.ConfirmOutage = () => confirmation(false);
     const { done, entered, stages } = await run();
@@ -454,6 +512,7 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     ['Request Approval', 'RequestApproval', 'ValidationError', undefined],
     ['Notify ETA', 'Notify', 'IncidentSupersededError', 'ETA'],
     ['Promote Replica', 'Promote', 'PromotionFailedError', undefined],
+    ['Promote Standby', 'Promote', 'PromotionFailedError', undefined],
     ['Provision Cache', 'Provision', 'InvalidBackupError', undefined],
     ['Verify Cache', 'Verify', 'ValidationError', 'cache'],
     ['Notify Partially Restored', 'Notify', 'IncidentSupersededError', 'PARTIALLY_RESTORED'],
@@ -469,9 +528,10 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
         return ordinary(p);
       };
       if (state === 'Promote Replica') steps.Assess = () => assessment('PROMOTE_REPLICA', false);
+      if (state === 'Promote Standby') steps.Assess = () => assessment('PROMOTE_STANDBY', false);
       const { done, entered } = await run(
         {},
-        ['Promote Replica', 'Request Approval'].includes(state) ? undefined : approve,
+        ['Promote Replica', 'Promote Standby', 'Request Approval'].includes(state) ? undefined : approve,
       );
       expect(done).toMatchObject({ status: 'FAILED', error: 'RecoveryFailed' });
       expect(entered.slice(-3)).toEqual([state, 'Record Failure', 'Recovery Failed']);
