@@ -53,6 +53,17 @@ describe('close incident', () => {
     });
   });
 
+  it('records a cut-over to the standby for its next ETA, without a backup size', async () => {
+    const world = await restoredWorld();
+
+    await closeIncident(world, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, plan: 'PROMOTE_STANDBY' });
+
+    expect(await world.store.recentRecoveries('PROMOTE_STANDBY', 10)).toEqual([
+      { plan: 'PROMOTE_STANDBY', seconds: 600 },
+    ]);
+    expect(await world.store.recentRecoveries('PROVISION_FROM_BACKUP', 10)).toEqual([]);
+  });
+
   it('counts a primary that came back by itself as restored when resolved, and records no recovery', async () => {
     const world = worldWithIncident();
     world.clock.set('2025-03-01T12:01:00.000Z');

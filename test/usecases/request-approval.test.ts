@@ -1,3 +1,4 @@
+import { factsList } from '../../functions/console/incident-sections';
 import { requestApproval } from '../../functions/usecases/request-approval';
 import { assessment, CACHE_ID, INCIDENT_ID, worldWithIncident } from './support';
 
@@ -84,5 +85,64 @@ describe('request approval', () => {
 
     expect(world.notifier.operators[0]?.text).toContain('Replica: sessions-002 at r2.example:6379 (TLS)');
     expect(world.notifier.operators[0]?.subject).toContain('promote a replica');
+  });
+
+  it('describes a cut-over to the warm standby: where it is, how far behind, and that nothing is provisioned', async () => {
+    const world = worldWithIncident();
+
+    await requestApproval(world, {
+      ...input,
+      assessment: assessment({
+        plan: 'PROMOTE_STANDBY',
+        reason: 'no healthy replica; standby sessions-standby answers, 6 min behind',
+        etaMinutes: 1,
+        backup: undefined,
+        standby: {
+          replicationGroupId: 'sessions-standby',
+          endpoint: { host: 'master.sessions-standby.example', port: 6379, tls: true },
+          watermark: '2025-03-01T11:54:00.000Z',
+          lagSeconds: 360,
+        },
+      }),
+    });
+
+    const [message] = world.notifier.operators;
+    expect(message?.subject).toBe('Approval needed: cut clients over to the warm standby for sessions');
+    expect(message?.text).toContain('(plan PROMOTE_STANDBY)');
+    expect(message?.text).toContain(
+      'Standby: sessions-standby at master.sessions-standby.example:6379 (TLS), mirrored up to 2025-03-01T11:54:00.000Z (6 min behind).',
+    );
+    expect(message?.text).toContain('Nothing is provisioned');
+    const facts = world.store.approval(INCIDENT_ID, 'recovery-plan')!.facts;
+    expect(facts).toMatchObject({
+      plan: 'PROMOTE_STANDBY',
+      standby: 'sessions-standby',
+      standbyEndpoint: 'master.sessions-standby.example:6379 (TLS)',
+      standbyMirroredUpTo: '2025-03-01T11:54:00.000Z',
+      standbyLagSeconds: 360,
+    });
+    const html = factsList(facts);
+    expect(html).toContain('<dt>Standby</dt><dd>sessions-standby</dd>');
+    expect(html).toContain('<dt>Standby behind by</dt><dd>360 s</dd>');
+    expect(html).not.toContain('<dt>standbyLagSeconds</dt>');
+  });
+
+  it('says why the standby was not used when another plan needs approval', async () => {
+    const world = worldWithIncident();
+
+    await requestApproval(world, {
+      ...input,
+      assessment: assessment({
+        rejectedStandby: { replicationGroupId: 'sessions-standby', reason: 'no mirror cycle into it ever completed' },
+      }),
+    });
+
+    expect(world.notifier.operators[0]?.text).toContain(
+      'Standby not used: sessions-standby (no mirror cycle into it ever completed).',
+    );
+    const facts = world.store.approval(INCIDENT_ID, 'recovery-plan')!.facts;
+    expect(factsList(facts)).toContain(
+      '<dt>Standby not used</dt><dd>sessions-standby: no mirror cycle into it ever completed</dd>',
+    );
   });
 });
