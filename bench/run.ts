@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { benchBackup } from './backup';
 import { benchBundles } from './bundles';
 import { benchIntake } from './intake';
+import { benchMirror } from './mirror';
 import { benchRehydrate } from './rehydrate';
 import { benchRestore } from './restore';
 import { formatSummary, summarize, type Summary } from './stats';
@@ -38,6 +39,7 @@ export const SIZES = {
     rehydrateKeys: 1_000_000,
     restoreKeys: 1_000_000,
     backupKeys: 1_000_000,
+    mirrorKeys: 1_000_000,
     drillKeys: 100_000,
     otherDrillKeys: 2_000,
     deliveries: 1000,
@@ -49,6 +51,7 @@ export const SIZES = {
     rehydrateKeys: 50_000,
     restoreKeys: 50_000,
     backupKeys: 50_000,
+    mirrorKeys: 100_000,
     drillKeys: 5_000,
     otherDrillKeys: 1_000,
     deliveries: 200,
@@ -58,7 +61,7 @@ export const SIZES = {
   },
 } as const;
 
-const BENCHES = ['rehydrate', 'restore', 'backup', 'workflow', 'intake', 'bundles'] as const;
+const BENCHES = ['rehydrate', 'restore', 'backup', 'mirror', 'workflow', 'intake', 'bundles'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function metric(
@@ -276,6 +279,32 @@ async function main(): Promise<number> {
         metrics.push(failed('backup_sync_ratio', 'ratio', ratioTarget(0.8), error));
         metrics.push(failed('backup_scan_dump_ratio', 'ratio', ratioTarget(0.5), error));
         metrics.push(failed('backup_peak_rss_mb', 'MB', { op: '<=', value: 256 }, error));
+      }
+    }
+    if (only.includes('mirror')) {
+      log(`mirror: ${size.mirrorKeys} keys, ${size.runs} runs`);
+      try {
+        const r = await benchMirror({ keys: size.mirrorKeys, runs: size.runs, workDir, log });
+        log(
+          `  mirror_ratio ${r.ratio.median.toFixed(2)}: mirror ${Math.round(r.mirrorKeysPerSecond.median)} keys/s, redis-cli --pipe ${Math.round(r.cliKeysPerSecond.median)} keys/s`,
+        );
+        metrics.push(
+          metric(
+            'mirror_ratio',
+            r.ratio,
+            'ratio',
+            { op: '>=', value: 0.5 },
+            `keys/s of one full mirror cycle (RedisMirror, production options, in a child process: SCAN + DUMP + PEXPIRETIME on the source, RESTORE … REPLACE ABSTTL into an empty redis-server, then the deletion pass) ÷ keys/s of \`redis-cli --pipe\` loading the same ${r.keys} keys (the backup benchmark's data) into a fresh redis-server, measured side by side in each run`,
+            {
+              keys: r.keys,
+              mirrorKeysPerSecond: r.mirrorKeysPerSecond,
+              cliKeysPerSecond: r.cliKeysPerSecond,
+              peakRssMb: r.peakRssMb,
+            },
+          ),
+        );
+      } catch (error) {
+        metrics.push(failed('mirror_ratio', 'ratio', { op: '>=', value: 0.5 }, error));
       }
     }
     if (only.includes('workflow')) {

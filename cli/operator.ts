@@ -216,9 +216,24 @@ function printView(view: View): void {
   );
 }
 
-/** One line per cache: its newest verified backup against the RPO, the last run, the last test restore. */
+/** `; standby <group> <lag> behind (limit …), last mirrored …, n failures in a row`, or nothing without a standby. */
+function standbyPart(c: CacheBackupSummary): string {
+  const s = c.standby;
+  if (!s) return '';
+  const lag =
+    s.lagSeconds === undefined
+      ? 'never mirrored'
+      : `${duration(s.lagSeconds)} behind${s.overLag ? ' OVER LIMIT' : ''} (limit ${duration(s.maxLagSeconds)})`;
+  const last = s.lastSuccess
+    ? `, last mirrored ${shortTime(s.lastSuccess.finishedAt)}, ${s.lastSuccess.keys} keys`
+    : '';
+  const failures = `, ${s.consecutiveFailures} failure${s.consecutiveFailures === 1 ? '' : 's'} in a row${s.lastCycle?.reason && s.consecutiveFailures ? `: ${s.lastCycle.reason}` : ''}`;
+  return `; standby ${s.replicationGroupId} ${lag}${last}${failures}`;
+}
+
+/** One line per cache: its newest verified backup against the RPO, the last run, the last test restore, the standby. */
 function cacheLine(c: CacheBackupSummary): string {
-  if (!c.configured) return `${c.cacheId}: no backups configured`;
+  if (!c.configured) return `${c.cacheId}: no backups configured${standbyPart(c)}`;
   const parts: string[] = [];
   const b = c.newest;
   const rpo = `RPO ${duration(c.rpoSeconds)}`;
@@ -240,7 +255,7 @@ function cacheLine(c: CacheBackupSummary): string {
       ? `test restore ${t.ok ? 'ok' : 'failed'} ${shortTime(t.at)}: ${t.keysLoaded}/${t.keysExpected} keys loaded, ${t.mismatched}/${t.sampled} sampled differ${t.reason ? ` (${t.reason})` : ''}`
       : 'no test restore yet',
   );
-  return `${c.cacheId}: ${parts.join(' · ')}`;
+  return `${c.cacheId}: ${parts.join(' · ')}${standbyPart(c)}`;
 }
 
 // ── commands ─────────────────────────────────────────────────────────────────

@@ -388,4 +388,13 @@ async function resources({ resolveVariable }) {
   return { Resources };
 }
 
-module.exports = { resources, backupSchedules, backupAgeAlarm, backupAlarmPeriodSeconds, ruleName };
+module.exports = {
+  resources,
+  backupSchedules,
+  backupAgeAlarm,
+  backupAlarmPeriodSeconds,
+  ruleName,
+  scheduleResources,
+  logicalId,
+  rate,
+};

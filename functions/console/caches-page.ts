@@ -2,7 +2,9 @@
  * The caches page: every protected cache with its newest verified backup
  * (age against the RPO, method, size, keys, point-in-time or not, watermark),
  * its last backup run, the runs failed since the last success and its last
- * test restore. Every value that comes from data goes through `esc`.
+ * test restore; and its warm standby (group, lag against its limit, last
+ * successful mirror cycle, failures in a row). Every value that comes from
+ * data goes through `esc`.
  */
 import type { CacheBackupSummary } from '../usecases/cache-backups';
 import { formatBytes, formatSeconds, time } from './format';
@@ -33,10 +35,26 @@ function testRestoreCell(c: CacheBackupSummary): string {
   return `${outcome} ${time(t.at)}<br>${esc(keys)} · ${esc(sample)}${t.reason ? `<br>${esc(t.reason)}` : ''}`;
 }
 
+function standbyCell(c: CacheBackupSummary): string {
+  const s = c.standby;
+  if (!s) return '<td class="muted">none</td>';
+  const lag =
+    s.lagSeconds === undefined
+      ? '<strong class="bad">never mirrored</strong>'
+      : `<strong${s.overLag ? ' class="bad"' : ''}>${esc(formatSeconds(s.lagSeconds))} behind</strong>${s.overLag ? ' <strong class="bad">over limit</strong>' : ''}`;
+  const last = s.lastSuccess
+    ? `<br>last mirrored ${time(s.lastSuccess.finishedAt)} · ${esc(s.lastSuccess.keys.toLocaleString('en-US'))} keys`
+    : '';
+  const failures = s.consecutiveFailures
+    ? `<br><strong class="bad">${s.consecutiveFailures} failed in a row</strong>${s.lastCycle?.reason ? `: ${esc(s.lastCycle.reason)}` : ''}`
+    : '';
+  return `<td class="standby">${esc(s.replicationGroupId)}<br>${lag} <span class="muted">(limit ${esc(formatSeconds(s.maxLagSeconds))})</span>${last}${failures}</td>`;
+}
+
 function row(c: CacheBackupSummary): string {
   const name = `<th scope="row">${esc(c.displayName)}${c.displayName !== c.cacheId ? `<br><span class="muted">${esc(c.cacheId)}</span>` : ''}</th>`;
   if (!c.configured)
-    return `<tr id="cache-${esc(c.cacheId)}">${name}<td colspan="5" class="muted">no backups configured</td></tr>`;
+    return `<tr id="cache-${esc(c.cacheId)}">${name}<td colspan="5" class="muted">no backups configured</td>${standbyCell(c)}</tr>`;
   const failures = c.consecutiveFailures ? `<strong class="bad">${c.consecutiveFailures}</strong>` : '0';
   return `<tr id="cache-${esc(c.cacheId)}"${c.overRpo ? ' class="over-rpo"' : ''}>${name}
 <td>${newestCell(c)}</td>
@@ -44,18 +62,21 @@ function row(c: CacheBackupSummary): string {
 <td>${failures}</td>
 <td>${testRestoreCell(c)}</td>
 <td>${esc(formatSeconds(c.rpoSeconds))}</td>
+${standbyCell(c)}
 </tr>`;
 }
 
 export function cachesPage(caches: CacheBackupSummary[], operator: string, csrf?: string): string {
   const over = caches.filter((c) => c.overRpo).length;
+  const lagging = caches.filter((c) => c.standby?.overLag).length;
   const body = `<h1>Caches and their backups</h1>
+${lagging ? `<p class="notice error" role="alert">${lagging > 1 ? `${lagging} standbys are behind their limit` : 'A standby is behind its limit'}: a cut-over to it would write back more from the source of truth.</p>` : ''}
 ${over ? `<p class="notice error" role="alert">${over > 1 ? `${over} caches have no verified backup within their RPO` : 'A cache has no verified backup within its RPO'}: a restore now would lose more than the RPO allows.</p>` : ''}
 ${
   caches.length
     ? `<div class="scroll"><table id="caches">
 <caption class="muted">Every protected cache, as configured. Age is now minus the backup's watermark, the moment its data was taken.</caption>
-<thead><tr><th scope="col">Cache</th><th scope="col">Newest verified backup</th><th scope="col">Last run</th><th scope="col">Failures in a row</th><th scope="col">Last test restore</th><th scope="col">RPO</th></tr></thead>
+<thead><tr><th scope="col">Cache</th><th scope="col">Newest verified backup</th><th scope="col">Last run</th><th scope="col">Failures in a row</th><th scope="col">Last test restore</th><th scope="col">RPO</th><th scope="col">Warm standby</th></tr></thead>
 <tbody>
 ${caches.map(row).join('\n')}
 </tbody>

@@ -25,7 +25,7 @@ import { redriveIncident, type RedriveDeps } from '../usecases/redrive-incident'
 import { config } from '../config';
 import { clock } from '../wiring/clock';
 import { consoleSignIn } from '../wiring/console-sign-in';
-import { backupRecords, incidentStore } from '../wiring/dynamodb';
+import { backupRecords, incidentStore, mirrorRecords } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { executionRedriver, taskResumer } from '../wiring/sfn';
 import { executionReader } from '../wiring/sfn-executions';
@@ -254,5 +254,6 @@ export const handler = makeHandler(
     signIn: consoleSignIn,
     caches: () => config.protectedCaches,
     backupRecords,
+    mirrorRecords,
   }),
 );

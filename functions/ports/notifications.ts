@@ -3,10 +3,10 @@ import type { RenderedNotice } from '../domain/notices';
 
 /**
  * A message on the operators' topic: an approval request, an escalation or
- * information about an incident, or a backup of a cache that is failing.
+ * information about an incident, or a cache's backups or standby mirror failing.
  */
 export interface OperatorMessage {
-  kind: 'approval-request' | 'escalation' | 'info' | 'backup-failed';
+  kind: 'approval-request' | 'escalation' | 'info' | 'backup-failed' | 'mirror-failed';
   /** The incident it is about; absent for a cache's backups. */
   incidentId?: string;
   cacheId: string;

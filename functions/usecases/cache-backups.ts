@@ -2,15 +2,45 @@
  * What the console and `cache-outage caches` show of each protected cache's
  * backups: the newest verified backup and its age against the cache's RPO,
  * the last run and why it failed, the runs failed since the last success,
- * and the last test restore. Reads only.
+ * and the last test restore; and of its warm standby, when it has one: the
+ * mirror's lag, its last successful cycle and the cycles failed since. Reads only.
  */
-import { backupRpoSeconds, type ProtectedCache } from '../domain/caches';
-import type { BackupAttempt, BackupRecords, BackupStatus, Clock, TestRestore } from '../ports';
+import { backupRpoSeconds, standbyMaxLagSeconds, type ProtectedCache } from '../domain/caches';
+import type {
+  BackupAttempt,
+  BackupRecords,
+  BackupStatus,
+  Clock,
+  MirrorCycle,
+  MirrorRecords,
+  MirrorStatus,
+  TestRestore,
+} from '../ports';
+import { mirrorLagSeconds } from './mirror';
 
 export interface CacheBackupsDeps {
   caches: readonly ProtectedCache[];
   backupRecords: BackupRecords;
+  mirrorRecords: MirrorRecords;
   clock: Clock;
+}
+
+/** A cache's warm standby as the mirror last left it. */
+export interface StandbyView {
+  replicationGroupId: string;
+  /** True when the stack declares the group; false when the operators provide it. */
+  declared: boolean;
+  intervalMinutes: number;
+  maxLagSeconds: number;
+  /** Now − the watermark of the last successful cycle; unset before the first success. */
+  lagSeconds?: number;
+  /** The lag is above the limit, or no cycle ever succeeded. */
+  overLag: boolean;
+  /** The last successful cycle: when it finished, its watermark, the keys it copied and deleted. */
+  lastSuccess?: { finishedAt: string; watermark: string; keys: number; deleted: number };
+  lastCycle?: Pick<MirrorCycle, 'outcome' | 'startedAt' | 'finishedAt' | 'reason'>;
+  /** Cycles failed since the last success. */
+  consecutiveFailures: number;
 }
 
 /** The newest backup that passed its integrity check: the one a restore would seed from. */
@@ -59,6 +89,8 @@ export interface CacheBackupSummary {
   /** Runs failed since the last success. */
   consecutiveFailures: number;
   lastTestRestore?: TestRestore;
+  /** The warm standby, when the cache has one (with or without backups). */
+  standby?: StandbyView;
 }
 
 function newestOf(status: BackupStatus | undefined, now: Date): VerifiedBackupView | undefined {
@@ -79,8 +111,52 @@ function newestOf(status: BackupStatus | undefined, now: Date): VerifiedBackupVi
   };
 }
 
-function summarize(cache: ProtectedCache, status: BackupStatus | undefined, now: Date): CacheBackupSummary {
-  const base = { cacheId: cache.id, displayName: cache.displayName };
+function standbyOf(cache: ProtectedCache, status: MirrorStatus | undefined, now: Date): StandbyView | undefined {
+  const standby = cache.standby;
+  if (!standby) return undefined;
+  const maxLagSeconds = standbyMaxLagSeconds(standby);
+  const lagSeconds = mirrorLagSeconds(status, now);
+  const success = status?.lastSuccess;
+  const last = status?.lastCycle;
+  return {
+    replicationGroupId: standby.replicationGroupId,
+    declared: standby.declared,
+    intervalMinutes: standby.intervalMinutes,
+    maxLagSeconds,
+    ...(lagSeconds !== undefined ? { lagSeconds } : {}),
+    overLag: lagSeconds === undefined || lagSeconds > maxLagSeconds,
+    ...(success?.pass
+      ? {
+          lastSuccess: {
+            finishedAt: success.finishedAt,
+            watermark: success.pass.watermark,
+            keys: success.pass.copied,
+            deleted: success.pass.deleted,
+          },
+        }
+      : {}),
+    ...(last
+      ? {
+          lastCycle: {
+            outcome: last.outcome,
+            startedAt: last.startedAt,
+            finishedAt: last.finishedAt,
+            ...(last.reason ? { reason: last.reason } : {}),
+          },
+        }
+      : {}),
+    consecutiveFailures: status?.consecutiveFailures ?? 0,
+  };
+}
+
+function summarize(
+  cache: ProtectedCache,
+  status: BackupStatus | undefined,
+  mirror: MirrorStatus | undefined,
+  now: Date,
+): CacheBackupSummary {
+  const standby = standbyOf(cache, mirror, now);
+  const base = { cacheId: cache.id, displayName: cache.displayName, ...(standby ? { standby } : {}) };
   if (!cache.backup) return { ...base, configured: false, consecutiveFailures: 0 };
   const rpoSeconds = backupRpoSeconds(cache.backup);
   const newest = newestOf(status, now);
@@ -115,8 +191,12 @@ function summarize(cache: ProtectedCache, status: BackupStatus | undefined, now:
 export async function listCacheBackups(deps: CacheBackupsDeps): Promise<CacheBackupSummary[]> {
   const now = deps.clock.now();
   return Promise.all(
-    deps.caches.map(async (cache) =>
-      summarize(cache, cache.backup ? await deps.backupRecords.backupStatus(cache.id) : undefined, now),
-    ),
+    deps.caches.map(async (cache) => {
+      const [backups, mirror] = await Promise.all([
+        cache.backup ? deps.backupRecords.backupStatus(cache.id) : undefined,
+        cache.standby ? deps.mirrorRecords.mirrorStatus(cache.id) : undefined,
+      ]);
+      return summarize(cache, backups, mirror, now);
+    }),
   );
 }

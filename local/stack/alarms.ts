@@ -1,4 +1,4 @@
-import { backupRpoSeconds, type ProtectedCache } from '../../functions/domain/caches';
+import { backupRpoSeconds, standbyMaxLagSeconds, type ProtectedCache } from '../../functions/domain/caches';
 import type { MetricAlarmSpec } from '../cloudwatch';
 
 /**
@@ -72,4 +72,44 @@ export function backupAgeAlarmSpecs(
       okActions: [operatorsTopicArn],
     };
   });
+}
+
+/** The name of a cache's mirror lag alarm in the local stack (`-health-`: operators only). */
+export function mirrorLagAlarmName(service: string, cacheId: string): string {
+  return `${service}-local-health-${cacheId}-mirror-lag`;
+}
+
+/**
+ * The lag alarm serverless/standby.js declares for each cache with a standby:
+ * MirrorLagSeconds Maximum above maxLagMinutes over one period of two mirror
+ * intervals, missing data breaching (a mirror that stops reporting, or never
+ * succeeded, alarms too), to the operators' topic only.
+ */
+export function mirrorLagAlarmSpecs(
+  service: string,
+  caches: readonly ProtectedCache[],
+  operatorsTopicArn: string,
+): MetricAlarmSpec[] {
+  return caches.flatMap((c) =>
+    c.standby
+      ? [
+          {
+            alarmName: mirrorLagAlarmName(service, c.id),
+            description: `The standby of cache ${c.id} was last mirrored longer ago than its limit, or the mirror reported nothing for two intervals.`,
+            namespace: 'CacheOutageWorkflow',
+            metricName: 'MirrorLagSeconds',
+            dimensions: { CacheId: c.id },
+            statistic: 'Maximum',
+            periodSeconds: 2 * c.standby.intervalMinutes * 60,
+            evaluationPeriods: 1,
+            datapointsToAlarm: 1,
+            threshold: standbyMaxLagSeconds(c.standby),
+            comparisonOperator: 'GreaterThanThreshold',
+            treatMissingData: 'breaching',
+            alarmActions: [operatorsTopicArn],
+            okActions: [operatorsTopicArn],
+          },
+        ]
+      : [],
+  );
 }

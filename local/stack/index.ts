@@ -37,7 +37,13 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalService } 
 import { startStepFunctions, type LocalStepFunctions } from '../sfn';
 import { startSns, type LocalSns } from '../sns';
 import { startSsm } from '../ssm';
-import { backupAgeAlarmSpecs, incidentAlarmPrefix, probeAlarmSpecs, scheduledBackupCaches } from './alarms';
+import {
+  backupAgeAlarmSpecs,
+  incidentAlarmPrefix,
+  mirrorLagAlarmSpecs,
+  probeAlarmSpecs,
+  scheduledBackupCaches,
+} from './alarms';
 import { bundleFunctions } from './bundles';
 import { createLocalIam, type IamOptions, type LocalIam } from './iam';
 import { CacheSchedule, type ScheduledJob } from './schedule';
@@ -123,6 +129,13 @@ export interface LocalStack {
    * the functions, each protected cache's backup (and test restore, when enabled).
    */
   startMonitoring(): void;
+  /**
+   * Stops a scheduled job (`mirror <cache>`, `backup <cache>`, …) as if its
+   * schedule rule were disabled, until `resumeJob`; it stays paused when the
+   * schedule is rebuilt. Throws for a job the schedule does not run.
+   */
+  pauseJob(name: string): void;
+  resumeJob(name: string): void;
   writeDescription(file: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -511,6 +524,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     let schedule: CacheSchedule | undefined;
     const backupFunction = manifest.functions.find((f) => f.key === 'backup');
     const testRestoreFunction = manifest.functions.find((f) => f.key === 'testRestore');
+    const mirrorFunction = manifest.functions.find((f) => f.key === 'mirror');
+    const pausedJobs = new Set<string>();
     /** Invokes a function as its EventBridge schedule does (constant input `{"cacheId": …}`); a function error fails the run. */
     const scheduledRun = (functionName: string, cacheId: string) => async () => {
       const outcome = await lambda.invoke(functionName, { cacheId });
@@ -537,16 +552,32 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
           });
         return jobs;
       });
+    /** The mirror job of each cache with a standby, its interval scaled as the backups'. */
+    const mirrorJobs = (): ScheduledJob[] =>
+      mirrorFunction
+        ? protectedCaches.flatMap((c) =>
+            c.standby
+              ? [
+                  {
+                    name: `mirror ${c.id}`,
+                    intervalMs: c.standby.intervalMinutes * 60_000 * backupScale,
+                    run: scheduledRun(mirrorFunction.name, c.id),
+                  },
+                ]
+              : [],
+          )
+        : [];
     const startSchedule = () => {
       schedule?.stop();
       schedule = new CacheSchedule({
-        jobs: backupJobs(),
+        jobs: [...backupJobs(), ...mirrorJobs()],
         onError: (job, error) =>
           options.onLog?.(
             job.split(' ')[0] ?? job,
             `scheduled ${job} failed: ${(error as Error).message ?? String(error)}`,
           ),
       });
+      for (const name of pausedJobs) if (schedule.has(name)) schedule.pause(name);
       schedule.start();
     };
 
@@ -596,6 +627,11 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
             ...spec,
             periodSeconds: spec.periodSeconds * backupPeriodFactor,
           })),
+          // The mirror's schedule runs on the backup scale too: its lag alarm stretches alike.
+          ...mirrorLagAlarmSpecs(manifest.service, caches, operatorsTopic).map((spec) => ({
+            ...spec,
+            periodSeconds: spec.periodSeconds * backupPeriodFactor,
+          })),
         ]);
         if (schedule?.running) startSchedule();
       },
@@ -625,6 +661,16 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
             });
         }, options.probeIntervalMs ?? 1000);
         probeTimer.unref();
+      },
+      pauseJob(name) {
+        if (![...backupJobs(), ...mirrorJobs()].some((j) => j.name === name))
+          throw new Error(`no scheduled job ${name}`);
+        pausedJobs.add(name);
+        if (schedule?.has(name)) schedule.pause(name);
+      },
+      resumeJob(name) {
+        pausedJobs.delete(name);
+        if (schedule?.has(name)) schedule.resume(name);
       },
       async writeDescription(file) {
         await mkdir(path.dirname(file), { recursive: true });

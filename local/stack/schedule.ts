@@ -1,6 +1,6 @@
 /**
  * The local stand-in for the per-cache EventBridge schedules serverless/alarms.js
- * declares (backup, test restore): each job runs once as soon as the schedule
+ * and serverless/standby.js declare (backup, test restore, mirror): each job runs once as soon as the schedule
  * starts (or once the job it waits for has run once), then every interval.
  * A job whose previous run is still going skips its turn, so one cache never
  * has two runs of the same job at once. A failed run is reported, never thrown.
@@ -24,6 +24,8 @@ interface JobState {
   job: ScheduledJob;
   timer?: NodeJS.Timeout;
   running: boolean;
+  /** Paused jobs skip their turns, as a rule whose State is DISABLED. */
+  paused: boolean;
   firstRun?: Promise<void>;
 }
 
@@ -38,7 +40,7 @@ export class CacheSchedule {
       if (job.after !== undefined && !names.has(job.after))
         throw new Error(`${job.name}: no job ${job.after} to wait for`);
     }
-    this.states = options.jobs.map((job) => ({ job, running: false }));
+    this.states = options.jobs.map((job) => ({ job, running: false, paused: false }));
   }
 
   get running(): boolean {
@@ -72,8 +74,30 @@ export class CacheSchedule {
     }
   }
 
+  /**
+   * Stops running `name` as if its schedule rule were disabled (a run under way
+   * finishes); `resume` runs it again from its next turn. Unknown names throw.
+   */
+  pause(name: string): void {
+    this.stateOf(name).paused = true;
+  }
+
+  resume(name: string): void {
+    this.stateOf(name).paused = false;
+  }
+
+  has(name: string): boolean {
+    return this.states.some((s) => s.job.name === name);
+  }
+
+  private stateOf(name: string): JobState {
+    const state = this.states.find((s) => s.job.name === name);
+    if (!state) throw new Error(`no scheduled job ${name}`);
+    return state;
+  }
+
   private async tick(state: JobState): Promise<void> {
-    if (this.stopped || state.running) return;
+    if (this.stopped || state.running || state.paused) return;
     state.running = true;
     try {
       await state.job.run();

@@ -32,6 +32,7 @@ export { FakeEndpointRecord } from './endpoint-record';
 export { FakeExecutionReader } from './executions';
 export { Failures } from './failures';
 export { FakeIncidentStore } from './incident-store';
+export { FakeKeyspaceMirror } from './keyspace-mirror';
 export { FakeMirrorRecords } from './mirror-records';
 export { FakeNotifier } from './notifier';
 export { FakeSecretReader } from './secret-reader';

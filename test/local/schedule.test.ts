@@ -45,6 +45,23 @@ describe('the local backup schedule', () => {
     expect(b.runs.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('pauses one job as a disabled rule would, the others running on, until it is resumed', async () => {
+    const mirror = recorded('mirror a', 40, 1);
+    const backup = recorded('backup a', 40, 1);
+    schedule = new CacheSchedule({ jobs: [mirror.job, backup.job], onError: () => undefined });
+    schedule.start();
+    await sleep(20);
+    schedule.pause('mirror a');
+    const before = mirror.runs.length;
+    await sleep(200);
+    expect(mirror.runs).toHaveLength(before);
+    expect(backup.runs.length).toBeGreaterThanOrEqual(4);
+    schedule.resume('mirror a');
+    await sleep(120);
+    expect(mirror.runs.length).toBeGreaterThan(before);
+    expect(() => schedule!.pause('mirror b')).toThrow(/no scheduled job mirror b/);
+  });
+
   it('skips a turn while the previous run of the same cache is still going', async () => {
     const slow = recorded('backup slow', 40, 150);
     schedule = new CacheSchedule({ jobs: [slow.job], onError: () => undefined });

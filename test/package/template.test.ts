@@ -23,6 +23,7 @@ const FUNCTIONS: Record<string, string> = {
   onAlarm: 'on-alarm',
   probe: 'probe',
   backup: 'backup',
+  mirror: 'mirror',
   testRestore: 'test-restore',
   confirmOutage: 'confirm-outage',
   notify: 'notify',
@@ -52,11 +53,21 @@ const NOT_SET_BY_THE_TEMPLATE: EnvironmentVariable[] = [
   'CONSOLE_JWKS_URI',
 ];
 /**
- * Functions the state machine invokes (all but the alarm entry point, the probe, the backups and test restores, the
+ * Functions the state machine invokes (all but the alarm entry point, the probe, the backups and test restores, the mirror, the
  * execution status events' function, the operators' console and its authorizer).
  */
 const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter(
-  (f) => !['onAlarm', 'probe', 'backup', 'testRestore', 'executionStatus', 'console', 'consoleAuthorizer'].includes(f),
+  (f) =>
+    ![
+      'onAlarm',
+      'probe',
+      'backup',
+      'mirror',
+      'testRestore',
+      'executionStatus',
+      'console',
+      'consoleAuthorizer',
+    ].includes(f),
 );
 /** Actions AWS authorizes only on Resource "*". */
 const RESOURCE_STAR_ONLY =

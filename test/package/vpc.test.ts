@@ -28,6 +28,7 @@ type Template = { Resources: Record<string, Resource> };
 const CACHE_FACING = [
   'Probe',
   'Backup',
+  'Mirror',
   'TestRestore',
   'ConfirmOutage',
   'Assess',

@@ -46,6 +46,7 @@ import { lambdaContext, testCache } from '../fakes';
 import { FakeBackupRecords } from '../fakes/backup-records';
 import { FakeClock } from '../fakes/clock';
 import { FakeIncidentStore } from '../fakes/incident-store';
+import { FakeMirrorRecords } from '../fakes/mirror-records';
 import { figure } from './harness';
 import { assertProperty, RUNS, SEED } from './properties';
 
@@ -151,6 +152,7 @@ async function world() {
     signIn: new OAuthSignIn({ domain: AUTH_DOMAIN, clientId: CLIENT_ID }, { fetch: tokenEndpoint }),
     caches: [testCache({ backup: { bucket: 'backups' } })],
     backupRecords: new FakeBackupRecords(),
+    mirrorRecords: new FakeMirrorRecords(),
   };
   const handler = makeHandler(deps);
   const approvals = async () => Object.keys(SEEDED).map((id) => store.approval(id, STEP));

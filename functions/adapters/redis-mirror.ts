@@ -1,0 +1,211 @@
+/**
+ * KeyspaceMirror on raw connections: the copy pass reads the source with the
+ * scan-dump reader (./redis-scan-dump: SCAN, pipelined DUMP + PEXPIRETIME, or
+ * PTTL before Redis 7) and writes each key into the target with a pipelined
+ * `RESTORE … REPLACE ABSTTL` (./redis-restore-pipe), database by database.
+ *
+ * The deletion pass then SCANs each database the target holds and asks the
+ * source, one pipelined `EXISTS` per key of the page, which of them it still
+ * has; the others are `UNLINK`ed from the target. It holds one page of keys at
+ * a time whatever the number of keys, where remembering the keys copied (even
+ * as 64-bit fingerprints) would grow with the keyspace, and it judges each key
+ * by the source's state when it is looked at, so a key the source gained after
+ * the copy pass passed it is kept, and one it lost is deleted.
+ */
+import type { Endpoint } from '../domain/caches';
+import { BackupFailedError, CacheWaitTimeoutError } from '../domain/errors';
+import { systemClock, type Clock, type KeyspaceMirror, type MirrorEnds, type MirrorPass } from '../ports';
+import type { TlsOptions } from './resp';
+import { readCacheInfo, refusal } from './redis-cache-info';
+import { RestorePipe, scanCommand } from './redis-restore-pipe';
+import { openKeyspaceDump, type ScanDumpSettings } from './redis-scan-dump';
+import { describeReply, encodeArgs, INCOMPLETE, RespError, type Reply } from './resp-reader';
+import { RespSession } from './resp-session';
+
+export interface RedisMirrorOptions {
+  /** Time allowed to connect, authenticate and read INFO. Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Time allowed without a byte while a reply is awaited. Default 30 s. */
+  silenceTimeoutMs?: number;
+  /** SCAN's COUNT hint: keys per page on both ends. Default 1000. */
+  scanCount?: number;
+  /** RESTORE bytes written to the target in one piece. Default 256 KiB. */
+  chunkBytes?: number;
+  /** Unanswered RESTORE bytes allowed before the target's replies are read. Default 8 MiB. */
+  maxInFlightBytes?: number;
+  tlsOptions?: TlsOptions;
+  clock?: Clock;
+}
+
+/** Keys copied between two looks at the clock (deadline, expiry). */
+const CLOCK_EVERY = 256;
+
+const EXISTS_HEAD = '*2\r\n$6\r\nEXISTS\r\n';
+
+/** One `EXISTS key` per key, as one buffer. */
+function encodeExists(keys: readonly Buffer[]): Buffer {
+  let size = 0;
+  for (const k of keys) size += EXISTS_HEAD.length + String(k.length).length + 3 + k.length + 2;
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  for (const k of keys) {
+    o += out.write(`${EXISTS_HEAD}$${k.length}\r\n`, o, 'latin1');
+    o += k.copy(out, o);
+    o += out.write('\r\n', o, 'latin1');
+  }
+  return out;
+}
+
+async function next(session: RespSession): Promise<Reply> {
+  const r = session.reader.tryReply();
+  return r === INCOMPLETE ? session.reply() : r;
+}
+
+function failed(session: RespSession, command: string, reply: Reply): Error {
+  return reply instanceof RespError
+    ? refusal('scan-dump', command, session.label, reply.message)
+    : new BackupFailedError(`${session.label} answered ${command} with ${describeReply(reply)}`);
+}
+
+export class RedisMirror implements KeyspaceMirror {
+  private readonly settings: ScanDumpSettings;
+  private readonly limits: { chunkBytes: number; maxInFlightBytes: number };
+  private readonly clock: Clock;
+
+  constructor(options: RedisMirrorOptions = {}) {
+    this.settings = {
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      silenceTimeoutMs: options.silenceTimeoutMs ?? 30000,
+      scanCount: Math.max(1, Math.floor(options.scanCount ?? 1000)),
+      tlsOptions: options.tlsOptions ?? {},
+    };
+    this.limits = {
+      chunkBytes: options.chunkBytes ?? 256 * 1024,
+      maxInFlightBytes: options.maxInFlightBytes ?? 8 * 1024 * 1024,
+    };
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async mirror(ends: MirrorEnds, options: { deadline: Date }): Promise<MirrorPass> {
+    this.checkDeadline(options.deadline);
+    const target = await this.open(ends.target, ends.targetAuthToken);
+    try {
+      const targetDbs = (await readCacheInfo(target, 'scan-dump')).databases.map((d) => d.db);
+      target.ready();
+      const copy = await this.copy(ends, target, options.deadline);
+      const source = await this.open(ends.source, ends.sourceAuthToken);
+      try {
+        source.ready();
+        const databases = [...new Set([...copy.databases, ...targetDbs])].sort((a, b) => a - b);
+        let deleted = 0;
+        for (const db of databases) deleted += await this.deleteGone(source, target, db, options.deadline);
+        return { ...copy, deleted };
+      } finally {
+        source.close();
+      }
+    } finally {
+      target.close();
+    }
+  }
+
+  private open(endpoint: Endpoint, authToken: string | undefined): Promise<RespSession> {
+    return RespSession.open(endpoint, authToken, this.settings, () => this.clock.now().getTime());
+  }
+
+  /** The copy pass: every key of the source RESTOREd into the target; the watermark is the reader's. */
+  private async copy(ends: MirrorEnds, target: RespSession, deadline: Date): Promise<Omit<MirrorPass, 'deleted'>> {
+    const dump = await openKeyspaceDump(ends.source, ends.sourceAuthToken, this.settings, this.clock);
+    const pipe = new RestorePipe(target, this.limits);
+    let db = -1;
+    let bytes = 0;
+    let expired = 0;
+    let nowMs = this.clock.now().getTime();
+    let sinceClock = 0;
+    try {
+      for await (const entry of dump.entries) {
+        if (++sinceClock === CLOCK_EVERY) {
+          sinceClock = 0;
+          nowMs = this.checkDeadline(deadline);
+        }
+        if (entry.db !== db) {
+          db = entry.db;
+          await pipe.select(db);
+        }
+        if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= nowMs) {
+          expired++;
+          continue;
+        }
+        bytes += entry.dump.length;
+        const full = pipe.restore(entry.key, entry.dump, entry.expiresAtMs ?? 0);
+        if (full) await full;
+      }
+      await pipe.drain();
+    } finally {
+      dump.close();
+    }
+    return {
+      watermark: dump.watermark,
+      copied: pipe.restored,
+      vanished: dump.counts.vanished + expired,
+      bytes,
+      databases: dump.databases,
+    };
+  }
+
+  /**
+   * The deletion pass over one database: each SCAN page of the target goes to
+   * the source as EXISTS, and the keys it lacks are UNLINKed in one command;
+   * the next SCAN goes out with the EXISTS. Returns the keys deleted.
+   */
+  private async deleteGone(source: RespSession, target: RespSession, db: number, deadline: Date): Promise<number> {
+    for (const [session, end] of [
+      [source, 'source'],
+      [target, 'target'],
+    ] as const) {
+      const reply = await session.call(['SELECT', String(db)]);
+      if (reply instanceof RespError) throw failed(session, `SELECT ${db} (${end})`, reply);
+    }
+    const count = this.settings.scanCount;
+    let deleted = 0;
+    let unlinking = false;
+    target.write(scanCommand('0', count));
+    for (;;) {
+      this.checkDeadline(deadline);
+      const page = await next(target);
+      // The UNLINK of the page before went out after this page's SCAN.
+      if (unlinking) deleted += await this.unlinked(target);
+      if (!Array.isArray(page) || !Buffer.isBuffer(page[0]) || !Array.isArray(page[1])) {
+        throw failed(target, 'SCAN', page);
+      }
+      const cursor = page[0].toString('latin1');
+      const keys = page[1] as Reply[];
+      if (!keys.every((k) => Buffer.isBuffer(k))) throw failed(target, 'SCAN', page);
+      if (keys.length > 0) source.write(encodeExists(keys as Buffer[]));
+      if (cursor !== '0') target.write(scanCommand(cursor, count));
+      const gone: Buffer[] = [];
+      for (const key of keys as Buffer[]) {
+        const exists = await next(source);
+        if (typeof exists !== 'number') throw failed(source, 'EXISTS', exists);
+        if (exists === 0) gone.push(key);
+      }
+      unlinking = gone.length > 0;
+      if (unlinking) target.write(encodeArgs(['UNLINK', ...gone]));
+      if (cursor === '0') return unlinking ? deleted + (await this.unlinked(target)) : deleted;
+    }
+  }
+
+  private async unlinked(target: RespSession): Promise<number> {
+    const reply = await next(target);
+    if (typeof reply !== 'number') throw failed(target, 'UNLINK', reply);
+    return reply;
+  }
+
+  /** Throws CacheWaitTimeoutError once the deadline passed; otherwise returns the time. */
+  private checkDeadline(deadline: Date): number {
+    const now = this.clock.now().getTime();
+    if (now > deadline.getTime()) {
+      throw new CacheWaitTimeoutError(`the mirror pass did not finish by ${deadline.toISOString()}`);
+    }
+    return now;
+  }
+}
