@@ -16,6 +16,7 @@ import { benchIntake } from './intake';
 import { benchMirror } from './mirror';
 import { benchRehydrate } from './rehydrate';
 import { benchRestore } from './restore';
+import { benchStandby } from './standby';
 import { formatSummary, summarize, type Summary } from './stats';
 import { benchWorkflow } from './workflow';
 
@@ -61,7 +62,7 @@ export const SIZES = {
   },
 } as const;
 
-const BENCHES = ['rehydrate', 'restore', 'backup', 'mirror', 'workflow', 'intake', 'bundles'] as const;
+const BENCHES = ['rehydrate', 'restore', 'backup', 'mirror', 'workflow', 'standby', 'intake', 'bundles'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function metric(
@@ -351,6 +352,24 @@ async function main(): Promise<number> {
         }
       } catch (error) {
         metrics.push(failed('workflow_overhead_s', 's', { op: '<=', value: 2 }, error));
+      }
+    }
+    if (only.includes('standby')) {
+      log(`standby: the standby drill at ${size.drillKeys} keys × ${size.drillRuns}`);
+      try {
+        const r = await benchStandby({ keys: size.drillKeys, runs: size.drillRuns, log });
+        metrics.push(
+          metric(
+            'standby_outage_s',
+            r.takeoverS,
+            's',
+            { op: '<=', value: 2 },
+            `standby drill at ${size.drillKeys} keys: the outage the sample application saw (its first failed request → its first good one) − the detection time (the provider killed → the outage confirmed by the workflow: the alarm's periods plus Confirm Outage's window, both scaled as the drill runs them)`,
+            { runs: r.runs },
+          ),
+        );
+      } catch (error) {
+        metrics.push(failed('standby_outage_s', 's', { op: '<=', value: 2 }, error));
       }
     }
     if (only.includes('intake')) {

@@ -56,6 +56,19 @@ function print(report: DrillReport): void {
     if (report.backups.freshnessAlarm) out(`  operators ← ${report.backups.freshnessAlarm.subject}`);
     out();
   }
+  const sb = report.standby;
+  if (sb) {
+    out(`Warm standby ${sb.replicationGroupId} (kept by the stack's mirror function)`);
+    if (sb.lastCycle)
+      out(
+        `  last complete mirror cycle: ${sb.lastCycle.keys} keys copied, ${sb.lastCycle.deleted} deleted, in ${seconds(sb.lastCycle.durationMs)}, watermark ${sb.lastCycle.watermark}`,
+      );
+    if (sb.stoppedAtMs !== undefined) out(`  the mirror stopped at ${seconds(sb.stoppedAtMs)}`);
+    if (sb.lagAlarm) out(`  operators ← ${sb.lagAlarm.subject} (at ${seconds(sb.lagAlarm.atMs)}, before the outage)`);
+    if (sb.lagAtOutageMinutes !== undefined)
+      out(`  behind the cache by ${sb.lagAtOutageMinutes} (scaled) minutes when it died`);
+    out();
+  }
   out('Timeline');
   const opened = report.incident ? Date.parse(report.incident.openedAt) : undefined;
   for (const e of report.timeline) {
@@ -81,9 +94,14 @@ function print(report: DrillReport): void {
   if (report.detection) {
     const d = report.detection;
     out(
-      `Detection: alarm → confirmed ${seconds(d.alarmToConfirmedMs)}, confirmed → first notice ${seconds(d.confirmedToFirstNoticeMs)} (confirmation window ${seconds(d.confirmationWindowMs)})`,
+      `Detection: ${seconds(d.brokenToConfirmedMs)} (broken → alarm ${seconds(d.brokenToAlarmMs)}, alarm → confirmed ${seconds(d.alarmToConfirmedMs)}); confirmed → first notice ${seconds(d.confirmedToFirstNoticeMs)} (confirmation window ${seconds(d.confirmationWindowMs)})`,
     );
+    if (report.appOutageMs !== undefined && d.brokenToConfirmedMs !== undefined)
+      out(
+        `Outage the application saw beyond detection: ${seconds(report.appOutageMs - d.brokenToConfirmedMs)} (the takeover, from the confirmed outage to clients served)`,
+      );
   }
+  if (report.rehydrated !== undefined) out(`Keys written back from the source of truth: ${report.rehydrated}`);
   if (report.cachesCreated.length) out(`Caches created: ${report.cachesCreated.join(', ')}`);
   if (report.verification) {
     const v = report.verification;

@@ -39,6 +39,14 @@ import {
   sleep,
   until,
 } from './setup';
+import {
+  hasStandby,
+  lagAtOutage,
+  standbyScenarioProblem,
+  standbyStage,
+  standbyTimeScale,
+  type DrillStandby,
+} from './standby';
 import { HttpSubscriber, type ReceivedNotification } from './subscriber';
 
 export interface DrillOptions {
@@ -66,6 +74,10 @@ export interface DrillReport {
   changedAfterBackup: number;
   /** The backups the stack made before the outage, and the freshness alarm when one fired. */
   backups: DrillBackups;
+  /** The warm standby and its mirror before the outage (standby scenarios). */
+  standby?: DrillStandby;
+  /** Keys written back from the source of truth (the REHYDRATED event). */
+  rehydrated?: number;
   incidentId?: string;
   executionArn?: string;
   executionStatus?: string;
@@ -87,8 +99,18 @@ export interface DrillReport {
     ttlLost: number;
     firstProblems: string[];
   };
-  /** Where the time to the first customer notice went: the alarm, the workflow's own confirmation, the notice. */
-  detection?: { alarmToConfirmedMs?: number; confirmedToFirstNoticeMs?: number; confirmationWindowMs?: number };
+  /**
+   * Where the time to the first customer notice went: the alarm (from the moment the cache was broken), the
+   * workflow's own confirmation, the notice.
+   */
+  detection?: {
+    brokenToAlarmMs?: number;
+    alarmToConfirmedMs?: number;
+    /** Broken → outage confirmed: the detection time, after which the recovery starts. */
+    brokenToConfirmedMs?: number;
+    confirmedToFirstNoticeMs?: number;
+    confirmationWindowMs?: number;
+  };
   /** Replication groups that exist at the end and did not before the cache was broken. */
   cachesCreated: string[];
   phases: Record<string, number>;
@@ -171,14 +193,20 @@ async function replicationGroups(stack: LocalStack): Promise<string[]> {
 }
 
 /** Alarm → confirmed (the workflow's own check) and confirmed → first customer notice, from the incident's record. */
-function detectionOf(incident: Incident | undefined, timeline: TimelineEvent[]): DrillReport['detection'] {
+function detectionOf(
+  incident: Incident | undefined,
+  timeline: TimelineEvent[],
+  brokeAt: number,
+): DrillReport['detection'] {
   const confirmation = incident?.confirmation;
   if (!confirmation) return undefined;
   const alarmAt = confirmation.alarmAt ? Date.parse(confirmation.alarmAt) : undefined;
   const confirmedAt = incident.confirmedAt ? Date.parse(incident.confirmedAt) : undefined;
   const firstNotice = timeline.find((e) => e.type === 'NOTICE_SENT');
   return {
+    ...(alarmAt !== undefined ? { brokenToAlarmMs: alarmAt - brokeAt } : {}),
     ...(alarmAt !== undefined && confirmedAt !== undefined ? { alarmToConfirmedMs: confirmedAt - alarmAt } : {}),
+    ...(confirmedAt !== undefined ? { brokenToConfirmedMs: confirmedAt - brokeAt } : {}),
     ...(confirmedAt !== undefined && firstNotice
       ? { confirmedToFirstNoticeMs: Date.parse(firstNotice.at) - confirmedAt }
       : {}),
@@ -204,9 +232,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const faults = scenario === 'redrive' ? new Faults() : undefined;
   let allowWrites: (() => void) | undefined;
 
+  const alarmTimeScale = 1 / 30;
+  const scheduleScale = standbyTimeScale(scenario);
   const stack = await startStack({
     ...(faults ? { faults } : {}),
-    alarmTimeScale: 1 / 30,
+    alarmTimeScale,
+    ...(scheduleScale ? { backupTimeScale: scheduleScale } : {}),
     probeIntervalMs: 1000,
     // promote: ElastiCache's own failover completes after the workflow has assessed (it detects in ~4 s),
     // so Promote Replica finds automatic failover enabled and waits for it rather than promoting.
@@ -302,6 +333,24 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       log,
     });
     mark('backedUp');
+    let standby = hasStandby(scenario)
+      ? await standbyStage(stack, {
+          scenario,
+          cacheId: CACHE_ID,
+          scheduleStartedAt: monitoringFrom,
+          timeScale: scheduleScale ?? alarmTimeScale,
+          t0,
+          operatorsMessage: (subject, timeoutMs) =>
+            until(`an operators' message "${subject.source}"`, timeoutMs, async () => {
+              const n = subscriber.received.find(
+                (m) => m.topicArn === description.topics.operators && subject.test(m.subject ?? ''),
+              );
+              return n ? { atMs: n.receivedAt - t0, subject: n.subject ?? '' } : undefined;
+            }),
+          log,
+        })
+      : undefined;
+    if (standby) mark('mirrored');
     const changedSet = await changeAfterBackup(stack, prepared, {
       keys,
       changed: changedCount,
@@ -318,6 +367,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     // Break it.
     const brokeAt = Date.now();
     mark('broken');
+    if (standby) standby = lagAtOutage(standby, brokeAt, scheduleScale ?? alarmTimeScale);
     if (scenario === 'false-alarm') {
       // The cache stays healthy; its alarm fires anyway, as a one-off probe failure or a mis-set alarm makes it do.
       stack.cloudwatch.setAlarmState(
@@ -498,7 +548,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         atMs: n.receivedAt - brokeAt,
       }));
     const cachesCreated = (await replicationGroups(stack)).filter((g) => !groupsBefore.includes(g));
-    const detection = detectionOf(incident, timeline);
+    const detection = detectionOf(incident, timeline, brokeAt);
+    const rehydratedEvent = timeline.find((e) => e.type === 'REHYDRATED');
+    const rehydrated = (rehydratedEvent?.detail as { written?: number } | undefined)?.written;
     const resolved = finished.status === 'SUCCEEDED' && incident?.status === 'RESOLVED';
     const lost = verification ? verification.missing + verification.wrong + verification.ttlLost : undefined;
     let ok: boolean;
@@ -517,7 +569,14 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         ? `false alarm: incident FALSE_ALARM, 0 customer notices, 1 operators' message, no cache created, ${verification?.checked ?? 0} keys intact`
         : `expected a false alarm: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, ${notices.length} customer notices, ${operatorMessages.length} operators' messages, caches created ${cachesCreated.join(', ') || 'none'}, keys lost ${lost ?? 'unchecked'}`;
     } else if (resolutionExpected) {
-      const backupProblem = backupScenarioProblem(scenario, backups, timeline, notices[0]?.atMs);
+      const backupProblem =
+        backupScenarioProblem(scenario, backups, timeline, notices[0]?.atMs) ??
+        standbyScenarioProblem(scenario, standby, {
+          timeline,
+          brokeAtMs: brokeAt - t0,
+          appEndpoints: app.observation.endpointsSeen,
+          ...(prepared.standbyEndpoint ? { standbyEndpoint: prepared.standbyEndpoint } : {}),
+        });
       ok = resolved && lost === 0 && notices[0]?.stage === 'INVESTIGATING' && backupProblem === undefined;
       why = ok
         ? `resolved, ${verification?.checked ?? 0} keys checked (${verification?.withTtl ?? 0} with a TTL), 0 lost`
@@ -539,6 +598,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       keys,
       changedAfterBackup: changedSet.size,
       backups,
+      ...(standby ? { standby } : {}),
+      ...(rehydrated !== undefined ? { rehydrated } : {}),
       ...(incidentId ? { incidentId } : {}),
       executionArn: execution.executionArn as string,
       ...(finished.status ? { executionStatus: finished.status } : {}),

@@ -23,6 +23,10 @@ export const SCENARIOS = {
     'the provider stops allowing backups: the operators are alerted when the newest backup passes the RPO, before the outage; the restore rehydrates the longer window',
   'corrupt-backup':
     'the newest backup arrives corrupt and fails its integrity check: Assess rejects it with the reason and restores from the one before',
+  standby:
+    "the provider dies and the cache has a warm standby the mirror keeps close: clients are cut over to the standby without provisioning, and only what changed since the mirror's last cycle is written back",
+  'standby-stale':
+    'as standby, but the mirror stopped an hour before the outage: the operators hear of the lag before the outage, and the longer window is written back',
   redrive:
     'the endpoint record cannot be written, so the restore stops at Cut Over and is escalated; once writes are allowed again the execution is redriven and resolves from that step',
 } as const;
@@ -44,7 +48,9 @@ export function expectsResolution(s: Scenario): boolean {
     s === 'global-failover' ||
     s === 'recovers' ||
     s === 'approval-timeout' ||
-    s === 'redrive'
+    s === 'redrive' ||
+    s === 'standby' ||
+    s === 'standby-stale'
   );
 }
 

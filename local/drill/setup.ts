@@ -24,6 +24,7 @@ import type { LocalStack } from '../stack';
 import { backupMethodOf, CorruptingProxy, providerFlags } from './backups';
 import { changedAfterBackup, drillRecord, type DrillRecord } from './dataset';
 import { EXTERNAL_BACKUP_BUCKET, externalBackupOwnership, type Scenario } from './scenarios';
+import { createStandby, hasStandby, standbyConfig } from './standby';
 
 export const CACHE_ID = 'accounts';
 export const ENDPOINT_PARAMETER = '/cache-outage/accounts/endpoint';
@@ -155,6 +156,8 @@ export interface PreparedCache {
   proxy?: CorruptingProxy;
   /** When the records were seeded (epoch seconds): their TTLs count from it. */
   seededAt: number;
+  /** The warm standby's endpoint (standby scenarios). */
+  standbyEndpoint?: Endpoint;
 }
 
 /**
@@ -272,6 +275,11 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
     log(`external backup bucket s3://${EXTERNAL_BACKUP_BUCKET} (object ownership ${externalOwnership})`);
   }
   const backupBucket = externalOwnership ? EXTERNAL_BACKUP_BUCKET : description.backupBucket;
+  const standbyEndpoint = hasStandby(scenario)
+    ? await createStandby(clients.elasticache, { ...(authToken ? { authToken } : {}), until })
+    : undefined;
+  if (standbyEndpoint)
+    log(`warm standby ${standbyConfig().replicationGroupId} at ${standbyEndpoint.host}:${standbyEndpoint.port}`);
   const cache: ProtectedCache = {
     id: CACHE_ID,
     displayName: 'account settings',
@@ -304,6 +312,7 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
       port: 6379,
     },
     sourceOfTruth: { tableName: SOURCE_TABLE, priorityKinds: ['customization', 'flag'] },
+    ...(standbyEndpoint ? { standby: standbyConfig() } : {}),
   };
   stack.protect([cache]);
   log(
@@ -334,5 +343,6 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
     ...(providerDir ? { providerDir } : {}),
     ...(proxy ? { proxy } : {}),
     seededAt: nowSeconds,
+    ...(standbyEndpoint ? { standbyEndpoint } : {}),
   };
 }

@@ -278,6 +278,32 @@ describe('incident drill on the local stack', () => {
     expect(r.verification).toMatchObject({ checked: KEYS, missing: 0, wrong: 0, ttlLost: 0 });
   });
 
+  it('standby: cuts clients over to the warm standby the mirror kept, provisions nothing, writes back only what changed; 0 lost', async () => {
+    const r = await drill('standby');
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROMOTE_STANDBY' });
+    expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
+    // No approval and nothing created: the standby already held the data.
+    expect(kinds(r)).not.toContain('approval-request');
+    expect(r.cachesCreated).toEqual([]);
+    expect(r.standby?.lastCycle?.keys).toBeGreaterThanOrEqual(KEYS);
+    expect(r.verification).toMatchObject({ checked: KEYS, missing: 0, wrong: 0, ttlLost: 0 });
+    // The application was served again soon after the outage was confirmed.
+    expect(r.detection?.brokenToConfirmedMs).toBeGreaterThan(0);
+    expect(r.appOutageMs).toBeGreaterThan(0);
+    expect(r.rehydrated).toBeGreaterThanOrEqual(150);
+  });
+
+  it('standby-stale: the mirror stopped an hour before; operators hear of the lag before the outage; 0 lost', async () => {
+    const r = await drill('standby-stale');
+    expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROMOTE_STANDBY' });
+    expect(r.standby?.lagAlarm?.subject).toMatch(/ALARM.*mirror-lag/);
+    expect(r.standby?.lagAtOutageMinutes).toBeGreaterThanOrEqual(60);
+    expect(r.verification).toMatchObject({ checked: KEYS, missing: 0, wrong: 0, ttlLost: 0 });
+    // No customer heard of the lag: their first notice is the outage's.
+    expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
+    expect(r.rehydrated).toBeGreaterThanOrEqual(150);
+  });
+
   it('step-fails: a corrupt backup fails the restore; the incident is failed and escalated', async () => {
     const r = await drill('step-fails');
     expect(r.incident?.status).toBe('FAILED');

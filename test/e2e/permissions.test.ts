@@ -25,6 +25,7 @@ const SCENARIOS: Scenario[] = [
   'approval-timeout',
   'step-fails',
   'redrive',
+  'standby',
 ];
 
 /** Actions the Lambda service and the X-Ray SDK use on the function's behalf, not the function's own calls. */
@@ -91,7 +92,7 @@ const OTHER_PATHS: Record<string, { path: string; actions: string[] }> = {
  * a stale lock) or not needed at all: to be narrowed in serverless.yml, then removed from here.
  */
 const NOT_USED_ON_DRILLED_PATHS: Record<string, string[]> = {
-  AssessLambdaFunction: ['dynamodb:GetItem', 'elasticache:DescribeEvents'],
+  AssessLambdaFunction: ['elasticache:DescribeEvents'],
   CheckCacheLambdaFunction: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   // Query reads the timeline only when a retry finds the decision already written.
   ConfirmOutageLambdaFunction: ['dynamodb:Query'],
