@@ -37,7 +37,13 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalService } 
 import { startStepFunctions, type LocalStepFunctions } from '../sfn';
 import { startSns, type LocalSns } from '../sns';
 import { startSsm } from '../ssm';
-import { backupAgeAlarmSpecs, incidentAlarmPrefix, probeAlarmSpecs, scheduledBackupCaches } from './alarms';
+import {
+  backupAgeAlarmSpecs,
+  incidentAlarmPrefix,
+  probeAlarmSettings,
+  probeAlarmSpecs,
+  scheduledBackupCaches,
+} from './alarms';
 import { bundleFunctions } from './bundles';
 import { createLocalIam, type IamOptions, type LocalIam } from './iam';
 import { CacheSchedule, type ScheduledJob } from './schedule';
@@ -50,7 +56,11 @@ export interface StackOptions {
   environment?: Record<string, string>;
   /** Alarm periods are multiplied by this: 1/60 turns one-minute periods into seconds. */
   alarmTimeScale?: number;
-  /** How often the scheduled probe runs locally. */
+  /**
+   * How often the scheduled probe runs locally. Default: the probe schedule rule's rate × alarmTimeScale.
+   * The probe's PROBE_SCHEDULE_SECONDS follows it, and its PROBE_INTERVAL_SECONDS is serverless.yml's
+   * probeIntervalSeconds × alarmTimeScale, so its rounds fall in the scaled alarm periods.
+   */
   probeIntervalMs?: number;
   /**
    * Backup and test-restore intervals are multiplied by this (default: alarmTimeScale, so
@@ -319,8 +329,16 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       // Replacement caches serve TLS with the local certificate authority's certificate.
       ...(elasticache.tlsCa ? { NODE_EXTRA_CA_CERTS: elasticache.tlsCa.file } : {}),
     };
+    // The probe as its schedule runs it, on the alarms' time scale: a run every schedule period, each
+    // looping over rounds one (scaled) probe interval apart, in the (scaled) periods of its alarm.
+    const alarmScale = options.alarmTimeScale ?? 1 / 60;
+    const probeSettings = probeAlarmSettings(manifest.params);
+    const probeScheduleMs =
+      options.probeIntervalMs ?? (manifest.scheduleRates.ProbeScheduleRule ?? 60) * 1000 * alarmScale;
     // Values for the variables serverless.yml declares; a function gets only the ones declared for it.
     const environment: Record<string, string> = {
+      PROBE_INTERVAL_SECONDS: String(probeSettings.probeIntervalSeconds * alarmScale),
+      PROBE_SCHEDULE_SECONDS: String(probeScheduleMs / 1000),
       POWERTOOLS_SERVICE_NAME: manifest.service,
       SERVICE_NAME: 'Example',
       SUPPORT_CONTACT: 'support@example.com',
@@ -485,7 +503,6 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       eventRules(manifest, { [manifest.stateMachine.logicalId]: stateMachineArn, ...tables, ...topics, ...buckets }),
     );
 
-    const alarmScale = options.alarmTimeScale ?? 1 / 60;
     const backupScale = options.backupTimeScale ?? alarmScale;
     const cloudwatch: LocalCloudWatch = new LocalCloudWatch({
       alarms: [],
@@ -506,7 +523,6 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     // Every resource is known now: resolve the template's roles against them.
     void iam?.policies();
     let probeTimer: NodeJS.Timeout | undefined;
-    let probing = false;
     let protectedCaches: ProtectedCache[] = [];
     let schedule: CacheSchedule | undefined;
     const backupFunction = manifest.functions.find((f) => f.key === 'backup');
@@ -591,7 +607,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         // alarms' own, it is stretched to stay two intervals of the schedule that actually runs.
         const backupPeriodFactor = backupScale / alarmScale;
         cloudwatch.setAlarms([
-          ...probeAlarmSpecs(manifest.service, caches),
+          ...probeAlarmSpecs(manifest.service, caches, probeSettings),
           ...backupAgeAlarmSpecs(manifest.service, caches, operatorsTopic).map((spec) => ({
             ...spec,
             periodSeconds: spec.periodSeconds * backupPeriodFactor,
@@ -603,9 +619,9 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         cloudwatch.start();
         if (!schedule?.running) startSchedule();
         if (probeTimer) return;
+        // As EventBridge does: a run every schedule period, whether or not the previous one has ended (a run
+        // lasts its period plus one interval, so consecutive runs overlap by one round).
         probeTimer = setInterval(() => {
-          if (probing) return;
-          probing = true;
           const event = {
             version: '0',
             id: `probe-${Date.now()}`,
@@ -617,13 +633,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
             resources: [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/probe`],
             detail: {},
           };
-          lambda
-            .invoke('probe', event)
-            .catch(() => undefined)
-            .finally(() => {
-              probing = false;
-            });
-        }, options.probeIntervalMs ?? 1000);
+          lambda.invoke('probe', event, { invocationType: 'Event' }).catch(() => undefined);
+        }, probeScheduleMs);
         probeTimer.unref();
       },
       async writeDescription(file) {
