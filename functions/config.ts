@@ -36,6 +36,8 @@ export const ENVIRONMENT_VARIABLES = [
   'EXPECTED_ACCOUNT_ID',
   'INCIDENT_ALARM_PREFIX',
   'PROBE_TIMEOUT_MS',
+  'PROBE_INTERVAL_SECONDS',
+  'PROBE_SCHEDULE_SECONDS',
   'CONFIRM_SECONDS',
   'CONFIRM_PINGS',
   'METRICS_NAMESPACE',
@@ -75,6 +77,10 @@ export interface Config {
   /** Names of this stack's incident (probe) alarms start with this; see serverless/alarms.js. */
   readonly incidentAlarmPrefix?: string;
   readonly probeTimeoutMs: number;
+  /** The probe: seconds between two rounds (fractions allowed, as the local stack scales them). */
+  readonly probeIntervalSeconds: number;
+  /** The probe: seconds between two scheduled runs, the schedule rule's rate. */
+  readonly probeScheduleSeconds: number;
   /** Confirm Outage: PINGs spread over a window before the first customer notice. */
   readonly confirmation: { seconds: number; pings: number };
   readonly metricsNamespace: string;
@@ -107,6 +113,19 @@ function int(env: Env, name: EnvironmentVariable, fallback: number, min: number,
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(`environment variable ${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** A duration in seconds: a number above 0 (fractions allowed) and at most `max`. */
+function seconds(env: Env, name: EnvironmentVariable, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > max) {
+    throw new ConfigError(
+      `environment variable ${name} must be a number of seconds above 0 and at most ${max}, got "${raw}"`,
+    );
   }
   return n;
 }
@@ -222,6 +241,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     get probeTimeoutMs() {
       return lazy('probeTimeoutMs', () => int(env, 'PROBE_TIMEOUT_MS', 1000, 50, 10000));
+    },
+    get probeIntervalSeconds() {
+      return lazy('probeIntervalSeconds', () => seconds(env, 'PROBE_INTERVAL_SECONDS', 10, 3600));
+    },
+    get probeScheduleSeconds() {
+      return lazy('probeScheduleSeconds', () => seconds(env, 'PROBE_SCHEDULE_SECONDS', 60, 86_400));
     },
     get confirmation() {
       return lazy('confirmation', () =>

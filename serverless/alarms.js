@@ -17,7 +17,7 @@
  * that invoke the `backup` / `testRestore` functions with `{"cacheId": …}`.
  */
 const { createHash } = require('node:crypto');
-const { load, incidentAlarmPrefix, backupRpoSeconds } = require('./config');
+const { load, incidentAlarmPrefix, backupRpoSeconds, domainModule } = require('./config');
 
 /** Logical ids allow letters and digits only. */
 const logicalId = (...parts) =>
@@ -288,6 +288,27 @@ function backupFailureResources({ service, stage }) {
   };
 }
 
+/**
+ * The probe alarm's settings from serverless.yml's params, checked with the
+ * rules of functions/domain/detection.ts: PutMetricAlarm takes a Period of
+ * 10, 20, 30 or a multiple of 60 (the first three make a high-resolution
+ * alarm, which needs a metric stored at one-second resolution, as the probe
+ * publishes CacheReachable), and each period must hold probe rounds, or
+ * missing data (not breaching) would count as good.
+ */
+async function probeAlarmSettings(resolveVariable) {
+  const number = async (name) => Number(await resolveVariable(`param:${name}`));
+  const settings = {
+    probeIntervalSeconds: await number('probeIntervalSeconds'),
+    periodSeconds: await number('probeAlarmPeriodSeconds'),
+    evaluationPeriods: await number('probeAlarmEvaluationPeriods'),
+    datapointsToAlarm: await number('probeAlarmDatapointsToAlarm'),
+  };
+  const problems = domainModule('detection').probeAlarmProblems(settings);
+  if (problems.length) throw new Error(`the probe alarm's params are invalid: ${problems.join('; ')}`);
+  return settings;
+}
+
 async function resources({ resolveVariable }) {
   const { caches } = load();
   const service = await resolveVariable('self:service');
@@ -295,6 +316,7 @@ async function resources({ resolveVariable }) {
   const namespace = await resolveVariable('param:metricsNamespace');
   const incidentPrefix = await incidentAlarmPrefix(resolveVariable);
   const healthPrefix = `${service}-${stage}-health-`;
+  const probe = await probeAlarmSettings(resolveVariable);
   const Resources = { ...backupFailureResources({ service, stage }) };
 
   for (const cache of caches) {
@@ -310,18 +332,18 @@ async function resources({ resolveVariable }) {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
         AlarmName: `${incidentPrefix}${cache.id}-unreachable`,
-        AlarmDescription: `The synthetic probe could not PING ${cache.displayName} (${cache.id}) in 2 of the last 3 minutes. Opens an incident.`,
+        AlarmDescription: `The synthetic probe could not PING ${cache.displayName} (${cache.id}) in ${probe.datapointsToAlarm} of the last ${probe.evaluationPeriods} periods of ${probe.periodSeconds} s. Opens an incident.`,
         Namespace: namespace,
         MetricName: 'CacheReachable',
         Dimensions: [{ Name: 'CacheId', Value: cache.id }],
         Statistic: 'Minimum',
-        Period: 60,
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 2,
+        Period: probe.periodSeconds,
+        EvaluationPeriods: probe.evaluationPeriods,
+        DatapointsToAlarm: probe.datapointsToAlarm,
         Threshold: 1,
         ComparisonOperator: 'LessThanThreshold',
         // No datapoint means the probe did not report (throttled, failing, not
-        // scheduled), not that the cache is down: a missing minute counts as
+        // scheduled), not that the cache is down: a missing period counts as
         // good, so only measured failures open an incident (CloudWatch
         // "Configuring how CloudWatch alarms treat missing data"). The probe's
         // own silence alarms the operators below and in ProbeErrorsAlarm.
@@ -397,4 +419,5 @@ module.exports = {
   scheduleResources,
   logicalId,
   rate,
+  probeAlarmSettings,
 };

@@ -357,6 +357,7 @@ async function consoleLogoutUrls({ resolveVariable }) {
 
 module.exports = {
   load,
+  domainModule,
   backupRpoSeconds,
   incidentAlarmPrefix,
   protectedCaches,

@@ -288,6 +288,17 @@ describe('loadConfig', () => {
     expect(configErrorOf(() => config.incidentsTable).message).toBe('environment variable INCIDENTS_TABLE is required');
   });
 
+  it("reads the probe's interval and schedule in seconds, fractions included (the local stack scales them)", () => {
+    const defaults = loadConfig({});
+    expect([defaults.probeIntervalSeconds, defaults.probeScheduleSeconds]).toEqual([10, 60]);
+    const scaled = loadConfig({ PROBE_INTERVAL_SECONDS: '0.3333333333333333', PROBE_SCHEDULE_SECONDS: '2' });
+    expect([scaled.probeIntervalSeconds, scaled.probeScheduleSeconds]).toEqual([1 / 3, 2]);
+    for (const raw of ['0', '-10', 'ten', '3601'])
+      expect(configErrorOf(() => loadConfig({ PROBE_INTERVAL_SECONDS: raw }).probeIntervalSeconds).message).toBe(
+        `environment variable PROBE_INTERVAL_SECONDS must be a number of seconds above 0 and at most 3600, got "${raw}"`,
+      );
+  });
+
   it('reads each value once, and keeps it frozen', () => {
     const env: Env = { ...VALID };
     const config = loadConfig(env);

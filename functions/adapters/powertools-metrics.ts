@@ -1,11 +1,14 @@
 /**
  * MetricsSink on Powertools Metrics: every `emit` is one EMF document on
  * stdout with exactly the given dimensions, so CloudWatch alarms can match
- * the metric by `CacheId` alone.
+ * the metric by `CacheId` alone. A value stored at high resolution carries
+ * `StorageResolution: 1` in its metric definition; the document's timestamp
+ * is the flush's own when one is given ("Specification: Embedded metric
+ * format", `Timestamp` and `StorageResolution`).
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricResolution, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricUnit as MetricUnitValue } from '@aws-lambda-powertools/metrics/types';
-import type { MetricValue, MetricsSink } from '../ports';
+import type { EmitOptions, MetricValue, MetricsSink } from '../ports';
 
 const UNITS: Record<MetricValue['unit'], MetricUnitValue> = {
   Count: MetricUnit.Count,
@@ -23,10 +26,18 @@ export class PowertoolsMetricsSink implements MetricsSink {
     this.metrics.clearDefaultDimensions();
   }
 
-  emit(dimensions: Record<string, string>, values: MetricValue[]): void {
+  emit(dimensions: Record<string, string>, values: MetricValue[], options: EmitOptions = {}): void {
     if (values.length === 0) return;
     for (const [name, value] of Object.entries(dimensions)) this.metrics.addDimension(name, value);
-    for (const v of values) this.metrics.addMetric(v.name, UNITS[v.unit], v.value);
+    for (const v of values)
+      this.metrics.addMetric(
+        v.name,
+        UNITS[v.unit],
+        v.value,
+        v.storageResolution === 1 ? MetricResolution.High : MetricResolution.Standard,
+      );
+    // Cleared with the stored metrics by publishStoredMetrics: the next flush is stamped anew.
+    if (options.timestamp) this.metrics.setTimestamp(options.timestamp);
     this.metrics.addMetadata('service', this.serviceName);
     this.metrics.publishStoredMetrics();
   }

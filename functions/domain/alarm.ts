@@ -63,7 +63,10 @@ export const CLOUDWATCH_LIMITS = {
 /**
  * The incident alarm serverless/alarms.js declares for each protected cache,
  * named `<INCIDENT_ALARM_PREFIX><cache id>-unreachable`: CacheReachable
- * Minimum < 1 in 2 of 3 one-minute periods, missing data not breaching.
+ * Minimum < 1 in DatapointsToAlarm of EvaluationPeriods periods (params;
+ * by default 3 of 3 periods of 10 s), missing data not breaching. Its
+ * DatapointsToAlarm is at least this one (packaging refuses less), so every
+ * genuine ALARM shows at least this many failed probes.
  */
 export const PROBE_ALARM = { threshold: 1, datapointsToAlarm: 2, evaluationPeriods: 3 } as const;
 

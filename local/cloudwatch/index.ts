@@ -5,6 +5,15 @@
  * "CloudWatch Alarm State Change" event AWS publishes. An alarm's actions
  * publish CloudWatch's notification to the SNS topics they name: AlarmActions
  * on a transition to ALARM, OKActions on a transition to OK.
+ *
+ * Resolution, as CloudWatch has it: a value whose EMF metric definition says
+ * `StorageResolution: 1` is kept at its own time; any other is stored at
+ * one-minute resolution, i.e. at the start of its minute ("Specification:
+ * Embedded metric format", MetricDefinition). An alarm's Period is 10, 20,
+ * 30 or a multiple of 60 (PutMetricAlarm, `Period`); a 10-, 20- or 30-second
+ * period over a standard-resolution metric is accepted, and its periods that
+ * hold no minute start stay empty, as the PutMetricAlarm reference describes.
+ * Minutes and periods are multiplied by the time scale alike.
  */
 import { randomUUID } from 'node:crypto';
 import { notificationMessage, notificationSubject } from './notification';
@@ -64,6 +73,24 @@ export interface AlarmStateChangeEvent {
 interface Datapoint {
   at: number;
   value: number;
+}
+
+/** Periods PutMetricAlarm accepts below a minute (high-resolution alarms); above, multiples of 60. */
+const HIGH_RESOLUTION_PERIODS = [10, 20, 30];
+
+/** PutMetricAlarm's rules on a metric alarm's period (PutMetricAlarm, `Period`); AWS's error name, our wording. */
+export function validateAlarmSpec(spec: MetricAlarmSpec): void {
+  const p = spec.periodSeconds;
+  const fail = (message: string) => {
+    throw Object.assign(new Error(`${spec.alarmName}: ${message}`), { name: 'InvalidParameterValue' });
+  };
+  if (!Number.isInteger(p) || !(HIGH_RESOLUTION_PERIODS.includes(p) || (p >= 60 && p % 60 === 0)))
+    fail(`Period must be 10, 20, 30 or a multiple of 60, got ${p}`);
+  const window = p * spec.evaluationPeriods;
+  if (window > 604_800 || (p < 3600 && window > 86_400))
+    fail(`Period × EvaluationPeriods (${window} s) exceeds one day (seven days for periods of an hour or more)`);
+  if (spec.datapointsToAlarm < 1 || spec.datapointsToAlarm > spec.evaluationPeriods)
+    fail(`DatapointsToAlarm must be from 1 to EvaluationPeriods (${spec.evaluationPeriods})`);
 }
 
 interface AlarmRuntime {
@@ -152,6 +179,7 @@ export class LocalCloudWatch {
   constructor(private readonly options: LocalCloudWatchOptions) {
     this.timeScale = options.timeScale ?? 1;
     this.now = options.now ?? Date.now;
+    options.alarms.forEach(validateAlarmSpec);
     const t = this.now();
     this.alarms = options.alarms.map((spec) => ({
       spec,
@@ -168,7 +196,11 @@ export class LocalCloudWatch {
     const aws = doc._aws as
       | {
           Timestamp?: number;
-          CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+          CloudWatchMetrics?: {
+            Namespace: string;
+            Dimensions: string[][];
+            Metrics: { Name: string; StorageResolution?: number }[];
+          }[];
         }
       | undefined;
     if (!aws?.CloudWatchMetrics) return 0;
@@ -182,7 +214,7 @@ export class LocalCloudWatch {
           const raw = doc[metric.Name];
           const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is number => typeof v === 'number');
           for (const value of values) {
-            this.put(directive.Namespace, metric.Name, dimensions, value, at);
+            this.put(directive.Namespace, metric.Name, dimensions, value, at, metric.StorageResolution === 1 ? 1 : 60);
             count += 1;
           }
         }
@@ -191,16 +223,26 @@ export class LocalCloudWatch {
     return count;
   }
 
-  put(namespace: string, metricName: string, dimensions: Record<string, string>, value: number, at = this.now()): void {
+  /** Stores one value: at its own time at high resolution (1), at the start of its (scaled) minute at standard (60). */
+  put(
+    namespace: string,
+    metricName: string,
+    dimensions: Record<string, string>,
+    value: number,
+    at = this.now(),
+    storageResolution: 1 | 60 = 60,
+  ): void {
     const key = seriesKey(namespace, metricName, dimensions);
     const points = this.series.get(key) ?? [];
-    points.push({ at, value });
+    const minuteMs = 60_000 * this.timeScale;
+    points.push({ at: storageResolution === 1 ? at : Math.floor(at / minuteMs) * minuteMs, value });
     if (points.length > 10_000) points.splice(0, points.length - 10_000);
     this.series.set(key, points);
   }
 
   /** Replaces the alarm definitions (as a stack update would); new alarms start in INSUFFICIENT_DATA. */
   setAlarms(specs: MetricAlarmSpec[]): void {
+    specs.forEach(validateAlarmSpec);
     const t = this.now();
     this.alarms = specs.map((spec) => ({
       spec,

@@ -1,10 +1,30 @@
 import { backupRpoSeconds, standbyMaxLagSeconds, type ProtectedCache } from '../../functions/domain/caches';
+import { probeAlarmProblems, type ProbeAlarmSettings } from '../../functions/domain/detection';
 import type { MetricAlarmSpec } from '../cloudwatch';
 
+/** The probe's settings in serverless.yml's params (serverless/alarms.js reads the same ones). */
+export function probeAlarmSettings(params: Record<string, string>): ProbeAlarmSettings {
+  const number = (name: string) => {
+    const raw = params[name];
+    if (raw === undefined) throw new Error(`serverless.yml: params.default.${name} is not set`);
+    return Number(raw);
+  };
+  const settings = {
+    probeIntervalSeconds: number('probeIntervalSeconds'),
+    periodSeconds: number('probeAlarmPeriodSeconds'),
+    evaluationPeriods: number('probeAlarmEvaluationPeriods'),
+    datapointsToAlarm: number('probeAlarmDatapointsToAlarm'),
+  };
+  const problems = probeAlarmProblems(settings);
+  if (problems.length) throw new Error(`the probe alarm's params are invalid: ${problems.join('; ')}`);
+  return settings;
+}
+
 /**
- * The probe alarm serverless.yml declares for each protected cache:
- * CacheReachable Minimum < 1 in 2 of 3 one-minute periods, missing data not
- * breaching (a probe that did not report has not measured an outage).
+ * The probe alarm serverless/alarms.js declares for each protected cache:
+ * CacheReachable Minimum < 1 in DatapointsToAlarm of EvaluationPeriods
+ * periods (by default 3 of 3 periods of 10 s), missing data not breaching (a
+ * probe that did not report has not measured an outage).
  */
 export function probeAlarmName(service: string, cacheId: string): string {
   return `${incidentAlarmPrefix(service)}${cacheId}-unreachable`;
@@ -15,7 +35,11 @@ export function incidentAlarmPrefix(service: string): string {
   return `${service}-local-incident-`;
 }
 
-export function probeAlarmSpecs(service: string, caches: ProtectedCache[]): MetricAlarmSpec[] {
+export function probeAlarmSpecs(
+  service: string,
+  caches: ProtectedCache[],
+  settings: ProbeAlarmSettings,
+): MetricAlarmSpec[] {
   return caches.map((c) => ({
     alarmName: probeAlarmName(service, c.id),
     description: `The probe cannot PING cache ${c.id}`,
@@ -23,9 +47,9 @@ export function probeAlarmSpecs(service: string, caches: ProtectedCache[]): Metr
     metricName: 'CacheReachable',
     dimensions: { CacheId: c.id },
     statistic: 'Minimum',
-    periodSeconds: 60,
-    evaluationPeriods: 3,
-    datapointsToAlarm: 2,
+    periodSeconds: settings.periodSeconds,
+    evaluationPeriods: settings.evaluationPeriods,
+    datapointsToAlarm: settings.datapointsToAlarm,
     threshold: 1,
     comparisonOperator: 'LessThanThreshold',
     treatMissingData: 'notBreaching',

@@ -41,6 +41,7 @@ import {
   backupAgeAlarmSpecs,
   incidentAlarmPrefix,
   mirrorLagAlarmSpecs,
+  probeAlarmSettings,
   probeAlarmSpecs,
   scheduledBackupCaches,
 } from './alarms';
@@ -56,7 +57,11 @@ export interface StackOptions {
   environment?: Record<string, string>;
   /** Alarm periods are multiplied by this: 1/60 turns one-minute periods into seconds. */
   alarmTimeScale?: number;
-  /** How often the scheduled probe runs locally. */
+  /**
+   * How often the scheduled probe runs locally. Default: the probe schedule rule's rate × alarmTimeScale.
+   * The probe's PROBE_SCHEDULE_SECONDS follows it, and its PROBE_INTERVAL_SECONDS is serverless.yml's
+   * probeIntervalSeconds × alarmTimeScale, so its rounds fall in the scaled alarm periods.
+   */
   probeIntervalMs?: number;
   /**
    * Backup and test-restore intervals are multiplied by this (default: alarmTimeScale, so
@@ -332,8 +337,16 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       // Replacement caches serve TLS with the local certificate authority's certificate.
       ...(elasticache.tlsCa ? { NODE_EXTRA_CA_CERTS: elasticache.tlsCa.file } : {}),
     };
+    // The probe as its schedule runs it, on the alarms' time scale: a run every schedule period, each
+    // looping over rounds one (scaled) probe interval apart, in the (scaled) periods of its alarm.
+    const alarmScale = options.alarmTimeScale ?? 1 / 60;
+    const probeSettings = probeAlarmSettings(manifest.params);
+    const probeScheduleMs =
+      options.probeIntervalMs ?? (manifest.scheduleRates.ProbeScheduleRule ?? 60) * 1000 * alarmScale;
     // Values for the variables serverless.yml declares; a function gets only the ones declared for it.
     const environment: Record<string, string> = {
+      PROBE_INTERVAL_SECONDS: String(probeSettings.probeIntervalSeconds * alarmScale),
+      PROBE_SCHEDULE_SECONDS: String(probeScheduleMs / 1000),
       POWERTOOLS_SERVICE_NAME: manifest.service,
       SERVICE_NAME: 'Example',
       SUPPORT_CONTACT: 'support@example.com',
@@ -498,7 +511,6 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       eventRules(manifest, { [manifest.stateMachine.logicalId]: stateMachineArn, ...tables, ...topics, ...buckets }),
     );
 
-    const alarmScale = options.alarmTimeScale ?? 1 / 60;
     const backupScale = options.backupTimeScale ?? alarmScale;
     const cloudwatch: LocalCloudWatch = new LocalCloudWatch({
       alarms: [],
@@ -519,7 +531,6 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     // Every resource is known now: resolve the template's roles against them.
     void iam?.policies();
     let probeTimer: NodeJS.Timeout | undefined;
-    let probing = false;
     let protectedCaches: ProtectedCache[] = [];
     let schedule: CacheSchedule | undefined;
     const backupFunction = manifest.functions.find((f) => f.key === 'backup');
@@ -622,7 +633,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         // alarms' own, it is stretched to stay two intervals of the schedule that actually runs.
         const backupPeriodFactor = backupScale / alarmScale;
         cloudwatch.setAlarms([
-          ...probeAlarmSpecs(manifest.service, caches),
+          ...probeAlarmSpecs(manifest.service, caches, probeSettings),
           ...backupAgeAlarmSpecs(manifest.service, caches, operatorsTopic).map((spec) => ({
             ...spec,
             periodSeconds: spec.periodSeconds * backupPeriodFactor,
@@ -639,9 +650,9 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         cloudwatch.start();
         if (!schedule?.running) startSchedule();
         if (probeTimer) return;
+        // As EventBridge does: a run every schedule period, whether or not the previous one has ended (a run
+        // lasts its period plus one interval, so consecutive runs overlap by one round).
         probeTimer = setInterval(() => {
-          if (probing) return;
-          probing = true;
           const event = {
             version: '0',
             id: `probe-${Date.now()}`,
@@ -653,13 +664,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
             resources: [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/probe`],
             detail: {},
           };
-          lambda
-            .invoke('probe', event)
-            .catch(() => undefined)
-            .finally(() => {
-              probing = false;
-            });
-        }, options.probeIntervalMs ?? 1000);
+          lambda.invoke('probe', event, { invocationType: 'Event' }).catch(() => undefined);
+        }, probeScheduleMs);
         probeTimer.unref();
       },
       pauseJob(name) {

@@ -68,6 +68,10 @@ export interface ManifestTable {
 
 export interface Manifest {
   service: string;
+  /** `params.default`: the deployment settings a stage does not override, as strings. */
+  params: Record<string, string>;
+  /** The period of each scheduled EventBridge rule (`rate(…)`) in seconds, by logical id. */
+  scheduleRates: Record<string, number>;
   functions: ManifestFunction[];
   tables: ManifestTable[];
   topics: string[];
@@ -138,6 +142,7 @@ export function readManifest(root: string): Manifest {
   const topics: string[] = [];
   const buckets: string[] = [];
   const bucketProperties: Record<string, Record<string, Json>> = {};
+  const scheduleRates: Record<string, number> = {};
   let stateMachine: Manifest['stateMachine'] | undefined;
   for (const [logicalId, raw] of Object.entries(resources)) {
     const r = asRecord(raw);
@@ -147,6 +152,10 @@ export function readManifest(root: string): Manifest {
     if (r.Type === 'AWS::S3::Bucket') {
       buckets.push(logicalId);
       bucketProperties[logicalId] = props;
+    }
+    if (r.Type === 'AWS::Events::Rule' && typeof props.ScheduleExpression === 'string') {
+      const seconds = rateSeconds(props.ScheduleExpression);
+      if (seconds !== undefined) scheduleRates[logicalId] = seconds;
     }
     if (r.Type === 'AWS::StepFunctions::StateMachine') {
       stateMachine = {
@@ -161,7 +170,28 @@ export function readManifest(root: string): Manifest {
     }
   }
   if (!stateMachine) throw new Error('serverless.yml declares no AWS::StepFunctions::StateMachine');
-  return { service: String(doc.service), functions, tables, topics, buckets, bucketProperties, stateMachine };
+  const params = Object.fromEntries(
+    Object.entries(asRecord(asRecord(doc.params).default)).map(([k, v]) => [k, String(v)]),
+  );
+  return {
+    service: String(doc.service),
+    params,
+    scheduleRates,
+    functions,
+    tables,
+    topics,
+    buckets,
+    bucketProperties,
+    stateMachine,
+  };
+}
+
+const RATE_UNITS: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
+
+/** Seconds of an EventBridge rate expression (`rate(1 minute)`, `rate(5 minutes)`); undefined for cron(…). */
+export function rateSeconds(expression: string): number | undefined {
+  const m = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression.trim());
+  return m ? Number(m[1]) * (RATE_UNITS[m[2] as string] as number) : undefined;
 }
 
 /**

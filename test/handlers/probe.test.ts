@@ -5,6 +5,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PowertoolsMetricsSink } from '../../functions/adapters/powertools-metrics';
 import { RedisProbe } from '../../functions/adapters/redis-probe';
 import { makeHandler } from '../../functions/handlers/probe';
+import { systemClock } from '../../functions/ports';
 import type { ProbeDeps } from '../../functions/usecases/probe';
 import { freePort, startRedis, type RedisProcess } from '../../local/elasticache';
 import { FakeCacheProbe, FakeEndpointRecord, FakeSecretReader, lambdaContext, testCache } from '../fakes';
@@ -34,6 +35,18 @@ const jsonLines = (): Record<string, unknown>[] =>
 const emf = (): Emf[] => jsonLines().filter((l): l is Emf => '_aws' in l);
 const logs = () => jsonLines().filter((l) => !('_aws' in l));
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A run of one round: the interval is the schedule's. */
+const once = (
+  protectedCaches: ProbeDeps['config']['protectedCaches'],
+  probeTimeoutMs: number,
+): ProbeDeps['config'] => ({
+  protectedCaches,
+  probeTimeoutMs,
+  probeIntervalSeconds: 60,
+  probeScheduleSeconds: 60,
+});
+
 const sink = () =>
   new PowertoolsMetricsSink(
     new Metrics({ namespace: 'CacheOutageWorkflow', serviceName: 'cache-outage-workflow' }),
@@ -53,11 +66,13 @@ describe('probe handler with fakes', () => {
       endpoints: new FakeEndpointRecord(),
       secrets: new FakeSecretReader(),
       metrics: sink(),
-      config: { protectedCaches: [a, b], probeTimeoutMs: 100 },
+      clock: systemClock,
+      sleep,
+      config: once([a, b], 100),
     };
     const event = JSON.parse(await readFile(TICK, 'utf8')) as unknown;
     const result = await makeHandler(deps)(event, lambdaContext('probe'));
-    expect(result.results.map((r) => [r.cacheId, r.reachable])).toEqual([
+    expect(result.rounds[0]!.results.map((r) => [r.cacheId, r.reachable])).toEqual([
       ['sessions', true],
       ['profiles', false],
     ]);
@@ -132,10 +147,12 @@ describe('probe handler against a real redis-server', () => {
       endpoints: new FakeEndpointRecord(),
       secrets: new FakeSecretReader({ '/c/auth/token': 'probe-secret-token' }),
       metrics: sink(),
-      config: { protectedCaches: [up, down, auth, noauth], probeTimeoutMs: 500 },
+      clock: systemClock,
+      sleep,
+      config: once([up, down, auth, noauth], 500),
     };
     const result = await makeHandler(deps)({}, lambdaContext('probe'));
-    const byId = Object.fromEntries(result.results.map((r) => [r.cacheId, r]));
+    const byId = Object.fromEntries(result.rounds[0]!.results.map((r) => [r.cacheId, r]));
     expect(byId.up).toMatchObject({ reachable: true, attempts: 1 });
     expect(byId.up!.latencyMs).toBeGreaterThanOrEqual(0);
     expect(byId.up!.latencyMs).toBeLessThan(500);
@@ -159,6 +176,43 @@ describe('probe handler against a real redis-server', () => {
     expect(out.join('')).not.toContain('probe-secret-token');
   });
 
+  it('loops: one round per interval, each stamped with its interval middle, until the run ends or time runs short', async () => {
+    const cache = testCache({ id: 'up', endpoint: { host: '127.0.0.1', port: open.port } });
+    // Scaled down as the local stack scales the probe: 0.2 s rounds over a 0.6 s schedule.
+    const deps: ProbeDeps = {
+      probe: new RedisProbe(),
+      endpoints: new FakeEndpointRecord(),
+      secrets: new FakeSecretReader(),
+      metrics: sink(),
+      clock: systemClock,
+      sleep,
+      config: { protectedCaches: [cache], probeTimeoutMs: 100, probeIntervalSeconds: 0.2, probeScheduleSeconds: 0.6 },
+    };
+    const result = await makeHandler(deps)({}, lambdaContext('probe'));
+    expect(result.stoppedEarly).toBe(false);
+    expect(result.rounds.length).toBeGreaterThanOrEqual(3);
+    expect(result.rounds.length).toBeLessThanOrEqual(4);
+    const stamps = emf().map((d) => (d._aws as unknown as { Timestamp: number }).Timestamp);
+    expect(stamps).toEqual(result.rounds.map((r) => Date.parse(r.at)));
+    for (const t of stamps) expect(t % 200).toBe(100);
+    expect(new Set(stamps).size).toBe(stamps.length);
+    expect(
+      logs()
+        .filter((l) => l.message === 'cache reachable')
+        .map((l) => l.round),
+    ).toEqual(result.rounds.map((r) => r.at));
+
+    out.length = 0;
+    const short = { ...lambdaContext('probe'), getRemainingTimeInMillis: () => 500 };
+    const cut = await makeHandler(deps)({}, short);
+    expect(cut).toMatchObject({ rounds: [], stoppedEarly: true });
+    expect(logs()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ level: 'WARN', message: expect.stringMatching(/stopped early/) }),
+      ]),
+    );
+  });
+
   it('reports a server that stopped as unreachable', async () => {
     const dir2 = await mkdtemp(path.join(dir, 'c-'));
     const gone = await startRedis({ dir: dir2 });
@@ -169,10 +223,12 @@ describe('probe handler against a real redis-server', () => {
       endpoints: new FakeEndpointRecord(),
       secrets: new FakeSecretReader(),
       metrics: sink(),
-      config: { protectedCaches: [cache], probeTimeoutMs: 300 },
+      clock: systemClock,
+      sleep,
+      config: once([cache], 300),
     };
     const result = await makeHandler(deps)({}, lambdaContext('probe'));
-    expect(result.results[0]).toMatchObject({ cacheId: 'gone', reachable: false });
+    expect(result.rounds[0]!.results[0]).toMatchObject({ cacheId: 'gone', reachable: false });
     expect(emf()[0]).toMatchObject({ CacheId: 'gone', CacheReachable: 0 });
   });
 });

@@ -137,3 +137,91 @@ describe('local CloudWatch alarm evaluation', () => {
     expect(cw.putEmf({ message: 'not EMF' })).toBe(0);
   });
 });
+
+describe('local CloudWatch resolution and periods', () => {
+  const probeSpec: MetricAlarmSpec = {
+    ...spec,
+    alarmName: 'orders-probe-10s',
+    periodSeconds: 10,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 3,
+    treatMissingData: 'notBreaching',
+  };
+  const highRes = (value: number, at: number) => {
+    const doc = emf(value, at);
+    doc._aws.CloudWatchMetrics[0]!.Metrics = [
+      { Name: 'CacheReachable', Unit: 'Count', StorageResolution: 1 } as { Name: string; Unit: string },
+    ];
+    return doc;
+  };
+  const world = (alarms: MetricAlarmSpec[]) => {
+    let now = 6_000_000; // a minute boundary
+    const seen: AlarmStateChangeEvent[] = [];
+    const cw = new LocalCloudWatch({
+      alarms,
+      region: 'us-east-1',
+      accountId: '000000000000',
+      now: () => now,
+      onStateChange: (e) => seen.push(e),
+    });
+    cw.start();
+    cw.stop();
+    return {
+      cw,
+      seen,
+      /** One 10-second period: a probe round in its middle (unless undefined), then an evaluation at its end. */
+      round(value: number | undefined, doc = highRes) {
+        if (value !== undefined) cw.putEmf(doc(value, now + 5000));
+        now += 10_000;
+        cw.evaluate();
+      },
+    };
+  };
+
+  it('evaluates 10-second periods of a high-resolution metric: 3 of 3 failed rounds, 30 s, raise the alarm', () => {
+    const w = world([probeSpec]);
+    w.round(1);
+    w.round(1);
+    expect(w.cw.stateOf('orders-probe-10s')).toBe('OK');
+    w.round(0);
+    w.round(0);
+    expect(w.cw.stateOf('orders-probe-10s')).toBe('OK');
+    w.round(0);
+    expect(w.cw.stateOf('orders-probe-10s')).toBe('ALARM');
+    expect(w.seen.at(-1)!.detail.configuration.metrics[0]!.metricStat.period).toBe(10);
+    expect(w.seen.at(-1)!.detail.state.reason).toMatch(/3 out of the last 3 datapoints/);
+    // A round that did not report is not a failed one: notBreaching.
+    const v = world([probeSpec]);
+    for (const value of [1, 0, undefined, 0, 0]) v.round(value);
+    expect(v.cw.stateOf('orders-probe-10s')).toBe('OK');
+    v.round(0);
+    expect(v.cw.stateOf('orders-probe-10s')).toBe('ALARM');
+  });
+
+  it('stores a standard-resolution value at its minute: a 10-second alarm on it sees one period in six', () => {
+    const w = world([probeSpec]);
+    // Failed rounds every 10 s, but published without StorageResolution: CloudWatch keeps one-minute data.
+    for (let i = 0; i < 12; i += 1) w.round(0, emf);
+    expect(w.cw.stateOf('orders-probe-10s')).not.toBe('ALARM');
+    // The same rounds at high resolution alarm within three periods.
+    const h = world([probeSpec]);
+    for (let i = 0; i < 3; i += 1) h.round(0);
+    expect(h.cw.stateOf('orders-probe-10s')).toBe('ALARM');
+  });
+
+  it("refuses the periods PutMetricAlarm refuses, with AWS's error name", () => {
+    for (const periodSeconds of [15, 45, 90, 0])
+      expect(() => world([{ ...probeSpec, periodSeconds }])).toThrow(
+        expect.objectContaining({
+          name: 'InvalidParameterValue',
+          message: expect.stringMatching(/Period must be 10, 20, 30 or a multiple of 60/),
+        }),
+      );
+    const w = world([probeSpec]);
+    expect(() => w.cw.setAlarms([{ ...probeSpec, periodSeconds: 20, evaluationPeriods: 4321 }])).toThrow(
+      expect.objectContaining({ name: 'InvalidParameterValue' }),
+    );
+    for (const periodSeconds of [10, 20, 30, 60, 120])
+      expect(() => world([{ ...probeSpec, periodSeconds }])).not.toThrow();
+  });
+});

@@ -50,6 +50,10 @@ describe('function environments on the local stack', () => {
     expect(probe).not.toHaveProperty('STATUS_TOPIC_ARN');
     expect(probe).not.toHaveProperty('STATE_MACHINE_ARN');
     expect(probe.AWS_ENDPOINT_URL_DYNAMODB).toBe(stack.description.endpoints.dynamodb);
+    // The probe's interval and schedule on the alarms' time scale (1/60 by default): 10 s → 1/6 s, 60 s → 1 s.
+    expect(Number(probe.PROBE_INTERVAL_SECONDS)).toBeCloseTo(10 / 60, 10);
+    expect(Number(probe.PROBE_SCHEDULE_SECONDS)).toBe(1);
+    expect(stack.environmentOf('notify')).not.toHaveProperty('PROBE_INTERVAL_SECONDS');
     const onAlarm = stack.environmentOf('on-alarm');
     expect(onAlarm.STATE_MACHINE_ARN).toBe(stack.description.stateMachineArn);
     expect(onAlarm).not.toHaveProperty('OPERATORS_TOPIC_ARN');

@@ -11,6 +11,7 @@ const alarms = require('../../serverless/alarms.js') as {
   backupSchedules(cache: ProtectedCache, ctx: { service: string; stage: string }): Record<string, Resource>;
   backupAgeAlarm(cache: ProtectedCache, ctx: { healthPrefix: string; namespace: string }): Record<string, Resource>;
   ruleName(service: string, stage: string, kind: string, cacheId: string): string;
+  probeAlarmSettings(resolveVariable: (name: string) => Promise<string>): Promise<Record<string, number>>;
 };
 
 interface Resource {
@@ -163,5 +164,39 @@ describe('backup freshness alarm', () => {
       comparisonOperator: deployed.ComparisonOperator,
       treatMissingData: deployed.TreatMissingData,
     });
+  });
+});
+
+describe('probe alarm settings', () => {
+  const params = (over: Record<string, string> = {}) => {
+    const values: Record<string, string> = {
+      'param:probeIntervalSeconds': '10',
+      'param:probeAlarmPeriodSeconds': '10',
+      'param:probeAlarmEvaluationPeriods': '3',
+      'param:probeAlarmDatapointsToAlarm': '3',
+      ...Object.fromEntries(Object.entries(over).map(([k, v]) => [`param:${k}`, v])),
+    };
+    return async (name: string) => values[name] ?? '';
+  };
+
+  it("are serverless.yml's params as numbers", async () => {
+    await expect(alarms.probeAlarmSettings(params())).resolves.toEqual({
+      probeIntervalSeconds: 10,
+      periodSeconds: 10,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+    });
+  });
+
+  it('refuse a period PutMetricAlarm refuses, and one that may hold no probe round, at package time', async () => {
+    await expect(alarms.probeAlarmSettings(params({ probeAlarmPeriodSeconds: '15' }))).rejects.toThrow(
+      /probe alarm's params are invalid: the alarm period must be 10, 20, 30 or a multiple of 60 s, got 15/,
+    );
+    await expect(alarms.probeAlarmSettings(params({ probeIntervalSeconds: '20' }))).rejects.toThrow(
+      /must be a multiple of the probe interval/,
+    );
+    await expect(alarms.probeAlarmSettings(params({ probeAlarmDatapointsToAlarm: '4' }))).rejects.toThrow(
+      /datapoints to alarm/,
+    );
   });
 });

@@ -9,7 +9,9 @@ import { INCIDENT_LIST, KEY } from '../../functions/adapters/dynamodb/layout';
 import { ENVIRONMENT_VARIABLES, type EnvironmentVariable } from '../../functions/config';
 import { PROBE_ALARM, probeAlarmNameFor } from '../../functions/domain/alarm';
 import { backupRpoSeconds, protectedCachesSchema } from '../../functions/domain/caches';
-import { probeAlarmSpecs } from '../../local/stack/alarms';
+import { roundBudgetMs } from '../../functions/usecases/probe';
+import { probeAlarmSettings, probeAlarmSpecs } from '../../local/stack/alarms';
+import { rateSeconds, readManifest } from '../../local/stack/serverless-manifest';
 import { testCache } from '../fakes';
 
 const ROOT = join(__dirname, '..', '..');
@@ -516,7 +518,23 @@ describe('serverless package', () => {
       expect(JSON.stringify(backupAlarms)).not.toContain('StatusTopic');
     });
 
-    it('alarms on each protected cache the probe cannot reach in 2 of 3 minutes', () => {
+    it('runs the probe every 10 s within each scheduled run, for the rule period plus one interval, within its timeout', () => {
+      const fn = fnResource('probe').Properties;
+      const env = (fn.Environment as { Variables: Record<string, string> }).Variables;
+      expect(env.PROBE_INTERVAL_SECONDS).toBe('10');
+      // The run covers the rule's rate: the schedule the probe believes is the one EventBridge keeps.
+      expect(Number(env.PROBE_SCHEDULE_SECONDS)).toBe(
+        rateSeconds(resources.ProbeScheduleRule!.Properties.ScheduleExpression as string),
+      );
+      // A run (its minute, one interval, its last round) ends before the function times out.
+      const runMs =
+        (Number(env.PROBE_SCHEDULE_SECONDS) + Number(env.PROBE_INTERVAL_SECONDS)) * 1000 +
+        roundBudgetMs(Number(env.PROBE_TIMEOUT_MS));
+      expect(fn.Timeout as number).toBeGreaterThanOrEqual(Math.ceil(runMs / 1000));
+      expect(fn.Timeout as number).toBeLessThanOrEqual(120);
+    });
+
+    it('alarms on each protected cache the probe cannot reach in 3 of 3 periods of 10 s, missing data not breaching', () => {
       const raw = (fnResource('probe').Properties.Environment as { Variables: Json }).Variables
         .PROTECTED_CACHES as string;
       const cacheIds = (JSON.parse(raw) as { id: string }[]).map((c) => c.id);
@@ -533,9 +551,10 @@ describe('serverless package', () => {
           MetricName: 'CacheReachable',
           Dimensions: [{ Name: 'CacheId', Value: id }],
           Statistic: 'Minimum',
-          Period: 60,
+          // A high-resolution alarm: CacheReachable is stored at one-second resolution.
+          Period: 10,
           EvaluationPeriods: 3,
-          DatapointsToAlarm: 2,
+          DatapointsToAlarm: 3,
           Threshold: 1,
           ComparisonOperator: 'LessThanThreshold',
           // A probe that did not report has measured nothing: missing data is not an outage.
@@ -560,6 +579,8 @@ describe('serverless package', () => {
           AlarmName: expect.stringMatching(new RegExp(`^${SERVICE}-${STAGE}-health-`)),
           MetricName: 'CacheReachable',
           Statistic: 'SampleCount',
+          // A standard alarm: one-minute periods, as before the probe looped.
+          Period: 60,
           TreatMissingData: 'breaching',
           AlarmActions: [{ Ref: 'OperatorsTopic' }],
         });
@@ -572,7 +593,7 @@ describe('serverless package', () => {
 
     it('is the alarm the local stack evaluates, threshold for threshold', () => {
       const [, deployed] = probeAlarms()[0]!;
-      const [local] = probeAlarmSpecs('svc', [testCache()]);
+      const [local] = probeAlarmSpecs('svc', [testCache()], probeAlarmSettings(readManifest(ROOT).params));
       expect(local).toMatchObject({
         namespace: deployed.Properties.Namespace,
         metricName: deployed.Properties.MetricName,
@@ -591,11 +612,9 @@ describe('serverless package', () => {
 
     it('is the alarm whose ALARM intake checks for failed probes, under the name prefix on-alarm is given', () => {
       for (const [, alarm] of probeAlarms()) {
-        expect(PROBE_ALARM).toEqual({
-          threshold: alarm.Properties.Threshold,
-          datapointsToAlarm: alarm.Properties.DatapointsToAlarm,
-          evaluationPeriods: alarm.Properties.EvaluationPeriods,
-        });
+        // Intake takes an ALARM showing at least PROBE_ALARM's failed probes as proven: every genuine ALARM shows that many.
+        expect(PROBE_ALARM.threshold).toBe(alarm.Properties.Threshold);
+        expect(alarm.Properties.DatapointsToAlarm as number).toBeGreaterThanOrEqual(PROBE_ALARM.datapointsToAlarm);
         const cacheId = (alarm.Properties.Dimensions as { Value: string }[])[0]!.Value;
         const prefix = (fnResource('onAlarm').Properties.Environment as { Variables: Json }).Variables
           .INCIDENT_ALARM_PREFIX as string;

@@ -1,14 +1,19 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PowertoolsMetricsSink } from '../../functions/adapters/powertools-metrics';
 import type { Endpoint } from '../../functions/domain/caches';
-import type { CacheProbe, MetricValue, MetricsSink } from '../../functions/ports';
-import { PROBE_ATTEMPTS, probeCaches, type ProbeDeps } from '../../functions/usecases/probe';
+import type { CacheProbe, EmitOptions, MetricValue, MetricsSink } from '../../functions/ports';
+import { PROBE_ATTEMPTS, probeCaches, roundBudgetMs, runProbe, type ProbeDeps } from '../../functions/usecases/probe';
 import { FakeCacheProbe, FakeEndpointRecord, FakeSecretReader, testCache } from '../fakes';
+import { FakeClock } from '../fakes/clock';
 
 class RecordingSink implements MetricsSink {
-  readonly flushes: { dimensions: Record<string, string>; metrics: MetricValue[] }[] = [];
-  emit(dimensions: Record<string, string>, metrics: MetricValue[]): void {
-    this.flushes.push({ dimensions: { ...dimensions }, metrics: metrics.map((m) => ({ ...m })) });
+  readonly flushes: { dimensions: Record<string, string>; metrics: MetricValue[]; timestamp?: string }[] = [];
+  emit(dimensions: Record<string, string>, metrics: MetricValue[], options: EmitOptions = {}): void {
+    this.flushes.push({
+      dimensions: { ...dimensions },
+      metrics: metrics.map((m) => ({ ...m })),
+      ...(options.timestamp ? { timestamp: options.timestamp.toISOString() } : {}),
+    });
   }
   of(cacheId: string): Record<string, number> {
     const f = this.flushes.filter((x) => x.dimensions.CacheId === cacheId);
@@ -29,18 +34,25 @@ const PROFILES = testCache({
   authTokenParameter: '/c/profiles/auth',
 });
 
-function setup(caches = [SESSIONS, PROFILES], probe: CacheProbe = new FakeCacheProbe()) {
+function setup(caches = [SESSIONS, PROFILES], probe: CacheProbe = new FakeCacheProbe(), clock = new FakeClock()) {
   const endpoints = new FakeEndpointRecord();
   const secrets = new FakeSecretReader({ '/c/profiles/auth': 'profiles-token' });
   const metrics = new RecordingSink();
+  const sleeps: number[] = [];
   const deps: ProbeDeps = {
     probe,
     endpoints,
     secrets,
     metrics,
-    config: { protectedCaches: caches, probeTimeoutMs: 100 },
+    config: { protectedCaches: caches, probeTimeoutMs: 100, probeIntervalSeconds: 10, probeScheduleSeconds: 60 },
+    clock,
+    // Waiting moves the fake clock: a run of a minute takes no time.
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock.advance(ms);
+    },
   };
-  return { deps, probe, endpoints, secrets, metrics, run: () => probeCaches(deps) };
+  return { deps, probe, endpoints, secrets, metrics, clock, sleeps, run: () => probeCaches(deps) };
 }
 
 describe('probeCaches', () => {
@@ -197,6 +209,87 @@ describe('probeCaches', () => {
   });
 });
 
+describe('runProbe', () => {
+  const ample = () => 900_000;
+  const times = (run: { rounds: { at: string }[] }) => run.rounds.map((r) => r.at.slice(11, 19));
+
+  it('pings every cache once per interval, in the middle of each 10-second interval, for the minute plus one interval', async () => {
+    const clock = new FakeClock('2025-03-01T12:00:02.300Z');
+    const s = setup([SESSIONS], new FakeCacheProbe().up(SESSIONS.endpoint), clock);
+    const run = await runProbe(s.deps, { remainingMs: ample });
+    expect(times(run)).toEqual(['12:00:05', '12:00:15', '12:00:25', '12:00:35', '12:00:45', '12:00:55', '12:01:05']);
+    expect(run.stoppedEarly).toBe(false);
+    expect(s.sleeps[0]).toBe(2700);
+    // Each round's datapoints carry the round's own time, stored at high resolution.
+    expect(s.metrics.flushes.map((f) => f.timestamp)).toEqual(run.rounds.map((r) => r.at));
+    for (const f of s.metrics.flushes)
+      expect(f.metrics).toEqual([
+        { name: 'CacheReachable', unit: 'Count', value: 1, storageResolution: 1 },
+        { name: 'PingLatency', unit: 'Milliseconds', value: 1, storageResolution: 1 },
+      ]);
+  });
+
+  it('leaves no 10-second period without a datapoint across runs that start late, and overlaps by one round', async () => {
+    const periodsOf = async (starts: string[]) => {
+      const ats: string[] = [];
+      for (const start of starts) {
+        const s = setup([SESSIONS], new FakeCacheProbe().down(SESSIONS.endpoint), new FakeClock(start));
+        ats.push(...(await runProbe(s.deps, { remainingMs: ample })).rounds.map((r) => r.at));
+      }
+      return ats.map((at) => Math.floor(Date.parse(at) / 10_000));
+    };
+    // EventBridge starts each minute's run a few seconds late, by varying amounts.
+    const periods = await periodsOf(['2025-03-01T12:00:01Z', '2025-03-01T12:01:08Z', '2025-03-01T12:02:06Z']);
+    const first = Math.floor(Date.parse('2025-03-01T12:00:05Z') / 10_000);
+    const last = Math.floor(Date.parse('2025-03-01T12:03:15Z') / 10_000);
+    const covered = new Set(periods);
+    for (let p = first; p <= last; p++) expect(covered.has(p)).toBe(true);
+    expect([...covered].every((p) => p >= first && p <= last)).toBe(true);
+    // The run at 12:00:01 ends with 12:01:05 and the late one at 12:01:08 begins at 12:01:15: no gap. The run
+    // at 12:02:06 begins at 12:02:15, which the one before (until 12:02:18) pinged too: one period holds two.
+    expect(periods.length - covered.size).toBe(1);
+  });
+
+  it('stops before a round it could not finish in the time the invocation has left', async () => {
+    const clock = new FakeClock('2025-03-01T12:00:00Z');
+    const s = setup([SESSIONS], new FakeCacheProbe().up(SESSIONS.endpoint), clock);
+    const deadline = clock.now().getTime() + 25_000;
+    const run = await runProbe(s.deps, { remainingMs: () => deadline - clock.now().getTime() });
+    // 12:00:25 would start with no time left for its pings.
+    expect(times(run)).toEqual(['12:00:05', '12:00:15']);
+    expect(run.stoppedEarly).toBe(true);
+    expect(roundBudgetMs(100)).toBe(2 * (100 + 250) + 1000);
+  });
+
+  it('gives up the rounds whose time passed while a round overran its interval', async () => {
+    const clock = new FakeClock('2025-03-01T12:00:00Z');
+    const slow: CacheProbe = {
+      ping: async () => {
+        clock.advance(15_000);
+        return { ok: true, latencyMs: 15_000 };
+      },
+    };
+    const s = setup([SESSIONS], slow, clock);
+    const run = await runProbe(s.deps, { remainingMs: ample });
+    expect(times(run)).toEqual(['12:00:05', '12:00:25', '12:00:45', '12:01:05']);
+  });
+
+  it('with an interval no shorter than the schedule, pings once at once', async () => {
+    const clock = new FakeClock('2025-03-01T12:00:02Z');
+    const s = setup([SESSIONS, PROFILES], new FakeCacheProbe().up(SESSIONS.endpoint), clock);
+    s.deps.config = { ...s.deps.config, probeIntervalSeconds: 60 };
+    const rounds: string[] = [];
+    const run = await runProbe(s.deps, { remainingMs: ample, onRound: (r) => rounds.push(r.at) });
+    expect(times(run)).toEqual(['12:00:02']);
+    expect(rounds).toEqual([run.rounds[0]!.at]);
+    expect(run.rounds[0]!.results.map((r) => [r.cacheId, r.reachable])).toEqual([
+      ['sessions', true],
+      ['profiles', false],
+    ]);
+    expect(s.sleeps).toEqual([]);
+  });
+});
+
 describe('PowertoolsMetricsSink', () => {
   let out: string[];
   beforeEach(() => {
@@ -217,6 +310,7 @@ describe('PowertoolsMetricsSink', () => {
         (l) =>
           JSON.parse(l) as Record<string, unknown> & {
             _aws: {
+              Timestamp: number;
               CloudWatchMetrics: {
                 Namespace: string;
                 Dimensions: string[][];
@@ -232,7 +326,9 @@ describe('PowertoolsMetricsSink', () => {
       'cache-outage-workflow',
     );
     const probe = new FakeCacheProbe().up(SESSIONS.endpoint).down(PROFILES.endpoint);
-    const s = setup([SESSIONS, PROFILES], probe);
+    // A recent time: CloudWatch skips EMF timestamps more than 14 days old.
+    const clock = new FakeClock(new Date(Math.floor(Date.now() / 1000) * 1000 - 5000));
+    const s = setup([SESSIONS, PROFILES], probe, clock);
     s.deps.metrics = sink;
     await s.run();
     const docs = emf();
@@ -246,9 +342,23 @@ describe('PowertoolsMetricsSink', () => {
       expect(def?.Namespace).toBe('CacheOutageWorkflow');
       expect(def?.Dimensions).toEqual([['CacheId']]);
     }
+    // Stored at one-second resolution, under the round's time.
     expect(byCache.sessions!._aws.CloudWatchMetrics[0]!.Metrics).toEqual([
-      { Name: 'CacheReachable', Unit: 'Count' },
-      { Name: 'PingLatency', Unit: 'Milliseconds' },
+      { Name: 'CacheReachable', Unit: 'Count', StorageResolution: 1 },
+      { Name: 'PingLatency', Unit: 'Milliseconds', StorageResolution: 1 },
     ]);
+    for (const d of docs) expect(d._aws.Timestamp).toBe(clock.now().getTime());
+  });
+
+  it('leaves standard-resolution values as they were, stamped when emitted', () => {
+    const sink = new PowertoolsMetricsSink(
+      new Metrics({ namespace: 'CacheOutageWorkflow', serviceName: 'cache-outage-workflow' }),
+      'cache-outage-workflow',
+    );
+    const before = Date.now();
+    sink.emit({ CacheId: 'orders' }, [{ name: 'BackupAgeSeconds', unit: 'Seconds', value: 42 }]);
+    const [doc] = emf();
+    expect(doc!._aws.CloudWatchMetrics[0]!.Metrics).toEqual([{ Name: 'BackupAgeSeconds', Unit: 'Seconds' }]);
+    expect(doc!._aws.Timestamp).toBeGreaterThanOrEqual(before);
   });
 });
