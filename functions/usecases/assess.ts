@@ -73,25 +73,29 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
   const now = deps.clock.now();
 
   const endpoint = await currentEndpoint(deps.endpoints, cache);
-  const primary = await pingWithRetry(deps.probe, endpoint, pingOpts, PRIMARY_PING_TRIES);
-  const group = await replicaFacts(deps, cache, pingOpts);
-  const standby = await standbyFacts(deps, cache, endpoint, pingOpts, now);
   const memory = nodeMemoryBytes(cache.replacement.nodeType);
-  const backups = cache.backup
-    ? await backupFacts(
-        deps,
-        cache.backup,
-        memory,
-        maxRdbVersionLoadedBy(cache.replacement.engine, cache.replacement.engineVersion),
-        now,
-      )
-    : { rejected: [] };
+  // Independent checks, at once: a standby's takeover waits on the slowest of them, not on their sum.
+  const [primary, group, standby, global, backups] = await Promise.all([
+    pingWithRetry(deps.probe, endpoint, pingOpts, PRIMARY_PING_TRIES),
+    replicaFacts(deps, cache, pingOpts),
+    standbyFacts(deps, cache, endpoint, pingOpts, now),
+    globalSecondaryFacts(deps.fleet, cache),
+    cache.backup
+      ? backupFacts(
+          deps,
+          cache.backup,
+          memory,
+          maxRdbVersionLoadedBy(cache.replacement.engine, cache.replacement.engineVersion),
+          now,
+        )
+      : noBackups(),
+  ]);
 
   const facts: AssessmentFacts = {
     primaryReachable: primary.ok,
     ...(group.replica ? { replica: group.replica } : {}),
     ...standby,
-    ...(await globalSecondaryFacts(deps.fleet, cache)),
+    ...global,
     ...(backups.backup ? { backup: backups.backup } : {}),
     rejectedBackups: backups.rejected,
     ...(memory !== undefined ? { nodeMemoryBytes: memory } : {}),
@@ -251,6 +255,10 @@ async function backupFacts(
     return { backup, rejected };
   }
   return { rejected };
+}
+
+async function noBackups(): ReturnType<typeof backupFacts> {
+  return { rejected: [] };
 }
 
 type Made =

@@ -34,7 +34,6 @@ async function main(): Promise<void> {
 
   const stack = await startStack({
     alarmTimeScale: 1 / 30,
-    probeIntervalMs: 1000,
     environment: {
       SERVICE_NAME: 'Acme',
       SUPPORT_CONTACT: 'help@acme.example',

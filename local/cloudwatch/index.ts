@@ -40,6 +40,11 @@ export interface MetricAlarmSpec {
   alarmActions?: string[];
   /** SNS topic ARNs notified on a transition to OK. */
   okActions?: string[];
+  /**
+   * This alarm's own time scale, for a metric reported by a schedule that runs on another scale
+   * than the stack's alarms (default: the stack's `timeScale`). Not a CloudWatch setting.
+   */
+  timeScale?: number;
 }
 
 export interface AlarmStateChangeEvent {
@@ -272,8 +277,11 @@ export class LocalCloudWatch {
     if (this.timer) return;
     const t = this.now();
     for (const alarm of this.alarms) alarm.createdAt = t;
-    const shortest = Math.min(...this.alarms.map((a) => a.spec.periodSeconds), 60);
-    const everyMs = Math.max(100, Math.round(shortest * 1000 * this.timeScale));
+    const shortestMs = Math.min(
+      ...this.alarms.map((a) => a.spec.periodSeconds * 1000 * (a.spec.timeScale ?? this.timeScale)),
+      60_000 * this.timeScale,
+    );
+    const everyMs = Math.max(100, Math.round(shortestMs));
     this.timer = setInterval(() => this.evaluate(), everyMs);
     this.timer.unref();
   }
@@ -285,7 +293,7 @@ export class LocalCloudWatch {
 
   private evaluateOne(alarm: AlarmRuntime, now: number): void {
     const { spec } = alarm;
-    const periodMs = spec.periodSeconds * 1000 * this.timeScale;
+    const periodMs = spec.periodSeconds * 1000 * (spec.timeScale ?? this.timeScale);
     const points = this.series.get(seriesKey(spec.namespace, spec.metricName, spec.dimensions)) ?? [];
     const lastEnd = Math.floor(now / periodMs) * periodMs;
     const evaluated: { start: number; value?: number; breaching: boolean | undefined }[] = [];

@@ -238,7 +238,6 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     ...(faults ? { faults } : {}),
     alarmTimeScale,
     ...(scheduleScale ? { backupTimeScale: scheduleScale } : {}),
-    probeIntervalMs: 1000,
     // promote: ElastiCache's own failover completes after the workflow has assessed (it detects in ~4 s),
     // so Promote Replica finds automatic failover enabled and waits for it rather than promoting.
     ...(scenario === 'promote' ? { cacheFailoverDelayMs: 15_000 } : {}),
@@ -340,10 +339,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
           scheduleStartedAt: monitoringFrom,
           timeScale: scheduleScale ?? alarmTimeScale,
           t0,
-          operatorsMessage: (subject, timeoutMs) =>
+          operatorsMessage: (subject, timeoutMs, since) =>
             until(`an operators' message "${subject.source}"`, timeoutMs, async () => {
               const n = subscriber.received.find(
-                (m) => m.topicArn === description.topics.operators && subject.test(m.subject ?? ''),
+                (m) =>
+                  m.topicArn === description.topics.operators && m.receivedAt >= since && subject.test(m.subject ?? ''),
               );
               return n ? { atMs: n.receivedAt - t0, subject: n.subject ?? '' } : undefined;
             }),

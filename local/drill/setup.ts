@@ -279,7 +279,9 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
     ? await createStandby(clients.elasticache, { ...(authToken ? { authToken } : {}), until })
     : undefined;
   if (standbyEndpoint)
-    log(`warm standby ${standbyConfig().replicationGroupId} at ${standbyEndpoint.host}:${standbyEndpoint.port}`);
+    log(
+      `warm standby ${standbyConfig(scenario).replicationGroupId} at ${standbyEndpoint.host}:${standbyEndpoint.port}`,
+    );
   const cache: ProtectedCache = {
     id: CACHE_ID,
     displayName: 'account settings',
@@ -312,7 +314,7 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
       port: 6379,
     },
     sourceOfTruth: { tableName: SOURCE_TABLE, priorityKinds: ['customization', 'flag'] },
-    ...(standbyEndpoint ? { standby: standbyConfig() } : {}),
+    ...(standbyEndpoint ? { standby: standbyConfig(scenario) } : {}),
   };
   stack.protect([cache]);
   log(

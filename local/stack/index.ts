@@ -630,18 +630,17 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
         iam?.setProtectedCaches(caches);
         protectedCaches = caches;
         // A freshness alarm's period is two backup intervals: on a backup scale other than the
-        // alarms' own, it is stretched to stay two intervals of the schedule that actually runs.
-        const backupPeriodFactor = backupScale / alarmScale;
+        // alarms' own, it runs on the backup scale, to stay two intervals of the schedule that runs.
+        // The mirror's schedule runs on the backup scale too, and so does its lag alarm.
         cloudwatch.setAlarms([
           ...probeAlarmSpecs(manifest.service, caches, probeSettings),
           ...backupAgeAlarmSpecs(manifest.service, caches, operatorsTopic).map((spec) => ({
             ...spec,
-            periodSeconds: spec.periodSeconds * backupPeriodFactor,
+            timeScale: backupScale,
           })),
-          // The mirror's schedule runs on the backup scale too: its lag alarm stretches alike.
           ...mirrorLagAlarmSpecs(manifest.service, caches, operatorsTopic).map((spec) => ({
             ...spec,
-            periodSeconds: spec.periodSeconds * backupPeriodFactor,
+            timeScale: backupScale,
           })),
         ]);
         if (schedule?.running) startSchedule();
