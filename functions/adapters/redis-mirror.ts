@@ -13,7 +13,7 @@
  * the copy pass passed it is kept, and one it lost is deleted.
  */
 import type { Endpoint } from '../domain/caches';
-import { BackupFailedError, CacheWaitTimeoutError } from '../domain/errors';
+import { BackupFailedError, CacheWaitTimeoutError, MirrorRefusedError } from '../domain/errors';
 import { systemClock, type Clock, type KeyspaceMirror, type MirrorEnds, type MirrorPass } from '../ports';
 import type { TlsOptions } from './resp';
 import { readCacheInfo, refusal } from './redis-cache-info';
@@ -86,13 +86,21 @@ export class RedisMirror implements KeyspaceMirror {
     this.clock = options.clock ?? systemClock;
   }
 
-  async mirror(ends: MirrorEnds, options: { deadline: Date }): Promise<MirrorPass> {
+  async mirror(
+    ends: MirrorEnds,
+    options: { deadline: Date; refuse?: (keys: { source: number; target: number }) => string | undefined },
+  ): Promise<MirrorPass> {
     this.checkDeadline(options.deadline);
     const target = await this.open(ends.target, ends.targetAuthToken);
     try {
-      const targetDbs = (await readCacheInfo(target, 'scan-dump')).databases.map((d) => d.db);
+      const targetInfo = await readCacheInfo(target, 'scan-dump');
+      const targetDbs = targetInfo.databases.map((d) => d.db);
+      const targetKeys = targetInfo.databases.reduce((n, d) => n + d.keys, 0);
       target.ready();
-      const copy = await this.copy(ends, target, options.deadline);
+      const copy = await this.copy(ends, target, options.deadline, (sourceKeys) => {
+        const reason = options.refuse?.({ source: sourceKeys, target: targetKeys });
+        if (reason !== undefined) throw new MirrorRefusedError(reason);
+      });
       const source = await this.open(ends.source, ends.sourceAuthToken);
       try {
         source.ready();
@@ -113,8 +121,19 @@ export class RedisMirror implements KeyspaceMirror {
   }
 
   /** The copy pass: every key of the source RESTOREd into the target; the watermark is the reader's. */
-  private async copy(ends: MirrorEnds, target: RespSession, deadline: Date): Promise<Omit<MirrorPass, 'deleted'>> {
+  private async copy(
+    ends: MirrorEnds,
+    target: RespSession,
+    deadline: Date,
+    before: (sourceKeys: number) => void,
+  ): Promise<Omit<MirrorPass, 'deleted'>> {
     const dump = await openKeyspaceDump(ends.source, ends.sourceAuthToken, this.settings, this.clock);
+    try {
+      before(dump.keysAtStart);
+    } catch (err) {
+      dump.close();
+      throw err;
+    }
     const pipe = new RestorePipe(target, this.limits);
     let db = -1;
     let bytes = 0;

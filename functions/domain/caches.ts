@@ -203,3 +203,17 @@ export function exportable(prefix: string): boolean {
 export function standbyMaxLagSeconds(standby: NonNullable<ProtectedCache['standby']>): number {
   return standby.maxLagMinutes * 60;
 }
+
+/**
+ * Why a mirror cycle must not run, or undefined: a cache that suddenly holds
+ * far fewer keys than its standby (restarted empty, flushed, the wrong
+ * endpoint) would have the deletion pass empty the standby, which is then the
+ * copy of the data most worth keeping. Below `MIRROR_GUARD_MIN_KEYS` in the
+ * standby there is nothing much to lose and the cycle runs.
+ */
+export function mirrorRefusal(keys: { source: number; target: number }): string | undefined {
+  if (keys.target < MIRROR_GUARD_MIN_KEYS || keys.source >= keys.target * MIRROR_GUARD_MIN_SHARE) return undefined;
+  return `the cache holds ${keys.source} keys and its standby ${keys.target}: not mirrored, so that the standby keeps its data (a cache that lost most of its keys is an incident to look at, not a state to copy)`;
+}
+export const MIRROR_GUARD_MIN_KEYS = 1000;
+export const MIRROR_GUARD_MIN_SHARE = 0.5;

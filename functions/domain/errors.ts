@@ -174,3 +174,8 @@ export const WORKFLOW_ERROR_NAMES = [
   'InvalidBackupError',
   'IncidentSupersededError',
 ] as const;
+
+/** A mirror cycle refused to run: copying the cache now would cost the standby data worth keeping. */
+export class MirrorRefusedError extends DomainError {
+  readonly name = 'MirrorRefusedError' as const;
+}

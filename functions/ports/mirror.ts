@@ -37,7 +37,15 @@ export interface MirrorPass {
  * falls silent, CacheWaitTimeoutError when `deadline` passes first.
  */
 export interface KeyspaceMirror {
-  mirror(ends: MirrorEnds, options: { deadline: Date }): Promise<MirrorPass>;
+  /**
+   * `refuse`, when given, is asked before anything is written, with the keys
+   * each end holds (INFO keyspace): a reason it returns stops the pass with
+   * MirrorRefusedError and the standby keeps what it holds.
+   */
+  mirror(
+    ends: MirrorEnds,
+    options: { deadline: Date; refuse?: (keys: { source: number; target: number }) => string | undefined },
+  ): Promise<MirrorPass>;
 }
 
 /** One mirror cycle of one cache. */

@@ -4,7 +4,7 @@
  * publishes the standby's lag and tells the operators when cycles start
  * failing. A failed cycle is a result, not an error: the next cycle is the retry.
  */
-import type { Endpoint, ProtectedCache } from '../domain/caches';
+import { mirrorRefusal, type Endpoint, type ProtectedCache } from '../domain/caches';
 import { ConfigError } from '../domain/errors';
 import type {
   CacheFleet,
@@ -78,7 +78,7 @@ export async function mirrorCache(deps: MirrorDeps, input: { cacheId: string; de
           target: target.endpoint,
           ...(token !== undefined ? { sourceAuthToken: token, targetAuthToken: token } : {}),
         },
-        { deadline: input.deadline },
+        { deadline: input.deadline, refuse: mirrorRefusal },
       );
       result = { outcome: 'ok', pass: { ...pass, watermark: pass.watermark.toISOString() } };
     }

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { RedisMirror } from '../../functions/adapters/redis-mirror';
-import { BackupFailedError, CacheWaitTimeoutError } from '../../functions/domain/errors';
+import { BackupFailedError, CacheWaitTimeoutError, MirrorRefusedError } from '../../functions/domain/errors';
 import type { MirrorEnds } from '../../functions/ports';
 import { client, digest, seed } from './redis-data';
 import { startRedis, type RedisServer } from './redis-server';
@@ -102,6 +102,24 @@ describe('RedisMirror', () => {
     const pass = await mirror.mirror(ends, { deadline: inAnHour() });
     expect(pass.deleted).toBe(0);
     expect(pass.copied).toBe(1075);
+  });
+
+  it('asks before writing anything, with the keys each end holds, and stops with the reason it gets', async () => {
+    const seen: { source: number; target: number }[] = [];
+    await src.set('only-on-source-now', 'x');
+    const attempt = mirror.mirror(ends, {
+      deadline: inAnHour(),
+      refuse: (keys) => {
+        seen.push(keys);
+        return 'the cache looks emptied';
+      },
+    });
+    await expect(attempt).rejects.toThrow(MirrorRefusedError);
+    await expect(attempt).rejects.toThrow('the cache looks emptied');
+    expect(seen[0]).toEqual({ source: 1076, target: 1075 });
+    // Nothing was written or deleted.
+    expect(await tgt.exists('only-on-source-now')).toBe(0);
+    await src.del('only-on-source-now');
   });
 
   it('fails with BackupFailedError when the standby refuses the AUTH token, without the token in the message', async () => {

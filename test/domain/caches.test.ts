@@ -1,6 +1,7 @@
 import {
   authTokenProblem,
   findCacheForAlarm,
+  mirrorRefusal,
   protectedCachesSchema,
   type ProtectedCache,
 } from '../../functions/domain/caches';
@@ -101,5 +102,14 @@ describe('authTokenProblem (CreateReplicationGroup AuthToken rules)', () => {
     expect(authTokenProblem('a'.repeat(129))).toMatch(/longer than 128/);
     for (const bad of ['@', ' ', '%', '/', '"', "'", '*', 'é'])
       expect(authTokenProblem(`${'a'.repeat(16)}${bad}`)).toBeDefined();
+  });
+});
+
+describe('mirrorRefusal', () => {
+  it('lets a cycle run unless the cache holds under half the keys of a standby of at least 1000', () => {
+    expect(mirrorRefusal({ source: 0, target: 999 })).toBeUndefined();
+    expect(mirrorRefusal({ source: 500, target: 1000 })).toBeUndefined();
+    expect(mirrorRefusal({ source: 499, target: 1000 })).toMatch(/holds 499 keys and its standby 1000: not mirrored/);
+    expect(mirrorRefusal({ source: 0, target: 1_000_000 })).toMatch(/not mirrored/);
   });
 });

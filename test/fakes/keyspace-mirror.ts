@@ -1,4 +1,5 @@
 import type { Endpoint } from '../../functions/domain/caches';
+import { MirrorRefusedError } from '../../functions/domain/errors';
 import type { Clock, KeyspaceMirror, MirrorEnds, MirrorPass } from '../../functions/ports';
 import { copy, Failures } from './failures';
 
@@ -24,12 +25,17 @@ export class FakeKeyspaceMirror implements KeyspaceMirror {
     return ks;
   }
 
-  async mirror(ends: MirrorEnds, options: { deadline: Date }): Promise<MirrorPass> {
+  async mirror(
+    ends: MirrorEnds,
+    options: { deadline: Date; refuse?: (keys: { source: number; target: number }) => string | undefined },
+  ): Promise<MirrorPass> {
     this.calls.push({ ends: copy(ends), deadline: options.deadline });
     this.failures.check('mirror');
     const watermark = this.clock.now();
     const source = this.cache(ends.source);
     const target = this.cache(ends.target);
+    const refused = options.refuse?.({ source: source.size, target: target.size });
+    if (refused !== undefined) throw new MirrorRefusedError(refused);
     let copied = 0;
     let vanished = 0;
     let bytes = 0;

@@ -175,6 +175,19 @@ describe('mirrorCache', () => {
     expect(world.notifier.operators).toEqual([]);
   });
 
+  it('refuses to copy a cache that lost most of its keys into a standby that holds them; the standby keeps its data', async () => {
+    const { world, mirror, run } = setup();
+    for (let i = 0; i < 2000; i++) mirror.cache(STANDBY).set(`k${i}`, { value: 'v' });
+    for (let i = 0; i < 10; i++) mirror.cache(PRIMARY).set(`k${i}`, { value: 'v' });
+    const cycle = await run();
+    expect(cycle).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringContaining('the cache holds 10 keys and its standby 2000: not mirrored'),
+    });
+    expect(mirror.cache(STANDBY).size).toBe(2000);
+    expect(world.mirrorRecords.cycles.at(-1)?.outcome).toBe('failed');
+  });
+
   it('refuses a cache without a standby', async () => {
     const { run } = setup({ standby: undefined });
     await expect(run()).rejects.toThrow(ConfigError);
