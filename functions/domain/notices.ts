@@ -16,7 +16,14 @@ const templatesSchema = z.object(
   Object.fromEntries(NOTICE_STAGES.map((s) => [s, templateSchema])) as Record<NoticeStage, typeof templateSchema>,
 );
 
-export const PLACEHOLDERS = ['serviceName', 'etaMinutes', 'supportContact', 'incidentId', 'statusPageUrl'] as const;
+export const PLACEHOLDERS = [
+  'serviceName',
+  'etaMinutes',
+  'etaDuration',
+  'supportContact',
+  'incidentId',
+  'statusPageUrl',
+] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type NoticeValues = Partial<Record<Placeholder, string | number>>;
 
@@ -71,7 +78,13 @@ export function renderNotice(
   ctx: { incidentId: string; cacheId: string; values: NoticeValues },
 ): RenderedNotice {
   const t = templates[stage];
-  const values: NoticeValues = { incidentId: ctx.incidentId, ...ctx.values };
+  const minutes = ctx.values.etaMinutes;
+  const values: NoticeValues = {
+    incidentId: ctx.incidentId,
+    // "1 minute", "5 minutes": what `{etaDuration}` reads as, from the ETA in minutes.
+    ...(typeof minutes === 'number' ? { etaDuration: `${minutes} minute${minutes === 1 ? '' : 's'}` } : {}),
+    ...ctx.values,
+  };
   const text = fill(t.text, values);
   const subject = fill(t.subject, values).slice(0, 100);
   const eta = typeof values.etaMinutes === 'number' ? values.etaMinutes : undefined;

@@ -171,3 +171,21 @@ describe('snsMessageStructure: one message per protocol', () => {
     expect(pick(body)).toEqual(expected);
   });
 });
+
+describe('etaDuration', () => {
+  it('reads "1 minute" for a one-minute ETA and "N minutes" above, in the subject and the text', () => {
+    const one = renderNotice(parseTemplates(templatesDocument), 'ETA', {
+      incidentId: 'i-1',
+      cacheId: 'c',
+      values: { serviceName: 'Acme', etaMinutes: 1 },
+    });
+    expect(one.subject).toBe('Acme: back in about 1 minute');
+    expect(one.text).toContain('in about 1 minute.');
+    const five = renderNotice(parseTemplates(templatesDocument), 'ETA', {
+      incidentId: 'i-1',
+      cacheId: 'c',
+      values: { serviceName: 'Acme', etaMinutes: 5 },
+    });
+    expect(five.subject).toBe('Acme: back in about 5 minutes');
+  });
+});
