@@ -73,6 +73,18 @@ export const DEFAULT_PROBE_CONCURRENCY = 8;
 /** Kept for the reads (endpoint record, AUTH token) and the metrics of a round, beyond its pings. */
 const ROUND_OVERHEAD_MS = 1000;
 
+/**
+ * Each attempt's timeout in a run that loops: the configured one, but never so
+ * long that a round's attempts take more than half its interval. A round that
+ * overran its interval would leave the next period without a datapoint, and
+ * with missing data not breaching a cache that hangs (every PING timing out)
+ * would then never alarm. With the defaults (10 s, 2 × 1,000 ms) it is the
+ * configured timeout.
+ */
+export function attemptTimeoutMs(probeTimeoutMs: number, intervalMs: number): number {
+  return Math.max(1, Math.min(probeTimeoutMs, Math.floor(intervalMs / (2 * PROBE_ATTEMPTS))));
+}
+
 /** The longest a round may take: every attempt at its deadline, and the reads. */
 export function roundBudgetMs(probeTimeoutMs: number): number {
   return PROBE_ATTEMPTS * (probeTimeoutMs + PING_DEADLINE_SLACK_MS) + ROUND_OVERHEAD_MS;
@@ -92,20 +104,22 @@ export function roundBudgetMs(probeTimeoutMs: number): number {
 export async function runProbe(deps: ProbeDeps, options: ProbeRunOptions): Promise<ProbeRun> {
   const { probeIntervalSeconds, probeScheduleSeconds, probeTimeoutMs } = deps.config;
   const rounds: ProbeRound[] = [];
+  const intervalMs = probeIntervalSeconds * 1000;
+  const scheduleMs = probeScheduleSeconds * 1000;
+  const looping = intervalMs < scheduleMs;
+  const timeoutMs = looping ? attemptTimeoutMs(probeTimeoutMs, intervalMs) : probeTimeoutMs;
   const round = async (at: Date) => {
-    const done: ProbeRound = { at: at.toISOString(), ...(await probeCaches(deps, at)) };
+    const done: ProbeRound = { at: at.toISOString(), ...(await probeCaches(deps, at, timeoutMs)) };
     rounds.push(done);
     options.onRound?.(done);
   };
-  const intervalMs = probeIntervalSeconds * 1000;
-  const scheduleMs = probeScheduleSeconds * 1000;
   const startMs = deps.clock.now().getTime();
-  if (intervalMs >= scheduleMs) {
+  if (!looping) {
     await round(new Date(startMs));
     return { rounds, stoppedEarly: false };
   }
   const endMs = startMs + scheduleMs + intervalMs;
-  const budgetMs = roundBudgetMs(probeTimeoutMs);
+  const budgetMs = roundBudgetMs(timeoutMs);
   let next = middleAtOrAfter(startMs, intervalMs);
   while (next < endMs) {
     const waitMs = Math.max(0, next - deps.clock.now().getTime());
@@ -125,14 +139,18 @@ function middleAtOrAfter(ms: number, intervalMs: number): number {
 }
 
 /** One round: every protected cache pinged once, its datapoints stamped `at`. */
-export async function probeCaches(deps: ProbeDeps, at: Date = deps.clock.now()): Promise<{ results: ProbeResult[] }> {
+export async function probeCaches(
+  deps: ProbeDeps,
+  at: Date = deps.clock.now(),
+  timeoutMs: number = deps.config.probeTimeoutMs,
+): Promise<{ results: ProbeResult[] }> {
   const caches = deps.config.protectedCaches;
   const limit = Math.max(1, deps.concurrency ?? DEFAULT_PROBE_CONCURRENCY);
-  const results = await mapBounded(caches, limit, (cache) => probeOne(deps, cache, at));
+  const results = await mapBounded(caches, limit, (cache) => probeOne(deps, cache, at, timeoutMs));
   return { results };
 }
 
-async function probeOne(deps: ProbeDeps, cache: ProtectedCache, at: Date): Promise<ProbeResult> {
+async function probeOne(deps: ProbeDeps, cache: ProtectedCache, at: Date, timeoutMs: number): Promise<ProbeResult> {
   const warnings: string[] = [];
   let endpoint: Endpoint = cache.endpoint;
   let endpointSource: ProbeResult['endpointSource'] = 'config';
@@ -157,7 +175,6 @@ async function probeOne(deps: ProbeDeps, cache: ProtectedCache, at: Date): Promi
     }
   }
 
-  const timeoutMs = deps.config.probeTimeoutMs;
   let attempts = 0;
   let error = 'not probed';
   let latencyMs: number | undefined;

@@ -2,7 +2,14 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PowertoolsMetricsSink } from '../../functions/adapters/powertools-metrics';
 import type { Endpoint } from '../../functions/domain/caches';
 import type { CacheProbe, EmitOptions, MetricValue, MetricsSink } from '../../functions/ports';
-import { PROBE_ATTEMPTS, probeCaches, roundBudgetMs, runProbe, type ProbeDeps } from '../../functions/usecases/probe';
+import {
+  attemptTimeoutMs,
+  PROBE_ATTEMPTS,
+  probeCaches,
+  roundBudgetMs,
+  runProbe,
+  type ProbeDeps,
+} from '../../functions/usecases/probe';
 import { FakeCacheProbe, FakeEndpointRecord, FakeSecretReader, testCache } from '../fakes';
 import { FakeClock } from '../fakes/clock';
 
@@ -272,6 +279,30 @@ describe('runProbe', () => {
     const s = setup([SESSIONS], slow, clock);
     const run = await runProbe(s.deps, { remainingMs: ample });
     expect(times(run)).toEqual(['12:00:05', '12:00:25', '12:00:45', '12:01:05']);
+  });
+
+  it('keeps every period covered for a cache that hangs: its attempts share half the interval at most', async () => {
+    // The interval is shorter than twice the configured timeout per attempt (as on a scaled local stack).
+    const clock = new FakeClock('2025-03-01T12:00:00Z');
+    const timeouts: number[] = [];
+    const hung: CacheProbe = {
+      ping: async (_endpoint, options) => {
+        timeouts.push(options.timeoutMs);
+        clock.advance(options.timeoutMs);
+        return { ok: false, error: `no answer within ${options.timeoutMs} ms` };
+      },
+    };
+    const s = setup([SESSIONS], hung, clock);
+    s.deps.config = { ...s.deps.config, probeTimeoutMs: 1000, probeIntervalSeconds: 0.4, probeScheduleSeconds: 2 };
+    const run = await runProbe(s.deps, { remainingMs: ample });
+    const periods = run.rounds.map((r) => Math.floor(Date.parse(r.at) / 400));
+    // Every 0.4-s period from the first round to the last holds one failed round.
+    expect(periods).toEqual(Array.from({ length: periods.length }, (_, i) => periods[0]! + i));
+    expect(periods.length).toBe(6);
+    expect(run.rounds.every((r) => r.results[0]?.reachable === false)).toBe(true);
+    expect(new Set(timeouts)).toEqual(new Set([100]));
+    // With the defaults the configured timeout holds.
+    expect(attemptTimeoutMs(1000, 10_000)).toBe(1000);
   });
 
   it('with an interval no shorter than the schedule, pings once at once', async () => {
