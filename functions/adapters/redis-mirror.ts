@@ -18,7 +18,8 @@ import { systemClock, type Clock, type KeyspaceMirror, type MirrorEnds, type Mir
 import type { TlsOptions } from './resp';
 import { readCacheInfo, refusal } from './redis-cache-info';
 import { RestorePipe, scanCommand } from './redis-restore-pipe';
-import { openKeyspaceDump, type ScanDumpSettings } from './redis-scan-dump';
+import { copyKeyspace, openCopySource } from './redis-mirror-copy';
+import type { ScanDumpSettings } from './redis-scan-dump';
 import { describeReply, encodeArgs, INCOMPLETE, RespError, type Reply } from './resp-reader';
 import { RespSession } from './resp-session';
 
@@ -36,9 +37,6 @@ export interface RedisMirrorOptions {
   tlsOptions?: TlsOptions;
   clock?: Clock;
 }
-
-/** Keys copied between two looks at the clock (deadline, expiry). */
-const CLOCK_EVERY = 256;
 
 const EXISTS_HEAD = '*2\r\n$6\r\nEXISTS\r\n';
 
@@ -120,55 +118,24 @@ export class RedisMirror implements KeyspaceMirror {
     return RespSession.open(endpoint, authToken, this.settings, () => this.clock.now().getTime());
   }
 
-  /** The copy pass: every key of the source RESTOREd into the target; the watermark is the reader's. */
+  /** The copy pass (./redis-mirror-copy): every key of the source RESTOREd into the target. */
   private async copy(
     ends: MirrorEnds,
     target: RespSession,
     deadline: Date,
     before: (sourceKeys: number) => void,
   ): Promise<Omit<MirrorPass, 'deleted'>> {
-    const dump = await openKeyspaceDump(ends.source, ends.sourceAuthToken, this.settings, this.clock);
+    const source = await openCopySource(ends.source, ends.sourceAuthToken, this.settings, () =>
+      this.clock.now().getTime(),
+    );
     try {
-      before(dump.keysAtStart);
-    } catch (err) {
-      dump.close();
-      throw err;
-    }
-    const pipe = new RestorePipe(target, this.limits);
-    let db = -1;
-    let bytes = 0;
-    let expired = 0;
-    let nowMs = this.clock.now().getTime();
-    let sinceClock = 0;
-    try {
-      for await (const entry of dump.entries) {
-        if (++sinceClock === CLOCK_EVERY) {
-          sinceClock = 0;
-          nowMs = this.checkDeadline(deadline);
-        }
-        if (entry.db !== db) {
-          db = entry.db;
-          await pipe.select(db);
-        }
-        if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= nowMs) {
-          expired++;
-          continue;
-        }
-        bytes += entry.dump.length;
-        const full = pipe.restore(entry.key, entry.dump, entry.expiresAtMs ?? 0);
-        if (full) await full;
-      }
-      await pipe.drain();
+      before(source.keysAtStart);
+      const pipe = new RestorePipe(target, this.limits);
+      const pass = await copyKeyspace(source, pipe, this.settings.scanCount, () => this.checkDeadline(deadline));
+      return { ...pass, watermark: source.watermark, databases: source.databases };
     } finally {
-      dump.close();
+      source.session.close();
     }
-    return {
-      watermark: dump.watermark,
-      copied: pipe.restored,
-      vanished: dump.counts.vanished + expired,
-      bytes,
-      databases: dump.databases,
-    };
   }
 
   /**

@@ -73,6 +73,74 @@ export class RespReader {
     return r;
   }
 
+  /** The bulk string `tryBulkInPlace` left in place: from its `$` to after its CRLF in `inPlaceBytes`. */
+  inPlaceBytes: Buffer = Buffer.alloc(0);
+  inPlaceStart = 0;
+  inPlaceEnd = 0;
+  /** Its payload's length. */
+  inPlaceLength = 0;
+
+  /**
+   * The next reply, when it is a bulk string wholly buffered, without copying
+   * it: returns true and describes it in the `inPlace…` fields (the bytes stay valid after
+   * later reads). Any other reply is returned parsed; INCOMPLETE as for `tryReply`.
+   */
+  tryBulkInPlace(): true | Reply | typeof INCOMPLETE {
+    const buf = this.buf;
+    const p = this.pos;
+    if (buf.length - p < this.need) return INCOMPLETE;
+    if (buf[p] !== DOLLAR) return this.tryReply();
+    const nl = buf.indexOf(LF, p);
+    if (nl === -1) {
+      this.need = buf.length - p + 1;
+      return INCOMPLETE;
+    }
+    if (nl === p || buf[nl - 1] !== CR) throw this.protocolError(p);
+    const length = this.integer(p + 1, nl - 1);
+    if (length < 0) {
+      this.pos = nl + 1;
+      this.need = 1;
+      return null;
+    }
+    const end = nl + 1 + length;
+    if (end + 2 > buf.length) {
+      this.need = end + 2 - p;
+      return INCOMPLETE;
+    }
+    if (buf[end] !== CR || buf[end + 1] !== LF) throw this.protocolError(p);
+    this.inPlaceBytes = buf;
+    this.inPlaceStart = p;
+    this.inPlaceEnd = end + 2;
+    this.inPlaceLength = length;
+    this.pos = end + 2;
+    this.need = 1;
+    return true;
+  }
+
+  /** Consumes up to `max` buffered `+OK` replies in a row; returns how many. */
+  skipOks(max: number): number {
+    const buf = this.buf;
+    let p = this.pos;
+    let n = 0;
+    while (
+      n < max &&
+      p + 5 <= buf.length &&
+      buf[p] === PLUS &&
+      buf[p + 1] === 79 &&
+      buf[p + 2] === 75 &&
+      buf[p + 3] === CR &&
+      buf[p + 4] === LF
+    ) {
+      p += 5;
+      n++;
+    }
+    if (n > 0) {
+      this.pos = p;
+      this.need = 1;
+    }
+    return n;
+  }
+
   /** The next CRLF-terminated line, after any bare `\n` keep-alives; INCOMPLETE as for `tryReply`. */
   tryLine(): string | typeof INCOMPLETE {
     while (this.pos < this.buf.length && this.buf[this.pos] === LF) this.pos++;
