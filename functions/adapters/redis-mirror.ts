@@ -1,16 +1,19 @@
 /**
- * KeyspaceMirror on raw connections: the copy pass reads the source with the
- * scan-dump reader (./redis-scan-dump: SCAN, pipelined DUMP + PEXPIRETIME, or
- * PTTL before Redis 7) and writes each key into the target with a pipelined
- * `RESTORE … REPLACE ABSTTL` (./redis-restore-pipe), database by database.
+ * KeyspaceMirror on raw connections: the copy pass (./redis-mirror-copy: SCAN,
+ * pipelined PEXPIRETIME + DUMP, or PTTL before Redis 7) writes each key into
+ * the target with a pipelined `RESTORE … REPLACE ABSTTL`
+ * (./redis-restore-pipe), database by database.
  *
- * The deletion pass then SCANs each database the target holds and asks the
- * source, one pipelined `EXISTS` per key of the page, which of them it still
- * has; the others are `UNLINK`ed from the target. It holds one page of keys at
- * a time whatever the number of keys, where remembering the keys copied (even
- * as 64-bit fingerprints) would grow with the keyspace, and it judges each key
- * by the source's state when it is looked at, so a key the source gained after
- * the copy pass passed it is kept, and one it lost is deleted.
+ * The deletion pass runs alongside it, on connections of its own: it SCANs
+ * each database the target holds and asks the source, one pipelined `EXISTS`
+ * per key of the page, which of them it still has; the others are `UNLINK`ed
+ * from the target. It holds one page of keys at a time whatever the number of
+ * keys, where remembering the keys copied (even as 64-bit fingerprints) would
+ * grow with the keyspace, and it judges each key by the source's state when it
+ * is looked at, so a key the source gained is kept, and one it lost is
+ * deleted. A key the source deletes while the pass runs may stay in the target
+ * until the next cycle (its RESTORE can land after the sweep passed it): that
+ * deletion came after the watermark, like any write the pass may miss.
  */
 import type { Endpoint } from '../domain/caches';
 import { BackupFailedError, CacheWaitTimeoutError, MirrorRefusedError } from '../domain/errors';
@@ -88,54 +91,54 @@ export class RedisMirror implements KeyspaceMirror {
     ends: MirrorEnds,
     options: { deadline: Date; refuse?: (keys: { source: number; target: number }) => string | undefined },
   ): Promise<MirrorPass> {
-    this.checkDeadline(options.deadline);
-    const target = await this.open(ends.target, ends.targetAuthToken);
+    const deadline = options.deadline;
+    this.checkDeadline(deadline);
+    const sessions: RespSession[] = [];
+    const open = async (endpoint: Endpoint, authToken: string | undefined): Promise<RespSession> => {
+      const session = await RespSession.open(endpoint, authToken, this.settings, () => this.clock.now().getTime());
+      sessions.push(session);
+      return session;
+    };
     try {
+      const target = await open(ends.target, ends.targetAuthToken);
       const targetInfo = await readCacheInfo(target, 'scan-dump');
-      const targetDbs = targetInfo.databases.map((d) => d.db);
-      const targetKeys = targetInfo.databases.reduce((n, d) => n + d.keys, 0);
       target.ready();
-      const copy = await this.copy(ends, target, options.deadline, (sourceKeys) => {
-        const reason = options.refuse?.({ source: sourceKeys, target: targetKeys });
-        if (reason !== undefined) throw new MirrorRefusedError(reason);
+      const source = await openCopySource(ends.source, ends.sourceAuthToken, this.settings, () =>
+        this.clock.now().getTime(),
+      );
+      sessions.push(source.session);
+      const reason = options.refuse?.({
+        source: source.keysAtStart,
+        target: targetInfo.databases.reduce((n, d) => n + d.keys, 0),
       });
-      const source = await this.open(ends.source, ends.sourceAuthToken);
-      try {
-        source.ready();
-        const databases = [...new Set([...copy.databases, ...targetDbs])].sort((a, b) => a - b);
-        let deleted = 0;
-        for (const db of databases) deleted += await this.deleteGone(source, target, db, options.deadline);
-        return { ...copy, deleted };
-      } finally {
-        source.close();
-      }
+      if (reason !== undefined) throw new MirrorRefusedError(reason);
+      // The deletion pass runs alongside the copy, on connections of its own.
+      const asked = await open(ends.source, ends.sourceAuthToken);
+      const swept = await open(ends.target, ends.targetAuthToken);
+      asked.ready();
+      swept.ready();
+      const databases = [...new Set([...source.databases, ...targetInfo.databases.map((d) => d.db)])];
+      const [copy, deleted] = await Promise.all([
+        copyKeyspace(source, new RestorePipe(target, this.limits), this.settings.scanCount, () =>
+          this.checkDeadline(deadline),
+        ),
+        this.deleteAll(
+          asked,
+          swept,
+          databases.sort((a, b) => a - b),
+          deadline,
+        ),
+      ]);
+      return { ...copy, watermark: source.watermark, databases: source.databases, deleted };
     } finally {
-      target.close();
+      for (const session of sessions) session.close();
     }
   }
 
-  private open(endpoint: Endpoint, authToken: string | undefined): Promise<RespSession> {
-    return RespSession.open(endpoint, authToken, this.settings, () => this.clock.now().getTime());
-  }
-
-  /** The copy pass (./redis-mirror-copy): every key of the source RESTOREd into the target. */
-  private async copy(
-    ends: MirrorEnds,
-    target: RespSession,
-    deadline: Date,
-    before: (sourceKeys: number) => void,
-  ): Promise<Omit<MirrorPass, 'deleted'>> {
-    const source = await openCopySource(ends.source, ends.sourceAuthToken, this.settings, () =>
-      this.clock.now().getTime(),
-    );
-    try {
-      before(source.keysAtStart);
-      const pipe = new RestorePipe(target, this.limits);
-      const pass = await copyKeyspace(source, pipe, this.settings.scanCount, () => this.checkDeadline(deadline));
-      return { ...pass, watermark: source.watermark, databases: source.databases };
-    } finally {
-      source.session.close();
-    }
+  private async deleteAll(source: RespSession, target: RespSession, databases: number[], deadline: Date) {
+    let deleted = 0;
+    for (const db of databases) deleted += await this.deleteGone(source, target, db, deadline);
+    return deleted;
   }
 
   /**
