@@ -18,12 +18,13 @@ import { scanCommand, type RestorePipe } from './redis-restore-pipe';
 import { expiryCommandFor, type ExpiryCommand, type ScanDumpSettings } from './redis-scan-dump';
 import { describeReply, INCOMPLETE, RespError, type Reply } from './resp-reader';
 import { RespSession } from './resp-session';
+import { putBulkHeader } from './resp';
 
-const EXPIRY_HEADS: Record<ExpiryCommand, string> = {
-  PTTL: '*2\r\n$4\r\nPTTL\r\n',
-  PEXPIRETIME: '*2\r\n$11\r\nPEXPIRETIME\r\n',
+const EXPIRY_HEADS: Record<ExpiryCommand, Buffer> = {
+  PTTL: Buffer.from('*2\r\n$4\r\nPTTL\r\n', 'latin1'),
+  PEXPIRETIME: Buffer.from('*2\r\n$11\r\nPEXPIRETIME\r\n', 'latin1'),
 };
-const DUMP_HEAD = '*2\r\n$4\r\nDUMP\r\n';
+const DUMP_HEAD = Buffer.from('*2\r\n$4\r\nDUMP\r\n', 'latin1');
 
 /** Keys copied between two looks at the clock (deadline, expiry). */
 const CLOCK_EVERY = 256;
@@ -32,18 +33,19 @@ const CLOCK_EVERY = 256;
 export function encodeCopyPage(keys: readonly Buffer[], nextScan: Buffer | undefined, expiry: ExpiryCommand): Buffer {
   const expiryHead = EXPIRY_HEADS[expiry];
   let size = nextScan?.length ?? 0;
-  for (const k of keys) size += expiryHead.length + DUMP_HEAD.length + 2 * (k.length + 16);
+  for (const k of keys) size += expiryHead.length + DUMP_HEAD.length + 2 * (k.length + 24);
   const out = Buffer.allocUnsafe(size);
   let o = nextScan ? nextScan.copy(out, 0) : 0;
+  const put = (head: Buffer, key: Buffer): void => {
+    o += head.copy(out, o);
+    o = putBulkHeader(out, o, key.length);
+    o += key.copy(out, o);
+    out[o++] = 13;
+    out[o++] = 10;
+  };
   for (const k of keys) {
-    const length = `$${k.length}\r\n`;
-    for (const head of [expiryHead, DUMP_HEAD]) {
-      o += out.write(head, o, 'latin1');
-      o += out.write(length, o, 'latin1');
-      o += k.copy(out, o);
-      out[o++] = 13;
-      out[o++] = 10;
-    }
+    put(expiryHead, k);
+    put(DUMP_HEAD, k);
   }
   return out.subarray(0, o);
 }

@@ -10,6 +10,7 @@ import { BackupFailedError } from '../domain/errors';
 import { refusal } from './redis-cache-info';
 import { describeReply, encodeArgs, INCOMPLETE, RespError, type Reply } from './resp-reader';
 import type { RespSession } from './resp-session';
+import { decimalDigits, putBulkHeader, putDecimal } from './resp';
 
 const RESTORE_HEAD = Buffer.from('*6\r\n$7\r\nRESTORE\r\n', 'latin1');
 const RESTORE_TAIL = Buffer.from('$7\r\nREPLACE\r\n$6\r\nABSTTL\r\n', 'latin1');
@@ -47,10 +48,9 @@ export class RestorePipe {
 
   /** Queues one RESTORE; returns a promise only when a chunk went out and replies must be read first. */
   restore(key: Buffer, dump: Buffer, expiresAtMs: number): Promise<void> | undefined {
-    const dumpLen = `$${dump.length}\r\n`;
-    const o = this.head(key, expiresAtMs, dumpLen.length + dump.length + 2);
+    const o = this.head(key, expiresAtMs, 24 + dump.length);
     const out = this.chunk;
-    let p = o + out.write(dumpLen, o, 'latin1');
+    let p = putBulkHeader(out, o, dump.length);
     p += dump.copy(out, p);
     out[p++] = 13;
     out[p++] = 10;
@@ -74,18 +74,22 @@ export class RestorePipe {
 
   /** Writes the command up to its payload, with room for `payloadBytes` after it; returns where the payload goes. */
   private head(key: Buffer, expiresAtMs: number, payloadBytes: number): number {
-    const ttl = expiresAtMs > 0 ? String(expiresAtMs) : '0';
-    const size = RESTORE_HEAD.length + 16 + key.length + 2 + 8 + ttl.length + 2 + payloadBytes + RESTORE_TAIL.length;
+    const ttl = expiresAtMs > 0 ? expiresAtMs : 0;
+    const size = RESTORE_HEAD.length + 2 * 24 + key.length + 4 + payloadBytes + RESTORE_TAIL.length;
     if (this.used + size > this.chunk.length) {
       this.send();
       if (size > this.chunk.length) this.chunk = Buffer.allocUnsafe(size);
     }
     const out = this.chunk;
-    let o = this.used;
-    o += RESTORE_HEAD.copy(out, o);
-    o += out.write(`$${key.length}\r\n`, o, 'latin1');
+    let o = this.used + RESTORE_HEAD.copy(out, this.used);
+    o = putBulkHeader(out, o, key.length);
     o += key.copy(out, o);
-    o += out.write(`\r\n$${ttl.length}\r\n${ttl}\r\n`, o, 'latin1');
+    out[o++] = 13;
+    out[o++] = 10;
+    o = putBulkHeader(out, o, decimalDigits(ttl));
+    o = putDecimal(out, o, ttl);
+    out[o++] = 13;
+    out[o++] = 10;
     return o;
   }
 
