@@ -124,9 +124,13 @@ export async function copyKeyspace(
   let nowMs = checkDeadline();
   let sinceClock = 0;
 
+  /** The next reply, its bulk strings left in place (a SCAN page's keys are only copied into commands). */
   const next = async (): Promise<Reply> => {
-    const r = reader.tryReply();
-    return r === INCOMPLETE ? session.reply() : r;
+    for (;;) {
+      const r = reader.tryReplyInPlace();
+      if (r !== INCOMPLETE) return r;
+      await session.fill();
+    }
   };
   /** The next SCAN reply: the cursor, and its keys not seen before in this database. */
   const readPage = async (): Promise<{ more: string | undefined; keys: Buffer[] }> => {

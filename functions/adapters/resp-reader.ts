@@ -57,9 +57,13 @@ export class RespReader {
     return this.buf.length - this.pos;
   }
 
-  /** Adds chunks after the unconsumed bytes, in one copy. */
+  /** Adds chunks after the unconsumed bytes, in one copy (none when a single chunk follows nothing). */
   append(parts: Buffer[]): void {
-    this.buf = Buffer.concat(this.pos < this.buf.length ? [this.buf.subarray(this.pos), ...parts] : parts);
+    const rest = this.pos < this.buf.length;
+    this.buf =
+      !rest && parts.length === 1
+        ? (parts[0] as Buffer)
+        : Buffer.concat(rest ? [this.buf.subarray(this.pos), ...parts] : parts);
     this.pos = 0;
   }
 
@@ -141,6 +145,22 @@ export class RespReader {
     return n;
   }
 
+  private views = false;
+
+  /**
+   * As `tryReply`, but its bulk strings are views of the read buffer rather
+   * than copies: they stay valid (later reads go into new buffers) and keep
+   * that buffer alive as long as they are held.
+   */
+  tryReplyInPlace(): Reply | typeof INCOMPLETE {
+    this.views = true;
+    try {
+      return this.tryReply();
+    } finally {
+      this.views = false;
+    }
+  }
+
   /** The next CRLF-terminated line, after any bare `\n` keep-alives; INCOMPLETE as for `tryReply`. */
   tryLine(): string | typeof INCOMPLETE {
     while (this.pos < this.buf.length && this.buf[this.pos] === LF) this.pos++;
@@ -194,7 +214,7 @@ export class RespReader {
         }
         if (buf[end] !== CR || buf[end + 1] !== LF) throw this.protocolError(p);
         this.next = end + 2;
-        return Buffer.from(buf.subarray(nl + 1, end));
+        return this.views ? buf.subarray(nl + 1, end) : Buffer.from(buf.subarray(nl + 1, end));
       }
       case STAR: {
         const count = this.integer(p + 1, nl - 1);
