@@ -18,7 +18,7 @@
 import type { Endpoint } from '../domain/caches';
 import { BackupFailedError, CacheWaitTimeoutError, MirrorRefusedError } from '../domain/errors';
 import { systemClock, type Clock, type KeyspaceMirror, type MirrorEnds, type MirrorPass } from '../ports';
-import type { TlsOptions } from './resp';
+import { putBulkHeader, type TlsOptions } from './resp';
 import { readCacheInfo, refusal } from './redis-cache-info';
 import { RestorePipe, scanCommand } from './redis-restore-pipe';
 import { copyKeyspace, openCopySource } from './redis-mirror-copy';
@@ -41,25 +41,31 @@ export interface RedisMirrorOptions {
   clock?: Clock;
 }
 
-const EXISTS_HEAD = '*2\r\n$6\r\nEXISTS\r\n';
+const EXISTS_HEAD = Buffer.from('*2\r\n$6\r\nEXISTS\r\n', 'latin1');
 
 /** One `EXISTS key` per key, as one buffer. */
 function encodeExists(keys: readonly Buffer[]): Buffer {
   let size = 0;
-  for (const k of keys) size += EXISTS_HEAD.length + String(k.length).length + 3 + k.length + 2;
+  for (const k of keys) size += EXISTS_HEAD.length + 24 + k.length;
   const out = Buffer.allocUnsafe(size);
   let o = 0;
   for (const k of keys) {
-    o += out.write(`${EXISTS_HEAD}$${k.length}\r\n`, o, 'latin1');
+    o += EXISTS_HEAD.copy(out, o);
+    o = putBulkHeader(out, o, k.length);
     o += k.copy(out, o);
-    o += out.write('\r\n', o, 'latin1');
+    out[o++] = 13;
+    out[o++] = 10;
   }
-  return out;
+  return out.subarray(0, o);
 }
 
+/** The next reply; bulk strings are left in the read buffer (the keys of a SCAN page are only copied into commands). */
 async function next(session: RespSession): Promise<Reply> {
-  const r = session.reader.tryReply();
-  return r === INCOMPLETE ? session.reply() : r;
+  for (;;) {
+    const r = session.reader.tryReplyInPlace();
+    if (r !== INCOMPLETE) return r;
+    await session.fill();
+  }
 }
 
 function failed(session: RespSession, command: string, reply: Reply): Error {
@@ -173,7 +179,11 @@ export class RedisMirror implements KeyspaceMirror {
       if (cursor !== '0') target.write(scanCommand(cursor, count));
       const gone: Buffer[] = [];
       for (const key of keys as Buffer[]) {
-        const exists = await next(source);
+        let exists = source.reader.tryReply();
+        while (exists === INCOMPLETE) {
+          await source.fill();
+          exists = source.reader.tryReply();
+        }
         if (typeof exists !== 'number') throw failed(source, 'EXISTS', exists);
         if (exists === 0) gone.push(key);
       }
