@@ -1,7 +1,7 @@
 /**
  * mirror_ratio: one full mirror cycle (RedisMirror, production options, in a
  * child process: SCAN + DUMP + PEXPIRETIME on the source, RESTORE … REPLACE
- * ABSTTL into an empty target, then the deletion pass) against `redis-cli
+ * ABSTTL into an empty target, the deletion pass alongside) against `redis-cli
  * --pipe` loading the same data into a fresh redis-server of the same kind,
  * side by side in each run.
  */

@@ -295,7 +295,7 @@ async function main(): Promise<number> {
             r.ratio,
             'ratio',
             { op: '>=', value: 0.5 },
-            `keys/s of one full mirror cycle (RedisMirror, production options, in a child process: SCAN + DUMP + PEXPIRETIME on the source, RESTORE … REPLACE ABSTTL into an empty redis-server, then the deletion pass) ÷ keys/s of \`redis-cli --pipe\` loading the same ${r.keys} keys (the backup benchmark's data) into a fresh redis-server, measured side by side in each run`,
+            `keys/s of one full mirror cycle (RedisMirror, production options, in a child process: SCAN + DUMP + PEXPIRETIME on the source, RESTORE … REPLACE ABSTTL into an empty redis-server, the deletion pass alongside) ÷ keys/s of \`redis-cli --pipe\` loading the same ${r.keys} keys (the backup benchmark's data) into a fresh redis-server, measured side by side in each run`,
             {
               keys: r.keys,
               mirrorKeysPerSecond: r.mirrorKeysPerSecond,

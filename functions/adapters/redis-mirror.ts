@@ -1,24 +1,28 @@
 /**
- * KeyspaceMirror on raw connections: the copy pass reads the source with the
- * scan-dump reader (./redis-scan-dump: SCAN, pipelined DUMP + PEXPIRETIME, or
- * PTTL before Redis 7) and writes each key into the target with a pipelined
- * `RESTORE … REPLACE ABSTTL` (./redis-restore-pipe), database by database.
+ * KeyspaceMirror on raw connections: the copy pass (./redis-mirror-copy: SCAN,
+ * pipelined PEXPIRETIME + DUMP, or PTTL before Redis 7) writes each key into
+ * the target with a pipelined `RESTORE … REPLACE ABSTTL`
+ * (./redis-restore-pipe), database by database.
  *
- * The deletion pass then SCANs each database the target holds and asks the
- * source, one pipelined `EXISTS` per key of the page, which of them it still
- * has; the others are `UNLINK`ed from the target. It holds one page of keys at
- * a time whatever the number of keys, where remembering the keys copied (even
- * as 64-bit fingerprints) would grow with the keyspace, and it judges each key
- * by the source's state when it is looked at, so a key the source gained after
- * the copy pass passed it is kept, and one it lost is deleted.
+ * The deletion pass runs alongside it, on connections of its own: it SCANs
+ * each database the target holds and asks the source, one pipelined `EXISTS`
+ * per key of the page, which of them it still has; the others are `UNLINK`ed
+ * from the target. It holds one page of keys at a time whatever the number of
+ * keys, where remembering the keys copied (even as 64-bit fingerprints) would
+ * grow with the keyspace, and it judges each key by the source's state when it
+ * is looked at, so a key the source gained is kept, and one it lost is
+ * deleted. A key the source deletes while the pass runs may stay in the target
+ * until the next cycle (its RESTORE can land after the sweep passed it): that
+ * deletion came after the watermark, like any write the pass may miss.
  */
 import type { Endpoint } from '../domain/caches';
 import { BackupFailedError, CacheWaitTimeoutError, MirrorRefusedError } from '../domain/errors';
 import { systemClock, type Clock, type KeyspaceMirror, type MirrorEnds, type MirrorPass } from '../ports';
-import type { TlsOptions } from './resp';
+import { putBulkHeader, type TlsOptions } from './resp';
 import { readCacheInfo, refusal } from './redis-cache-info';
 import { RestorePipe, scanCommand } from './redis-restore-pipe';
-import { openKeyspaceDump, type ScanDumpSettings } from './redis-scan-dump';
+import { copyKeyspace, openCopySource } from './redis-mirror-copy';
+import type { ScanDumpSettings } from './redis-scan-dump';
 import { describeReply, encodeArgs, INCOMPLETE, RespError, type Reply } from './resp-reader';
 import { RespSession } from './resp-session';
 
@@ -37,28 +41,31 @@ export interface RedisMirrorOptions {
   clock?: Clock;
 }
 
-/** Keys copied between two looks at the clock (deadline, expiry). */
-const CLOCK_EVERY = 256;
-
-const EXISTS_HEAD = '*2\r\n$6\r\nEXISTS\r\n';
+const EXISTS_HEAD = Buffer.from('*2\r\n$6\r\nEXISTS\r\n', 'latin1');
 
 /** One `EXISTS key` per key, as one buffer. */
 function encodeExists(keys: readonly Buffer[]): Buffer {
   let size = 0;
-  for (const k of keys) size += EXISTS_HEAD.length + String(k.length).length + 3 + k.length + 2;
+  for (const k of keys) size += EXISTS_HEAD.length + 24 + k.length;
   const out = Buffer.allocUnsafe(size);
   let o = 0;
   for (const k of keys) {
-    o += out.write(`${EXISTS_HEAD}$${k.length}\r\n`, o, 'latin1');
+    o += EXISTS_HEAD.copy(out, o);
+    o = putBulkHeader(out, o, k.length);
     o += k.copy(out, o);
-    o += out.write('\r\n', o, 'latin1');
+    out[o++] = 13;
+    out[o++] = 10;
   }
-  return out;
+  return out.subarray(0, o);
 }
 
+/** The next reply; bulk strings are left in the read buffer (the keys of a SCAN page are only copied into commands). */
 async function next(session: RespSession): Promise<Reply> {
-  const r = session.reader.tryReply();
-  return r === INCOMPLETE ? session.reply() : r;
+  for (;;) {
+    const r = session.reader.tryReplyInPlace();
+    if (r !== INCOMPLETE) return r;
+    await session.fill();
+  }
 }
 
 function failed(session: RespSession, command: string, reply: Reply): Error {
@@ -90,85 +97,54 @@ export class RedisMirror implements KeyspaceMirror {
     ends: MirrorEnds,
     options: { deadline: Date; refuse?: (keys: { source: number; target: number }) => string | undefined },
   ): Promise<MirrorPass> {
-    this.checkDeadline(options.deadline);
-    const target = await this.open(ends.target, ends.targetAuthToken);
-    try {
-      const targetInfo = await readCacheInfo(target, 'scan-dump');
-      const targetDbs = targetInfo.databases.map((d) => d.db);
-      const targetKeys = targetInfo.databases.reduce((n, d) => n + d.keys, 0);
-      target.ready();
-      const copy = await this.copy(ends, target, options.deadline, (sourceKeys) => {
-        const reason = options.refuse?.({ source: sourceKeys, target: targetKeys });
-        if (reason !== undefined) throw new MirrorRefusedError(reason);
-      });
-      const source = await this.open(ends.source, ends.sourceAuthToken);
-      try {
-        source.ready();
-        const databases = [...new Set([...copy.databases, ...targetDbs])].sort((a, b) => a - b);
-        let deleted = 0;
-        for (const db of databases) deleted += await this.deleteGone(source, target, db, options.deadline);
-        return { ...copy, deleted };
-      } finally {
-        source.close();
-      }
-    } finally {
-      target.close();
-    }
-  }
-
-  private open(endpoint: Endpoint, authToken: string | undefined): Promise<RespSession> {
-    return RespSession.open(endpoint, authToken, this.settings, () => this.clock.now().getTime());
-  }
-
-  /** The copy pass: every key of the source RESTOREd into the target; the watermark is the reader's. */
-  private async copy(
-    ends: MirrorEnds,
-    target: RespSession,
-    deadline: Date,
-    before: (sourceKeys: number) => void,
-  ): Promise<Omit<MirrorPass, 'deleted'>> {
-    const dump = await openKeyspaceDump(ends.source, ends.sourceAuthToken, this.settings, this.clock);
-    try {
-      before(dump.keysAtStart);
-    } catch (err) {
-      dump.close();
-      throw err;
-    }
-    const pipe = new RestorePipe(target, this.limits);
-    let db = -1;
-    let bytes = 0;
-    let expired = 0;
-    let nowMs = this.clock.now().getTime();
-    let sinceClock = 0;
-    try {
-      for await (const entry of dump.entries) {
-        if (++sinceClock === CLOCK_EVERY) {
-          sinceClock = 0;
-          nowMs = this.checkDeadline(deadline);
-        }
-        if (entry.db !== db) {
-          db = entry.db;
-          await pipe.select(db);
-        }
-        if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= nowMs) {
-          expired++;
-          continue;
-        }
-        bytes += entry.dump.length;
-        const full = pipe.restore(entry.key, entry.dump, entry.expiresAtMs ?? 0);
-        if (full) await full;
-      }
-      await pipe.drain();
-    } finally {
-      dump.close();
-    }
-    return {
-      watermark: dump.watermark,
-      copied: pipe.restored,
-      vanished: dump.counts.vanished + expired,
-      bytes,
-      databases: dump.databases,
+    const deadline = options.deadline;
+    this.checkDeadline(deadline);
+    const sessions: RespSession[] = [];
+    const open = async (endpoint: Endpoint, authToken: string | undefined): Promise<RespSession> => {
+      const session = await RespSession.open(endpoint, authToken, this.settings, () => this.clock.now().getTime());
+      sessions.push(session);
+      return session;
     };
+    try {
+      const target = await open(ends.target, ends.targetAuthToken);
+      const targetInfo = await readCacheInfo(target, 'scan-dump');
+      target.ready();
+      const source = await openCopySource(ends.source, ends.sourceAuthToken, this.settings, () =>
+        this.clock.now().getTime(),
+      );
+      sessions.push(source.session);
+      const reason = options.refuse?.({
+        source: source.keysAtStart,
+        target: targetInfo.databases.reduce((n, d) => n + d.keys, 0),
+      });
+      if (reason !== undefined) throw new MirrorRefusedError(reason);
+      // The deletion pass runs alongside the copy, on connections of its own.
+      const asked = await open(ends.source, ends.sourceAuthToken);
+      const swept = await open(ends.target, ends.targetAuthToken);
+      asked.ready();
+      swept.ready();
+      const databases = [...new Set([...source.databases, ...targetInfo.databases.map((d) => d.db)])];
+      const [copy, deleted] = await Promise.all([
+        copyKeyspace(source, new RestorePipe(target, this.limits), this.settings.scanCount, () =>
+          this.checkDeadline(deadline),
+        ),
+        this.deleteAll(
+          asked,
+          swept,
+          databases.sort((a, b) => a - b),
+          deadline,
+        ),
+      ]);
+      return { ...copy, watermark: source.watermark, databases: source.databases, deleted };
+    } finally {
+      for (const session of sessions) session.close();
+    }
+  }
+
+  private async deleteAll(source: RespSession, target: RespSession, databases: number[], deadline: Date) {
+    let deleted = 0;
+    for (const db of databases) deleted += await this.deleteGone(source, target, db, deadline);
+    return deleted;
   }
 
   /**
@@ -203,7 +179,11 @@ export class RedisMirror implements KeyspaceMirror {
       if (cursor !== '0') target.write(scanCommand(cursor, count));
       const gone: Buffer[] = [];
       for (const key of keys as Buffer[]) {
-        const exists = await next(source);
+        let exists = source.reader.tryReply();
+        while (exists === INCOMPLETE) {
+          await source.fill();
+          exists = source.reader.tryReply();
+        }
         if (typeof exists !== 'number') throw failed(source, 'EXISTS', exists);
         if (exists === 0) gone.push(key);
       }

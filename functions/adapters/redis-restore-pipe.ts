@@ -10,6 +10,7 @@ import { BackupFailedError } from '../domain/errors';
 import { refusal } from './redis-cache-info';
 import { describeReply, encodeArgs, INCOMPLETE, RespError, type Reply } from './resp-reader';
 import type { RespSession } from './resp-session';
+import { decimalDigits, putBulkHeader, putDecimal } from './resp';
 
 const RESTORE_HEAD = Buffer.from('*6\r\n$7\r\nRESTORE\r\n', 'latin1');
 const RESTORE_TAIL = Buffer.from('$7\r\nREPLACE\r\n$6\r\nABSTTL\r\n', 'latin1');
@@ -47,41 +48,57 @@ export class RestorePipe {
 
   /** Queues one RESTORE; returns a promise only when a chunk went out and replies must be read first. */
   restore(key: Buffer, dump: Buffer, expiresAtMs: number): Promise<void> | undefined {
-    const ttl = expiresAtMs > 0 ? String(expiresAtMs) : '0';
-    const keyLen = `$${key.length}\r\n`;
-    const ttlPart = `$${ttl.length}\r\n${ttl}\r\n`;
-    const dumpLen = `$${dump.length}\r\n`;
-    const size =
-      RESTORE_HEAD.length +
-      keyLen.length +
-      key.length +
-      2 +
-      ttlPart.length +
-      dumpLen.length +
-      dump.length +
-      2 +
-      RESTORE_TAIL.length;
+    const o = this.head(key, expiresAtMs, 24 + dump.length);
+    const out = this.chunk;
+    let p = putBulkHeader(out, o, dump.length);
+    p += dump.copy(out, p);
+    out[p++] = 13;
+    out[p++] = 10;
+    return this.tail(p);
+  }
+
+  /**
+   * Queues one RESTORE whose DUMP payload is copied as the source encoded it:
+   * `bulk[start, end)` is the whole bulk string reply (`$<n>\r\n<payload>\r\n`).
+   */
+  restoreEncoded(
+    key: Buffer,
+    expiresAtMs: number,
+    bulk: Buffer,
+    start: number,
+    end: number,
+  ): Promise<void> | undefined {
+    const o = this.head(key, expiresAtMs, end - start);
+    return this.tail(o + bulk.copy(this.chunk, o, start, end));
+  }
+
+  /** Writes the command up to its payload, with room for `payloadBytes` after it; returns where the payload goes. */
+  private head(key: Buffer, expiresAtMs: number, payloadBytes: number): number {
+    const ttl = expiresAtMs > 0 ? expiresAtMs : 0;
+    const size = RESTORE_HEAD.length + 2 * 24 + key.length + 4 + payloadBytes + RESTORE_TAIL.length;
     if (this.used + size > this.chunk.length) {
       this.send();
       if (size > this.chunk.length) this.chunk = Buffer.allocUnsafe(size);
     }
     const out = this.chunk;
-    let o = this.used;
-    o += RESTORE_HEAD.copy(out, o);
-    o += out.write(keyLen, o, 'latin1');
+    let o = this.used + RESTORE_HEAD.copy(out, this.used);
+    o = putBulkHeader(out, o, key.length);
     o += key.copy(out, o);
     out[o++] = 13;
     out[o++] = 10;
-    o += out.write(ttlPart, o, 'latin1');
-    o += out.write(dumpLen, o, 'latin1');
-    o += dump.copy(out, o);
+    o = putBulkHeader(out, o, decimalDigits(ttl));
+    o = putDecimal(out, o, ttl);
     out[o++] = 13;
     out[o++] = 10;
-    o += RESTORE_TAIL.copy(out, o);
-    this.used = o;
+    return o;
+  }
+
+  private tail(o: number): Promise<void> | undefined {
+    this.used = o + RESTORE_TAIL.copy(this.chunk, o);
     this.commands++;
     if (this.used < this.limits.chunkBytes) return undefined;
     this.send();
+    this.settle();
     return this.inFlightBytes > this.limits.maxInFlightBytes
       ? this.readReplies(this.limits.maxInFlightBytes / 2)
       : undefined;
@@ -95,20 +112,43 @@ export class RestorePipe {
 
   private send(): void {
     if (this.commands === 0) return;
-    // The socket may hold the bytes after write() returns: they are copied out of the reused chunk.
-    this.session.write(Buffer.from(this.chunk.subarray(0, this.used)));
+    // The socket may hold the bytes after write() returns: the chunk is handed over and a new one taken.
+    this.session.write(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafe(this.chunk.length);
     this.inFlight.push({ commands: this.commands, bytes: this.used });
     this.inFlightBytes += this.used;
     this.used = 0;
     this.commands = 0;
   }
 
+  /** Counts the replies that already arrived, without waiting. */
+  private settle(): void {
+    this.session.pull();
+    const reader = this.session.reader;
+    while (this.inFlight.length > 0) {
+      const head = this.inFlight[0] as { commands: number; bytes: number };
+      const oks = reader.skipOks(head.commands);
+      head.commands -= oks;
+      this.restored += oks;
+      if (head.commands > 0) return;
+      this.inFlight.shift();
+      this.inFlightBytes -= head.bytes;
+    }
+  }
+
   /** Reads replies until at most `bytes` of requests are unanswered; throws at the first error reply. */
   private async readReplies(bytes: number): Promise<void> {
+    const reader = this.session.reader;
     while (this.inFlight.length > 0 && this.inFlightBytes > bytes) {
       const head = this.inFlight[0] as { commands: number; bytes: number };
       while (head.commands > 0) {
-        let reply: Reply | typeof INCOMPLETE = this.session.reader.tryReply();
+        const oks = reader.skipOks(head.commands);
+        if (oks > 0) {
+          head.commands -= oks;
+          this.restored += oks;
+          continue;
+        }
+        let reply: Reply | typeof INCOMPLETE = reader.tryReply();
         if (reply === INCOMPLETE) reply = await this.session.reply();
         if (reply !== 'OK') throw this.failed(reply);
         head.commands--;

@@ -57,9 +57,13 @@ export class RespReader {
     return this.buf.length - this.pos;
   }
 
-  /** Adds chunks after the unconsumed bytes, in one copy. */
+  /** Adds chunks after the unconsumed bytes, in one copy (none when a single chunk follows nothing). */
   append(parts: Buffer[]): void {
-    this.buf = Buffer.concat(this.pos < this.buf.length ? [this.buf.subarray(this.pos), ...parts] : parts);
+    const rest = this.pos < this.buf.length;
+    this.buf =
+      !rest && parts.length === 1
+        ? (parts[0] as Buffer)
+        : Buffer.concat(rest ? [this.buf.subarray(this.pos), ...parts] : parts);
     this.pos = 0;
   }
 
@@ -71,6 +75,90 @@ export class RespReader {
     this.pos = this.next;
     this.need = 1;
     return r;
+  }
+
+  /** The bulk string `tryBulkInPlace` left in place: from its `$` to after its CRLF in `inPlaceBytes`. */
+  inPlaceBytes: Buffer = Buffer.alloc(0);
+  inPlaceStart = 0;
+  inPlaceEnd = 0;
+  /** Its payload's length. */
+  inPlaceLength = 0;
+
+  /**
+   * The next reply, when it is a bulk string wholly buffered, without copying
+   * it: returns true and describes it in the `inPlace…` fields (the bytes stay valid after
+   * later reads). Any other reply is returned parsed; INCOMPLETE as for `tryReply`.
+   */
+  tryBulkInPlace(): true | Reply | typeof INCOMPLETE {
+    const buf = this.buf;
+    const p = this.pos;
+    if (buf.length - p < this.need) return INCOMPLETE;
+    if (buf[p] !== DOLLAR) return this.tryReply();
+    const nl = buf.indexOf(LF, p);
+    if (nl === -1) {
+      this.need = buf.length - p + 1;
+      return INCOMPLETE;
+    }
+    if (nl === p || buf[nl - 1] !== CR) throw this.protocolError(p);
+    const length = this.integer(p + 1, nl - 1);
+    if (length < 0) {
+      this.pos = nl + 1;
+      this.need = 1;
+      return null;
+    }
+    const end = nl + 1 + length;
+    if (end + 2 > buf.length) {
+      this.need = end + 2 - p;
+      return INCOMPLETE;
+    }
+    if (buf[end] !== CR || buf[end + 1] !== LF) throw this.protocolError(p);
+    this.inPlaceBytes = buf;
+    this.inPlaceStart = p;
+    this.inPlaceEnd = end + 2;
+    this.inPlaceLength = length;
+    this.pos = end + 2;
+    this.need = 1;
+    return true;
+  }
+
+  /** Consumes up to `max` buffered `+OK` replies in a row; returns how many. */
+  skipOks(max: number): number {
+    const buf = this.buf;
+    let p = this.pos;
+    let n = 0;
+    while (
+      n < max &&
+      p + 5 <= buf.length &&
+      buf[p] === PLUS &&
+      buf[p + 1] === 79 &&
+      buf[p + 2] === 75 &&
+      buf[p + 3] === CR &&
+      buf[p + 4] === LF
+    ) {
+      p += 5;
+      n++;
+    }
+    if (n > 0) {
+      this.pos = p;
+      this.need = 1;
+    }
+    return n;
+  }
+
+  private views = false;
+
+  /**
+   * As `tryReply`, but its bulk strings are views of the read buffer rather
+   * than copies: they stay valid (later reads go into new buffers) and keep
+   * that buffer alive as long as they are held.
+   */
+  tryReplyInPlace(): Reply | typeof INCOMPLETE {
+    this.views = true;
+    try {
+      return this.tryReply();
+    } finally {
+      this.views = false;
+    }
   }
 
   /** The next CRLF-terminated line, after any bare `\n` keep-alives; INCOMPLETE as for `tryReply`. */
@@ -126,7 +214,7 @@ export class RespReader {
         }
         if (buf[end] !== CR || buf[end + 1] !== LF) throw this.protocolError(p);
         this.next = end + 2;
-        return Buffer.from(buf.subarray(nl + 1, end));
+        return this.views ? buf.subarray(nl + 1, end) : Buffer.from(buf.subarray(nl + 1, end));
       }
       case STAR: {
         const count = this.integer(p + 1, nl - 1);

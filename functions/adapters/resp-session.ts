@@ -137,6 +137,19 @@ export class RespSession {
     this.reader.append(parts);
   }
 
+  /** Takes the bytes the connection already delivered, without waiting; true when some came. */
+  pull(): boolean {
+    if (this.failure) throw this.failure;
+    const parts: Buffer[] = [];
+    for (let chunk = this.socket.read() as Buffer | null; chunk !== null; chunk = this.socket.read() as Buffer | null)
+      parts.push(chunk);
+    if (parts.length === 0) return false;
+    this.receivedAtMs = this.now();
+    this.reader.append(parts);
+    this.observe(this.reader.buffered + this.socket.readableLength);
+    return true;
+  }
+
   /** The next bytes the connection delivers; null once it ended. */
   async chunk(): Promise<Buffer | null> {
     for (;;) {

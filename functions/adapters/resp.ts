@@ -64,3 +64,26 @@ export function openSocket(endpoint: Endpoint, onReady: () => void, tlsOptions: 
   }
   return netConnect({ host: endpoint.host, port: endpoint.port, noDelay: true }, onReady);
 }
+
+/** How many decimal digits a non-negative integer has. */
+export function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  return digits;
+}
+
+/** Writes the decimal digits of a non-negative integer at `o`; returns the offset after them. */
+export function putDecimal(out: Buffer, o: number, n: number): number {
+  const digits = decimalDigits(n);
+  for (let i = o + digits - 1, t = n; i >= o; i--, t = Math.floor(t / 10)) out[i] = 48 + (t % 10);
+  return o + digits;
+}
+
+/** Writes `$<length>\r\n`, a bulk string's header, at `o`; returns the offset after it. */
+export function putBulkHeader(out: Buffer, o: number, length: number): number {
+  out[o] = 36;
+  const p = putDecimal(out, o + 1, length);
+  out[p] = 13;
+  out[p + 1] = 10;
+  return p + 2;
+}

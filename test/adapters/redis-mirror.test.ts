@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { RedisMirror } from '../../functions/adapters/redis-mirror';
 import { BackupFailedError, CacheWaitTimeoutError, MirrorRefusedError } from '../../functions/domain/errors';
@@ -126,6 +127,24 @@ describe('RedisMirror', () => {
     const attempt = mirror.mirror({ ...ends, targetAuthToken: 'wrong-token-0000' }, { deadline: inAnHour() });
     await expect(attempt).rejects.toThrow(BackupFailedError);
     await expect(attempt).rejects.not.toThrow(/wrong-token/);
+  });
+
+  it('copies a value far larger than a write chunk byte for byte, with its expiry', async () => {
+    // Prepare: 3 MiB of incompressible bytes, read from the source in many pieces and written past the 8 KiB chunk.
+    const big = randomBytes(3 * 1024 * 1024);
+    const at = Date.now() + 3_600_000;
+    await src.set('big', big, 'PXAT', at);
+
+    // Act
+    const pass = await mirror.mirror(ends, { deadline: inAnHour() });
+
+    // Assess
+    expect(pass).toMatchObject({ copied: 1076, deleted: 0 });
+    expect(pass.bytes).toBeGreaterThan(big.length);
+    expect((await tgt.getBuffer('big'))?.equals(big)).toBe(true);
+    expect(Number(await tgt.call('PEXPIRETIME', 'big'))).toBe(at);
+    expect(await digest(tgt)).toBe(await digest(src));
+    await src.del('big');
   });
 
   it('stops with CacheWaitTimeoutError once the deadline passed', async () => {
