@@ -173,7 +173,8 @@ export async function standbyStage(stack: LocalStack, options: StandbyStageOptio
   const minuteMs = 60_000 * options.timeScale;
   const watermark = Date.parse(report.lastCycle?.watermark ?? new Date().toISOString());
   const staleUntil = watermark + STALE_MINUTES * minuteMs;
-  if (staleUntil > Date.now()) await new Promise((r) => setTimeout(r, staleUntil - Date.now()));
+  // A timer may fire a millisecond before Date.now() reaches its time: wait until it has.
+  while (Date.now() < staleUntil) await new Promise((r) => setTimeout(r, staleUntil - Date.now() + 1));
   report.lagAtOutageMinutes = Math.floor((Date.now() - watermark) / minuteMs);
   log(`the standby is ${report.lagAtOutageMinutes} (scaled) minutes behind`);
   return report;
