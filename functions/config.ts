@@ -5,7 +5,7 @@
  */
 import { protectedCachesSchema, type ProtectedCache } from './domain/caches';
 import { ConfigError } from './domain/errors';
-import type { RecoveryPlan, WorkflowSettings } from './domain/incident';
+import { RECOVERY_PLANS, type RecoveryPlan, type WorkflowSettings } from './domain/incident';
 import type { ApprovalPolicy } from './domain/recovery';
 import { parseTemplates, type NoticeTemplates } from './domain/notices';
 import templatesDocument from '../config/notices.json';
@@ -51,15 +51,6 @@ export const ENVIRONMENT_VARIABLES = [
 export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
 
 type Env = Readonly<Partial<Record<EnvironmentVariable, string>>>;
-
-const PLANS: RecoveryPlan[] = [
-  'RECOVERED',
-  'PROMOTE_REPLICA',
-  'PROMOTE_STANDBY',
-  'GLOBAL_FAILOVER',
-  'PROVISION_FROM_BACKUP',
-  'ESCALATE',
-];
 
 export interface Config {
   readonly region: string;
@@ -152,9 +143,9 @@ function parsePlans(raw: string | undefined): RecoveryPlan[] {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const p of plans) {
-    if (!PLANS.includes(p as RecoveryPlan)) {
+    if (!(RECOVERY_PLANS as readonly string[]).includes(p)) {
       throw new ConfigError(
-        `environment variable REQUIRE_APPROVAL_FOR has unknown plan "${p}" (known: ${PLANS.join(', ')})`,
+        `environment variable REQUIRE_APPROVAL_FOR has unknown plan "${p}" (known: ${RECOVERY_PLANS.join(', ')})`,
       );
     }
   }
