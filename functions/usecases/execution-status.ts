@@ -32,7 +32,12 @@ export interface ExecutionStatusChange {
 export interface ExecutionStatusDeps extends EscalateDeps {
   store: EscalateDeps['store'] & IncidentLocks;
   executions: ExecutionReader;
+  /** Waits between two attempts to describe the execution (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** Waits before the second and third attempt to describe an execution. */
+const DESCRIBE_RETRY_MS = [250, 1000];
 
 export type ExecutionStatusOutcome = 'escalated' | 'already-escalated' | 'reopened' | 'ignored';
 
@@ -45,7 +50,7 @@ export async function executionStatusChanged(
   if (!stopped && (change.status !== 'RUNNING' || change.redriveCount === 0)) return { outcome: 'ignored' };
 
   // Events arrive at least once and in any order: one about an attempt that a later redrive replaced is stale.
-  const execution = await describeQuietly(deps.executions, change.executionArn);
+  const execution = await describeQuietly(deps, change.executionArn);
   if ((execution?.redriveCount ?? 0) > change.redriveCount) return { outcome: 'ignored' };
   if (change.status === 'RUNNING') return reopen(deps, change, execution);
 
@@ -92,11 +97,24 @@ const STATUS_ERROR: Record<'FAILED' | 'TIMED_OUT' | 'ABORTED', string> = {
 };
 
 /** DescribeExecution, or nothing when it cannot be read: escalating must not depend on it. */
-async function describeQuietly(executions: ExecutionReader, executionArn: string): Promise<ExecutionState | undefined> {
-  try {
-    return await executions.describe(executionArn);
-  } catch {
-    return undefined;
+/**
+ * The execution as Step Functions describes it, tried three times: the step it
+ * stopped at is what tells the operators where to continue. Undefined when it
+ * cannot be described: the escalation goes out without the step.
+ */
+async function describeQuietly(
+  deps: Pick<ExecutionStatusDeps, 'executions' | 'sleep'>,
+  executionArn: string,
+): Promise<ExecutionState | undefined> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deps.executions.describe(executionArn);
+    } catch {
+      const wait = DESCRIBE_RETRY_MS[attempt];
+      if (wait === undefined) return undefined;
+      await sleep(wait);
+    }
   }
 }
 

@@ -169,11 +169,31 @@ describe('execution status changes', () => {
     expect(world.notifier.operators[0]?.text).toContain('Error: CacheWaitTimeoutError');
   });
 
-  it('escalates even when the execution cannot be described', async () => {
+  it('escalates even when the execution cannot be described, after three attempts', async () => {
     const world = worldWithIncident();
-    world.executions.describe = () => Promise.reject(new Error('ThrottlingException'));
-    expect((await executionStatusChanged(world, change())).outcome).toBe('escalated');
+    let attempts = 0;
+    world.executions.describe = () => {
+      attempts++;
+      return Promise.reject(new Error('ThrottlingException'));
+    };
+    const waits: number[] = [];
+    const deps = { ...world, sleep: async (ms: number) => void waits.push(ms) };
+    expect((await executionStatusChanged(deps, change())).outcome).toBe('escalated');
+    expect(attempts).toBe(3);
+    expect(waits).toEqual([250, 1000]);
     expect(world.store.incident(INCIDENT_ID)?.status).toBe('FAILED');
+  });
+
+  it('names the step it stopped at when the description fails once before it answers', async () => {
+    const world = worldWithIncident();
+    world.executions.set(EXECUTION_ARN, { status: 'FAILED', currentState: 'Notify Investigating' });
+    const describe = world.executions.describe.bind(world.executions);
+    let attempts = 0;
+    world.executions.describe = (arn: string) =>
+      ++attempts === 1 ? Promise.reject(new Error('timeout')) : describe(arn);
+    const out = await executionStatusChanged({ ...world, sleep: async () => undefined }, change());
+    expect(out).toEqual({ outcome: 'escalated', failedState: 'Notify Investigating' });
+    expect(attempts).toBe(2);
   });
 
   it('ignores a first start and a success', async () => {
