@@ -60,6 +60,11 @@ function backupRpoSeconds(backup) {
   return domainModule('caches').backupRpoSeconds(backup);
 }
 
+/** The mirror lag above which a cache's standby alarms the operators, in seconds (functions/domain/caches.ts). */
+function standbyMaxLagSeconds(standby) {
+  return domainModule('caches').standbyMaxLagSeconds(standby);
+}
+
 /** The configuration file in use and its parsed, validated content. */
 function load() {
   const file = fs.existsSync(CONFIG_FILE) ? CONFIG_FILE : EXAMPLE_FILE;
@@ -359,6 +364,7 @@ module.exports = {
   load,
   domainModule,
   backupRpoSeconds,
+  standbyMaxLagSeconds,
   incidentAlarmPrefix,
   protectedCaches,
   endpointParameterArns,

@@ -11,11 +11,8 @@
  *   `replacement` settings, encrypted in transit and at rest, answering with
  *   the cache's AUTH token.
  */
-const { load } = require('./config');
+const { load, standbyMaxLagSeconds } = require('./config');
 const { scheduleResources, ruleName, logicalId, rate } = require('./alarms');
-
-/** The operators are alerted when the standby's lag passes this (functions/domain/caches.ts, standbyMaxLagSeconds). */
-const maxLagSeconds = (standby) => standby.maxLagMinutes * 60;
 
 /**
  * The lag alarm's period: two mirror intervals. Each cycle reports
@@ -48,7 +45,7 @@ function mirrorSchedule(cache, { service, stage }) {
  * the operators hear when the standby is back in step.
  */
 function mirrorLagAlarm(cache, { healthPrefix, namespace }) {
-  const threshold = maxLagSeconds(cache.standby);
+  const threshold = standbyMaxLagSeconds(cache.standby);
   const period = mirrorAlarmPeriodSeconds(cache.standby.intervalMinutes);
   return {
     [logicalId('Health', cache.id, 'Mirror', 'Lag', 'Alarm')]: {
