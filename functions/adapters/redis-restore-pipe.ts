@@ -46,19 +46,9 @@ export class RestorePipe {
     if (reply instanceof RespError) throw refusal('scan-dump', `SELECT ${db}`, this.session.label, reply.message);
   }
 
-  /** Queues one RESTORE; returns a promise only when a chunk went out and replies must be read first. */
-  restore(key: Buffer, dump: Buffer, expiresAtMs: number): Promise<void> | undefined {
-    const o = this.head(key, expiresAtMs, 24 + dump.length);
-    const out = this.chunk;
-    let p = putBulkHeader(out, o, dump.length);
-    p += dump.copy(out, p);
-    out[p++] = 13;
-    out[p++] = 10;
-    return this.tail(p);
-  }
-
   /**
-   * Queues one RESTORE whose DUMP payload is copied as the source encoded it:
+   * Queues one RESTORE, its DUMP payload copied as the source encoded it (returns a promise only when a
+   * chunk went out and replies must be read first):
    * `bulk[start, end)` is the whole bulk string reply (`$<n>\r\n<payload>\r\n`).
    */
   restoreEncoded(
