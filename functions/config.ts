@@ -8,6 +8,7 @@ import { ConfigError } from './domain/errors';
 import { RECOVERY_PLANS, type RecoveryPlan, type WorkflowSettings } from './domain/incident';
 import type { ApprovalPolicy } from './domain/recovery';
 import { parseTemplates, type NoticeTemplates } from './domain/notices';
+import { timeZoneOf, type TimeZone } from './domain/time-labels';
 import templatesDocument from '../config/notices.json';
 
 /**
@@ -47,6 +48,7 @@ export const ENVIRONMENT_VARIABLES = [
   'CONSOLE_CLIENT_ID',
   'CONSOLE_JWKS_URI',
   'CONSOLE_AUTH_DOMAIN',
+  'OPERATOR_TIME_ZONE',
 ] as const;
 export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
 
@@ -77,6 +79,8 @@ export interface Config {
   readonly metricsNamespace: string;
   readonly s3ForcePathStyle: boolean;
   readonly dedupTtlSeconds: number;
+  /** The zone operators read times in (console, messages to operators): IANA name and label, UTC by default. */
+  readonly operatorTimeZone: TimeZone;
   /** The console's identity provider (the Cognito user pool and its app client). */
   readonly consoleAuth: ConsoleAuthConfig;
 }
@@ -257,6 +261,9 @@ export function loadConfig(env: Env = process.env): Config {
     },
     get dedupTtlSeconds() {
       return lazy('dedupTtlSeconds', () => int(env, 'DEDUP_TTL_SECONDS', 2 * 24 * 3600, 60, 30 * 24 * 3600));
+    },
+    get operatorTimeZone() {
+      return lazy('operatorTimeZone', () => timeZoneOf(env.OPERATOR_TIME_ZONE));
     },
     get consoleAuth() {
       return lazy('consoleAuth', () => {

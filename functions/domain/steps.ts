@@ -53,6 +53,14 @@ export const requestApprovalInputSchema = incidentRefSchema.extend({
   taskToken: z.string().min(1).max(8192),
   step: z.string().regex(/^[a-z0-9-]{1,64}$/),
   assessment: assessmentSchema,
+  /** The execution's approval settings: when the wait escalates and what happens then. */
+  settings: z
+    .object({
+      approvalTimeoutSeconds: z.number().int().positive(),
+      approvalHeartbeatSeconds: z.number().int().positive(),
+      approvalDefault: z.enum(['proceed', 'abort']),
+    })
+    .optional(),
 });
 export type RequestApprovalInput = z.output<typeof requestApprovalInputSchema>;
 

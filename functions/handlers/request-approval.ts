@@ -32,5 +32,7 @@ export const handler = makeHandler(
     notifier,
     clock,
     notices: () => config.notices,
+    timeZone: () => config.operatorTimeZone,
+    caches: () => config.protectedCaches,
   }),
 );

@@ -57,6 +57,16 @@ export interface PendingApproval {
   reason?: string;
   /** When the waiting task was resumed with the decision. */
   resumedAt?: string;
+  /** When nobody deciding escalates, and what the workflow does then (from the execution's settings). */
+  deadline?: ApprovalDeadline;
+}
+
+export interface ApprovalDeadline {
+  /** Without a decision or an acknowledgement by then, the operators are escalated to and the default applies. */
+  escalatesAt: string;
+  /** The wait's hard limit, acknowledged or not. */
+  expiresAt: string;
+  onTimeout: 'proceed' | 'abort';
 }
 
 /** An operator's decision on an approval, as recorded. */

@@ -3,19 +3,25 @@
  * approval and asks the operators to decide in the console or the CLI. The
  * state resumes when the decision is sent with SendTaskSuccess / Failure.
  */
-import type { RecoveryPlan } from '../domain/incident';
+import type { ProtectedCache } from '../domain/caches';
+import { PLAN_LABELS } from '../domain/labels';
 import { describeLag, type Assessment } from '../domain/recovery';
 import type { RequestApprovalInput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
 import { describeEndpoint } from '../domain/endpoints';
 import { formatBytes } from '../domain/format';
-import type { Approvals, Clock, NoticeLog, Notifier, Timeline } from '../ports';
+import { clockTime, durationText, readableTimes, UTC, type TimeZone } from '../domain/time-labels';
+import type { ApprovalDeadline, Approvals, Clock, NoticeLog, Notifier, Timeline } from '../ports';
 
 export interface RequestApprovalDeps {
   store: Timeline & NoticeLog & Approvals;
   notifier: Notifier;
   clock: Clock;
   notices: { consoleUrl?: string | undefined };
+  /** The zone the operators read times in; UTC when absent. */
+  timeZone?: TimeZone;
+  /** The protected caches, for the size of a replacement; left out of the facts when absent. */
+  caches?: readonly ProtectedCache[];
 }
 
 export interface RequestApprovalOutput {
@@ -25,14 +31,7 @@ export interface RequestApprovalOutput {
   published: boolean;
 }
 
-const PLAN_ACTIONS: Record<RecoveryPlan, string> = {
-  RECOVERED: 'close the incident',
-  PROMOTE_REPLICA: 'promote a replica to primary',
-  PROMOTE_STANDBY: 'cut clients over to the warm standby',
-  GLOBAL_FAILOVER: 'fail over the Global Datastore to its secondary region',
-  PROVISION_FROM_BACKUP: 'provision a replacement cache from a backup',
-  ESCALATE: 'escalate',
-};
+const action = (a: Assessment): string => PLAN_LABELS[a.plan].action;
 
 export async function requestApproval(
   deps: RequestApprovalDeps,
@@ -40,13 +39,23 @@ export async function requestApproval(
 ): Promise<RequestApprovalOutput> {
   const { incidentId, cacheId, step, assessment } = input;
   const requestedAt = deps.clock.now().toISOString();
-  const facts = approvalFacts(assessment);
-  await deps.store.savePendingApproval({ incidentId, step, status: 'PENDING', requestedAt, facts }, input.taskToken);
+  const replacement = assessment.plan === 'PROVISION_FROM_BACKUP' ? replacementOf(deps.caches, cacheId) : undefined;
+  const facts = { ...approvalFacts(assessment), ...(replacement ? { replacement } : {}) };
+  const deadline = input.settings ? deadlineOf(requestedAt, input.settings) : undefined;
+  await deps.store.savePendingApproval(
+    { incidentId, step, status: 'PENDING', requestedAt, facts, ...(deadline ? { deadline } : {}) },
+    input.taskToken,
+  );
 
   const marker = `APPROVAL#${step}`;
   if ((await deps.store.claimNotice(incidentId, marker)) === 'sent') return { step, requestedAt, published: false };
-  const subject = `Approval needed: ${PLAN_ACTIONS[assessment.plan]} for ${cacheId}`.slice(0, 100);
-  const text = approvalText(incidentId, cacheId, assessment, consoleLink(deps.notices.consoleUrl, incidentId));
+  const subject = `Approval needed: ${action(assessment)} for ${cacheId}`.slice(0, 100);
+  const text = approvalText(incidentId, cacheId, assessment, consoleLink(deps.notices.consoleUrl, incidentId), {
+    zone: deps.timeZone ?? UTC,
+    now: new Date(requestedAt),
+    ...(deadline ? { deadline } : {}),
+    ...(replacement ? { replacement } : {}),
+  });
   const { messageId } = await deps.notifier.publishOperators({
     kind: 'approval-request',
     incidentId,
@@ -60,7 +69,7 @@ export async function requestApproval(
   await deps.store.appendTimeline(incidentId, {
     at: requestedAt,
     type: 'APPROVAL_REQUESTED',
-    message: `approval requested: ${PLAN_ACTIONS[assessment.plan]}`,
+    message: `approval requested: ${action(assessment)}`,
     detail: { step, ...facts },
   });
   return { step, requestedAt, published: true };
@@ -105,17 +114,64 @@ function approvalFacts(a: Assessment): Record<string, unknown> {
   };
 }
 
-function approvalText(incidentId: string, cacheId: string, a: Assessment, link: string | undefined): string {
+/** When the wait escalates (unless someone acknowledges it) and when it ends, from the execution's settings. */
+export function deadlineOf(
+  requestedAt: string,
+  settings: NonNullable<RequestApprovalInput['settings']>,
+): ApprovalDeadline {
+  const at = (seconds: number) => new Date(Date.parse(requestedAt) + seconds * 1000).toISOString();
+  return {
+    escalatesAt: at(settings.approvalHeartbeatSeconds),
+    expiresAt: at(settings.approvalTimeoutSeconds),
+    onTimeout: settings.approvalDefault,
+  };
+}
+
+/** What a replacement is made of: "2 × cache.r7g.large, valkey". */
+function replacementOf(caches: readonly ProtectedCache[] | undefined, cacheId: string): string | undefined {
+  const r = caches?.find((c) => c.id === cacheId)?.replacement;
+  if (!r) return undefined;
+  return `${r.numCacheClusters} × ${r.nodeType}, ${r.engine}`;
+}
+
+/** What happens if nobody decides, as one sentence for operators. */
+export function onTimeoutText(deadline: ApprovalDeadline, zone: TimeZone, now: Date): string {
+  const by = clockTime(deadline.escalatesAt, zone, now);
+  const wait = durationText((Date.parse(deadline.escalatesAt) - now.getTime()) / 1000);
+  const then =
+    deadline.onTimeout === 'proceed'
+      ? 'the operators are escalated to and the plan runs without an approval'
+      : 'the operators are escalated to and the recovery stops: the incident is marked failed';
+  return `If nobody decides or acknowledges by ${by} (in ${wait}), ${then}.`;
+}
+
+interface ApprovalTextOptions {
+  zone: TimeZone;
+  now: Date;
+  deadline?: ApprovalDeadline;
+  replacement?: string;
+}
+
+function approvalText(
+  incidentId: string,
+  cacheId: string,
+  a: Assessment,
+  link: string | undefined,
+  o: ApprovalTextOptions,
+): string {
   const lines = [
     `Incident ${incidentId}: cache ${cacheId} is down.`,
-    `Approve to ${PLAN_ACTIONS[a.plan]} (plan ${a.plan}).`,
+    `Approve to ${action(a)}: ${PLAN_LABELS[a.plan].onApprove}.`,
+    'Reject: nothing is changed on the cache, the incident is marked failed and the operators are escalated to.',
+    ...(o.deadline ? [onTimeoutText(o.deadline, o.zone, o.now)] : []),
     '',
-    `Why: ${a.reason}.`,
-    `Estimated time until clients are served again: about ${a.etaMinutes} minutes.`,
+    `Why: ${readableTimes(a.reason, o.zone, o.now)}.`,
+    `Estimated time until clients are served again: about ${a.etaMinutes} minute${a.etaMinutes === 1 ? '' : 's'}.`,
+    ...(o.replacement ? [`Replacement: ${o.replacement}.`] : []),
   ];
   if (a.backup) {
     lines.push(
-      `Backup: s3://${a.backup.bucket}/${a.backup.key}, ${a.backup.ageMinutes} min old, ${formatBytes(a.backup.sizeBytes)}.`,
+      `Backup: s3://${a.backup.bucket}/${a.backup.key}, taken ${clockTime(a.backup.watermark ?? a.backup.lastModified, o.zone, o.now)}, ${a.backup.ageMinutes} min old, ${formatBytes(a.backup.sizeBytes)}.`,
     );
     lines.push('Data written after the backup is written back from the source of truth after the cut-over.');
   }
@@ -127,7 +183,7 @@ function approvalText(incidentId: string, cacheId: string, a: Assessment, link: 
   }
   if (a.standby) {
     lines.push(
-      `Standby: ${a.standby.replicationGroupId} at ${describeEndpoint(a.standby.endpoint)}, mirrored up to ${a.standby.watermark} (${describeLag(a.standby.lagSeconds)} behind).`,
+      `Standby: ${a.standby.replicationGroupId} at ${describeEndpoint(a.standby.endpoint)}, mirrored up to ${clockTime(a.standby.watermark, o.zone, o.now, { seconds: true })} (${describeLag(a.standby.lagSeconds)} behind).`,
     );
     lines.push(
       'Nothing is provisioned: the endpoint record clients follow is pointed at the standby, then what changed since its last mirror cycle is written back from the source of truth.',

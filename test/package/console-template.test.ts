@@ -47,6 +47,7 @@ describe('operator console in the template', () => {
         'CONSOLE_TOKEN_ISSUER',
         'INCIDENTS_TABLE',
         'NODE_OPTIONS',
+        'OPERATOR_TIME_ZONE',
         'POWERTOOLS_SERVICE_NAME',
         // The caches page lists every protected cache, with or without backups.
         'PROTECTED_CACHES',

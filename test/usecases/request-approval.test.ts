@@ -1,3 +1,4 @@
+import { timeZoneOf } from '../../functions/domain/time-labels';
 import { factsList } from '../../functions/console/incident-sections';
 import { requestApproval } from '../../functions/usecases/request-approval';
 import { assessment, CACHE_ID, INCIDENT_ID, worldWithIncident } from './support';
@@ -31,7 +32,14 @@ describe('request approval', () => {
     const [message] = world.notifier.operators;
     expect(message).toMatchObject({ kind: 'approval-request', incidentId: INCIDENT_ID, cacheId: CACHE_ID });
     expect(message?.subject).toContain('provision a replacement cache from a backup');
-    expect(message?.text).toContain('s3://acme-backups/backups/sessions-0001.rdb, 30 min old, 2.0 GiB');
+    expect(message?.text).toContain(
+      's3://acme-backups/backups/sessions-0001.rdb, taken 11:30 UTC, 30 min old, 2.0 GiB',
+    );
+    // What each answer does, in words: no enum name reaches the operators.
+    expect(message?.text).toContain('Approve to provision a replacement cache from a backup: a replacement cache');
+    expect(message?.text).toContain('Reject: nothing is changed on the cache');
+    expect(message?.text).toContain('Replacement: 2 × cache.r7g.large, valkey.');
+    expect(message?.text).not.toMatch(/\b[A-Z]+_[A-Z_]+\b/);
     expect(message?.text).toContain('about 15 minutes');
     expect(message?.text).toContain(
       `https://console.acme.test/login?next=${encodeURIComponent(`/incidents/${INCIDENT_ID}`)}`,
@@ -108,9 +116,9 @@ describe('request approval', () => {
 
     const [message] = world.notifier.operators;
     expect(message?.subject).toBe('Approval needed: cut clients over to the warm standby for sessions');
-    expect(message?.text).toContain('(plan PROMOTE_STANDBY)');
+    expect(message?.text).toContain('about 1 minute.');
     expect(message?.text).toContain(
-      'Standby: sessions-standby at master.sessions-standby.example:6379 (TLS), mirrored up to 2025-03-01T11:54:00.000Z (6 min behind).',
+      'Standby: sessions-standby at master.sessions-standby.example:6379 (TLS), mirrored up to 11:54:00 UTC (6 min behind).',
     );
     expect(message?.text).toContain('Nothing is provisioned');
     const facts = world.store.approval(INCIDENT_ID, 'recovery-plan')!.facts;
@@ -144,5 +152,30 @@ describe('request approval', () => {
     expect(factsList(facts)).toContain(
       '<dt>Standby not used</dt><dd>sessions-standby: no mirror cycle into it ever completed</dd>',
     );
+  });
+});
+
+describe('the deadline of a request', () => {
+  it('records when the wait escalates and what happens then, and tells the operators in their time zone', async () => {
+    const world = worldWithIncident({}, { consoleUrl: 'https://console.acme.test' });
+
+    await requestApproval(
+      { ...world, timeZone: timeZoneOf('America/New_York') },
+      { ...input, settings: { approvalTimeoutSeconds: 1800, approvalHeartbeatSeconds: 600, approvalDefault: 'abort' } },
+    );
+
+    const approval = world.store.approval(INCIDENT_ID, 'recovery-plan');
+    const requestedAt = Date.parse(String(approval?.requestedAt));
+    expect(approval?.deadline).toEqual({
+      escalatesAt: new Date(requestedAt + 600_000).toISOString(),
+      expiresAt: new Date(requestedAt + 1_800_000).toISOString(),
+      onTimeout: 'abort',
+    });
+    const text = world.notifier.operators[0]?.text ?? '';
+    expect(text).toMatch(
+      /If nobody decides or acknowledges by \d\d:\d\d ET \(in 10 min\), the operators are escalated/,
+    );
+    expect(text).toContain('the recovery stops: the incident is marked failed');
+    expect(text).toMatch(/taken \d\d:\d\d ET/);
   });
 });

@@ -18,6 +18,19 @@ function toApproval(item: Item): PendingApproval {
   if (typeof item.decidedAt === 'string') approval.decidedAt = item.decidedAt;
   if (typeof item.reason === 'string') approval.reason = item.reason;
   if (typeof item.resumedAt === 'string') approval.resumedAt = item.resumedAt;
+  const deadline = item.deadline as Record<string, unknown> | undefined;
+  if (
+    deadline &&
+    typeof deadline.escalatesAt === 'string' &&
+    typeof deadline.expiresAt === 'string' &&
+    (deadline.onTimeout === 'proceed' || deadline.onTimeout === 'abort')
+  ) {
+    approval.deadline = {
+      escalatesAt: deadline.escalatesAt,
+      expiresAt: deadline.expiresAt,
+      onTimeout: deadline.onTimeout,
+    };
+  }
   return approval;
 }
 
@@ -39,6 +52,7 @@ export class DynamoDbApprovals implements Approvals {
             decidedBy: approval.decidedBy,
             decidedAt: approval.decidedAt,
             reason: approval.reason,
+            deadline: approval.deadline,
             taskToken,
           },
         }),
@@ -52,7 +66,7 @@ export class DynamoDbApprovals implements Approvals {
       {
         KeyConditionExpression: PARTITION_PREFIX,
         ExpressionAttributeValues: { ':pk': approvals.pk, ':prefix': approvals.prefix },
-        ProjectionExpression: 'incidentId, step, #status, requestedAt, facts, decidedBy, decidedAt, reason',
+        ProjectionExpression: 'incidentId, step, #status, requestedAt, facts, decidedBy, decidedAt, reason, deadline',
         ExpressionAttributeNames: { '#status': 'status' },
         ConsistentRead: true,
       },

@@ -1,0 +1,131 @@
+/**
+ * How the workflow's names read to a person: one table of labels for the
+ * console, the CLI's human output and the messages to operators. The enum
+ * values themselves stay in `--json`, the API and the records.
+ */
+import type { IncidentStatus, NoticeStage, RecoveryPlan, TimelineEventType } from './incident';
+
+interface PlanLabel {
+  /** A short name, e.g. in a list or a heading. */
+  readonly name: string;
+  /** What the workflow does, as the end of "Approve to …". */
+  readonly action: string;
+  /** What approving sets in motion, step by step, in one sentence. */
+  readonly onApprove: string;
+}
+
+export const PLAN_LABELS: Readonly<Record<RecoveryPlan, PlanLabel>> = {
+  RECOVERED: {
+    name: 'Recovered by itself',
+    action: 'close the incident',
+    onApprove: 'the incident is closed; nothing is changed on the cache',
+  },
+  PROMOTE_REPLICA: {
+    name: 'Promote a replica',
+    action: 'promote a replica to primary',
+    onApprove:
+      'a replica is promoted to primary, clients are cut over to it, and what it missed is written back from the source of truth',
+  },
+  PROMOTE_STANDBY: {
+    name: 'Switch to the warm standby',
+    action: 'cut clients over to the warm standby',
+    onApprove:
+      'clients are cut over to the warm standby, then what changed since its last mirror cycle is written back from the source of truth',
+  },
+  GLOBAL_FAILOVER: {
+    name: 'Fail over to the other region',
+    action: 'fail over the Global Datastore to its secondary region',
+    onApprove:
+      'the Global Datastore fails over to its secondary region, clients are cut over to it, and what it missed is written back',
+  },
+  PROVISION_FROM_BACKUP: {
+    name: 'Restore from backup',
+    action: 'provision a replacement cache from a backup',
+    onApprove:
+      'a replacement cache is created from the backup, clients are cut over to it, and what the backup lacks is written back from the source of truth (customizations first)',
+  },
+  ESCALATE: {
+    name: 'Escalate to operators',
+    action: 'escalate',
+    onApprove: 'the operators are escalated to; nothing is changed on the cache',
+  },
+};
+
+export const planName = (plan: string | undefined): string =>
+  plan === undefined ? '–' : (PLAN_LABELS[plan as RecoveryPlan]?.name ?? humanize(plan));
+
+/** The customer-facing stages, as the stage a subscriber last heard. */
+export const STAGE_LABELS: Readonly<Record<NoticeStage, string>> = {
+  INVESTIGATING: 'Investigating',
+  ETA: 'Recovery under way',
+  PARTIALLY_RESTORED: 'Partially restored',
+  RESOLVED: 'Resolved',
+};
+
+export const STATUS_LABELS: Readonly<Record<IncidentStatus, string>> = {
+  OPEN: 'Open',
+  RESOLVED: 'Resolved',
+  FAILED: 'Failed',
+  FALSE_ALARM: 'False alarm',
+};
+
+export const APPROVAL_STATUS_LABELS: Readonly<Record<'PENDING' | 'APPROVED' | 'REJECTED' | 'TIMED_OUT', string>> = {
+  PENDING: 'Waiting for a decision',
+  APPROVED: 'Approved',
+  REJECTED: 'Rejected',
+  TIMED_OUT: 'Timed out',
+};
+
+export const TIMELINE_LABELS: Readonly<Record<TimelineEventType, string>> = {
+  ALARM: 'Alarm',
+  ALARM_OK: 'Alarm cleared',
+  ALARM_INSUFFICIENT_DATA: 'Alarm without data',
+  INCIDENT_OPENED: 'Incident opened',
+  OUTAGE_CONFIRMED: 'Outage confirmed',
+  FALSE_ALARM: 'False alarm',
+  ASSESSED: 'Assessed',
+  APPROVAL_REQUESTED: 'Approval requested',
+  APPROVAL_ACKNOWLEDGED: 'Operator looking',
+  APPROVED: 'Approved',
+  REJECTED: 'Rejected',
+  APPROVAL_TIMED_OUT: 'Approval timed out',
+  NOTICE_SENT: 'Customers notified',
+  RECOVERY_STARTED: 'Recovery started',
+  CACHE_AVAILABLE: 'Cache available',
+  CUT_OVER: 'Clients cut over',
+  VERIFIED: 'Cache verified',
+  REHYDRATED: 'Data written back',
+  DATA_VERIFIED: 'Data verified',
+  RESOLVED: 'Resolved',
+  FAILED: 'Failed',
+  ESCALATED: 'Operators escalated',
+  REDRIVE_REQUESTED: 'Continue requested',
+  REDRIVEN: 'Workflow continued',
+};
+
+/** Step Functions execution statuses (DescribeExecution). */
+export const EXECUTION_STATUS_LABELS: Readonly<Record<string, string>> = {
+  RUNNING: 'Running',
+  SUCCEEDED: 'Finished',
+  FAILED: 'Stopped with an error',
+  TIMED_OUT: 'Timed out',
+  ABORTED: 'Stopped by hand',
+  PENDING_REDRIVE: 'Continuing',
+};
+
+/** Steps that wait for an operator, by the step id the state machine gives them. */
+export const APPROVAL_STEP_LABELS: Readonly<Record<string, string>> = {
+  'recovery-plan': 'Recovery plan',
+};
+
+/** Label for any of the tables above; an unknown value reads as words, never as UPPER_SNAKE. */
+export function label(table: Readonly<Record<string, string>>, value: string | undefined): string {
+  if (value === undefined || value === '') return '–';
+  return table[value] ?? humanize(value);
+}
+
+/** `SOME_NAME` / `some-name` → "Some name". */
+export function humanize(value: string): string {
+  const words = value.replace(/[_-]+/g, ' ').trim().toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
