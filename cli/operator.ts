@@ -25,11 +25,23 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeConfirmation } from '../functions/domain/incident';
-import type { ConfirmationFacts } from '../functions/domain/steps';
-import { formatBytes } from '../functions/console/format';
 import type { CacheBackupSummary } from '../functions/usecases/cache-backups';
-import type { IncidentSummary } from '../functions/usecases/incident-view';
+import {
+  statusText,
+  cacheLine,
+  noticeRows,
+  out,
+  printView,
+  table,
+  timelineLine,
+  whenText,
+  incidentRows,
+  falseAlarmRows,
+  INCIDENT_HEADERS,
+  FALSE_ALARM_HEADERS,
+  type Summary,
+  type View,
+} from './human';
 import { CliError, parseCommand, USAGE } from './operator-args';
 
 /** The package's root: one level above this file, and above dist/ where it is bundled. */
@@ -137,127 +149,6 @@ async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string,
   return doc as T;
 }
 
-// ── output ───────────────────────────────────────────────────────────────────
-
-/** The console API's incident summary (the CLI reads the same JSON the console serves). */
-type Summary = IncidentSummary;
-
-interface Approval {
-  step: string;
-  status: string;
-  requestedAt: string;
-  facts: Record<string, unknown>;
-  decidedBy?: string;
-  decidedAt?: string;
-  reason?: string;
-}
-
-interface View {
-  incident: Summary & {
-    triggerAlarm?: string;
-    error?: { error: string; cause: string };
-    confirmation?: ConfirmationFacts;
-  };
-  execution?: { status: string; currentState?: string };
-  timeline: { at: string; type: string; message: string }[];
-  notices: { at: string; stage: string; message: string }[];
-  approvals: Approval[];
-}
-
-const out = (line = '') => process.stdout.write(`${line}\n`);
-
-function table(headers: string[], rows: string[][]): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  out(line(headers));
-  for (const r of rows) out(line(r));
-}
-
-function duration(seconds: number | undefined): string {
-  if (seconds === undefined) return '–';
-  if (seconds < 90) return `${seconds}s`;
-  const m = Math.floor(seconds / 60);
-  return m < 90
-    ? `${m}m${String(seconds % 60).padStart(2, '0')}s`
-    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-const shortTime = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z');
-
-function printView(view: View): void {
-  const i = view.incident;
-  out(`Incident ${i.incidentId}`);
-  out(`  cache ${i.cacheId} · ${i.status} · stage ${i.stage} · plan ${i.plan ?? '–'}`);
-  out(
-    `  started ${shortTime(i.openedAt)} · elapsed ${duration(i.elapsedSeconds)} · outage ${duration(i.outageSeconds)} · degraded ${duration(i.degradedSeconds)}`,
-  );
-  if (view.execution) out(`  workflow ${view.execution.status}, state ${view.execution.currentState ?? '–'}`);
-  if (i.triggerAlarm) out(`  alarm ${i.triggerAlarm}`);
-  if (i.confirmation)
-    out(`  ${i.confirmation.confirmed ? 'outage confirmed' : 'false alarm'}: ${describeConfirmation(i.confirmation)}`);
-  if (i.error) out(`  error ${i.error.error}: ${i.error.cause}`);
-  for (const a of view.approvals) {
-    out();
-    out(`Approval ${a.step}: ${a.status}`);
-    for (const [k, v] of Object.entries(a.facts))
-      out(`  ${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-    if (a.status === 'PENDING') out(`  → cache-outage approve ${i.incidentId} --reason "…"   or   reject …`);
-    else if (a.decidedBy) out(`  decided by ${a.decidedBy} at ${shortTime(a.decidedAt ?? '')}: ${a.reason ?? ''}`);
-  }
-  out();
-  out('Timeline');
-  table(
-    ['AT', 'EVENT', 'MESSAGE'],
-    view.timeline.map((e) => [shortTime(e.at), e.type, e.message]),
-  );
-}
-
-/** `; standby <group> <lag> behind (limit …), last mirrored …, n failures in a row`, or nothing without a standby. */
-function standbyPart(c: CacheBackupSummary): string {
-  const s = c.standby;
-  if (!s) return '';
-  const lag =
-    s.lagSeconds === undefined
-      ? 'never mirrored'
-      : `${duration(s.lagSeconds)} behind${s.overLag ? ' OVER LIMIT' : ''} (limit ${duration(s.maxLagSeconds)})`;
-  const last = s.lastSuccess
-    ? `, last mirrored ${shortTime(s.lastSuccess.finishedAt)}, ${s.lastSuccess.keys} keys`
-    : '';
-  const failures = `, ${s.consecutiveFailures} failure${s.consecutiveFailures === 1 ? '' : 's'} in a row${s.lastCycle?.reason && s.consecutiveFailures ? `: ${s.lastCycle.reason}` : ''}`;
-  return `; standby ${s.replicationGroupId} ${lag}${last}${failures}`;
-}
-
-/** One line per cache: its newest verified backup against the RPO, the last run, the last test restore, the standby. */
-function cacheLine(c: CacheBackupSummary): string {
-  if (!c.configured) return `${c.cacheId}: no backups configured${standbyPart(c)}`;
-  const parts: string[] = [];
-  const b = c.newest;
-  const rpo = `RPO ${duration(c.rpoSeconds)}`;
-  if (b) {
-    parts.push(
-      `backup ${duration(b.ageSeconds)} old${c.overRpo ? ' OVER RPO' : ''} (${rpo}): ${b.method}, ${formatBytes(b.bytes)}, ${b.keys} keys, ${b.pointInTime ? 'point-in-time' : 'not point-in-time'}, watermark ${shortTime(b.watermark)}`,
-    );
-  } else {
-    parts.push(
-      `${c.method === 'none' ? 'no backup recorded (made elsewhere)' : 'no verified backup'}${c.overRpo ? ' OVER RPO' : ''} (${rpo})`,
-    );
-  }
-  const r = c.lastRun;
-  parts.push(r ? `last run ${r.outcome} ${shortTime(r.finishedAt)}${r.reason ? `: ${r.reason}` : ''}` : 'no run yet');
-  parts.push(`${c.consecutiveFailures} failure${c.consecutiveFailures === 1 ? '' : 's'} in a row`);
-  const t = c.lastTestRestore;
-  parts.push(
-    t
-      ? `test restore ${t.ok ? 'ok' : 'failed'} ${shortTime(t.at)}: ${t.keysLoaded}/${t.keysExpected} keys loaded, ${t.mismatched}/${t.sampled} sampled differ${t.reason ? ` (${t.reason})` : ''}`
-      : 'no test restore yet',
-  );
-  return `${c.cacheId}: ${parts.join(' · ')}${standbyPart(c)}`;
-}
-
 // ── commands ─────────────────────────────────────────────────────────────────
 
 /** The drill runs the local stack, which only a checkout of the repository holds. */
@@ -297,29 +188,14 @@ async function main(argv: string[]): Promise<number> {
       const real = incidents.filter((i) => i.status !== 'FALSE_ALARM');
       const falseAlarms = incidents.filter((i) => i.status === 'FALSE_ALARM');
       if (real.length) {
-        table(
-          ['INCIDENT', 'CACHE', 'STATUS', 'STAGE', 'PLAN', 'STARTED', 'ELAPSED', 'APPROVALS'],
-          real.map((i) => [
-            i.incidentId,
-            i.cacheId,
-            i.status,
-            i.stage,
-            i.plan ?? '–',
-            shortTime(i.openedAt),
-            duration(i.elapsedSeconds),
-            i.pendingApprovals ? `${i.pendingApprovals} pending` : '–',
-          ]),
-        );
+        table(INCIDENT_HEADERS, incidentRows(real));
       } else out('No incidents.');
       if (falseAlarms.length) {
         out();
         out(
           `False alarms (${falseAlarms.length}): an alarm fired, the cache answered throughout the confirmation window, no customer was told`,
         );
-        table(
-          ['INCIDENT', 'CACHE', 'STATUS', 'STARTED'],
-          falseAlarms.map((i) => [i.incidentId, i.cacheId, 'FALSE ALARM', shortTime(i.openedAt)]),
-        );
+        table(FALSE_ALARM_HEADERS, falseAlarmRows(falseAlarms));
       }
       return 0;
     }
@@ -341,7 +217,7 @@ async function main(argv: string[]): Promise<number> {
       const emit = (v: View) => {
         for (const e of v.timeline.slice(printed)) {
           if (values.json) out(JSON.stringify(e));
-          else out(`${shortTime(e.at)}  ${e.type.padEnd(22)} ${e.message}`);
+          else out(timelineLine(e));
         }
         printed = v.timeline.length;
       };
@@ -354,7 +230,7 @@ async function main(argv: string[]): Promise<number> {
         view = await call<View>(target, 'GET', `${incidentPath}/events`);
         emit(view);
       }
-      if (!values.json) out(`\n${view.incident.incidentId}: ${view.incident.status}`);
+      if (!values.json) out(`\n${view.incident.incidentId}: ${statusText(view.incident.status)}`);
       return 0;
     }
     case 'approve':
@@ -368,7 +244,7 @@ async function main(argv: string[]): Promise<number> {
       if (values.json) out(JSON.stringify(decided));
       else
         out(
-          `${decided.status.toLowerCase()} ${decided.step} of ${incidentId} as ${decided.decidedBy} at ${shortTime(decided.decidedAt)}`,
+          `${decided.status.toLowerCase()} ${decided.step} of ${incidentId} as ${decided.decidedBy} at ${whenText(decided.decidedAt)}`,
         );
       return 0;
     }
@@ -384,7 +260,7 @@ async function main(argv: string[]): Promise<number> {
       if (values.json) out(JSON.stringify(redriven));
       else
         out(
-          `${incidentId} continues from ${redriven.continuesAt ?? 'the step it stopped at'} (asked by ${redriven.requestedBy} at ${shortTime(redriven.requestedAt)})`,
+          `${incidentId} continues from ${redriven.continuesAt ?? 'the step it stopped at'} (asked by ${redriven.requestedBy} at ${whenText(redriven.requestedAt)})`,
         );
       return 0;
     }
@@ -403,10 +279,7 @@ async function main(argv: string[]): Promise<number> {
       const view = await call<View>(target, 'GET', incidentPath);
       if (values.json) return (out(JSON.stringify(view.notices)), 0);
       if (!view.notices.length) return (out('No notices sent yet.'), 0);
-      table(
-        ['AT', 'STAGE', 'NOTICE'],
-        view.notices.map((n) => [shortTime(n.at), n.stage, n.message]),
-      );
+      table(['AT', 'STAGE', 'NOTICE'], noticeRows(view.notices));
       return 0;
     }
   }

@@ -124,8 +124,35 @@ export function label(table: Readonly<Record<string, string>>, value: string | u
   return table[value] ?? humanize(value);
 }
 
-/** `SOME_NAME` / `some-name` → "Some name". */
+/** `SOME_NAME` / `some-name` / `someName` → "Some name". */
 export function humanize(value: string): string {
-  const words = value.replace(/[_-]+/g, ' ').trim().toLowerCase();
+  const words = value
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+/** The facts of an approval request, by the key the request records them under. */
+export const FACT_LABELS: Readonly<Record<string, string>> = {
+  plan: 'Plan',
+  reason: 'Why',
+  etaMinutes: 'Clients served again in (min)',
+  replacement: 'Replacement',
+  backupKey: 'Backup',
+  backupAgeMinutes: 'Backup age (min)',
+  backupSizeBytes: 'Backup size (bytes)',
+  rdbVersion: 'RDB version',
+  replica: 'Replica',
+  replicaEndpoint: 'Replica endpoint',
+  replicaLagSeconds: 'Replica lag (s)',
+  standby: 'Standby',
+  standbyEndpoint: 'Standby endpoint',
+  standbyMirroredUpTo: 'Standby mirrored up to',
+  standbyLagSeconds: 'Standby behind by (s)',
+  standbyNotUsed: 'Standby not used',
+  globalSecondaryRegion: 'Secondary region',
+  globalSecondaryGroup: 'Secondary group',
+  rejectedBackups: 'Backups not used',
+};

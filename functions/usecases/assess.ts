@@ -4,6 +4,7 @@
  * secondary? the newest usable backup?) and turns them into a recovery plan
  * with an ETA.
  */
+import { planName } from '../domain/labels';
 import type { ProtectedCache } from '../domain/caches';
 import { InvalidBackupError } from '../domain/errors';
 import { estimateMinutes } from '../domain/eta';
@@ -121,7 +122,7 @@ export async function assess(deps: AssessDeps, input: AssessInput): Promise<Asse
     ...(rehydrateSince ? { rehydrateSince } : {}),
   };
 
-  await addTimeline(deps, input.incidentId, 'ASSESSED', `plan ${plan}: ${reason}`, {
+  await addTimeline(deps, input.incidentId, 'ASSESSED', `${planName(plan)}: ${reason}`, {
     plan,
     reason,
     etaMinutes,

@@ -117,8 +117,8 @@ describe('cache-outage caches', () => {
     expect(r.stderr).toBe('');
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toEqual([
-      'sessions: backup 10m00s old (RPO 30m00s): sync, 3.0 MiB, 2000 keys, point-in-time, watermark 2025-03-01 11:50:00Z · last run ok 2025-03-01 11:50:40Z · 0 failures in a row · test restore ok 2025-03-01 03:00:00Z: 2000/2000 keys loaded, 0/100 sampled differ',
-      'orders: no verified backup OVER RPO (RPO 60m00s) · last run failed 2025-03-01 11:55:01Z: DUMP refused: NOPERM · 1 failure in a row · no test restore yet',
+      'sessions: backup 10 min old (RPO 30 min): sync, 3.0 MiB, 2000 keys, point-in-time, watermark Mar 1, 11:50:00 UTC · last run ok Mar 1, 11:50:40 UTC · 0 failures in a row · test restore ok Mar 1, 03:00:00 UTC: 2000/2000 keys loaded, 0/100 sampled differ',
+      'orders: no verified backup OVER RPO (RPO 1 h) · last run failed Mar 1, 11:55:01 UTC: DUMP refused: NOPERM · 1 failure in a row · no test restore yet',
       'flags: no backups configured',
     ]);
   });

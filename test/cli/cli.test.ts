@@ -60,10 +60,13 @@ describe('cache-outage CLI on the local stack', () => {
     const r = await cli('show', incidentId, '--local');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Incident ${incidentId}`);
-    expect(r.stdout).toContain('Approval recovery-plan: PENDING');
-    expect(r.stdout).toMatch(/plan\s+PROVISION_FROM_BACKUP/);
-    expect(r.stdout).toMatch(/backupSizeBytes\s+\d+/);
-    expect(r.stdout).toMatch(/APPROVAL_REQUESTED\s+approval requested/);
+    expect(r.stdout).toContain('Approval “Recovery plan” (recovery-plan): Waiting for a decision');
+    expect(r.stdout).toMatch(/Plan\s+Restore from backup/);
+    expect(r.stdout).toMatch(/Backup size \(bytes\)\s+\d+/);
+    expect(r.stdout).toMatch(/Approval requested\s+approval requested/);
+    // Words for people: no enum name and no raw ISO time in the human output.
+    expect(r.stdout).not.toMatch(/\b[A-Z]{2,}(_[A-Z]+)+\b/);
+    expect(r.stdout).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
   });
 
   it('lists false alarms apart from incidents, and shows what the check saw', async () => {
@@ -102,7 +105,7 @@ describe('cache-outage CLI on the local stack', () => {
     expect(table.code).toBe(0);
     const [incidents, falseAlarms] = table.stdout.split(/^False alarms \(1\)/m) as [string, string | undefined];
     expect(incidents).not.toContain(id);
-    expect(falseAlarms).toMatch(new RegExp(`${id}\\s+accounts\\s+FALSE ALARM`));
+    expect(falseAlarms).toMatch(new RegExp(`${id}\\s+accounts\\s+False alarm`));
 
     const shown = await cli('show', id, '--local');
     expect(shown.stdout).toContain(

@@ -25,6 +25,8 @@ export function shellEnv(): NodeJS.ProcessEnv {
   delete env.NODE_PATH;
   delete env.CACHE_OUTAGE_URL;
   delete env.CACHE_OUTAGE_TOKEN;
+  // Times print in the machine's zone; the expectations are written in UTC.
+  env.TZ = 'UTC';
   return env;
 }
 

@@ -79,7 +79,7 @@ describe('assess with a warm standby', () => {
     ]);
     expect(world.store.incident(INCIDENT_ID)?.plan).toBe('PROMOTE_STANDBY');
     const [assessed] = await world.store.timeline(INCIDENT_ID);
-    expect(assessed?.message).toContain('plan PROMOTE_STANDBY');
+    expect(assessed?.message).toContain('Switch to the warm standby: ');
     expect(assessed?.detail).toMatchObject({ standby: { replicationGroupId: 'sessions-standby', lagSeconds: 360 } });
   });
 
