@@ -238,6 +238,18 @@ describe('loadConfig', () => {
     }
   });
 
+  it("reads the operators' time zone, labelled as people say it, and refuses a name that is no zone", () => {
+    expect(loadConfig(VALID).operatorTimeZone).toEqual({ name: 'UTC', label: 'UTC' });
+    expect(loadConfig({ ...VALID, OPERATOR_TIME_ZONE: 'America/New_York' }).operatorTimeZone).toEqual({
+      name: 'America/New_York',
+      label: 'ET',
+    });
+    const config = loadConfig({ ...VALID, OPERATOR_TIME_ZONE: 'Eastern' });
+    expect(configErrorOf(() => config.operatorTimeZone).message).toBe(
+      '"Eastern" is not a time zone (use an IANA name such as America/New_York or UTC)',
+    );
+  });
+
   it('refuses an approval default other than proceed or abort', () => {
     const config = loadConfig({ ...VALID, APPROVAL_DEFAULT: 'skip' });
     expect(configErrorOf(() => config.settings).message).toBe(
