@@ -54,21 +54,27 @@ function sentence(view: IncidentView, a: ApprovalView, t: TimeContext): string {
   return `<p class="lede" id="decision-sentence"><em>${esc(i.cacheId)}</em> is unreachable since ${time(i.openedAt, t)} (${since(i.openedAt, t.now)}). ${proposal(view, a, t)}${served}.</p>`;
 }
 
+/** The size of what approving creates and what customers have lived through so far. */
+function stakes(view: IncidentView, a: ApprovalView, t: TimeContext): string {
+  const n = view.notices.length;
+  const last = view.notices[n - 1];
+  const notices = `<span class="notices-count">${n}</span> notice${n === 1 ? '' : 's'} sent to subscribers${last ? ` (last: ${esc(label(STAGE_LABELS, last.stage))})` : ''}`;
+  return `<ul class="what">
+${str(a.facts.replacement) ? `<li><strong>Replacement:</strong> ${esc(a.facts.replacement)}.</li>` : ''}
+<li><strong>Customers so far:</strong> outage running ${since(view.incident.openedAt, t.now)}; ${notices}.</li>
+</ul>`;
+}
+
 function whatHappens(view: IncidentView, a: ApprovalView, t: TimeContext): string {
   const plan = str(a.facts.plan) ?? view.incident.plan;
   const onApprove = plan && plan in PLAN_LABELS ? PLAN_LABELS[plan as keyof typeof PLAN_LABELS].onApprove : '';
   const deadline = a.deadline
     ? onTimeoutText(a.deadline, t.zone, t.now)
     : 'If nobody decides, the operators are escalated to once the configured wait is over.';
-  const n = view.notices.length;
-  const last = view.notices[n - 1];
-  const notices = `<span class="notices-count">${n}</span> notice${n === 1 ? '' : 's'} sent to subscribers${last ? ` (last: ${esc(label(STAGE_LABELS, last.stage))})` : ''}`;
   return `<ul class="what">
 ${onApprove ? `<li><strong>Approve:</strong> ${esc(onApprove)}.</li>` : ''}
 <li><strong>Reject:</strong> ${esc(REJECT_TEXT)}</li>
 <li><strong>No answer:</strong> ${esc(deadline)}</li>
-${str(a.facts.replacement) ? `<li><strong>Replacement:</strong> ${esc(a.facts.replacement)}.</li>` : ''}
-<li><strong>Customers so far:</strong> outage running ${since(view.incident.openedAt, t.now)}; ${notices}.</li>
 </ul>`;
 }
 
@@ -106,7 +112,7 @@ export function decisionText(view: IncidentView, a: ApprovalView, t: TimeContext
           ? ' — nothing is changed on the cache; the operators are escalated to'
           : ' — the configured default applies';
   const ago = a.decidedAt ? ` (${esc(relativeTime(a.decidedAt, t.now))})` : '';
-  return `${what}${ago}${next}.${a.reason ? ` Reason: “${esc(a.reason)}”` : ''}`;
+  return `${what}${ago}${next ? `<span class="while-open">${next}</span>` : ''}.${a.reason ? ` Reason: “${esc(a.reason)}”` : ''}`;
 }
 
 export function decisionSection(view: IncidentView, csrf: string | undefined, t: TimeContext): string {
@@ -116,6 +122,7 @@ export function decisionSection(view: IncidentView, csrf: string | undefined, t:
 ${sentence(view, pending, t)}
 ${whatHappens(view, pending, t)}
 ${decisionForm(view.incident.incidentId, pending, csrf)}
+${stakes(view, pending, t)}
 </section>`;
   }
   const decided = view.approvals

@@ -71,7 +71,7 @@ export function incidentPage(view: IncidentView, operator: string, csrf: string 
   const t: TimeContext = { zone: view.zone, now: new Date(view.now) };
   const pending = view.approvals.filter((a) => a.status === 'PENDING').map((a) => a.step);
   const body = `<h1 id="headline">${esc(view.headline)}</h1>
-<p class="muted">Incident ${esc(view.incident.incidentId)} · opened ${timeAgo(view.incident.openedAt, t)} · <span id="live">times in ${esc(view.zone.label)}</span></p>
+<p class="muted subline">Incident ${esc(view.incident.incidentId)} · opened ${timeAgo(view.incident.openedAt, t)} · <span id="live">times in ${esc(view.zone.label)}</span></p>
 <p id="connection" class="notice error" hidden></p>
 ${decisionSection(view, csrf, t)}
 ${incidentDetails(view, csrf, t)}
