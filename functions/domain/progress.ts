@@ -10,6 +10,7 @@
 import type { IncidentStatus, RecoveryPlan, TimelineEvent, TimelineEventType } from './incident';
 import {
   APPROVAL_STATUS_LABELS,
+  APPROVAL_STEP_LABELS,
   EXECUTION_STATUS_LABELS,
   PLAN_LABELS,
   PROGRESS_STEP_LABELS,
@@ -118,7 +119,11 @@ const TABLES: readonly Readonly<Record<string, string>>[] = [
 
 /** A message as a person reads it: every enum name inside it (`PROVISION_FROM_BACKUP`, "ETA notice") in words. */
 export function plainWords(text: string): string {
-  return text.replace(ENUM_TOKEN, (token) => {
+  const steps = Object.entries(APPROVAL_STEP_LABELS).reduce(
+    (out, [id, words]) => out.replace(new RegExp(`\\b${id}\\b`, 'g'), `the ${words.toLowerCase()}`),
+    text,
+  );
+  return steps.replace(ENUM_TOKEN, (token) => {
     for (const table of TABLES) {
       const word = table[token];
       if (word) return word;

@@ -343,7 +343,7 @@ describe('console API: reject through the form, and escaping', () => {
     const after = await (
       await fetch(`${drill.consoleUrl}/incidents/${encodeURIComponent(incidentId)}`, { headers: { cookie } })
     ).text();
-    expect(after).toContain('Decided by <strong>carol@example.com</strong>');
+    expect(after).toContain('Rejected by <strong>carol@example.com</strong>');
     expect(after).not.toContain('<img src=x');
     expect(after).toContain('not now &lt;script&gt;');
 

@@ -199,5 +199,6 @@ describe('the progress picture', () => {
     expect(plainWords('plan PROVISION_FROM_BACKUP: ok')).toBe('plan Restore from backup: ok');
     expect(plainWords('PARTIALLY_RESTORED notice sent')).toBe('Partially restored notice sent');
     expect(plainWords('SOME_NEW_THING happened')).toBe('Some new thing happened');
+    expect(plainWords('dana approved recovery-plan: go')).toBe('dana approved the recovery plan: go');
   });
 });
