@@ -7,35 +7,35 @@
  * data goes through `esc`.
  */
 import type { CacheBackupSummary } from '../usecases/cache-backups';
-import { formatBytes, formatSeconds, time } from './format';
+import { formatBytes, formatSeconds, time, UTC_NOW, type TimeContext } from './format';
 import { esc, page } from './layout';
 
-function newestCell(c: CacheBackupSummary): string {
+function newestCell(c: CacheBackupSummary, t: TimeContext): string {
   const over = c.overRpo ? ' <strong class="bad">over RPO</strong>' : '';
   const b = c.newest;
   if (!b) return `${c.method === 'none' ? 'none recorded (made elsewhere)' : 'no verified backup yet'}${over}`;
   return `<strong>${esc(formatSeconds(b.ageSeconds))} old</strong>${over}<br>
 ${esc(b.method)} · ${esc(formatBytes(b.bytes))} · ${esc(b.keys.toLocaleString('en-US'))} keys · ${b.pointInTime ? 'point-in-time' : 'not point-in-time'}<br>
-<span class="muted">data as of ${time(b.watermark)}</span>`;
+<span class="muted">data as of ${time(b.watermark, t)}</span>`;
 }
 
-function lastRunCell(c: CacheBackupSummary): string {
+function lastRunCell(c: CacheBackupSummary, t: TimeContext): string {
   const r = c.lastRun;
   if (!r) return '<span class="muted">no run yet</span>';
   const outcome = r.outcome === 'ok' ? '<span class="ok">ok</span>' : '<strong class="bad">failed</strong>';
-  return `${outcome} ${time(r.finishedAt)}${r.reason ? `<br>${esc(r.reason)}` : ''}`;
+  return `${outcome} ${time(r.finishedAt, t)}${r.reason ? `<br>${esc(r.reason)}` : ''}`;
 }
 
-function testRestoreCell(c: CacheBackupSummary): string {
+function testRestoreCell(c: CacheBackupSummary, tc: TimeContext): string {
   const t = c.lastTestRestore;
   if (!t) return '<span class="muted">none yet</span>';
   const outcome = t.ok ? '<span class="ok">ok</span>' : '<strong class="bad">failed</strong>';
   const keys = `${t.keysLoaded.toLocaleString('en-US')} of ${t.keysExpected.toLocaleString('en-US')} keys loaded`;
   const sample = `${t.mismatched} of ${t.sampled} sampled keys differ`;
-  return `${outcome} ${time(t.at)}<br>${esc(keys)} · ${esc(sample)}${t.reason ? `<br>${esc(t.reason)}` : ''}`;
+  return `${outcome} ${time(t.at, tc)}<br>${esc(keys)} · ${esc(sample)}${t.reason ? `<br>${esc(t.reason)}` : ''}`;
 }
 
-function standbyCell(c: CacheBackupSummary): string {
+function standbyCell(c: CacheBackupSummary, t: TimeContext): string {
   const s = c.standby;
   if (!s) return '<td class="muted">none</td>';
   const lag =
@@ -43,7 +43,7 @@ function standbyCell(c: CacheBackupSummary): string {
       ? '<strong class="bad">never mirrored</strong>'
       : `<strong${s.overLag ? ' class="bad"' : ''}>${esc(formatSeconds(s.lagSeconds))} behind</strong>${s.overLag ? ' <strong class="bad">over limit</strong>' : ''}`;
   const last = s.lastSuccess
-    ? `<br>last mirrored ${time(s.lastSuccess.finishedAt)} · ${esc(s.lastSuccess.keys.toLocaleString('en-US'))} keys`
+    ? `<br>last mirrored ${time(s.lastSuccess.finishedAt, t)} · ${esc(s.lastSuccess.keys.toLocaleString('en-US'))} keys`
     : '';
   const failures = s.consecutiveFailures
     ? `<br><strong class="bad">${s.consecutiveFailures} failed in a row</strong>${s.lastCycle?.reason ? `: ${esc(s.lastCycle.reason)}` : ''}`
@@ -51,22 +51,27 @@ function standbyCell(c: CacheBackupSummary): string {
   return `<td class="standby">${esc(s.replicationGroupId)}<br>${lag} <span class="muted">(limit ${esc(formatSeconds(s.maxLagSeconds))})</span>${last}${failures}</td>`;
 }
 
-function row(c: CacheBackupSummary): string {
+function row(c: CacheBackupSummary, t: TimeContext): string {
   const name = `<th scope="row">${esc(c.displayName)}${c.displayName !== c.cacheId ? `<br><span class="muted">${esc(c.cacheId)}</span>` : ''}</th>`;
   if (!c.configured)
-    return `<tr id="cache-${esc(c.cacheId)}">${name}<td colspan="5" class="muted">no backups configured</td>${standbyCell(c)}</tr>`;
+    return `<tr id="cache-${esc(c.cacheId)}">${name}<td colspan="5" class="muted">no backups configured</td>${standbyCell(c, t)}</tr>`;
   const failures = c.consecutiveFailures ? `<strong class="bad">${c.consecutiveFailures}</strong>` : '0';
   return `<tr id="cache-${esc(c.cacheId)}"${c.overRpo ? ' class="over-rpo"' : ''}>${name}
-<td>${newestCell(c)}</td>
-<td>${lastRunCell(c)}</td>
+<td>${newestCell(c, t)}</td>
+<td>${lastRunCell(c, t)}</td>
 <td>${failures}</td>
-<td>${testRestoreCell(c)}</td>
+<td>${testRestoreCell(c, t)}</td>
 <td>${esc(formatSeconds(c.rpoSeconds))}</td>
-${standbyCell(c)}
+${standbyCell(c, t)}
 </tr>`;
 }
 
-export function cachesPage(caches: CacheBackupSummary[], operator: string, csrf?: string): string {
+export function cachesPage(
+  caches: CacheBackupSummary[],
+  operator: string,
+  csrf?: string,
+  t: TimeContext = UTC_NOW(),
+): string {
   const over = caches.filter((c) => c.overRpo).length;
   const lagging = caches.filter((c) => c.standby?.overLag).length;
   const body = `<h1>Caches and their backups</h1>
@@ -78,7 +83,7 @@ ${
 <caption class="muted">Every protected cache, as configured. Age is now minus the backup's watermark, the moment its data was taken.</caption>
 <thead><tr><th scope="col">Cache</th><th scope="col">Newest verified backup</th><th scope="col">Last run</th><th scope="col">Failures in a row</th><th scope="col">Last test restore</th><th scope="col">RPO</th><th scope="col">Warm standby</th></tr></thead>
 <tbody>
-${caches.map(row).join('\n')}
+${caches.map((c) => row(c, t)).join('\n')}
 </tbody>
 </table></div>`
     : '<p>No protected cache is configured.</p>'

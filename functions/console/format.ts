@@ -1,12 +1,10 @@
 /** How values read on the console's pages: durations, sizes, times, statuses, links. */
+import { STATUS_LABELS, label } from '../domain/labels';
+import { clockTime, durationText, fullTime, relativeTime, UTC, type TimeZone } from '../domain/time-labels';
 import { esc } from './layout';
 
 export function formatSeconds(seconds: number | undefined): string {
-  if (seconds === undefined) return '–';
-  if (seconds < 90) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 90) return `${minutes} min ${seconds % 60} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return seconds === undefined ? '–' : durationText(seconds);
 }
 
 export function formatBytes(n: number): string {
@@ -21,10 +19,30 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
-export const time = (iso: string | undefined): string =>
-  iso ? `<time datetime="${esc(iso)}">${esc(iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))}</time>` : '–';
+/** Where and when a page's times are read. */
+export interface TimeContext {
+  zone: TimeZone;
+  now: Date;
+}
+
+export const UTC_NOW = (): TimeContext => ({ zone: UTC, now: new Date() });
+
+/** "18:14 ET", the full timestamp on hover. */
+export function time(iso: string | undefined, t: TimeContext = UTC_NOW(), options: { seconds?: boolean } = {}): string {
+  if (!iso) return '–';
+  return `<time datetime="${esc(iso)}" title="${esc(fullTime(iso, t.zone))}">${esc(clockTime(iso, t.zone, t.now, options))}</time>`;
+}
+
+/** "3 min ago", kept current by the live script of the pages that have one (`data-ago`). */
+export function ago(iso: string, t: TimeContext): string {
+  return `<span class="ago" data-ago="${esc(iso)}">${esc(relativeTime(iso, t.now))}</span>`;
+}
+
+/** "18:14 ET · 3 min ago". */
+export const timeAgo = (iso: string | undefined, t: TimeContext): string =>
+  iso ? `${time(iso, t)} · ${ago(iso, t)}` : '–';
 
 export const incidentHref = (incidentId: string): string => `/incidents/${encodeURIComponent(incidentId)}`;
 
-/** How a status reads: FALSE_ALARM as "FALSE ALARM". */
-export const statusLabel = (status: string): string => status.replace('_', ' ');
+/** How a status reads: FALSE_ALARM as "False alarm". */
+export const statusLabel = (status: string): string => label(STATUS_LABELS, status);

@@ -156,3 +156,27 @@ export const FACT_LABELS: Readonly<Record<string, string>> = {
   globalSecondaryGroup: 'Secondary group',
   rejectedBackups: 'Backups not used',
 };
+
+/** The steps of a recovery as the console's progress picture names them (see ./progress.ts). */
+export const PROGRESS_STEP_LABELS: Readonly<Record<string, string>> = {
+  confirm: 'Confirm outage',
+  assess: 'Assess',
+  approval: 'Approval',
+  recover: 'Recover',
+  cache: 'Cache ready',
+  cutover: 'Cut over',
+  verify: 'Verify',
+  writeback: 'Write back data',
+  verifydata: 'Verify data',
+  resolved: 'Resolved',
+  'false-alarm': 'False alarm: closed',
+};
+
+/** How each state of a progress step reads next to its symbol. */
+export const PROGRESS_STATE_LABELS: Readonly<Record<string, string>> = {
+  done: 'done',
+  current: 'in progress',
+  todo: 'to come',
+  skipped: 'skipped',
+  failed: 'stopped here',
+};

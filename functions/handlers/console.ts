@@ -17,6 +17,7 @@ import {
   NotRedrivableError,
   ValidationError,
 } from '../domain/errors';
+import { UTC } from '../domain/time-labels';
 import { lambdaHandler, logger } from '../lib/observability';
 import { listCacheBackups, type CacheBackupsDeps } from '../usecases/cache-backups';
 import { acknowledgeApproval, decideApproval, type DecideApprovalDeps } from '../usecases/decide-approval';
@@ -40,6 +41,7 @@ import {
   type Operator,
 } from '../console/auth';
 import { cachesPage } from '../console/caches-page';
+import type { TimeContext } from '../console/format';
 import { incidentPage, listPage, messagePage } from '../console/html';
 import {
   cookie,
@@ -61,6 +63,8 @@ export type ConsoleDeps = DecideApprovalDeps &
   IncidentViewDeps &
   RedriveDeps &
   CacheBackupsDeps & { readonly signIn: SignIn };
+
+const timeContext = (deps: ConsoleDeps): TimeContext => ({ zone: deps.timeZone ?? UTC, now: deps.clock.now() });
 
 const incidentPath = (incidentId: string) => `/incidents/${encodeURIComponent(incidentId)}`;
 
@@ -123,13 +127,13 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
       const incidents = await listIncidents(deps);
       return wantsJson(event)
         ? json(200, { incidents })
-        : html(200, listPage(incidents, operator.name, csrfTokenFor(credential)));
+        : html(200, listPage(incidents, operator.name, csrfTokenFor(credential), timeContext(deps)));
     }
     case 'caches': {
       const caches = await listCacheBackups(deps);
       return wantsJson(event)
         ? json(200, { caches })
-        : html(200, cachesPage(caches, operator.name, csrfTokenFor(credential)));
+        : html(200, cachesPage(caches, operator.name, csrfTokenFor(credential), timeContext(deps)));
     }
     case 'incident':
     case 'events': {
@@ -249,6 +253,7 @@ export const handler = makeHandler(
     store: incidentStore,
     resumer: taskResumer,
     clock,
+    timeZone: () => config.operatorTimeZone,
     executions: executionReader,
     redriver: executionRedriver,
     signIn: consoleSignIn,

@@ -6,6 +6,18 @@
  */
 import { IncidentNotFoundError } from '../domain/errors';
 import { durationsOf, type Incident, type IncidentStatus, type TimelineEvent } from '../domain/incident';
+import {
+  APPROVAL_STATUS_LABELS,
+  APPROVAL_STEP_LABELS,
+  EXECUTION_STATUS_LABELS,
+  STAGE_LABELS,
+  STATUS_LABELS,
+  TIMELINE_LABELS,
+  label,
+  planName,
+} from '../domain/labels';
+import { headlineOf, plainWords, progressOf, type ProgressStep } from '../domain/progress';
+import { clockTime, fullTime, readableTimes, UTC, type TimeZone } from '../domain/time-labels';
 import type { ConfirmationFacts } from '../domain/steps';
 import { redriveCheck } from '../domain/workflow';
 import type {
@@ -23,6 +35,8 @@ export interface IncidentViewDeps {
   store: IncidentRecords & Timeline & Approvals & IncidentLocks;
   executions: ExecutionReader;
   clock: Clock;
+  /** The zone operators read times in (UTC when absent). */
+  timeZone?: TimeZone;
 }
 
 export interface IncidentSummary {
@@ -32,6 +46,10 @@ export interface IncidentSummary {
   /** The last customer-facing stage notified, or the status when none was. */
   stage: string;
   plan?: string;
+  /** The status, stage and plan in words (the fields above keep the enum values). */
+  statusLabel: string;
+  stageLabel: string;
+  planLabel: string;
   openedAt: string;
   /** Seconds since the incident opened, up to its resolution (or now while it is open). */
   elapsedSeconds: number;
@@ -40,11 +58,22 @@ export interface IncidentSummary {
   pendingApprovals: number;
 }
 
-export interface NoticeView {
+/** How an instant reads: "18:14:03 ET", and in full for a hover. */
+export interface TimeText {
+  clock: string;
+  title: string;
+}
+
+export interface NoticeView extends TimeText {
   at: string;
   stage: string;
+  stageLabel: string;
   message: string;
 }
+
+export type TimelineEventView = TimelineEvent & TimeText & { label: string; text: string };
+
+export type ApprovalView = PendingApproval & { statusLabel: string; stepLabel: string };
 
 export interface IncidentView {
   incident: IncidentSummary & {
@@ -59,12 +88,21 @@ export interface IncidentView {
     confirmation?: ConfirmationFacts;
     error?: { error: string; cause: string };
   };
-  execution?: ExecutionState;
+  execution?: ExecutionState & { statusLabel: string };
   /** Set when the workflow stopped at a step and an operator can continue it from there (see ../domain/workflow.ts). */
   redrivable?: { state?: string };
-  timeline: TimelineEvent[];
+  timeline: TimelineEventView[];
   notices: NoticeView[];
-  approvals: PendingApproval[];
+  approvals: ApprovalView[];
+  /** The recovery's steps, done / current / to come (see ../domain/progress.ts). */
+  progress: ProgressStep[];
+  /** The page's heading in words, e.g. "accounts is down — approval needed". */
+  headline: string;
+  /** False while the incident is open: the live page stops following a finished one. */
+  finished: boolean;
+  /** When the view was read, and the zone its times are in. */
+  now: string;
+  zone: TimeZone;
 }
 
 const LIST_LIMIT = 50;
@@ -85,6 +123,7 @@ function summarize(
   const end = incident.resolvedAt ?? incident.failedAt ?? incident.falseAlarmAt;
   const elapsedMs = (end ? Date.parse(end) : now.getTime()) - Date.parse(incident.openedAt);
   const d = durationsOf(incident);
+  const stage = stageOf(incident, timeline);
   const record = incident as Incident & { outageSeconds?: unknown; degradedSeconds?: unknown };
   const outage = typeof record.outageSeconds === 'number' ? record.outageSeconds : d.outageSeconds;
   const degraded = typeof record.degradedSeconds === 'number' ? record.degradedSeconds : d.degradedSeconds;
@@ -92,8 +131,11 @@ function summarize(
     incidentId: incident.incidentId,
     cacheId: incident.cacheId,
     status: incident.status,
-    stage: stageOf(incident, timeline),
+    stage,
     ...(incident.plan ? { plan: incident.plan } : {}),
+    statusLabel: label(STATUS_LABELS, incident.status),
+    stageLabel: label({ ...STATUS_LABELS, ...STAGE_LABELS }, stage),
+    planLabel: planName(incident.plan),
     openedAt: incident.openedAt,
     elapsedSeconds: Math.max(0, Math.round(elapsedMs / 1000)),
     ...(outage !== undefined ? { outageSeconds: outage } : {}),
@@ -131,12 +173,22 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
     executionArn ? deps.executions.describe(executionArn) : Promise.resolve(undefined),
     deps.store.getOpenLock(incident.cacheId),
   ]);
+  const now = deps.clock.now();
+  const zone = deps.timeZone ?? UTC;
+  const timeText = (at: string): TimeText => ({
+    clock: clockTime(at, zone, now, { seconds: true }),
+    title: fullTime(at, zone),
+  });
+  const words = (message: string) => plainWords(readableTimes(message, zone, now));
   const notices: NoticeView[] = timeline
     .filter((e) => e.type === 'NOTICE_SENT')
-    .map((e) => ({ at: e.at, stage: typeof e.detail?.stage === 'string' ? e.detail.stage : '', message: e.message }));
+    .map((e) => {
+      const stage = typeof e.detail?.stage === 'string' ? e.detail.stage : '';
+      return { at: e.at, stage, stageLabel: label(STAGE_LABELS, stage), message: words(e.message), ...timeText(e.at) };
+    });
   return {
     incident: {
-      ...summarize(incident, timeline, approvals, deps.clock.now()),
+      ...summarize(incident, timeline, approvals, now),
       ...(executionArn ? { executionArn } : {}),
       ...(typeof record.triggerAlarm === 'string' ? { triggerAlarm: record.triggerAlarm } : {}),
       ...(incident.restoredAt ? { restoredAt: incident.restoredAt } : {}),
@@ -147,11 +199,32 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
       ...(incident.confirmation ? { confirmation: incident.confirmation } : {}),
       ...(incident.error ? { error: incident.error } : {}),
     },
-    ...(execution ? { execution } : {}),
+    ...(execution
+      ? { execution: { ...execution, statusLabel: label(EXECUTION_STATUS_LABELS, execution.status) } }
+      : {}),
     ...(lock?.incidentId === incidentId ? redrivableOf(incident, execution) : {}),
-    timeline,
+    timeline: timeline.map((e) => ({
+      ...e,
+      label: label(TIMELINE_LABELS, e.type),
+      text: words(e.message),
+      ...timeText(e.at),
+    })),
     notices,
-    approvals,
+    approvals: approvals.map((a) => ({
+      ...a,
+      statusLabel: label(APPROVAL_STATUS_LABELS, a.status),
+      stepLabel: label(APPROVAL_STEP_LABELS, a.step),
+    })),
+    progress: progressOf({ status: incident.status, openedAt: incident.openedAt, plan: incident.plan, timeline }, now),
+    headline: headlineOf(
+      incident.cacheId,
+      incident.status,
+      approvals.some((a) => a.status === 'PENDING'),
+      incident.restoredAt !== undefined,
+    ),
+    finished: incident.status !== 'OPEN',
+    now: now.toISOString(),
+    zone,
   };
 }
 

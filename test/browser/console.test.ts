@@ -1,16 +1,21 @@
 /**
  * The console in real headless Chromium (the Debian package, driven by
- * playwright-core): an interactive restore drill waits for its approval; an
- * operator signs in through /login (the local identity provider's sign-in
- * page in the managed login's place, back through /callback, which sets the
- * session cookie the authorizer reads), opens the incident, reads the facts,
- * approves with a reason, and the drill resolves.
+ * playwright-core), as an operator woken at night uses it, on a laptop
+ * (1366×800) and a phone (390×844): an interactive restore drill waits for its
+ * approval; the operator signs in through /login (the local identity
+ * provider's sign-in page in the managed login's place, back through
+ * /callback), finds the incident in a list that fits the screen, reads in the
+ * first screen what is broken, what is proposed and what approving does,
+ * approves with a reason, sees the decision confirmed, and watches the page
+ * follow the recovery to "Resolved" without a reload. Every screen is in
+ * words (no enum name) and meets WCAG AA contrast in both colour schemes.
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { childProcesses } from '../e2e/processes';
 import { startInteractiveDrill, type BackgroundDrill } from '../console/support';
+import { contrastFailures } from './contrast';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -20,7 +25,47 @@ if (!hasChromium) {
 }
 const describeInChromium = hasChromium ? describe : describe.skip;
 
+const LAPTOP = { width: 1366, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const ENUM_NAME = /\b[A-Z]{2,}(_[A-Z]+)+\b/;
+
 jest.setTimeout(240_000);
+
+/** Saved under test-results/, and into docs/ for the README on request only, so a test run leaves the tree clean. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+  const file = path.join(ROOT, 'test-results', name);
+  await page.screenshot({ path: file });
+  if (process.env.UPDATE_DOCS_SCREENSHOT === '1') copyFileSync(file, path.join(ROOT, 'docs', name));
+}
+
+/** Bottom edges of the decision sentence and the Approve button, against the viewport's height. */
+async function decisionFits(page: Page): Promise<void> {
+  await page.evaluate('window.scrollTo(0, 0)');
+  const height = page.viewportSize()?.height ?? 0;
+  const sentence = await page.locator('#decision-sentence').boundingBox();
+  const approve = await page.getByRole('button', { name: 'Approve', exact: true }).boundingBox();
+  expect(sentence && approve).toBeTruthy();
+  expect(sentence!.y + sentence!.height).toBeLessThanOrEqual(height);
+  expect(approve!.y + approve!.height).toBeLessThanOrEqual(height);
+}
+
+async function noEnumNames(page: Page): Promise<void> {
+  const text = (await page.evaluate('document.body.innerText')) as string;
+  expect(text.match(ENUM_NAME)?.[0]).toBeUndefined();
+}
+
+async function meetsContrast(page: Page): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    expect({ colorScheme, failures: await contrastFailures(page) }).toEqual({ colorScheme, failures: [] });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** Whether the page scrolls sideways. */
+const scrollsSideways = (page: Page) =>
+  page.evaluate('document.documentElement.scrollWidth > document.documentElement.clientWidth') as Promise<boolean>;
 
 describeInChromium('operator console in Chromium', () => {
   let drill: BackgroundDrill;
@@ -50,78 +95,120 @@ describeInChromium('operator console in Chromium', () => {
     expect(childProcesses()).toEqual([]);
   });
 
-  it('signs in, sees the pending approval and its facts, approves with a reason, and the drill resolves', async () => {
+  it('puts the decision first in words on a laptop and a phone, confirms it, and follows the recovery live to resolved', async () => {
     const incidentId = await drill.pendingApproval();
-    const context = await browser.newContext({
-      viewport: { width: 412, height: 915 },
-      deviceScaleFactor: 1,
-      isMobile: true,
-      hasTouch: true,
-    });
+    const context = await browser.newContext({ viewport: LAPTOP, deviceScaleFactor: 1, colorScheme: 'light' });
     const page = await context.newPage();
     const scriptErrors: string[] = [];
     page.on('pageerror', (e) => scriptErrors.push(e.message));
     page.on('console', (m) => {
-      // Resource errors are the expected 403 before sign-in and the absent favicon.
+      // Resource errors are the expected refusal before sign-in and the absent favicon.
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) scriptErrors.push(m.text());
     });
 
-    // Not signed in: the authorizer turns the request away before the console runs.
-    const denied = await page.goto(`${drill.consoleUrl}/`);
-    expect(denied?.status()).toBe(403);
-
-    // /login → the identity provider's sign-in page → /callback → back where the link pointed.
+    // /login → the identity provider's sign-in page → /callback → the list.
     await page.goto(`${drill.consoleUrl}/login`);
     await page.waitForURL(/\/local-idp\/oauth2\/authorize\?/);
     expect(await page.getByRole('note').textContent()).toContain('for the local stack only');
     await page.getByLabel('Username').fill('dana@example.com');
     await page.getByRole('button', { name: 'Sign in' }).click();
-
-    // The list: the open incident, with its approval waiting.
     await page.waitForURL(`${drill.consoleUrl}/`);
     const session = (await context.cookies()).find((c) => c.name === 'session');
     expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
+
+    // The list fits a laptop's width, in words.
     const row = page.getByRole('row', { name: new RegExp(incidentId) });
     expect(await row.textContent()).toContain('1 approval waiting');
-    await page.getByRole('link', { name: incidentId }).click();
+    expect(await row.textContent()).toContain('Restore from backup');
+    expect(await scrollsSideways(page)).toBe(false);
+    expect(await page.locator('#incidents').evaluate((t) => t.scrollWidth <= t.clientWidth)).toBe(true);
+    await noEnumNames(page);
 
-    // The incident: facts to decide on, live timeline, state of the workflow.
-    await page.waitForURL(new RegExp(`/incidents/${incidentId}$`));
-    await page.getByRole('heading', { name: /Approval “recovery-plan”: PENDING/ }).waitFor();
-    const facts = await page.locator('section.approval dl.facts').textContent();
-    expect(facts).toContain('PROVISION_FROM_BACKUP');
-    expect(facts).toMatch(/Backup size[\d.]+ (KiB|MiB)/);
-    expect(facts).toMatch(/Backup age\d+ min/);
-    expect(facts).toMatch(/Clients served again inabout \d+ min/);
-    expect(await page.locator('#execution-state').textContent()).toBe('Request Approval');
-    // The live updates run: the status line reports a refresh within a few seconds.
-    await page
-      .getByRole('status')
-      .filter({ hasText: /Live: updated/ })
-      .waitFor({ timeout: 10_000 });
-
-    mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-    await page.screenshot({ path: path.join(ROOT, 'test-results', 'console-incident.png'), fullPage: true });
-    // The README's picture is refreshed on request only, so a test run leaves the tree clean.
-    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
-      copyFileSync(path.join(ROOT, 'test-results', 'console-incident.png'), path.join(ROOT, 'docs', 'console.png'));
+    // On a phone the list is cards: every field of the incident is on screen, nothing scrolls sideways.
+    await page.setViewportSize(PHONE);
+    expect(await scrollsSideways(page)).toBe(false);
+    for (const field of ['Incident', 'Cache', 'Status', 'Plan', 'Started', 'Durations']) {
+      expect(await row.locator(`td[data-label="${field}"]`).isVisible()).toBe(true);
     }
 
+    // The incident, on the phone first: the decision and its controls in the first screen.
+    await page.getByRole('link', { name: incidentId }).click();
+    await page.waitForURL(new RegExp(`/incidents/${incidentId}$`));
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/ is down — approval needed$/);
+    const sentence = await page.locator('#decision-sentence').textContent();
+    expect(sentence).toMatch(
+      /is unreachable since \d\d:\d\d UTC \(.+\)\. Restore it from the backup taken \d\d:\d\d UTC \(.+ (before|after) .+\) — clients served again in about \d+ min\./,
+    );
+    const decision = await page.locator('section.decision').textContent();
+    expect(decision).toContain('Approve: a replacement cache is created from the backup');
+    expect(decision).toContain('Reject: nothing is changed on the cache');
+    expect(decision).toMatch(/No answer: If nobody decides or acknowledges by \d\d:\d\d UTC/);
+    expect(decision).toMatch(/Customers so far: outage running .+; \d+ notices? sent to subscribers/);
+    await screenshot(page, 'console-phone-pending.png');
+    await decisionFits(page);
+    await noEnumNames(page);
+    await meetsContrast(page);
+    // The live updates run; the clock line is not a live region.
+    await page
+      .locator('#live')
+      .filter({ hasText: /Live: updated \d\d:\d\d:\d\d UTC/ })
+      .waitFor({ timeout: 10_000 });
+    expect(await page.locator('#live').getAttribute('aria-live')).toBeNull();
+
+    // The same page on a laptop.
+    await page.setViewportSize(LAPTOP);
+    await decisionFits(page);
+    expect(await scrollsSideways(page)).toBe(false);
+    const facts = await page.locator('section.approval dl.facts').textContent();
+    expect(facts).toContain('PlanRestore from backup');
+    expect(facts).toMatch(/Backup size[\d.]+ (KiB|MiB)/);
+    expect(await page.locator('#progress li.current').textContent()).toContain('Approval');
+    await screenshot(page, 'console-laptop-pending.png');
+
+    // Approve on the phone.
+    await page.setViewportSize(PHONE);
     await page.getByLabel(/Reason/).fill('Backup is recent; restoring is the fastest way back.');
-    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('button', { name: 'Approve', exact: true }).click();
 
-    // Back on the incident page: the decision, with who and why.
-    await page.getByRole('heading', { name: /Approval “recovery-plan”: APPROVED/ }).waitFor();
-    expect(await page.locator('section.approval').textContent()).toContain('Decided by dana@example.com');
+    // Back on the page: who decided and when, the card settled, no buttons.
+    await page.locator('#decision-confirmation').waitFor();
+    expect(await page.locator('#decision-confirmation').textContent()).toMatch(
+      /^Approved by dana@example\.com at \d\d:\d\d UTC \(.+\) — the workflow continues\./,
+    );
+    expect(await page.getByRole('button', { name: /Approve|Reject|looking at it/ }).count()).toBe(0);
+    const card = page.locator('section.approval');
+    expect(await card.getAttribute('class')).toContain('settled');
+    expect(await page.getByRole('heading', { name: 'Recovery plan: Approved' }).count()).toBe(1);
 
-    // The page follows the workflow by itself: the state moves on without a reload.
-    await page.locator('#execution-state').filter({ hasNotText: 'Request Approval' }).waitFor({ timeout: 20_000 });
+    // Without a reload, the page follows the recovery to its end: resolved, in green, with the real durations.
+    const status = page.locator('#incident-status');
+    await status.filter({ hasText: /^Resolved$/ }).waitFor({ timeout: 90_000 });
+    const [statusColour, green] = (await page.evaluate(`(() => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--ok)';
+      document.body.appendChild(probe);
+      const out = [getComputedStyle(document.getElementById('incident-status')).color, getComputedStyle(probe).color];
+      probe.remove();
+      return out;
+    })()`)) as [string, string];
+    expect(statusColour).toBe(green);
+    // Still the page loaded after approving, its confirmation now in the past tense.
+    expect(await page.locator('#decision-confirmation').innerText()).toMatch(
+      /^Approved by dana@example\.com at .+\)\. Reason/,
+    );
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/ is back — resolved$/);
+    for (const id of ['#outage', '#degraded']) expect(await page.locator(id).textContent()).toMatch(/^\d+ (s|min)/);
+    expect(await page.locator('#served').textContent()).toMatch(/^at \d\d:\d\d UTC, .+ after the outage began/);
+    expect(await page.locator('#incident-stage').textContent()).toBe('Resolved');
+    const steps = await page.locator('#progress li').evaluateAll((lis) => lis.map((li) => li.className));
+    expect(steps[steps.length - 1]).toBe('done');
+    expect(steps).not.toContain('current');
+    expect(await page.locator('#notices-count').textContent()).toBe(String(await page.locator('#notices li').count()));
+    await noEnumNames(page);
+    await screenshot(page, 'console-phone-resolved.png');
+    await page.setViewportSize(LAPTOP);
+    await screenshot(page, 'console-laptop-resolved.png');
     expect(scriptErrors).toEqual([]);
-
-    // Sign out: the session cookie is gone and the console turns the browser away again.
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(/\/local-idp\/oauth2\/authorize\?/);
-    expect((await context.cookies()).find((c) => c.name === 'session')).toBeUndefined();
     await context.close();
 
     const report = await drill.report;

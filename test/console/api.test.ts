@@ -222,7 +222,7 @@ describe('console API: approve during a restore drill', () => {
     expect(list.body).toContain('1 approval waiting');
     const page = await get(`${base}/incidents/${encodeURIComponent(incidentId)}`, operator);
     expect(page.status).toBe(200);
-    expect(page.body).toContain('PROVISION_FROM_BACKUP');
+    expect(page.body).toContain('<dt>Plan</dt><dd>Restore from backup</dd>');
     expect(page.body).toMatch(/Backup size<\/dt><dd>[\d.]+ (KiB|MiB)/);
     expect(page.body).toMatch(/Clients served again in<\/dt><dd>about \d+ min/);
     expect(page.body).toContain('name="decision" value="approve"');
@@ -343,7 +343,7 @@ describe('console API: reject through the form, and escaping', () => {
     const after = await (
       await fetch(`${drill.consoleUrl}/incidents/${encodeURIComponent(incidentId)}`, { headers: { cookie } })
     ).text();
-    expect(after).toContain('Decided by <strong>carol@example.com</strong>');
+    expect(after).toContain('Rejected by <strong>carol@example.com</strong>');
     expect(after).not.toContain('<img src=x');
     expect(after).toContain('not now &lt;script&gt;');
 

@@ -166,19 +166,21 @@ describe('console: GET /caches', () => {
 
     const sessions = row('sessions');
     expect(sessions).not.toContain('over RPO');
-    expect(sessions).toContain('15 min 0 s old');
+    expect(sessions).toContain('15 min old');
     expect(sessions).toContain('scan-dump · 5.0 MiB · 120,000 keys · not point-in-time');
-    expect(sessions).toContain('<time datetime="2025-03-01T11:45:00.000Z">');
+    expect(sessions).toContain(
+      '<time datetime="2025-03-01T11:45:00.000Z" title="Mar 1, 2025, 11:45:00 UTC">11:45 UTC</time>',
+    );
     expect(sessions).toContain('failed');
     // The provider's words are data: escaped, never markup.
     expect(sessions).toContain('AUTH refused &lt;by the provider&gt;');
     expect(sessions).toContain('<strong class="bad">2</strong>');
     expect(sessions).toContain('119,990 of 120,000 keys loaded · 2 of 100 sampled keys differ');
-    expect(sessions).toContain('30 min 0 s');
+    expect(sessions).toContain('30 min');
 
     const orders = row('orders');
     expect(orders).toContain('class="over-rpo"');
-    expect(orders).toContain('3 h 0 min old');
+    expect(orders).toContain('3 h old');
     expect(orders).toContain('over RPO');
     expect(orders).toContain('sync · 5.0 MiB · 120,000 keys · point-in-time');
     expect(orders).toContain('order history');

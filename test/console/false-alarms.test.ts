@@ -67,7 +67,7 @@ describe('false alarms in the console', () => {
     expect(incidents).toContain('sessions-20250301T090000Z');
     expect(incidents).not.toContain('sessions-20250301T115000Z');
     expect(falseAlarms).toContain('sessions-20250301T115000Z');
-    expect(falseAlarms).toContain('FALSE ALARM');
+    expect(falseAlarms).toContain('False alarm');
     expect(falseAlarms).toContain('no customer was told');
   });
 
@@ -93,6 +93,6 @@ describe('false alarms in the console', () => {
     const page = incidentPage(view, 'alice', undefined, 'n');
     expect(page).toContain('<dt>False alarm</dt>');
     expect(page).toContain('3 of 3 PINGs answered over 10 s');
-    expect(page).toContain('>FALSE ALARM</dd>');
+    expect(page).toContain('>False alarm</dd>');
   });
 });
