@@ -10,6 +10,7 @@ import {
   APPROVAL_STEP_LABELS,
   EXECUTION_STATUS_LABELS,
   FACT_LABELS,
+  FACT_UNITS,
   label,
   planName,
   STAGE_LABELS,
@@ -104,7 +105,9 @@ export const noticeRows = (notices: View['notices']): string[][] =>
 function factText(key: string, value: unknown): string {
   if (key === 'plan' && typeof value === 'string') return planName(value);
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);
-  return words(String(value));
+  const unit = FACT_UNITS[key];
+  if (unit === 'bytes' && typeof value === 'number') return formatBytes(value);
+  return `${words(String(value))}${unit ? ` ${unit}` : ''}`;
 }
 
 export function printView(view: View): void {

@@ -74,7 +74,7 @@ function whatHappens(view: IncidentView, a: ApprovalView, t: TimeContext): strin
   return `<ul class="what">
 ${onApprove ? `<li><strong>Approve:</strong> ${esc(onApprove)}.</li>` : ''}
 <li><strong>Reject:</strong> ${esc(REJECT_TEXT)}</li>
-<li><strong>No answer:</strong> ${esc(deadline)}</li>
+<li><strong>No answer?</strong> ${esc(deadline)}</li>
 </ul>`;
 }
 

@@ -4,7 +4,7 @@
  * notices. Every value in words: enum names go through the labels, unknown
  * fact keys read as words (the key itself on hover).
  */
-import { humanize, planName } from '../domain/labels';
+import { FACT_LABELS, FACT_UNITS, humanize, planName } from '../domain/labels';
 import type { ApprovalView, NoticeView, TimelineEventView } from '../usecases/incident-view';
 import { decisionForm, decisionText } from './decision';
 import type { IncidentView } from '../usecases/incident-view';
@@ -12,28 +12,20 @@ import { formatBytes, incidentHref, time, UTC_NOW, type TimeContext } from './fo
 import { esc } from './layout';
 
 type Fmt = (v: unknown, t: TimeContext) => string;
-const text: Fmt = (v) => String(v);
 
-const FACT_LABELS: [string, string, Fmt][] = [
-  ['plan', 'Plan', (v) => planName(String(v))],
-  ['reason', 'Why', text],
-  ['etaMinutes', 'Clients served again in', (v) => `about ${String(v)} min`],
-  ['replacement', 'Replacement', text],
-  ['backupKey', 'Backup', text],
-  ['backupAgeMinutes', 'Backup age', (v) => `${String(v)} min`],
-  ['backupSizeBytes', 'Backup size', (v) => (typeof v === 'number' ? formatBytes(v) : String(v))],
-  ['rdbVersion', 'RDB version', text],
-  ['replica', 'Replica', text],
-  ['replicaEndpoint', 'Replica endpoint', text],
-  ['replicaLagSeconds', 'Replica lag', (v) => `${String(v)} s`],
-  ['standby', 'Standby', text],
-  ['standbyEndpoint', 'Standby endpoint', text],
-  ['standbyMirroredUpTo', 'Standby mirrored up to', text],
-  ['standbyLagSeconds', 'Standby behind by', (v) => `${String(v)} s`],
-  ['standbyNotUsed', 'Standby not used', text],
-  ['globalSecondaryRegion', 'Secondary region', text],
-  ['globalSecondaryGroup', 'Secondary group', text],
-];
+/** How a fact's value reads where plain text with its unit would not do. */
+const FACT_FORMATS: Readonly<Record<string, Fmt>> = {
+  plan: (v) => planName(String(v)),
+  etaMinutes: (v) => `about ${String(v)} min`,
+  backupSizeBytes: (v) => (typeof v === 'number' ? formatBytes(v) : String(v)),
+};
+
+const formatFact = (key: string, v: unknown, t: TimeContext): string => {
+  const fmt = FACT_FORMATS[key];
+  if (fmt) return fmt(v, t);
+  const unit = FACT_UNITS[key];
+  return unit ? `${String(v)} ${unit}` : factValue(v);
+};
 
 /** Facts whose value is HTML already (a time element). */
 const TIME_FACTS = new Set(['standbyMirroredUpTo']);
@@ -53,18 +45,19 @@ function factValue(v: unknown): string {
 }
 
 export function factsList(facts: Record<string, unknown>, t: TimeContext = UTC_NOW()): string {
-  const known = new Set(FACT_LABELS.map(([k]) => k));
-  const items = FACT_LABELS.filter(([k]) => facts[k] !== undefined).map(([k, label, fmt]) => {
-    const value = TIME_FACTS.has(k) && typeof facts[k] === 'string' ? time(facts[k], t) : esc(fmt(facts[k], t));
-    return `<dt>${esc(label)}</dt><dd>${value}</dd>`;
-  });
+  const known = new Set(Object.keys(FACT_LABELS));
+  const items = Object.entries(FACT_LABELS)
+    .filter(([k]) => facts[k] !== undefined)
+    .map(([k, label]) => {
+      const value =
+        TIME_FACTS.has(k) && typeof facts[k] === 'string' ? time(facts[k], t) : esc(formatFact(k, facts[k], t));
+      return `<dt>${esc(label)}</dt><dd>${value}</dd>`;
+    });
   if (!('replicaLagSeconds' in facts) && facts.plan === 'PROMOTE_REPLICA')
     items.push('<dt>Replica lag</dt><dd>not reported</dd>');
   for (const [k, v] of Object.entries(facts)) {
     if (!known.has(k) && v !== undefined)
-      items.push(
-        `<dt title="${esc(k)}">${esc(humanize(k.replace(/([a-z])([A-Z])/g, '$1 $2')))}</dt><dd>${esc(factValue(v))}</dd>`,
-      );
+      items.push(`<dt title="${esc(k)}">${esc(humanize(k))}</dt><dd>${esc(factValue(v))}</dd>`);
   }
   return `<dl class="facts">${items.join('')}</dl>`;
 }

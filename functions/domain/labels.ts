@@ -134,27 +134,36 @@ export function humanize(value: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** The facts of an approval request, by the key the request records them under. */
+/** The facts of an approval request, by the key the request records them under, in the order they are shown. */
 export const FACT_LABELS: Readonly<Record<string, string>> = {
   plan: 'Plan',
   reason: 'Why',
-  etaMinutes: 'Clients served again in (min)',
+  etaMinutes: 'Clients served again in',
   replacement: 'Replacement',
   backupKey: 'Backup',
-  backupAgeMinutes: 'Backup age (min)',
-  backupSizeBytes: 'Backup size (bytes)',
+  backupAgeMinutes: 'Backup age',
+  backupSizeBytes: 'Backup size',
   rdbVersion: 'RDB version',
   replica: 'Replica',
   replicaEndpoint: 'Replica endpoint',
-  replicaLagSeconds: 'Replica lag (s)',
+  replicaLagSeconds: 'Replica lag',
   standby: 'Standby',
   standbyEndpoint: 'Standby endpoint',
   standbyMirroredUpTo: 'Standby mirrored up to',
-  standbyLagSeconds: 'Standby behind by (s)',
+  standbyLagSeconds: 'Standby behind by',
   standbyNotUsed: 'Standby not used',
   globalSecondaryRegion: 'Secondary region',
   globalSecondaryGroup: 'Secondary group',
   rejectedBackups: 'Backups not used',
+};
+
+/** The unit of a numeric fact, as read after its value. */
+export const FACT_UNITS: Readonly<Record<string, 'min' | 's' | 'bytes'>> = {
+  etaMinutes: 'min',
+  backupAgeMinutes: 'min',
+  backupSizeBytes: 'bytes',
+  replicaLagSeconds: 's',
+  standbyLagSeconds: 's',
 };
 
 /** The steps of a recovery as the console's progress picture names them (see ./progress.ts). */

@@ -142,7 +142,7 @@ describeInChromium('operator console in Chromium', () => {
     const decision = await page.locator('section.decision').textContent();
     expect(decision).toContain('Approve: a replacement cache is created from the backup');
     expect(decision).toContain('Reject: nothing is changed on the cache');
-    expect(decision).toMatch(/No answer: If nobody decides or acknowledges by \d\d:\d\d UTC/);
+    expect(decision).toMatch(/No answer? If nobody decides or acknowledges by \d\d:\d\d UTC/);
     expect(decision).toMatch(/Customers so far: outage running .+; \d+ notices? sent to subscribers/);
     await screenshot(page, 'console-phone-pending.png');
     await decisionFits(page);

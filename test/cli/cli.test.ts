@@ -62,7 +62,7 @@ describe('cache-outage CLI on the local stack', () => {
     expect(r.stdout).toContain(`Incident ${incidentId}`);
     expect(r.stdout).toContain('Approval “Recovery plan” (recovery-plan): Waiting for a decision');
     expect(r.stdout).toMatch(/Plan\s+Restore from backup/);
-    expect(r.stdout).toMatch(/Backup size \(bytes\)\s+\d+/);
+    expect(r.stdout).toMatch(/Backup size\s+[\d.]+ (B|KiB|MiB)/);
     expect(r.stdout).toMatch(/Approval requested\s+approval requested/);
     // Words for people: no enum name and no raw ISO time in the human output.
     expect(r.stdout).not.toMatch(/\b[A-Z]{2,}(_[A-Z]+)+\b/);

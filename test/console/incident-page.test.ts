@@ -87,7 +87,7 @@ describe('the incident page', () => {
     expect(text).toContain('Approve: a replacement cache is created from the backup');
     expect(text).toContain('Reject: nothing is changed on the cache');
     expect(text).toContain(
-      'No answer: If nobody decides or acknowledges by 18:45 ET (in 28 min), the operators are escalated to and the recovery stops',
+      'No answer? If nobody decides or acknowledges by 18:45 ET (in 28 min), the operators are escalated to and the recovery stops',
     );
     expect(text).toContain('Replacement: 2 × cache.r7g.large, valkey.');
     expect(text).toContain(
@@ -98,7 +98,7 @@ describe('the incident page', () => {
     // Words everywhere: enum names only in attributes (the raw key on hover), never in the text.
     expect(text.match(ENUM_NAME)?.[0]).toBeUndefined();
     expect(text).toContain('PlanRestore from backup');
-    expect(text).toContain('Rejected backups');
+    expect(text).toContain('Backups not used');
     expect(html).toContain('title="rejectedBackups"');
     expect(text).toContain('outage confirmed at 18:14:20 ET');
     expect(text).toContain('Recovery plan: Waiting for a decision');
