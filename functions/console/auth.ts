@@ -8,7 +8,12 @@
  * cookie (browsers, set by /callback after the managed login), makes API
  * Gateway answer 403 `{"message":"Forbidden"}` when there is none or it is
  * not valid (`isAuthorized: false`), and hands this function who
- * the token names in `requestContext.authorizer.lambda`. A Lambda authorizer
+ * the token names in `requestContext.authorizer.lambda`. One exception, as
+ * an HTTP API authorizer cannot answer with a redirect: a browser opening a
+ * page (GET, `Accept: text/html`, a page route) without a valid session is
+ * let through with a context that names nobody and says why
+ * (`signedIn: 'false'`, `session`), and this function sends it to sign-in
+ * with nothing else (./signed-out.ts). A Lambda authorizer
  * rather than the HTTP API's JWT authorizer because that one reads a token
  * only from a header or query string, never from a cookie, so a browser
  * session could not pass it. Cognito tokens rather than IAM (SigV4) auth
@@ -42,6 +47,36 @@ export interface AuthorizerContext {
   username: string;
   /** The token's `cognito:groups`, comma-separated. */
   groups: string;
+}
+
+/** Why a page visit has no operator: no token, a genuine one that expired, or one that is not ours. */
+export type SessionState = 'none' | 'expired' | 'invalid';
+
+/** What the authorizer passes on for a signed-out browser opening a page: nobody, and why. */
+export interface SignedOutContext {
+  signedIn: 'false';
+  session: SessionState;
+  /** When the expired session ended (ISO 8601). */
+  expiredAt?: string;
+}
+
+export interface SignedOut {
+  session: SessionState;
+  expiredAt?: string;
+}
+
+const SESSION_STATES: readonly string[] = ['none', 'expired', 'invalid'] satisfies SessionState[];
+
+/** The signed-out visit the authorizer described, or undefined when the context is not one. */
+export function signedOutFrom(context: Record<string, unknown> | undefined): SignedOut | undefined {
+  if (context?.signedIn !== 'false' || typeof context.session !== 'string') return undefined;
+  if (!SESSION_STATES.includes(context.session)) return undefined;
+  const session = context.session as SessionState;
+  const expiredAt =
+    session === 'expired' && typeof context.expiredAt === 'string' && !Number.isNaN(Date.parse(context.expiredAt))
+      ? context.expiredAt
+      : undefined;
+  return { session, ...(expiredAt ? { expiredAt } : {}) };
 }
 
 export interface Operator {

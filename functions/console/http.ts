@@ -6,13 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ValidationError } from '../domain/errors';
-import type { AuthorizerContext } from './auth';
+import type { AuthorizerContext, SignedOutContext } from './auth';
 
 /**
  * Payload 2.0 behind the Lambda authorizer. The public sign-in routes
- * (/login, /callback) have no authorizer, so `authorizer` may be absent.
+ * (/login, /callback) have no authorizer, so `authorizer` may be absent; a
+ * signed-out page visit carries a context that names nobody.
  */
-export type ConsoleEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<AuthorizerContext>>;
+export type ConsoleEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<
+  Partial<AuthorizerContext> & Partial<SignedOutContext>
+>;
 export type ConsoleResult = APIGatewayProxyStructuredResultV2;
 
 export type Route =
@@ -62,6 +65,18 @@ export function route(method: string, rawPath: string): Route {
     if (p.length === 5 && p[4] === 'ack') return only('POST', { name: 'ack', incidentId, step: p[3] });
   }
   return { name: 'not-found' };
+}
+
+/** The routes a person opens in a browser tab; every other route is an API call or a form post. */
+const PAGES: readonly Route['name'][] = ['list', 'caches', 'incident'];
+
+/**
+ * A browser opening one of the console's pages: GET, `Accept` with
+ * text/html, a page route. Never the live events, a form post, or a JSON call.
+ */
+export function isPageVisit(method: string, rawPath: string, accept: string | undefined): boolean {
+  const get = method.toUpperCase() === 'GET';
+  return get && /text\/html/i.test(accept ?? '') && PAGES.includes(route('GET', rawPath).name);
 }
 
 export function header(event: ConsoleEvent, name: string): string | undefined {

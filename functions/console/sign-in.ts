@@ -47,9 +47,22 @@ const random = (bytes: number): string => randomBytes(bytes).toString('base64url
 
 export const pkceChallenge = (verifier: string): string => createHash('sha256').update(verifier).digest('base64url');
 
-/** Only same-site paths: never an open redirect. */
+/** Longer than any console URL: a `next` past it is no link of ours. */
+const MAX_NEXT = 2048;
+
+/**
+ * Only a path of this site, else "/": never an open redirect. A browser reads
+ * `//host` and `/\host` as another site, turns every `\` into `/` and drops
+ * tabs and newlines (so `/\t/host` is `//host`): no backslash and no control
+ * character anywhere.
+ */
 export function safeNext(next: string | null | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  if (!next || next.length > MAX_NEXT || !next.startsWith('/') || next.startsWith('//')) return '/';
+  for (let i = 0; i < next.length; i += 1) {
+    const code = next.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f || code === 0x5c) return '/';
+  }
+  return next;
 }
 
 export class OAuthSignIn implements SignIn {

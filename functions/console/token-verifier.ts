@@ -12,6 +12,7 @@
  */
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
+import { JwtExpiredError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { Fetcher } from 'aws-jwt-verify/https';
 
@@ -22,8 +23,23 @@ export interface VerifiedIdentity {
 }
 
 export interface TokenVerifier {
-  /** Resolves with who the token names, or rejects when the token is not valid now. */
+  /**
+   * Resolves with who the token names, or rejects when the token is not valid
+   * now: with SessionExpiredError when it is genuine (our signature, issuer
+   * and app client) and only its time is over, with any other error otherwise.
+   */
   verify(token: string): Promise<VerifiedIdentity>;
+}
+
+/** A genuine session whose token expired: the person signed in, and must sign in again. */
+export class SessionExpiredError extends Error {
+  override readonly name = 'SessionExpiredError' as const;
+  constructor(
+    readonly expiredAt: Date,
+    options?: { cause?: unknown },
+  ) {
+    super(`the session expired at ${expiredAt.toISOString()}`, options);
+  }
 }
 
 export interface TokenVerifierOptions {
@@ -56,12 +72,18 @@ function identityOf(payload: Record<string, unknown>): VerifiedIdentity {
 
 export class CognitoTokenVerifier implements TokenVerifier {
   private readonly verifier;
+  private readonly issuer: string;
+  private readonly clientId: string;
 
   constructor(options: TokenVerifierOptions) {
     const clientId = options.clientId;
+    this.issuer = options.issuer;
+    this.clientId = clientId;
     this.verifier = JwtRsaVerifier.create(
       {
         issuer: options.issuer,
+        // The decoded claims on an error, only once the signature is verified: tells an expired session from a forgery.
+        includeRawJwtInErrors: true,
         jwksUri: options.jwksUri,
         // `aud` of an ID token, `client_id` of an access token: checked with token_use below.
         audience: null,
@@ -78,7 +100,32 @@ export class CognitoTokenVerifier implements TokenVerifier {
   }
 
   async verify(token: string): Promise<VerifiedIdentity> {
-    const payload = await this.verifier.verify(token);
+    let payload;
+    try {
+      payload = await this.verifier.verify(token);
+    } catch (err) {
+      const expiredAt = this.genuineButExpired(err);
+      if (expiredAt) throw new SessionExpiredError(expiredAt, { cause: err });
+      throw err;
+    }
     return identityOf(payload as Record<string, unknown>);
+  }
+
+  /**
+   * When the library refused the token for its expiry alone: the signature
+   * verified (the library decodes `rawJwt` only then), and the claims it checks
+   * after the expiry name this pool and app client. Anything else is no session.
+   */
+  private genuineButExpired(err: unknown): Date | undefined {
+    if (!(err instanceof JwtExpiredError) || !err.rawJwt) return undefined;
+    const { header, payload } = err.rawJwt;
+    if (header.alg !== 'RS256' || payload.iss !== this.issuer || typeof payload.exp !== 'number') return undefined;
+    try {
+      validateCognitoJwtFields(payload, { tokenUse: 'id', clientId: this.clientId });
+    } catch {
+      return undefined;
+    }
+    if (payload.nbf !== undefined && typeof payload.nbf !== 'number') return undefined;
+    return new Date(payload.exp * 1000);
   }
 }

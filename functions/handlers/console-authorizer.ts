@@ -12,6 +12,15 @@
  * outside the operators group is let through: the console answers that with
  * 403 and says why.
  *
+ * A simple response cannot redirect, so a browser opening a page (GET,
+ * `Accept: text/html`, a page route; never with a Bearer token) without a
+ * valid session is let through with a context that names nobody and says
+ * why: `{ signedIn: 'false', session: 'none' | 'expired' | 'invalid' }`.
+ * The console function answers it with the way to sign in and nothing else.
+ * Every other request without a valid token (form posts, JSON, the live
+ * events, the CLI) is refused here as before, so scripts and the page's live
+ * script still see API Gateway's 403.
+ *
  * Tokens are never logged, only why one was refused.
  */
 import type {
@@ -19,8 +28,15 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import { credentialOf, type AuthorizerContext } from '../console/auth';
-import type { TokenVerifier } from '../console/token-verifier';
+import {
+  credentialOf,
+  type AuthorizerContext,
+  type Credential,
+  type SessionState,
+  type SignedOutContext,
+} from '../console/auth';
+import { isPageVisit } from '../console/http';
+import { SessionExpiredError, type TokenVerifier } from '../console/token-verifier';
 import { lambdaHandler, logger } from '../lib/observability';
 import { consoleTokenVerifier } from '../wiring/console-tokens';
 import { lazyDeps } from '../wiring/lazy-deps';
@@ -29,26 +45,45 @@ export interface ConsoleAuthorizerDeps {
   readonly verifier: TokenVerifier;
 }
 
-export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
-type Decision = { isAuthorized: true; context: AuthorizerContext } | { isAuthorized: false };
+export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext | SignedOutContext>;
+type Decision = { isAuthorized: true; context: AuthorizerContext | SignedOutContext } | { isAuthorized: false };
+
+/** No operator: a browser's page visit goes on to be sent to sign-in, anything else is refused. */
+function signedOut(
+  event: APIGatewayRequestAuthorizerEventV2,
+  credential: Credential,
+  session: SessionState,
+  expiredAt?: Date,
+): Decision {
+  const headers = event.headers ?? {};
+  const visit =
+    credential.kind !== 'bearer' &&
+    isPageVisit(event.requestContext?.http?.method ?? '', event.rawPath ?? '', headers.accept ?? headers.Accept);
+  if (!visit) return { isAuthorized: false };
+  return {
+    isAuthorized: true,
+    context: { signedIn: 'false', session, ...(expiredAt ? { expiredAt: expiredAt.toISOString() } : {}) },
+  };
+}
 
 async function decide(deps: ConsoleAuthorizerDeps, event: APIGatewayRequestAuthorizerEventV2): Promise<Decision> {
   const credential = credentialOf(event.headers ?? {}, event.cookies);
   if (credential.kind === 'none') {
     logger.info('request without credentials', { route: event.routeKey });
-    return { isAuthorized: false };
+    return signedOut(event, credential, 'none');
   }
   try {
     const who = await deps.verifier.verify(credential.token);
     return { isAuthorized: true, context: { username: who.name, groups: who.groups.join(',') } };
   } catch (err) {
-    logger.warn('token refused', {
+    const expired = err instanceof SessionExpiredError;
+    logger.warn(expired ? 'session expired' : 'token refused', {
       route: event.routeKey,
       from: credential.kind,
       reason: (err as Error).message,
       errorName: (err as Error).name,
     });
-    return { isAuthorized: false };
+    return expired ? signedOut(event, credential, 'expired', err.expiredAt) : signedOut(event, credential, 'invalid');
   }
 }
 

@@ -38,6 +38,7 @@ import {
   OPERATORS_GROUP,
   operatorFrom,
   SESSION_COOKIE,
+  signedOutFrom,
   type Operator,
 } from '../console/auth';
 import { cachesPage } from '../console/caches-page';
@@ -57,6 +58,7 @@ import {
   type ConsoleResult,
 } from '../console/http';
 import type { SignIn } from '../console/sign-in';
+import { signedOutAnswer } from '../console/signed-out';
 import { callback, login } from '../console/sign-in-routes';
 
 export type ConsoleDeps = DecideApprovalDeps &
@@ -96,7 +98,11 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
   if (r.name === 'callback') return callback(deps.signIn, event);
 
   const operator = operatorFrom(event.requestContext.authorizer?.lambda);
-  if (!operator) return failure(event, 401, 'Unauthorized', 'Sign in to use the console.', undefined, '/login');
+  if (!operator) {
+    const signedOut = signedOutFrom(event.requestContext.authorizer?.lambda);
+    const answer = signedOutAnswer(event, signedOut, config.operatorTimeZone, deps.clock.now());
+    return answer ?? failure(event, 401, 'Unauthorized', 'Sign in to use the console.', undefined, '/login');
+  }
   const credential = credentialOf(event.headers ?? {}, event.cookies);
   if (r.name === 'logout') {
     if (!csrfAccepted(credential, parseBody(event).csrf)) {

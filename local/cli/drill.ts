@@ -3,7 +3,11 @@
  *
  * Runs a whole incident on the local stack and prints what happened. Exit 0
  * only when the scenario ended as it must: resolved with 0 keys lost, or (for
- * the failure scenarios) failed with the operators escalated.
+ * the failure scenarios) failed with the operators escalated. With
+ * --interactive a person decides in the console (the drill prints the
+ * sign-in link) or the CLI, and the stack and the console stay up after the
+ * incident ends, with the report printed, until Ctrl-C (or SIGTERM); then
+ * every process the drill started is stopped.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -150,6 +154,11 @@ async function main(): Promise<number> {
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const done = (report: DrillReport) => {
+    writeFileSync(path.join(localDir, 'last-drill.json'), `${JSON.stringify(report, null, 2)}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else print(report);
+  };
   const report = await runDrill({
     scenario,
     keys,
@@ -158,6 +167,7 @@ async function main(): Promise<number> {
     signal: controller.signal,
     log: live,
     functionLog: (fn, line) => appendFileSync(logFile, `${fn}\t${line}\n`),
+    onReport: done,
     onStack: async (stack) => {
       await stack.writeDescription(path.join(localDir, 'stack.json'));
       live(
@@ -165,9 +175,6 @@ async function main(): Promise<number> {
       );
     },
   });
-  writeFileSync(path.join(localDir, 'last-drill.json'), `${JSON.stringify(report, null, 2)}\n`);
-  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else print(report);
   return report.ok ? 0 : 1;
 }
 

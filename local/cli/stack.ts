@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       POLL_INTERVAL_SECONDS: '2',
       APPROVAL_TIMEOUT_SECONDS: '3600',
       APPROVAL_HEARTBEAT_SECONDS: '1800',
+      OPERATOR_TIME_ZONE: process.env.OPERATOR_TIME_ZONE || 'UTC',
     },
     onLog: (fn, line) => appendFileSync(logFile, `${fn}\t${line}\n`),
   });

@@ -12,7 +12,10 @@
  * authorizers for HTTP APIs", simple response format); on success the console
  * function sees the authorizer's context in `requestContext.authorizer.lambda`.
  * `GET /login` and `GET /callback` reach the console function without the
- * authorizer, as their routes have none in serverless.yml.
+ * authorizer, as their routes have none in serverless.yml. A browser opening
+ * a page without a valid session is sent to sign-in by the same two
+ * functions, not here: the authorizer lets such a visit through with a
+ * context naming nobody, and the console answers it with the redirect.
  *
  * The local identity provider plays the user pool and its managed login
  * under /local-idp, speaking the same protocol the console uses with Cognito:
@@ -52,8 +55,8 @@ export interface LocalConsole {
    * of the managed login.
    */
   readonly environment: { CONSOLE_TOKEN_ISSUER: string; CONSOLE_CLIENT_ID: string; CONSOLE_AUTH_DOMAIN: string };
-  /** Signs an ID token as the local identity provider. */
-  token(username: string, groups: string[], email?: string): string;
+  /** Signs an ID token as the local identity provider; a negative lifetime gives one that has expired. */
+  token(username: string, groups: string[], email?: string, ttlSeconds?: number): string;
   stop(): Promise<void>;
 }
 
@@ -397,7 +400,13 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
       CONSOLE_CLIENT_ID: provider().audience,
       CONSOLE_AUTH_DOMAIN: provider().issuer,
     },
-    token: (username, groups, email) => provider().issue({ username, groups, ...(email ? { email } : {}) }),
+    token: (username, groups, email, ttlSeconds) =>
+      provider().issue({
+        username,
+        groups,
+        ...(email ? { email } : {}),
+        ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
+      }),
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         server.closeAllConnections();

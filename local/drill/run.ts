@@ -54,8 +54,14 @@ export interface DrillOptions {
   keys: number;
   /** Customizations written after the backup (default: 2% of the keys, at least 100). */
   changedAfterBackup?: number;
-  /** Wait for a person to approve in the console or CLI instead of approving as "drill". */
+  /**
+   * Wait for a person to approve in the console or CLI instead of approving as
+   * "drill", and keep the stack and the console up after the incident ends,
+   * until `signal` aborts, so the page being watched shows the end.
+   */
   interactive?: boolean;
+  /** The report, as soon as the incident ended (before an interactive drill waits for `signal`). */
+  onReport?: (report: DrillReport) => Promise<void> | void;
   /** Live progress lines. */
   log?: (line: string) => void;
   /** Function log lines (JSON). */
@@ -67,6 +73,18 @@ export interface DrillOptions {
   /** Aborting stops the drill and cleans up everything it started. */
   signal?: AbortSignal;
 }
+
+/** The console's sign-in, coming back to the incident's page: `<console>/login?next=/incidents/<id>`. */
+export function signInLink(consoleUrl: string, incidentId: string): string {
+  return `${consoleUrl}/login?next=${encodeURIComponent(`/incidents/${incidentId}`).replaceAll('%2F', '/')}`;
+}
+
+/** Resolves once the signal aborts. */
+const aborted = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 
 export interface DrillReport {
   scenario: Scenario;
@@ -254,6 +272,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       APPROVAL_HEARTBEAT_SECONDS: scenario === 'approval-timeout' ? '4' : options.interactive ? '1800' : '120',
       APPROVAL_DEFAULT: scenario === 'approval-timeout' ? 'proceed' : 'abort',
       REQUIRE_APPROVAL_FOR: 'PROVISION_FROM_BACKUP,GLOBAL_FAILOVER',
+      // The times operators read, in the zone of the post-mortem's team unless the caller names one.
+      OPERATOR_TIME_ZONE: process.env.OPERATOR_TIME_ZONE || 'America/New_York',
       ...options.stackOptions?.environment,
     },
     ...(options.functionLog ? { onLog: options.functionLog } : {}),
@@ -410,6 +430,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       tableName: description.tables.incidents,
       client: documentClient(clients.dynamodb),
     });
+    if (consoleUrl) {
+      // The incident's page, once its record exists: where a person follows it.
+      const described = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+      const openedId = (JSON.parse(described.input ?? '{}') as { incidentId?: string }).incidentId;
+      if (openedId)
+        void until('the incident record', 60_000, async () => ((await store.getIncident(openedId)) ? true : undefined))
+          .then(() => log(`  🔗 follow the incident in the console: ${signInLink(consoleUrl, openedId)}`))
+          .catch(() => undefined);
+    }
     if (scenario === 'recovers') {
       // The provider comes back once the workflow has seen the outage itself: customers are told.
       const started = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
@@ -428,7 +457,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       if (options.interactive) {
         if (consoleUrl)
           log(
-            `  ⏳ waiting for an operator: approve in the console at ${consoleUrl}/incidents/${encodeURIComponent(incidentId)}`,
+            `  ⏳ waiting for an operator: sign in and approve in the console: ${signInLink(consoleUrl, incidentId)}`,
           );
         log(`  ⏳ waiting for an operator: npx cache-outage approve ${incidentId} --local --reason "…"`);
         return;
@@ -593,7 +622,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         : `expected a failed, escalated incident: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, escalated ${escalated}, refusal shown ${refusalShown}`;
     }
     const appOutageMs = app.outageMs();
-    return {
+    const report: DrillReport = {
       scenario,
       keys,
       changedAfterBackup: changedSet.size,
@@ -620,6 +649,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       ok,
       why,
     };
+    await options.onReport?.(report);
+    if (options.interactive && options.signal) {
+      log(`The console stays up at ${consoleUrl ?? '(no console)'} — press Ctrl-C to stop.`);
+      await aborted(options.signal);
+      log('stopping…');
+    }
+    return report;
   } finally {
     await app?.stop().catch(() => undefined);
     await subscriber.stop().catch(() => undefined);

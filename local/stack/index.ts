@@ -353,6 +353,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       PROTECTED_CACHES: '[]',
       // The probe alarms' name prefix (local/stack/alarms.ts), as serverless.yml sets it for on-alarm.
       INCIDENT_ALARM_PREFIX: incidentAlarmPrefix(manifest.service),
+      // The zone operators read times in (serverless.yml's operatorTimeZone parameter, UTC by default).
+      OPERATOR_TIME_ZONE: 'UTC',
       ...options.environment,
     };
     const functionEnvironments = new Map<string, Record<string, string>>();

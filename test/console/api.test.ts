@@ -80,11 +80,19 @@ describe('console API: approve during a restore drill', () => {
   it('answers 403 Forbidden from the authorizer without a token, with a forged or tampered token, before the function runs', async () => {
     const consoleLines = () => drill.logs.filter((l) => l.startsWith('console\t')).length;
     const before = consoleLines();
-    const anonymous = await get(`${base}/`);
     // HTTP API simple responses: `isAuthorized: false` is API Gateway's 403 (a 401 is the REST API's "Unauthorized").
+    const anonymous = await get(`${base}/`, undefined, 'application/json');
     expect(anonymous.status).toBe(403);
     expect(anonymous.body).toBe('{"message":"Forbidden"}');
-    expect((await get(`${base}/`, undefined, 'application/json')).body).toBe('{"message":"Forbidden"}');
+    // The live events the incident page polls: the same 403, whatever the Accept header.
+    for (const accept of ['application/json', '*/*', 'text/html']) {
+      const events = await get(
+        `${base}/incidents/${encodeURIComponent('accounts-20240101T000000Z')}/events`,
+        undefined,
+        accept,
+      );
+      expect(events).toMatchObject({ status: 403, body: '{"message":"Forbidden"}' });
+    }
     expect(
       drill.logs.some((l) => l.startsWith('console-authorizer\t') && l.includes('request without credentials')),
     ).toBe(true);
@@ -109,6 +117,47 @@ describe('console API: approve during a restore drill', () => {
     ).toBe(403);
     // The console function never ran for any of these.
     expect(consoleLines()).toBe(before);
+  });
+
+  it('sends a signed-out browser opening a page to sign-in and back, showing nothing of the incident', async () => {
+    const incidentId = await drill.pendingApproval();
+    const path = `/incidents/${encodeURIComponent(incidentId)}`;
+    const visit = (cookie?: string) =>
+      fetch(`${base}${path}?from=mail`, {
+        headers: { accept: 'text/html,application/xhtml+xml', ...(cookie ? { cookie } : {}) },
+        redirect: 'manual',
+      });
+    const { issuer, audience } = drill.stack.description.identity!;
+    for (const cookie of [undefined, `session=${forgedToken(issuer, audience)}`, 'session=not-a-jwt']) {
+      const res = await visit(cookie);
+      expect(res.status).toBe(302);
+      const location = res.headers.get('location')!;
+      expect(location).toBe(`/login?next=${encodeURIComponent(`${path}?from=mail`)}`);
+      const body = await res.text();
+      expect(body).toBe('');
+      // /login keeps where to go, and after the sign-in the browser lands there.
+      const login = await fetch(`${base}${location}`, { redirect: 'manual' });
+      expect(login.status).toBe(302);
+      const pending = login.headers.getSetCookie().find((c) => c.startsWith('login='))!;
+      const remembered = JSON.parse(
+        Buffer.from(pending.split(';')[0]!.slice('login='.length), 'base64url').toString(),
+      ) as { next: string };
+      expect(remembered.next).toBe(`${path}?from=mail`);
+    }
+    // A genuine session that expired: told so, with the way back, and the dead cookie cleared.
+    const expired = await visit(
+      `session=${drill.stack.console!.token('alice', ['operators'], 'alice@example.com', -60)}`,
+    );
+    expect(expired.status).toBe(401);
+    const page = await expired.text();
+    expect(page).toMatch(/Your session expired at \d\d:\d\d [A-Z]{2,5} — sign in again\./);
+    expect(page).toContain(`href="/login?next=${encodeURIComponent(`${path}?from=mail`)}"`);
+    expect(expired.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=; .*Max-Age=0$/)]);
+    for (const answer of [page]) {
+      expect(answer).not.toContain('name="csrf"');
+      expect(answer).not.toContain('<form');
+      expect(answer).not.toContain('PROVISION_FROM_BACKUP');
+    }
   });
 
   it("signs a browser in: /login → the identity provider's sign-in page → /callback sets the session cookie", async () => {

@@ -4,7 +4,8 @@
  * the session cookie, and that everything else is refused with the simple
  * response `{ isAuthorized: false }`, which an HTTP API turns into 403 (API
  * Gateway "Working with AWS Lambda authorizers for HTTP APIs"). A thrown
- * error would be a 500 there.
+ * error would be a 500 there. The one exception, a browser opening a page
+ * without a valid session, is let through with a context naming nobody.
  */
 import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -33,20 +34,28 @@ function sign(signer: Signer, claims: Record<string, unknown>, header: Record<st
 
 const context = {} as Context;
 
-function event(headers: Record<string, string>, cookies?: string[]): APIGatewayRequestAuthorizerEventV2 {
+function event(
+  headers: Record<string, string>,
+  cookies?: string[],
+  request: { method?: string; path?: string } = {},
+): APIGatewayRequestAuthorizerEventV2 {
+  const method = request.method ?? 'GET';
+  const path = request.path ?? '/';
   return {
     version: '2.0',
     type: 'REQUEST',
-    routeArn: 'arn:aws:execute-api:us-east-1:123456789012:api/$default/GET/',
+    routeArn: `arn:aws:execute-api:us-east-1:123456789012:api/$default/${method}${path}`,
     identitySource: [],
-    routeKey: 'GET /',
-    rawPath: '/',
+    routeKey: '$default',
+    rawPath: path,
     rawQueryString: '',
     headers,
     ...(cookies ? { cookies } : {}),
-    requestContext: {} as APIGatewayRequestAuthorizerEventV2['requestContext'],
+    requestContext: { http: { method, path } } as APIGatewayRequestAuthorizerEventV2['requestContext'],
   } as APIGatewayRequestAuthorizerEventV2;
 }
+
+const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
 describe('console authorizer', () => {
   let server: Server;
@@ -121,7 +130,7 @@ describe('console authorizer', () => {
     });
   });
 
-  it('refuses a request without a token', async () => {
+  it('refuses a request without a token (not a page visit: no Accept: text/html)', async () => {
     await refused(event({}));
     await refused(event({ authorization: 'Bearer ' }, ['session=']));
     await refused(event({}, ['other=value']));
@@ -153,6 +162,78 @@ describe('console authorizer', () => {
 
   it('refuses a forged cookie even when the header is absent', async () => {
     await refused(event({}, [`session=${sign(stranger, claims())}`]));
+  });
+
+  describe('a browser opening a page without a valid session', () => {
+    const visit = (cookies?: string[], request: { method?: string; path?: string } = {}, accept = HTML) =>
+      event({ accept }, cookies, { path: '/incidents/accounts-20261126T231400Z', ...request });
+    const signedOut = (session: string, extra: Record<string, string> = {}) => ({
+      isAuthorized: true,
+      context: { signedIn: 'false', session, ...extra },
+    });
+
+    it('is let through naming nobody, to be sent to sign-in: no token', async () => {
+      for (const path of ['/', '/caches', '/incidents/accounts-20261126T231400Z']) {
+        await expect(handler(visit(undefined, { path }), context)).resolves.toEqual(signedOut('none'));
+      }
+      await expect(handler(visit(['theme=dark']), context)).resolves.toEqual(signedOut('none'));
+    });
+
+    it('is told when its genuine session expired', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const expired = sign(signer, claims({ iat: now - 7200, exp: now - 60 }));
+      await expect(handler(visit([`session=${expired}`]), context)).resolves.toEqual(
+        signedOut('expired', { expiredAt: new Date((now - 60) * 1000).toISOString() }),
+      );
+    });
+
+    it('gets no operator, and no expiry, from a token that is not ours: forged, tampered, another client, unsigned', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const old = { iat: now - 7200, exp: now - 60 };
+      const [h, , s] = sign(signer, claims(old)).split('.') as [string, string, string];
+      for (const token of [
+        sign(stranger, claims()),
+        sign(stranger, claims(old)),
+        `${h}.${enc(claims({ ...old, exp: now - 30 }))}.${s}`,
+        `${h}.${enc(claims({ 'cognito:groups': ['operators', 'admins'] }))}.${s}`,
+        sign(signer, claims({ ...old, aud: 'another-client' })),
+        sign(signer, claims({ ...old, iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other' })),
+        sign(signer, claims({ ...old, token_use: 'access' })),
+        `${enc({ alg: 'none', kid: 'key-1' })}.${enc(claims())}.`,
+        'not-a-jwt',
+      ]) {
+        await expect(handler(visit([`session=${token}`]), context)).resolves.toEqual(signedOut('invalid'));
+      }
+    });
+
+    it('is refused as before for anything but a page: live events, JSON, form posts, other routes, Bearer requests', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const expired = `session=${sign(signer, claims({ iat: now - 7200, exp: now - 60 }))}`;
+      const forged = `session=${sign(stranger, claims())}`;
+      for (const cookies of [undefined, [expired], [forged]]) {
+        await refused(visit(cookies, { path: '/incidents/accounts-20261126T231400Z/events' }));
+        await refused(visit(cookies, { path: '/incidents/accounts-20261126T231400Z/events' }, 'application/json'));
+        await refused(visit(cookies, {}, 'application/json'));
+        await refused(visit(cookies, {}, '*/*'));
+        await refused(
+          visit(cookies, { method: 'POST', path: '/incidents/accounts-20261126T231400Z/approvals/recovery-plan' }),
+        );
+        await refused(visit(cookies, { method: 'POST', path: '/logout' }));
+        await refused(visit(cookies, { method: 'HEAD' }));
+        await refused(visit(cookies, { path: '/nowhere' }));
+      }
+      await refused(event({ accept: HTML, authorization: `Bearer ${sign(stranger, claims())}` }));
+      await refused(
+        event({ accept: HTML, authorization: `Bearer ${sign(signer, claims({ iat: now - 7200, exp: now - 60 }))}` }),
+      );
+    });
+
+    it('with a valid session, is the operator as always', async () => {
+      await expect(handler(visit([`session=${sign(signer, claims())}`]), context)).resolves.toEqual({
+        isAuthorized: true,
+        context: { username: 'alice@example.com', groups: 'operators' },
+      });
+    });
   });
 
   it('fetches the signing keys once and keeps them', () => {

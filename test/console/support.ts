@@ -1,7 +1,9 @@
 /**
  * An interactive drill running in the background, for the console, browser
  * and CLI tests: the stack, the console endpoint, a way to wait for the
- * pending approval, and everything the functions logged.
+ * pending approval, and everything the functions logged. Like `npm run drill
+ * -- --interactive`, it keeps the stack up after the incident ends (its
+ * report is ready then) until it is stopped.
  */
 import { documentClient, DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store';
 import { runDrill, type DrillReport } from '../../local/drill/run';
@@ -12,12 +14,13 @@ export interface BackgroundDrill {
   stack: LocalStack;
   consoleUrl: string;
   store: DynamoDbIncidentStore;
+  /** Resolves once the incident ended; the stack stays up until `stop()`. */
   report: Promise<DrillReport>;
   logs: string[];
   progress: string[];
   /** Resolves with the incident id once its approval `step` is pending. */
   pendingApproval(step?: string, timeoutMs?: number): Promise<string>;
-  /** Stops the drill (and its stack) if it is still running. */
+  /** Stops the drill and its stack, as Ctrl-C does, and waits until everything it started is gone. */
   stop(): Promise<void>;
 }
 
@@ -29,7 +32,11 @@ export async function startInteractiveDrill(scenario: Scenario, keys = 2000): Pr
   const stackUp = new Promise<LocalStack>((r) => {
     resolveStack = r;
   });
-  const report = runDrill({
+  let resolveReport: (r: DrillReport) => void = () => undefined;
+  const ended = new Promise<DrillReport>((r) => {
+    resolveReport = r;
+  });
+  const run = runDrill({
     scenario,
     keys,
     interactive: true,
@@ -37,12 +44,16 @@ export async function startInteractiveDrill(scenario: Scenario, keys = 2000): Pr
     log: (line) => progress.push(line),
     functionLog: (fn, line) => logs.push(`${fn}\t${line}`),
     onStack: (s) => resolveStack(s),
+    onReport: (r) => resolveReport(r),
     timeoutMs: 180_000,
   });
+  run.catch(() => undefined);
+  // The report when the incident ends, or the drill's failure if it ends before.
+  const report = Promise.race([ended, run]);
   report.catch(() => undefined);
   const stack = await Promise.race([
     stackUp,
-    report.then(() => Promise.reject(new Error('the drill ended before its stack was up'))),
+    run.then(() => Promise.reject(new Error('the drill ended before its stack was up'))),
   ]);
   if (!stack.description.consoleUrl) throw new Error('the local stack has no console');
   const store = new DynamoDbIncidentStore({
@@ -70,7 +81,7 @@ export async function startInteractiveDrill(scenario: Scenario, keys = 2000): Pr
     },
     async stop() {
       controller.abort();
-      await report.catch(() => undefined);
+      await run.catch(() => undefined);
     },
   };
 }

@@ -522,6 +522,17 @@ const usernames = fc.oneof(
 );
 const authorizers = fc.oneof(
   fc.constant(undefined),
+  // A signed-out page visit, as the authorizer describes it, with any reason and expiry.
+  fc
+    .record(
+      {
+        signedIn: fc.constantFrom<unknown>('false', 'true', false),
+        session: fc.constantFrom<unknown>('none', 'expired', 'invalid', '', PROBE),
+        expiredAt: fc.oneof(fc.constant('2024-05-14T09:00:00.000Z'), text, fc.jsonValue()),
+      },
+      { requiredKeys: ['signedIn'] },
+    )
+    .map((lambda) => ({ lambda })),
   fc.record({ username: usernames, groups: groupLists }, { requiredKeys: [] }).map((lambda) => ({ lambda })),
   {
     arbitrary: fc
@@ -1233,11 +1244,22 @@ describe('the console authorizer: any headers, cookies and tokens give an allow 
   ] as const;
   type Place = (typeof PLACES)[number];
 
+  /** What the request asks for: a form post, a page a browser opens, the live events, a JSON call. */
+  const REQUESTS = [
+    { method: 'POST', path: validPath(PENDING_ID), accept: undefined },
+    { method: 'GET', path: `/incidents/${PENDING_ID}`, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    { method: 'GET', path: '/', accept: 'text/html' },
+    { method: 'GET', path: `/incidents/${PENDING_ID}/events`, accept: 'text/html' },
+    { method: 'GET', path: '/caches', accept: 'application/json' },
+  ] as const;
+  type Request = (typeof REQUESTS)[number];
+
   function authorizerEvent(
     token: string,
     place: Place,
     extraHeaders: Record<string, string> = {},
     extraCookies: string[] = [],
+    request: Request = REQUESTS[0],
   ): AuthorizerEvent {
     const headers: Record<string, string> = { ...extraHeaders };
     const cookies = [...extraCookies];
@@ -1256,17 +1278,18 @@ describe('the console authorizer: any headers, cookies and tokens give an allow 
       cookies.push(`session=${token}`);
     }
     if (place === 'other-cookie') cookies.push(`sessions=${token}`, `xsession=${token}`);
+    if (request.accept !== undefined) headers.accept = request.accept;
     return {
       version: '2.0',
       type: 'REQUEST',
-      routeArn: 'arn:aws:execute-api:us-east-1:123456789012:api/$default/POST/incidents/x/approvals/recovery-plan',
+      routeArn: `arn:aws:execute-api:us-east-1:123456789012:api/$default/${request.method}${request.path}`,
       identitySource: [],
       routeKey: '$default',
-      rawPath: validPath(PENDING_ID),
+      rawPath: request.path,
       rawQueryString: '',
       headers,
       ...(cookies.length ? { cookies } : {}),
-      requestContext: { http: { method: 'POST', path: validPath(PENDING_ID) } } as AuthorizerEvent['requestContext'],
+      requestContext: { http: { method: request.method, path: request.path } } as AuthorizerEvent['requestContext'],
     } as AuthorizerEvent;
   }
 
@@ -1305,13 +1328,51 @@ describe('the console authorizer: any headers, cookies and tokens give an allow 
     return undefined;
   }
 
+  /**
+   * Why letting this event through as signed out (a context naming nobody)
+   * would be wrong: only a browser's page visit without a Bearer token, and
+   * "expired" only for a token of ours, for this pool and app client, that
+   * expired. (A valid token naming the operator is the positive control's.)
+   */
+  function wrongSignedOut(e: AuthorizerEvent, context: Json): string | undefined {
+    const accept = e.headers?.accept ?? '';
+    const page = ['/', '/caches', `/incidents/${PENDING_ID}`].includes(e.rawPath);
+    if (e.requestContext.http.method !== 'GET' || !/text\/html/i.test(accept) || !page)
+      return `${e.requestContext.http.method} ${e.rawPath} (${accept}) let through signed out`;
+    if ((e.headers?.authorization ?? '').replace(/^Bearer\s+/i, '').trim())
+      return 'a request with an Authorization header let through signed out';
+    if ('username' in context || 'groups' in context)
+      return `a signed-out context names someone: ${JSON.stringify(context)}`;
+    const token = presented(e);
+    const keys = Object.keys(context).sort().join(',');
+    if (context.session === 'none' || context.session === 'invalid') {
+      if (keys !== 'session,signedIn') return `unexpected context ${JSON.stringify(context)}`;
+      if (context.session === 'none' && token !== undefined) return 'a token treated as none';
+      return undefined;
+    }
+    if (context.session !== 'expired' || keys !== 'expiredAt,session,signedIn')
+      return `unexpected context ${JSON.stringify(context)}`;
+    const signed = token === undefined ? undefined : ours.get(token);
+    const c = signed?.claims;
+    if (!signed || !isObject(c) || (signed.header.alg !== undefined && signed.header.alg !== 'RS256'))
+      return 'a token not ours called expired';
+    if (c.iss !== issuer || c.token_use !== 'id' || c.aud !== CLIENT_ID || typeof c.exp !== 'number')
+      return `a token of another pool or client called expired: ${JSON.stringify(c)}`;
+    if (context.expiredAt !== new Date(c.exp * 1000).toISOString()) return `wrong expiry ${String(context.expiredAt)}`;
+    return undefined;
+  }
+
   /** An allow, a deny (`{ isAuthorized: false }`, 403 from an HTTP API), or a failure of the property. */
-  async function decide(e: AuthorizerEvent): Promise<{ allowed: boolean; problem?: string }> {
+  async function decide(e: AuthorizerEvent): Promise<{ allowed: boolean; signedOut?: boolean; problem?: string }> {
     try {
       const result = await authorize(e, lambdaContext('console-authorizer'));
       if (result.isAuthorized === false && Object.keys(result).length === 1) return { allowed: false };
       if (result.isAuthorized !== true || !('context' in result) || !isObject(result.context))
         return { allowed: false, problem: `not a typed result: ${JSON.stringify(result)}` };
+      if (result.context.signedIn === 'false') {
+        const problem = wrongSignedOut(e, result.context);
+        return { allowed: false, signedOut: true, ...(problem ? { problem } : {}) };
+      }
       const problem = wrongToAllow(e, result.context);
       return { allowed: true, ...(problem ? { problem } : {}) };
     } catch (error) {
@@ -1352,8 +1413,9 @@ describe('the console authorizer: any headers, cookies and tokens give an allow 
     await expect(authorize(e, lambdaContext('console-authorizer'))).resolves.toEqual({ isAuthorized: false });
   });
 
-  it('arbitrary tokens, headers and cookies', async () => {
+  it('arbitrary tokens, headers, cookies and requests', async () => {
     let allowed = 0;
+    let signedOut = 0;
     const anyHeaders = fc.dictionary(
       fc.constantFrom('accept', 'cookie', 'x-forwarded-for', 'user-agent', 'x-amz-date'),
       text,
@@ -1370,15 +1432,24 @@ describe('the console authorizer: any headers, cookies and tokens give an allow 
     await assertProperty(
       'console authorizer',
       fc.asyncProperty(
-        fc.record({ token: tokens(), place: fc.constantFrom(...PLACES), headers: anyHeaders, cookies: anyCookies }),
-        async ({ token, place, headers, cookies }) => {
-          const outcome = await decide(authorizerEvent(token, place, headers, cookies));
+        fc.record({
+          token: tokens(),
+          place: fc.constantFrom(...PLACES),
+          headers: anyHeaders,
+          cookies: anyCookies,
+          request: fc.constantFrom(...REQUESTS),
+        }),
+        async ({ token, place, headers, cookies, request }) => {
+          const outcome = await decide(authorizerEvent(token, place, headers, cookies, request));
           if (outcome.problem) throw new Error(outcome.problem);
           if (outcome.allowed) allowed += 1;
+          if (outcome.signedOut) signedOut += 1;
         },
       ),
     );
     figures.push(['console_input.authorizer_allowed', `${allowed}/${RUNS}`]);
+    // Page visits without a valid session are let through naming nobody: exercised too.
+    expect(signedOut).toBeGreaterThan(RUNS / 50);
     // Some of our tokens are still valid after the change: the property is exercised both ways.
     expect(allowed).toBeGreaterThan(RUNS / 50);
     expect(allowed).toBeLessThan(RUNS / 2);
