@@ -10,7 +10,7 @@ import type { RequestApprovalInput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
 import { describeEndpoint } from '../domain/endpoints';
 import { formatBytes } from '../domain/format';
-import { clockTime, durationText, readableTimes, UTC, type TimeZone } from '../domain/time-labels';
+import { clockTime, readableTimes, relativeTime, UTC, type TimeZone } from '../domain/time-labels';
 import type { ApprovalDeadline, Approvals, Clock, NoticeLog, Notifier, Timeline } from '../ports';
 
 export interface RequestApprovalDeps {
@@ -137,12 +137,12 @@ function replacementOf(caches: readonly ProtectedCache[] | undefined, cacheId: s
 /** What happens if nobody decides, as one sentence for operators. */
 export function onTimeoutText(deadline: ApprovalDeadline, zone: TimeZone, now: Date): string {
   const by = clockTime(deadline.escalatesAt, zone, now);
-  const wait = durationText((Date.parse(deadline.escalatesAt) - now.getTime()) / 1000);
+  const wait = relativeTime(deadline.escalatesAt, now);
   const then =
     deadline.onTimeout === 'proceed'
       ? 'the operators are escalated to and the plan runs without an approval'
       : 'the operators are escalated to and the recovery stops: the incident is marked failed';
-  return `If nobody decides or acknowledges by ${by} (in ${wait}), ${then}.`;
+  return `If nobody decides or acknowledges by ${by} (${wait}), ${then}.`;
 }
 
 interface ApprovalTextOptions {

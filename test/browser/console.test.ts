@@ -102,13 +102,15 @@ describeInChromium('operator console in Chromium', () => {
     const scriptErrors: string[] = [];
     page.on('pageerror', (e) => scriptErrors.push(e.message));
     page.on('console', (m) => {
-      // Resource errors are the expected refusal before sign-in and the absent favicon.
+      // Resource errors are the absent favicon.
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) scriptErrors.push(m.text());
     });
 
-    // /login → the identity provider's sign-in page → /callback → the list.
-    await page.goto(`${drill.consoleUrl}/login`);
-    await page.waitForURL(/\/local-idp\/oauth2\/authorize\?/);
+    // Signed out, the list sends the browser to sign in: /login?next=/ → the identity
+    // provider's sign-in page → /callback → back to the list.
+    const signedOut = await page.goto(`${drill.consoleUrl}/`);
+    expect(signedOut?.url()).toMatch(/\/local-idp\/oauth2\/authorize\?/);
+    expect(await page.content()).not.toContain(incidentId);
     expect(await page.getByRole('note').textContent()).toContain('for the local stack only');
     await page.getByLabel('Username').fill('dana@example.com');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -137,12 +139,12 @@ describeInChromium('operator console in Chromium', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/ is down — approval needed$/);
     const sentence = await page.locator('#decision-sentence').textContent();
     expect(sentence).toMatch(
-      /is unreachable since \d\d:\d\d UTC \(.+\)\. Restore it from the backup taken \d\d:\d\d UTC \(.+ (before|after) .+\) — clients served again in about \d+ min\./,
+      /is unreachable since \d\d:\d\d ET \(.+\)\. Restore it from the backup taken \d\d:\d\d ET \(.+ (before|after) .+\) — clients served again in about \d+ min\./,
     );
     const decision = await page.locator('section.decision').textContent();
     expect(decision).toContain('Approve: a replacement cache is created from the backup');
     expect(decision).toContain('Reject: nothing is changed on the cache');
-    expect(decision).toMatch(/No answer? If nobody decides or acknowledges by \d\d:\d\d UTC/);
+    expect(decision).toMatch(/No answer\? If nobody decides or acknowledges by \d\d:\d\d ET/);
     expect(decision).toMatch(/Customers so far: outage running .+; \d+ notices? sent to subscribers/);
     await screenshot(page, 'console-phone-pending.png');
     await decisionFits(page);
@@ -151,7 +153,7 @@ describeInChromium('operator console in Chromium', () => {
     // The live updates run; the clock line is not a live region.
     await page
       .locator('#live')
-      .filter({ hasText: /Live: updated \d\d:\d\d:\d\d UTC/ })
+      .filter({ hasText: /Live: updated \d\d:\d\d:\d\d ET/ })
       .waitFor({ timeout: 10_000 });
     expect(await page.locator('#live').getAttribute('aria-live')).toBeNull();
 
@@ -173,7 +175,7 @@ describeInChromium('operator console in Chromium', () => {
     // Back on the page: who decided and when, the card settled, no buttons.
     await page.locator('#decision-confirmation').waitFor();
     expect(await page.locator('#decision-confirmation').textContent()).toMatch(
-      /^Approved by dana@example\.com at \d\d:\d\d UTC \(.+\) — the workflow continues\./,
+      /^Approved by dana@example\.com at \d\d:\d\d ET \(.+\) — the workflow continues\./,
     );
     expect(await page.getByRole('button', { name: /Approve|Reject|looking at it/ }).count()).toBe(0);
     const card = page.locator('section.approval');
@@ -198,7 +200,7 @@ describeInChromium('operator console in Chromium', () => {
     );
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/ is back — resolved$/);
     for (const id of ['#outage', '#degraded']) expect(await page.locator(id).textContent()).toMatch(/^\d+ (s|min)/);
-    expect(await page.locator('#served').textContent()).toMatch(/^at \d\d:\d\d UTC, .+ after the outage began/);
+    expect(await page.locator('#served').textContent()).toMatch(/^at \d\d:\d\d ET, .+ after the outage began/);
     expect(await page.locator('#incident-stage').textContent()).toBe('Resolved');
     const steps = await page.locator('#progress li').evaluateAll((lis) => lis.map((li) => li.className));
     expect(steps[steps.length - 1]).toBe('done');
@@ -210,6 +212,17 @@ describeInChromium('operator console in Chromium', () => {
     await screenshot(page, 'console-laptop-resolved.png');
     expect(scriptErrors).toEqual([]);
     await context.close();
+
+    // A link to the incident opened without a session: sign in, and land on the incident.
+    const fresh = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1 });
+    const linked = await fresh.newPage();
+    await linked.goto(`${drill.consoleUrl}/incidents/${incidentId}`);
+    await linked.waitForURL(/\/local-idp\/oauth2\/authorize\?/);
+    await linked.getByLabel('Username').fill('dana@example.com');
+    await linked.getByRole('button', { name: 'Sign in' }).click();
+    await linked.waitForURL(`${drill.consoleUrl}/incidents/${incidentId}`);
+    expect(await linked.getByRole('heading', { level: 1 }).textContent()).toMatch(/ is back — resolved$/);
+    await fresh.close();
 
     const report = await drill.report;
     expect(report.ok).toBe(true);
