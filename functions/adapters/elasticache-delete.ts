@@ -22,6 +22,6 @@ export async function deleteReplicationGroup(
     const name = errorName(err);
     if (name === 'ReplicationGroupNotFoundFault') return 'absent';
     if (GROUP_BUSY.has(name)) return 'busy';
-    rethrowAws(err, 'ElastiCache DeleteReplicationGroup');
+    rethrowAws(err, 'ElastiCache DeleteReplicationGroup', { throttling: 'distinct' });
   }
 }

@@ -16,8 +16,9 @@ import {
 } from '@aws-sdk/client-elasticache';
 import type { Endpoint } from '../domain/caches';
 import { CacheProvisioningFailedError, PromotionFailedError, TransientDependencyError } from '../domain/errors';
+import { quotaCodeOf, quotaExceeded } from '../domain/quotas';
 import type { CacheFleet, ReplicationGroupView } from '../ports';
-import { awsCall, errorName, rethrowAws } from './aws-errors';
+import { awsCall, errorName, rethrowAws, type RethrowOptions } from './aws-errors';
 import { deleteReplicationGroup } from './elasticache-delete';
 
 /** Refusals of a promotion or failover: retrying the same request will not help. */
@@ -31,7 +32,10 @@ const PROMOTION_REFUSED = new Set([
   'GlobalReplicationGroupNotFoundFault',
 ]);
 
-/** Refusals of CreateReplicationGroup that no retry fixes. */
+/** ElastiCache's throttling is told apart: the steps calling it back off longer for it. */
+const ELASTICACHE: RethrowOptions = { throttling: 'distinct' };
+
+/** Refusals of CreateReplicationGroup that no retry fixes; its quota faults are told apart before these. */
 const PROVISIONING_REFUSED = new Set([
   'InvalidParameterValueException',
   'InvalidParameterCombinationException',
@@ -40,10 +44,6 @@ const PROVISIONING_REFUSED = new Set([
   'CacheSubnetGroupNotFoundFault',
   'CacheParameterGroupNotFoundFault',
   'CacheSecurityGroupNotFoundFault',
-  'ClusterQuotaForCustomerExceededFault',
-  'NodeQuotaForClusterExceededFault',
-  'NodeQuotaForCustomerExceededFault',
-  'NodeGroupsPerReplicationGroupQuotaExceededFault',
   'InvalidVPCNetworkStateFault',
   'InvalidCacheClusterStateFault',
   'InvalidUserGroupStateFault',
@@ -139,7 +139,7 @@ export class ElastiCacheFleet implements CacheFleet {
       return group ? toReplicationGroupView(group) : undefined;
     } catch (err) {
       if (errorName(err) === 'ReplicationGroupNotFoundFault') return undefined;
-      rethrowAws(err, 'ElastiCache DescribeReplicationGroups');
+      rethrowAws(err, 'ElastiCache DescribeReplicationGroups', ELASTICACHE);
     }
   }
 
@@ -159,7 +159,7 @@ export class ElastiCacheFleet implements CacheFleet {
           { cause: err },
         );
       }
-      rethrowAws(err, 'ElastiCache ModifyReplicationGroup');
+      rethrowAws(err, 'ElastiCache ModifyReplicationGroup', ELASTICACHE);
     }
   }
 
@@ -188,7 +188,7 @@ export class ElastiCacheFleet implements CacheFleet {
           { cause: err },
         );
       }
-      rethrowAws(err, 'ElastiCache FailoverGlobalReplicationGroup');
+      rethrowAws(err, 'ElastiCache FailoverGlobalReplicationGroup', ELASTICACHE);
     }
   }
 
@@ -211,7 +211,7 @@ export class ElastiCacheFleet implements CacheFleet {
       return { replicationGroupId: secondary.ReplicationGroupId, region: secondary.ReplicationGroupRegion };
     } catch (err) {
       if (errorName(err) === 'GlobalReplicationGroupNotFoundFault') return undefined;
-      rethrowAws(err, 'ElastiCache DescribeGlobalReplicationGroups');
+      rethrowAws(err, 'ElastiCache DescribeGlobalReplicationGroups', ELASTICACHE);
     }
   }
 
@@ -253,15 +253,15 @@ export class ElastiCacheFleet implements CacheFleet {
         }
         return { alreadyExisted: true, status: existing.status };
       }
+      const quota = quotaCodeOf(name);
+      if (quota) throw quotaExceeded(quota, request.replicationGroupId, request.numCacheClusters, err);
       if (PROVISIONING_REFUSED.has(name)) {
         throw new CacheProvisioningFailedError(
           `creating ${request.replicationGroupId} was refused: ${name}: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
+          { cause: err },
         );
       }
-      rethrowAws(err, 'ElastiCache CreateReplicationGroup');
+      rethrowAws(err, 'ElastiCache CreateReplicationGroup', ELASTICACHE);
     }
   }
 
@@ -275,15 +275,18 @@ export class ElastiCacheFleet implements CacheFleet {
     region?: string,
   ): Promise<{ at: string; message: string }[]> {
     const duration = Math.min(20160, Math.max(1, Math.ceil(sinceMinutes)));
-    const out = await awsCall('ElastiCache DescribeEvents', () =>
-      this.clientIn(region).send(
-        new DescribeEventsCommand({
-          SourceIdentifier: replicationGroupId,
-          SourceType: 'replication-group',
-          Duration: duration,
-          MaxRecords: 100,
-        }),
-      ),
+    const out = await awsCall(
+      'ElastiCache DescribeEvents',
+      () =>
+        this.clientIn(region).send(
+          new DescribeEventsCommand({
+            SourceIdentifier: replicationGroupId,
+            SourceType: 'replication-group',
+            Duration: duration,
+            MaxRecords: 100,
+          }),
+        ),
+      ELASTICACHE,
     );
     return (out.Events ?? [])
       .map((e) => ({ at: (e.Date ?? new Date(0)).toISOString(), message: e.Message ?? '' }))

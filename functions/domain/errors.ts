@@ -51,6 +51,38 @@ export class TransientDependencyError extends DomainError {
   readonly name = 'TransientDependencyError' as const;
 }
 
+/**
+ * A control plane refused the call for its request rate (ElastiCache's
+ * `Throttling`, `APICallRateForCustomerExceeded`). Steps that call it retry
+ * this longer and more spread out than other transient failures: parallel
+ * recoveries share the account's rate.
+ */
+export class DependencyThrottledError extends DomainError {
+  readonly name = 'DependencyThrottledError' as const;
+}
+
+/**
+ * ElastiCache refused to create the replacement because an account quota is
+ * reached. No retry helps until the quota is raised or nodes are freed: the
+ * execution stops at the step, redrivable then. The message names the quota
+ * (see ./quotas.ts), which is all that reaches the escalation.
+ */
+export class QuotaExceededError extends DomainError {
+  readonly name = 'QuotaExceededError' as const;
+  constructor(
+    /** AWS's error code, e.g. `NodeQuotaForCustomerExceeded`. */
+    readonly awsError: string,
+    /** The quota, as AWS names it. */
+    readonly quota: string,
+    /** Nodes the refused replacement needed. */
+    readonly nodesRequested: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** ElastiCache gave up creating or restoring the replacement cache. */
 export class CacheProvisioningFailedError extends DomainError {
   readonly name = 'CacheProvisioningFailedError' as const;
@@ -163,6 +195,7 @@ export const WORKFLOW_ERROR_NAMES = [
   'UnknownCacheError',
   'IncidentNotFoundError',
   'TransientDependencyError',
+  'DependencyThrottledError',
   'CacheProvisioningFailedError',
   'CacheWaitTimeoutError',
   'PromotionFailedError',

@@ -17,7 +17,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ElastiCacheFleet } from '../../functions/adapters/elasticache-fleet';
 import {
   CacheProvisioningFailedError,
+  DependencyThrottledError,
   PromotionFailedError,
+  QuotaExceededError,
   TransientDependencyError,
 } from '../../functions/domain/errors';
 import { sdkError, serverError, throttled } from './aws-errors';
@@ -146,16 +148,19 @@ describe('describeGroup', () => {
     expect(view).toBeUndefined();
   });
 
-  it('reports ElastiCache throttling as transient', async () => {
-    // Prepare
-    ec.on(DescribeReplicationGroupsCommand).rejects(throttled('APICallRateForCustomerExceededFault'));
+  it.each(['APICallRateForCustomerExceededFault', 'Throttling'])(
+    'reports ElastiCache throttling (%s) as throttling, which its steps retry longer',
+    async (name) => {
+      // Prepare: the SDK marks neither as throttling when it does not model it so; the name alone tells.
+      ec.on(DescribeReplicationGroupsCommand).rejects(sdkError(name));
 
-    // Act
-    const attempt = fleet().describeGroup('sessions');
+      // Act
+      const attempt = fleet().describeGroup('sessions');
 
-    // Assess
-    await expect(attempt).rejects.toThrow(TransientDependencyError);
-  });
+      // Assess
+      await expect(attempt).rejects.toThrow(DependencyThrottledError);
+    },
+  );
 });
 
 describe('promote and failover', () => {
@@ -365,9 +370,10 @@ describe('createFromBackup', () => {
   });
 
   it.each([
-    ['throttling', throttled()],
-    ['a 5xx', serverError()],
-  ])('reports %s as transient', async (_what, err) => {
+    ['throttling', throttled('Throttling'), DependencyThrottledError],
+    ['an HTTP 429', sdkError('SomethingElse', { $metadata: { httpStatusCode: 429 } }), DependencyThrottledError],
+    ['a 5xx', serverError(), TransientDependencyError],
+  ])('reports %s as retryable', async (_what, err, expected) => {
     // Prepare
     ec.on(CreateReplicationGroupCommand).rejects(err);
 
@@ -375,7 +381,36 @@ describe('createFromBackup', () => {
     const attempt = fleet().createFromBackup(request);
 
     // Assess
-    await expect(attempt).rejects.toThrow(TransientDependencyError);
+    await expect(attempt).rejects.toThrow(expected);
+  });
+
+  it.each([
+    ['NodeQuotaForCustomerExceededFault', 'NodeQuotaForCustomerExceeded', 'Nodes per Region'],
+    ['ClusterQuotaForCustomerExceededFault', 'ClusterQuotaForCustomerExceeded', 'Clusters per customer'],
+    ['NodeQuotaForClusterExceededFault', 'NodeQuotaForClusterExceeded', 'Nodes per cluster per instance type'],
+    [
+      'NodeGroupsPerReplicationGroupQuotaExceededFault',
+      'NodeGroupsPerReplicationGroupQuotaExceeded',
+      'Node groups (shards) per replication group',
+    ],
+  ])('reports %s as the quota it names, with the nodes the replacement needed', async (name, code, quota) => {
+    // Prepare
+    ec.on(CreateReplicationGroupCommand).rejects(sdkError(name));
+
+    // Act
+    const attempt = fleet().createFromBackup(request);
+
+    // Assess
+    await expect(attempt).rejects.toThrow(QuotaExceededError);
+    await expect(attempt).rejects.toMatchObject({
+      awsError: code,
+      quota,
+      nodesRequested: request.numCacheClusters,
+      message: expect.stringContaining(
+        `the account's quota "${quota}" is reached (${code}; this replacement needs 2 nodes)`,
+      ),
+    });
+    await expect(attempt).rejects.not.toThrow(/auth-token-0123456789/);
   });
 
   it('reports a refused request as a provisioning failure', async () => {
@@ -439,9 +474,9 @@ describe('deleteGroup', () => {
     await expect(fleet().deleteGroup('sessions-rt')).resolves.toBe(expected);
   });
 
-  it('turns throttling into TransientDependencyError and lets other refusals through', async () => {
+  it('turns throttling into DependencyThrottledError and lets other refusals through', async () => {
     ec.on(DeleteReplicationGroupCommand).rejectsOnce(throttled()).rejectsOnce(sdkError('InvalidParameterValue'));
-    await expect(fleet().deleteGroup('sessions-rt')).rejects.toBeInstanceOf(TransientDependencyError);
+    await expect(fleet().deleteGroup('sessions-rt')).rejects.toBeInstanceOf(DependencyThrottledError);
     await expect(fleet().deleteGroup('sessions-rt')).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 });

@@ -470,6 +470,43 @@ describe('state machine branches (real ASL, local Step Functions)', () => {
     expect(attempts).toBe(2);
   });
 
+  it('ElastiCache throttling is retried longer than other transient failures, and the step succeeds', async () => {
+    // More attempts than the transient retrier allows (5): only the throttling retrier lets this one through.
+    let attempts = 0;
+    const provision = defaultSteps().Provision as Step;
+    steps.Provision = (p) => {
+      attempts += 1;
+      if (attempts <= 7) throw new StepError('DependencyThrottledError');
+      return provision(p);
+    };
+    const { done } = await run({}, approve);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(attempts).toBe(8);
+  });
+
+  it('a quota refusal stops the execution at Provision Cache; raised, a redrive provisions and recovers', async () => {
+    let quotaReached = true;
+    const provision = defaultSteps().Provision as Step;
+    steps.Provision = (p) => {
+      if (quotaReached) throw new StepError('QuotaExceededError');
+      return provision(p);
+    };
+    const first = await run({}, approve);
+    // Not caught: no Record Failure, so the execution stops where a redrive continues.
+    expect(first.done).toMatchObject({ status: 'FAILED', error: 'QuotaExceededError' });
+    expect(first.entered.at(-1)).toBe('Provision Cache');
+    expect(calls.filter((c) => c.fn === 'Provision')).toHaveLength(1);
+    expect(calls.map((c) => c.fn)).not.toContain('Escalate');
+    expect(statusEvents.at(-1)?.detail).toMatchObject({ status: 'FAILED', error: 'QuotaExceededError' });
+
+    quotaReached = false;
+    const before = calls.length;
+    await sfn.send(new RedriveExecutionCommand({ executionArn: first.executionArn }));
+    const second = await settled(first.executionArn);
+    expect(second.done).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+    expect(calls[before]?.fn).toBe('Provision');
+  });
+
   it('the replacement never becomes available: the poll loop ends in failure, not forever', async () => {
     steps.CheckCache = (p) => {
       const polls = Number((p.recovery as { polls: number }).polls) + 1;

@@ -109,6 +109,44 @@ describe('incident-recovery.asl.json', () => {
     }
   });
 
+  // The functions whose use cases call the ElastiCache control plane (functions/usecases/assess.ts, promote.ts,
+  // provision.ts, check-cache.ts): ElastiCache throttles per account, so parallel recoveries back off longer.
+  const ELASTICACHE_FUNCTIONS = [
+    '${AssessFunctionArn}',
+    '${PromoteFunctionArn}',
+    '${ProvisionFunctionArn}',
+    '${CheckCacheFunctionArn}',
+  ];
+  const callingElastiCache = tasks.filter(([, s]) => ELASTICACHE_FUNCTIONS.includes(s.Resource ?? ''));
+
+  it('names the steps that call ElastiCache', () => {
+    expect(callingElastiCache.map(([name]) => name).sort()).toEqual([
+      'Assess',
+      'Check Cache',
+      'Promote Replica',
+      'Promote Standby',
+      'Provision Cache',
+    ]);
+  });
+
+  it.each(callingElastiCache)(
+    'task "%s" first retries throttling, longer and more spread out than other transient failures',
+    (_name, state) => {
+      const [first, ...rest] = state.Retry ?? [];
+      expect(first?.ErrorEquals).toEqual(['DependencyThrottledError']);
+      const transient = rest.find((r) => r.ErrorEquals.includes('TransientDependencyError'));
+      expect(transient).toBeDefined();
+      expect(first!.MaxAttempts!).toBeGreaterThan(transient!.MaxAttempts!);
+      expect(first!.MaxDelaySeconds!).toBeGreaterThan(transient!.MaxDelaySeconds!);
+      expect(first!.IntervalSeconds!).toBeGreaterThanOrEqual(transient!.IntervalSeconds!);
+    },
+  );
+
+  it('lets a quota refusal stop the execution at its step, where a redrive continues once the quota is raised', () => {
+    const matched = tasks.flatMap(([, s]) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals));
+    expect(matched).not.toContain('QuotaExceededError');
+  });
+
   it.each(tasks)(
     'task "%s" catches its known outcomes and lets a fault stop the execution at the step',
     (name, state) => {
