@@ -9,6 +9,7 @@
  */
 import type { EscalateInput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
+import { quotaRefusalOf } from '../domain/quotas';
 import type { Clock, ExecutionReader, IncidentRecords, NoticeLog, Notifier, Timeline } from '../ports';
 import { addTimeline } from './shared/timeline';
 
@@ -167,9 +168,13 @@ function escalationMessage(
   } else if (input.stopped) {
     const { state, executionArn, status } = input.stopped;
     const step = state ? `"${state}"` : 'the step it was in';
-    what = `recovery stopped at ${state ?? 'a step'} with ${errorName}`;
+    const quota = errorName === 'QuotaExceededError' ? quotaRefusalOf(cause) : undefined;
+    what = quota
+      ? `ElastiCache quota "${quota.quota}" reached; recovery stopped at ${state ?? 'a step'}`
+      : `recovery stopped at ${state ?? 'a step'} with ${errorName}`;
     lines = [
       `Incident ${incidentId}: the automatic recovery of cache ${cacheId} stopped at ${step}.`,
+      ...(quota ? quotaLines(quota) : []),
       `Error: ${errorName}`,
       ...(cause ? [`Cause: ${cause}`] : []),
       STOPPED_BECAUSE[status],
@@ -194,6 +199,18 @@ function escalationMessage(
     ];
   }
   return { subject: `Cache ${cacheId}: ${what}`.slice(0, 100), text: lines.join('\n'), what };
+}
+
+/** What a quota refusal means and what frees the way, in words; the redrive lines follow. */
+function quotaLines(quota: NonNullable<ReturnType<typeof quotaRefusalOf>>): string[] {
+  const nodes = `${quota.nodesRequested} node${quota.nodesRequested === 1 ? '' : 's'}`;
+  return [
+    `ElastiCache refused to create its replacement: the account's quota "${quota.quota}" is reached (${quota.awsError}). This replacement needs ${nodes}.`,
+    'Nothing was created, and no retry helps until there is room. To make room:',
+    `  - raise "${quota.quota}" in the Service Quotas console (AWS services › Amazon ElastiCache), in the region the replacement is created in,`,
+    `  - or delete ElastiCache nodes no longer needed, to free at least ${nodes};`,
+    '  then continue the recovery (below).',
+  ];
 }
 
 /** The execution's redrive count (0 when it cannot be read: the escalation still goes out). */

@@ -1,3 +1,4 @@
+import { quotaExceeded } from '../../functions/domain/quotas';
 import { escalate } from '../../functions/usecases/escalate';
 import { executionStatusChanged, type ExecutionStatusChange } from '../../functions/usecases/execution-status';
 import { CACHE_ID, INCIDENT_ID, worldWithIncident } from './support';
@@ -39,6 +40,52 @@ describe('execution status changes', () => {
     expect(message?.text).toContain('The step failed after all its retries');
     expect(message?.facts).toMatchObject({ failedState: 'Cut Over', executionArn: EXECUTION_ARN });
     expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual(['FAILED', 'ESCALATED']);
+  });
+
+  it('a quota refusal at Provision Cache: operators told which quota, the nodes needed, how to make room, then redrive', async () => {
+    const world = worldWithIncident();
+    world.executions.set(EXECUTION_ARN, { status: 'FAILED', currentState: 'Provision Cache' });
+    // What the Provision function raised, as Step Functions hands it on.
+    const refusal = quotaExceeded(
+      'NodeQuotaForCustomerExceeded',
+      'sessions-r-abc',
+      2,
+      new Error('would exceed the nodes'),
+    );
+
+    const out = await executionStatusChanged(
+      world,
+      change({
+        error: refusal.name,
+        cause: JSON.stringify({ errorType: refusal.name, errorMessage: refusal.message, trace: [] }),
+      }),
+    );
+
+    expect(out).toEqual({ outcome: 'escalated', failedState: 'Provision Cache' });
+    const [message] = world.notifier.operators;
+    expect(message?.subject).toBe(
+      `Cache ${CACHE_ID}: ElastiCache quota "Nodes per Region" reached; recovery stopped at Provision Cache`,
+    );
+    const text = message?.text ?? '';
+    expect(text).toContain(
+      `the account's quota "Nodes per Region" is reached (NodeQuotaForCustomerExceeded). This replacement needs 2 nodes.`,
+    );
+    expect(text).toContain(
+      'raise "Nodes per Region" in the Service Quotas console (AWS services › Amazon ElastiCache)',
+    );
+    expect(text).toContain('delete ElastiCache nodes no longer needed, to free at least 2 nodes');
+    // Making room comes before continuing from the step.
+    expect(text.indexOf('Service Quotas')).toBeLessThan(text.indexOf(`cache-outage redrive ${INCIDENT_ID}`));
+    expect(text).toContain('continue from "Provision Cache"');
+    expect(text).toContain(`aws stepfunctions redrive-execution --execution-arn ${EXECUTION_ARN}`);
+    expect(world.store.incident(INCIDENT_ID)?.error).toMatchObject({ error: 'QuotaExceededError' });
+  });
+
+  it('another error at Provision Cache does not read as a quota', async () => {
+    const world = worldWithIncident();
+    world.executions.set(EXECUTION_ARN, { status: 'FAILED', currentState: 'Provision Cache' });
+    await executionStatusChanged(world, change({ error: 'CacheProvisioningFailedError' }));
+    expect(world.notifier.operators[0]?.text).not.toContain('Service Quotas');
   });
 
   it('says so when the execution timed out or was stopped', async () => {
