@@ -105,6 +105,17 @@ export interface NodeProcessInfo {
   readonly alive: boolean;
 }
 
+/**
+ * ElastiCache's account quotas, per region. AWS refuses a CreateReplicationGroup that would exceed one:
+ * `NodeQuotaForCustomerExceeded` ("…the allowed number of cache nodes per customer"),
+ * `ClusterQuotaForCustomerExceeded` ("…the allowed number of clusters per customer"); ElastiCache API
+ * Reference, CreateReplicationGroup, Errors. In a cluster-mode-disabled group each node is a cluster.
+ */
+export interface ElastiCacheQuotas {
+  readonly nodesPerRegion?: number;
+  readonly clustersPerCustomer?: number;
+}
+
 export interface FleetOptions {
   readonly region: string;
   readonly accountId: string;
@@ -116,6 +127,7 @@ export interface FleetOptions {
   readonly tls: TlsMaterial | undefined;
   /** Memory of a node of the type; undefined when unknown (no restore is then too large). */
   readonly nodeMemoryBytes: (cacheNodeType: string) => number | undefined;
+  readonly quotas: ElastiCacheQuotas;
 }
 
 const SYNC_TIMEOUT_MS = 15_000;
@@ -191,6 +203,8 @@ export class Fleet {
     if (this.groups.has(spec.id)) throw replicationGroupAlreadyExists(spec.id);
     if (spec.snapshotArn !== undefined) await this.options.snapshots.check(spec.snapshotArn, this.options.region);
     if (this.groups.has(spec.id)) throw replicationGroupAlreadyExists(spec.id);
+    // Counted synchronously, just before the group is added: concurrent creates cannot both fit.
+    this.assertQuotas(spec.numCacheClusters);
     const group = this.newGroup(spec);
     this.groups.set(spec.id, group);
     this.runTask(
@@ -200,6 +214,25 @@ export class Fleet {
       ),
     );
     return group;
+  }
+
+  private assertQuotas(newNodes: number): void {
+    const { nodesPerRegion, clustersPerCustomer } = this.options.quotas;
+    const inUse = this.allGroups()
+      .filter((group) => group.status !== 'deleting')
+      .reduce((nodes, group) => nodes + group.nodes.length, 0);
+    if (nodesPerRegion !== undefined && inUse + newNodes > nodesPerRegion) {
+      throw new ElastiCacheError(
+        'NodeQuotaForCustomerExceeded',
+        'The request cannot be processed because it would exceed the allowed number of cache nodes per customer.',
+      );
+    }
+    if (clustersPerCustomer !== undefined && inUse + newNodes > clustersPerCustomer) {
+      throw new ElastiCacheError(
+        'ClusterQuotaForCustomerExceeded',
+        'The request cannot be processed because it would exceed the allowed number of clusters per customer.',
+      );
+    }
   }
 
   private newGroup(spec: ReplicationGroupSpec): ReplicationGroup {

@@ -5,7 +5,8 @@ import type { FaultInjector } from '../faults';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../service';
 import type { LocalService } from '../service';
 import { nodeMemoryBytes } from '../../functions/domain/recovery';
-import type { NodeProcessInfo } from './fleet';
+import type { ElastiCacheQuotas, NodeProcessInfo } from './fleet';
+import type { ApiRate } from './server';
 import type { GlobalMemberRef } from './global';
 import { Regions } from './regions';
 import { startQueryServer } from './server';
@@ -16,7 +17,8 @@ import type { TlsMaterial } from './tls';
 
 export { freePort, startRedis, RedisStartError } from './redis-process';
 export type { RedisProcess, RedisExit, StartRedisOptions } from './redis-process';
-export type { NodeProcessInfo } from './fleet';
+export type { ElastiCacheQuotas, NodeProcessInfo } from './fleet';
+export type { ApiRate } from './server';
 export type { GlobalMemberRef } from './global';
 export type { S3ConnectionConfig } from './snapshot';
 
@@ -48,6 +50,18 @@ export interface ElastiCacheOptions {
    * data takes more ends in `restore-failed`.
    */
   readonly nodeMemoryBytes?: Readonly<Record<string, number>>;
+  /**
+   * Account quotas per region, counted before a group is created; over one, CreateReplicationGroup is
+   * refused with AWS's code (`NodeQuotaForCustomerExceeded`, `ClusterQuotaForCustomerExceeded`).
+   * Unlimited when omitted.
+   */
+  readonly quotas?: ElastiCacheQuotas;
+  /**
+   * The account's API rate for mutating actions (Create*, Modify*, Delete*, …), a token bucket of `burst`
+   * tokens refilled at `perSecond`: an action without a token is refused `400 Throttling` "Rate exceeded".
+   * Unlimited when omitted.
+   */
+  readonly apiRate?: ApiRate;
 }
 
 export interface LocalElastiCache extends LocalService {
@@ -102,8 +116,9 @@ export async function startElastiCache(options: ElastiCacheOptions): Promise<Loc
     snapshotDelayMs: options.snapshotDelayMs ?? 0,
     tls,
     nodeMemoryBytes: (nodeType) => options.nodeMemoryBytes?.[nodeType] ?? nodeMemoryBytes(nodeType),
+    quotas: options.quotas ?? {},
   });
-  const server = await startQueryServer(regions, options.port ?? 0, options.faults);
+  const server = await startQueryServer(regions, options.port ?? 0, options.faults, options.apiRate);
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     await server.close();

@@ -12,6 +12,36 @@ import { errorResponse, successResponse } from './xml';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** A token bucket for the account's mutating API calls: `burst` tokens, refilled at `perSecond`. */
+export interface ApiRate {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** Describe* and List* read; every other action changes something and spends a token. */
+const READ_ONLY = /^(Describe|List)/;
+
+class TokenBucket {
+  private tokens: number;
+  private at = Date.now();
+
+  constructor(private readonly rate: ApiRate) {
+    this.tokens = rate.burst;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.rate.burst, this.tokens + ((now - this.at) / 1000) * this.rate.perSecond);
+    this.at = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** ElastiCache's answer to a call over the rate (ElastiCache API Reference, Common Errors: `Throttling`, 400). */
+const RATE_EXCEEDED = { status: 400, code: 'Throttling', message: 'Rate exceeded' };
+
 interface QueryResponse {
   readonly status: number;
   readonly body: string;
@@ -55,6 +85,7 @@ async function handleHttp(
   response: http.ServerResponse,
   regions: Regions,
   faults?: FaultInjector,
+  bucket?: TokenBucket,
 ): Promise<void> {
   const requestId = randomUUID();
   const url = new URL(request.url ?? '/', 'http://localhost');
@@ -73,12 +104,10 @@ async function handleHttp(
     return;
   }
   const params = QueryParams.fromBody(body, url.searchParams);
-  const fault = await faults?.faultFor({
-    service: 'elasticache',
-    action: params.string('Action') ?? '',
-    body,
-    ...authorizationOf(request),
-  });
+  const action = params.string('Action') ?? '';
+  const fault =
+    (await faults?.faultFor({ service: 'elasticache', action, body, ...authorizationOf(request) })) ??
+    (bucket && action && !READ_ONLY.test(action) && !bucket.take() ? RATE_EXCEEDED : undefined);
   const result = fault
     ? {
         status: fault.status,
@@ -107,9 +136,15 @@ export interface QueryServer {
 }
 
 /** Serves the ElastiCache Query API of every region on 127.0.0.1:port (0 picks a free port). */
-export function startQueryServer(regions: Regions, port: number, faults?: FaultInjector): Promise<QueryServer> {
+export function startQueryServer(
+  regions: Regions,
+  port: number,
+  faults?: FaultInjector,
+  apiRate?: ApiRate,
+): Promise<QueryServer> {
+  const bucket = apiRate ? new TokenBucket(apiRate) : undefined;
   const server = http.createServer((request, response) => {
-    handleHttp(request, response, regions, faults).catch(() => {
+    handleHttp(request, response, regions, faults, bucket).catch(() => {
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });

@@ -26,7 +26,7 @@ import type { ProtectedCache } from '../../functions/domain/caches';
 import { LocalCloudWatch, type AlarmStateChangeEvent } from '../cloudwatch';
 import { startDynamoDb } from '../dynamodb';
 import { composeInjectors, startFaultProxy, type FaultInjector } from '../faults';
-import { startElastiCache, type LocalElastiCache } from '../elasticache';
+import { startElastiCache, type ApiRate, type ElastiCacheQuotas, type LocalElastiCache } from '../elasticache';
 import { startEventBus, type EventRule } from '../eventbridge';
 import { startLocalConsole, type LocalConsole } from '../console';
 import { startLambda, type LocalLambda } from '../lambda';
@@ -74,6 +74,10 @@ export interface StackOptions {
   cacheCreationDelayMs?: number;
   /** How long ElastiCache takes to fail a group with automatic failover over after its primary dies. */
   cacheFailoverDelayMs?: number;
+  /** The local ElastiCache's account quotas (nodes per region, clusters): over one, a create is refused as AWS does. */
+  cacheQuotas?: ElastiCacheQuotas;
+  /** The local ElastiCache's rate for mutating API calls: over it, `Throttling` "Rate exceeded". */
+  cacheApiRate?: ApiRate;
   onLog?: (functionName: string, line: string) => void;
   onAlarm?: (event: AlarmStateChangeEvent) => void;
   /** Consulted by every local endpoint per request (DynamoDB and S3 through a proxy): answers with AWS errors. */
@@ -302,6 +306,8 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       s3: { ...s3ClientConfig(s3Server.endpoint), credentials: { ...LOCAL_CREDENTIALS } },
       creationDelayMs: options.cacheCreationDelayMs ?? 0,
       ...(options.cacheFailoverDelayMs !== undefined ? { failoverDelayMs: options.cacheFailoverDelayMs } : {}),
+      ...(options.cacheQuotas ? { quotas: options.cacheQuotas } : {}),
+      ...(options.cacheApiRate ? { apiRate: options.cacheApiRate } : {}),
       ...faults,
     });
     started.push(elasticache);
