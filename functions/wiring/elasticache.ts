@@ -8,7 +8,13 @@ import type { CacheFleet, SnapshotExporter } from '../ports';
 
 const clients = new Map<string, ElastiCacheClient>();
 
-/** The client for `region`, created on first use and kept for the container's life. */
+/**
+ * The client for `region`, created on first use and kept for the container's life. It keeps the SDK's
+ * standard retry mode: "adaptive" adds client-side rate limiting that may delay a first request and that
+ * AWS recommends only for single-resource, latency-tolerant clients (AWS SDKs and Tools Reference Guide,
+ * "Retry behavior"); a client here sees one container's calls, not the account's. Throttling that outlasts
+ * the SDK's attempts is spread out by the steps' own Retry for DependencyThrottledError.
+ */
 export function elastiCacheClient(region: string): ElastiCacheClient {
   let client = clients.get(region);
   if (!client) clients.set(region, (client = new ElastiCacheClient({ region })));
