@@ -91,6 +91,25 @@ describe('intake: incident groups', () => {
     }
   });
 
+  it('a storm of alarms of three caches of one provider, each delivered twice, all at once: 3 executions, 1 group', async () => {
+    const w = world();
+    const alarms = ['sessions', 'profiles', 'carts'].flatMap((c, i) =>
+      Array.from({ length: 6 }, (_, n) => [c, at(i + (n % 3) * 5)] as const),
+    );
+    await Promise.all(alarms.map(([c, firedAt]) => w.run(c, firedAt)));
+
+    expect(w.workflow.started()).toHaveLength(3);
+    const groups = new Set(Object.values(w.groupsByCache()));
+    expect(groups.size).toBe(1);
+    const group = await w.store.getGroup([...groups][0]!);
+    expect(group).toMatchObject({ openCount: 3, version: 3 });
+    expect(
+      Object.values(group!.members)
+        .map((m) => m.cacheId)
+        .sort(),
+    ).toEqual(['carts', 'profiles', 'sessions']);
+  });
+
   it('caches of two providers failing at once: two groups', async () => {
     const w = world();
     await Promise.all([w.run('sessions', T0), w.run('ledger', T0)]);
