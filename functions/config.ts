@@ -5,6 +5,7 @@
  */
 import { protectedCachesSchema, type ProtectedCache } from './domain/caches';
 import { ConfigError } from './domain/errors';
+import { GROUP_WINDOW_SECONDS } from './domain/groups';
 import { RECOVERY_PLANS, type RecoveryPlan, type WorkflowSettings } from './domain/incident';
 import type { ApprovalPolicy } from './domain/recovery';
 import { parseTemplates, type NoticeTemplates } from './domain/notices';
@@ -49,6 +50,7 @@ export const ENVIRONMENT_VARIABLES = [
   'CONSOLE_JWKS_URI',
   'CONSOLE_AUTH_DOMAIN',
   'OPERATOR_TIME_ZONE',
+  'GROUP_WINDOW_SECONDS',
 ] as const;
 export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
 
@@ -79,6 +81,8 @@ export interface Config {
   readonly metricsNamespace: string;
   readonly s3ForcePathStyle: boolean;
   readonly dedupTtlSeconds: number;
+  /** Alarms of one provider this close to its group's first alarm join the group (seconds). */
+  readonly groupWindowSeconds: number;
   /** The zone operators read times in (console, messages to operators): IANA name and label, UTC by default. */
   readonly operatorTimeZone: TimeZone;
   /** The console's identity provider (the Cognito user pool and its app client). */
@@ -261,6 +265,17 @@ export function loadConfig(env: Env = process.env): Config {
     },
     get dedupTtlSeconds() {
       return lazy('dedupTtlSeconds', () => int(env, 'DEDUP_TTL_SECONDS', 2 * 24 * 3600, 60, 30 * 24 * 3600));
+    },
+    get groupWindowSeconds() {
+      return lazy('groupWindowSeconds', () =>
+        int(
+          env,
+          'GROUP_WINDOW_SECONDS',
+          GROUP_WINDOW_SECONDS.default,
+          GROUP_WINDOW_SECONDS.min,
+          GROUP_WINDOW_SECONDS.max,
+        ),
+      );
     },
     get operatorTimeZone() {
       return lazy('operatorTimeZone', () => timeZoneOf(env.OPERATOR_TIME_ZONE));

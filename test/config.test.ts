@@ -66,6 +66,7 @@ describe('loadConfig', () => {
       S3_FORCE_PATH_STYLE: 'true',
       ALARM_MAX_AGE_SECONDS: '600',
       DEDUP_TTL_SECONDS: '3600',
+      GROUP_WINDOW_SECONDS: '120',
       CONSOLE_AUTH_DOMAIN: 'https://acme.auth.us-east-1.amazoncognito.com',
     });
     expect(config).toMatchObject({
@@ -91,6 +92,7 @@ describe('loadConfig', () => {
       metricsNamespace: 'Acme/Caches',
       s3ForcePathStyle: true,
       dedupTtlSeconds: 3600,
+      groupWindowSeconds: 120,
       consoleAuth: {
         issuer: ISSUER,
         clientId: 'client-1',
@@ -130,6 +132,7 @@ describe('loadConfig', () => {
     expect(config.metricsNamespace).toBe('CacheOutageWorkflow');
     expect(config.s3ForcePathStyle).toBe(false);
     expect(config.dedupTtlSeconds).toBe(2 * 24 * 3600);
+    expect(config.groupWindowSeconds).toBe(300);
     expect(config.consoleAuth).toEqual({
       issuer: ISSUER,
       clientId: 'client-1',
@@ -226,6 +229,7 @@ describe('loadConfig', () => {
     ['CONFIRM_SECONDS', 0, 20],
     ['CONFIRM_PINGS', 1, 10],
     ['DEDUP_TTL_SECONDS', 60, 30 * 24 * 3600],
+    ['GROUP_WINDOW_SECONDS', 1, 3600],
   ])('accepts %s from %d to %d, and names it with its range otherwise', (name, min, max) => {
     const base: Env = { ...VALID, APPROVAL_TIMEOUT_SECONDS: String(7 * 24 * 3600), APPROVAL_HEARTBEAT_SECONDS: '1' };
     // The heartbeat must also stay below the timeout, whose largest value is the same.

@@ -3,8 +3,9 @@
  * entity (dynamodb/), composed into the one object the wiring hands to every
  * use case. The item layout is in dynamodb/layout.ts.
  */
-import type { Approvals, IncidentRecords, IncidentStore, NoticeLog, Timeline } from '../ports';
+import type { Approvals, GroupStore, IncidentRecords, IncidentStore, NoticeLog, Timeline } from '../ports';
 import { DynamoDbApprovals } from './dynamodb/approvals';
+import { DynamoDbGroups } from './dynamodb/groups';
 import { DynamoDbIncidentRecords } from './dynamodb/incidents';
 import { DynamoDbIncidentLocks } from './dynamodb/locks';
 import { DynamoDbNoticeLog } from './dynamodb/notices';
@@ -20,6 +21,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
   private readonly notices: DynamoDbNoticeLog;
   private readonly approvalItems: DynamoDbApprovals;
   private readonly locks: DynamoDbIncidentLocks;
+  private readonly groups: DynamoDbGroups;
 
   constructor(options: IncidentTableOptions) {
     const table = new IncidentTable(options);
@@ -28,6 +30,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
     this.notices = new DynamoDbNoticeLog(table);
     this.approvalItems = new DynamoDbApprovals(table);
     this.locks = new DynamoDbIncidentLocks(table);
+    this.groups = new DynamoDbGroups(table);
   }
 
   readonly getIncident: IncidentRecords['getIncident'] = (...a) => this.records.getIncident(...a);
@@ -56,4 +59,10 @@ export class DynamoDbIncidentStore implements IncidentStore {
   readonly getOpenLock: DynamoDbIncidentLocks['getOpenLock'] = (...a) => this.locks.getOpenLock(...a);
   readonly releaseOpenLock: DynamoDbIncidentLocks['releaseOpenLock'] = (...a) => this.locks.releaseOpenLock(...a);
   readonly markDelivery: DynamoDbIncidentLocks['markDelivery'] = (...a) => this.locks.markDelivery(...a);
+
+  readonly resolveGroup: GroupStore['resolveGroup'] = (...a) => this.groups.resolveGroup(...a);
+  readonly joinGroup: GroupStore['joinGroup'] = (...a) => this.groups.joinGroup(...a);
+  readonly openSoloGroup: GroupStore['openSoloGroup'] = (...a) => this.groups.openSoloGroup(...a);
+  readonly markMember: GroupStore['markMember'] = (...a) => this.groups.markMember(...a);
+  readonly getGroup: GroupStore['getGroup'] = (...a) => this.groups.getGroup(...a);
 }

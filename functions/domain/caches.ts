@@ -8,12 +8,21 @@ export const endpointSchema = z.object({
 });
 export type Endpoint = z.infer<typeof endpointSchema>;
 
+/** A cache id or a provider name: lowercase letters, digits and hyphens, starting with a letter, at most 40. */
+const nameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and hyphens, starting with a letter, at most 40');
+
 /** One cache this deployment protects, as configured by the operators. */
 export const protectedCacheSchema = z.object({
   /** Stable id used in incident ids and notices: lowercase letters, digits, hyphens. */
-  id: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and hyphens, starting with a letter, at most 40'),
+  id: nameSchema,
+  /**
+   * The provider or failure domain hosting the cache (e.g. `redis-cloud-use1`):
+   * the incidents of caches of one provider that open together join one group.
+   * Without it the cache's incident is a group of its own.
+   */
+  provider: nameSchema.optional(),
   /** Human name used in notices, e.g. "account settings". */
   displayName: z.string().min(1).default('cache'),
   /** The endpoint clients used before any cut-over; probed when the endpoint record is unreadable. */
@@ -138,6 +147,17 @@ export const protectedCachesSchema = z.array(protectedCacheSchema).superRefine((
   caches.forEach((c, i) => {
     if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate cache id ${c.id}` });
     seen.add(c.id);
+  });
+  // A group id is `<provider>-<stamp>` and an incident id `<cache>-<stamp>`: a provider named like a cache
+  // would make one provider's group id another cache's incident id.
+  caches.forEach((c, i) => {
+    if (c.provider !== undefined && seen.has(c.provider)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'provider'],
+        message: `provider ${c.provider} is also a cache id: name the provider differently`,
+      });
+    }
   });
 });
 

@@ -49,16 +49,27 @@ export interface ExecutionInput {
     stateChangeTime: string;
   };
   settings: WorkflowSettings;
+  /**
+   * The incident group the incident joined: its provider's group, or the
+   * incident itself (a cache without provider). Absent from executions started
+   * before groups existed: read it with `groupOf`, never from `$`.
+   */
+  groupId?: string;
+  /** The cache's provider, when it names one. */
+  provider?: string;
 }
 
 /** Incident ids are readable and deterministic: the cache plus the time the first alarm fired. */
 export function incidentIdFor(cacheId: string, firstAlarmAt: string): string {
-  const t = new Date(firstAlarmAt);
-  const stamp = t
+  return `${cacheId}-${compactStamp(firstAlarmAt)}`;
+}
+
+/** A time as `yyyymmddThhmmssZ` in UTC, whatever offset it was written with. */
+export function compactStamp(at: string): string {
+  return new Date(at)
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}Z$/, 'Z');
-  return `${cacheId}-${stamp}`;
 }
 
 /**
@@ -139,6 +150,8 @@ export interface Incident {
   falseAlarmAt?: string;
   /** The workflow attempt that last failed or reopened the incident: 0, then one more per redrive. */
   attempt?: number;
+  /** The incident group, copied from the execution input by Confirm Outage (until then the open-incident lock holds it). */
+  groupId?: string;
 }
 
 /** Outage: opened → restored. Degraded: restored → resolved. Seconds, rounded. */

@@ -1,5 +1,6 @@
 /** The incident store: one port per entity of the incidents table. */
 import type { MeasuredRecovery } from '../domain/eta';
+import type { GroupMember, IncidentGroup, MemberState } from '../domain/groups';
 import type { ExecutionInput, Incident, RecoveryPlan, TimelineEvent } from '../domain/incident';
 
 /** The incident record (written first by the workflow's Record Incident), the list, measured recoveries. */
@@ -111,5 +112,41 @@ export interface IncidentLocks {
   markDelivery(key: string, ttlSeconds: number): Promise<boolean>;
 }
 
+/** How a join went: in, already in (a redelivery), or refused (the group is over, or its window passed). */
+export type JoinOutcome = 'joined' | 'member' | 'refused';
+
+/**
+ * Incident groups: each provider's current group, and each group's members.
+ * Every decision is a condition on the item written, never an earlier read, so
+ * alarms of one provider handled at once on several Lambdas form one group.
+ */
+export interface GroupStore {
+  /**
+   * The group an alarm of `provider` that fired at `at` joins: the provider's current group while it is
+   * joinable at `at` (see `isJoinable`), else a new one, `groupIdFor(provider, at)`, that becomes the
+   * provider's current group with a window of `windowSeconds`. The group exists once this returns; nobody
+   * joined it yet.
+   */
+  resolveGroup(provider: string, at: string, windowSeconds: number): Promise<string>;
+  /**
+   * Adds the incident to an existing group, OPENED. `force` joins even a group that is over or whose window
+   * passed (and opens it again): for an incident whose execution input already names the group.
+   */
+  joinGroup(
+    groupId: string,
+    incidentId: string,
+    member: Pick<GroupMember, 'cacheId' | 'joinedAt'>,
+    options?: { force?: boolean },
+  ): Promise<JoinOutcome>;
+  /** The group of one of an incident of a cache without provider, whose id is the incident's; once. */
+  openSoloGroup(incidentId: string, member: Pick<GroupMember, 'cacheId' | 'joinedAt'>): Promise<void>;
+  /**
+   * Moves a member forward (see `canMove`); the group takes the status its members came to when none holds
+   * it open any more. The group as it then is; undefined when there is no such group.
+   */
+  markMember(groupId: string, incidentId: string, state: MemberState): Promise<IncidentGroup | undefined>;
+  getGroup(groupId: string): Promise<IncidentGroup | undefined>;
+}
+
 /** Every store port: what the DynamoDB adapter and the fake implement. */
-export type IncidentStore = IncidentRecords & Timeline & NoticeLog & Approvals & IncidentLocks;
+export type IncidentStore = IncidentRecords & Timeline & NoticeLog & Approvals & IncidentLocks & GroupStore;

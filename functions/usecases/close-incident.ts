@@ -7,11 +7,12 @@
 import { IncidentNotFoundError } from '../domain/errors';
 import { durationsOf } from '../domain/incident';
 import type { CloseInput, CloseOutput } from '../domain/steps';
-import type { Clock, IncidentLocks, IncidentRecords, Timeline } from '../ports';
+import type { Clock, GroupStore, IncidentLocks, IncidentRecords, Timeline } from '../ports';
+import { markGroupMember } from './shared/group';
 import { addTimeline } from './shared/timeline';
 
 export interface CloseIncidentDeps {
-  store: IncidentRecords & Timeline & IncidentLocks;
+  store: IncidentRecords & Timeline & IncidentLocks & GroupStore;
   clock: Clock;
 }
 
@@ -45,6 +46,8 @@ export async function closeIncident(deps: CloseIncidentDeps, input: CloseInput):
     ...(restoredAt ? { restoredAt } : {}),
     ...durations,
   });
+  // Before the lock goes: until Confirm Outage copied the group onto the record, the lock names it.
+  await markGroupMember(deps.store, incident, 'RESOLVED');
   await deps.store.releaseOpenLock(cacheId, incidentId);
   if (!timeline.some((e) => e.type === 'RESOLVED')) {
     await addTimeline(deps, incidentId, 'RESOLVED', resolvedMessage(durations), { plan, ...durations });

@@ -24,6 +24,7 @@ import type {
   CacheProbe,
   Clock,
   EndpointRecord,
+  GroupStore,
   IncidentLocks,
   IncidentRecords,
   NoticeLog,
@@ -31,6 +32,7 @@ import type {
   SecretReader,
   Timeline,
 } from '../ports';
+import { groupOf, markGroupMember } from './shared/group';
 import { authTokenFor, findCache } from './shared/protected-cache';
 import { addTimeline } from './shared/timeline';
 
@@ -42,7 +44,7 @@ export interface ConfirmationSettings {
 }
 
 export interface ConfirmOutageDeps {
-  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks;
+  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks & GroupStore;
   endpoints: EndpointRecord;
   probe: CacheProbe;
   secrets: SecretReader;
@@ -67,25 +69,33 @@ export async function confirmOutage(deps: ConfirmOutageDeps, input: ConfirmInput
 
   // A retry after the decision was written: repeat it, finish what the earlier attempt left undone.
   if (incident.confirmation) {
-    if (!incident.confirmation.confirmed) await recordFalseAlarm(deps, input, incident, incident.confirmation);
+    if (!incident.confirmation.confirmed) await recordFalseAlarm(deps, incident, input, incident.confirmation);
     else if (!(await deps.store.timeline(incidentId)).some((e) => e.type === 'OUTAGE_CONFIRMED')) {
-      await recordConfirmed(deps, input, incident.confirmation);
+      await recordConfirmed(deps, input, incident.confirmation, incident);
     }
     return incident.confirmation;
   }
 
   const facts = await check(deps, input, findCache(deps.caches, input.cacheId));
+  // The group goes on the record with the decision, before a false alarm releases the lock that names it.
+  const groupId = await groupOf(deps.store, incident);
   if (facts.confirmed) {
-    await deps.store.updateIncident(incidentId, { confirmation: facts, confirmedAt: facts.at });
-    await recordConfirmed(deps, input, facts);
+    await deps.store.updateIncident(incidentId, { confirmation: facts, confirmedAt: facts.at, groupId });
+    await recordConfirmed(deps, input, facts, { ...incident, groupId });
     return facts;
   }
-  await deps.store.updateIncident(incidentId, { confirmation: facts });
-  await recordFalseAlarm(deps, input, incident, facts);
+  await deps.store.updateIncident(incidentId, { confirmation: facts, groupId });
+  await recordFalseAlarm(deps, { ...incident, groupId }, input, facts);
   return facts;
 }
 
-async function recordConfirmed(deps: ConfirmOutageDeps, input: ConfirmInput, facts: ConfirmationFacts): Promise<void> {
+async function recordConfirmed(
+  deps: ConfirmOutageDeps,
+  input: ConfirmInput,
+  facts: ConfirmationFacts,
+  incident: Incident,
+): Promise<void> {
+  await markGroupMember(deps.store, incident, 'CONFIRMED');
   await addTimeline(
     deps,
     input.incidentId,
@@ -155,14 +165,15 @@ async function check(deps: ConfirmOutageDeps, input: ConfirmInput, cache: Protec
 /** Status, lock, operators' message, timeline: each step idempotent, so a retry finishes what is left. */
 async function recordFalseAlarm(
   deps: ConfirmOutageDeps,
-  input: ConfirmInput,
   incident: Incident,
+  input: ConfirmInput,
   facts: ConfirmationFacts,
 ): Promise<void> {
   const { incidentId, cacheId, trigger } = input;
   if (incident.status !== 'FALSE_ALARM') {
     await deps.store.updateIncident(incidentId, { status: 'FALSE_ALARM', falseAlarmAt: facts.at });
   }
+  await markGroupMember(deps.store, incident, 'FALSE_ALARM');
   // Released so that a real outage a minute later opens a new incident.
   await deps.store.releaseOpenLock(cacheId, incidentId);
 

@@ -11,6 +11,8 @@ import type { EscalateInput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
 import { quotaRefusalOf } from '../domain/quotas';
 import type { Clock, ExecutionReader, IncidentRecords, NoticeLog, Notifier, Timeline } from '../ports';
+import type { GroupStore, IncidentLocks } from '../ports';
+import { markGroupMember } from './shared/group';
 import { addTimeline } from './shared/timeline';
 
 /** How the automatic recovery runs again: a new ALARM finds this incident failed and opens a new one. */
@@ -24,7 +26,7 @@ const STOPPED_BECAUSE: Record<NonNullable<EscalateInput['stopped']>['status'], s
 };
 
 export interface EscalateDeps {
-  store: IncidentRecords & Timeline & NoticeLog;
+  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks & GroupStore;
   notifier: Notifier;
   clock: Clock;
   notices: { consoleUrl?: string | undefined };
@@ -62,6 +64,7 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
     });
     // A redrive after this attempt already reopened the incident: what failed is no longer running.
     if (!current) return { kind, published: false };
+    await markGroupMember(deps.store, incident, kind === 'rejected' ? 'REJECTED' : 'FAILED');
   }
   const { subject, text, what } = escalationMessage(
     input,

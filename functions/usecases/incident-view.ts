@@ -41,6 +41,8 @@ export interface IncidentViewDeps {
 
 export interface IncidentSummary {
   incidentId: string;
+  /** The incident group (its provider's outage); the incident itself for a cache without provider. */
+  groupId: string;
   cacheId: string;
   status: IncidentStatus;
   /** The last customer-facing stage notified, or the status when none was. */
@@ -129,6 +131,7 @@ function summarize(
   const degraded = typeof record.degradedSeconds === 'number' ? record.degradedSeconds : d.degradedSeconds;
   return {
     incidentId: incident.incidentId,
+    groupId: incident.groupId ?? incident.incidentId,
     cacheId: incident.cacheId,
     status: incident.status,
     stage,

@@ -8,15 +8,15 @@
  * again. A crash between the lock write and StartExecution is therefore
  * repaired by the redelivery (or by the next alarm of the cache), and a
  * duplicate delivery finds the execution already there.
+ *
+ * Incidents of caches of one provider join the provider's group: the group is
+ * resolved before the lock is taken (its id goes into the execution input the
+ * lock keeps), and joined once the lock is held; an alarm that meets a held
+ * lock joins the lock's group again (a no-op unless a crash came between).
  */
-import {
-  screenAlarm,
-  type AlarmState,
-  type AlarmTransition,
-  type RejectedReason,
-  type UnconcernedReason,
-} from '../domain/alarm';
+import { screenAlarm, type AlarmState, type AlarmTransition, type RejectedReason } from '../domain/alarm';
 import type { ProtectedCache } from '../domain/caches';
+import { GROUP_WINDOW_SECONDS } from '../domain/groups';
 import {
   alarmDeliveryKey,
   executionNameFor,
@@ -26,7 +26,8 @@ import {
   type TimelineEventType,
   type WorkflowSettings,
 } from '../domain/incident';
-import type { IncidentLocks, IncidentRecords, OpenIncidentLock, Timeline, Workflow } from '../ports';
+import type { Base, IntakeOutcome, IntakeResult } from './intake-outcomes';
+import type { GroupStore, IncidentLocks, IncidentRecords, OpenIncidentLock, Timeline, Workflow } from '../ports';
 
 /** The settings intake reads (from the on-alarm function's configuration). */
 export interface IntakeConfig {
@@ -41,68 +42,18 @@ export interface IntakeConfig {
   readonly incidentAlarmPrefix?: string;
   /** The region this deployment recovers caches in; alarms from other regions are rejected. */
   readonly region?: string;
+  /** Alarms of one provider this close to its group's first alarm join the group; 300 s unless set. */
+  readonly groupWindowSeconds?: number;
 }
 
 export interface IntakeDeps {
-  store: IncidentRecords & Timeline & IncidentLocks;
+  store: IncidentRecords & Timeline & IncidentLocks & GroupStore;
   workflow: Workflow;
   config: IntakeConfig;
 }
 
 export type { RejectedReason };
-
-export type IgnoredReason =
-  /** No protected cache, several, or an unlisted alarm's OK / INSUFFICIENT_DATA (see screenAlarm). */
-  | UnconcernedReason
-  /** The ALARM is older than ALARM_MAX_AGE_SECONDS. */
-  | 'stale'
-  /** OK / INSUFFICIENT_DATA while no incident is open. */
-  | 'no-open-incident'
-  /** The same OK / INSUFFICIENT_DATA transition was delivered before. */
-  | 'repeated-delivery'
-  /** A redelivered ALARM of an incident that is already closed. */
-  | 'incident-closed';
-
-interface Base {
-  alarmName: string;
-  newState: AlarmState;
-  stateChangeTime: string;
-}
-
-export type IntakeOutcome =
-  | (Base & {
-      outcome: 'started';
-      cacheId: string;
-      incidentId: string;
-      executionName: string;
-      executionArn: string;
-      /** False when this call created the execution; true when it was already running (a redelivery). */
-      alreadyStarted: boolean;
-    })
-  | (Base & {
-      outcome: 'duplicate';
-      cacheId: string;
-      incidentId: string;
-      executionName: string;
-      executionArn: string;
-      /** True when the open incident's execution was missing and this call started it. */
-      restartedExecution: boolean;
-      firstDelivery: boolean;
-    })
-  | (Base & { outcome: 'recorded'; cacheId: string; incidentId: string })
-  | (Base & { outcome: 'ignored'; reason: IgnoredReason; detail: string; cacheId?: string; incidentId?: string })
-  | (Base & {
-      outcome: 'rejected';
-      reason: RejectedReason;
-      errorName: 'ValidationError';
-      detail: string;
-      accountId?: string;
-      cacheId?: string;
-    });
-
-export interface IntakeResult {
-  outcomes: IntakeOutcome[];
-}
+export type { IgnoredReason, IntakeOutcome, IntakeResult } from './intake-outcomes';
 
 const TIMELINE_TYPE: Record<AlarmState, TimelineEventType> = {
   ALARM: 'ALARM',
@@ -181,14 +132,33 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
     };
   }
 
+  return openIncident(deps, t, cacheId, firstDelivery, false);
+}
+
+/** An ALARM of a cache: take the cache's lock for a new incident in its group, or meet the incident that holds it. */
+async function openIncident(
+  deps: IntakeDeps,
+  t: AlarmTransition,
+  cacheId: string,
+  firstDelivery: boolean,
+  retried: boolean,
+): Promise<IntakeOutcome> {
+  const { config, store } = deps;
+  const base: Base = { alarmName: t.alarmName, newState: t.newState, stateChangeTime: t.stateChangeTime };
   const incidentId = incidentIdFor(cacheId, t.stateChangeTime);
   const executionName = executionNameFor(incidentId);
+  const provider = config.protectedCaches.find((c) => c.id === cacheId)?.provider;
+  const groupId = provider
+    ? await store.resolveGroup(provider, t.stateChangeTime, config.groupWindowSeconds ?? GROUP_WINDOW_SECONDS.default)
+    : incidentId;
   const input: ExecutionInput = {
     incidentId,
     cacheId,
     openedAt: t.stateChangeTime,
     trigger: { alarmName: t.alarmName, source: t.source, reason: t.reason, stateChangeTime: t.stateChangeTime },
     settings: { ...config.settings },
+    groupId,
+    ...(provider ? { provider } : {}),
   };
   const lock: OpenIncidentLock = {
     cacheId,
@@ -215,6 +185,12 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
     held = await store.acquireOpenLock(lock);
   }
 
+  if (held.acquired && !(await joinGroup(store, lock, !provider ? 'solo' : retried ? 'force' : 'join'))) {
+    // The group closed since it was resolved (its last member left): nothing has started, so start over once.
+    await store.releaseOpenLock(cacheId, incidentId);
+    return openIncident(deps, t, cacheId, firstDelivery, true);
+  }
+
   if (held.acquired) {
     await store.appendTimeline(incidentId, {
       at: t.stateChangeTime,
@@ -234,8 +210,10 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
     };
   }
 
-  // An incident is open: make sure its execution exists (same name and input: idempotent), then note the alarm.
+  // An incident is open: make sure it is in its group and its execution exists (same name and input: idempotent),
+  // then note the alarm.
   const existing = held.existing;
+  await joinGroup(store, existing, existing.executionInput.provider ? 'force' : 'solo');
   const started = await deps.workflow.start(existing.executionName, existing.executionInput);
   if (existing.incidentId === incidentId) {
     // A redelivery of the alarm that opened the incident.
@@ -268,6 +246,23 @@ async function handleTransition(deps: IntakeDeps, t: AlarmTransition, now: Date)
     restartedExecution: !started.alreadyStarted,
     firstDelivery,
   };
+}
+
+/**
+ * Puts the lock's incident in the group its execution input names: `join` may be refused (false), `force`
+ * joins a group the incident already belongs to by its input, `solo` opens the group of one of a cache
+ * without provider. A lock taken before groups existed names none: nothing to join.
+ */
+async function joinGroup(store: GroupStore, lock: OpenIncidentLock, how: 'join' | 'force' | 'solo'): Promise<boolean> {
+  const { incidentId, cacheId, openedAt, executionInput } = lock;
+  const groupId = executionInput.groupId;
+  if (groupId === undefined) return true;
+  const member = { cacheId, joinedAt: openedAt };
+  if (how === 'solo') {
+    await store.openSoloGroup(incidentId, member);
+    return true;
+  }
+  return (await store.joinGroup(groupId, incidentId, member, { force: how === 'force' })) !== 'refused';
 }
 
 async function isClosed(store: IncidentRecords, lock: OpenIncidentLock): Promise<boolean> {

@@ -9,6 +9,7 @@ import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } f
 import type { ExecutionInput, TimelineEvent } from '../../functions/domain/incident';
 import type { IncidentStore, OpenIncidentLock, PendingApproval } from '../../functions/ports';
 import type { FakeClock } from '../fakes/clock';
+import { describeGroupStoreContract } from './groups.contract';
 
 export interface StoreUnderTest {
   store: IncidentStore;
@@ -410,5 +411,7 @@ export function describeIncidentStoreContract(name: string, subject: () => Promi
         expect(await store.recentRecoveries('PROVISION_FROM_BACKUP', 0)).toEqual([]);
       });
     });
+
+    describeGroupStoreContract(() => s);
   });
 }

@@ -9,12 +9,25 @@
  */
 import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } from '../../functions/domain/errors';
 import type { MeasuredRecovery } from '../../functions/domain/eta';
+import {
+  canMove,
+  groupIdFor,
+  groupStatusOf,
+  isJoinable,
+  leavesGroup,
+  utc,
+  windowEndOf,
+  type GroupMember,
+  type IncidentGroup,
+  type MemberState,
+} from '../../functions/domain/groups';
 import type { Incident, RecoveryPlan, TimelineEvent } from '../../functions/domain/incident';
 import {
   systemClock,
   type ApprovalDecisionRecord,
   type Clock,
   type IncidentStore,
+  type JoinOutcome,
   type OpenIncidentLock,
   type PendingApproval,
 } from '../../functions/ports';
@@ -55,6 +68,10 @@ export class FakeIncidentStore implements IncidentStore {
   private readonly deliveries = new Map<string, number>();
   /** By plan, time and incident. */
   private readonly recoveries = new Map<string, StoredRecovery>();
+  /** Provider → its current group. */
+  private readonly providerGroups = new Map<string, { groupId: string; openedAt: string; windowEndsAt: string }>();
+  /** By group id. */
+  private readonly groups = new Map<string, IncidentGroup>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -112,6 +129,8 @@ export class FakeIncidentStore implements IncidentStore {
       lock: this.locks,
       delivery: this.deliveries,
       recovery: this.recoveries,
+      providerGroup: this.providerGroups,
+      group: this.groups,
     };
     return Object.entries(maps).flatMap(([entity, map]) =>
       [...map].map(([key, value]) => copy({ entity, key: key.split('\u0000'), value })),
@@ -314,5 +333,93 @@ export class FakeIncidentStore implements IncidentStore {
     if (expiresAt !== undefined && !(expiresAt < now)) return false;
     this.deliveries.set(key, now + ttlSeconds);
     return true;
+  }
+
+  // ---- GroupStore ----
+  // Each method checks and writes in one synchronous step, as each DynamoDB conditional write is atomic.
+
+  async resolveGroup(provider: string, at: string, windowSeconds: number): Promise<string> {
+    this.failures.check('resolveGroup');
+    const pointer = this.providerGroups.get(provider);
+    const current = pointer && this.groups.get(pointer.groupId);
+    if (pointer && current && isJoinable(current, at)) return pointer.groupId;
+    const openedAt = utc(at);
+    const next = { groupId: groupIdFor(provider, at), openedAt, windowEndsAt: windowEndOf(openedAt, windowSeconds) };
+    this.providerGroups.set(provider, next);
+    if (!this.groups.has(next.groupId)) {
+      this.groups.set(next.groupId, {
+        groupId: next.groupId,
+        provider,
+        status: 'OPEN',
+        openedAt,
+        windowEndsAt: next.windowEndsAt,
+        openCount: 0,
+        version: 0,
+        members: {},
+      });
+    }
+    return next.groupId;
+  }
+
+  async joinGroup(
+    groupId: string,
+    incidentId: string,
+    member: Pick<GroupMember, 'cacheId' | 'joinedAt'>,
+    options: { force?: boolean } = {},
+  ): Promise<JoinOutcome> {
+    this.failures.check('joinGroup');
+    const group = this.groups.get(groupId);
+    if (!group) return 'refused';
+    if (group.members[incidentId]) return 'member';
+    const at = utc(member.joinedAt);
+    if (!options.force && !isJoinable(group, at)) return 'refused';
+    group.members[incidentId] = { cacheId: member.cacheId, joinedAt: at, state: 'OPENED', at };
+    group.openCount += 1;
+    group.version += 1;
+    if (options.force) {
+      group.status = 'OPEN';
+      delete group.closedAt;
+    }
+    return 'joined';
+  }
+
+  async openSoloGroup(incidentId: string, member: Pick<GroupMember, 'cacheId' | 'joinedAt'>): Promise<void> {
+    this.failures.check('openSoloGroup');
+    if (this.groups.has(incidentId)) return;
+    const at = utc(member.joinedAt);
+    this.groups.set(incidentId, {
+      groupId: incidentId,
+      status: 'OPEN',
+      openedAt: at,
+      windowEndsAt: at,
+      openCount: 1,
+      version: 1,
+      members: { [incidentId]: { cacheId: member.cacheId, joinedAt: at, state: 'OPENED', at } },
+    });
+  }
+
+  async markMember(groupId: string, incidentId: string, state: MemberState): Promise<IncidentGroup | undefined> {
+    this.failures.check('markMember');
+    const group = this.groups.get(groupId);
+    if (!group) return undefined;
+    const member = group.members[incidentId];
+    if (member && canMove(member.state, state)) {
+      member.state = state;
+      member.at = this.clock.now().toISOString();
+      if (leavesGroup(state)) group.openCount -= 1;
+    }
+    if (group.status === 'OPEN' && group.openCount <= 0) {
+      const status = groupStatusOf(Object.values(group.members));
+      if (status !== 'OPEN') {
+        group.status = status;
+        group.closedAt = this.clock.now().toISOString();
+      }
+    }
+    return copy(group);
+  }
+
+  async getGroup(groupId: string): Promise<IncidentGroup | undefined> {
+    this.failures.check('getGroup');
+    return copy(this.groups.get(groupId));
   }
 }

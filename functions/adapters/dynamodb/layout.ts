@@ -14,6 +14,8 @@
  *   CACHE#<cacheId>     MIRROR                   the cache's warm-standby mirror status (last cycle, last success, failures)
  *   DELIVERY#<key>      DELIVERY                 an alarm delivery marker
  *   STATS#<plan>        <at>#<incidentId>        a measured recovery
+ *   PROVIDER#<provider> GROUP                    the provider's current incident group (groupId, openedAt, windowEndsAt)
+ *   GROUP#<groupId>     META                     an incident group and its members (gsi1pk GROUP, gsi1sk openedAt)
  */
 import type { RecoveryPlan } from '../../domain/incident';
 
@@ -22,6 +24,9 @@ export const KEY = { partition: 'pk', sort: 'sk' } as const;
 
 /** The global secondary index that lists incident records, newest first. */
 export const INCIDENT_LIST = { index: 'gsi1', partition: 'gsi1pk', sort: 'gsi1sk', value: 'INCIDENT' } as const;
+
+/** Incident groups on the same index, apart from the incidents. */
+export const GROUP_LIST = { index: INCIDENT_LIST.index, value: 'GROUP' } as const;
 
 /** Attributes that place an item rather than describe it: never returned, never updated. */
 export const KEY_ATTRIBUTES: ReadonlySet<string> = new Set([
@@ -83,6 +88,9 @@ export const openLockKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cacheId
 
 export const backupStatusKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cacheId}`, sk: 'BACKUP' });
 export const mirrorStatusKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cacheId}`, sk: 'MIRROR' });
+
+export const providerGroupKey = (provider: string): ItemKey => ({ pk: `PROVIDER#${provider}`, sk: 'GROUP' });
+export const groupKey = (groupId: string): ItemKey => ({ pk: `GROUP#${groupId}`, sk: 'META' });
 
 export const deliveryKey = (key: string): ItemKey => ({ pk: `DELIVERY#${key}`, sk: 'DELIVERY' });
 

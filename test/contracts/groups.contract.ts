@@ -1,0 +1,127 @@
+/**
+ * What every GroupStore promises (run inside the incident store contract, so
+ * against the fake and the DynamoDB adapter on the local DynamoDB): alarms of
+ * one provider handled at once form one group, a redelivered join changes
+ * nothing, and a group takes its members' outcome once none holds it open.
+ */
+import type { IncidentStore } from '../../functions/ports';
+import type { FakeClock } from '../fakes/clock';
+
+const T0 = '2025-03-01T12:00:00.000Z';
+const WINDOW = 300;
+const after = (seconds: number): string => new Date(Date.parse(T0) + seconds * 1000).toISOString();
+
+export function describeGroupStoreContract(subject: () => { store: IncidentStore; clock: FakeClock }): void {
+  describe('incident groups', () => {
+    let store: IncidentStore;
+    beforeEach(() => {
+      store = subject().store;
+    });
+
+    /** What on-alarm does for one alarm: resolve the provider's group, then join it. */
+    const alarm = async (provider: string, cacheId: string, at: string): Promise<string> => {
+      const groupId = await store.resolveGroup(provider, at, WINDOW);
+      expect(await store.joinGroup(groupId, `${cacheId}-${at}`, { cacheId, joinedAt: at })).toBe('joined');
+      return groupId;
+    };
+
+    it('three alarms of one provider handled at once form one group of three', async () => {
+      const ids = await Promise.all([
+        alarm('cloud-east', 'sessions', T0),
+        alarm('cloud-east', 'profiles', after(1)),
+        alarm('cloud-east', 'carts', after(2)),
+      ]);
+
+      expect(new Set(ids).size).toBe(1);
+      const group = await store.getGroup(ids[0] as string);
+      expect(group).toMatchObject({ provider: 'cloud-east', status: 'OPEN', openCount: 3, version: 3 });
+      expect(group?.groupId).toMatch(/^cloud-east-20250301T12000[012]Z$/);
+      expect(Object.values(group?.members ?? {}).map((m) => [m.cacheId, m.state])).toEqual(
+        expect.arrayContaining([
+          ['sessions', 'OPENED'],
+          ['profiles', 'OPENED'],
+          ['carts', 'OPENED'],
+        ]),
+      );
+    });
+
+    it('a redelivered join changes nothing', async () => {
+      const groupId = await alarm('cloud-east', 'sessions', T0);
+
+      expect(await store.resolveGroup('cloud-east', T0, WINDOW)).toBe(groupId);
+      expect(await store.joinGroup(groupId, `sessions-${T0}`, { cacheId: 'sessions', joinedAt: T0 })).toBe('member');
+      expect(await store.getGroup(groupId)).toMatchObject({ openCount: 1, version: 1 });
+    });
+
+    it('providers do not share groups', async () => {
+      const east = await alarm('cloud-east', 'sessions', T0);
+      const west = await alarm('cloud-west', 'profiles', T0);
+
+      expect(east).toBe('cloud-east-20250301T120000Z');
+      expect(west).toBe('cloud-west-20250301T120000Z');
+    });
+
+    it('after the window, an alarm joins while a member is open and opens a new group once none is', async () => {
+      const first = await alarm('cloud-east', 'sessions', T0);
+      expect(await alarm('cloud-east', 'profiles', after(WINDOW + 60))).toBe(first);
+
+      await store.markMember(first, `sessions-${T0}`, 'RESOLVED');
+      await store.markMember(first, `profiles-${after(WINDOW + 60)}`, 'FALSE_ALARM');
+      const next = await alarm('cloud-east', 'carts', after(WINDOW + 120));
+
+      expect(next).toBe('cloud-east-20250301T120700Z');
+      expect(await store.getGroup(first)).toMatchObject({ status: 'RESOLVED', openCount: 0 });
+      expect(await store.getGroup(next)).toMatchObject({ status: 'OPEN', openCount: 1 });
+    });
+
+    it('within the window, an alarm joins even when no member is open any more', async () => {
+      const first = await alarm('cloud-east', 'sessions', T0);
+      await store.markMember(first, `sessions-${T0}`, 'FAILED');
+
+      expect(await alarm('cloud-east', 'profiles', after(WINDOW))).toBe(first);
+    });
+
+    it('members move forward only; a failed member holds the group open, the last one to leave closes it', async () => {
+      const groupId = await alarm('cloud-east', 'sessions', T0);
+      await alarm('cloud-east', 'profiles', after(1));
+
+      await store.markMember(groupId, `sessions-${T0}`, 'CONFIRMED');
+      await store.markMember(groupId, `sessions-${T0}`, 'FAILED');
+      await store.markMember(groupId, `profiles-${after(1)}`, 'RESOLVED');
+      expect(await store.getGroup(groupId)).toMatchObject({ status: 'OPEN', openCount: 1 });
+
+      const resolved = await store.markMember(groupId, `sessions-${T0}`, 'RESOLVED');
+      expect(resolved).toMatchObject({ status: 'RESOLVED', openCount: 0 });
+      expect(resolved?.closedAt).toEqual(expect.any(String));
+      // A late retry of an earlier step moves nothing back, and counts nothing twice.
+      const again = await store.markMember(groupId, `sessions-${T0}`, 'FAILED');
+      expect(again).toMatchObject({ status: 'RESOLVED', openCount: 0 });
+      expect(again?.members[`sessions-${T0}`]?.state).toBe('RESOLVED');
+      expect(await store.markMember('no-such-group', 'x', 'RESOLVED')).toBeUndefined();
+    });
+
+    it('a group that is over refuses a join, unless the incident already belongs to it', async () => {
+      const groupId = await alarm('cloud-east', 'sessions', T0);
+      await store.markMember(groupId, `sessions-${T0}`, 'RESOLVED');
+
+      const late = { cacheId: 'profiles', joinedAt: after(2) };
+      expect(await store.joinGroup(groupId, 'profiles-1', late)).toBe('refused');
+      expect(await store.joinGroup('no-such-group', 'profiles-1', late)).toBe('refused');
+      expect(await store.joinGroup(groupId, 'profiles-1', late, { force: true })).toBe('joined');
+      expect(await store.getGroup(groupId)).toMatchObject({ status: 'OPEN', openCount: 1 });
+      expect((await store.getGroup(groupId))?.closedAt).toBeUndefined();
+    });
+
+    it('a cache without provider is a group of one named after its incident, which nothing else joins', async () => {
+      await store.openSoloGroup('sessions-20250301T120000Z', { cacheId: 'sessions', joinedAt: T0 });
+      await store.openSoloGroup('sessions-20250301T120000Z', { cacheId: 'sessions', joinedAt: T0 });
+
+      const group = await store.getGroup('sessions-20250301T120000Z');
+      expect(group).toMatchObject({ status: 'OPEN', openCount: 1, windowEndsAt: T0 });
+      expect(group?.provider).toBeUndefined();
+      expect(Object.keys(group?.members ?? {})).toEqual(['sessions-20250301T120000Z']);
+      await store.markMember('sessions-20250301T120000Z', 'sessions-20250301T120000Z', 'FALSE_ALARM');
+      expect(await store.getGroup('sessions-20250301T120000Z')).toMatchObject({ status: 'FALSE_ALARM' });
+    });
+  });
+}
