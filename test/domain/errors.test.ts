@@ -1,5 +1,10 @@
 import * as errors from '../../functions/domain/errors';
-import { BackupMethodRefusedError, DomainError, ValidationError } from '../../functions/domain/errors';
+import {
+  BackupMethodRefusedError,
+  DomainError,
+  QuotaExceededError,
+  ValidationError,
+} from '../../functions/domain/errors';
 
 type ErrorClass = new (message: string, ...rest: unknown[]) => DomainError;
 const errorClasses: [string, ErrorClass][] = Object.entries(errors as Record<string, unknown>)
@@ -7,14 +12,17 @@ const errorClasses: [string, ErrorClass][] = Object.entries(errors as Record<str
   .map(([name, value]) => [name, value as ErrorClass]);
 /**
  * One of each error, as the code raises it (a ValidationError also lists its
- * issues; a BackupMethodRefusedError names the method, the command and the reply).
+ * issues; a BackupMethodRefusedError names the method, the command and the reply;
+ * a QuotaExceededError the AWS error, the quota and the nodes requested).
  */
 const make = (ErrorClass: ErrorClass, message: string, cause?: unknown): DomainError =>
   ErrorClass === (ValidationError as unknown)
     ? new ErrorClass(message, [], { cause })
     : ErrorClass === (BackupMethodRefusedError as unknown)
       ? new BackupMethodRefusedError('sync', 'SYNC', message, { cause })
-      : new ErrorClass(message, { cause });
+      : ErrorClass === (QuotaExceededError as unknown)
+        ? new QuotaExceededError('NodeQuotaForCustomerExceeded', 'Nodes per Region', 2, message, { cause })
+        : new ErrorClass(message, { cause });
 
 describe('workflow errors', () => {
   // The state machine matches errors by name, and a bundler may rename classes.
