@@ -91,9 +91,14 @@ export function windowEndOf(openedAt: string, windowSeconds: number): string {
   return new Date(Date.parse(openedAt) + windowSeconds * 1000).toISOString();
 }
 
-/** Whether an alarm that fired at `at` may join the group. */
-export function isJoinable(group: Pick<IncidentGroup, 'status' | 'openCount' | 'windowEndsAt'>, at: string): boolean {
-  return group.status === 'OPEN' && (group.openCount > 0 || group.windowEndsAt >= utc(at));
+/** Whether an alarm that fired at `at` may join the group: never once it is sealed (customers heard it is back). */
+export function isJoinable(
+  group: Pick<IncidentGroup, 'status' | 'openCount' | 'windowEndsAt' | 'sealedAt'>,
+  at: string,
+): boolean {
+  return (
+    group.status === 'OPEN' && group.sealedAt === undefined && (group.openCount > 0 || group.windowEndsAt >= utc(at))
+  );
 }
 
 export function leavesGroup(state: MemberState): boolean {
@@ -245,6 +250,11 @@ export function nextGroupNotice(group: IncidentGroup, me: string, staleBefore: s
     if (!groupNoticeSkipped(stage, members)) return undefined;
   }
   return undefined;
+}
+
+/** Claiming these stages seals the group: customers heard it is back, so a cache failing now is a new outage. */
+export function sealsGroup(stage: NoticeStage): boolean {
+  return stage === 'PARTIALLY_RESTORED' || stage === 'RESOLVED';
 }
 
 /** The stages after `stage`: a claim is refused once one of them was claimed. */
