@@ -3,8 +3,17 @@
  * entity (dynamodb/), composed into the one object the wiring hands to every
  * use case. The item layout is in dynamodb/layout.ts.
  */
-import type { Approvals, GroupStore, IncidentRecords, IncidentStore, NoticeLog, Timeline } from '../ports';
+import type {
+  Approvals,
+  GroupNotices,
+  GroupStore,
+  IncidentRecords,
+  IncidentStore,
+  NoticeLog,
+  Timeline,
+} from '../ports';
 import { DynamoDbApprovals } from './dynamodb/approvals';
+import { DynamoDbGroupNotices } from './dynamodb/group-notices';
 import { DynamoDbGroups } from './dynamodb/groups';
 import { DynamoDbIncidentRecords } from './dynamodb/incidents';
 import { DynamoDbIncidentLocks } from './dynamodb/locks';
@@ -22,6 +31,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
   private readonly approvalItems: DynamoDbApprovals;
   private readonly locks: DynamoDbIncidentLocks;
   private readonly groups: DynamoDbGroups;
+  private readonly groupNotices: DynamoDbGroupNotices;
 
   constructor(options: IncidentTableOptions) {
     const table = new IncidentTable(options);
@@ -31,6 +41,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
     this.approvalItems = new DynamoDbApprovals(table);
     this.locks = new DynamoDbIncidentLocks(table);
     this.groups = new DynamoDbGroups(table);
+    this.groupNotices = new DynamoDbGroupNotices(table);
   }
 
   readonly getIncident: IncidentRecords['getIncident'] = (...a) => this.records.getIncident(...a);
@@ -65,4 +76,11 @@ export class DynamoDbIncidentStore implements IncidentStore {
   readonly openSoloGroup: GroupStore['openSoloGroup'] = (...a) => this.groups.openSoloGroup(...a);
   readonly markMember: GroupStore['markMember'] = (...a) => this.groups.markMember(...a);
   readonly getGroup: GroupStore['getGroup'] = (...a) => this.groups.getGroup(...a);
+
+  readonly arriveAtStage: GroupNotices['arriveAtStage'] = (...a) => this.groupNotices.arriveAtStage(...a);
+  readonly claimGroupNotice: GroupNotices['claimGroupNotice'] = (...a) => this.groupNotices.claimGroupNotice(...a);
+  readonly confirmGroupNotice: GroupNotices['confirmGroupNotice'] = (...a) =>
+    this.groupNotices.confirmGroupNotice(...a);
+  readonly markGroupNoticeRecorded: GroupNotices['markGroupNoticeRecorded'] = (...a) =>
+    this.groupNotices.markGroupNoticeRecorded(...a);
 }

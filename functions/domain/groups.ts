@@ -8,7 +8,7 @@
  * from the group's first alarm). A cache without provider is a group of one
  * whose id is its incident id.
  */
-import { compactStamp } from './incident';
+import { NOTICE_STAGES, compactStamp, type NoticeStage } from './incident';
 
 /** Where a member stands. Members are incidents, so a cache that fails twice is two members. */
 export const MEMBER_STATES = [
@@ -46,6 +46,10 @@ export interface GroupMember {
   state: MemberState;
   /** When the member last changed state. */
   at: string;
+  /** When the member's workflow arrived at each customer notice stage. */
+  reached?: Partial<Record<NoticeStage, string>>;
+  /** The member's own ETA, from its plan, recorded as it arrived at the ETA stage. */
+  etaMinutes?: number;
 }
 
 /** The shared record of an incident group. */
@@ -66,6 +70,10 @@ export interface IncidentGroup {
   members: Record<string, GroupMember>;
   /** When the last open member left. */
   closedAt?: string;
+  /** The group's customer notices by stage (see nextGroupNotice). */
+  claims?: Partial<Record<NoticeStage, GroupNoticeClaim>>;
+  /** When customers were told the service is back: from then on nobody joins the group. */
+  sealedAt?: string;
 }
 
 /** A group id is readable and deterministic: the provider plus the time the group's first alarm fired. */
@@ -83,9 +91,14 @@ export function windowEndOf(openedAt: string, windowSeconds: number): string {
   return new Date(Date.parse(openedAt) + windowSeconds * 1000).toISOString();
 }
 
-/** Whether an alarm that fired at `at` may join the group. */
-export function isJoinable(group: Pick<IncidentGroup, 'status' | 'openCount' | 'windowEndsAt'>, at: string): boolean {
-  return group.status === 'OPEN' && (group.openCount > 0 || group.windowEndsAt >= utc(at));
+/** Whether an alarm that fired at `at` may join the group: never once it is sealed (customers heard it is back). */
+export function isJoinable(
+  group: Pick<IncidentGroup, 'status' | 'openCount' | 'windowEndsAt' | 'sealedAt'>,
+  at: string,
+): boolean {
+  return (
+    group.status === 'OPEN' && group.sealedAt === undefined && (group.openCount > 0 || group.windowEndsAt >= utc(at))
+  );
 }
 
 export function leavesGroup(state: MemberState): boolean {
@@ -116,4 +129,135 @@ export function groupStatusOf(members: readonly GroupMember[]): GroupStatus {
 /** How many members hold the group open. */
 export function openCountOf(members: readonly GroupMember[]): number {
   return members.filter((m) => !leavesGroup(m.state)).length;
+}
+
+// ---- Customer notices, once per stage per group ----
+
+/** A claim on one of the group's notices: CLAIMED by a member before publishing, SENT with what was published. */
+export interface GroupNoticeClaim {
+  status: 'CLAIMED' | 'SENT';
+  /** The incident whose step claimed it; a retry of that step takes its claim again. */
+  by: string;
+  /** When it was claimed: a claim older than the lease may be taken over (its owner stopped). */
+  at: string;
+  /** The ETA notice's value, kept so that a retry sends what the claim decided. */
+  etaMinutes?: number;
+  messageId?: string;
+  sentAt?: string;
+  subject?: string;
+  text?: string;
+  /** When the notice went onto every member's timeline. */
+  recordedAt?: string;
+}
+
+/** The default of `claimLeaseSeconds`: far above Notify's 40 s timeout, so only a stopped owner loses its claim. */
+export const CLAIM_LEASE_SECONDS = 120;
+
+/** Members out of the group's outage: the customers' notices do not wait for them. */
+const OUT_OF_OUTAGE: readonly MemberState[] = ['FALSE_ALARM', 'REJECTED', 'RELEASED'];
+
+/** Members the group's notices speak for and wait for. */
+export function liveMembers(members: readonly GroupMember[]): GroupMember[] {
+  return members.filter((m) => !OUT_OF_OUTAGE.includes(m.state));
+}
+
+const rank = (stage: NoticeStage): number => NOTICE_STAGES.indexOf(stage);
+
+/** The furthest stage the member reached, as an index of NOTICE_STAGES; -1 before any. */
+function progressOf(member: GroupMember): number {
+  return Math.max(-1, ...Object.keys(member.reached ?? {}).map((s) => rank(s as NoticeStage)));
+}
+
+const reached = (member: GroupMember, stage: NoticeStage): boolean => member.reached?.[stage] !== undefined;
+
+/**
+ * Whether the member no longer holds `stage` back: it reached it or a later
+ * one. A FAILED member does not hold the ETA back (the ETA tells when the
+ * others are back); it holds PARTIALLY_RESTORED and RESOLVED back until a
+ * redrive takes it further or an operator releases it.
+ */
+function isPast(member: GroupMember, stage: NoticeStage): boolean {
+  return progressOf(member) >= rank(stage) || (stage === 'ETA' && member.state === 'FAILED');
+}
+
+/**
+ * Whether the group's notice of `stage` is due, on a snapshot of its members:
+ * - INVESTIGATING once a member was confirmed down (it reached the stage);
+ * - ETA once every live member was assessed (reached ETA or a later stage, or
+ *   failed) and at least one has an ETA: there is no time bound, since a
+ *   member still being assessed is seconds away from its plan, and the slowest
+ *   plan is the one customers must hear;
+ * - PARTIALLY_RESTORED once every live member serves clients again;
+ * - RESOLVED once every live member was verified.
+ * Live members exclude false alarms, rejected and released ones.
+ */
+export function groupNoticeDue(stage: NoticeStage, members: readonly GroupMember[]): boolean {
+  const live = liveMembers(members);
+  if (!live.some((m) => reached(m, stage))) return false;
+  return stage === 'INVESTIGATING' || live.every((m) => isPast(m, stage));
+}
+
+/**
+ * Whether every live member went past `stage` without it (a cache found
+ * recovered goes from INVESTIGATING straight to RESOLVED): the group skips
+ * the stage, as a single incident does.
+ */
+export function groupNoticeSkipped(stage: NoticeStage, members: readonly GroupMember[]): boolean {
+  const live = liveMembers(members);
+  return (
+    live.length > 0 &&
+    !live.some((m) => reached(m, stage)) &&
+    live.every((m) => progressOf(m) > rank(stage) || (stage === 'ETA' && m.state === 'FAILED'))
+  );
+}
+
+/** The ETA customers hear: the slowest plan among the live members that have one. */
+export function groupEtaOf(members: readonly GroupMember[]): number | undefined {
+  const etas = liveMembers(members).flatMap((m) =>
+    reached(m, 'ETA') && m.etaMinutes !== undefined ? [m.etaMinutes] : [],
+  );
+  return etas.length ? Math.max(...etas) : undefined;
+}
+
+/** The notice a member may claim now: its stage, and the ETA for the ETA stage. */
+export interface GroupNoticeTurn {
+  stage: NoticeStage;
+  etaMinutes?: number;
+}
+
+/**
+ * The next notice `me` may claim on the group, in stage order, or undefined
+ * when none is: the next stage not sent is not due yet, or another member
+ * holds a claim on it that is younger than `staleBefore` (that member sends
+ * it and goes on). A stage is never sent after a later one was claimed, nor
+ * after it was skipped.
+ */
+export function nextGroupNotice(group: IncidentGroup, me: string, staleBefore: string): GroupNoticeTurn | undefined {
+  const members = Object.values(group.members);
+  const claims = group.claims ?? {};
+  for (const [n, stage] of NOTICE_STAGES.entries()) {
+    const claim = claims[stage];
+    if (claim?.status === 'SENT') continue;
+    if (claim) {
+      if (claim.by !== me && claim.at >= staleBefore) return undefined;
+      return { stage, ...(claim.etaMinutes !== undefined ? { etaMinutes: claim.etaMinutes } : {}) };
+    }
+    if (NOTICE_STAGES.slice(n + 1).some((later) => claims[later])) continue;
+    if (groupNoticeDue(stage, members)) {
+      const eta = stage === 'ETA' ? groupEtaOf(members) : undefined;
+      return { stage, ...(eta !== undefined ? { etaMinutes: eta } : {}) };
+    }
+    if (!groupNoticeSkipped(stage, members)) return undefined;
+  }
+  return undefined;
+}
+
+/** Claiming these stages seals the group: customers heard it is back, so a cache failing now is a new outage. */
+export function sealsGroup(stage: NoticeStage): boolean {
+  return stage === 'PARTIALLY_RESTORED' || stage === 'RESOLVED';
+}
+
+/** The stages after `stage`: a claim is refused once one of them was claimed. */
+export function stagesAfter(stage: NoticeStage): NoticeStage[] {
+  return NOTICE_STAGES.slice(rank(stage) + 1);
 }

@@ -1,6 +1,7 @@
 /** The incident store: one port per entity of the incidents table. */
 import type { MeasuredRecovery } from '../domain/eta';
 import type { GroupMember, IncidentGroup, MemberState } from '../domain/groups';
+import type { NoticeStage } from '../domain/incident';
 import type { ExecutionInput, Incident, RecoveryPlan, TimelineEvent } from '../domain/incident';
 
 /** The incident record (written first by the workflow's Record Incident), the list, measured recoveries. */
@@ -145,8 +146,54 @@ export interface GroupStore {
    * it open any more. The group as it then is; undefined when there is no such group.
    */
   markMember(groupId: string, incidentId: string, state: MemberState): Promise<IncidentGroup | undefined>;
-  getGroup(groupId: string): Promise<IncidentGroup | undefined>;
+  /** A consistent read when asked (a decision taken on it must see every write before it). */
+  getGroup(groupId: string, consistent?: boolean): Promise<IncidentGroup | undefined>;
+}
+
+/**
+ * The customer notices of a group, on the group's own item: each member's
+ * arrival at a notice stage, and one owned, leased claim per stage (see
+ * `nextGroupNotice`). Every decision is a condition on that one item.
+ */
+export interface GroupNotices {
+  /**
+   * Records that the member's workflow arrived at `stage` (a repeated arrival keeps the first time), with its ETA
+   * for the ETA stage. The group as it then is; undefined when the incident is no member of the group.
+   */
+  arriveAtStage(
+    groupId: string,
+    incidentId: string,
+    stage: NoticeStage,
+    etaMinutes?: number,
+  ): Promise<IncidentGroup | undefined>;
+  /**
+   * Claims the group's notice of `stage` for the incident `by`, true when it won: only while the stage is
+   * unclaimed, or CLAIMED by `by` (its publish failed) or claimed before `staleBefore` (its owner stopped); no
+   * later stage is claimed; and nobody joined since the snapshot of `version`. Claiming PARTIALLY_RESTORED or
+   * RESOLVED seals the group: nobody joins it any more.
+   */
+  claimGroupNotice(
+    groupId: string,
+    stage: NoticeStage,
+    claim: { by: string; etaMinutes?: number },
+    seen: { version: number; staleBefore: string },
+  ): Promise<boolean>;
+  /** The claim of `by` becomes SENT with what was published; nothing when another member took it over. */
+  confirmGroupNotice(
+    groupId: string,
+    stage: NoticeStage,
+    by: string,
+    sent: { messageId: string; subject: string; text: string },
+  ): Promise<void>;
+  /** Notes that the sent notice is on every member's timeline. */
+  markGroupNoticeRecorded(groupId: string, stage: NoticeStage): Promise<void>;
 }
 
 /** Every store port: what the DynamoDB adapter and the fake implement. */
-export type IncidentStore = IncidentRecords & Timeline & NoticeLog & Approvals & IncidentLocks & GroupStore;
+export type IncidentStore = IncidentRecords &
+  Timeline &
+  NoticeLog &
+  Approvals &
+  IncidentLocks &
+  GroupStore &
+  GroupNotices;

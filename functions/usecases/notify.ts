@@ -2,20 +2,40 @@
  * Notify …: publishes one customer-facing status notice per incident and
  * stage. The notice marker is claimed before publishing, so a retried or
  * redriven step never publishes the same stage twice.
+ *
+ * An incident of a provider's group instead records its arrival at the stage
+ * on the group and settles the group's notices (shared/group-notices.ts):
+ * customers hear once per stage per group, when the stage is due for the
+ * whole group, from whichever member's step finds it due first. A cache
+ * without provider is a group of one whose id is its incident id, notified as
+ * a single incident.
  */
 import { ValidationError } from '../domain/errors';
 import { renderNotice, type NoticeTemplates, type NoticeValues } from '../domain/notices';
 import type { NotifyInput, NotifyOutput } from '../domain/steps';
-import type { Clock, IncidentLocks, IncidentRecords, NoticeLog, Notifier, Timeline } from '../ports';
+import type {
+  Clock,
+  GroupNotices,
+  GroupStore,
+  IncidentLocks,
+  IncidentRecords,
+  NoticeLog,
+  Notifier,
+  Timeline,
+} from '../ports';
 import { assertCurrentIncident } from './shared/current-incident';
+import { groupOf } from './shared/group';
+import { settleGroupNotices } from './shared/group-notices';
 import { addTimeline } from './shared/timeline';
 
 export interface NotifyDeps {
-  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks;
+  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks & Pick<GroupStore, 'getGroup'> & GroupNotices;
   notifier: Notifier;
   clock: Clock;
   templates: NoticeTemplates;
   notices: { serviceName: string; supportContact: string };
+  /** How long a group notice's claim protects it from another member (CLAIM_LEASE_SECONDS by default). */
+  claimLeaseSeconds?: number;
 }
 
 export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<NotifyOutput> {
@@ -24,6 +44,14 @@ export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<Noti
     throw new ValidationError('notify input', [{ path: 'etaMinutes', message: 'required for the ETA stage' }]);
   }
   await assertCurrentIncident(deps.store, cacheId, incidentId);
+  const groupId = await groupOf(deps.store, { incidentId, cacheId });
+  const group =
+    groupId === incidentId ? undefined : await deps.store.arriveAtStage(groupId, incidentId, stage, input.etaMinutes);
+  if (group) {
+    // Published: whether this step sent its own stage (it may also have sent an earlier one the group was waiting for).
+    const mine = (await settleGroupNotices(deps, group, incidentId)).find((s) => s.stage === stage);
+    return { stage, published: mine !== undefined, ...(mine ? { messageId: mine.messageId } : {}) };
+  }
   if ((await deps.store.claimNotice(incidentId, stage)) === 'sent') return { stage, published: false };
 
   const values: NoticeValues = {

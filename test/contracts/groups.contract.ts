@@ -124,4 +124,120 @@ export function describeGroupStoreContract(subject: () => { store: IncidentStore
       expect(await store.getGroup('sessions-20250301T120000Z')).toMatchObject({ status: 'FALSE_ALARM' });
     });
   });
+
+  describe('group notices', () => {
+    let store: IncidentStore;
+    let clock: FakeClock;
+    let group: string;
+    const STALE = 120;
+    const staleBefore = (): string => new Date(clock.now().getTime() - STALE * 1000).toISOString();
+
+    beforeEach(async () => {
+      ({ store, clock } = subject());
+      clock.set(T0);
+      group = await store.resolveGroup('cloud-east', T0, WINDOW);
+      for (const cache of ['sessions', 'profiles', 'carts']) {
+        await store.joinGroup(group, cache, { cacheId: cache, joinedAt: T0 });
+      }
+    });
+
+    it('records each arrival once, with the ETA, and returns the group as it then is', async () => {
+      await store.arriveAtStage(group, 'sessions', 'INVESTIGATING');
+      clock.advance({ seconds: 5 });
+      const at5 = after(5);
+      await store.arriveAtStage(group, 'sessions', 'INVESTIGATING');
+      const now = await store.arriveAtStage(group, 'profiles', 'ETA', 25);
+
+      expect(now?.members.sessions?.reached).toEqual({ INVESTIGATING: T0 });
+      expect(now?.members.profiles).toMatchObject({ reached: { ETA: at5 }, etaMinutes: 25 });
+      expect(await store.arriveAtStage(group, 'stranger', 'ETA', 5)).toBeUndefined();
+      expect((await store.getGroup(group))?.members.stranger).toBeUndefined();
+    });
+
+    it('one claim per stage: the owner takes it again after a failed publish, others only once its lease ran out', async () => {
+      const seen = { version: 3, staleBefore: staleBefore() };
+      expect(await store.claimGroupNotice(group, 'INVESTIGATING', { by: 'sessions' }, seen)).toBe(true);
+      expect(await store.claimGroupNotice(group, 'INVESTIGATING', { by: 'profiles' }, seen)).toBe(false);
+      expect(await store.claimGroupNotice(group, 'INVESTIGATING', { by: 'sessions' }, seen)).toBe(true);
+
+      clock.advance({ seconds: STALE + 1 });
+      expect(
+        await store.claimGroupNotice(
+          group,
+          'INVESTIGATING',
+          { by: 'profiles' },
+          { version: 3, staleBefore: staleBefore() },
+        ),
+      ).toBe(true);
+      await store.confirmGroupNotice(group, 'INVESTIGATING', 'sessions', {
+        messageId: 'late',
+        subject: 's',
+        text: 't',
+      });
+      await store.confirmGroupNotice(group, 'INVESTIGATING', 'profiles', { messageId: 'm-1', subject: 's', text: 't' });
+
+      expect((await store.getGroup(group))?.claims?.INVESTIGATING).toMatchObject({
+        status: 'SENT',
+        by: 'profiles',
+        messageId: 'm-1',
+      });
+      clock.advance({ seconds: STALE + 1 });
+      expect(
+        await store.claimGroupNotice(
+          group,
+          'INVESTIGATING',
+          { by: 'profiles' },
+          { version: 3, staleBefore: staleBefore() },
+        ),
+      ).toBe(false);
+    });
+
+    it('a claim taken on a snapshot older than a join, or after a later stage, is refused', async () => {
+      await store.joinGroup(group, 'orders', { cacheId: 'orders', joinedAt: T0 });
+      expect(
+        await store.claimGroupNotice(
+          group,
+          'ETA',
+          { by: 'sessions', etaMinutes: 9 },
+          { version: 3, staleBefore: staleBefore() },
+        ),
+      ).toBe(false);
+      expect(
+        await store.claimGroupNotice(group, 'RESOLVED', { by: 'sessions' }, { version: 4, staleBefore: staleBefore() }),
+      ).toBe(true);
+      expect(
+        await store.claimGroupNotice(
+          group,
+          'ETA',
+          { by: 'sessions', etaMinutes: 9 },
+          { version: 4, staleBefore: staleBefore() },
+        ),
+      ).toBe(false);
+      expect((await store.getGroup(group))?.claims?.ETA).toBeUndefined();
+    });
+
+    it('claiming PARTIALLY_RESTORED seals the group: a later alarm of the provider opens a new one', async () => {
+      const seen = { version: 3, staleBefore: staleBefore() };
+      expect(await store.claimGroupNotice(group, 'PARTIALLY_RESTORED', { by: 'carts' }, seen)).toBe(true);
+
+      expect((await store.getGroup(group))?.sealedAt).toBe(T0);
+      expect(await store.joinGroup(group, 'orders', { cacheId: 'orders', joinedAt: after(10) })).toBe('refused');
+      expect(await store.resolveGroup('cloud-east', after(10), WINDOW)).toBe('cloud-east-20250301T120010Z');
+    });
+
+    it('concurrent claims of one stage: exactly one wins', async () => {
+      const seen = { version: 3, staleBefore: staleBefore() };
+      const won = await Promise.all(
+        ['sessions', 'profiles', 'carts'].map((by) =>
+          store.claimGroupNotice(group, 'ETA', { by, etaMinutes: 30 }, seen),
+        ),
+      );
+
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const claim = (await store.getGroup(group))?.claims?.ETA;
+      expect(claim).toMatchObject({ status: 'CLAIMED', etaMinutes: 30 });
+      await store.markGroupNoticeRecorded(group, 'ETA');
+      expect((await store.getGroup(group))?.claims?.ETA?.recordedAt).toBe(T0);
+    });
+  });
 }

@@ -15,13 +15,15 @@ import {
   groupStatusOf,
   isJoinable,
   leavesGroup,
+  sealsGroup,
+  stagesAfter,
   utc,
   windowEndOf,
   type GroupMember,
   type IncidentGroup,
   type MemberState,
 } from '../../functions/domain/groups';
-import type { Incident, RecoveryPlan, TimelineEvent } from '../../functions/domain/incident';
+import type { Incident, NoticeStage, RecoveryPlan, TimelineEvent } from '../../functions/domain/incident';
 import {
   systemClock,
   type ApprovalDecisionRecord,
@@ -421,5 +423,64 @@ export class FakeIncidentStore implements IncidentStore {
   async getGroup(groupId: string): Promise<IncidentGroup | undefined> {
     this.failures.check('getGroup');
     return copy(this.groups.get(groupId));
+  }
+
+  // ---- GroupNotices ----
+
+  async arriveAtStage(
+    groupId: string,
+    incidentId: string,
+    stage: NoticeStage,
+    etaMinutes?: number,
+  ): Promise<IncidentGroup | undefined> {
+    this.failures.check('arriveAtStage');
+    const group = this.groups.get(groupId);
+    const member = group?.members[incidentId];
+    if (!group || !member) return undefined;
+    member.reached = { ...member.reached, [stage]: member.reached?.[stage] ?? this.clock.now().toISOString() };
+    if (etaMinutes !== undefined) member.etaMinutes = etaMinutes;
+    return copy(group);
+  }
+
+  async claimGroupNotice(
+    groupId: string,
+    stage: NoticeStage,
+    claim: { by: string; etaMinutes?: number },
+    seen: { version: number; staleBefore: string },
+  ): Promise<boolean> {
+    this.failures.check('claimGroupNotice');
+    const group = this.groups.get(groupId);
+    if (!group) return false;
+    const claims = (group.claims ??= {});
+    const held = claims[stage];
+    const free = !held || (held.status === 'CLAIMED' && (held.by === claim.by || held.at < seen.staleBefore));
+    if (!free || group.version !== seen.version || stagesAfter(stage).some((s) => claims[s])) return false;
+    const now = this.clock.now().toISOString();
+    claims[stage] = {
+      status: 'CLAIMED',
+      by: claim.by,
+      at: now,
+      ...(claim.etaMinutes !== undefined ? { etaMinutes: claim.etaMinutes } : {}),
+    };
+    if (sealsGroup(stage)) group.sealedAt ??= now;
+    return true;
+  }
+
+  async confirmGroupNotice(
+    groupId: string,
+    stage: NoticeStage,
+    by: string,
+    sent: { messageId: string; subject: string; text: string },
+  ): Promise<void> {
+    this.failures.check('confirmGroupNotice');
+    const claim = this.groups.get(groupId)?.claims?.[stage];
+    if (claim?.by !== by || claim.status !== 'CLAIMED') return;
+    Object.assign(claim, { status: 'SENT', sentAt: this.clock.now().toISOString(), ...copy(sent) });
+  }
+
+  async markGroupNoticeRecorded(groupId: string, stage: NoticeStage): Promise<void> {
+    this.failures.check('markGroupNoticeRecorded');
+    const claim = this.groups.get(groupId)?.claims?.[stage];
+    if (claim) claim.recordedAt = this.clock.now().toISOString();
   }
 }

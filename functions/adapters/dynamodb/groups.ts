@@ -59,6 +59,7 @@ function groupItem(
     openCount: count,
     version: count,
     members,
+    claims: {},
     [INCIDENT_LIST.partition]: GROUP_LIST.value,
     [INCIDENT_LIST.sort]: fields.openedAt,
   };
