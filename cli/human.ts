@@ -21,10 +21,16 @@ import type { ConfirmationFacts } from '../functions/domain/steps';
 import { clockTime, durationText, readableTimes, timeZoneOf, type TimeZone } from '../functions/domain/time-labels';
 import { formatBytes } from '../functions/domain/format';
 import type { CacheBackupSummary } from '../functions/usecases/cache-backups';
-import type { IncidentSummary } from '../functions/usecases/incident-view';
+import { listRows, type GroupSummary, type IncidentSummary } from '../functions/usecases/incident-summary';
 
 /** The console API's incident summary (the CLI reads the same JSON the console serves). */
 export type Summary = IncidentSummary;
+
+/** The console API's list: `groups` is absent from a console older than incident groups. */
+export interface IncidentListJson {
+  incidents: Summary[];
+  groups?: GroupSummary[];
+}
 
 interface Approval {
   step: string;
@@ -57,15 +63,19 @@ function localZone(): TimeZone {
 
 export const out = (line = '') => process.stdout.write(`${line}\n`);
 
-export function table(headers: string[], rows: string[][]): void {
+/** Columns padded to their widest cell, two spaces apart. */
+export function tableLines(headers: string[], rows: string[][]): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  out(line(headers));
-  for (const r of rows) out(line(r));
+  return [line(headers), ...rows.map(line)];
+}
+
+export function table(headers: string[], rows: string[][]): void {
+  for (const l of tableLines(headers, rows)) out(l);
 }
 
 const duration = (seconds: number | undefined): string => (seconds === undefined ? '–' : durationText(seconds));
@@ -81,20 +91,81 @@ export const statusText = (status: string): string => label(STATUS_LABELS, statu
 export const INCIDENT_HEADERS = ['INCIDENT', 'CACHE', 'STATUS', 'STAGE', 'PLAN', 'STARTED', 'ELAPSED', 'APPROVALS'];
 export const FALSE_ALARM_HEADERS = ['INCIDENT', 'CACHE', 'STATUS', 'STARTED'];
 
-export const incidentRows = (incidents: Summary[]): string[][] =>
-  incidents.map((i) => [
-    i.incidentId,
-    i.cacheId,
-    statusText(i.status),
-    label({ ...STAGE_LABELS, ...STATUS_LABELS }, i.stage),
-    planName(i.plan),
-    whenText(i.openedAt),
-    duration(i.elapsedSeconds),
-    i.pendingApprovals ? `${i.pendingApprovals} pending` : '–',
-  ]);
+const stageText = (stage: string): string => label({ ...STAGE_LABELS, ...STATUS_LABELS }, stage);
+const pendingText = (n: number): string => (n ? `${n} pending` : '–');
+/** A group's caches print beneath it, indented. */
+const MEMBER_INDENT = '  ';
 
-export const falseAlarmRows = (incidents: Summary[]): string[][] =>
-  incidents.map((i) => [i.incidentId, i.cacheId, statusText(i.status), whenText(i.openedAt)]);
+const incidentCells = (i: Summary, indent = ''): string[] => [
+  `${indent}${i.incidentId}`,
+  i.cacheId,
+  statusText(i.status),
+  stageText(i.stage),
+  planName(i.plan),
+  whenText(i.openedAt),
+  duration(i.elapsedSeconds),
+  pendingText(i.pendingApprovals),
+];
+
+const groupName = (g: GroupSummary): string => `${g.provider ?? g.groupId} (provider outage)`;
+
+/** The group's line: its provider, how many caches and how many resolved, the furthest stage, the slowest plan. */
+const groupCells = (g: GroupSummary): string[] => [
+  groupName(g),
+  g.countsLabel,
+  statusText(g.status),
+  stageText(g.stage),
+  planName(g.plan),
+  whenText(g.openedAt),
+  duration(g.elapsedSeconds),
+  pendingText(g.pendingApprovals),
+];
+
+const falseAlarmCells = (i: Summary, indent = ''): string[] => [
+  `${indent}${i.incidentId}`,
+  i.cacheId,
+  statusText(i.status),
+  whenText(i.openedAt),
+];
+
+/**
+ * `cache-outage incidents` for people: open incidents first, a provider group as one line with its caches
+ * indented beneath, then the false alarms apart.
+ */
+export function incidentListLines(list: IncidentListJson): string[] {
+  const rows = listRows(list);
+  const isFalseAlarm = (r: (typeof rows)[number]) => (r.group ?? r.incident).status === 'FALSE_ALARM';
+  const real = rows.filter((r) => !isFalseAlarm(r));
+  const falseAlarms = rows.filter(isFalseAlarm);
+  const lines = real.length
+    ? tableLines(
+        INCIDENT_HEADERS,
+        real.flatMap((r) =>
+          r.group
+            ? [groupCells(r.group), ...r.group.members.map((m) => incidentCells(m, MEMBER_INDENT))]
+            : [incidentCells(r.incident)],
+        ),
+      )
+    : ['No incidents.'];
+  if (!falseAlarms.length) return lines;
+  const count = falseAlarms.reduce((n, r) => n + (r.group ? r.group.members.length : 1), 0);
+  return [
+    ...lines,
+    '',
+    `False alarms (${count}): an alarm fired, the cache answered throughout the confirmation window, no customer was told`,
+    ...tableLines(
+      FALSE_ALARM_HEADERS,
+      falseAlarms.flatMap((r) =>
+        r.group
+          ? [
+              [groupName(r.group), r.group.countsLabel, statusText(r.group.status), whenText(r.group.openedAt)],
+              ...r.group.members.map((m) => falseAlarmCells(m, MEMBER_INDENT)),
+            ]
+          : [falseAlarmCells(r.incident)],
+      ),
+    ),
+  ];
+}
 
 export const timelineLine = (e: { at: string; type: string; message: string }): string =>
   `${whenText(e.at)}  ${label(TIMELINE_LABELS, e.type).padEnd(20)} ${words(e.message)}`;

@@ -35,11 +35,8 @@ import {
   table,
   timelineLine,
   whenText,
-  incidentRows,
-  falseAlarmRows,
-  INCIDENT_HEADERS,
-  FALSE_ALARM_HEADERS,
-  type Summary,
+  incidentListLines,
+  type IncidentListJson,
   type View,
 } from './human';
 import { CliError, parseCommand, USAGE } from './operator-args';
@@ -182,21 +179,10 @@ async function main(argv: string[]): Promise<number> {
 
   switch (parsed.name) {
     case 'incidents': {
-      const { incidents } = await call<{ incidents: Summary[] }>(target, 'GET', '/');
-      if (values.json) return (out(JSON.stringify(incidents)), 0);
-      if (!incidents.length) return (out('No incidents.'), 0);
-      const real = incidents.filter((i) => i.status !== 'FALSE_ALARM');
-      const falseAlarms = incidents.filter((i) => i.status === 'FALSE_ALARM');
-      if (real.length) {
-        table(INCIDENT_HEADERS, incidentRows(real));
-      } else out('No incidents.');
-      if (falseAlarms.length) {
-        out();
-        out(
-          `False alarms (${falseAlarms.length}): an alarm fired, the cache answered throughout the confirmation window, no customer was told`,
-        );
-        table(FALSE_ALARM_HEADERS, falseAlarmRows(falseAlarms));
-      }
+      const list = await call<IncidentListJson>(target, 'GET', '/');
+      // The incidents' array as before groups: each incident names its group (`groupId`).
+      if (values.json) return (out(JSON.stringify(list.incidents)), 0);
+      for (const line of list.incidents.length ? incidentListLines(list) : ['No incidents.']) out(line);
       return 0;
     }
     case 'caches': {

@@ -5,34 +5,68 @@
  * live-update loop of the incident page, allowed by a per-response nonce.
  */
 import { UTC } from '../domain/time-labels';
-import type { IncidentSummary, IncidentView } from '../usecases/incident-view';
+import { listRows, type ListRow } from '../usecases/incident-summary';
+import type { GroupSummary, IncidentList, IncidentSummary, IncidentView } from '../usecases/incident-view';
 import { decisionSection } from './decision';
 import { formatSeconds, incidentHref, time, timeAgo, type TimeContext } from './format';
 import { incidentDetails } from './incident-details';
 import { LIVE_SCRIPT } from './live-script';
 import { esc, page } from './layout';
 
-function incidentRows(incidents: IncidentSummary[], t: TimeContext): string {
-  return incidents
-    .map((i) => {
-      const waiting = i.pendingApprovals
-        ? `<br><span class="PENDING">${i.pendingApprovals} approval${i.pendingApprovals > 1 ? 's' : ''} waiting</span>`
-        : '';
-      const spans = [
-        `Elapsed ${formatSeconds(i.elapsedSeconds)}`,
-        `Outage ${formatSeconds(i.outageSeconds)}`,
-        `Degraded ${formatSeconds(i.degradedSeconds)}`,
-      ];
-      return `<tr>
-<td data-label="Incident"><a href="${esc(incidentHref(i.incidentId))}">${esc(i.incidentId)}</a>${waiting}</td>
+const waitingText = (n: number): string =>
+  n ? `<br><span class="PENDING">${n} approval${n > 1 ? 's' : ''} waiting</span>` : '';
+
+const durations = (spans: string[]): string => spans.map((s) => `<span class="nowrap">${esc(s)}</span>`).join('<br>');
+
+function incidentRow(i: IncidentSummary, t: TimeContext, member = false): string {
+  const spans = [
+    `Elapsed ${formatSeconds(i.elapsedSeconds)}`,
+    `Outage ${formatSeconds(i.outageSeconds)}`,
+    `Degraded ${formatSeconds(i.degradedSeconds)}`,
+  ];
+  return `<tr${member ? ' class="member"' : ''}>
+<td data-label="Incident"><a href="${esc(incidentHref(i.incidentId))}">${esc(i.incidentId)}</a>${waitingText(i.pendingApprovals)}</td>
 <td data-label="Cache">${esc(i.cacheId)}</td>
 <td data-label="Status"><span class="status-${esc(i.status)}">${esc(i.statusLabel)}</span><br><span class="muted">${esc(i.stageLabel)}</span></td>
 <td data-label="Plan">${esc(i.planLabel)}</td>
 <td data-label="Started" class="nowrap">${time(i.openedAt, t)}</td>
-<td data-label="Durations">${spans.map((s) => `<span class="nowrap">${esc(s)}</span>`).join('<br>')}</td>
+<td data-label="Durations">${durations(spans)}</td>
 </tr>`;
-    })
-    .join('\n');
+}
+
+/** The group's row (the provider, how many caches, the furthest stage, the slowest plan), its incidents beneath. */
+function groupRows(g: GroupSummary, t: TimeContext): string {
+  const name = g.provider ?? g.groupId;
+  const spans = [`Elapsed ${formatSeconds(g.elapsedSeconds)}`, `Outage ${formatSeconds(g.outageSeconds)}`];
+  return `<tbody class="group" aria-label="${esc(`${name}: ${g.countsLabel}`)}">
+<tr class="group-head">
+<td data-label="Group"><strong title="${esc(`Incident group ${g.groupId}`)}">${esc(name)}</strong> <span class="muted">provider outage</span>${waitingText(g.pendingApprovals)}</td>
+<td data-label="Caches">${esc(g.countsLabel)}</td>
+<td data-label="Status"><span class="status-${esc(g.status)}">${esc(g.statusLabel)}</span><br><span class="muted">${esc(g.stageLabel)}</span></td>
+<td data-label="Plan">${esc(g.planLabel)}</td>
+<td data-label="Started" class="nowrap">${time(g.openedAt, t)}</td>
+<td data-label="Durations">${durations(spans)}</td>
+</tr>
+${g.members.map((m) => incidentRow(m, t, true)).join('\n')}
+</tbody>`;
+}
+
+/** Incidents of their own share one body; each group has its own, so a phone shows it as one card. */
+function listBody(rows: ListRow[], t: TimeContext): string {
+  const parts: string[] = [];
+  let singles: string[] = [];
+  const flush = () => {
+    if (singles.length) parts.push(`<tbody>\n${singles.join('\n')}\n</tbody>`);
+    singles = [];
+  };
+  for (const row of rows) {
+    if (row.group) {
+      flush();
+      parts.push(groupRows(row.group, t));
+    } else singles.push(incidentRow(row.incident, t));
+  }
+  flush();
+  return parts.join('\n');
 }
 
 function listHead(zone: string): string {
@@ -40,24 +74,25 @@ function listHead(zone: string): string {
   return `<thead><tr>${cols.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead>`;
 }
 
+/** The incidents list: a provider group as one row with its caches beneath, false alarms apart. */
 export function listPage(
-  incidents: IncidentSummary[],
+  list: IncidentList,
   operator: string,
   csrf?: string,
   t: TimeContext = { zone: UTC, now: new Date() },
 ): string {
-  const real = incidents.filter((i) => i.status !== 'FALSE_ALARM');
-  const falseAlarms = incidents.filter((i) => i.status === 'FALSE_ALARM');
-  const table = (id: string, caption: string, rows: IncidentSummary[]) => `<table id="${id}" class="cards">
+  const rows = listRows(list);
+  const statusOf = (r: ListRow) => (r.group ?? r.incident).status;
+  const real = rows.filter((r) => statusOf(r) !== 'FALSE_ALARM');
+  const falseAlarms = rows.filter((r) => statusOf(r) === 'FALSE_ALARM');
+  const table = (id: string, caption: string, rows: ListRow[]) => `<table id="${id}" class="cards">
 <caption class="muted">${esc(caption)}</caption>
 ${listHead(t.zone.label)}
-<tbody>
-${incidentRows(rows, t)}
-</tbody>
+${listBody(rows, t)}
 </table>`;
   const body = `<h1>Incidents</h1>
 <p><a href="/caches">Caches and their backups</a></p>
-${real.length ? table('incidents', 'Open incidents first, newest first.', real) : '<p>No incidents. Every protected cache answers its probe.</p>'}${
+${real.length ? table('incidents', 'Open incidents first, newest first; the caches of one provider outage together.', real) : '<p>No incidents. Every protected cache answers its probe.</p>'}${
     falseAlarms.length
       ? `
 <h2>False alarms</h2>

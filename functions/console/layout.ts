@@ -50,11 +50,15 @@ ol.progress li.todo,ol.progress li.skipped{color:var(--muted)}ol.progress .took{
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 form.sign-out{margin:0}form.sign-out button{min-height:2.25rem;min-width:0;padding:.15rem .75rem}
 .scroll{overflow-x:auto}
+tbody.group tr.group-head td{border-top:2px solid var(--line)}tbody.group tr.member td:first-child{padding-left:1.75rem}
 @media (max-width:40rem){body{font-size:16px}header{font-size:.8rem}header .muted{flex:1 1 auto}h1{font-size:1.3rem}.subline{font-size:.85rem}ul.what{font-size:.9rem}textarea{min-height:2.75rem}button{min-width:8rem}
 table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-table.cards,table.cards tbody,table.cards tr,table.cards td{display:block}
+table.cards,table.cards caption,table.cards tbody,table.cards tr,table.cards td{display:block}
 table.cards tr{border:1px solid var(--line);border-radius:.5rem;margin:.75rem 0;padding:.5rem .75rem}
-table.cards td{border:0;padding:.1rem 0}table.cards td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-weight:600}}
+table.cards td{border:0;padding:.1rem 0}table.cards td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-weight:600}
+table.cards tbody.group{border:2px solid var(--line);border-radius:.5rem;margin:.75rem 0;padding:.5rem .75rem}
+table.cards tbody.group tr.group-head{border:0;margin:0;padding:0}table.cards tbody.group tr.group-head td{border:0}
+table.cards tbody.group tr.member{margin:.5rem 0 0 .5rem}table.cards tbody.group tr.member td:first-child{padding-left:0}}
 `;
 
 export interface PageOptions {

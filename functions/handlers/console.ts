@@ -130,10 +130,10 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
 
   switch (r.name) {
     case 'list': {
-      const incidents = await listIncidents(deps);
+      const list = await listIncidents(deps);
       return wantsJson(event)
-        ? json(200, { incidents })
-        : html(200, listPage(incidents, operator.name, csrfTokenFor(credential), timeContext(deps)));
+        ? json(200, list)
+        : html(200, listPage(list, operator.name, csrfTokenFor(credential), timeContext(deps)));
     }
     case 'caches': {
       const caches = await listCacheBackups(deps);

@@ -5,7 +5,7 @@
  * part of a view (the store's `approvals` leaves them out).
  */
 import { IncidentNotFoundError } from '../domain/errors';
-import { durationsOf, type Incident, type IncidentStatus, type TimelineEvent } from '../domain/incident';
+import { durationsOf, type Incident, type TimelineEvent } from '../domain/incident';
 import {
   APPROVAL_STATUS_LABELS,
   APPROVAL_STEP_LABELS,
@@ -25,40 +25,24 @@ import type {
   Clock,
   ExecutionReader,
   ExecutionState,
+  GroupStore,
   IncidentLocks,
   IncidentRecords,
   PendingApproval,
   Timeline,
 } from '../ports';
+import { byListOrder, groupsOf, summarizeGroup, type IncidentList, type IncidentSummary } from './incident-summary';
+import { groupOf } from './shared/group';
 
 export interface IncidentViewDeps {
-  store: IncidentRecords & Timeline & Approvals & IncidentLocks;
+  store: IncidentRecords & Timeline & Approvals & IncidentLocks & Pick<GroupStore, 'getGroup'>;
   executions: ExecutionReader;
   clock: Clock;
   /** The zone operators read times in (UTC when absent). */
   timeZone?: TimeZone;
 }
 
-export interface IncidentSummary {
-  incidentId: string;
-  /** The incident group (its provider's outage); the incident itself for a cache without provider. */
-  groupId: string;
-  cacheId: string;
-  status: IncidentStatus;
-  /** The last customer-facing stage notified, or the status when none was. */
-  stage: string;
-  plan?: string;
-  /** The status, stage and plan in words (the fields above keep the enum values). */
-  statusLabel: string;
-  stageLabel: string;
-  planLabel: string;
-  openedAt: string;
-  /** Seconds since the incident opened, up to its resolution (or now while it is open). */
-  elapsedSeconds: number;
-  outageSeconds?: number;
-  degradedSeconds?: number;
-  pendingApprovals: number;
-}
+export type { GroupSummary, IncidentList, IncidentSummary } from './incident-summary';
 
 /** How an instant reads: "18:14:03 ET", and in full for a hover. */
 export interface TimeText {
@@ -147,21 +131,32 @@ function summarize(
   };
 }
 
-/** Incidents, open ones first, false alarms last, each group newest first. */
-export async function listIncidents(deps: IncidentViewDeps): Promise<IncidentSummary[]> {
+/**
+ * Incidents, open ones first, false alarms last, each group newest first; and the provider groups of two
+ * incidents or more, each with its members (see ./incident-summary.ts for the shape).
+ */
+export async function listIncidents(deps: IncidentViewDeps): Promise<IncidentList> {
   const incidents = await deps.store.listIncidents(LIST_LIMIT);
   const now = deps.clock.now();
   const summaries = await Promise.all(
     incidents.map(async (incident) => {
-      const [timeline, approvals] = await Promise.all([
+      const [timeline, approvals, groupId] = await Promise.all([
         deps.store.timeline(incident.incidentId),
         deps.store.approvals(incident.incidentId),
+        // Until Confirm Outage copies it onto the record, an open incident's group is on its lock.
+        incident.status === 'OPEN' ? groupOf(deps.store, incident) : Promise.resolve(incident.groupId),
       ]);
-      return summarize(incident, timeline, approvals, now);
+      return summarize({ ...incident, ...(groupId ? { groupId } : {}) }, timeline, approvals, now);
     }),
   );
-  const rank = (s: IncidentSummary) => (s.status === 'OPEN' ? 0 : s.status === 'FALSE_ALARM' ? 2 : 1);
-  return summaries.sort((a, b) => rank(a) - rank(b) || b.openedAt.localeCompare(a.openedAt));
+  summaries.sort(byListOrder);
+  const groups = await Promise.all(
+    groupsOf(summaries).map(async ([groupId, members]) => {
+      const group = await deps.store.getGroup(groupId);
+      return summarizeGroup(groupId, group?.provider, members);
+    }),
+  );
+  return { incidents: summaries, groups };
 }
 
 /** One incident, everything an operator needs to decide. */

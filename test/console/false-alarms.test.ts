@@ -54,7 +54,7 @@ function world() {
 describe('false alarms in the console', () => {
   it('lists false alarms last, after the incidents, their elapsed time ending with the check', async () => {
     const w = world();
-    const list = await listIncidents(w);
+    const list = (await listIncidents(w)).incidents;
     expect(list.map((i) => i.status)).toEqual(['OPEN', 'RESOLVED', 'FALSE_ALARM']);
     expect(list[2]).toMatchObject({ stage: 'FALSE_ALARM', elapsedSeconds: 10 });
   });
