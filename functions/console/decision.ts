@@ -4,11 +4,10 @@
  * escalates and what happens by default, and the controls; after a decision,
  * who decided what and when.
  */
-import { PLAN_LABELS, STAGE_LABELS, label } from '../domain/labels';
-import { durationText, relativeTime } from '../domain/time-labels';
-import { onTimeoutText } from '../usecases/request-approval';
+import { ON_TIMEOUT_LABELS, PLAN_LABELS, STAGE_LABELS, label } from '../domain/labels';
+import { durationText } from '../domain/time-labels';
 import type { ApprovalView, IncidentView } from '../usecases/incident-view';
-import { incidentHref, time, type TimeContext } from './format';
+import { ago, incidentHref, time, type TimeContext } from './format';
 import { esc } from './layout';
 
 const REJECT_TEXT =
@@ -28,8 +27,11 @@ function proposal(view: IncidentView, a: ApprovalView, t: TimeContext): string {
   switch (plan) {
     case 'PROVISION_FROM_BACKUP': {
       const age = num(f.backupAgeMinutes);
-      if (age === undefined) return 'Restore it from its newest backup';
-      const taken = new Date(Date.parse(a.requestedAt) - age * 60_000).toISOString();
+      // The time the backup's data was taken, as recorded; older requests only have its age.
+      const taken =
+        str(f.backupTakenAt) ??
+        (age === undefined ? undefined : new Date(Date.parse(a.requestedAt) - age * 60_000).toISOString());
+      if (taken === undefined) return 'Restore it from its newest backup';
       const gap = (openedAt - Date.parse(taken)) / 1000;
       const relation = gap >= 0 ? `${durationText(gap)} before the outage` : `${durationText(-gap)} after it began`;
       return `Restore it from the backup taken ${time(taken, t)} (${esc(relation)})`;
@@ -68,13 +70,14 @@ ${str(a.facts.replacement) ? `<li><strong>Replacement:</strong> ${esc(a.facts.re
 function whatHappens(view: IncidentView, a: ApprovalView, t: TimeContext): string {
   const plan = str(a.facts.plan) ?? view.incident.plan;
   const onApprove = plan && plan in PLAN_LABELS ? PLAN_LABELS[plan as keyof typeof PLAN_LABELS].onApprove : '';
+  // The relative part keeps ticking on the page (`data-ago`).
   const deadline = a.deadline
-    ? onTimeoutText(a.deadline, t.zone, t.now)
+    ? `If nobody decides or acknowledges by ${time(a.deadline.escalatesAt, t)} (${ago(a.deadline.escalatesAt, t)}), ${esc(ON_TIMEOUT_LABELS[a.deadline.onTimeout])}.`
     : 'If nobody decides, the operators are escalated to once the configured wait is over.';
   return `<ul class="what">
 ${onApprove ? `<li><strong>Approve:</strong> ${esc(onApprove)}.</li>` : ''}
 <li><strong>Reject:</strong> ${esc(REJECT_TEXT)}</li>
-<li><strong>No answer?</strong> ${esc(deadline)}</li>
+<li><strong>No answer?</strong> ${deadline}</li>
 </ul>`;
 }
 
@@ -111,8 +114,8 @@ export function decisionText(view: IncidentView, a: ApprovalView, t: TimeContext
         : a.status === 'REJECTED'
           ? ' — nothing is changed on the cache; the operators are escalated to'
           : ' — the configured default applies';
-  const ago = a.decidedAt ? ` (${esc(relativeTime(a.decidedAt, t.now))})` : '';
-  return `${what}${ago}${next ? `<span class="while-open">${next}</span>` : ''}.${a.reason ? ` Reason: “${esc(a.reason)}”` : ''}`;
+  const since = a.decidedAt ? ` (${ago(a.decidedAt, t)})` : '';
+  return `${what}${since}${next ? `<span class="while-open">${next}</span>` : ''}.${a.reason ? ` Reason: “${esc(a.reason)}”` : ''}`;
 }
 
 export function decisionSection(view: IncidentView, csrf: string | undefined, t: TimeContext): string {

@@ -28,7 +28,7 @@ const formatFact = (key: string, v: unknown, t: TimeContext): string => {
 };
 
 /** Facts whose value is HTML already (a time element). */
-const TIME_FACTS = new Set(['standbyMirroredUpTo']);
+const TIME_FACTS = new Set(['standbyMirroredUpTo', 'backupTakenAt']);
 
 function factValue(v: unknown): string {
   if (Array.isArray(v))

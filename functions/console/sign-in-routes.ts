@@ -16,6 +16,10 @@ const LOGIN_TTL_SECONDS = 600;
 const callbackUri = (event: ConsoleEvent): string => `${originOf(event)}/callback`;
 
 /** GET /login: off to the user pool's sign-in page, remembering state, PKCE verifier and where to go. */
+
+/** How long the session cookie outlives the ID token it holds. */
+export const SESSION_COOKIE_GRACE_SECONDS = 24 * 3600;
+
 export function login(signIn: SignIn, event: ConsoleEvent): ConsoleResult {
   const { location, pending } = signIn.start(callbackUri(event), safeNext(event.queryStringParameters?.next));
   return redirect(
@@ -47,7 +51,10 @@ export async function callback(signIn: SignIn, event: ConsoleEvent): Promise<Con
   }
   logger.info('signed in through the user pool');
   return redirect(pending.next, [
-    cookie(SESSION_COOKIE, tokens.idToken, { maxAgeSeconds: tokens.expiresInSeconds }),
+    // The cookie outlives the token by a day: an expired token still reaches the
+    // authorizer, so the browser is told the session expired instead of being
+    // sent to sign in without a word. The authorizer never accepts it once expired.
+    cookie(SESSION_COOKIE, tokens.idToken, { maxAgeSeconds: tokens.expiresInSeconds + SESSION_COOKIE_GRACE_SECONDS }),
     cookie(LOGIN_COOKIE, '', { path: '/callback', maxAgeSeconds: 0 }),
   ]);
 }

@@ -113,6 +113,12 @@ export const EXECUTION_STATUS_LABELS: Readonly<Record<string, string>> = {
   PENDING_REDRIVE: 'Continuing',
 };
 
+/** What happens when nobody decides an approval in time, by the configured `approvalDefault`. */
+export const ON_TIMEOUT_LABELS: Readonly<Record<'proceed' | 'abort', string>> = {
+  proceed: 'the operators are escalated to and the plan runs without an approval',
+  abort: 'the operators are escalated to and the recovery stops: the incident is marked failed',
+};
+
 /** Steps that wait for an operator, by the step id the state machine gives them. */
 export const APPROVAL_STEP_LABELS: Readonly<Record<string, string>> = {
   'recovery-plan': 'Recovery plan',
@@ -141,6 +147,7 @@ export const FACT_LABELS: Readonly<Record<string, string>> = {
   etaMinutes: 'Clients served again in',
   replacement: 'Replacement',
   backupKey: 'Backup',
+  backupTakenAt: 'Backup taken',
   backupAgeMinutes: 'Backup age',
   backupSizeBytes: 'Backup size',
   rdbVersion: 'RDB version',

@@ -9,18 +9,27 @@ import { ConfigError } from './errors';
 export interface TimeZone {
   /** IANA name, e.g. "America/New_York". */
   readonly name: string;
-  /** What a reader sees after a time, e.g. "ET" or "UTC". */
+  /** What a reader sees after a time, e.g. "ET" or "UTC"; for a zone without a generic name, its offset now. */
   readonly label: string;
+  /** A label the configuration gave, used for every instant. */
+  readonly override?: string;
 }
 
 export const UTC: TimeZone = { name: 'UTC', label: 'UTC' };
 
+const labelFormats = new Map<string, Intl.DateTimeFormat>();
+
 function zoneLabel(name: string, at: Date): string {
   if (/^(UTC|Etc\/UTC|Etc\/GMT|GMT)$/i.test(name)) return 'UTC';
-  const part = (style: 'shortGeneric' | 'short') =>
-    new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: style })
-      .formatToParts(at)
-      .find((p) => p.type === 'timeZoneName')?.value ?? name;
+  const part = (style: 'shortGeneric' | 'short') => {
+    const key = `${name}\u0000${style}`;
+    let format = labelFormats.get(key);
+    if (!format) {
+      format = new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: style });
+      labelFormats.set(key, format);
+    }
+    return format.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? name;
+  };
   const generic = part('shortGeneric');
   // "ET", "PT": short and stable across daylight saving time. Otherwise "GMT+1" beats "Germany Time".
   return /^[A-Z]{2,5}$/.test(generic) ? generic : part('short');
@@ -34,7 +43,16 @@ export function timeZoneOf(name: string | undefined, labelOverride?: string): Ti
   } catch {
     throw new ConfigError(`"${zone}" is not a time zone (use an IANA name such as America/New_York or UTC)`);
   }
-  return { name: zone, label: labelOverride?.trim() || zoneLabel(zone, new Date()) };
+  const override = labelOverride?.trim();
+  return override ? { name: zone, label: override, override } : { name: zone, label: zoneLabel(zone, new Date()) };
+}
+
+/**
+ * The zone's label at an instant: "ET" all year, but "GMT+1" in winter and
+ * "GMT+2" in summer for a zone without a generic short name.
+ */
+export function labelAt(zone: TimeZone, at: Date): string {
+  return zone.override ?? zoneLabel(zone.name, at);
 }
 
 function parts(at: Date, zone: TimeZone, withSeconds: boolean): Record<string, string> {
@@ -67,7 +85,7 @@ export function clockTime(iso: string, zone: TimeZone, now: Date, options: { sec
   const p = parts(at, zone, options.seconds ?? false);
   const hm = `${p.hour}:${p.minute}${options.seconds ? `:${p.second}` : ''}`;
   const day = sameDay(p, parts(now, zone, false)) ? '' : `${p.month} ${p.day}, `;
-  return `${day}${hm} ${zone.label}`;
+  return `${day}${hm} ${labelAt(zone, at)}`;
 }
 
 /** The full timestamp, for a hover: "Dec 6, 2026, 18:14:03 ET (23:14:03 UTC)". */
@@ -75,8 +93,9 @@ export function fullTime(iso: string, zone: TimeZone): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
   const p = parts(at, zone, true);
-  const local = `${p.month} ${p.day}, ${p.year}, ${p.hour}:${p.minute}:${p.second} ${zone.label}`;
-  if (zone.label === 'UTC') return local;
+  const label = labelAt(zone, at);
+  const local = `${p.month} ${p.day}, ${p.year}, ${p.hour}:${p.minute}:${p.second} ${label}`;
+  if (label === 'UTC') return local;
   return `${local} (${at.toISOString().slice(11, 19)} UTC)`;
 }
 

@@ -84,7 +84,7 @@ export interface IncidentView {
   progress: ProgressStep[];
   /** The page's heading in words, e.g. "accounts is down — approval needed". */
   headline: string;
-  /** False while the incident is open: the live page stops following a finished one. */
+  /** False while the incident is open or its stopped workflow can be continued: the live page stops following a finished one. */
   finished: boolean;
   /** When the view was read, and the zone its times are in. */
   now: string;
@@ -184,6 +184,7 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
       const stage = typeof e.detail?.stage === 'string' ? e.detail.stage : '';
       return { at: e.at, stage, stageLabel: label(STAGE_LABELS, stage), message: words(e.message), ...timeText(e.at) };
     });
+  const redrive = lock?.incidentId === incidentId ? redrivableOf(incident, execution) : {};
   return {
     incident: {
       ...summarize(incident, timeline, approvals, now),
@@ -200,7 +201,7 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
     ...(execution
       ? { execution: { ...execution, statusLabel: label(EXECUTION_STATUS_LABELS, execution.status) } }
       : {}),
-    ...(lock?.incidentId === incidentId ? redrivableOf(incident, execution) : {}),
+    ...redrive,
     timeline: timeline.map((e) => ({
       ...e,
       label: label(TIMELINE_LABELS, e.type),
@@ -210,6 +211,7 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
     notices,
     approvals: approvals.map((a) => ({
       ...a,
+      ...(a.deadline ? { deadline: deadlineAfterAcknowledgements(a, timeline) } : {}),
       statusLabel: label(APPROVAL_STATUS_LABELS, a.status),
       stepLabel: label(APPROVAL_STEP_LABELS, a.step),
     })),
@@ -220,7 +222,8 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
       approvals.some((a) => a.status === 'PENDING'),
       incident.restoredAt !== undefined,
     ),
-    finished: incident.status !== 'OPEN',
+    // A stopped workflow an operator may continue is not finished: the page keeps following it.
+    finished: incident.status !== 'OPEN' && redrive.redrivable === undefined,
     now: now.toISOString(),
     zone,
   };
@@ -229,4 +232,22 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
 function redrivableOf(incident: Incident, execution: ExecutionState | undefined): Pick<IncidentView, 'redrivable'> {
   const check = redriveCheck(incident, execution);
   return check.ok ? { redrivable: check.state ? { state: check.state } : {} } : {};
+}
+
+/**
+ * "I'm looking at it" sends the waiting task's heartbeat: the wait escalates a
+ * heartbeat interval after the last acknowledgement (never after the wait's end).
+ */
+function deadlineAfterAcknowledgements(a: PendingApproval, timeline: TimelineEvent[]): PendingApproval['deadline'] {
+  const d = a.deadline;
+  if (!d || a.status !== 'PENDING') return d;
+  const heartbeatMs = Date.parse(d.escalatesAt) - Date.parse(a.requestedAt);
+  const lastAck = Math.max(
+    ...timeline
+      .filter((e) => e.type === 'APPROVAL_ACKNOWLEDGED' && e.detail?.step === a.step && e.at >= a.requestedAt)
+      .map((e) => Date.parse(e.at)),
+  );
+  if (!Number.isFinite(lastAck)) return d;
+  const escalatesAt = Math.min(lastAck + heartbeatMs, Date.parse(d.expiresAt));
+  return { ...d, escalatesAt: new Date(escalatesAt).toISOString() };
 }

@@ -4,7 +4,7 @@
  * state resumes when the decision is sent with SendTaskSuccess / Failure.
  */
 import type { ProtectedCache } from '../domain/caches';
-import { PLAN_LABELS } from '../domain/labels';
+import { ON_TIMEOUT_LABELS, PLAN_LABELS } from '../domain/labels';
 import { describeLag, type Assessment } from '../domain/recovery';
 import type { RequestApprovalInput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
@@ -83,6 +83,7 @@ function approvalFacts(a: Assessment): Record<string, unknown> {
     ...(a.backup
       ? {
           backupKey: a.backup.key,
+          backupTakenAt: a.backup.watermark ?? a.backup.lastModified,
           backupAgeMinutes: a.backup.ageMinutes,
           backupSizeBytes: a.backup.sizeBytes,
           rdbVersion: a.backup.rdbVersion,
@@ -138,11 +139,7 @@ function replacementOf(caches: readonly ProtectedCache[] | undefined, cacheId: s
 export function onTimeoutText(deadline: ApprovalDeadline, zone: TimeZone, now: Date): string {
   const by = clockTime(deadline.escalatesAt, zone, now);
   const wait = relativeTime(deadline.escalatesAt, now);
-  const then =
-    deadline.onTimeout === 'proceed'
-      ? 'the operators are escalated to and the plan runs without an approval'
-      : 'the operators are escalated to and the recovery stops: the incident is marked failed';
-  return `If nobody decides or acknowledges by ${by} (${wait}), ${then}.`;
+  return `If nobody decides or acknowledges by ${by} (${wait}), ${ON_TIMEOUT_LABELS[deadline.onTimeout]}.`;
 }
 
 interface ApprovalTextOptions {

@@ -209,6 +209,11 @@ describe('console API: approve during a restore drill', () => {
     expect(session).toMatch(/; Secure/);
     expect(session).toMatch(/; SameSite=Lax/);
     expect(session).toMatch(/; Path=\//);
+    // The cookie outlives its token, so an expired token reaches the authorizer and the browser is told it expired.
+    const maxAge = Number(/Max-Age=(\d+)/.exec(session)?.[1]);
+    const token = session.split(';')[0]!.slice('session='.length);
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
+    expect(maxAge).toBeGreaterThan(exp - Math.floor(Date.now() / 1000) + 3600);
     const cookie = session.split(';')[0]!;
 
     // A code is good once.

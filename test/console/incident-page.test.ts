@@ -200,4 +200,49 @@ describe('the progress picture', () => {
     expect(plainWords('SOME_NEW_THING happened')).toBe('Some new thing happened');
     expect(plainWords('dana approved recovery-plan: go')).toBe('dana approved the recovery plan: go');
   });
+
+  it('moves the escalation to a heartbeat after the last acknowledgement, and keeps its relative time ticking', async () => {
+    const acked = [...opened, event('23:40:00', 'APPROVAL_ACKNOWLEDGED', 'dana is looking', { step: 'recovery-plan' })];
+    const w = await world('2025-12-06T23:41:00.000Z', acked);
+    const view = await viewIncident(w, ID);
+    // Requested 23:15 with escalation at 23:45 (a 30-minute heartbeat); looked at 23:40 → 00:10, before the end at 00:15.
+    expect(view.approvals[0]?.deadline?.escalatesAt).toBe('2025-12-07T00:10:00.000Z');
+    const html = incidentPage(view, 'dana', 'csrf', 'nonce');
+    expect(visibleText(html)).toContain('by 19:10 ET (in 29 min)');
+    expect(html).toContain('data-ago="2025-12-07T00:10:00.000Z"');
+  });
+
+  it('dates the backup by the time its data was taken, as the request recorded it', async () => {
+    const w = await world('2025-12-06T23:17:00.000Z', opened);
+    const [pending] = await w.store.approvals(ID);
+    await w.store.savePendingApproval(
+      { ...pending!, facts: { ...pending!.facts, backupTakenAt: '2025-12-06T23:10:30.000Z' } },
+      'token',
+    );
+    const text = visibleText(incidentPage(await viewIncident(w, ID), 'dana', 'csrf', 'nonce'));
+    expect(text).toContain('Restore it from the backup taken 18:10 ET (3 min 30 s before the outage)');
+  });
+
+  it('keeps following a stopped workflow an operator may continue', async () => {
+    const w = await world('2025-12-06T23:30:00.000Z', opened);
+    const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:recovery:accounts';
+    const failed = {
+      incidentId: ID,
+      cacheId: 'accounts',
+      openedAt: '2025-12-06T23:14:00.000Z',
+      status: 'FAILED' as const,
+      failedAt: '2025-12-06T23:29:00.000Z',
+      plan: 'PROVISION_FROM_BACKUP' as const,
+      executionArn,
+    };
+    w.store.seedIncident(failed);
+    w.executions.set(executionArn, { status: 'FAILED', currentState: 'Provision Cache', error: 'QuotaExceededError' });
+    // Nobody may continue it (a newer incident holds the cache): the page is final.
+    expect((await viewIncident(w, ID)).finished).toBe(true);
+    // Its cache still held by it: an operator may continue it, so the page keeps following.
+    w.store.seedLock('accounts', ID);
+    const view = await viewIncident(w, ID);
+    expect(view.redrivable).toEqual({ state: 'Provision Cache' });
+    expect(view.finished).toBe(false);
+  });
 });

@@ -55,3 +55,15 @@ describe('time labels', () => {
     expect(readableTimes('no time here: 2025-12-02 only', ET, now)).toBe('no time here: 2025-12-02 only');
   });
 });
+
+describe('a zone without a generic short name', () => {
+  it('labels each time with the offset it had then, not the offset when the configuration was read', () => {
+    const berlin = timeZoneOf('Europe/Berlin');
+    const july = new Date('2026-07-15T12:00:00Z');
+    expect(clockTime('2026-12-06T17:14:00Z', berlin, july)).toBe('Dec 6, 18:14 GMT+1');
+    expect(clockTime('2026-07-15T11:00:00Z', berlin, july)).toBe('13:00 GMT+2');
+    expect(fullTime('2026-12-06T17:14:00Z', berlin)).toBe('Dec 6, 2026, 18:14:00 GMT+1 (17:14:00 UTC)');
+    // A label the configuration gives holds for every instant.
+    expect(clockTime('2026-07-15T11:00:00Z', timeZoneOf('Europe/Berlin', 'CET'), july)).toBe('13:00 CET');
+  });
+});
