@@ -41,6 +41,7 @@ export const handler = makeHandler(
     probeTimeoutMs: () => config.probeTimeoutMs,
     confirmation: () => config.confirmation,
     region: () => config.region,
+    templates: () => config.templates,
     notices: () => config.notices,
   }),
 );

@@ -80,6 +80,7 @@ export const handler = makeHandler(
     store: incidentStore,
     notifier,
     clock,
+    templates: () => config.templates,
     notices: () => config.notices,
     executions: executionReader,
   }),

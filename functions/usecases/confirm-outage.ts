@@ -20,10 +20,12 @@ import type { Incident } from '../domain/incident';
 import type { ConfirmationFacts, ConfirmationPing, ConfirmInput, ConfirmOutput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
 import { describeEndpoint } from '../domain/endpoints';
+import type { NoticeTemplates } from '../domain/notices';
 import type {
   CacheProbe,
   Clock,
   EndpointRecord,
+  GroupNotices,
   GroupStore,
   IncidentLocks,
   IncidentRecords,
@@ -33,6 +35,7 @@ import type {
   Timeline,
 } from '../ports';
 import { groupOf, markGroupMember } from './shared/group';
+import { settleAfterLeaving } from './shared/group-notices';
 import { authTokenFor, findCache } from './shared/protected-cache';
 import { addTimeline } from './shared/timeline';
 
@@ -44,7 +47,7 @@ export interface ConfirmationSettings {
 }
 
 export interface ConfirmOutageDeps {
-  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks & GroupStore;
+  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks & GroupStore & GroupNotices;
   endpoints: EndpointRecord;
   probe: CacheProbe;
   secrets: SecretReader;
@@ -56,7 +59,10 @@ export interface ConfirmOutageDeps {
   probeTimeoutMs: number;
   confirmation: ConfirmationSettings;
   region: string;
-  notices: { consoleUrl?: string | undefined };
+  /** The customer notices of the incident's group that a false alarm makes due. */
+  templates: NoticeTemplates;
+  notices: { serviceName: string; supportContact: string; consoleUrl?: string | undefined };
+  claimLeaseSeconds?: number;
 }
 
 /** The marker that makes the operators' false-alarm message a once-per-incident message. */
@@ -173,7 +179,9 @@ async function recordFalseAlarm(
   if (incident.status !== 'FALSE_ALARM') {
     await deps.store.updateIncident(incidentId, { status: 'FALSE_ALARM', falseAlarmAt: facts.at });
   }
-  await markGroupMember(deps.store, incident, 'FALSE_ALARM');
+  const group = await markGroupMember(deps.store, incident, 'FALSE_ALARM');
+  // The other members' notices no longer wait for this cache: the ones now due go out.
+  await settleAfterLeaving(deps, group, incidentId);
   // Released so that a real outage a minute later opens a new incident.
   await deps.store.releaseOpenLock(cacheId, incidentId);
 

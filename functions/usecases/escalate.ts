@@ -10,9 +10,11 @@
 import type { EscalateInput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
 import { quotaRefusalOf } from '../domain/quotas';
+import type { NoticeTemplates } from '../domain/notices';
 import type { Clock, ExecutionReader, IncidentRecords, NoticeLog, Notifier, Timeline } from '../ports';
-import type { GroupStore, IncidentLocks } from '../ports';
+import type { GroupNotices, GroupStore, IncidentLocks } from '../ports';
 import { markGroupMember } from './shared/group';
+import { settleAfterLeaving } from './shared/group-notices';
 import { addTimeline } from './shared/timeline';
 
 /** How the automatic recovery runs again: a new ALARM finds this incident failed and opens a new one. */
@@ -26,10 +28,13 @@ const STOPPED_BECAUSE: Record<NonNullable<EscalateInput['stopped']>['status'], s
 };
 
 export interface EscalateDeps {
-  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks & GroupStore;
+  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks & GroupStore & GroupNotices;
   notifier: Notifier;
   clock: Clock;
-  notices: { consoleUrl?: string | undefined };
+  /** The customer notices of the incident's group that its failure or rejection makes due. */
+  templates: NoticeTemplates;
+  notices: { serviceName: string; supportContact: string; consoleUrl?: string | undefined };
+  claimLeaseSeconds?: number;
   /** Tells which attempt of the workflow (0, then one more per redrive) is escalating. */
   executions: ExecutionReader;
 }
@@ -64,7 +69,9 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
     });
     // A redrive after this attempt already reopened the incident: what failed is no longer running.
     if (!current) return { kind, published: false };
-    await markGroupMember(deps.store, incident, kind === 'rejected' ? 'REJECTED' : 'FAILED');
+    const group = await markGroupMember(deps.store, incident, kind === 'rejected' ? 'REJECTED' : 'FAILED');
+    // The group's notices may have waited on this member (its ETA, or the last notices of a rejected one).
+    await settleAfterLeaving(deps, group, incidentId);
   }
   const { subject, text, what } = escalationMessage(
     input,

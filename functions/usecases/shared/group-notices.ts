@@ -65,6 +65,19 @@ export async function settleGroupNotices(
   return published;
 }
 
+/**
+ * After `me` left its group's outage (false alarm, rejected) or failed: the
+ * notices that waited on it may be due now, and no other member's step may
+ * come to send them. Nothing for a group of one (or none).
+ */
+export async function settleAfterLeaving(
+  deps: GroupNoticeDeps,
+  group: IncidentGroup | undefined,
+  me: string,
+): Promise<void> {
+  if (group && Object.keys(group.members).length > 1) await settleGroupNotices(deps, group, me);
+}
+
 /** One notice for the whole group: the service's text, the group as the incident customers may refer to. */
 async function publish(
   deps: GroupNoticeDeps,

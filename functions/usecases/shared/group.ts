@@ -5,7 +5,7 @@
  * execution input, and Confirm Outage copies the id onto the incident record
  * before the lock can be released.
  */
-import type { MemberState } from '../../domain/groups';
+import type { IncidentGroup, MemberState } from '../../domain/groups';
 import type { Incident } from '../../domain/incident';
 import type { GroupStore, IncidentLocks } from '../../ports';
 
@@ -18,11 +18,14 @@ export async function groupOf(
   return (lock?.incidentId === incident.incidentId ? lock.executionInput.groupId : undefined) ?? incident.incidentId;
 }
 
-/** Moves the incident's member of its group forward; nothing when the incident belongs to no group item. */
+/**
+ * Moves the incident's member of its group forward; nothing when the incident belongs to no group item. The
+ * group as it then is.
+ */
 export async function markGroupMember(
   store: Pick<IncidentLocks, 'getOpenLock'> & Pick<GroupStore, 'markMember'>,
   incident: Pick<Incident, 'incidentId' | 'cacheId' | 'groupId'>,
   state: MemberState,
-): Promise<void> {
-  await store.markMember(await groupOf(store, incident), incident.incidentId, state);
+): Promise<IncidentGroup | undefined> {
+  return store.markMember(await groupOf(store, incident), incident.incidentId, state);
 }
