@@ -27,6 +27,7 @@ import {
   type WorkflowSettings,
 } from '../domain/incident';
 import type { Base, IntakeOutcome, IntakeResult } from './intake-outcomes';
+import { markGroupMember } from './shared/group';
 import type { GroupStore, IncidentLocks, IncidentRecords, OpenIncidentLock, Timeline, Workflow } from '../ports';
 
 /** The settings intake reads (from the on-alarm function's configuration). */
@@ -170,9 +171,13 @@ async function openIncident(
 
   let held = await store.acquireOpenLock(lock);
   if (!held.acquired && (await isClosed(store, held.existing))) {
-    // The incident of this lock ended without releasing it: release it, then take it (once).
-    await store.releaseOpenLock(cacheId, held.existing.incidentId);
-    if (held.existing.incidentId === incidentId) {
+    // The incident of this lock ended without releasing it: release it, then take it (once). A failed incident
+    // superseded by a new one leaves its group: it no longer holds the group open or its last notices back.
+    const old = held.existing;
+    if (old.incidentId !== incidentId)
+      await markGroupMember(store, { ...old, groupId: old.executionInput.groupId }, 'RELEASED');
+    await store.releaseOpenLock(cacheId, old.incidentId);
+    if (old.incidentId === incidentId) {
       return {
         ...base,
         outcome: 'ignored',

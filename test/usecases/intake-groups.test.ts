@@ -211,4 +211,23 @@ describe('intake: incident groups', () => {
     expect((await w.store.getOpenLock('profiles'))?.executionInput.groupId).toBe('cloud-east-20250301T121450Z');
     expect(await w.store.getGroup('cloud-east-20250301T120000Z')).toMatchObject({ status: 'RESOLVED' });
   });
+  it("a failed incident superseded by its cache's next alarm leaves its group, which closes", async () => {
+    const w = world();
+    await Promise.all([w.run('sessions', T0), w.run('profiles', at(2))]);
+    const group = 'cloud-east-20250301T120000Z';
+    const failed = incidentIdFor('sessions', T0);
+    w.store.seedIncident({ incidentId: failed, cacheId: 'sessions', groupId: group, status: 'FAILED' });
+    await w.store.markMember(group, failed, 'FAILED');
+    await w.store.markMember(group, incidentIdFor('profiles', at(2)), 'RESOLVED');
+    w.clock.set(at(600));
+
+    const [o] = await w.run('sessions', at(590));
+
+    expect(o).toMatchObject({ outcome: 'started', incidentId: incidentIdFor('sessions', at(590)) });
+    const old = await w.store.getGroup(group);
+    expect(old?.members[failed]?.state).toBe('RELEASED');
+    expect(old).toMatchObject({ status: 'RESOLVED', openCount: 0 });
+    // The new outage is a new group: customers heard the old one is over.
+    expect((await w.store.getOpenLock('sessions'))?.executionInput.groupId).toBe('cloud-east-20250301T120950Z');
+  });
 });
