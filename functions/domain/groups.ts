@@ -76,10 +76,17 @@ export interface IncidentGroup {
   sealedAt?: string;
 }
 
-/** A group id is readable and deterministic: the provider plus the time the group's first alarm fired. */
-export function groupIdFor(provider: string, firstAlarmAt: string): string {
-  return `${provider}-${compactStamp(firstAlarmAt)}`;
+/**
+ * A group id is readable and deterministic: the provider plus the time the group's first alarm fired. A group
+ * that opens in the same second as an earlier one of the provider, which nobody may join any more, takes the
+ * next free `n` (`-2`, `-3`, …).
+ */
+export function groupIdFor(provider: string, firstAlarmAt: string, n = 1): string {
+  return `${provider}-${compactStamp(firstAlarmAt)}${n > 1 ? `-${n}` : ''}`;
 }
+
+/** How many groups of one provider may open in one second (see `groupIdFor`). */
+export const GROUPS_PER_SECOND = 10;
 
 /** The time as an ISO string in UTC, the form every group time is stored and compared in. */
 export function utc(at: string): string {

@@ -124,9 +124,9 @@ export type JoinOutcome = 'joined' | 'member' | 'refused';
 export interface GroupStore {
   /**
    * The group an alarm of `provider` that fired at `at` joins: the provider's current group while it is
-   * joinable at `at` (see `isJoinable`), else a new one, `groupIdFor(provider, at)`, that becomes the
-   * provider's current group with a window of `windowSeconds`. The group exists once this returns; nobody
-   * joined it yet.
+   * joinable at `at` (see `isJoinable`), else a new one, `groupIdFor(provider, at, n)` with the first `n` that
+   * names no group or a joinable one, that becomes the provider's current group with a window of
+   * `windowSeconds`. The group exists once this returns; nobody joined it yet.
    */
   resolveGroup(provider: string, at: string, windowSeconds: number): Promise<string>;
   /**

@@ -112,6 +112,24 @@ export function describeGroupStoreContract(subject: () => { store: IncidentStore
       expect((await store.getGroup(groupId))?.closedAt).toBeUndefined();
     });
 
+    it('a new group opening in the same second as one that is over takes the next free id', async () => {
+      const first = await alarm('cloud-east', 'sessions', T0);
+      await store.markMember(first, `sessions-${T0}`, 'RESOLVED');
+
+      // Two alarms of that same second handled at once, after the group closed: one new group.
+      const ids = await Promise.all([alarm('cloud-east', 'profiles', T0), alarm('cloud-east', 'carts', T0)]);
+
+      expect(ids).toEqual(['cloud-east-20250301T120000Z-2', 'cloud-east-20250301T120000Z-2']);
+      expect(await store.getGroup(ids[0] as string)).toMatchObject({ status: 'OPEN', openCount: 2 });
+      expect(await store.getGroup(first)).toMatchObject({ status: 'RESOLVED', openCount: 0, version: 1 });
+
+      // Once the provider's current group moved on, a late alarm of that second still finds a free id.
+      for (const cacheId of ['profiles', 'carts'])
+        await store.markMember(ids[0] as string, `${cacheId}-${T0}`, 'RESOLVED');
+      await store.markMember(await alarm('cloud-east', 'ledger', after(900)), `ledger-${after(900)}`, 'RESOLVED');
+      expect(await alarm('cloud-east', 'search', T0)).toBe('cloud-east-20250301T120000Z-3');
+    });
+
     it('a cache without provider is a group of one named after its incident, which nothing else joins', async () => {
       await store.openSoloGroup('sessions-20250301T120000Z', { cacheId: 'sessions', joinedAt: T0 });
       await store.openSoloGroup('sessions-20250301T120000Z', { cacheId: 'sessions', joinedAt: T0 });

@@ -7,10 +7,16 @@
  * approvals are decided once, and a re-recorded recovery overwrites instead of
  * duplicating. Values go in and come out as copies, as over the wire.
  */
-import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } from '../../functions/domain/errors';
+import {
+  ApprovalAlreadyDecidedError,
+  IncidentNotFoundError,
+  TransientDependencyError,
+  ValidationError,
+} from '../../functions/domain/errors';
 import type { MeasuredRecovery } from '../../functions/domain/eta';
 import {
   canMove,
+  GROUPS_PER_SECOND,
   groupIdFor,
   groupStatusOf,
   isJoinable,
@@ -346,7 +352,14 @@ export class FakeIncidentStore implements IncidentStore {
     const current = pointer && this.groups.get(pointer.groupId);
     if (pointer && current && isJoinable(current, at)) return pointer.groupId;
     const openedAt = utc(at);
-    const next = { groupId: groupIdFor(provider, at), openedAt, windowEndsAt: windowEndOf(openedAt, windowSeconds) };
+    // As the adapter: an id naming a group nobody may join any more gives way to the next one free.
+    const free = Array.from({ length: GROUPS_PER_SECOND }, (_, i) => groupIdFor(provider, at, i + 1)).find((id) => {
+      const taken = this.groups.get(id);
+      return !taken || isJoinable(taken, at);
+    });
+    if (!free)
+      throw new TransientDependencyError(`${GROUPS_PER_SECOND} groups of provider ${provider} opened at ${utc(at)}`);
+    const next = { groupId: free, openedAt, windowEndsAt: windowEndOf(openedAt, windowSeconds) };
     this.providerGroups.set(provider, next);
     if (!this.groups.has(next.groupId)) {
       this.groups.set(next.groupId, {

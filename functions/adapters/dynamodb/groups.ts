@@ -9,6 +9,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransientDependencyError } from '../../domain/errors';
 import {
+  GROUPS_PER_SECOND,
   LEAVING_STATES,
   groupIdFor,
   groupStatusOf,
@@ -77,7 +78,7 @@ export class DynamoDbGroups implements GroupStore {
       }
       const openedAt = utc(at);
       const next: Pointer = {
-        groupId: groupIdFor(provider, at),
+        groupId: await this.freeGroupId(provider, at),
         provider,
         openedAt,
         windowEndsAt: windowEndOf(openedAt, windowSeconds),
@@ -210,6 +211,20 @@ export class DynamoDbGroups implements GroupStore {
   }
 
   /** The pointer's group, written from the pointer when its creator stopped between the two writes. */
+  /**
+   * The id of the provider's new group: `groupIdFor(provider, at)`, unless it names a group an alarm that fired
+   * at `at` cannot join (closed or sealed, of the same second), then the next one free. Every invocation that
+   * opens a group for `at` finds the same id.
+   */
+  private async freeGroupId(provider: string, at: string): Promise<string> {
+    for (let n = 1; n <= GROUPS_PER_SECOND; n++) {
+      const groupId = groupIdFor(provider, at, n);
+      const existing = await this.getGroup(groupId, true);
+      if (!existing || isJoinable(existing, at)) return groupId;
+    }
+    throw new TransientDependencyError(`${GROUPS_PER_SECOND} groups of provider ${provider} opened at ${utc(at)}`);
+  }
+
   private async groupOf(pointer: Pointer): Promise<IncidentGroup> {
     const existing = await this.getGroup(pointer.groupId, true);
     if (existing) return existing;
