@@ -7,13 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CognitoTokenVerifier } from '../../functions/console/token-verifier';
-import { makeHandler as makeConsole } from '../../functions/handlers/console';
-import { makeHandler as makeAuthorizer } from '../../functions/handlers/console-authorizer';
 import type { BackupRun } from '../../functions/ports';
-import { startLocalConsole, type LocalConsole } from '../../local/console';
+import type { LocalConsole } from '../../local/console';
 import { childProcesses } from '../e2e/processes';
-import { fakeWorld, lambdaContext, testCache } from '../fakes';
+import { fakeWorld, testCache } from '../fakes';
+import { startConsoleOver } from './local-console';
 import { run, SOURCE_CLI } from './support';
 
 jest.setTimeout(60_000);
@@ -70,31 +68,7 @@ describe('cache-outage caches', () => {
       attempts: [{ method: 'scan-dump', outcome: 'refused', reason: 'DUMP refused: NOPERM' }],
       reason: 'DUMP refused: NOPERM',
     });
-    const consoleFn = makeConsole({
-      ...world,
-      resumer: {
-        sendSuccess: async () => undefined,
-        sendFailure: async () => undefined,
-        heartbeat: async () => undefined,
-      },
-      redriver: { redrive: async () => undefined },
-      signIn: {} as never,
-    });
-    let authorizer: ReturnType<typeof makeAuthorizer> | undefined;
-    local = await startLocalConsole({
-      port: 0,
-      invoke: async (name, payload) => {
-        authorizer ??= makeAuthorizer({
-          verifier: new CognitoTokenVerifier({
-            issuer: local.identity.issuer,
-            clientId: local.identity.audience,
-            jwksUri: local.identity.jwksUrl,
-          }),
-        });
-        const fn = name === 'console-authorizer' ? authorizer : consoleFn;
-        return { ok: true, payload: await fn(payload as never, lambdaContext(name)) };
-      },
-    });
+    local = await startConsoleOver(world);
   });
 
   afterAll(async () => {

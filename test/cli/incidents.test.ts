@@ -10,14 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { incidentListLines } from '../../cli/human';
-import { CognitoTokenVerifier } from '../../functions/console/token-verifier';
-import { makeHandler as makeConsole } from '../../functions/handlers/console';
-import { makeHandler as makeAuthorizer } from '../../functions/handlers/console-authorizer';
 import { listIncidents } from '../../functions/usecases/incident-view';
-import { startLocalConsole, type LocalConsole } from '../../local/console';
+import type { LocalConsole } from '../../local/console';
 import { GROUP, providerOutageWorld } from '../console/group-world';
 import { childProcesses } from '../e2e/processes';
-import { fakeWorld, lambdaContext } from '../fakes';
+import { fakeWorld } from '../fakes';
+import { startConsoleOver } from './local-console';
 import { run, SOURCE_CLI } from './support';
 
 jest.setTimeout(60_000);
@@ -29,31 +27,7 @@ describe('cache-outage incidents', () => {
   beforeAll(async () => {
     cwd = mkdtempSync(path.join(tmpdir(), 'cache-outage-incidents-'));
     const world = await providerOutageWorld();
-    const consoleFn = makeConsole({
-      ...world,
-      resumer: {
-        sendSuccess: async () => undefined,
-        sendFailure: async () => undefined,
-        heartbeat: async () => undefined,
-      },
-      redriver: { redrive: async () => undefined },
-      signIn: {} as never,
-    });
-    let authorizer: ReturnType<typeof makeAuthorizer> | undefined;
-    local = await startLocalConsole({
-      port: 0,
-      invoke: async (name, payload) => {
-        authorizer ??= makeAuthorizer({
-          verifier: new CognitoTokenVerifier({
-            issuer: local.identity.issuer,
-            clientId: local.identity.audience,
-            jwksUri: local.identity.jwksUrl,
-          }),
-        });
-        const fn = name === 'console-authorizer' ? authorizer : consoleFn;
-        return { ok: true, payload: await fn(payload as never, lambdaContext(name)) };
-      },
-    });
+    local = await startConsoleOver(world);
   });
 
   afterAll(async () => {
