@@ -99,10 +99,17 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
 
   if (kind === 'failed') {
     const at = input.stopped?.state ? `${input.stopped.state}: ` : '';
-    await addTimeline(deps, incidentId, 'FAILED', `${at}${errorName}: ${cause}`, {
-      error: errorName,
-      cause,
-      ...(input.stopped?.state ? { failedState: input.stopped.state } : {}),
+    // Dated when the incident was marked failed (its failedAt), not after the message went out:
+    // a redrive may start from that moment, and its steps come after the failure on the timeline.
+    await deps.store.appendTimeline(incidentId, {
+      at: now,
+      type: 'FAILED',
+      message: `${at}${errorName}: ${cause}`,
+      detail: {
+        error: errorName,
+        cause,
+        ...(input.stopped?.state ? { failedState: input.stopped.state } : {}),
+      },
     });
   }
   if (kind === 'approval-timeout') {
