@@ -5,6 +5,7 @@
  */
 import type {
   Approvals,
+  GroupApprovals,
   GroupNotices,
   GroupStore,
   IncidentRecords,
@@ -13,6 +14,7 @@ import type {
   Timeline,
 } from '../ports';
 import { DynamoDbApprovals } from './dynamodb/approvals';
+import { DynamoDbGroupApprovals } from './dynamodb/group-approvals';
 import { DynamoDbGroupNotices } from './dynamodb/group-notices';
 import { DynamoDbGroups } from './dynamodb/groups';
 import { DynamoDbIncidentRecords } from './dynamodb/incidents';
@@ -32,6 +34,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
   private readonly locks: DynamoDbIncidentLocks;
   private readonly groups: DynamoDbGroups;
   private readonly groupNotices: DynamoDbGroupNotices;
+  private readonly groupApprovals: DynamoDbGroupApprovals;
 
   constructor(options: IncidentTableOptions) {
     const table = new IncidentTable(options);
@@ -42,6 +45,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
     this.locks = new DynamoDbIncidentLocks(table);
     this.groups = new DynamoDbGroups(table);
     this.groupNotices = new DynamoDbGroupNotices(table);
+    this.groupApprovals = new DynamoDbGroupApprovals(table);
   }
 
   readonly getIncident: IncidentRecords['getIncident'] = (...a) => this.records.getIncident(...a);
@@ -83,4 +87,16 @@ export class DynamoDbIncidentStore implements IncidentStore {
     this.groupNotices.confirmGroupNotice(...a);
   readonly markGroupNoticeRecorded: GroupNotices['markGroupNoticeRecorded'] = (...a) =>
     this.groupNotices.markGroupNoticeRecorded(...a);
+
+  readonly arriveForApproval: GroupApprovals['arriveForApproval'] = (...a) =>
+    this.groupApprovals.arriveForApproval(...a);
+  readonly approvalGroup: GroupApprovals['approvalGroup'] = (...a) => this.groupApprovals.approvalGroup(...a);
+  readonly claimGroupApproval: GroupApprovals['claimGroupApproval'] = (...a) =>
+    this.groupApprovals.claimGroupApproval(...a);
+  readonly confirmGroupApproval: GroupApprovals['confirmGroupApproval'] = (...a) =>
+    this.groupApprovals.confirmGroupApproval(...a);
+  readonly markGroupApprovalRecorded: GroupApprovals['markGroupApprovalRecorded'] = (...a) =>
+    this.groupApprovals.markGroupApprovalRecorded(...a);
+  readonly markMemberApproval: GroupApprovals['markMemberApproval'] = (...a) =>
+    this.groupApprovals.markMemberApproval(...a);
 }

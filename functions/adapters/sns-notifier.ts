@@ -77,6 +77,7 @@ export class SnsNotifier implements Notifier {
     const body = JSON.stringify({
       kind: message.kind,
       ...(message.incidentId !== undefined ? { incidentId: message.incidentId } : {}),
+      ...(message.groupId !== undefined ? { groupId: message.groupId } : {}),
       cacheId: message.cacheId,
       subject: message.subject,
       message: message.text,
@@ -100,6 +101,7 @@ export class SnsNotifier implements Notifier {
             incidentId: message.incidentId ?? '',
             cacheId: message.cacheId,
             kind: message.kind,
+            groupId: message.groupId ?? '',
           }),
         }),
       ),

@@ -9,6 +9,8 @@ export interface OperatorMessage {
   kind: 'approval-request' | 'escalation' | 'info' | 'backup-failed' | 'mirror-failed';
   /** The incident it is about; absent for a cache's backups. */
   incidentId?: string;
+  /** The incident group it speaks for, when it is about several caches of one provider. */
+  groupId?: string;
   cacheId: string;
   subject: string;
   text: string;

@@ -1,6 +1,7 @@
 /** The incident store: one port per entity of the incidents table. */
 import type { MeasuredRecovery } from '../domain/eta';
 import type { GroupMember, IncidentGroup, MemberState } from '../domain/groups';
+import type { ApprovalGroup, MemberApproval, MemberApprovalStatus } from '../domain/group-approvals';
 import type { NoticeStage } from '../domain/incident';
 import type { ExecutionInput, Incident, RecoveryPlan, TimelineEvent } from '../domain/incident';
 
@@ -189,6 +190,42 @@ export interface GroupNotices {
   markGroupNoticeRecorded(groupId: string, stage: NoticeStage): Promise<void>;
 }
 
+/**
+ * One approval request for a group, on the group's own item: each member
+ * waiting for a decision in `members.<incident>.approval`, and one owned,
+ * leased claim per step in `approvals.<step>` (see `requestTurn`).
+ */
+export interface GroupApprovals {
+  /**
+   * Records that the member waits for a decision on `approval.step` (a decided member keeps its decision). The
+   * group as it then is; undefined when the incident is no member of the group.
+   */
+  arriveForApproval(groupId: string, incidentId: string, approval: MemberApproval): Promise<ApprovalGroup | undefined>;
+  /** The group with its approvals, read consistently. */
+  approvalGroup(groupId: string): Promise<ApprovalGroup | undefined>;
+  /**
+   * Claims the group's request for `step` for the incident `by`, asking about `members`; true when it won: only
+   * while unclaimed, or CLAIMED by `by` or before `staleBefore` (a takeover keeps the members asked about).
+   */
+  claimGroupApproval(
+    groupId: string,
+    step: string,
+    claim: { by: string; members: string[] },
+    staleBefore: string,
+  ): Promise<boolean>;
+  /** The claim of `by` becomes SENT with what was published; nothing when another member took it over. */
+  confirmGroupApproval(
+    groupId: string,
+    step: string,
+    by: string,
+    sent: { messageId: string; subject: string; text: string },
+  ): Promise<void>;
+  /** Notes that the request is on every member's timeline and notice log. */
+  markGroupApprovalRecorded(groupId: string, step: string): Promise<void>;
+  /** The member's decision, so the group shows who still waits; nothing when it has no approval of `step`. */
+  markMemberApproval(groupId: string, incidentId: string, step: string, status: MemberApprovalStatus): Promise<void>;
+}
+
 /** Every store port: what the DynamoDB adapter and the fake implement. */
 export type IncidentStore = IncidentRecords &
   Timeline &
@@ -196,4 +233,5 @@ export type IncidentStore = IncidentRecords &
   Approvals &
   IncidentLocks &
   GroupStore &
-  GroupNotices;
+  GroupNotices &
+  GroupApprovals;

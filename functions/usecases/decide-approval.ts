@@ -4,9 +4,9 @@
  * on the incident's timeline, and only then resumes the waiting task. The task
  * token is read from the store and goes nowhere but to Step Functions.
  */
-import { ApprovalAlreadyDecidedError, IncidentNotFoundError } from '../domain/errors';
+import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } from '../domain/errors';
 import { operatorReason } from '../domain/operator-reason';
-import type { Approvals, Clock, TaskResumer, Timeline } from '../ports';
+import type { Approvals, Clock, GroupApprovals, GroupStore, TaskResumer, Timeline } from '../ports';
 
 export interface DecideApprovalDeps {
   store: Timeline & Approvals;
@@ -118,4 +118,100 @@ export async function acknowledgeApproval(
     message: `${request.by} is looking at ${request.step}`,
     detail: { step: request.step, by: request.by },
   });
+}
+
+export interface DecideGroupApprovalDeps extends DecideApprovalDeps {
+  store: DecideApprovalDeps['store'] & Pick<GroupStore, 'getGroup'> & Pick<GroupApprovals, 'markMemberApproval'>;
+}
+
+export interface GroupDecisionRequest extends Omit<DecisionRequest, 'incidentId'> {
+  groupId: string;
+  /** Decide only these members (incident ids); every member waiting for a decision otherwise. */
+  only?: readonly string[];
+}
+
+export interface GroupDecisionResult {
+  groupId: string;
+  step: string;
+  /** One per member decided now. */
+  decided: DecisionResult[];
+  /** Members not decided, and why (decided before, no approval of the step, or the error deciding it). */
+  skipped: { incidentId: string; cacheId: string; reason: string }[];
+}
+
+/**
+ * One operator's decision for several caches of an incident group: each member waiting for a decision on
+ * `step` (or only those named) is decided as on its own, with the same record, timeline entry and resumption,
+ * its reason naming the group. A member decided before is left as it is; a failure to decide one member does
+ * not keep the others waiting, and deciding again decides only what is still pending.
+ */
+export async function decideGroupApproval(
+  deps: DecideGroupApprovalDeps,
+  request: GroupDecisionRequest,
+): Promise<GroupDecisionResult> {
+  const { by: decidedBy, reason } = operatorReason(
+    'approval decision',
+    { field: 'decidedBy', value: request.decidedBy },
+    request.reason,
+  );
+  const group = await deps.store.getGroup(request.groupId, true);
+  if (!group) throw new IncidentNotFoundError(`no incident group ${request.groupId}`);
+  const members = Object.entries(group.members).sort(([, a], [, b]) => (a.joinedAt < b.joinedAt ? -1 : 1));
+  const unknown = (request.only ?? []).filter((id) => !group.members[id]);
+  if (unknown.length) {
+    throw new ValidationError('group decision', [
+      { path: 'only', message: `not a member of group ${request.groupId}: ${unknown.join(', ')}` },
+    ]);
+  }
+  const targets = members.filter(([id]) => !request.only || request.only.includes(id));
+  const result: GroupDecisionResult = { groupId: request.groupId, step: request.step, decided: [], skipped: [] };
+  for (const [incidentId, member] of targets) {
+    const pending = await deps.store.pendingApproval(incidentId, request.step);
+    if (pending?.approval.status !== 'PENDING') {
+      const why = pending ? `already ${pending.approval.status.toLowerCase()}` : `no approval "${request.step}"`;
+      result.skipped.push({ incidentId, cacheId: member.cacheId, reason: why });
+      continue;
+    }
+    try {
+      const decided = await decideApproval(deps, {
+        incidentId,
+        step: request.step,
+        decision: request.decision,
+        decidedBy,
+        reason: `${reason} (group ${request.groupId})`,
+      });
+      result.decided.push(decided);
+      await deps.store.markMemberApproval(request.groupId, incidentId, request.step, decided.status);
+    } catch (err) {
+      if (!(err instanceof ApprovalAlreadyDecidedError)) throw err;
+      result.skipped.push({ incidentId, cacheId: member.cacheId, reason: err.message });
+    }
+  }
+  if (result.decided.length === 0) {
+    throw new ApprovalAlreadyDecidedError(
+      `no cache of group ${request.groupId} waits for a decision on "${request.step}"` +
+        (result.skipped.length ? `: ${result.skipped.map((s) => `${s.cacheId} ${s.reason}`).join('; ')}` : ''),
+    );
+  }
+  return result;
+}
+
+/** An operator has seen the group's request: the heartbeat of every member still waiting. The members acknowledged. */
+export async function acknowledgeGroupApproval(
+  deps: DecideGroupApprovalDeps,
+  request: { groupId: string; step: string; by: string },
+): Promise<string[]> {
+  const group = await deps.store.getGroup(request.groupId, true);
+  if (!group) throw new IncidentNotFoundError(`no incident group ${request.groupId}`);
+  const acknowledged: string[] = [];
+  for (const incidentId of Object.keys(group.members)) {
+    const pending = await deps.store.pendingApproval(incidentId, request.step);
+    if (pending?.approval.status !== 'PENDING') continue;
+    await acknowledgeApproval(deps, { incidentId, step: request.step, by: request.by });
+    acknowledged.push(incidentId);
+  }
+  if (!acknowledged.length) {
+    throw new ApprovalAlreadyDecidedError(`no cache of group ${request.groupId} waits for "${request.step}"`);
+  }
+  return acknowledged;
 }

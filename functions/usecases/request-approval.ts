@@ -11,10 +11,21 @@ import { consoleLink } from '../domain/console-link';
 import { describeEndpoint } from '../domain/endpoints';
 import { formatBytes } from '../domain/format';
 import { clockTime, readableTimes, relativeTime, UTC, type TimeZone } from '../domain/time-labels';
-import type { ApprovalDeadline, Approvals, Clock, NoticeLog, Notifier, Timeline } from '../ports';
+import type {
+  ApprovalDeadline,
+  Approvals,
+  Clock,
+  GroupApprovals,
+  IncidentLocks,
+  NoticeLog,
+  Notifier,
+  Timeline,
+} from '../ports';
+import { requestForGroup, type GroupRequestDeps } from './group-approval-request';
+import { groupOf } from './shared/group';
 
-export interface RequestApprovalDeps {
-  store: Timeline & NoticeLog & Approvals;
+export interface RequestApprovalDeps extends Pick<GroupRequestDeps, 'sleep' | 'gatherSeconds'> {
+  store: Timeline & NoticeLog & Approvals & GroupApprovals & Pick<IncidentLocks, 'getOpenLock'>;
   notifier: Notifier;
   clock: Clock;
   notices: { consoleUrl?: string | undefined };
@@ -41,24 +52,49 @@ export async function requestApproval(
   const requestedAt = deps.clock.now().toISOString();
   const replacement = assessment.plan === 'PROVISION_FROM_BACKUP' ? replacementOf(deps.caches, cacheId) : undefined;
   const facts = { ...approvalFacts(assessment), ...(replacement ? { replacement } : {}) };
-  const deadline = input.settings ? deadlineOf(requestedAt, input.settings) : undefined;
+  const settings = input.settings;
+  const deadline = settings ? deadlineOf(requestedAt, settings) : undefined;
   await deps.store.savePendingApproval(
     { incidentId, step, status: 'PENDING', requestedAt, facts, ...(deadline ? { deadline } : {}) },
     input.taskToken,
   );
 
+  const zone = deps.timeZone ?? UTC;
+  const single = (groupId?: string) => {
+    const subject = `Approval needed: ${action(assessment)} for ${cacheId}`.slice(0, 100);
+    const text = approvalText(incidentId, cacheId, assessment, consoleLink(deps.notices.consoleUrl, incidentId), {
+      zone,
+      now: new Date(requestedAt),
+      ...(deadline ? { deadline } : {}),
+      ...(replacement ? { replacement } : {}),
+      ...(groupId ? { groupId } : {}),
+    });
+    return { subject, text };
+  };
+
+  // Several caches of one provider waiting together: one request for the group.
+  const groupId = await groupOf(deps.store, { incidentId, cacheId });
+  let addendumTo: string | undefined;
+  if (groupId !== incidentId) {
+    const outcome = await requestForGroup(deps, {
+      groupId,
+      incidentId,
+      approval: { step, status: 'PENDING', at: requestedAt, facts: { cacheId, ...facts } },
+      ...(settings ? { deadline: (from: string) => deadlineOf(from, settings) } : {}),
+      single: () => single(),
+    });
+    if (outcome === 'published' || outcome === 'asked')
+      return { step, requestedAt, published: outcome === 'published' };
+    if (outcome === 'alone') addendumTo = groupId;
+  }
+
   const marker = `APPROVAL#${step}`;
   if ((await deps.store.claimNotice(incidentId, marker)) === 'sent') return { step, requestedAt, published: false };
-  const subject = `Approval needed: ${action(assessment)} for ${cacheId}`.slice(0, 100);
-  const text = approvalText(incidentId, cacheId, assessment, consoleLink(deps.notices.consoleUrl, incidentId), {
-    zone: deps.timeZone ?? UTC,
-    now: new Date(requestedAt),
-    ...(deadline ? { deadline } : {}),
-    ...(replacement ? { replacement } : {}),
-  });
+  const { subject, text } = single(addendumTo);
   const { messageId } = await deps.notifier.publishOperators({
     kind: 'approval-request',
     incidentId,
+    ...(addendumTo ? { groupId: addendumTo } : {}),
     cacheId,
     subject,
     text,
@@ -70,7 +106,7 @@ export async function requestApproval(
     at: requestedAt,
     type: 'APPROVAL_REQUESTED',
     message: `approval requested: ${action(assessment)}`,
-    detail: { step, ...facts },
+    detail: { step, ...facts, ...(addendumTo ? { groupId: addendumTo } : {}) },
   });
   return { step, requestedAt, published: true };
 }
@@ -147,6 +183,8 @@ interface ApprovalTextOptions {
   now: Date;
   deadline?: ApprovalDeadline;
   replacement?: string;
+  /** The group whose request went out before this cache waited too. */
+  groupId?: string;
 }
 
 function approvalText(
@@ -158,6 +196,7 @@ function approvalText(
 ): string {
   const lines = [
     `Incident ${incidentId}: cache ${cacheId} is down.`,
+    ...(o.groupId ? [`One more cache of provider outage ${o.groupId} needs a decision.`] : []),
     `Approve to ${action(a)}: ${PLAN_LABELS[a.plan].onApprove}.`,
     'Reject: nothing is changed on the cache, the incident is marked failed and the operators are escalated to.',
     ...(o.deadline ? [onTimeoutText(o.deadline, o.zone, o.now)] : []),

@@ -29,6 +29,7 @@ import {
   type IncidentGroup,
   type MemberState,
 } from '../../functions/domain/groups';
+import type { ApprovalGroup, MemberApproval, MemberApprovalStatus } from '../../functions/domain/group-approvals';
 import type { Incident, NoticeStage, RecoveryPlan, TimelineEvent } from '../../functions/domain/incident';
 import {
   systemClock,
@@ -495,5 +496,76 @@ export class FakeIncidentStore implements IncidentStore {
     this.failures.check('markGroupNoticeRecorded');
     const claim = this.groups.get(groupId)?.claims?.[stage];
     if (claim) claim.recordedAt = this.clock.now().toISOString();
+  }
+
+  // ---- GroupApprovals ----
+
+  async arriveForApproval(
+    groupId: string,
+    incidentId: string,
+    approval: MemberApproval,
+  ): Promise<ApprovalGroup | undefined> {
+    this.failures.check('arriveForApproval');
+    const group = this.groups.get(groupId) as ApprovalGroup | undefined;
+    const member = group?.members[incidentId];
+    if (!group || !member) return undefined;
+    const held = member.approval;
+    if (!held || held.step !== approval.step || held.status === 'PENDING') member.approval = copy(approval);
+    return copy(group);
+  }
+
+  async approvalGroup(groupId: string): Promise<ApprovalGroup | undefined> {
+    this.failures.check('approvalGroup');
+    return copy(this.groups.get(groupId) as ApprovalGroup | undefined);
+  }
+
+  async claimGroupApproval(
+    groupId: string,
+    step: string,
+    claim: { by: string; members: string[] },
+    staleBefore: string,
+  ): Promise<boolean> {
+    this.failures.check('claimGroupApproval');
+    const group = this.groups.get(groupId) as ApprovalGroup | undefined;
+    if (!group) return false;
+    const approvals = (group.approvals ??= {});
+    const held = approvals[step];
+    if (held && !(held.status === 'CLAIMED' && (held.by === claim.by || held.at < staleBefore))) return false;
+    approvals[step] = {
+      status: 'CLAIMED',
+      by: claim.by,
+      at: this.clock.now().toISOString(),
+      members: [...claim.members],
+    };
+    return true;
+  }
+
+  async confirmGroupApproval(
+    groupId: string,
+    step: string,
+    by: string,
+    sent: { messageId: string; subject: string; text: string },
+  ): Promise<void> {
+    this.failures.check('confirmGroupApproval');
+    const request = (this.groups.get(groupId) as ApprovalGroup | undefined)?.approvals?.[step];
+    if (request?.by !== by || request.status !== 'CLAIMED') return;
+    Object.assign(request, { status: 'SENT', sentAt: this.clock.now().toISOString(), ...copy(sent) });
+  }
+
+  async markGroupApprovalRecorded(groupId: string, step: string): Promise<void> {
+    this.failures.check('markGroupApprovalRecorded');
+    const request = (this.groups.get(groupId) as ApprovalGroup | undefined)?.approvals?.[step];
+    if (request) request.recordedAt = this.clock.now().toISOString();
+  }
+
+  async markMemberApproval(
+    groupId: string,
+    incidentId: string,
+    step: string,
+    status: MemberApprovalStatus,
+  ): Promise<void> {
+    this.failures.check('markMemberApproval');
+    const approval = (this.groups.get(groupId) as ApprovalGroup | undefined)?.members[incidentId]?.approval;
+    if (approval?.step === step) approval.status = status;
   }
 }

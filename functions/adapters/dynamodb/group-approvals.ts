@@ -1,0 +1,159 @@
+/**
+ * GroupApprovals on the group's item (GROUP#<g>/META): each member waiting
+ * for a decision in `members.<incident>.approval`, and one claim per step in
+ * `approvals.<step>`. Every write is a conditional UpdateItem on that one
+ * item, which DynamoDB serializes.
+ */
+import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { ApprovalGroup, MemberApproval, MemberApprovalStatus } from '../../domain/group-approvals';
+import type { GroupApprovals } from '../../ports';
+import { awsCall, rethrowAws } from '../aws-errors';
+import { groupKey } from './layout';
+import { isConditionFailure, withoutKeys, type IncidentTable, type Item } from './table';
+
+type Update = Omit<UpdateCommandInput, 'TableName' | 'Key'>;
+
+export class DynamoDbGroupApprovals implements GroupApprovals {
+  constructor(private readonly table: IncidentTable) {}
+
+  async arriveForApproval(
+    groupId: string,
+    incidentId: string,
+    approval: MemberApproval,
+  ): Promise<ApprovalGroup | undefined> {
+    const out = await this.update(
+      groupId,
+      {
+        UpdateExpression: 'SET members.#i.approval = :approval',
+        // A decided member keeps its decision: a late retry of its request does not make it pending again.
+        ConditionExpression:
+          'attribute_exists(members.#i) AND (attribute_not_exists(members.#i.approval) OR members.#i.approval.#step <> :step OR members.#i.approval.#status = :pending)',
+        ExpressionAttributeNames: { '#i': incidentId, '#step': 'step', '#status': 'status' },
+        ExpressionAttributeValues: { ':approval': approval, ':step': approval.step, ':pending': 'PENDING' },
+        ReturnValues: 'ALL_NEW',
+      },
+      'arrive for an approval',
+    );
+    if (out) return toGroup(out);
+    const group = await this.approvalGroup(groupId);
+    return group?.members[incidentId] ? group : undefined;
+  }
+
+  async approvalGroup(groupId: string): Promise<ApprovalGroup | undefined> {
+    const out = await awsCall('DynamoDB GetItem (approval group)', () =>
+      this.table.doc.send(new GetCommand({ TableName: this.table.name, Key: groupKey(groupId), ConsistentRead: true })),
+    );
+    return out.Item ? toGroup(out.Item as Item) : undefined;
+  }
+
+  async claimGroupApproval(
+    groupId: string,
+    step: string,
+    claim: { by: string; members: string[] },
+    staleBefore: string,
+  ): Promise<boolean> {
+    const update: Update = {
+      UpdateExpression: 'SET approvals.#s = :claim',
+      ConditionExpression:
+        'attribute_exists(approvals) AND (attribute_not_exists(approvals.#s) OR (approvals.#s.#status = :claimed AND (approvals.#s.#by = :by OR approvals.#s.#at < :stale)))',
+      ExpressionAttributeNames: { '#s': step, '#status': 'status', '#by': 'by', '#at': 'at' },
+      ExpressionAttributeValues: {
+        ':claim': { status: 'CLAIMED', by: claim.by, at: this.now(), members: claim.members },
+        ':claimed': 'CLAIMED',
+        ':by': claim.by,
+        ':stale': staleBefore,
+      },
+    };
+    if (await this.update(groupId, update, 'claim a group approval request')) return true;
+    // A group without approvals yet gets an empty map once; then the claim is decided again.
+    const made = await this.update(
+      groupId,
+      {
+        UpdateExpression: 'SET approvals = :empty',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(approvals)',
+        ExpressionAttributeValues: { ':empty': {} },
+      },
+      'group approval requests',
+    );
+    return made ? (await this.update(groupId, update, 'claim a group approval request')) !== undefined : false;
+  }
+
+  async confirmGroupApproval(
+    groupId: string,
+    step: string,
+    by: string,
+    sent: { messageId: string; subject: string; text: string },
+  ): Promise<void> {
+    await this.update(
+      groupId,
+      {
+        UpdateExpression:
+          'SET approvals.#s.#status = :sent, approvals.#s.messageId = :messageId, approvals.#s.sentAt = :now, approvals.#s.subject = :subject, approvals.#s.#text = :text',
+        ConditionExpression: 'approvals.#s.#by = :by AND approvals.#s.#status = :claimed',
+        ExpressionAttributeNames: { '#s': step, '#status': 'status', '#by': 'by', '#text': 'text' },
+        ExpressionAttributeValues: {
+          ':sent': 'SENT',
+          ':claimed': 'CLAIMED',
+          ':by': by,
+          ':now': this.now(),
+          ':messageId': sent.messageId,
+          ':subject': sent.subject,
+          ':text': sent.text,
+        },
+      },
+      'confirm a group approval request',
+    );
+  }
+
+  async markGroupApprovalRecorded(groupId: string, step: string): Promise<void> {
+    await this.update(
+      groupId,
+      {
+        UpdateExpression: 'SET approvals.#s.recordedAt = :now',
+        ConditionExpression: 'attribute_exists(approvals.#s)',
+        ExpressionAttributeNames: { '#s': step },
+        ExpressionAttributeValues: { ':now': this.now() },
+      },
+      'group approval request recorded',
+    );
+  }
+
+  async markMemberApproval(
+    groupId: string,
+    incidentId: string,
+    step: string,
+    status: MemberApprovalStatus,
+  ): Promise<void> {
+    await this.update(
+      groupId,
+      {
+        UpdateExpression: 'SET members.#i.approval.#status = :status',
+        ConditionExpression: 'members.#i.approval.#step = :step',
+        ExpressionAttributeNames: { '#i': incidentId, '#status': 'status', '#step': 'step' },
+        ExpressionAttributeValues: { ':status': status, ':step': step },
+      },
+      'member approval decided',
+    );
+  }
+
+  /** The item after the write (`ALL_NEW`) or {} without ReturnValues; undefined when the condition failed. */
+  private async update(groupId: string, update: Update, what: string): Promise<Item | undefined> {
+    try {
+      const out = await this.table.doc.send(
+        new UpdateCommand({ TableName: this.table.name, Key: groupKey(groupId), ...update }),
+      );
+      return (out.Attributes as Item | undefined) ?? {};
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      rethrowAws(err, `DynamoDB UpdateItem (${what})`);
+    }
+  }
+
+  private now(): string {
+    return this.table.clock.now().toISOString();
+  }
+}
+
+function toGroup(item: Item): ApprovalGroup {
+  return withoutKeys(item) as unknown as ApprovalGroup;
+}
