@@ -258,4 +258,75 @@ export function describeGroupStoreContract(subject: () => { store: IncidentStore
       expect((await store.getGroup(group))?.claims?.ETA?.recordedAt).toBe(T0);
     });
   });
+
+  describe('group approval requests', () => {
+    let store: IncidentStore;
+    let clock: FakeClock;
+    let group: string;
+    const STEP = 'recovery-plan';
+    const pending = (at: string) => ({
+      step: STEP,
+      status: 'PENDING' as const,
+      at,
+      facts: { plan: 'PROVISION_FROM_BACKUP' },
+    });
+    const staleBefore = (): string => new Date(clock.now().getTime() - 120_000).toISOString();
+
+    beforeEach(async () => {
+      ({ store, clock } = subject());
+      clock.set(T0);
+      group = await store.resolveGroup('cloud-east', T0, WINDOW);
+      for (const cache of ['sessions', 'profiles', 'carts']) {
+        await store.joinGroup(group, cache, { cacheId: cache, joinedAt: T0 });
+      }
+    });
+
+    it('records each member waiting for a decision; a decided member keeps its decision', async () => {
+      const now = await store.arriveForApproval(group, 'sessions', pending(T0));
+      expect(now?.members.sessions?.approval).toEqual(pending(T0));
+      expect(await store.arriveForApproval(group, 'stranger', pending(T0))).toBeUndefined();
+
+      await store.markMemberApproval(group, 'sessions', STEP, 'APPROVED');
+      const again = await store.arriveForApproval(group, 'sessions', pending(after(5)));
+
+      expect(again?.members.sessions?.approval).toMatchObject({ status: 'APPROVED', at: T0 });
+      await store.markMemberApproval(group, 'profiles', STEP, 'APPROVED');
+      expect((await store.approvalGroup(group))?.members.profiles?.approval).toBeUndefined();
+    });
+
+    it('concurrent claims of the request: exactly one wins; the owner takes it again, others once it is stale', async () => {
+      const won = await Promise.all(
+        ['sessions', 'profiles', 'carts'].map((by) =>
+          store.claimGroupApproval(group, STEP, { by, members: ['sessions', 'profiles', 'carts'] }, staleBefore()),
+        ),
+      );
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const owner = (await store.approvalGroup(group))?.approvals?.[STEP]?.by ?? '';
+      const other = ['sessions', 'profiles', 'carts'].find((m) => m !== owner) ?? '';
+
+      expect(await store.claimGroupApproval(group, STEP, { by: owner, members: ['sessions'] }, staleBefore())).toBe(
+        true,
+      );
+      expect(await store.claimGroupApproval(group, STEP, { by: other, members: ['sessions'] }, staleBefore())).toBe(
+        false,
+      );
+      clock.advance({ seconds: 121 });
+      expect(await store.claimGroupApproval(group, STEP, { by: other, members: ['sessions'] }, staleBefore())).toBe(
+        true,
+      );
+
+      await store.confirmGroupApproval(group, STEP, owner, { messageId: 'm-1', subject: 's', text: 't' });
+      expect((await store.approvalGroup(group))?.approvals?.[STEP]?.status).toBe('CLAIMED');
+      await store.confirmGroupApproval(group, STEP, other, { messageId: 'm-2', subject: 's', text: 't' });
+      await store.markGroupApprovalRecorded(group, STEP);
+      expect((await store.approvalGroup(group))?.approvals?.[STEP]).toMatchObject({
+        status: 'SENT',
+        by: other,
+        members: ['sessions'],
+        messageId: 'm-2',
+        recordedAt: after(121),
+      });
+      expect(await store.claimGroupApproval(group, STEP, { by: other, members: ['carts'] }, staleBefore())).toBe(false);
+    });
+  });
 }
