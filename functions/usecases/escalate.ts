@@ -13,7 +13,10 @@ import { quotaRefusalOf } from '../domain/quotas';
 import type { NoticeTemplates } from '../domain/notices';
 import type { Clock, ExecutionReader, IncidentRecords, NoticeLog, Notifier, Timeline } from '../ports';
 import type { GroupNotices, GroupStore, IncidentLocks } from '../ports';
-import { markGroupMember } from './shared/group';
+import { groupOf, markGroupMember } from './shared/group';
+import type { IncidentGroup } from '../domain/groups';
+import type { Incident } from '../domain/incident';
+import { MEMBER_STATE_LABELS } from '../domain/labels';
 import { settleAfterLeaving } from './shared/group-notices';
 import { addTimeline } from './shared/timeline';
 
@@ -73,12 +76,9 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
     // The group's notices may have waited on this member (its ETA, or the last notices of a rejected one).
     await settleAfterLeaving(deps, group, incidentId);
   }
-  const { subject, text, what } = escalationMessage(
-    input,
-    errorName,
-    cause,
-    consoleLink(deps.notices.consoleUrl, incidentId),
-  );
+  const group = incident ? await groupNamed(deps, incident) : undefined;
+  const message = escalationMessage(input, errorName, cause, consoleLink(deps.notices.consoleUrl, incidentId));
+  const { subject, text, what } = group ? withGroup(message, group, incidentId, cacheId) : message;
   const { messageId } = await deps.notifier.publishOperators({
     kind: 'escalation',
     incidentId,
@@ -93,7 +93,9 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
       ...(input.stopped?.state ? { failedState: input.stopped.state } : {}),
       ...(input.stopped ? { executionArn: input.stopped.executionArn } : {}),
       ...(attempt ? { attempt } : {}),
+      ...(group ? { groupId: group.groupId } : {}),
     },
+    ...(group ? { groupId: group.groupId } : {}),
   });
   await deps.store.confirmNotice(incidentId, marker, messageId, { subject, text });
 
@@ -125,6 +127,39 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
   }
   await addTimeline(deps, incidentId, 'ESCALATED', `operators escalated: ${what}`, { kind, messageId });
   return { kind, published: true, messageId };
+}
+
+/** The incident's group when it has other members: the escalation names it. */
+async function groupNamed(
+  deps: EscalateDeps,
+  incident: Pick<Incident, 'incidentId' | 'cacheId' | 'groupId'>,
+): Promise<IncidentGroup | undefined> {
+  const groupId = await groupOf(deps.store, incident);
+  if (groupId === incident.incidentId) return undefined;
+  const group = await deps.store.getGroup(groupId, true);
+  return group && Object.keys(group.members).length > 1 ? group : undefined;
+}
+
+/** The escalation of one member of a provider outage: the subject names the group, the text lists every cache. */
+function withGroup(
+  message: { subject: string; text: string; what: string },
+  group: IncidentGroup,
+  incidentId: string,
+  cacheId: string,
+): { subject: string; text: string; what: string } {
+  const members = Object.entries(group.members).sort(([, a], [, b]) => (a.joinedAt < b.joinedAt ? -1 : 1));
+  const n = members.length;
+  const of = group.provider ? `outage of ${group.provider}` : 'provider outage';
+  const subject = `Cache ${cacheId} (${of}, ${n} caches): ${message.what}`.slice(0, 100);
+  const lines = [
+    '',
+    `This cache is one of ${n} caches of ${group.provider ?? 'one provider'} down together (group ${group.groupId}):`,
+    ...members.map(
+      ([id, m]) => `  - ${m.cacheId}${id === incidentId ? ' (this one)' : ''}: ${MEMBER_STATE_LABELS[m.state]}`,
+    ),
+    '  - every cache of the outage, in one row: cache-outage incidents',
+  ];
+  return { subject, text: `${message.text}\n${lines.join('\n')}`, what: message.what };
 }
 
 /** Step Functions wraps a Lambda error's cause as JSON `{errorType, errorMessage, trace}`; keep the message. */

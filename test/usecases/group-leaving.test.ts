@@ -96,6 +96,16 @@ describe('a member leaving its group settles the group notices', () => {
     expect(sentStages(world)).toEqual(['INVESTIGATING', 'ETA']);
     expect(world.notifier.status[1]?.notice.subject).toBe('Acme: back in about 20 minutes');
     expect(world.notifier.operators).toHaveLength(1);
+    // The operators read which outage this cache is part of, and where the others stand.
+    const [escalation] = world.notifier.operators;
+    expect(escalation?.subject).toBe(
+      'Cache profiles (outage of cloud-east, 2 caches): recovery failed with CacheAssessmentFailedError',
+    );
+    expect(escalation?.groupId).toBe(GROUP);
+    expect(escalation?.text).toContain(`This cache is one of 2 caches of cloud-east down together (group ${GROUP}):`);
+    expect(escalation?.text).toContain('  - sessions: alarm received');
+    expect(escalation?.text).toContain('  - profiles (this one): recovery failed');
+    expect(escalation?.text).not.toMatch(/\b[A-Z]+_[A-Z_]+\b/);
     await step(world, A, 'PARTIALLY_RESTORED');
     await step(world, A, 'RESOLVED');
     expect(sentStages(world)).toEqual(['INVESTIGATING', 'ETA']);
