@@ -98,13 +98,25 @@ export function windowEndOf(openedAt: string, windowSeconds: number): string {
   return new Date(Date.parse(openedAt) + windowSeconds * 1000).toISOString();
 }
 
-/** Whether an alarm that fired at `at` may join the group: never once it is sealed (customers heard it is back). */
+/**
+ * How many incidents one group takes: every member's step writes the group's one item, so a larger outage
+ * continues in a new group of the provider.
+ */
+export const GROUP_MEMBERS_MAX = 50;
+
+/**
+ * Whether an alarm that fired at `at` may join the group: never once it is sealed (customers heard it is back),
+ * nor once it is full (`version` counts its joins).
+ */
 export function isJoinable(
-  group: Pick<IncidentGroup, 'status' | 'openCount' | 'windowEndsAt' | 'sealedAt'>,
+  group: Pick<IncidentGroup, 'status' | 'openCount' | 'windowEndsAt' | 'sealedAt' | 'version'>,
   at: string,
 ): boolean {
   return (
-    group.status === 'OPEN' && group.sealedAt === undefined && (group.openCount > 0 || group.windowEndsAt >= utc(at))
+    group.status === 'OPEN' &&
+    group.sealedAt === undefined &&
+    group.version < GROUP_MEMBERS_MAX &&
+    (group.openCount > 0 || group.windowEndsAt >= utc(at))
   );
 }
 

@@ -4,6 +4,7 @@
  * one provider handled at once form one group, a redelivered join changes
  * nothing, and a group takes its members' outcome once none holds it open.
  */
+import { GROUP_MEMBERS_MAX } from '../../functions/domain/groups';
 import type { IncidentStore } from '../../functions/ports';
 import type { FakeClock } from '../fakes/clock';
 
@@ -43,6 +44,20 @@ export function describeGroupStoreContract(subject: () => { store: IncidentStore
           ['carts', 'OPENED'],
         ]),
       );
+    });
+
+    it('a full group takes nobody more: the next alarm of the provider opens a new group', async () => {
+      const first = await store.resolveGroup('cloud-east', T0, WINDOW);
+      for (let n = 0; n < GROUP_MEMBERS_MAX; n++) {
+        expect(await store.joinGroup(first, `cache${n}-x`, { cacheId: `cache${n}`, joinedAt: T0 })).toBe('joined');
+      }
+      expect(await store.joinGroup(first, 'late-x', { cacheId: 'late', joinedAt: after(1) })).toBe('refused');
+
+      const next = await store.resolveGroup('cloud-east', after(1), WINDOW);
+
+      expect(next).not.toBe(first);
+      expect(await store.joinGroup(next, 'late-x', { cacheId: 'late', joinedAt: after(1) })).toBe('joined');
+      expect((await store.getGroup(first))?.openCount).toBe(GROUP_MEMBERS_MAX);
     });
 
     it('a redelivered join changes nothing', async () => {

@@ -2,6 +2,7 @@ import {
   canMove,
   groupIdFor,
   groupStatusOf,
+  GROUP_MEMBERS_MAX,
   isJoinable,
   MEMBER_STATES,
   openCountOf,
@@ -53,7 +54,12 @@ describe('a cache names its provider', () => {
 });
 
 describe('joining a group', () => {
-  const group = { status: 'OPEN' as const, openCount: 0, windowEndsAt: windowEndOf('2025-03-01T12:00:00Z', 300) };
+  const group = {
+    status: 'OPEN' as const,
+    openCount: 0,
+    version: 1,
+    windowEndsAt: windowEndOf('2025-03-01T12:00:00Z', 300),
+  };
 
   it('is open to alarms within the window, counted from the first alarm', () => {
     expect(group.windowEndsAt).toBe('2025-03-01T12:05:00.000Z');
@@ -68,6 +74,11 @@ describe('joining a group', () => {
 
   it('never once the group is over', () => {
     expect(isJoinable({ ...group, status: 'RESOLVED' }, '2025-03-01T12:00:01Z')).toBe(false);
+  });
+
+  it('never once it is full', () => {
+    expect(isJoinable({ ...group, openCount: 49, version: GROUP_MEMBERS_MAX - 1 }, '2025-03-01T12:00:01Z')).toBe(true);
+    expect(isJoinable({ ...group, openCount: 50, version: GROUP_MEMBERS_MAX }, '2025-03-01T12:00:01Z')).toBe(false);
   });
 });
 

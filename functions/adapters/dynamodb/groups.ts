@@ -9,6 +9,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransientDependencyError } from '../../domain/errors';
 import {
+  GROUP_MEMBERS_MAX,
   GROUPS_PER_SECOND,
   LEAVING_STATES,
   groupIdFor,
@@ -102,7 +103,7 @@ export class DynamoDbGroups implements GroupStore {
     const joining: GroupMember = { cacheId: member.cacheId, joinedAt: at, state: 'OPENED', at };
     const joinable = options.force
       ? ITEM_EXISTS
-      : `${ITEM_EXISTS} AND #status = :open AND attribute_not_exists(sealedAt) AND (openCount > :zero OR windowEndsAt >= :at)`;
+      : `${ITEM_EXISTS} AND #status = :open AND attribute_not_exists(sealedAt) AND version < :max AND (openCount > :zero OR windowEndsAt >= :at)`;
     try {
       await this.table.doc.send(
         new UpdateCommand({
@@ -117,7 +118,7 @@ export class DynamoDbGroups implements GroupStore {
             ':member': joining,
             ':one': 1,
             ':open': 'OPEN',
-            ...(options.force ? {} : { ':zero': 0, ':at': at }),
+            ...(options.force ? {} : { ':zero': 0, ':at': at, ':max': GROUP_MEMBERS_MAX }),
           },
         }),
       );
