@@ -5,8 +5,12 @@
  * zero, and a reader that crashed stops counting once its lease ends.
  */
 
-/** A reader renews its lease this often and lets it end this long after its last renewal. */
-export const READ_LEASE = { renewMs: 10_000, expireMs: 60_000 } as const;
+/**
+ * A reader renews its lease this often and lets it end this long after its
+ * last renewal. Its first renewal comes sooner: readers that join together
+ * each see only those that joined before them until they renew.
+ */
+export const READ_LEASE = { firstRenewMs: 1_000, renewMs: 10_000, expireMs: 60_000 } as const;
 
 /** Parallel Scan segments at most, and the share (read units per second) each extra segment needs. */
 export const SCAN_SEGMENTS_MAX = 4;

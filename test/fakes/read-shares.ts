@@ -3,7 +3,7 @@ import type { Clock, ReadShare, ReadShares } from '../../functions/ports';
 
 /**
  * The readers of each table in memory, with the DynamoDB adapter's rules:
- * joining and each renewal (every READ_LEASE.renewMs, on share()) set the
+ * joining and each renewal (on share(), when due) set the
  * reader's lease and drop ended ones; leaving removes it. `joins` records
  * every join, `leaves` every leave.
  */
@@ -29,13 +29,13 @@ export class FakeReadShares implements ReadShares {
     this.joins.push({ table, holder, budget });
     const now = () => this.clock.now().getTime();
     this.renew(table, holder);
-    let renewedAt = now();
+    let renewAt = now() + READ_LEASE.firstRenewMs;
     let seen = this.leases(table);
     return {
       share: async () => {
-        if (now() - renewedAt >= READ_LEASE.renewMs) {
+        if (now() >= renewAt) {
           seen = this.renew(table, holder);
-          renewedAt = now();
+          renewAt = now() + READ_LEASE.renewMs;
         }
         return shareOf(budget, seen, now(), holder);
       },

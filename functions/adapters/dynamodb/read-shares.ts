@@ -40,12 +40,12 @@ export class DynamoDbReadShares implements ReadShares {
   async join(tableName: string, holder: string, budget: number): Promise<ReadShare> {
     const now = () => this.table.clock.now().getTime();
     let leases = await this.renew(tableName, holder, {});
-    let renewedAt = now();
+    let renewAt = now() + READ_LEASE.firstRenewMs;
     return {
       share: async () => {
-        if (now() - renewedAt >= READ_LEASE.renewMs) {
+        if (now() >= renewAt) {
           leases = await this.renew(tableName, holder, leases);
-          renewedAt = now();
+          renewAt = now() + READ_LEASE.renewMs;
         }
         return shareOf(budget, leases, now(), holder);
       },
