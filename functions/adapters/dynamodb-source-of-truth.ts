@@ -1,14 +1,18 @@
 /**
  * The source-of-truth table (`key`, `value`, `kind`, `updatedAt` ms,
  * `expiresAt` s): records changed since a time, streamed page by page from a
- * parallel Scan. At most one page per segment is held at a time.
+ * parallel Scan. At most one page per segment is held at a time. With a pace,
+ * each page's consumed read units (ReturnConsumedCapacity TOTAL) are charged
+ * to a ScanPacer, and the segments shrink with the share.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, type DynamoDBDocumentClient, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { estimatedReadUnits, segmentsFor } from '../domain/read-shares';
 import { logger } from '../lib/observability';
-import type { SourceOfTruth, SourceRecord } from '../ports';
+import { systemClock, type Clock, type ReadPace, type SourceOfTruth, type SourceRecord } from '../ports';
 import { rethrowAws } from './aws-errors';
 import { documentClient } from './dynamodb/table';
+import { ScanPacer, type Sleep } from './scan-pacer';
 
 type Item = Record<string, unknown>;
 
@@ -32,29 +36,50 @@ export interface DynamoDbSourceOfTruthOptions {
   segments?: number;
   /** Items per Scan page (before the filter). Default: DynamoDB's 1 MB pages. */
   pageSize?: number;
+  /** Time and waiting, for pacing. */
+  clock?: Clock;
+  sleep?: Sleep;
+}
+
+/** What a page cost: the units DynamoDB reports, else an estimate from the bytes returned. */
+function readUnitsOf(page: ScanCommandOutput): number {
+  const reported = page.ConsumedCapacity?.CapacityUnits;
+  if (typeof reported === 'number') return reported;
+  return estimatedReadUnits(Buffer.byteLength(JSON.stringify(page.Items ?? [])));
 }
 
 export class DynamoDbSourceOfTruth implements SourceOfTruth {
   private readonly doc: DynamoDBDocumentClient;
   private readonly segments: number;
   private readonly pageSize: number | undefined;
+  private readonly clock: Clock;
+  private readonly sleep: Sleep;
 
   constructor(options: DynamoDbSourceOfTruthOptions = {}) {
     this.doc = options.client ?? documentClient(new DynamoDBClient(options.region ? { region: options.region } : {}));
     this.segments = Math.max(1, Math.floor(options.segments ?? 4));
     this.pageSize = options.pageSize;
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  private async *segment(tableName: string, sinceMs: number, segment: number): AsyncGenerator<SourceRecord[]> {
+  private async *segment(
+    tableName: string,
+    sinceMs: number,
+    segment: number,
+    segments: number,
+    pacer: ScanPacer | undefined,
+  ): AsyncGenerator<SourceRecord[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
       let page;
+      await pacer?.beforePage();
       try {
         page = await this.doc.send(
           new ScanCommand({
             TableName: tableName,
             Segment: segment,
-            TotalSegments: this.segments,
+            TotalSegments: segments,
             FilterExpression: '#updatedAt >= :since',
             ProjectionExpression: '#key, #value, #kind, #updatedAt, #expiresAt',
             ExpressionAttributeNames: {
@@ -67,11 +92,13 @@ export class DynamoDbSourceOfTruth implements SourceOfTruth {
             ExpressionAttributeValues: { ':since': sinceMs },
             ...(this.pageSize ? { Limit: this.pageSize } : {}),
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            ...(pacer ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
           }),
         );
       } catch (err) {
         rethrowAws(err, `DynamoDB Scan ${tableName} (segment ${segment})`);
       }
+      pacer?.afterPage(readUnitsOf(page));
       const records: SourceRecord[] = [];
       for (const item of (page.Items ?? []) as Item[]) {
         const record = toRecord(item);
@@ -87,8 +114,10 @@ export class DynamoDbSourceOfTruth implements SourceOfTruth {
     } while (startKey);
   }
 
-  async *changedSince(tableName: string, sinceMs: number): AsyncIterable<SourceRecord[]> {
-    const iterators = Array.from({ length: this.segments }, (_, i) => this.segment(tableName, sinceMs, i));
+  async *changedSince(tableName: string, sinceMs: number, pace?: ReadPace): AsyncIterable<SourceRecord[]> {
+    const pacer = pace ? new ScanPacer(pace, this.clock, this.sleep) : undefined;
+    const segments = pace ? Math.min(this.segments, segmentsFor(await pace.share())) : this.segments;
+    const iterators = Array.from({ length: segments }, (_, i) => this.segment(tableName, sinceMs, i, segments, pacer));
     const next = (i: number) =>
       (iterators[i] as AsyncGenerator<SourceRecord[]>).next().then((result) => ({ i, result }));
     const pending = new Map<number, ReturnType<typeof next>>();

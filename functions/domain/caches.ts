@@ -137,6 +137,12 @@ export const protectedCacheSchema = z.object({
       tableName: z.string().min(3),
       /** Kinds written back first, in this order. */
       priorityKinds: z.array(z.string()).default(['customization', 'flag']),
+      /**
+       * Read units per second that rehydration and Verify Data may use on the
+       * table, shared equally by the recoveries reading it at once (every cache
+       * naming the table sets the same). Unset: reads are not paced.
+       */
+      readUnitsPerSecond: z.number().min(1).max(1_000_000).optional(),
     })
     .optional(),
 });
@@ -158,6 +164,20 @@ export const protectedCachesSchema = z.array(protectedCacheSchema).superRefine((
         message: `provider ${c.provider} is also a cache id: name the provider differently`,
       });
     }
+  });
+  // The budget belongs to the table: caches reading one table share one budget.
+  const budgets = new Map<string, number | undefined>();
+  caches.forEach((c, i) => {
+    if (!c.sourceOfTruth) return;
+    const { tableName, readUnitsPerSecond } = c.sourceOfTruth;
+    if (budgets.has(tableName) && budgets.get(tableName) !== readUnitsPerSecond) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'sourceOfTruth', 'readUnitsPerSecond'],
+        message: `caches reading ${tableName} share its budget: set the same readUnitsPerSecond on each`,
+      });
+    }
+    if (!budgets.has(tableName)) budgets.set(tableName, readUnitsPerSecond);
   });
 });
 

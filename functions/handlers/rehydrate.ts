@@ -5,7 +5,7 @@
 import { config } from '../config';
 import { rehydrate, type RehydrateDeps } from '../usecases/rehydrate';
 import { clock } from '../wiring/clock';
-import { incidentStore, sourceOfTruth } from '../wiring/dynamodb';
+import { incidentStore, readShares, sourceOfTruth } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { cacheWriter } from '../wiring/redis-writer';
 import { secretReader } from '../wiring/ssm';
@@ -32,6 +32,7 @@ export const handler = makeHandler(
   lazyDeps<RehydrateDeps>({
     store: incidentStore,
     source: sourceOfTruth,
+    shares: readShares,
     writer: cacheWriter,
     secrets: secretReader,
     clock,

@@ -5,7 +5,7 @@
 import { config } from '../config';
 import { verify, type VerifyDeps } from '../usecases/verify';
 import { clock } from '../wiring/clock';
-import { incidentStore, sourceOfTruth } from '../wiring/dynamodb';
+import { incidentStore, readShares, sourceOfTruth } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { cacheProbe } from '../wiring/redis-probe';
 import { cacheWriter } from '../wiring/redis-writer';
@@ -33,6 +33,7 @@ export const handler = makeHandler(
     probe: cacheProbe,
     secrets: secretReader,
     source: sourceOfTruth,
+    shares: readShares,
     writer: cacheWriter,
     clock,
     caches: () => config.protectedCaches,

@@ -12,8 +12,30 @@ export interface SourceRecord {
 
 /** The system of record the cache was filled from. */
 export interface SourceOfTruth {
-  /** Streams records changed at or after `sinceMs`, in pages. */
-  changedSince(tableName: string, sinceMs: number): AsyncIterable<SourceRecord[]>;
+  /**
+   * Streams records changed at or after `sinceMs`, in pages. With a `pace`,
+   * reads at most the pace's current share of read units per second (the
+   * first page is always allowed); without one, as fast as the table answers.
+   */
+  changedSince(tableName: string, sinceMs: number, pace?: ReadPace): AsyncIterable<SourceRecord[]>;
+}
+
+/** How fast a reader may read a source-of-truth table: its current share of the table's budget. */
+export interface ReadPace {
+  /** Read units per second, above 0; renews the reader's lease when due. */
+  share(): Promise<number>;
+}
+
+/** A reader's place among the readers of one table, held until it leaves. */
+export interface ReadShare extends ReadPace {
+  /** Gives the share back to the other readers (best effort: an unrenewed lease ends by itself). */
+  leave(): Promise<void>;
+}
+
+/** The readers of each source-of-truth table, sharing its read budget equally. */
+export interface ReadShares {
+  /** Joins the readers of `table` as `holder`, sharing `budget` read units per second with them. */
+  join(table: string, holder: string, budget: number): Promise<ReadShare>;
 }
 
 /** Bulk writer into a Redis endpoint. */

@@ -11,9 +11,20 @@ import type { ProtectedCache } from '../domain/caches';
 import { DomainError, RehydrationFailedError } from '../domain/errors';
 import type { RehydrateInput, RehydrateOutput } from '../domain/steps';
 import { sinceMsOf } from '../domain/rehydration';
-import type { CacheWriter, Clock, IncidentLocks, SecretReader, SourceOfTruth, SourceRecord, Timeline } from '../ports';
+import type {
+  CacheWriter,
+  Clock,
+  IncidentLocks,
+  ReadPace,
+  ReadShares,
+  SecretReader,
+  SourceOfTruth,
+  SourceRecord,
+  Timeline,
+} from '../ports';
 import { assertCurrentIncident } from './shared/current-incident';
 import { authTokenFor, findCache } from './shared/protected-cache';
+import { withReadShare } from './shared/read-share';
 import { addTimeline } from './shared/timeline';
 
 /** Records kept in memory during the first pass (a few hundred bytes each). */
@@ -22,6 +33,8 @@ export const BUFFERED_RECORDS_MAX = 50_000;
 export interface RehydrateDeps {
   store: Timeline & IncidentLocks;
   source: SourceOfTruth;
+  /** The readers of each source-of-truth table, sharing its read budget (when the cache sets one). */
+  shares: ReadShares;
   writer: CacheWriter;
   secrets: SecretReader;
   clock: Clock;
@@ -29,7 +42,7 @@ export interface RehydrateDeps {
 }
 
 export async function rehydrate(deps: RehydrateDeps, input: RehydrateInput): Promise<RehydrateOutput> {
-  const { incidentId, cutover, assessment } = input;
+  const { incidentId, assessment } = input;
   await assertCurrentIncident(deps.store, input.cacheId, incidentId);
   const started = deps.clock.now();
   const sinceMs = sinceMsOf(assessment.rehydrateSince);
@@ -43,13 +56,46 @@ export async function rehydrate(deps: RehydrateDeps, input: RehydrateInput): Pro
     return { since, written: 0, expiredSkipped: 0, byKind: {}, seconds: 0 };
   }
 
-  const table = sot.tableName;
   const authToken = await authTokenFor(cache, deps.secrets);
-  const nowSeconds = Math.floor(started.getTime() / 1000);
+  const { written, expiredSkipped, byKind } = await withReadShare(deps.shares, sot, `${incidentId}/rehydrate`, (pace) =>
+    writeBack(deps, { table: sot.tableName, priorityKinds: sot.priorityKinds, pace }, input, authToken),
+  );
+
+  const seconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
+  const summary = Object.entries(byKind)
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(', ');
+  await addTimeline(
+    deps,
+    incidentId,
+    'REHYDRATED',
+    `wrote back ${written} keys changed since ${since}${summary ? ` (${summary})` : ''}`,
+    {
+      since,
+      written,
+      expiredSkipped,
+      byKind,
+      seconds,
+    },
+  );
+  return { since, written, expiredSkipped, byKind, seconds };
+}
+
+/** Writes back every live record changed since the assessment's time, priority kinds first. */
+async function writeBack(
+  deps: RehydrateDeps,
+  source: { table: string; priorityKinds: readonly string[]; pace: ReadPace | undefined },
+  input: RehydrateInput,
+  authToken: string | undefined,
+): Promise<{ written: number; expiredSkipped: number; byKind: Record<string, number> }> {
+  const { cutover } = input;
+  const { table, pace } = source;
+  const sinceMs = sinceMsOf(input.assessment.rehydrateSince);
+  const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
   const byKind: Record<string, number> = {};
   let written = 0;
   let expiredSkipped = 0;
-  const priority = [...new Set(sot.priorityKinds)];
+  const priority = [...new Set(source.priorityKinds)];
   const rank = (kind: string) => (priority.includes(kind) ? priority.indexOf(kind) : priority.length);
   const live = (r: SourceRecord) => {
     if (r.expiresAt !== undefined && r.expiresAt <= nowSeconds) {
@@ -82,7 +128,7 @@ export async function rehydrate(deps: RehydrateDeps, input: RehydrateInput): Pro
   let overflowed = false;
   await write(
     (async function* () {
-      for await (const page of deps.source.changedSince(table, sinceMs)) {
+      for await (const page of deps.source.changedSince(table, sinceMs, pace)) {
         const first: SourceRecord[] = [];
         for (const r of page) {
           if (!live(r)) continue;
@@ -108,7 +154,7 @@ export async function rehydrate(deps: RehydrateDeps, input: RehydrateInput): Pro
     later.fill([]);
     await write(
       (async function* () {
-        for await (const page of deps.source.changedSince(table, sinceMs)) {
+        for await (const page of deps.source.changedSince(table, sinceMs, pace)) {
           const mine = page.filter((r) => rank(r.kind) === k && live(r));
           if (mine.length) yield counted(mine);
         }
@@ -116,24 +162,7 @@ export async function rehydrate(deps: RehydrateDeps, input: RehydrateInput): Pro
     );
   }
 
-  const seconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
-  const summary = Object.entries(byKind)
-    .map(([kind, n]) => `${n} ${kind}`)
-    .join(', ');
-  await addTimeline(
-    deps,
-    incidentId,
-    'REHYDRATED',
-    `wrote back ${written} keys changed since ${since}${summary ? ` (${summary})` : ''}`,
-    {
-      since,
-      written,
-      expiredSkipped,
-      byKind,
-      seconds,
-    },
-  );
-  return { since, written, expiredSkipped, byKind, seconds };
+  return { written, expiredSkipped, byKind };
 }
 
 async function* chunks(records: SourceRecord[], size = 1000): AsyncIterable<SourceRecord[]> {

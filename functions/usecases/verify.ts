@@ -17,6 +17,7 @@ import type {
   Clock,
   EndpointRecord,
   IncidentRecords,
+  ReadShares,
   SecretReader,
   SourceOfTruth,
   SourceRecord,
@@ -24,6 +25,7 @@ import type {
 } from '../ports';
 import { pingWithRetry } from './shared/ping';
 import { authTokenFor, findCache } from './shared/protected-cache';
+import { withReadShare } from './shared/read-share';
 import { addTimeline } from './shared/timeline';
 
 export interface VerifyDeps {
@@ -32,6 +34,8 @@ export interface VerifyDeps {
   probe: CacheProbe;
   secrets: SecretReader;
   source: SourceOfTruth;
+  /** The readers of each source-of-truth table: Verify Data reads within its share, as Rehydrate does. */
+  shares: ReadShares;
   writer: CacheWriter;
   clock: Clock;
   caches: readonly ProtectedCache[];
@@ -153,21 +157,24 @@ async function verifyData(deps: VerifyDeps, input: VerifyInput): Promise<VerifyO
     checked += records.length;
   };
 
-  outer: for await (const page of deps.source.changedSince(cache.sourceOfTruth.tableName, sinceMsOf(since))) {
-    for (const r of page) {
-      if (r.expiresAt !== undefined && r.expiresAt <= nowSeconds) continue;
-      if (checked + batch.length >= MAX_DATA_CHECKS) {
-        capped = true;
-        break outer;
-      }
-      batch.push(r);
-      if (batch.length >= READ_BATCH) {
-        await compare(batch);
-        batch = [];
+  const sot = cache.sourceOfTruth;
+  await withReadShare(deps.shares, sot, `${incidentId}/verify-data`, async (pace) => {
+    outer: for await (const page of deps.source.changedSince(sot.tableName, sinceMsOf(since), pace)) {
+      for (const r of page) {
+        if (r.expiresAt !== undefined && r.expiresAt <= nowSeconds) continue;
+        if (checked + batch.length >= MAX_DATA_CHECKS) {
+          capped = true;
+          break outer;
+        }
+        batch.push(r);
+        if (batch.length >= READ_BATCH) {
+          await compare(batch);
+          batch = [];
+        }
       }
     }
-  }
-  if (batch.length) await compare(batch);
+    if (batch.length) await compare(batch);
+  });
 
   if (mismatches > 0) {
     throw new VerificationFailedError(

@@ -6,7 +6,8 @@ import { documentClient, DynamoDbIncidentStore } from '../adapters/dynamodb-inci
 import { DynamoDbSourceOfTruth } from '../adapters/dynamodb-source-of-truth';
 import { DynamoDbBackupRecords } from '../adapters/dynamodb/backups';
 import { DynamoDbMirrorRecords } from '../adapters/dynamodb/mirror';
-import type { BackupRecords, IncidentStore, MirrorRecords, SourceOfTruth } from '../ports';
+import { DynamoDbReadShares } from '../adapters/dynamodb/read-shares';
+import type { BackupRecords, IncidentStore, MirrorRecords, ReadShares, SourceOfTruth } from '../ports';
 
 let client: DynamoDBDocumentClient | undefined;
 function dynamoDbDocument(): DynamoDBDocumentClient {
@@ -33,4 +34,10 @@ export function mirrorRecords(): MirrorRecords {
 let source: SourceOfTruth | undefined;
 export function sourceOfTruth(): SourceOfTruth {
   return (source ??= new DynamoDbSourceOfTruth({ client: dynamoDbDocument() }));
+}
+
+let shares: ReadShares | undefined;
+/** The readers of each source-of-truth table and their leases, on the incidents table. */
+export function readShares(): ReadShares {
+  return (shares ??= new DynamoDbReadShares({ tableName: config.incidentsTable, client: dynamoDbDocument() }));
 }

@@ -91,6 +91,48 @@ describe('protectedCachesSchema', () => {
       false,
     );
   });
+
+  describe('sourceOfTruth.readUnitsPerSecond', () => {
+    const reading = (id: string, tableName: string, readUnitsPerSecond?: number) => ({
+      id,
+      ...base,
+      sourceOfTruth: { tableName, ...(readUnitsPerSecond === undefined ? {} : { readUnitsPerSecond }) },
+    });
+    const problems = (doc: unknown[]) => {
+      const parsed = protectedCachesSchema.safeParse(doc);
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+
+    it.each([
+      ['unset: unpaced', [reading('a', 'accounts')], []],
+      [
+        'a budget of at least 1 read unit per second',
+        [reading('a', 'accounts', 0.5)],
+        ['0.sourceOfTruth.readUnitsPerSecond: Too small: expected number to be >=1'],
+      ],
+      [
+        'the same budget on every cache reading a table',
+        [reading('a', 'accounts', 400), reading('b', 'accounts', 400), reading('c', 'orders')],
+        [],
+      ],
+      [
+        'different budgets for one table',
+        [reading('a', 'accounts', 400), reading('b', 'accounts', 200)],
+        [
+          '1.sourceOfTruth.readUnitsPerSecond: caches reading accounts share its budget: set the same readUnitsPerSecond on each',
+        ],
+      ],
+      [
+        'a budget on one cache of a table and none on another',
+        [reading('a', 'accounts'), reading('b', 'accounts', 200)],
+        [
+          '1.sourceOfTruth.readUnitsPerSecond: caches reading accounts share its budget: set the same readUnitsPerSecond on each',
+        ],
+      ],
+    ])('%s', (_, doc, expected) => {
+      expect(problems(doc)).toEqual(expected);
+    });
+  });
 });
 
 describe('authTokenProblem (CreateReplicationGroup AuthToken rules)', () => {

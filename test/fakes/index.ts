@@ -18,6 +18,7 @@ import { FakeExecutionReader } from './executions';
 import { FakeIncidentStore } from './incident-store';
 import { FakeMirrorRecords } from './mirror-records';
 import { FakeNotifier } from './notifier';
+import { FakeReadShares } from './read-shares';
 import { FakeSecretReader } from './secret-reader';
 import { FakeSourceOfTruth } from './source-of-truth';
 import { FakeWorkflow } from './workflow';
@@ -35,6 +36,7 @@ export { FakeIncidentStore } from './incident-store';
 export { FakeKeyspaceMirror } from './keyspace-mirror';
 export { FakeMirrorRecords } from './mirror-records';
 export { FakeNotifier } from './notifier';
+export { FakeReadShares } from './read-shares';
 export { FakeSecretReader } from './secret-reader';
 export { FakeSourceOfTruth } from './source-of-truth';
 export { FakeWorkflow } from './workflow';
@@ -73,6 +75,7 @@ export function fakeWorld(
     endpoints: new FakeEndpointRecord(),
     secrets: new FakeSecretReader(),
     source: new FakeSourceOfTruth(),
+    shares: new FakeReadShares(clock),
     writer: new FakeCacheWriter(clock),
     workflow: new FakeWorkflow(),
     executions: new FakeExecutionReader(),

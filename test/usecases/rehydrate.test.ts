@@ -96,6 +96,44 @@ describe('rehydrate', () => {
     expect(source.scans).toHaveLength(3);
   });
 
+  it('with a read budget, reads within its share of the table, writes back every key and gives the share back', async () => {
+    const world = worldWithIncident({ sourceOfTruth: { tableName: TABLE, readUnitsPerSecond: 300 } });
+    const source = new FakeSourceOfTruth(2);
+    const records = Array.from({ length: 7 }, (_, i) => rec(`key:${i}`, i % 2 ? 'customization' : 'session'));
+    source.put(TABLE, ...records);
+    // Another cache's recovery reads the same table; a crashed one's lease ended a minute ago.
+    const openedAt = world.clock.now().getTime();
+    world.shares.seed(TABLE, 'orders-20250301T120000Z/rehydrate', openedAt + 30_000);
+    world.shares.seed(TABLE, 'carts-20250301T110000Z/rehydrate', openedAt - 60_000);
+
+    const out = await rehydrate({ ...world, source }, input);
+
+    expect(out.written).toBe(7);
+    expect(new Set(world.writer.written.map((w) => w.key))).toEqual(new Set(records.map((r) => r.key)));
+    expect(world.shares.joins).toEqual([{ table: TABLE, holder: `${INCIDENT_ID}/rehydrate`, budget: 300 }]);
+    expect(source.scans.map((s) => s.shares)).toEqual([[150, 150, 150, 150]]);
+    expect(world.shares.leases(TABLE)).toEqual({ 'orders-20250301T120000Z/rehydrate': openedAt + 30_000 });
+  });
+
+  it('gives its share back when writing fails', async () => {
+    const world = worldWithIncident({ sourceOfTruth: { tableName: TABLE, readUnitsPerSecond: 100 } });
+    world.source.put(TABLE, rec('cust:1', 'customization'));
+    world.writer.failures.fail('write', new Error('OOM command not allowed when used memory > maxmemory'));
+
+    await expect(rehydrate(world, input)).rejects.toThrow(RehydrationFailedError);
+    expect(world.shares.leaves).toEqual([{ table: TABLE, holder: `${INCIDENT_ID}/rehydrate` }]);
+    expect(world.shares.leases(TABLE)).toEqual({});
+  });
+
+  it('without a read budget, reads unpaced and joins no readers', async () => {
+    const world = worldWithIncident({ sourceOfTruth: { tableName: TABLE } });
+    world.source.put(TABLE, rec('cust:1', 'customization'));
+
+    expect((await rehydrate(world, input)).written).toBe(1);
+    expect(world.source.scans).toEqual([{ table: TABLE, sinceMs: since }]);
+    expect(world.shares.joins).toEqual([]);
+  });
+
   it('writes nothing and says so when no source of truth is configured', async () => {
     const world = worldWithIncident();
 

@@ -128,6 +128,21 @@ describe('verify (mode data)', () => {
     expect((await verify(world, input)).keysChecked).toBe(1);
   });
 
+  it("with a read budget, compares every record within its share of the table's reads and gives the share back", async () => {
+    const world = worldWithIncident({ sourceOfTruth: { tableName: TABLE, readUnitsPerSecond: 90 } });
+    const records = Array.from({ length: 250 }, (_, i) => rec(i));
+    world.source.put(TABLE, ...records);
+    for (const r of records) world.writer.set(NEW_ENDPOINT, r.key, r.value);
+    const now = world.clock.now().getTime();
+    world.shares.seed(TABLE, 'orders-1/rehydrate', now + 30_000).seed(TABLE, 'carts-1/verify-data', now + 30_000);
+
+    const out = await verify(world, input);
+
+    expect(out).toMatchObject({ ok: true, keysChecked: 250 });
+    expect(world.source.scans.map((s) => s.shares)).toEqual([[30, 30, 30]]);
+    expect(world.shares.leaves).toEqual([{ table: TABLE, holder: `${INCIDENT_ID}/verify-data` }]);
+  });
+
   it('has nothing to compare without a source of truth', async () => {
     const world = worldWithIncident();
 

@@ -16,6 +16,7 @@
  *   STATS#<plan>        <at>#<incidentId>        a measured recovery
  *   PROVIDER#<provider> GROUP                    the provider's current incident group (groupId, openedAt, windowEndsAt)
  *   GROUP#<groupId>     META                     an incident group and its members (gsi1pk GROUP, gsi1sk openedAt)
+ *   SOURCE#<table>      READERS                  the readers of a source-of-truth table and their leases
  */
 import type { RecoveryPlan } from '../../domain/incident';
 
@@ -91,6 +92,8 @@ export const mirrorStatusKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cac
 
 export const providerGroupKey = (provider: string): ItemKey => ({ pk: `PROVIDER#${provider}`, sk: 'GROUP' });
 export const groupKey = (groupId: string): ItemKey => ({ pk: `GROUP#${groupId}`, sk: 'META' });
+
+export const sourceReadersKey = (table: string): ItemKey => ({ pk: `SOURCE#${table}`, sk: 'READERS' });
 
 export const deliveryKey = (key: string): ItemKey => ({ pk: `DELIVERY#${key}`, sk: 'DELIVERY' });
 
