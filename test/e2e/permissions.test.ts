@@ -102,7 +102,7 @@ const NOT_USED_ON_DRILLED_PATHS: Record<string, string[]> = {
   PromoteLambdaFunction: ['dynamodb:Query', 'dynamodb:UpdateItem'],
   ProvisionLambdaFunction: ['dynamodb:Query', 'dynamodb:UpdateItem', 'elasticache:DescribeReplicationGroups'],
   RehydrateLambdaFunction: ['dynamodb:Query', 'dynamodb:UpdateItem'],
-  RequestApprovalLambdaFunction: ['dynamodb:GetItem', 'dynamodb:Query'],
+  RequestApprovalLambdaFunction: ['dynamodb:Query'],
   VerifyLambdaFunction: ['dynamodb:Query'],
 };
 
