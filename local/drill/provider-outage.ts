@@ -260,6 +260,7 @@ export async function runProviderOutage(options: ProviderOutageOptions): Promise
     await until('a healthy baseline', 30_000, async () =>
       alarmNames.every((a) => stack.cloudwatch.stateOf(a) === 'OK') ? true : undefined,
     );
+    mark('baseline');
     log(`probe baseline: ${n} caches reachable, alarms OK`);
     const backups: string[] = [];
     for (const p of prepared) {
@@ -407,7 +408,7 @@ export async function runProviderOutage(options: ProviderOutageOptions): Promise
         ...(m.subject ? { subject: m.subject } : {}),
         atMs: m.receivedAt - brokeAt,
       }));
-    const cachesCreated = (await replicationGroups(stack)).filter((g) => !groupsBefore.includes(g));
+    const cachesCreated = (await replicationGroups(stack)).filter((g) => !groupsBefore.includes(g)).sort();
 
     const requests = operatorMessages.filter((m) => m.kind === 'approval-request').length;
     const lostOf = (m: MemberReport) =>
