@@ -1,5 +1,6 @@
 /**
  * `npm run drill -- [--scenario restore] [--keys 100000] [--interactive] [--json]`
+ * `npm run drill -- --scenario provider-outage [--caches 3] [--keys 20000] [--json]`
  *
  * Runs a whole incident on the local stack and prints what happened. Exit 0
  * only when the scenario ended as it must: resolved with 0 keys lost, or (for
@@ -12,6 +13,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CACHES, PROVIDER_OUTAGE_KEYS, runProviderOutage, type ProviderOutageReport } from '../drill/provider-outage';
 import { runDrill, type DrillReport } from '../drill/run';
 import { SCENARIOS, isScenario } from '../drill/scenarios';
 
@@ -24,6 +26,11 @@ const localDir = path.join(root, '.local');
 function usage(): string {
   return [
     'usage: npm run drill -- [--scenario NAME] [--keys N] [--changed N] [--interactive] [--json]',
+    `       npm run drill -- --scenario provider-outage [--caches N] [--keys N] [--changed N] [--json]`,
+    '',
+    '  --keys N     keys per cache (default 100000; provider-outage: 20000 per cache, as its N caches,',
+    '               N providers and 2N replacement nodes share the machine)',
+    `  --caches N   provider-outage only: caches of the provider, ${CACHES.min} to ${CACHES.max} (default ${CACHES.default})`,
     '',
     'scenarios:',
     ...Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(17)} ${v}`),
@@ -122,11 +129,56 @@ function print(report: DrillReport): void {
   out(`${report.ok ? 'PASS' : 'FAIL'}: ${report.why}`);
 }
 
+function printProviderOutage(report: ProviderOutageReport): void {
+  const out = (s = '') => process.stdout.write(`${s}\n`);
+  out();
+  out(
+    `Provider outage — ${report.caches} caches of one provider, ${report.keys} keys each; group ${report.groupIds.join(', ') || '(none)'}`,
+  );
+  out();
+  out('Backups before the outage');
+  for (const b of report.backups) out(`  ${b}`);
+  out();
+  out('Caches');
+  out(
+    `  ${'cache'.padEnd(12)} ${'execution'.padEnd(10)} ${'incident'.padEnd(9)} ${'detection'.padStart(9)} ${'outage'.padStart(7)} ${'degraded'.padStart(8)} ${'app outage'.padStart(10)}  keys checked/lost`,
+  );
+  for (const m of report.members) {
+    const v = m.verification;
+    const s = (n: number | undefined) => (n === undefined ? '–' : `${n} s`);
+    out(
+      `  ${m.cacheId.padEnd(12)} ${(m.executionStatus ?? '?').padEnd(10)} ${(m.incident?.status ?? '?').padEnd(9)} ${seconds(m.detectionMs).padStart(9)} ${s(m.outageSeconds).padStart(7)} ${s(m.degradedSeconds).padStart(8)} ${seconds(m.appOutageMs).padStart(10)}  ${v ? `${v.checked}/${v.missing + v.wrong + v.ttlLost}${v.firstProblems.length ? ` (${v.firstProblems.join('; ')})` : ''}` : 'unchecked'}`,
+    );
+  }
+  out();
+  out('Notices received by the HTTP subscriber');
+  for (const n of report.notices) out(`  ${seconds(n.atMs).padStart(8)}  ${n.stage.padEnd(19)} ${n.subject ?? ''}`);
+  out('Messages to operators');
+  for (const m of report.operatorMessages)
+    out(`  ${seconds(m.atMs).padStart(8)}  ${m.kind.padEnd(19)} ${m.subject ?? ''}`);
+  out();
+  const t = report.timings;
+  out('Group timings');
+  out(`  alarm spread (first to last alarm):         ${seconds(t.alarmSpreadMs)}`);
+  out(`  first confirmation → INVESTIGATING notice:  ${seconds(t.firstConfirmedToInvestigatingMs)}`);
+  out(`  approval request → decision:                ${seconds(t.requestToDecisionMs)}`);
+  out(`  last cut-over → PARTIALLY_RESTORED notice:  ${seconds(t.lastCutOverToPartiallyRestoredMs)}`);
+  out(`  last verify → RESOLVED notice:              ${seconds(t.lastVerifiedToResolvedMs)}`);
+  out(`  providers killed → RESOLVED notice:         ${seconds(t.brokenToResolvedMs)}`);
+  out(`  total wall time:                            ${seconds(report.wallMs)}`);
+  out(`Caches created: ${report.cachesCreated.join(', ') || 'none'}`);
+  out();
+  for (const c of report.checks) out(`  ${c.ok ? '✔' : '✖'} ${c.what}${c.ok ? '' : ` — saw ${c.saw}`}`);
+  out();
+  out(`${report.ok ? 'PASS' : 'FAIL'}: ${report.why}`);
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', default: 'restore' },
-      keys: { type: 'string', default: '100000' },
+      keys: { type: 'string' },
+      caches: { type: 'string' },
       changed: { type: 'string' },
       interactive: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -138,11 +190,21 @@ async function main(): Promise<number> {
     return 0;
   }
   const scenario = values.scenario ?? 'restore';
-  const keys = Number(values.keys);
-  if (!isScenario(scenario) || !Number.isInteger(keys) || keys < 10 || keys > 5_000_000) {
-    process.stderr.write(
-      `${!isScenario(scenario) ? `unknown scenario "${scenario}"` : `--keys must be an integer from 10 to 5000000`}\n\n${usage()}\n`,
-    );
+  const keys = Number(values.keys ?? (scenario === 'provider-outage' ? PROVIDER_OUTAGE_KEYS : 100_000));
+  const caches = Number(values.caches ?? CACHES.default);
+  const problem = !isScenario(scenario)
+    ? `unknown scenario "${scenario}"`
+    : !Number.isInteger(keys) || keys < 10 || keys > 5_000_000
+      ? '--keys must be an integer from 10 to 5000000'
+      : values.caches !== undefined && scenario !== 'provider-outage'
+        ? '--caches applies to --scenario provider-outage only'
+        : !/^\d+$/.test(String(values.caches ?? CACHES.default)) || caches < CACHES.min || caches > CACHES.max
+          ? `--caches must be an integer from ${CACHES.min} to ${CACHES.max}, got "${values.caches ?? ''}"`
+          : scenario === 'provider-outage' && values.interactive
+            ? '--interactive is not available for provider-outage: the drill approves as "drill"'
+            : undefined;
+  if (problem !== undefined || !isScenario(scenario)) {
+    process.stderr.write(`${problem ?? ''}\n\n${usage()}\n`);
     return 2;
   }
   mkdirSync(localDir, { recursive: true });
@@ -154,6 +216,29 @@ async function main(): Promise<number> {
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const onStack = async (stack: { writeDescription(file: string): Promise<void> }) => {
+    await stack.writeDescription(path.join(localDir, 'stack.json'));
+    live(
+      `stack description: ${path.relative(process.cwd(), path.join(localDir, 'stack.json'))}; function logs: ${path.relative(process.cwd(), logFile)}`,
+    );
+  };
+  if (scenario === 'provider-outage') {
+    const report = await runProviderOutage({
+      caches,
+      keys,
+      ...(values.changed ? { changedAfterBackup: Number(values.changed) } : {}),
+      signal: controller.signal,
+      log: live,
+      functionLog: (fn, line) => appendFileSync(logFile, `${fn}\t${line}\n`),
+      onReport: (r) => {
+        writeFileSync(path.join(localDir, 'last-drill.json'), `${JSON.stringify(r, null, 2)}\n`);
+        if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else printProviderOutage(r);
+      },
+      onStack,
+    });
+    return report.ok ? 0 : 1;
+  }
   const done = (report: DrillReport) => {
     writeFileSync(path.join(localDir, 'last-drill.json'), `${JSON.stringify(report, null, 2)}\n`);
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -168,12 +253,7 @@ async function main(): Promise<number> {
     log: live,
     functionLog: (fn, line) => appendFileSync(logFile, `${fn}\t${line}\n`),
     onReport: done,
-    onStack: async (stack) => {
-      await stack.writeDescription(path.join(localDir, 'stack.json'));
-      live(
-        `stack description: ${path.relative(process.cwd(), path.join(localDir, 'stack.json'))}; function logs: ${path.relative(process.cwd(), logFile)}`,
-      );
-    },
+    onStack,
   });
   return report.ok ? 0 : 1;
 }

@@ -137,7 +137,8 @@ export interface DrillReport {
   why: string;
 }
 
-async function verifyKeys(
+/** Checks every key of the dataset on the endpoint: value and, where one was seeded, TTL. */
+export async function verifyKeys(
   endpoint: Endpoint,
   authToken: string | undefined,
   tlsCa: string | undefined,
@@ -205,13 +206,14 @@ async function providerCommand(endpoint: Endpoint, authToken: string | undefined
   }
 }
 
-async function replicationGroups(stack: LocalStack): Promise<string[]> {
+/** Every replication group ElastiCache knows in the stack's region. */
+export async function replicationGroups(stack: LocalStack): Promise<string[]> {
   const out = await stack.clients.elasticache.send(new DescribeReplicationGroupsCommand({}));
   return (out.ReplicationGroups ?? []).map((g) => g.ReplicationGroupId ?? '').filter(Boolean);
 }
 
 /** Alarm → confirmed (the workflow's own check) and confirmed → first customer notice, from the incident's record. */
-function detectionOf(
+export function detectionOf(
   incident: Incident | undefined,
   timeline: TimelineEvent[],
   brokeAt: number,
@@ -241,6 +243,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     phases[name] = Date.now() - t0;
   };
   const { scenario, keys } = options;
+  if (scenario === 'provider-outage') throw new Error('provider-outage has its own runner: runProviderOutage');
   const changedCount = options.changedAfterBackup ?? Math.max(100, Math.floor(keys / 50));
   // ElastiCache groups here run without AUTH (an AUTH token needs TLS, which the seeding client does not speak).
   const withAuth = scenario !== 'promote' && scenario !== 'global-failover';

@@ -29,6 +29,8 @@ export const SCENARIOS = {
     'as standby, but the mirror stopped an hour before the outage: the operators hear of the lag before the outage, and the longer window is written back',
   redrive:
     'the endpoint record cannot be written, so the restore stops at Cut Over and is escalated; once writes are allowed again the execution is redriven and resolves from that step',
+  'provider-outage':
+    'one provider loses every cache it hosts at once (--caches N, default 3): one incident group, a recovery per cache in parallel, customers told once per stage, operators asked once',
 } as const;
 export type Scenario = keyof typeof SCENARIOS;
 
@@ -50,7 +52,8 @@ export function expectsResolution(s: Scenario): boolean {
     s === 'approval-timeout' ||
     s === 'redrive' ||
     s === 'standby' ||
-    s === 'standby-stale'
+    s === 'standby-stale' ||
+    s === 'provider-outage'
   );
 }
 

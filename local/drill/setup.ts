@@ -29,7 +29,25 @@ import { createStandby, hasStandby, standbyConfig } from './standby';
 export const CACHE_ID = 'accounts';
 export const ENDPOINT_PARAMETER = '/cache-outage/accounts/endpoint';
 const AUTH_PARAMETER = '/cache-outage/accounts/auth-token';
-const SOURCE_TABLE = 'accounts-source';
+export const SOURCE_TABLE = 'accounts-source';
+
+/** What names a protected cache of the drill: its id, its SSM parameters, its source of truth and its provider. */
+export interface CacheNames {
+  cacheId: string;
+  endpointParameter: string;
+  authParameter: string;
+  sourceTable: string;
+  /** The provider hosting the cache: the incidents of caches of one provider join one group. */
+  provider?: string;
+}
+
+/** The one cache of every single-cache scenario. */
+export const ACCOUNTS: CacheNames = {
+  cacheId: CACHE_ID,
+  endpointParameter: ENDPOINT_PARAMETER,
+  authParameter: AUTH_PARAMETER,
+  sourceTable: SOURCE_TABLE,
+};
 /** The Global Datastore of the `global-failover` scenario: primary in the stack's region, secondary in SECONDARY_REGION. */
 export const GLOBAL_DATASTORE = 'ldgnf-accounts';
 export const SECONDARY_REGION = 'us-west-2';
@@ -85,6 +103,7 @@ function* seeded(keys: number, nowSeconds: number): Iterable<DrillRecord> {
 
 async function writeSource(
   stack: LocalStack,
+  table: string,
   records: Iterable<{ r: DrillRecord; updatedAt: number }>,
 ): Promise<number> {
   const queue = [...records];
@@ -106,10 +125,8 @@ async function writeSource(
         },
       }));
       for (let attempt = 0; items.length && attempt < 10; attempt += 1) {
-        const out = await stack.clients.dynamodb.send(
-          new BatchWriteItemCommand({ RequestItems: { [SOURCE_TABLE]: items } }),
-        );
-        items = out.UnprocessedItems?.[SOURCE_TABLE] ?? [];
+        const out = await stack.clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: items } }));
+        items = out.UnprocessedItems?.[table] ?? [];
       }
       written += batch.length;
     }
@@ -163,20 +180,27 @@ export interface PreparedCache {
 /**
  * Customizations made after the backup: only the source of truth and the
  * live cache have them. Returns their indices (their current version is 1).
+ * Caches that share one source of truth (and hold its dataset) all get the
+ * change; the source is written once.
  */
 export async function changeAfterBackup(
   stack: LocalStack,
-  prepared: PreparedCache,
+  prepared: PreparedCache | readonly PreparedCache[],
   options: Pick<PrepareOptions, 'keys' | 'changed' | 'authToken' | 'log' | 'mark'>,
 ): Promise<Set<number>> {
+  const caches = Array.isArray(prepared) ? (prepared as readonly PreparedCache[]) : [prepared as PreparedCache];
+  const first = caches[0];
+  if (!first) throw new Error('no cache to change');
   await sleep(1100);
   const changed = changedAfterBackup(options.keys, options.changed);
-  const changedRecords = changed.map((i) => drillRecord(i, 1, prepared.seededAt));
-  const writer = new RedisWriter({ connections: 2 });
-  await writer.write(prepared.endpoint, options.authToken, pages(changedRecords));
+  for (const cache of caches) {
+    const writer = new RedisWriter({ connections: 2 });
+    await writer.write(cache.endpoint, options.authToken, pages(changed.map((i) => drillRecord(i, 1, cache.seededAt))));
+  }
   await writeSource(
     stack,
-    changedRecords.map((r) => ({ r, updatedAt: Date.now() })),
+    first.cache.sourceOfTruth?.tableName ?? SOURCE_TABLE,
+    changed.map((i) => ({ r: drillRecord(i, 1, first.seededAt), updatedAt: Date.now() })),
   );
   options.mark('changedAfterBackup');
   options.log(`${changed.length} customizations changed after the backup`);
@@ -192,24 +216,34 @@ export interface PrepareOptions {
   mark: (phase: string) => void;
   /** The cache's backup interval (default: one run at start-up for the drill, every minute for stale-backup). */
   backupIntervalMinutes?: number;
+  /** The cache's names (default: ACCOUNTS). */
+  names?: CacheNames;
+  /**
+   * Whether to create the source table and seed it (default true); false for a
+   * cache sharing a source of truth another cache of the drill already seeded.
+   */
+  seedSource?: boolean;
 }
 
 export async function prepareProtectedCache(stack: LocalStack, options: PrepareOptions): Promise<PreparedCache> {
   const { scenario, keys, authToken, log, mark } = options;
+  const { cacheId, endpointParameter, authParameter, sourceTable, provider: providerName } = options.names ?? ACCOUNTS;
+  const seedSource = options.seedSource ?? true;
   const { clients, description } = stack;
   let provider: RedisProcess | undefined;
   let providerDir: string | undefined;
   let proxy: CorruptingProxy | undefined;
-  await clients.dynamodb.send(
-    new CreateTableCommand({
-      TableName: SOURCE_TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
-    }),
-  );
+  if (seedSource)
+    await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: sourceTable,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+      }),
+    );
   if (authToken) {
-    await clients.ssm.send(new PutParameterCommand({ Name: AUTH_PARAMETER, Value: authToken, Type: 'SecureString' }));
+    await clients.ssm.send(new PutParameterCommand({ Name: authParameter, Value: authToken, Type: 'SecureString' }));
   }
 
   // The protected cache: a third-party provider's Redis, or an ElastiCache group with a replica.
@@ -260,7 +294,7 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
   }
   await clients.ssm.send(
     new PutParameterCommand({
-      Name: ENDPOINT_PARAMETER,
+      Name: endpointParameter,
       Value: JSON.stringify(endpoint),
       Type: 'String',
       Overwrite: true,
@@ -283,17 +317,18 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
       `warm standby ${standbyConfig(scenario).replicationGroupId} at ${standbyEndpoint.host}:${standbyEndpoint.port}`,
     );
   const cache: ProtectedCache = {
-    id: CACHE_ID,
-    displayName: 'account settings',
+    id: cacheId,
+    displayName: cacheId === CACHE_ID ? 'account settings' : `account settings (${cacheId})`,
+    ...(providerName ? { provider: providerName } : {}),
     endpoint,
-    endpointParameter: ENDPOINT_PARAMETER,
-    ...(authToken ? { authTokenParameter: AUTH_PARAMETER } : {}),
+    endpointParameter,
+    ...(authToken ? { authTokenParameter: authParameter } : {}),
     ...(replicationGroupId ? { replicationGroupId } : {}),
     ...(globalReplicationGroupId ? { globalReplicationGroupId } : {}),
     alarmNames: [],
     backup: {
       bucket: backupBucket,
-      prefix: `${CACHE_ID}/`,
+      prefix: `${cacheId}/`,
       maxAgeHours: 24,
       // The stack's scheduled backup makes the backups; a long interval keeps it to the one run at start-up
       // (the drill asks for any later one itself), so no run meets the outage. stale-backup backs up every
@@ -313,12 +348,12 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
       securityGroupIds: [],
       port: 6379,
     },
-    sourceOfTruth: { tableName: SOURCE_TABLE, priorityKinds: ['customization', 'flag'] },
+    sourceOfTruth: { tableName: sourceTable, priorityKinds: ['customization', 'flag'] },
     ...(standbyEndpoint ? { standby: standbyConfig(scenario) } : {}),
   };
   stack.protect([cache]);
   log(
-    `protected cache "${CACHE_ID}" at ${endpoint.host}:${endpoint.port}${replicationGroupId ? ` (replication group ${replicationGroupId})` : ' (third-party provider)'}`,
+    `protected cache "${cacheId}" at ${endpoint.host}:${endpoint.port}${replicationGroupId ? ` (replication group ${replicationGroupId})` : ` (third-party provider${providerName ? ` ${providerName}` : ''})`}`,
   );
 
   // Seed the cache and its source of truth; history is old, as real data is.
@@ -327,15 +362,20 @@ export async function prepareProtectedCache(stack: LocalStack, options: PrepareO
   const oldTime = Date.now() - 30 * DAY_MS;
   const [written] = await Promise.all([
     writer.write(endpoint, authToken, pages(seeded(keys, nowSeconds))),
-    writeSource(
-      stack,
-      (function* () {
-        for (const r of seeded(keys, nowSeconds)) yield { r, updatedAt: oldTime };
-      })(),
-    ),
+    seedSource
+      ? writeSource(
+          stack,
+          sourceTable,
+          (function* () {
+            for (const r of seeded(keys, nowSeconds)) yield { r, updatedAt: oldTime };
+          })(),
+        )
+      : 0,
   ]);
   mark('seeded');
-  log(`seeded ${written.written} keys into the cache and its source of truth`);
+  log(
+    `seeded ${written.written} keys into ${seedSource ? 'the cache and its source of truth' : `${cacheId} (its source of truth already holds them)`}`,
+  );
 
   return {
     cache,

@@ -2,6 +2,7 @@
  * Every drill scenario, end to end on the local stack: the real ASL, the real
  * handlers, real redis-server processes, real RDB backups in S3.
  */
+import { runProviderOutage } from '../../local/drill/provider-outage';
 import { runDrill, type DrillReport } from '../../local/drill/run';
 import type { Scenario } from '../../local/drill/scenarios';
 import { childProcesses } from './processes';
@@ -354,5 +355,31 @@ describe('incident drill on the local stack', () => {
     const entered = r.states.map((s) => s.name);
     expect(entered.filter((n) => n === 'Provision Cache')).toHaveLength(1);
     expect(entered.filter((n) => n === 'Cut Over')).toHaveLength(2);
+  });
+
+  it('provider-outage: three caches of one provider die together; each recovers, customers hear once per stage, operators are asked once', async () => {
+    const r = await runProviderOutage({ caches: 3, keys: KEYS, changedAfterBackup: 150 });
+    // Each cache has its own incident and recovery, and every one ends resolved with every key and TTL.
+    expect(r.members.map((m) => m.cacheId)).toEqual(['accounts-1', 'accounts-2', 'accounts-3']);
+    for (const m of r.members) {
+      expect([m.cacheId, m.executionStatus, m.incident?.status]).toEqual([m.cacheId, 'SUCCEEDED', 'RESOLVED']);
+      expect([m.cacheId, m.verification]).toEqual([
+        m.cacheId,
+        { checked: KEYS, missing: 0, wrong: 0, withTtl: KEYS / 100, ttlLost: 0, firstProblems: [] },
+      ]);
+      // Its clients followed it to its own replacement.
+      expect(m.appEndpoints).toHaveLength(2);
+    }
+    expect(new Set(r.members.map((m) => m.incident?.newEndpoint?.port)).size).toBe(3);
+    // One group of the provider holds them all.
+    expect(r.groupIds).toHaveLength(1);
+    expect(r.group).toMatchObject({ provider: 'acme-redis', status: 'RESOLVED' });
+    expect(Object.keys(r.group?.members ?? {}).sort()).toEqual(r.members.map((m) => m.incidentId).sort());
+    expect(r.cachesCreated).toHaveLength(3);
+    // Customers: one notice per stage, in order; operators: one approval request for the group.
+    expect(r.notices.map((n) => n.stage)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
+    expect(r.operatorMessages.filter((m) => m.kind === 'approval-request')).toHaveLength(1);
+    expect(r.timings.brokenToResolvedMs).toBeGreaterThan(0);
+    expect(r.ok).toBe(true);
   });
 });
