@@ -13,7 +13,7 @@ import type { IncidentGroup } from '../../functions/domain/groups';
 import { durationsOf, type Incident, type TimelineEvent } from '../../functions/domain/incident';
 import { DynamoDbIncidentStore, documentClient } from '../../functions/adapters/dynamodb-incident-store';
 import { SfnTaskResumer } from '../../functions/adapters/sfn-workflow';
-import { decideApproval } from '../../functions/usecases/decide-approval';
+import { decideApproval, decideGroupApproval } from '../../functions/usecases/decide-approval';
 import { startStack, type LocalStack, type StackOptions } from '../stack';
 import { probeAlarmName } from '../stack/alarms';
 import { awaitBackupRun, describeRun } from './backups';
@@ -117,22 +117,25 @@ export function cacheNames(i: number): CacheNames {
 type Approver = { store: DynamoDbIncidentStore; resumer: SfnTaskResumer };
 
 /**
- * Approves the group's pending recovery plans as "drill": every incident of
- * the group that waits for a decision. Returns the incidents it decided.
+ * Decides as "drill" what an approval request on the operators' topic asks:
+ * the whole group when the request is the group's, else the one incident it
+ * names (a cache asked about on its own). Returns the incidents it decided.
  */
-async function approveGroup(deps: Approver, group: { groupId?: string; incidentIds: string[] }): Promise<string[]> {
-  const decided: string[] = [];
-  for (const incidentId of group.incidentIds) {
-    const pending = (await deps.store.approvals(incidentId)).filter((a) => a.status === 'PENDING');
-    for (const a of pending) {
-      await decideApproval(
-        { ...deps, clock: { now: () => new Date() } },
-        { incidentId, step: a.step, decision: 'approve', decidedBy: 'drill', reason: 'drill: automatic approval' },
-      );
-      decided.push(incidentId);
-    }
+async function approveRequest(deps: Approver, request: { groupId?: string; incidentId: string }): Promise<string[]> {
+  const clock = { now: () => new Date() };
+  const decision = { step: 'recovery-plan', decision: 'approve', decidedBy: 'drill' } as const;
+  if (request.groupId && request.groupId === request.incidentId) {
+    const out = await decideGroupApproval(
+      { ...deps, clock },
+      { ...decision, groupId: request.groupId, reason: 'drill: automatic approval of the group' },
+    );
+    return out.decided.map((d) => d.incidentId);
   }
-  return decided;
+  const out = await decideApproval(
+    { ...deps, clock },
+    { ...decision, incidentId: request.incidentId, reason: 'drill: automatic approval' },
+  );
+  return [out.incidentId];
 }
 
 const last = (times: number[]) => (times.length ? Math.max(...times) : undefined);
@@ -294,20 +297,18 @@ export async function runProviderOutage(options: ProviderOutageOptions): Promise
     const approver: Approver = { store, resumer: new SfnTaskResumer({ client: clients.sfn }) };
     const incidentIds: string[] = [];
     let groupId: string | undefined;
-    let approving: Promise<void> = Promise.resolve();
-    const approve = (why: string) => {
-      approving = approving
-        .then(() => approveGroup(approver, { ...(groupId ? { groupId } : {}), incidentIds: [...incidentIds] }))
-        .then(
-          (ids) => {
-            for (const id of ids) log(`  ✔ ${id}: approved by drill (${why})`);
-          },
-          (err: Error) => log(`  ✖ decision failed: ${err.message}`),
-        );
-      return approving;
-    };
     subscriber.onNotification((m) => {
-      if (m.attributes.kind === 'approval-request') void approve('approval request');
+      if (m.attributes.kind !== 'approval-request') return;
+      const request = {
+        incidentId: m.attributes.incidentId ?? '',
+        ...(m.attributes.groupId ? { groupId: m.attributes.groupId } : {}),
+      };
+      approveRequest(approver, request).then(
+        (ids) => {
+          for (const id of ids) log(`  ✔ ${id}: approved by drill`);
+        },
+        (err: Error) => log(`  ✖ decision failed: ${err.message}`),
+      );
     });
 
     const executions = await until(`${n} executions`, 90_000, async () => {
@@ -332,13 +333,12 @@ export async function runProviderOutage(options: ProviderOutageOptions): Promise
     }
     members.sort((a, b) => a.cacheId.localeCompare(b.cacheId, 'en', { numeric: true }));
 
-    // Follow the executions, approving whatever waits for a decision, until every one has ended.
+    // Follow the executions until every one has ended (the subscriber approves what the operators are asked).
     const seen = new Map<string, number>();
     await until(
       'the executions to finish',
       options.timeoutMs ?? 300_000,
       async () => {
-        await approve('pending');
         let running = 0;
         for (const m of members) {
           if (m.executionStatus && m.executionStatus !== 'RUNNING') continue;
