@@ -14,9 +14,12 @@ commands:
   caches                             each protected cache's backups: newest verified, age against the RPO,
                                      last run, failures in a row, last test restore
   show <incident> [--follow]         the incident, its approvals and its timeline
-  approve <incident> --reason TEXT   approve the pending recovery plan   [--step ${DEFAULT_STEP}]
-  reject <incident> --reason TEXT    reject it (the workflow escalates)  [--step ${DEFAULT_STEP}]
-  ack <incident>                     acknowledge the request: delays escalation while you look
+  approve <id> --reason TEXT         approve the pending recovery plan   [--step ${DEFAULT_STEP}]
+  reject <id> --reason TEXT          reject it (the workflow escalates)  [--step ${DEFAULT_STEP}]
+                                     <id>: an incident, or an incident group (a provider outage): then every
+                                     cache of the group waiting is decided, or only those in --only
+  ack <id>                           acknowledge the request (of every cache waiting, for a group): delays
+                                     escalation while you look
   redrive <incident> --reason TEXT   continue a workflow that stopped at a step, once the cause is fixed
   notices <incident>                 notices sent to subscribers
   drill [options]                    run the local incident drill (see: cache-outage drill --help)
@@ -26,6 +29,7 @@ options:
   --url URL            console URL (or CACHE_OUTAGE_URL)
   --token JWT          bearer token of an operator (or CACHE_OUTAGE_TOKEN)
   --as NAME            local only: the operator name to sign in as (default: $USER@local)
+  --only A,B           approve/reject of a group: only these caches (incident or cache ids)
   --json               machine-readable output
   -h, --help           this help
 `;
@@ -35,6 +39,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
+    /** The console's HTTP status, when the console refused the request. */
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -67,7 +73,16 @@ export type Command =
   | { name: 'incidents'; options: CommandOptions }
   | { name: 'caches'; options: CommandOptions }
   | { name: 'show' | 'ack' | 'notices'; incidentId: string; options: CommandOptions }
-  | { name: 'approve' | 'reject' | 'redrive'; incidentId: string; reason: string; options: CommandOptions };
+  | { name: 'redrive'; incidentId: string; reason: string; options: CommandOptions }
+  | {
+      name: 'approve' | 'reject';
+      /** An incident id or a group id. */
+      incidentId: string;
+      reason: string;
+      /** For a group: only these caches (incident or cache ids). */
+      only?: string[];
+      options: CommandOptions;
+    };
 
 const NEEDS_ID = ['show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
 type NeedsId = (typeof NEEDS_ID)[number];
@@ -86,6 +101,7 @@ function parseOptions(args: string[]) {
         json: { type: 'boolean', default: false },
         step: { type: 'string', default: DEFAULT_STEP },
         reason: { type: 'string' },
+        only: { type: 'string' },
         follow: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -116,13 +132,23 @@ export function parseCommand(argv: string[]): Command {
     step: values.step,
     follow: values.follow,
   };
+  if (values.only !== undefined && command !== 'approve' && command !== 'reject')
+    throw new UsageError(`--only is for approve and reject of an incident group, not ${command}`);
   if (command === 'incidents' || command === 'caches') return { name: command, options };
   const incidentId = positionals[0];
   if (!incidentId) throw new UsageError(`${command} needs an incident id\n\n${USAGE}`);
   if (command === 'approve' || command === 'reject' || command === 'redrive') {
     if (!values.reason?.trim())
       throw new UsageError(`${command} needs --reason: it is recorded with your name on the incident's timeline`);
-    return { name: command, incidentId, reason: values.reason, options };
+    if (command === 'redrive') return { name: command, incidentId, reason: values.reason, options };
+    if (values.only === undefined) return { name: command, incidentId, reason: values.reason, options };
+    const only = values.only
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    if (!only.length)
+      throw new UsageError('--only needs the caches to decide: incident or cache ids, separated by commas');
+    return { name: command, incidentId, reason: values.reason, only, options };
   }
   return { name: command, incidentId, options };
 }

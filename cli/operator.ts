@@ -6,9 +6,10 @@
  *   cache-outage incidents                       open incidents first
  *   cache-outage caches                          each cache's backups, against its RPO
  *   cache-outage show <id> [--follow]            the incident and its timeline
- *   cache-outage approve <id> --reason R [--step recovery-plan]
- *   cache-outage reject <id> --reason R [--step recovery-plan]
+ *   cache-outage approve <id> --reason R [--step recovery-plan] [--only a,b]
+ *   cache-outage reject <id> --reason R [--step recovery-plan] [--only a,b]
  *   cache-outage ack <id> [--step recovery-plan] "I'm looking at it" (delays escalation)
+ *     <id>: an incident, or an incident group (see ./group.ts)
  *   cache-outage notices <id>                    notices sent to subscribers
  *   cache-outage drill [drill options]           runs the local incident drill
  *
@@ -39,6 +40,7 @@ import {
   type IncidentListJson,
   type View,
 } from './human';
+import { groupAck, groupDecision, groupNamed } from './group';
 import { CliError, parseCommand, USAGE } from './operator-args';
 
 /** The package's root: one level above this file, and above dist/ where it is bundled. */
@@ -141,7 +143,7 @@ async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string,
           ? ' (the token is missing, invalid or expired)'
           : ' (you are not in the operators group)'
         : '';
-    throw new CliError(`HTTP ${res.status}: ${message}${hint}`, res.status === 409 ? 3 : 1);
+    throw new CliError(`HTTP ${res.status}: ${message}${hint}`, res.status === 409 ? 3 : 1, res.status);
   }
   return doc as T;
 }
@@ -221,6 +223,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'approve':
     case 'reject': {
+      const group = await groupNamed(call, target, incidentId ?? '', parsed.only !== undefined);
+      if (group) return groupDecision(call, target, group, parsed, step);
       const decided = await call<{ status: string; decidedBy: string; decidedAt: string; step: string }>(
         target,
         'POST',
@@ -251,6 +255,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'ack': {
+      const group = await groupNamed(call, target, incidentId ?? '', false);
+      if (group) return groupAck(call, target, group, values, step);
       const acked = await call<{ acknowledgedBy: string }>(
         target,
         'POST',

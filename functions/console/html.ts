@@ -40,7 +40,7 @@ function groupRows(g: GroupSummary, t: TimeContext): string {
   const spans = [`Elapsed ${formatSeconds(g.elapsedSeconds)}`, `Outage ${formatSeconds(g.outageSeconds)}`];
   return `<tbody class="group" aria-label="${esc(`${name}: ${g.countsLabel}`)}">
 <tr class="group-head">
-<td data-label="Group"><strong title="${esc(`Incident group ${g.groupId}`)}">${esc(name)}</strong> <span class="muted">provider outage</span>${waitingText(g.pendingApprovals)}</td>
+<td data-label="Group"><a href="${esc(`/groups/${encodeURIComponent(g.groupId)}`)}" title="${esc(`Incident group ${g.groupId}`)}"><strong>${esc(name)}</strong></a> <span class="muted">provider outage</span>${waitingText(g.pendingApprovals)}</td>
 <td data-label="Caches">${esc(g.countsLabel)}</td>
 <td data-label="Status"><span class="status-${esc(g.status)}">${esc(g.statusLabel)}</span><br><span class="muted">${esc(g.stageLabel)}</span></td>
 <td data-label="Plan">${esc(g.planLabel)}</td>

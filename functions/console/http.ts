@@ -26,6 +26,9 @@ export type Route =
   | { name: 'decide'; incidentId: string; step: string }
   | { name: 'ack'; incidentId: string; step: string }
   | { name: 'redrive'; incidentId: string }
+  | { name: 'group'; groupId: string }
+  | { name: 'group-decide'; groupId: string; step: string }
+  | { name: 'group-ack'; groupId: string; step: string }
   | { name: 'login' }
   | { name: 'callback' }
   | { name: 'logout' }
@@ -33,7 +36,8 @@ export type Route =
   | { name: 'method-not-allowed'; allow: string };
 
 const STEP = /^[a-z0-9-]{1,64}$/;
-const ID = /^[A-Za-z0-9._:-]{1,200}$/;
+/** An incident or group id as a path segment. */
+export const ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
 function segment(raw: string): string | undefined {
   try {
@@ -55,6 +59,7 @@ export function route(method: string, rawPath: string): Route {
   if (p.length === 1 && p[0] === 'login') return only('GET', { name: 'login' });
   if (p.length === 1 && p[0] === 'callback') return only('GET', { name: 'callback' });
   if (p.length === 1 && p[0] === 'logout') return only('POST', { name: 'logout' });
+  if (p[0] === 'groups' && p[1] && ID.test(p[1])) return groupRoute(p, p[1], only);
   if (p[0] !== 'incidents' || !p[1] || !ID.test(p[1])) return { name: 'not-found' };
   const incidentId = p[1];
   if (p.length === 2) return only('GET', { name: 'incident', incidentId });
@@ -67,8 +72,18 @@ export function route(method: string, rawPath: string): Route {
   return { name: 'not-found' };
 }
 
+/** /groups/<id>, /groups/<id>/approvals/<step> and …/ack: an incident group's page and its decisions. */
+function groupRoute(p: string[], groupId: string, only: (allowed: string, r: Route) => Route): Route {
+  if (p.length === 2) return only('GET', { name: 'group', groupId });
+  if (p[2] === 'approvals' && p[3] && STEP.test(p[3])) {
+    if (p.length === 4) return only('POST', { name: 'group-decide', groupId, step: p[3] });
+    if (p.length === 5 && p[4] === 'ack') return only('POST', { name: 'group-ack', groupId, step: p[3] });
+  }
+  return { name: 'not-found' };
+}
+
 /** The routes a person opens in a browser tab; every other route is an API call or a form post. */
-const PAGES: readonly Route['name'][] = ['list', 'caches', 'incident'];
+const PAGES: readonly Route['name'][] = ['list', 'caches', 'incident', 'group'];
 
 /**
  * A browser opening one of the console's pages: GET, `Accept` with
@@ -95,6 +110,10 @@ export interface DecisionForm {
   decision?: string;
   reason?: string;
   csrf?: string;
+  /** A group decision's `only`, as sent: repeated form fields, or a JSON array or comma-separated string. */
+  only?: unknown;
+  /** A group decision's per-cache choices, as sent: `decide.<id>` form fields, or a JSON object `decide`. */
+  decide?: Record<string, unknown>;
 }
 
 /** A form post or a JSON body; anything else is a ValidationError. */
@@ -114,6 +133,14 @@ export function parseBody(event: ConsoleEvent): DecisionForm {
     }
     return out;
   };
+  // The group fields are kept as sent; the group routes alone read (and validate) them.
+  const withGroupFields = (form: DecisionForm, only: unknown, decide: [string, unknown][]): DecisionForm => ({
+    ...form,
+    ...(only !== undefined ? { only } : {}),
+    ...(decide.length ? { decide: Object.fromEntries(decide) } : {}),
+  });
+  const prefixed = (entries: [string, unknown][]): [string, unknown][] =>
+    entries.filter(([k]) => k.startsWith('decide.')).map(([k, v]) => [k.slice('decide.'.length), v]);
   if (!raw) return {};
   if (type.includes('application/json')) {
     let doc: unknown;
@@ -124,11 +151,22 @@ export function parseBody(event: ConsoleEvent): DecisionForm {
     }
     if (typeof doc !== 'object' || doc === null)
       throw new ValidationError('request body', [{ path: '', message: 'must be an object' }]);
-    return pick((k) => (doc as Record<string, unknown>)[k]);
+    const o = doc as Record<string, unknown>;
+    const nested = typeof o.decide === 'object' && o.decide !== null ? Object.entries(o.decide) : [];
+    return withGroupFields(
+      pick((k) => o[k]),
+      o.only,
+      [...nested, ...prefixed(Object.entries(o))],
+    );
   }
   if (type.includes('application/x-www-form-urlencoded') || !type) {
     const form = new URLSearchParams(raw);
-    return pick((k) => form.get(k) ?? undefined);
+    const only = form.getAll('only');
+    return withGroupFields(
+      pick((k) => form.get(k) ?? undefined),
+      only.length ? only : undefined,
+      prefixed([...form.entries()]),
+    );
   }
   throw new ValidationError('request body', [{ path: '', message: `unsupported content type ${type}` }]);
 }

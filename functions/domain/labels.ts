@@ -208,3 +208,22 @@ export const PROGRESS_STATE_LABELS: Readonly<Record<string, string>> = {
   skipped: 'skipped',
   failed: 'stopped here',
 };
+
+/** Where a cache stands in its provider's incident group (see ./groups.ts `MEMBER_STATES`). */
+export const MEMBER_STATE_LABELS: Readonly<Record<string, string>> = {
+  OPENED: 'Alarm received',
+  CONFIRMED: 'Outage confirmed',
+  FALSE_ALARM: 'False alarm',
+  FAILED: 'Failed',
+  REJECTED: 'Plan rejected',
+  RELEASED: 'Taken out by an operator',
+  RESOLVED: 'Resolved',
+};
+
+/** Where an incident group stands (see ./groups.ts `GROUP_STATUSES`). */
+export const GROUP_STATUS_LABELS: Readonly<Record<string, string>> = {
+  OPEN: 'Open',
+  RESOLVED: 'Resolved',
+  FALSE_ALARM: 'False alarm',
+  CLOSED: 'Closed',
+};

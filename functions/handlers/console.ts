@@ -1,7 +1,8 @@
 /**
  * The operator console behind API Gateway's HTTP API (payload 2.0, the
  * `consoleAuthorizer` Lambda authorizer): incident list and page, live
- * events, the caches and their backups, approve / reject / acknowledge, and the browser's sign-in (/login
+ * events, the caches and their backups, approve / reject / acknowledge, an incident group's page and its
+ * decisions (../console/group-routes.ts), and the browser's sign-in (/login
  * and /callback, the only routes without the authorizer) and sign-out. Each
  * route parses the request and calls one use case. See ../console/auth.ts for
  * how operators are authenticated and authorized, ../console/sign-in.ts and
@@ -39,11 +40,12 @@ import {
   operatorFrom,
   SESSION_COOKIE,
   signedOutFrom,
-  type Operator,
 } from '../console/auth';
 import { cachesPage } from '../console/caches-page';
 import type { TimeContext } from '../console/format';
-import { incidentPage, listPage, messagePage } from '../console/html';
+import { expiredForm, failure } from '../console/answers';
+import { groupRoute, type GroupRouteDeps } from '../console/group-routes';
+import { incidentPage, listPage } from '../console/html';
 import {
   cookie,
   html,
@@ -62,6 +64,7 @@ import { signedOutAnswer } from '../console/signed-out';
 import { callback, login } from '../console/sign-in-routes';
 
 export type ConsoleDeps = DecideApprovalDeps &
+  GroupRouteDeps &
   IncidentViewDeps &
   RedriveDeps &
   CacheBackupsDeps & { readonly signIn: SignIn };
@@ -69,27 +72,6 @@ export type ConsoleDeps = DecideApprovalDeps &
 const timeContext = (deps: ConsoleDeps): TimeContext => ({ zone: deps.timeZone ?? UTC, now: deps.clock.now() });
 
 const incidentPath = (incidentId: string) => `/incidents/${encodeURIComponent(incidentId)}`;
-
-function failure(
-  event: ConsoleEvent,
-  status: number,
-  error: string,
-  message: string,
-  operator?: Operator,
-  back?: string,
-): ConsoleResult {
-  if (wantsJson(event)) return json(status, { error, message });
-  return html(
-    status,
-    messagePage(status, error, message, operator?.name, back, back === '/login' ? 'Sign in' : undefined),
-  );
-}
-
-/** A form whose CSRF token the session did not issue: sent back to the incident page, nothing done. */
-function expiredForm(event: ConsoleEvent, operator: Operator, incidentId: string): ConsoleResult {
-  const message = 'This form has expired or did not come from the console: reload the incident page and try again.';
-  return failure(event, 403, 'Forbidden', message, operator, incidentPath(incidentId));
-}
 
 async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleResult> {
   const method = event.requestContext.http.method.toUpperCase();
@@ -152,7 +134,7 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
     case 'ack': {
       const form = parseBody(event);
       if (!csrfAccepted(credential, form.csrf)) {
-        return expiredForm(event, operator, r.incidentId);
+        return expiredForm(event, operator, incidentPath(r.incidentId));
       }
       if (r.name === 'ack') {
         await acknowledgeApproval(deps, { incidentId: r.incidentId, step: r.step, by: operator.name });
@@ -184,7 +166,7 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
     case 'redrive': {
       const form = parseBody(event);
       if (!csrfAccepted(credential, form.csrf)) {
-        return expiredForm(event, operator, r.incidentId);
+        return expiredForm(event, operator, incidentPath(r.incidentId));
       }
       const redriven = await redriveIncident(deps, {
         incidentId: r.incidentId,
@@ -198,6 +180,10 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
       });
       return wantsJson(event) ? json(200, redriven) : redirect(incidentPath(r.incidentId));
     }
+    case 'group':
+    case 'group-decide':
+    case 'group-ack':
+      return groupRoute(deps, event, r, operator, credential);
     case 'method-not-allowed': {
       const result = failure(event, 405, 'Method Not Allowed', `Use ${r.allow} here.`, operator);
       return { ...result, headers: { ...result.headers, allow: r.allow } };
@@ -228,7 +214,7 @@ export function makeHandler(deps: ConsoleDeps) {
       return json(400, { error: 'Bad Request', message: 'not an HTTP API (payload 2.0) request' });
     }
     const event = raw as ConsoleEvent;
-    const incidentBack = /^\/incidents\/[^/]+/.exec(event.rawPath ?? '')?.[0];
+    const incidentBack = /^\/(incidents|groups)\/[^/]+/.exec(event.rawPath ?? '')?.[0];
     try {
       return await serve(deps, event);
     } catch (err) {

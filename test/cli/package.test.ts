@@ -81,7 +81,8 @@ describe('the cache-outage package', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^usage: cache-outage <command> \[options\]/);
-    expect(r.stdout).toContain('approve <incident> --reason TEXT');
+    expect(r.stdout).toContain('approve <id> --reason TEXT');
+    expect(r.stdout).toContain('--only A,B');
   });
 
   it('refuses a bad command line with a message and exit code 2', async () => {

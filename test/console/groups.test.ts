@@ -72,6 +72,8 @@ describe('a provider outage in the incidents list', () => {
       /acme-redis provider outage\s*1 approval waiting\s*3 caches · 1 resolved\s*Open\s*Recovery under way\s*Restore from backup\s*18:14 ET/,
     );
     expect(head).toContain('class="status-OPEN"');
+    // The group's name opens the group page, where the operators decide for its caches.
+    expect(head).toContain(`<a href="/groups/${GROUP}"`);
     expect(members.map((m) => /<tr class="member">/.test(m))).toEqual([true, true, true]);
     expect(members.map((m) => /href="\/incidents\/([^"]+)"/.exec(m)?.[1])).toEqual([
       'accounts-1-20251206T231401Z',

@@ -18,7 +18,7 @@ import { figure } from './harness';
 import { assertProperty, RUNS, SEED } from './properties';
 
 const COMMANDS = ['incidents', 'caches', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
-const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason'] as const;
+const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason', 'only'] as const;
 const BOOLEAN_OPTIONS = ['local', 'json', 'follow'] as const;
 
 type Outcome = { kind: 'command'; command: Command } | { kind: 'usage'; error: UsageError };
@@ -61,6 +61,10 @@ function invariantBroken(argv: string[], out: Outcome): string | undefined {
         return `incident id ${JSON.stringify(c.incidentId)}`;
       if ((c.name === 'approve' || c.name === 'reject' || c.name === 'redrive') && !c.reason.trim())
         return 'a decision without a reason';
+      if ((c.name === 'approve' || c.name === 'reject') && c.only !== undefined) {
+        if (!c.only.length || c.only.some((id) => !id.trim() || id.includes(',')))
+          return `only ${JSON.stringify(c.only)}`;
+      }
       return undefined;
     }
   }
@@ -208,13 +212,26 @@ describe('cache-outage command lines', () => {
       step: last('step')?.value ?? DEFAULT_STEP,
       follow: has('follow'),
     };
-    if (command === 'incidents' || command === 'caches') return { name: command, options } as Command;
+    const only = last('only')?.value;
+    if (command === 'incidents' || command === 'caches') {
+      return only !== undefined
+        ? { usage: /^--only is for approve and reject/ }
+        : ({ name: command, options } as Command);
+    }
+    if (only !== undefined && command !== 'approve' && command !== 'reject')
+      return { usage: /^--only is for approve and reject/ };
     const incidentId = ts.find((t) => t.kind === 'positional')?.value;
     if (!incidentId) return { usage: /needs an incident id/ };
     if (command === 'approve' || command === 'reject' || command === 'redrive') {
       const reason = last('reason')?.value;
       if (!reason?.trim()) return { usage: /needs --reason/ };
-      return { name: command, incidentId, reason, options } as Command;
+      if (only === undefined) return { name: command, incidentId, reason, options } as Command;
+      const ids = only
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
+      if (!ids.length) return { usage: /^--only needs the caches to decide/ };
+      return { name: command, incidentId, reason, only: ids, options } as Command;
     }
     return { name: command, incidentId, options } as Command;
   }
@@ -265,6 +282,23 @@ describe('cache-outage command lines', () => {
     [['incidents', '--bogus'], /^Unknown option '--bogus'/],
     [['incidents', '--json=yes'], /^Option '--json' does not take an argument/],
     [['approve', 'a/b', '--reason', 'r', '--step', 'x/../y'], { name: 'approve', incidentId: 'a/b', reason: 'r' }],
+    [
+      [
+        'approve',
+        'acme-redis-20261207T095000Z',
+        '--reason',
+        'r',
+        '--only',
+        ' accounts-1, ,accounts-2-20261207T095001Z',
+      ],
+      {
+        name: 'approve',
+        incidentId: 'acme-redis-20261207T095000Z',
+        only: ['accounts-1', 'accounts-2-20261207T095001Z'],
+      },
+    ],
+    [['reject', 'g', '--reason', 'r', '--only', ' , '], /^--only needs the caches to decide/],
+    [['ack', 'g', '--only', 'a'], /^--only is for approve and reject of an incident group, not ack/],
   ] as [string[], RegExp | Partial<Command>][])('%j', (argv, expected) => {
     const out = classify(argv);
     if (expected instanceof RegExp) {

@@ -478,7 +478,16 @@ const paths = fc.oneof(
     validPath(UNDELIVERED_ID),
     `/incidents/${PENDING_ID}/redrive`,
     `/incidents/${DECIDED_ID}/redrive/`,
+    // Incident groups: none exists in this world, so no group route may decide or acknowledge anything.
+    `/groups/${PENDING_ID}`,
+    `/groups/${PENDING_ID}/approvals/${STEP}`,
+    `/groups/${PENDING_ID}/approvals/${STEP}/ack`,
+    `/groups/acme-redis-20240514T093000Z/approvals/${STEP}`,
+    `/groups/%2e%2e/approvals/${STEP}`,
   ),
+  fc
+    .tuple(fc.constantFrom('', '/approvals/{step}', '/approvals/{step}/ack'), segment, segment)
+    .map(([rest, id, step]) => `/groups/${id}${rest.replace('{step}', step)}`),
   fc
     .tuple(fc.constantFrom('', '/events', '/redrive', '/approvals/{step}', '/approvals/{step}/ack'), segment, segment)
     .map(([rest, id, step]) => `/incidents/${id}${rest.replace('{step}', step)}`),
@@ -655,7 +664,17 @@ const csrfs = fc.oneof(
   ),
   text,
 );
-const forms = fc.record({ decision: decisions, reason: reasons, csrf: csrfs }, { requiredKeys: [] });
+const forms = fc.record(
+  {
+    decision: decisions,
+    reason: reasons,
+    csrf: csrfs,
+    // A group decision's fields, sent to any route: an incident route ignores them.
+    only: fc.oneof(fc.constantFrom<unknown>(PENDING_ID, [PENDING_ID, 'accounts'], ' , ', [1]), text),
+    [`decide.${PENDING_ID}`]: decisions,
+  },
+  { requiredKeys: [] },
+);
 const ENCODINGS = ['form', 'json', 'base64-form', 'base64-json'] as const;
 type Encoding = (typeof ENCODINGS)[number];
 
