@@ -4,7 +4,6 @@
  * values themselves stay in `--json`, the API and the records.
  */
 import type { IncidentStatus, NoticeStage, RecoveryPlan, TimelineEventType } from './incident';
-import type { MemberState } from './groups';
 
 interface PlanLabel {
   /** A short name, e.g. in a list or a heading. */
@@ -115,17 +114,6 @@ export const EXECUTION_STATUS_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** What happens when nobody decides an approval in time, by the configured `approvalDefault`. */
-/** Where a member of a provider outage stands, in words. */
-export const MEMBER_STATE_LABELS: Readonly<Record<MemberState, string>> = {
-  OPENED: 'alarm received',
-  CONFIRMED: 'down, recovering',
-  FALSE_ALARM: 'was a false alarm',
-  FAILED: 'recovery failed',
-  REJECTED: 'recovery rejected',
-  RELEASED: 'taken out of the group',
-  RESOLVED: 'resolved',
-};
-
 export const ON_TIMEOUT_LABELS: Readonly<Record<'proceed' | 'abort', string>> = {
   proceed: 'the operators are escalated to and the plan runs without an approval',
   abort: 'the operators are escalated to and the recovery stops: the incident is marked failed',

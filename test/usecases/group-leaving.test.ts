@@ -103,8 +103,8 @@ describe('a member leaving its group settles the group notices', () => {
     );
     expect(escalation?.groupId).toBe(GROUP);
     expect(escalation?.text).toContain(`This cache is one of 2 caches of cloud-east down together (group ${GROUP}):`);
-    expect(escalation?.text).toContain('  - sessions: alarm received');
-    expect(escalation?.text).toContain('  - profiles (this one): recovery failed');
+    expect(escalation?.text).toContain('  - sessions: Alarm received');
+    expect(escalation?.text).toContain('  - profiles (this one): Failed');
     expect(escalation?.text).not.toMatch(/\b[A-Z]+_[A-Z_]+\b/);
     await step(world, A, 'PARTIALLY_RESTORED');
     await step(world, A, 'RESOLVED');
