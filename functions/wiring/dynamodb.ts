@@ -6,7 +6,8 @@ import { documentClient, DynamoDbIncidentStore } from '../adapters/dynamodb-inci
 import { DynamoDbSourceOfTruth } from '../adapters/dynamodb-source-of-truth';
 import { DynamoDbBackupRecords } from '../adapters/dynamodb/backups';
 import { DynamoDbMirrorRecords } from '../adapters/dynamodb/mirror';
-import type { BackupRecords, IncidentStore, MirrorRecords, SourceOfTruth } from '../ports';
+import { DynamoDbStatusPages } from '../adapters/dynamodb/status-page';
+import type { BackupRecords, IncidentStore, MirrorRecords, SourceOfTruth, StatusPages } from '../ports';
 
 let client: DynamoDBDocumentClient | undefined;
 function dynamoDbDocument(): DynamoDBDocumentClient {
@@ -33,4 +34,10 @@ export function mirrorRecords(): MirrorRecords {
 let source: SourceOfTruth | undefined;
 export function sourceOfTruth(): SourceOfTruth {
   return (source ??= new DynamoDbSourceOfTruth({ client: dynamoDbDocument() }));
+}
+
+let pages: StatusPages | undefined;
+/** The public status page's projection, on the incidents table. */
+export function statusPages(): StatusPages {
+  return (pages ??= new DynamoDbStatusPages({ tableName: config.incidentsTable, client: dynamoDbDocument() }));
 }

@@ -16,6 +16,7 @@
  *   STATS#<plan>        <at>#<incidentId>        a measured recovery
  *   PROVIDER#<provider> GROUP                    the provider's current incident group (groupId, openedAt, windowEndsAt)
  *   GROUP#<groupId>     META                     an incident group and its members (gsi1pk GROUP, gsi1sk openedAt)
+ *   STATUS#<service>    PAGE                     the public status page: current state and notices by event
  */
 import type { RecoveryPlan } from '../../domain/incident';
 
@@ -91,6 +92,9 @@ export const mirrorStatusKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cac
 
 export const providerGroupKey = (provider: string): ItemKey => ({ pk: `PROVIDER#${provider}`, sk: 'GROUP' });
 export const groupKey = (groupId: string): ItemKey => ({ pk: `GROUP#${groupId}`, sk: 'META' });
+
+/** The service's public status page: the only item its readers may get. */
+export const statusPageKey = (service: string): ItemKey => ({ pk: `STATUS#${service}`, sk: 'PAGE' });
 
 export const deliveryKey = (key: string): ItemKey => ({ pk: `DELIVERY#${key}`, sk: 'DELIVERY' });
 
