@@ -32,12 +32,12 @@ export class DynamoDbStatusPages implements StatusPages {
   }
 
   async statusPage(service: string): Promise<StatusPage | undefined> {
-    return (await this.read(service))?.page;
+    return (await this.read(service, false))?.page;
   }
 
   async recordNotice(service: string, notice: SentNotice): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
-      const current = await this.read(service);
+      const current = await this.read(service, true);
       const next = recordNotice(current?.page, service, notice, this.table.clock.now());
       if (!next.changed) return;
       const version = (current?.version ?? 0) + 1;
@@ -60,10 +60,10 @@ export class DynamoDbStatusPages implements StatusPages {
     throw new Error(`the status page of ${service} changed ${ROUNDS} times while a notice was added`);
   }
 
-  private async read(service: string): Promise<{ page: StatusPage; version: number } | undefined> {
+  private async read(service: string, consistent: boolean): Promise<{ page: StatusPage; version: number } | undefined> {
     const out = await awsCall('DynamoDB GetItem (status page)', () =>
       this.table.doc.send(
-        new GetCommand({ TableName: this.table.name, Key: statusPageKey(service), ConsistentRead: true }),
+        new GetCommand({ TableName: this.table.name, Key: statusPageKey(service), ConsistentRead: consistent }),
       ),
     );
     if (!out.Item) return undefined;
