@@ -6,7 +6,7 @@
 import { config } from '../config';
 import { confirmOutage, type ConfirmOutageDeps } from '../usecases/confirm-outage';
 import { clock, sleep } from '../wiring/clock';
-import { incidentStore } from '../wiring/dynamodb';
+import { incidentStore, statusPages } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { cacheProbe } from '../wiring/redis-probe';
 import { notifier } from '../wiring/sns';
@@ -43,5 +43,6 @@ export const handler = makeHandler(
     region: () => config.region,
     templates: () => config.templates,
     notices: () => config.notices,
+    statusPage: statusPages,
   }),
 );

@@ -8,7 +8,7 @@ import { config } from '../config';
 import { escalateInputSchema } from '../domain/steps';
 import { escalate, type EscalateDeps } from '../usecases/escalate';
 import { clock } from '../wiring/clock';
-import { incidentStore } from '../wiring/dynamodb';
+import { incidentStore, statusPages } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { executionReader } from '../wiring/sfn-executions';
 import { notifier } from '../wiring/sns';
@@ -35,6 +35,7 @@ export const handler = makeHandler(
     clock,
     templates: () => config.templates,
     notices: () => config.notices,
+    statusPage: statusPages,
     executions: executionReader,
   }),
 );

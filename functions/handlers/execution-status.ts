@@ -18,7 +18,7 @@ import {
   type ExecutionStatusOutcome,
 } from '../usecases/execution-status';
 import { clock } from '../wiring/clock';
-import { incidentStore } from '../wiring/dynamodb';
+import { incidentStore, statusPages } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { executionReader } from '../wiring/sfn-executions';
 import { notifier } from '../wiring/sns';
@@ -82,6 +82,7 @@ export const handler = makeHandler(
     clock,
     templates: () => config.templates,
     notices: () => config.notices,
+    statusPage: statusPages,
     executions: executionReader,
   }),
 );

@@ -5,7 +5,7 @@
 import { config } from '../config';
 import { notify, type NotifyDeps } from '../usecases/notify';
 import { clock } from '../wiring/clock';
-import { incidentStore } from '../wiring/dynamodb';
+import { incidentStore, statusPages } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { notifier } from '../wiring/sns';
 import { stepHandler } from './step-handler';
@@ -32,5 +32,6 @@ export const handler = makeHandler(
     clock,
     templates: () => config.templates,
     notices: () => config.notices,
+    statusPage: statusPages,
   }),
 );

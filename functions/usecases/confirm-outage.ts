@@ -35,7 +35,7 @@ import type {
   Timeline,
 } from '../ports';
 import { groupOf, markGroupMember } from './shared/group';
-import { settleAfterLeaving } from './shared/group-notices';
+import { settleAfterLeaving, type GroupNoticeDeps } from './shared/group-notices';
 import { authTokenFor, findCache } from './shared/protected-cache';
 import { addTimeline } from './shared/timeline';
 
@@ -63,6 +63,8 @@ export interface ConfirmOutageDeps {
   templates: NoticeTemplates;
   notices: { serviceName: string; supportContact: string; consoleUrl?: string | undefined };
   claimLeaseSeconds?: number;
+  /** The public status page, told of each group notice sent. */
+  statusPage?: GroupNoticeDeps['statusPage'];
 }
 
 /** The marker that makes the operators' false-alarm message a once-per-incident message. */

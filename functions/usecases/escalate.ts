@@ -17,7 +17,7 @@ import { groupOf, markGroupMember } from './shared/group';
 import type { IncidentGroup } from '../domain/groups';
 import type { Incident } from '../domain/incident';
 import { MEMBER_STATE_LABELS } from '../domain/labels';
-import { settleAfterLeaving } from './shared/group-notices';
+import { settleAfterLeaving, type GroupNoticeDeps } from './shared/group-notices';
 import { addTimeline } from './shared/timeline';
 
 /** How the automatic recovery runs again: a new ALARM finds this incident failed and opens a new one. */
@@ -38,6 +38,8 @@ export interface EscalateDeps {
   templates: NoticeTemplates;
   notices: { serviceName: string; supportContact: string; consoleUrl?: string | undefined };
   claimLeaseSeconds?: number;
+  /** The public status page, told of each group notice sent. */
+  statusPage?: GroupNoticeDeps['statusPage'];
   /** Tells which attempt of the workflow (0, then one more per redrive) is escalating. */
   executions: ExecutionReader;
 }

@@ -26,6 +26,7 @@ import type {
 import { assertCurrentIncident } from './shared/current-incident';
 import { groupOf } from './shared/group';
 import { settleGroupNotices } from './shared/group-notices';
+import { projectNotice, type StatusProjectionDeps } from './shared/status-projection';
 import { addTimeline } from './shared/timeline';
 
 export interface NotifyDeps {
@@ -36,6 +37,7 @@ export interface NotifyDeps {
   notices: { serviceName: string; supportContact: string };
   /** How long a group notice's claim protects it from another member (CLAIM_LEASE_SECONDS by default). */
   claimLeaseSeconds?: number;
+  statusPage?: StatusProjectionDeps['statusPage'];
 }
 
 export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<NotifyOutput> {
@@ -62,6 +64,7 @@ export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<Noti
   const notice = renderNotice(deps.templates, stage, { incidentId, cacheId, values });
   const { messageId } = await deps.notifier.publishStatus(notice, { incidentId, cacheId });
   await deps.store.confirmNotice(incidentId, stage, messageId, { subject: notice.subject, text: notice.text });
+  await projectNotice(deps, incidentId, notice);
   await addTimeline(deps, incidentId, 'NOTICE_SENT', `${stage} notice sent: ${notice.subject}`, { stage, messageId });
   await deps.store.updateIncident(incidentId, { stage });
   return { stage, published: true, messageId };

@@ -7,7 +7,8 @@ import { DynamoDbSourceOfTruth } from '../adapters/dynamodb-source-of-truth';
 import { DynamoDbBackupRecords } from '../adapters/dynamodb/backups';
 import { DynamoDbMirrorRecords } from '../adapters/dynamodb/mirror';
 import { DynamoDbReadShares } from '../adapters/dynamodb/read-shares';
-import type { BackupRecords, IncidentStore, MirrorRecords, ReadShares, SourceOfTruth } from '../ports';
+import { DynamoDbStatusPages } from '../adapters/dynamodb/status-page';
+import type { BackupRecords, IncidentStore, MirrorRecords, ReadShares, SourceOfTruth, StatusPages } from '../ports';
 
 let client: DynamoDBDocumentClient | undefined;
 function dynamoDbDocument(): DynamoDBDocumentClient {
@@ -40,4 +41,10 @@ let shares: ReadShares | undefined;
 /** The readers of each source-of-truth table and their leases, on the incidents table. */
 export function readShares(): ReadShares {
   return (shares ??= new DynamoDbReadShares({ tableName: config.incidentsTable, client: dynamoDbDocument() }));
+}
+
+let pages: StatusPages | undefined;
+/** The public status page's projection, on the incidents table. */
+export function statusPages(): StatusPages {
+  return (pages ??= new DynamoDbStatusPages({ tableName: config.incidentsTable, client: dynamoDbDocument() }));
 }

@@ -12,7 +12,8 @@
  * authorizers for HTTP APIs", simple response format); on success the console
  * function sees the authorizer's context in `requestContext.authorizer.lambda`.
  * `GET /login` and `GET /callback` reach the console function without the
- * authorizer, as their routes have none in serverless.yml. A browser opening
+ * authorizer, as their routes have none in serverless.yml; so do the routes
+ * other functions declare without one (`publicRoutes`: the status page). A browser opening
  * a page without a valid session is sent to sign-in by the same two
  * functions, not here: the authorizer lets such a visit through with a
  * context naming nobody, and the console answers it with the redirect.
@@ -43,6 +44,8 @@ export interface LocalConsoleOptions {
   invoke: (functionName: string, payload: unknown) => Promise<InvokeOutcome>;
   functionName?: string;
   authorizerFunctionName?: string;
+  /** Routes of other functions on the same API that have no authorizer (exact paths, as serverless.yml declares them). */
+  publicRoutes?: { method: string; path: string; functionName: string }[];
   port?: number;
 }
 
@@ -316,7 +319,9 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
       ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
     };
 
-    const isPublic = method === 'GET' && (url.pathname === '/login' || url.pathname === '/callback');
+    const other = options.publicRoutes?.find((r) => r.method === method && r.path === url.pathname);
+    const isPublic =
+      other !== undefined || (method === 'GET' && (url.pathname === '/login' || url.pathname === '/callback'));
     let authorizer: { lambda: Record<string, unknown> } | undefined;
     if (!isPublic) {
       const verdict = verdictOf(
@@ -341,7 +346,7 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<L
         ? { body: textual ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !textual }
         : { isBase64Encoded: false }),
     };
-    const outcome = await options.invoke(functionName, event);
+    const outcome = await options.invoke(other?.functionName ?? functionName, event);
     if (!outcome.ok) return sendJson(res, 500, { message: 'Internal Server Error' });
     const result = outcome.payload as
       | {

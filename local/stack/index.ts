@@ -100,6 +100,8 @@ export interface StackDescription {
   backupBucket: string;
   functions: string[];
   consoleUrl?: string;
+  /** The public status page (GET; `/feed.atom` and `.json` beside it), on the console's API. */
+  statusPageUrl?: string;
   /** The local identity provider the console's API accepts tokens from (see local/console). */
   identity?: { issuer: string; audience: string; tokenUrl: string; jwksUrl: string; loginUrl: string };
 }
@@ -425,7 +427,14 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
 
     let localConsole: LocalConsole | undefined;
     if (manifest.functions.some((f) => f.name === 'console')) {
-      localConsole = await startLocalConsole({ invoke: (name, payload) => lambda.invoke(name, payload) });
+      // Other functions' routes without an authorizer (the status page) are served on the same API.
+      const publicRoutes = manifest.functions
+        .filter((f) => f.name !== 'console')
+        .flatMap((f) => f.httpRoutes.filter((r) => !r.authorizer).map((r) => ({ ...r, functionName: f.name })));
+      localConsole = await startLocalConsole({
+        invoke: (name, payload) => lambda.invoke(name, payload),
+        publicRoutes,
+      });
       started.push({ endpoint: localConsole.url, stop: () => (localConsole as LocalConsole).stop() });
       assign({ CONSOLE_URL: environment.CONSOLE_URL ?? localConsole.url, ...localConsole.environment });
     }
@@ -615,6 +624,9 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       backupBucket: Object.values(buckets)[0] ?? '',
       functions: manifest.functions.map((f) => f.name),
       ...(localConsole ? { consoleUrl: localConsole.url, identity: localConsole.identity } : {}),
+      ...(localConsole && manifest.functions.some((f) => f.httpRoutes.some((r) => r.path === '/status'))
+        ? { statusPageUrl: `${localConsole.url}/status` }
+        : {}),
     };
 
     const stack: LocalStack = {

@@ -59,6 +59,8 @@ export interface ManifestFunction {
   eventPatterns: Json[];
   /** Retries of a failed asynchronous invocation (`maximumRetryAttempts`, AWS's default 2). */
   maximumRetryAttempts: number;
+  /** Its `httpApi` routes, and whether each names an authorizer. */
+  httpRoutes: { method: string; path: string; authorizer: boolean }[];
 }
 
 export interface ManifestTable {
@@ -131,6 +133,14 @@ export function readManifest(root: string): Manifest {
         .map((e) => asRecord(asRecord(e).eventBridge).pattern)
         .filter((p): p is Json => p !== undefined),
       maximumRetryAttempts: typeof fn.maximumRetryAttempts === 'number' ? fn.maximumRetryAttempts : 2,
+      httpRoutes: (Array.isArray(fn.events) ? fn.events : [])
+        .map((e) => asRecord(asRecord(e).httpApi))
+        .filter((h) => typeof h.path === 'string')
+        .map((h) => ({
+          method: String(h.method ?? 'ANY').toUpperCase(),
+          path: String(h.path),
+          authorizer: h.authorizer !== undefined,
+        })),
     };
   });
   const resourcesBlock = doc.resources;

@@ -59,6 +59,11 @@ const OTHER_PATHS: Record<string, { path: string; actions: string[] }> = {
       'states:SendTaskSuccess',
     ],
   },
+  // Read by the public status page's routes, which no drill opens (test/browser/status-page.test.ts does).
+  StatusPageLambdaFunction: {
+    path: 'the public status page (HTTP API, no authorizer)',
+    actions: ['dynamodb:GetItem'],
+  },
   // The drills' backups succeed by SYNC or SCAN + DUMP; the other paths are covered in
   // test/usecases/backup.test.ts, test/e2e/backup-methods.test.ts and the stale-backup drill.
   BackupLambdaFunction: {

@@ -59,7 +59,7 @@ describe('operator console in the template', () => {
     expect(vars.CONSOLE_CLIENT_ID).toEqual({ Ref: 'ConsoleUserPoolClient' });
   });
 
-  it('puts every route but /login and /callback behind the Lambda authorizer, with no CORS', () => {
+  it('puts every route but /login, /callback and the status page behind the Lambda authorizer, with no CORS', () => {
     const [[, api]] = ofType('AWS::ApiGatewayV2::Api') as [[string, Resource]];
     expect(api.Properties.ProtocolType).toBe('HTTP');
     expect(api.Properties.CorsConfiguration).toBeUndefined();
@@ -97,13 +97,22 @@ describe('operator console in the template', () => {
       'GET /login',
       'POST /groups/{id}/approvals/{step}',
       'POST /groups/{id}/approvals/{step}/ack',
+      'GET /status',
+      'GET /status.json',
+      'GET /status/feed.atom',
       'POST /incidents/{id}/approvals/{step}',
       'POST /incidents/{id}/approvals/{step}/ack',
       'POST /incidents/{id}/redrive',
       'POST /logout',
     ]);
     const open = routes.filter((r) => r.AuthorizationType === undefined || r.AuthorizationType === 'NONE');
-    expect(open.map((r) => r.RouteKey).sort()).toEqual(['GET /callback', 'GET /login']);
+    expect(open.map((r) => r.RouteKey).sort()).toEqual([
+      'GET /callback',
+      'GET /login',
+      'GET /status',
+      'GET /status.json',
+      'GET /status/feed.atom',
+    ]);
     for (const r of routes.filter((x) => !open.includes(x))) {
       expect(r).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
     }
@@ -207,5 +216,35 @@ describe('operator console in the template', () => {
     const redrive = statements.find((s) => asArray(s.Action).includes('states:RedriveExecution'))!;
     expect(asArray(redrive.Action)).toEqual(['states:RedriveExecution']);
     expect(JSON.stringify(redrive.Resource)).toContain(':execution:cache-outage-workflow-dev-incident-recovery:*');
+  });
+
+  it('serves the public status page from its own function, whose role may only get items of the incidents table', () => {
+    const fn = resources.StatusPageLambdaFunction!;
+    expect(fn.Properties.Handler).toBe('functions/handlers/status-page.handler');
+    const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(vars).sort()).toEqual(
+      ['INCIDENTS_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'SERVICE_NAME', 'SUPPORT_CONTACT'].sort(),
+    );
+    const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    expect(roleId).not.toBe(
+      (resources.ConsoleLambdaFunction!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0],
+    );
+    const statements = (
+      resources[roleId]!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+    const data = statements.filter((s) =>
+      asArray(s.Action).some((a) => !a.startsWith('logs:') && !a.startsWith('xray:')),
+    );
+    expect(data).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: { 'Fn::GetAtt': ['IncidentsTable', 'Arn'] } },
+    ]);
+    const routes = ofType('AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties)
+      .filter((r) => String(r.RouteKey).includes('/status'));
+    expect(routes).toHaveLength(3);
+    for (const r of routes) {
+      expect(r.AuthorizationType ?? 'NONE').toBe('NONE');
+      expect(JSON.stringify(r.Target)).toContain('StatusPage');
+    }
   });
 });

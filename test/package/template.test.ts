@@ -42,6 +42,7 @@ const FUNCTIONS: Record<string, string> = {
   executionStatus: 'execution-status',
   console: 'console',
   consoleAuthorizer: 'console-authorizer',
+  statusPage: 'status-page',
 };
 /**
  * Variables functions/config.ts reads that no function's environment sets: the
@@ -56,7 +57,7 @@ const NOT_SET_BY_THE_TEMPLATE: EnvironmentVariable[] = [
 ];
 /**
  * Functions the state machine invokes (all but the alarm entry point, the probe, the backups and test restores, the mirror, the
- * execution status events' function, the operators' console and its authorizer).
+ * execution status events' function, the operators' console and its authorizer, the public status page).
  */
 const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter(
   (f) =>
@@ -69,6 +70,7 @@ const WORKFLOW_FUNCTIONS = Object.keys(FUNCTIONS).filter(
       'executionStatus',
       'console',
       'consoleAuthorizer',
+      'statusPage',
     ].includes(f),
 );
 /** Actions AWS authorizes only on Resource "*". */
@@ -188,7 +190,7 @@ describe('serverless package', () => {
       expect(p.TracingConfig).toEqual({ Mode: 'Active' });
     });
 
-    it('are exactly those of the workflow, its schedules, its console and its authorizer', () => {
+    it('are exactly those of the workflow, its schedules, its console, its authorizer and the status page', () => {
       expect(
         ofType('AWS::Lambda::Function')
           .map(([id]) => id)

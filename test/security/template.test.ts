@@ -352,10 +352,13 @@ describe('failed deliveries are kept', () => {
 });
 
 describe('console endpoint', () => {
-  /** Sign-in has to start and finish before there is a token: these two routes serve no incident data. */
-  const PUBLIC_ROUTES = ['GET /login', 'GET /callback'];
+  /**
+   * Sign-in has to start and finish before there is a token: these two routes serve no incident data.
+   * The status page shows what customers were told, from its own item (functions/handlers/status-page.ts).
+   */
+  const PUBLIC_ROUTES = ['GET /login', 'GET /callback', 'GET /status', 'GET /status/feed.atom', 'GET /status.json'];
 
-  it('requires the authorizer on every route but the two sign-in ones', () => {
+  it('requires the authorizer on every route but the two sign-in ones and the status page', () => {
     const routes = [...ofType('AWS::ApiGatewayV2::Route'), ...ofType('AWS::ApiGateway::Method')];
     const open = routes
       .filter(([, r]) => !r.Properties.AuthorizerId || ['NONE', undefined].includes(r.Properties.AuthorizationType))

@@ -17,6 +17,7 @@
  *   PROVIDER#<provider> GROUP                    the provider's current incident group (groupId, openedAt, windowEndsAt)
  *   GROUP#<groupId>     META                     an incident group and its members (gsi1pk GROUP, gsi1sk openedAt)
  *   SOURCE#<table>      READERS                  the readers of a source-of-truth table and their leases
+ *   STATUS#<service>    PAGE                     the public status page: current state and notices by event
  */
 import type { RecoveryPlan } from '../../domain/incident';
 
@@ -94,6 +95,8 @@ export const providerGroupKey = (provider: string): ItemKey => ({ pk: `PROVIDER#
 export const groupKey = (groupId: string): ItemKey => ({ pk: `GROUP#${groupId}`, sk: 'META' });
 
 export const sourceReadersKey = (table: string): ItemKey => ({ pk: `SOURCE#${table}`, sk: 'READERS' });
+/** The service's public status page: the only item its readers may get. */
+export const statusPageKey = (service: string): ItemKey => ({ pk: `STATUS#${service}`, sk: 'PAGE' });
 
 export const deliveryKey = (key: string): ItemKey => ({ pk: `DELIVERY#${key}`, sk: 'DELIVERY' });
 

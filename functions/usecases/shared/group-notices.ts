@@ -19,6 +19,7 @@ import {
 import type { NoticeStage } from '../../domain/incident';
 import { renderNotice, type NoticeTemplates } from '../../domain/notices';
 import type { Clock, GroupNotices, GroupStore, IncidentRecords, Notifier, Timeline } from '../../ports';
+import { projectNotice, type StatusProjectionDeps } from './status-projection';
 
 export interface GroupNoticeDeps {
   store: Pick<GroupStore, 'getGroup'> & GroupNotices & Timeline & Pick<IncidentRecords, 'updateIncident'>;
@@ -28,6 +29,8 @@ export interface GroupNoticeDeps {
   notices: { serviceName: string; supportContact: string };
   /** How long a claim protects a notice whose owner has not confirmed it (CLAIM_LEASE_SECONDS by default). */
   claimLeaseSeconds?: number;
+  /** The public status page, told of each notice once its publish is confirmed. */
+  statusPage?: StatusProjectionDeps['statusPage'];
 }
 
 /** More rounds than stages, for the claims lost to a member joining meanwhile. */
@@ -57,6 +60,7 @@ export async function settleGroupNotices(
     ) {
       const sent = await publish(deps, current, turn);
       await deps.store.confirmGroupNotice(current.groupId, turn.stage, me, sent);
+      await projectNotice(deps, current.groupId, { stage: turn.stage, subject: sent.subject, text: sent.text });
       published.push({ stage: turn.stage, messageId: sent.messageId });
     }
     // Won: the next stage may be due too. Lost: another member holds it, or someone joined; the snapshot tells.
