@@ -11,3 +11,4 @@ export * from './backups';
 export * from './mirror';
 export * from './rehydration';
 export * from './runtime';
+export * from './reports';
