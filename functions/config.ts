@@ -5,6 +5,7 @@
  */
 import { protectedCachesSchema, type ProtectedCache } from './domain/caches';
 import { ConfigError } from './domain/errors';
+import { int, required, seconds } from './config-values';
 import { GROUP_WINDOW_SECONDS } from './domain/groups';
 import { RECOVERY_PLANS, type RecoveryPlan, type WorkflowSettings } from './domain/incident';
 import type { ApprovalPolicy } from './domain/recovery';
@@ -51,6 +52,7 @@ export const ENVIRONMENT_VARIABLES = [
   'CONSOLE_AUTH_DOMAIN',
   'OPERATOR_TIME_ZONE',
   'GROUP_WINDOW_SECONDS',
+  'REPORTS_BUCKET',
 ] as const;
 export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
 
@@ -87,6 +89,8 @@ export interface Config {
   readonly operatorTimeZone: TimeZone;
   /** The console's identity provider (the Cognito user pool and its app client). */
   readonly consoleAuth: ConsoleAuthConfig;
+  /** Where Close Incident stores the post-incident report; no report is stored without it. */
+  readonly reportsBucket?: string;
 }
 
 export interface ConsoleAuthConfig {
@@ -98,35 +102,6 @@ export interface ConsoleAuthConfig {
   readonly jwksUri: string;
   /** The user pool domain (managed login): `/oauth2/authorize`, `/oauth2/token` and `/logout` live under it. */
   readonly domain?: string;
-}
-
-function required(env: Env, name: EnvironmentVariable): string {
-  const v = env[name];
-  if (v === undefined || v.trim() === '') throw new ConfigError(`environment variable ${name} is required`);
-  return v;
-}
-
-function int(env: Env, name: EnvironmentVariable, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`environment variable ${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return n;
-}
-
-/** A duration in seconds: a number above 0 (fractions allowed) and at most `max`. */
-function seconds(env: Env, name: EnvironmentVariable, fallback: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0 || n > max) {
-    throw new ConfigError(
-      `environment variable ${name} must be a number of seconds above 0 and at most ${max}, got "${raw}"`,
-    );
-  }
-  return n;
 }
 
 function parseCaches(raw: string): ProtectedCache[] {
@@ -291,6 +266,9 @@ export function loadConfig(env: Env = process.env): Config {
           ...(domain ? { domain } : {}),
         });
       });
+    },
+    get reportsBucket() {
+      return lazy('reportsBucket', () => env.REPORTS_BUCKET || undefined);
     },
   };
   return Object.freeze(config);

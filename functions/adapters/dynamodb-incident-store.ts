@@ -60,6 +60,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
 
   readonly claimNotice: NoticeLog['claimNotice'] = (...a) => this.notices.claimNotice(...a);
   readonly confirmNotice: NoticeLog['confirmNotice'] = (...a) => this.notices.confirmNotice(...a);
+  readonly sentNotices: NoticeLog['sentNotices'] = (...a) => this.notices.sentNotices(...a);
 
   readonly savePendingApproval: Approvals['savePendingApproval'] = (...a) =>
     this.approvalItems.savePendingApproval(...a);

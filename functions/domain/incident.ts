@@ -116,7 +116,8 @@ export type TimelineEventType =
   | 'FAILED'
   | 'ESCALATED'
   | 'REDRIVE_REQUESTED'
-  | 'REDRIVEN';
+  | 'REDRIVEN'
+  | 'REPORT_DRAFTED';
 
 export interface TimelineEvent {
   at: string;

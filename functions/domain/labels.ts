@@ -101,6 +101,7 @@ export const TIMELINE_LABELS: Readonly<Record<TimelineEventType, string>> = {
   ESCALATED: 'Operators escalated',
   REDRIVE_REQUESTED: 'Continue requested',
   REDRIVEN: 'Workflow continued',
+  REPORT_DRAFTED: 'Report drafted',
 };
 
 /** Step Functions execution statuses (DescribeExecution). */

@@ -147,6 +147,8 @@ export interface CloseOutput {
   outageSeconds?: number;
   degradedSeconds?: number;
   totalSeconds?: number;
+  /** The post-incident report: where it was stored, or why it was not. */
+  report?: { stored: true; location: string } | { stored: false; error: string };
 }
 
 /** "Record Failure", "Record Rejection", "Approval Timed Out". */

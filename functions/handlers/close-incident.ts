@@ -1,11 +1,13 @@
 /**
  * Close Incident: validates the payload and resolves the incident, with its
- * outage and degraded durations.
+ * outage and degraded durations, and stores its post-incident report.
  */
+import { config } from '../config';
 import { closeIncident, type CloseIncidentDeps } from '../usecases/close-incident';
 import { clock } from '../wiring/clock';
 import { incidentStore } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
+import { reportArchive } from '../wiring/s3';
 import { stepHandler } from './step-handler';
 import { closeInputSchema } from '../domain/steps';
 
@@ -22,5 +24,7 @@ export const handler = makeHandler(
   lazyDeps<CloseIncidentDeps>({
     store: incidentStore,
     clock,
+    reports: reportArchive,
+    timeZone: () => config.operatorTimeZone,
   }),
 );

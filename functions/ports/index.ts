@@ -12,3 +12,4 @@ export * from './mirror';
 export * from './rehydration';
 export * from './runtime';
 export * from './status-page';
+export * from './reports';

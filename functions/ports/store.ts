@@ -3,6 +3,7 @@ import type { MeasuredRecovery } from '../domain/eta';
 import type { GroupMember, IncidentGroup, MemberState } from '../domain/groups';
 import type { ApprovalGroup, MemberApproval, MemberApprovalStatus } from '../domain/group-approvals';
 import type { NoticeStage } from '../domain/incident';
+import type { SentNotice } from '../domain/report/types';
 import type { ExecutionInput, Incident, RecoveryPlan, TimelineEvent } from '../domain/incident';
 
 /** The incident record (written first by the workflow's Record Incident), the list, measured recoveries. */
@@ -47,6 +48,8 @@ export interface NoticeLog {
     messageId: string,
     notice: { subject: string; text: string },
   ): Promise<void>;
+  /** The customer notices confirmed sent for the incident, oldest first (approval requests and escalations left out). */
+  sentNotices(incidentId: string): Promise<SentNotice[]>;
 }
 
 export interface PendingApproval {

@@ -2,18 +2,21 @@
  * Close Incident: marks the incident resolved, computes how long clients
  * were without the cache (outage) and with it but incomplete (degraded),
  * records the measured recovery for future ETAs and releases the cache's
- * open-incident lock. Running it again changes nothing.
+ * open-incident lock. Running it again changes nothing. Then it drafts the
+ * post-incident report and stores it; a report that cannot be stored is
+ * noted on the timeline and never fails the close.
  */
 import { IncidentNotFoundError } from '../domain/errors';
 import { durationsOf } from '../domain/incident';
 import type { CloseInput, CloseOutput } from '../domain/steps';
-import type { Clock, GroupStore, IncidentLocks, IncidentRecords, Timeline } from '../ports';
+import type { IncidentLocks, GroupStore } from '../ports';
 import { markGroupMember } from './shared/group';
+import { draftReport, type ReportDeps } from './shared/report';
 import { addTimeline } from './shared/timeline';
 
-export interface CloseIncidentDeps {
-  store: IncidentRecords & Timeline & IncidentLocks & GroupStore;
-  clock: Clock;
+/** The store, the clock, and where the drafted report is stored (no report without it). */
+export interface CloseIncidentDeps extends ReportDeps {
+  store: ReportDeps['store'] & IncidentLocks & GroupStore;
 }
 
 export async function closeIncident(deps: CloseIncidentDeps, input: CloseInput): Promise<CloseOutput> {
@@ -52,7 +55,8 @@ export async function closeIncident(deps: CloseIncidentDeps, input: CloseInput):
   if (!timeline.some((e) => e.type === 'RESOLVED')) {
     await addTimeline(deps, incidentId, 'RESOLVED', resolvedMessage(durations), { plan, ...durations });
   }
-  return { status: 'RESOLVED', ...durations };
+  const report = await draftReport(deps, incidentId);
+  return { status: 'RESOLVED', ...durations, ...(report ? { report } : {}) };
 }
 
 function resolvedMessage(d: ReturnType<typeof durationsOf>): string {

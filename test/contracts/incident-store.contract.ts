@@ -214,6 +214,22 @@ export function describeIncidentStoreContract(name: string, subject: () => Promi
         expect(await store.claimNotice('i', 'INVESTIGATING')).toBe('sent');
       });
 
+      it('lists the customer notices sent, oldest first, without approval requests, escalations or claims', async () => {
+        await store.confirmNotice('i', 'INVESTIGATING', 'm1', { subject: 'Down', text: 'We are on it.' });
+        s.clock.advance(60_000);
+        await store.confirmNotice('i', 'APPROVAL#recovery-plan', 'm2', { subject: 'Approve?', text: 'a' });
+        await store.confirmNotice('i', 'ESCALATION#failed', 'm3', { subject: 'Help', text: 'e' });
+        await store.claimNotice('i', 'RESOLVED');
+        await store.confirmNotice('i', 'ETA', 'm4', { subject: 'Back soon', text: 'In 20 minutes.' });
+        await store.confirmNotice('j', 'RESOLVED', 'm5', { subject: 'Other', text: 'o' });
+        const sent = await store.sentNotices('i');
+        expect(sent.map((n) => [n.stage, n.subject, n.text])).toEqual([
+          ['INVESTIGATING', 'Down', 'We are on it.'],
+          ['ETA', 'Back soon', 'In 20 minutes.'],
+        ]);
+        expect(Date.parse(sent[1]!.sentAt) - Date.parse(sent[0]!.sentAt)).toBe(60_000);
+      });
+
       it('counts a confirmed notice as sent even without an earlier claim', async () => {
         await store.confirmNotice('i', 'RESOLVED', 'm2', { subject: 's', text: 't' });
 

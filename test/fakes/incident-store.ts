@@ -30,7 +30,14 @@ import {
   type MemberState,
 } from '../../functions/domain/groups';
 import type { ApprovalGroup, MemberApproval, MemberApprovalStatus } from '../../functions/domain/group-approvals';
-import type { Incident, NoticeStage, RecoveryPlan, TimelineEvent } from '../../functions/domain/incident';
+import {
+  NOTICE_STAGES,
+  type Incident,
+  type NoticeStage,
+  type RecoveryPlan,
+  type TimelineEvent,
+} from '../../functions/domain/incident';
+import type { SentNotice } from '../../functions/domain/report/types';
 import {
   systemClock,
   type ApprovalDecisionRecord,
@@ -260,6 +267,22 @@ export class FakeIncidentStore implements IncidentStore {
       subject: notice.subject,
       text: notice.text,
     });
+  }
+
+  async sentNotices(incidentId: string): Promise<SentNotice[]> {
+    this.failures.check('sentNotices');
+    const prefix = keyOf(incidentId, '');
+    return [...this.notices.entries()]
+      .filter(([key, n]) => key.startsWith(prefix) && n.status === 'SENT')
+      .map(([key, n]) => ({ stage: key.slice(prefix.length), n }))
+      .filter(({ stage }) => (NOTICE_STAGES as readonly string[]).includes(stage))
+      .map(({ stage, n }) => ({
+        stage: stage as NoticeStage,
+        subject: n.subject ?? '',
+        text: n.text ?? '',
+        sentAt: n.sentAt ?? '',
+      }))
+      .sort((a, b) => byString(a.sentAt, b.sentAt));
   }
 
   // ---- Approvals ----

@@ -707,6 +707,37 @@ describe('serverless package', () => {
       );
     });
 
+    it('keeps post-incident reports private, versioned, in SSE-S3, over TLS only; only Close Incident writes them', () => {
+      const bucket = resources.ReportsBucket!.Properties;
+      expect(bucket.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(bucket.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+      const policy = (resources.ReportsBucketPolicy!.Properties.PolicyDocument as { Statement: Json[] }).Statement;
+      expect(policy).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+      const writers = Object.keys(FUNCTIONS).filter((fn) => {
+        const role = resources[(fnResource(fn).Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
+        return statementsOf(role).some((st) => JSON.stringify(st.Resource).includes('ReportsBucket'));
+      });
+      expect(writers).toEqual(['closeIncident']);
+      const role =
+        resources[(fnResource('closeIncident').Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
+      const put = statementsOf(role).find((st) => JSON.stringify(st.Resource).includes('ReportsBucket'))!;
+      expect(put.Action).toEqual(['s3:PutObject']);
+      expect(put.Resource).toEqual({ 'Fn::Sub': '${ReportsBucket.Arn}/reports/*' });
+      expect(fnResource('closeIncident').Properties.Environment).toMatchObject({
+        Variables: { REPORTS_BUCKET: { Ref: 'ReportsBucket' } },
+      });
+    });
+
     it('outputs what operators and the console need', () => {
       expect(Object.keys(template.Outputs)).toEqual(
         expect.arrayContaining([

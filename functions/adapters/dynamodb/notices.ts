@@ -1,9 +1,13 @@
 /** NoticeLog on the incidents table: one marker per notice, CLAIMED before publishing, SENT after. */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { NOTICE_STAGES, type NoticeStage } from '../../domain/incident';
+import type { SentNotice } from '../../domain/report/types';
 import type { NoticeLog } from '../../ports';
 import { awsCall, rethrowAws } from '../aws-errors';
-import { ITEM_ABSENT, noticeKey } from './layout';
+import { ITEM_ABSENT, PARTITION_PREFIX, noticeKey } from './layout';
 import { isConditionFailure, type IncidentTable } from './table';
+
+const stageOf = (item: Record<string, unknown>): string => String(item.sk).slice('NOTICE#'.length);
 
 export class DynamoDbNoticeLog implements NoticeLog {
   constructor(private readonly table: IncidentTable) {}
@@ -55,5 +59,26 @@ export class DynamoDbNoticeLog implements NoticeLog {
         }),
       ),
     );
+  }
+
+  async sentNotices(incidentId: string): Promise<SentNotice[]> {
+    const { pk } = noticeKey(incidentId, '');
+    const items = await this.table.queryAll(
+      {
+        KeyConditionExpression: PARTITION_PREFIX,
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': 'NOTICE#' },
+        ConsistentRead: true,
+      },
+      'DynamoDB Query (notices)',
+    );
+    return items
+      .filter((item) => item.status === 'SENT' && (NOTICE_STAGES as readonly string[]).includes(stageOf(item)))
+      .map((item) => ({
+        stage: stageOf(item) as NoticeStage,
+        subject: String(item.subject ?? ''),
+        text: String(item.text ?? ''),
+        sentAt: String(item.sentAt ?? ''),
+      }))
+      .sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
   }
 }

@@ -1,0 +1,41 @@
+/** The report as Markdown: the post-mortem's sections, in its order. */
+import type { PostIncidentReport } from './types';
+
+const bullets = (lines: string[]) => lines.map((l) => `- ${l}`).join('\n');
+
+/** Markdown special characters in text taken from the record. */
+const md = (s: string) => s.replace(/([\\`*_[\]<>|])/g, '\\$1');
+
+export function reportMarkdown(r: PostIncidentReport): string {
+  const out: string[] = [`# ${md(r.title)}`, ''];
+  out.push(`Status: ${r.statusLabel} · Plan: ${r.planLabel} · Times in ${r.zone} · Incident ${md(r.incidentId)}`, '');
+  out.push('## Incident Summary', '', md(r.summary), '');
+  out.push(`## ${r.detection.title}`, '', bullets(r.detection.lines.map(md)), '');
+  out.push(`## ${r.rootCause.title}`, '', bullets(r.rootCause.lines.map(md)), '');
+  out.push(`## ${r.recovery.title}`, '', bullets(r.recovery.lines.map(md)), '');
+  if (r.failure) out.push(`## ${r.failure.title}`, '', bullets(r.failure.lines.map(md)), '');
+  out.push(`## ${r.impact.title}`, '', bullets(r.impact.lines.map(md)), '');
+  if (r.group) out.push(`## ${r.group.title}`, '', bullets(r.group.lines.map(md)), '');
+  out.push(`## ${r.communication.title}`, '');
+  if (!r.communication.notices.length) out.push('No customer notice was sent.', '');
+  for (const n of r.communication.notices) {
+    out.push(`### ${n.time.clock}: ${md(n.stageLabel)}`, '', `**${md(n.subject)}**`, '');
+    if (n.text) out.push(...n.text.split('\n').map((l) => `> ${md(l)}`), '');
+  }
+  out.push(`## ${r.timeline.title}`, '', '| Time | Event | What happened |', '| --- | --- | --- |');
+  for (const e of r.timeline.events) out.push(`| ${e.time.clock} | ${md(e.label)} | ${md(e.text)} |`);
+  out.push('', `## ${r.suggestions.title}`, '');
+  if (!r.suggestions.items.length) out.push('The facts suggest no measure.', '');
+  for (const s of r.suggestions.items) {
+    out.push(`- [ ] **Suggestion: ${md(s.title)}.** ${md(s.text)} _Because: ${md(s.because)}_`);
+  }
+  out.push('');
+  for (const s of r.operatorSections) out.push(`## ${s.title}`, '', `_${s.hint}_`, '', '');
+  out.push(`_Drafted from the incident record at ${r.generatedAt}._`, '');
+  return out.join('\n');
+}
+
+/** The report as JSON: the structure itself, stable field names. */
+export function reportJson(r: PostIncidentReport): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
+}
