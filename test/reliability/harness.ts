@@ -16,7 +16,9 @@ import { DynamoDbIncidentStore, documentClient } from '../../functions/adapters/
 import { SfnTaskResumer } from '../../functions/adapters/sfn-workflow';
 import type { ProtectedCache } from '../../functions/domain/caches';
 import type { Incident, TimelineEvent } from '../../functions/domain/incident';
-import { decideApproval } from '../../functions/usecases/decide-approval';
+import { ApprovalAlreadyDecidedError } from '../../functions/domain/errors';
+import { decideApproval, decideGroupApproval } from '../../functions/usecases/decide-approval';
+import { cacheNames } from '../../local/drill/provider-outage';
 import { backUpNow, backupMethodOf, describeRun } from '../../local/drill/backups';
 import { changeAfterBackup, prepareProtectedCache, sleep, type PreparedCache } from '../../local/drill/setup';
 import type { Scenario } from '../../local/drill/scenarios';
@@ -35,6 +37,8 @@ export function figure(name: string, value: string | number): void {
 export interface Harness {
   stack: LocalStack;
   prepared: PreparedCache;
+  /** Every protected cache prepared: the drill's alone, or the caches of one provider (`providerCaches`). */
+  caches: PreparedCache[];
   authToken: string;
   store: DynamoDbIncidentStore;
   logs: { fn: string; line: string }[];
@@ -52,6 +56,11 @@ export interface HarnessOptions {
   environment?: Record<string, string>;
   /** More protected caches beside the drill's (no data, no backup). */
   extraCaches?: ProtectedCache[];
+  /**
+   * Instead of the drill's one cache, this many caches of one provider (`accounts-1…`, provider `acme-redis`,
+   * as the provider-outage drill makes them): each seeded from one shared source table and backed up.
+   */
+  providerCaches?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -74,34 +83,37 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...options.environment,
     },
   });
-  let prepared: PreparedCache | undefined;
+  const caches: PreparedCache[] = [];
   try {
     const keys = options.keys ?? 300;
-    prepared = await prepareProtectedCache(stack, {
-      scenario: options.scenario ?? 'restore',
-      keys,
-      changed: Math.max(10, Math.floor(keys / 10)),
-      authToken,
-      log: () => undefined,
-      mark: () => undefined,
-    });
-    if (options.extraCaches?.length) stack.protect([prepared.cache, ...options.extraCaches]);
+    const changed = Math.max(10, Math.floor(keys / 10));
+    const quiet = { keys, changed, authToken, log: () => undefined, mark: () => undefined };
+    const count = options.providerCaches ?? 1;
+    for (let i = 1; i <= count; i += 1) {
+      caches.push(
+        await prepareProtectedCache(stack, {
+          ...quiet,
+          scenario: options.providerCaches ? 'provider-outage' : (options.scenario ?? 'restore'),
+          ...(options.providerCaches ? { names: cacheNames(i), seedSource: i === 1 } : {}),
+        }),
+      );
+    }
+    if (options.providerCaches || options.extraCaches?.length)
+      stack.protect([...caches.map((c) => c.cache), ...(options.extraCaches ?? [])]);
     // The backup a restore seeds from, made by the stack's backup function, then changes it lacks.
-    if (backupMethodOf(options.scenario ?? 'restore') !== 'none') {
-      const run = await backUpNow(stack, prepared.cache.id);
-      if (run.outcome !== 'ok') throw new Error(`the backup failed: ${describeRun(run)}`);
-      await changeAfterBackup(stack, prepared, {
-        keys,
-        changed: Math.max(10, Math.floor(keys / 10)),
-        authToken,
-        log: () => undefined,
-        mark: () => undefined,
-      });
+    if (options.providerCaches || backupMethodOf(options.scenario ?? 'restore') !== 'none') {
+      for (const c of caches) {
+        const run = await backUpNow(stack, c.cache.id);
+        if (run.outcome !== 'ok') throw new Error(`the backup of ${c.cache.id} failed: ${describeRun(run)}`);
+      }
+      await changeAfterBackup(stack, options.providerCaches ? caches : (caches[0] as PreparedCache), quiet);
     }
   } catch (error) {
+    await stopCaches(caches);
     await stack.stop();
     throw error;
   }
+  const prepared = caches[0] as PreparedCache;
   const ready = prepared;
   const cleanups: (() => Promise<void>)[] = [];
   const store = new DynamoDbIncidentStore({
@@ -111,6 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return {
     stack,
     prepared: ready,
+    caches,
     authToken,
     store,
     logs,
@@ -119,15 +132,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async stop() {
       try {
         for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
-        if (ready.provider) {
-          try {
-            process.kill(ready.provider.pid, 'SIGCONT');
-          } catch {
-            // already gone
-          }
-          await ready.provider.stop().catch(() => undefined);
-        }
-        if (ready.providerDir) await rm(ready.providerDir, { recursive: true, force: true });
+        await stopCaches(caches);
       } finally {
         await stack.stop();
       }
@@ -135,22 +140,88 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
+async function stopCaches(caches: PreparedCache[]): Promise<void> {
+  for (const c of caches) {
+    if (c.provider) {
+      try {
+        process.kill(c.provider.pid, 'SIGCONT');
+      } catch {
+        // already gone
+      }
+      await c.provider.stop().catch(() => undefined);
+    }
+    if (c.providerDir) await rm(c.providerDir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Kills the protected cache (the provider's redis-server): its data is gone.
  * Its port stays taken by a listener that drops every connection, so no
  * replacement node started later can answer there in its place.
  */
-export async function breakCache(h: Harness): Promise<void> {
-  const p = h.prepared.provider;
-  if (!p) throw new Error('the drill cache has no provider process');
+export async function breakCache(h: Harness, cache: PreparedCache = h.prepared): Promise<void> {
+  const p = cache.provider;
+  if (!p) throw new Error(`cache ${cache.cache.id} has no provider process`);
   process.kill(p.pid, 'SIGKILL');
   await p.exited;
   const dead = net.createServer((socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     dead.once('error', reject);
-    dead.listen(h.prepared.endpoint.port, '127.0.0.1', () => resolve());
+    dead.listen(cache.endpoint.port, '127.0.0.1', () => resolve());
   });
   h.onStop(() => new Promise<void>((resolve) => dead.close(() => resolve())));
+}
+
+/** Kills every cache of the provider at once. */
+export async function breakProvider(h: Harness): Promise<void> {
+  await Promise.all(h.caches.map((c) => breakCache(h, c)));
+}
+
+/** The messages on the operators' topic of one kind (approval-request, escalation…), as published. */
+export function operatorMessages(h: Harness, kind: string): { incidentId: string; groupId?: string }[] {
+  return h.stack.sns
+    .published(h.stack.description.topics.operators)
+    .filter((m) => m.messageAttributes?.kind?.Value === kind)
+    .map((m) => ({
+      incidentId: m.messageAttributes?.incidentId?.Value ?? '',
+      ...(m.messageAttributes?.groupId?.Value ? { groupId: m.messageAttributes.groupId.Value } : {}),
+    }));
+}
+
+/**
+ * Decides as "reliability" what the operators are asked, as they would: each approval request on the operators'
+ * topic once, for its whole group when it is the group's request, else for the incident it names. A decision
+ * that fails (a faulty endpoint) is tried again; one found decided is done.
+ */
+export function approveWhatOperatorsAsk(h: Harness): () => Promise<void> {
+  let stopped = false;
+  const resumer = new SfnTaskResumer({ client: h.stack.clients.sfn });
+  const deps = { store: h.store, resumer, clock: { now: () => new Date() } };
+  const done = new Set<number>();
+  const decide = { step: 'recovery-plan', decision: 'approve', decidedBy: 'reliability' } as const;
+  const loop = (async () => {
+    while (!stopped) {
+      for (const [n, request] of operatorMessages(h, 'approval-request').entries()) {
+        if (done.has(n)) continue;
+        try {
+          if (request.groupId && request.groupId === request.incidentId) {
+            await decideGroupApproval(deps, { ...decide, groupId: request.groupId, reason: 'reliability: the group' });
+          } else {
+            await decideApproval(deps, { ...decide, incidentId: request.incidentId, reason: 'reliability: one cache' });
+          }
+          done.add(n);
+        } catch (error) {
+          if (error instanceof ApprovalAlreadyDecidedError) done.add(n);
+          else h.errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+        }
+      }
+      await sleep(150);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
 }
 
 const EVENTS = path.join(__dirname, '..', 'fixtures', 'events');
@@ -344,6 +415,6 @@ export function noticesByStage(h: Harness): Record<string, number> {
 export async function replacementCaches(h: Harness): Promise<{ id: string; status: string }[]> {
   const out = await h.stack.clients.elasticache.send(new DescribeReplicationGroupsCommand({}));
   return (out.ReplicationGroups ?? [])
-    .filter((g) => g.ReplicationGroupId !== h.prepared.replicationGroupId)
+    .filter((g) => !h.caches.some((c) => c.replicationGroupId === g.ReplicationGroupId))
     .map((g) => ({ id: g.ReplicationGroupId ?? '', status: g.Status ?? '' }));
 }
