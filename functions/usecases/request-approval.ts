@@ -21,6 +21,7 @@ import type {
   Notifier,
   Timeline,
 } from '../ports';
+import { GROUP_GATHER_SECONDS } from '../domain/group-approvals';
 import { requestForGroup, type GroupRequestDeps } from './group-approval-request';
 import { groupOf } from './shared/group';
 
@@ -76,13 +77,21 @@ export async function requestApproval(
   const groupId = await groupOf(deps.store, { incidentId, cacheId });
   let addendumTo: string | undefined;
   if (groupId !== incidentId) {
-    const outcome = await requestForGroup(deps, {
-      groupId,
-      incidentId,
-      approval: { step, status: 'PENDING', at: requestedAt, facts: { cacheId, ...facts } },
-      ...(settings ? { deadline: (from: string) => deadlineOf(from, settings) } : {}),
-      single: () => single(),
-    });
+    // The gather never outlasts half the wait's heartbeat: nobody is asked to decide before it escalates.
+    const gatherSeconds = Math.min(
+      deps.gatherSeconds ?? GROUP_GATHER_SECONDS,
+      settings ? settings.approvalHeartbeatSeconds / 2 : Infinity,
+    );
+    const outcome = await requestForGroup(
+      { ...deps, gatherSeconds },
+      {
+        groupId,
+        incidentId,
+        approval: { step, status: 'PENDING', at: requestedAt, facts: { cacheId, ...facts } },
+        ...(settings ? { deadline: (from: string) => deadlineOf(from, settings) } : {}),
+        single: () => single(),
+      },
+    );
     if (outcome === 'published' || outcome === 'asked')
       return { step, requestedAt, published: outcome === 'published' };
     if (outcome === 'alone') addendumTo = groupId;

@@ -62,14 +62,14 @@ const deps = (world: FakeWorld): RequestApprovalDeps => ({
   },
 });
 
-const ask = (world: FakeWorld, cacheId: string, etaMinutes = 15) =>
+const ask = (world: FakeWorld, cacheId: string, etaMinutes = 15, approvalHeartbeatSeconds = 600) =>
   requestApproval(deps(world), {
     incidentId: incidentOf(cacheId),
     cacheId,
     taskToken: tokenOf(cacheId),
     step: 'recovery-plan',
     assessment: assessment({ etaMinutes }),
-    settings: { approvalHeartbeatSeconds: 600, approvalTimeoutSeconds: 1800, approvalDefault: 'abort' },
+    settings: { approvalHeartbeatSeconds, approvalTimeoutSeconds: 1800, approvalDefault: 'abort' },
   } as Parameters<typeof requestApproval>[1]);
 
 const requests = (world: FakeWorld) => world.notifier.operators.filter((m) => m.kind === 'approval-request');
@@ -120,8 +120,11 @@ describe('request approval, for a group of three caches of one provider', () => 
 
   it('waits for a cache still being assessed at most the gather time, then asks about it on its own', async () => {
     const world = await groupWorld();
+    const started = world.clock.now().getTime();
 
     await Promise.all([ask(world, 'sessions'), ask(world, 'profiles')]);
+    expect(world.clock.now().getTime() - started).toBeGreaterThanOrEqual(20_000);
+    expect(world.clock.now().getTime() - started).toBeLessThan(30_000);
     expect(requests(world)).toHaveLength(1);
     expect(requests(world)[0]?.subject).toBe('Approval needed: 2 caches of cloud-east are down');
     expect(requests(world)[0]?.text).not.toContain('carts');
@@ -132,6 +135,17 @@ describe('request approval, for a group of three caches of one provider', () => 
     expect(late).toMatchObject({ incidentId: incidentOf('carts'), groupId: GROUP });
     expect(late?.text).toContain(`One more cache of provider outage ${GROUP} needs a decision.`);
     expect(requests(world)).toHaveLength(2);
+  });
+
+  it('never gathers longer than half the heartbeat, so nobody is asked after the wait escalated', async () => {
+    const world = await groupWorld();
+    const started = world.clock.now().getTime();
+
+    await ask(world, 'sessions', 15, 10);
+
+    expect(world.clock.now().getTime() - started).toBeGreaterThanOrEqual(5_000);
+    expect(world.clock.now().getTime() - started).toBeLessThan(10_000);
+    expect(requests(world)).toHaveLength(1);
   });
 
   it('does not wait for a member that went on without an approval, or failed', async () => {
