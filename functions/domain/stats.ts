@@ -20,6 +20,7 @@
  */
 import { ValidationError } from './errors';
 import type { Incident, IncidentStatus, TimelineEvent } from './incident';
+import { durationText } from './time-labels';
 
 /** One incident (or, overall, one event) as the statistics see it: instants, all ISO 8601. */
 export interface IncidentFacts {
@@ -206,4 +207,23 @@ export function sinceOf(text: string | undefined, now: Date): Date {
       { path: 'since', message: 'an ISO 8601 date (2025-01-01) or a span back from now (90d, 12h, 2w)' },
     ]);
   return new Date(iso);
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** "median 40 s · worst 1 h", "median 40 s · worst 1 h (2 of 3)" when some were not measured, or "–". */
+export function spreadText(s: Spread, of: number): string {
+  if (s.medianSeconds === undefined || s.worstSeconds === undefined) return '–';
+  const partial = s.count < of ? ` (${s.count} of ${of})` : '';
+  return `median ${durationText(s.medianSeconds)} · worst ${durationText(s.worstSeconds)}${partial}`;
+}
+
+/** "3 incidents · 1 false alarm · 2 needed an operator"; overall, incidents are events. */
+export function countsText(line: ReliabilityLine): string {
+  const what = line.scope === 'overall' ? 'event' : 'incident';
+  const parts = [plural(line.incidents, what), plural(line.falseAlarms, 'false alarm')];
+  if (line.failed) parts.push(`${line.failed} failed`);
+  if (line.open) parts.push(`${line.open} open`);
+  if (line.incidents) parts.push(`${line.operatorNeeded} needed an operator`);
+  return parts.join(' · ');
 }

@@ -256,3 +256,24 @@ describe('sinceOf', () => {
     },
   );
 });
+
+describe('how the numbers read', () => {
+  it.each([
+    [{ count: 0 }, 3, '–'],
+    [{ count: 3, medianSeconds: 40, worstSeconds: 3600 }, 3, 'median 40 s · worst 1 h'],
+    [{ count: 2, medianSeconds: 1530, worstSeconds: 2760 }, 3, 'median 25 min 30 s · worst 46 min (2 of 3)'],
+  ])('%j of %i incidents reads %j', (s, of, text) => {
+    expect(spreadText(s, of)).toBe(text);
+  });
+
+  it('counts events overall and incidents per cache, with what needed an operator', () => {
+    const { overall, caches } = reliabilityOf(KNOWN);
+    expect(countsText(overall)).toBe('4 events · 1 false alarm · 3 needed an operator');
+    expect(caches.map(countsText)).toEqual([
+      '3 incidents · 0 false alarms · 2 needed an operator',
+      '1 incident · 0 false alarms · 0 needed an operator',
+      '0 incidents · 2 false alarms',
+      '1 incident · 0 false alarms · 1 needed an operator',
+    ]);
+  });
+});
