@@ -4,7 +4,16 @@
  * The known set's medians are worked out by hand in the comments.
  */
 import type { Incident, TimelineEvent } from '../../functions/domain/incident';
-import { eventOf, factsOf, reliabilityOf, sinceOf, spread, type IncidentFacts } from '../../functions/domain/stats';
+import {
+  countsText,
+  eventOf,
+  factsOf,
+  reliabilityOf,
+  sinceOf,
+  spread,
+  spreadText,
+  type IncidentFacts,
+} from '../../functions/domain/stats';
 
 const at = (hms: string) => `2025-03-01T${hms}.000Z`;
 
