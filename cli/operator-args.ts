@@ -23,6 +23,8 @@ commands:
   redrive <incident> --reason TEXT   continue a workflow that stopped at a step, once the cause is fixed
   notices <incident>                 notices sent to subscribers
   drill [options]                    run the local incident drill (see: cache-outage drill --help)
+  stats [--since 90d]                reliability over time, per cache and overall: time to detect, to start
+                                     recovery, outage and degraded time (median, worst), operators needed
 
 options:
   --local              use the local stack (.local/stack.json)
@@ -31,6 +33,7 @@ options:
   --as NAME            local only: the operator name to sign in as (default: $USER@local)
   --only A,B           approve/reject of a group: only these caches (incident or cache ids)
   --json               machine-readable output
+  --since WHEN         stats: from a date (2025-01-01) or a span back from now (90d, 12h, 2w; default 90d)
   -h, --help           this help
 `;
 
@@ -72,6 +75,8 @@ export type Command =
   | { name: 'drill'; args: string[] }
   | { name: 'incidents'; options: CommandOptions }
   | { name: 'caches'; options: CommandOptions }
+  /** `since` as typed: the console reads it (a date or a span such as 90d). */
+  | { name: 'stats'; since?: string; options: CommandOptions }
   | { name: 'show' | 'ack' | 'notices'; incidentId: string; options: CommandOptions }
   | { name: 'redrive'; incidentId: string; reason: string; options: CommandOptions }
   | {
@@ -103,6 +108,7 @@ function parseOptions(args: string[]) {
         reason: { type: 'string' },
         only: { type: 'string' },
         follow: { type: 'boolean', default: false },
+        since: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -121,7 +127,7 @@ export function parseCommand(argv: string[]): Command {
     return { name: 'help', exitCode: command ? 0 : 2 };
   const { values, positionals } = parseOptions(rest);
   if (values.help) return { name: 'help', exitCode: 0 };
-  if (command !== 'incidents' && command !== 'caches' && !needsId(command))
+  if (command !== 'incidents' && command !== 'caches' && command !== 'stats' && !needsId(command))
     throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   const options: CommandOptions = {
     local: values.local,
@@ -134,6 +140,9 @@ export function parseCommand(argv: string[]): Command {
   };
   if (values.only !== undefined && command !== 'approve' && command !== 'reject')
     throw new UsageError(`--only is for approve and reject of an incident group, not ${command}`);
+  if (values.since !== undefined && command !== 'stats') throw new UsageError(`--since is for stats, not ${command}`);
+  if (command === 'stats')
+    return { name: command, ...(values.since !== undefined ? { since: values.since } : {}), options };
   if (command === 'incidents' || command === 'caches') return { name: command, options };
   const incidentId = positionals[0];
   if (!incidentId) throw new UsageError(`${command} needs an incident id\n\n${USAGE}`);

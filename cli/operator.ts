@@ -11,6 +11,7 @@
  *   cache-outage ack <id> [--step recovery-plan] "I'm looking at it" (delays escalation)
  *     <id>: an incident, or an incident group (see ./group.ts)
  *   cache-outage notices <id>                    notices sent to subscribers
+ *   cache-outage stats [--since 90d]             reliability over time, per cache and overall
  *   cache-outage drill [drill options]           runs the local incident drill
  *
  * Where: `--local` (the local stack's console from .local/stack.json, with a
@@ -42,6 +43,8 @@ import {
 } from './human';
 import { groupAck, groupDecision, groupNamed } from './group';
 import { CliError, parseCommand, USAGE } from './operator-args';
+import type { ReliabilityStats } from '../functions/usecases/reliability-stats';
+import { statsLines } from './stats';
 
 /** The package's root: one level above this file, and above dist/ where it is bundled. */
 const ROOT = path.resolve(__dirname, '..');
@@ -265,6 +268,13 @@ async function main(argv: string[]): Promise<number> {
       );
       if (values.json) out(JSON.stringify(acked));
       else out(`acknowledged ${step} of ${incidentId} as ${acked.acknowledgedBy}: escalation is delayed`);
+      return 0;
+    }
+    case 'stats': {
+      const query = parsed.since !== undefined ? `?since=${encodeURIComponent(parsed.since)}` : '';
+      const stats = await call<ReliabilityStats>(target, 'GET', `/stats${query}`);
+      if (values.json) return (out(JSON.stringify(stats)), 0);
+      for (const line of statsLines(stats)) out(line);
       return 0;
     }
     case 'notices': {

@@ -91,7 +91,7 @@ ${listHead(t.zone.label)}
 ${listBody(rows, t)}
 </table>`;
   const body = `<h1>Incidents</h1>
-<p><a href="/caches">Caches and their backups</a></p>
+<p><a href="/caches">Caches and their backups</a> · <a href="/stats">Reliability over time</a></p>
 ${real.length ? table('incidents', 'Open incidents first, newest first; the caches of one provider outage together.', real) : '<p>No incidents. Every protected cache answers its probe.</p>'}${
     falseAlarms.length
       ? `

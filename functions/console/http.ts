@@ -33,7 +33,8 @@ export type Route =
   | { name: 'callback' }
   | { name: 'logout' }
   | { name: 'not-found' }
-  | { name: 'method-not-allowed'; allow: string };
+  | { name: 'method-not-allowed'; allow: string }
+  | { name: 'stats' };
 
 const STEP = /^[a-z0-9-]{1,64}$/;
 /** An incident or group id as a path segment. */
@@ -59,6 +60,7 @@ export function route(method: string, rawPath: string): Route {
   if (p.length === 1 && p[0] === 'login') return only('GET', { name: 'login' });
   if (p.length === 1 && p[0] === 'callback') return only('GET', { name: 'callback' });
   if (p.length === 1 && p[0] === 'logout') return only('POST', { name: 'logout' });
+  if (p.length === 1 && p[0] === 'stats') return only('GET', { name: 'stats' });
   if (p[0] === 'groups' && p[1] && ID.test(p[1])) return groupRoute(p, p[1], only);
   if (p[0] !== 'incidents' || !p[1] || !ID.test(p[1])) return { name: 'not-found' };
   const incidentId = p[1];
@@ -83,7 +85,7 @@ function groupRoute(p: string[], groupId: string, only: (allowed: string, r: Rou
 }
 
 /** The routes a person opens in a browser tab; every other route is an API call or a form post. */
-const PAGES: readonly Route['name'][] = ['list', 'caches', 'incident', 'group'];
+const PAGES: readonly Route['name'][] = ['list', 'caches', 'incident', 'group', 'stats'];
 
 /**
  * A browser opening one of the console's pages: GET, `Accept` with

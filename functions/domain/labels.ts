@@ -216,3 +216,11 @@ export const GROUP_STATUS_LABELS: Readonly<Record<string, string>> = {
   FALSE_ALARM: 'False alarm',
   CLOSED: 'Closed',
 };
+
+/** The reliability statistics' measures (see ./stats.ts), as the console and the CLI head them. */
+export const STATS_MEASURE_LABELS = {
+  detect: 'Time to detect',
+  recoveryStart: 'Time to start recovery',
+  outage: 'Outage per incident',
+  degraded: 'Degraded per incident',
+} as const;

@@ -24,6 +24,7 @@ import { listCacheBackups, type CacheBackupsDeps } from '../usecases/cache-backu
 import { acknowledgeApproval, decideApproval, type DecideApprovalDeps } from '../usecases/decide-approval';
 import { listIncidents, viewIncident, type IncidentViewDeps } from '../usecases/incident-view';
 import { redriveIncident, type RedriveDeps } from '../usecases/redrive-incident';
+import { reliabilityStats, type ReliabilityStatsDeps } from '../usecases/reliability-stats';
 import { config } from '../config';
 import { clock } from '../wiring/clock';
 import { consoleSignIn } from '../wiring/console-sign-in';
@@ -62,12 +63,14 @@ import {
 import type { SignIn } from '../console/sign-in';
 import { signedOutAnswer } from '../console/signed-out';
 import { callback, login } from '../console/sign-in-routes';
+import { statsPage } from '../console/stats-page';
 
 export type ConsoleDeps = DecideApprovalDeps &
   GroupRouteDeps &
   IncidentViewDeps &
   RedriveDeps &
-  CacheBackupsDeps & { readonly signIn: SignIn };
+  CacheBackupsDeps &
+  ReliabilityStatsDeps & { readonly signIn: SignIn };
 
 const timeContext = (deps: ConsoleDeps): TimeContext => ({ zone: deps.timeZone ?? UTC, now: deps.clock.now() });
 
@@ -184,6 +187,13 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
     case 'group-decide':
     case 'group-ack':
       return groupRoute(deps, event, r, operator, credential);
+    case 'stats': {
+      const since = event.queryStringParameters?.since;
+      const stats = await reliabilityStats(deps, { ...(since !== undefined ? { since } : {}) });
+      return wantsJson(event)
+        ? json(200, stats)
+        : html(200, statsPage(stats, operator.name, csrfTokenFor(credential), timeContext(deps), since));
+    }
     case 'method-not-allowed': {
       const result = failure(event, 405, 'Method Not Allowed', `Use ${r.allow} here.`, operator);
       return { ...result, headers: { ...result.headers, allow: r.allow } };

@@ -173,7 +173,7 @@ describe('console authorizer', () => {
     });
 
     it('is let through naming nobody, to be sent to sign-in: no token', async () => {
-      for (const path of ['/', '/caches', '/incidents/accounts-20261126T231400Z']) {
+      for (const path of ['/', '/caches', '/stats', '/incidents/accounts-20261126T231400Z']) {
         await expect(handler(visit(undefined, { path }), context)).resolves.toEqual(signedOut('none'));
       }
       await expect(handler(visit(['theme=dark']), context)).resolves.toEqual(signedOut('none'));

@@ -104,7 +104,7 @@ describe('console: a signed-out browser opening a page', () => {
     expect(res.cookies ?? []).toEqual([]);
     expectNothingLeaked(res);
 
-    for (const path of ['/', '/caches']) {
+    for (const path of ['/', '/caches', '/stats']) {
       const page = await invoke(request({ path }));
       expect(page.statusCode).toBe(302);
       expect(page.headers?.location).toBe(`/login?next=${encodeURIComponent(path)}`);

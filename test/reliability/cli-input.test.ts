@@ -17,8 +17,8 @@ import { SOURCE_CLI } from '../cli/support';
 import { figure } from './harness';
 import { assertProperty, RUNS, SEED } from './properties';
 
-const COMMANDS = ['incidents', 'caches', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
-const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason', 'only'] as const;
+const COMMANDS = ['incidents', 'caches', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive', 'stats'] as const;
+const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason', 'only', 'since'] as const;
 const BOOLEAN_OPTIONS = ['local', 'json', 'follow'] as const;
 
 type Outcome = { kind: 'command'; command: Command } | { kind: 'usage'; error: UsageError };
@@ -56,7 +56,7 @@ function invariantBroken(argv: string[], out: Outcome): string | undefined {
       if (typeof o.step !== 'string') return 'no step';
       for (const k of ['url', 'token', 'as'] as const)
         if (o[k] !== undefined && typeof o[k] !== 'string') return `${k} is not text`;
-      if (c.name === 'incidents' || c.name === 'caches') return undefined;
+      if (c.name === 'incidents' || c.name === 'caches' || c.name === 'stats') return undefined;
       if (typeof c.incidentId !== 'string' || !c.incidentId || !argv.includes(c.incidentId))
         return `incident id ${JSON.stringify(c.incidentId)}`;
       if ((c.name === 'approve' || c.name === 'reject' || c.name === 'redrive') && !c.reason.trim())
@@ -213,13 +213,15 @@ describe('cache-outage command lines', () => {
       follow: has('follow'),
     };
     const only = last('only')?.value;
-    if (command === 'incidents' || command === 'caches') {
-      return only !== undefined
-        ? { usage: /^--only is for approve and reject/ }
-        : ({ name: command, options } as Command);
+    const since = last('since')?.value;
+    if (command === 'incidents' || command === 'caches' || command === 'stats') {
+      if (only !== undefined) return { usage: /^--only is for approve and reject/ };
+      if (command === 'stats') return { name: command, ...(since !== undefined ? { since } : {}), options };
+      return since !== undefined ? { usage: /^--since is for stats/ } : ({ name: command, options } as Command);
     }
     if (only !== undefined && command !== 'approve' && command !== 'reject')
       return { usage: /^--only is for approve and reject/ };
+    if (since !== undefined) return { usage: /^--since is for stats, not / };
     const incidentId = ts.find((t) => t.kind === 'positional')?.value;
     if (!incidentId) return { usage: /needs an incident id/ };
     if (command === 'approve' || command === 'reject' || command === 'redrive') {
@@ -299,6 +301,9 @@ describe('cache-outage command lines', () => {
     ],
     [['reject', 'g', '--reason', 'r', '--only', ' , '], /^--only needs the caches to decide/],
     [['ack', 'g', '--only', 'a'], /^--only is for approve and reject of an incident group, not ack/],
+    [['stats'], { name: 'stats' }],
+    [['stats', '--since', '2025-01-01', '--json'], { name: 'stats', since: '2025-01-01', options: { json: true } }],
+    [['show', 'inc-1', '--since', '30d'], /^--since is for stats, not show/],
   ] as [string[], RegExp | Partial<Command>][])('%j', (argv, expected) => {
     const out = classify(argv);
     if (expected instanceof RegExp) {

@@ -456,6 +456,8 @@ const paths = fc.oneof(
     '/',
     '',
     '/caches',
+    '/stats',
+    '/stats/',
     '/login',
     '/callback',
     '/logout',
@@ -624,6 +626,7 @@ const queries = fc.option(
       code: fc.oneof(fc.constant(GOOD_CODE), text),
       state: fc.oneof(fc.constant(GOOD_PENDING.state), text),
       error: fc.oneof(fc.constantFrom('access_denied', PROBE), text),
+      since: fc.oneof(fc.constantFrom('90d', '9999d', '2025-01-01', '2025-02-30', '99999999d', PROBE), text),
     },
     { requiredKeys: [] },
   ),
@@ -1355,7 +1358,7 @@ describe('the console authorizer: any headers, cookies and tokens give an allow 
    */
   function wrongSignedOut(e: AuthorizerEvent, context: Json): string | undefined {
     const accept = e.headers?.accept ?? '';
-    const page = ['/', '/caches', `/incidents/${PENDING_ID}`].includes(e.rawPath);
+    const page = ['/', '/caches', '/stats', `/incidents/${PENDING_ID}`].includes(e.rawPath);
     if (e.requestContext.http.method !== 'GET' || !/text\/html/i.test(accept) || !page)
       return `${e.requestContext.http.method} ${e.rawPath} (${accept}) let through signed out`;
     if ((e.headers?.authorization ?? '').replace(/^Bearer\s+/i, '').trim())
