@@ -64,11 +64,17 @@ export async function groupDecision(
   step: string,
 ): Promise<number> {
   const { groupId } = group.group;
+  // Without --only, "every cache" is every cache this command saw waiting: one that starts waiting later is not
+  // decided unseen.
+  const seen = group.members
+    .filter((m) => m.approval?.step === step && m.approval.status === 'PENDING')
+    .map((m) => m.incidentId);
+  const only = command.only ?? (seen.length ? seen : undefined);
   const result = await call<GroupDecisionResult>(
     target,
     'POST',
     `${groupPath(groupId)}/approvals/${encodeURIComponent(step)}`,
-    { decision: command.name, reason: command.reason, ...(command.only ? { only: command.only } : {}) },
+    { decision: command.name, reason: command.reason, ...(only ? { only } : {}) },
   );
   if (command.options.json) return (out(JSON.stringify(result)), 0);
   const [first] = result.decided;

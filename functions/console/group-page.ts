@@ -93,11 +93,16 @@ function decisionSection(view: GroupView, csrf: string | undefined, t: TimeConte
   if (!step) return `<h2>Caches</h2>\n${membersTable(view, t, false)}`;
   const base = `${groupHref(view.group.groupId)}/approvals/${encodeURIComponent(step.step)}`;
   const n = step.waiting;
+  // "all" is the caches this page shows waiting: one that starts waiting later is not decided unseen.
+  const shown = view.members
+    .filter((m) => m.approval?.step === step.step && m.approval.status === 'PENDING')
+    .map((m) => m.incidentId);
   return `<section class="decision" aria-labelledby="headline" data-pending="${esc(step.step)}">
 <p class="lede" id="decision-sentence"><em>${esc(n)} cache${n === 1 ? '' : 's'}</em> of ${esc(nameOf(view))} wait${n === 1 ? 's' : ''} for a decision on ${esc(step.stepLabel.toLowerCase())}. Decide for all of them at once, or cache by cache below.</p>
 ${whatHappens(view, t)}
 <form method="post" action="${esc(base)}">
 ${csrfField}
+${shown.length ? `<input type="hidden" name="only" value="${esc(shown.join(','))}">` : ''}
 <label for="reason-${esc(step.step)}">Reason (recorded with your name on each cache’s timeline)</label>
 <textarea id="reason-${esc(step.step)}" name="reason" required maxlength="1000" autocomplete="off"></textarea>
 <div class="buttons">

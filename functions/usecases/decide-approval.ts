@@ -5,7 +5,7 @@
  * token is read from the store and goes nowhere but to Step Functions.
  */
 import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } from '../domain/errors';
-import { operatorReason } from '../domain/operator-reason';
+import { MAX_REASON_CHARS, operatorReason } from '../domain/operator-reason';
 import type { Approvals, Clock, GroupApprovals, GroupStore, TaskResumer, Timeline } from '../ports';
 
 export interface DecideApprovalDeps {
@@ -137,6 +137,8 @@ export interface GroupDecisionResult {
   decided: DecisionResult[];
   /** Members not decided, and why (decided before, no approval of the step, or the error deciding it). */
   skipped: { incidentId: string; cacheId: string; reason: string }[];
+  /** Of those skipped, the members an error kept from being decided: deciding again retries them. */
+  undecided: string[];
 }
 
 /**
@@ -163,12 +165,29 @@ export async function decideGroupApproval(
       { path: 'only', message: `not a member of group ${request.groupId}: ${unknown.join(', ')}` },
     ]);
   }
+  const suffix = ` (group ${request.groupId})`;
+  if (reason.length + suffix.length > MAX_REASON_CHARS) {
+    throw new ValidationError('group decision', [
+      { path: 'reason', message: `at most ${MAX_REASON_CHARS - suffix.length} characters for a decision of a group` },
+    ]);
+  }
   const targets = members.filter(([id]) => !request.only || request.only.includes(id));
-  const result: GroupDecisionResult = { groupId: request.groupId, step: request.step, decided: [], skipped: [] };
+  const result: GroupDecisionResult = {
+    groupId: request.groupId,
+    step: request.step,
+    decided: [],
+    skipped: [],
+    undecided: [],
+  };
+  const status = request.decision === 'approve' ? 'APPROVED' : 'REJECTED';
+  let failure: unknown;
   for (const [incidentId, member] of targets) {
     const pending = await deps.store.pendingApproval(incidentId, request.step);
-    if (pending?.approval.status !== 'PENDING') {
-      const why = pending ? `already ${pending.approval.status.toLowerCase()}` : `no approval "${request.step}"`;
+    const recorded = pending?.approval;
+    // Recorded by this operator but never delivered (an earlier group decision failed half-way): deliver it now.
+    const undelivered = recorded?.status === status && !recorded.resumedAt && recorded.decidedBy === decidedBy;
+    if (recorded?.status !== 'PENDING' && !undelivered) {
+      const why = recorded ? `already ${recorded.status.toLowerCase()}` : `no approval "${request.step}"`;
       result.skipped.push({ incidentId, cacheId: member.cacheId, reason: why });
       continue;
     }
@@ -178,15 +197,22 @@ export async function decideGroupApproval(
         step: request.step,
         decision: request.decision,
         decidedBy,
-        reason: `${reason} (group ${request.groupId})`,
+        reason: `${reason}${suffix}`,
       });
       result.decided.push(decided);
       await deps.store.markMemberApproval(request.groupId, incidentId, request.step, decided.status);
     } catch (err) {
-      if (!(err instanceof ApprovalAlreadyDecidedError)) throw err;
-      result.skipped.push({ incidentId, cacheId: member.cacheId, reason: err.message });
+      // One cache that cannot be decided now keeps none of the others waiting; deciding again retries it.
+      const why = err instanceof Error ? err.message : String(err);
+      if (!(err instanceof ApprovalAlreadyDecidedError)) {
+        failure ??= err;
+        result.undecided.push(incidentId);
+      }
+      result.skipped.push({ incidentId, cacheId: member.cacheId, reason: `not decided: ${why}` });
     }
   }
+  // Nothing decided and a cache failed: the failure is the answer (a retry decides what still waits).
+  if (result.decided.length === 0 && failure) throw failure;
   if (result.decided.length === 0) {
     throw new ApprovalAlreadyDecidedError(
       `no cache of group ${request.groupId} waits for a decision on "${request.step}"` +
@@ -204,12 +230,19 @@ export async function acknowledgeGroupApproval(
   const group = await deps.store.getGroup(request.groupId, true);
   if (!group) throw new IncidentNotFoundError(`no incident group ${request.groupId}`);
   const acknowledged: string[] = [];
+  let failure: unknown;
   for (const incidentId of Object.keys(group.members)) {
     const pending = await deps.store.pendingApproval(incidentId, request.step);
     if (pending?.approval.status !== 'PENDING') continue;
-    await acknowledgeApproval(deps, { incidentId, step: request.step, by: request.by });
-    acknowledged.push(incidentId);
+    try {
+      await acknowledgeApproval(deps, { incidentId, step: request.step, by: request.by });
+      acknowledged.push(incidentId);
+    } catch (err) {
+      // A wait that already ended (its heartbeat expired) does not keep the others from being acknowledged.
+      if (!(err instanceof ApprovalAlreadyDecidedError)) failure ??= err;
+    }
   }
+  if (!acknowledged.length && failure) throw failure;
   if (!acknowledged.length) {
     throw new ApprovalAlreadyDecidedError(`no cache of group ${request.groupId} waits for "${request.step}"`);
   }

@@ -139,7 +139,8 @@ async function groupNamed(
   const groupId = await groupOf(deps.store, incident);
   if (groupId === incident.incidentId) return undefined;
   const group = await deps.store.getGroup(groupId, true);
-  return group && Object.keys(group.members).length > 1 ? group : undefined;
+  const down = group ? Object.values(group.members).filter((m) => m.state !== 'FALSE_ALARM').length : 0;
+  return down > 1 ? group : undefined;
 }
 
 /** The escalation of one member of a provider outage: the subject names the group, the text lists every cache. */
@@ -150,7 +151,8 @@ function withGroup(
   cacheId: string,
 ): { subject: string; text: string; what: string } {
   const members = Object.entries(group.members).sort(([, a], [, b]) => (a.joinedAt < b.joinedAt ? -1 : 1));
-  const n = members.length;
+  // The caches that were down: a false alarm is listed, but not counted.
+  const n = members.filter(([, m]) => m.state !== 'FALSE_ALARM').length;
   const of = group.provider ? `outage of ${group.provider}` : 'provider outage';
   const subject = `Cache ${cacheId} (${of}, ${n} caches): ${message.what}`.slice(0, 100);
   const lines = [

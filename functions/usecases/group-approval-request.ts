@@ -138,7 +138,7 @@ async function record(
       // Dated when the member's step asked, so it precedes any decision on the timeline.
       at: group.members[m]?.approval?.at ?? deps.clock.now().toISOString(),
       type: 'APPROVAL_REQUESTED',
-      message: `approval requested: ${plan ? PLAN_LABELS[plan].action : step} (one request for ${members.length} caches of group ${group.groupId})`,
+      message: `approval requested: ${plan ? PLAN_LABELS[plan].action : step}${members.length > 1 ? ` (one request for ${members.length} caches of group ${group.groupId})` : ''}`,
       detail: { step, groupId: group.groupId, ...facts },
     });
     await deps.store.confirmNotice(m, marker, sent.messageId, { subject: sent.subject ?? '', text: sent.text ?? '' });

@@ -70,7 +70,13 @@ export async function decideGroupChoices(
   }
   if (unknown.length) throw new ValidationError('group decision', unknown);
 
-  const result: GroupDecisionResult = { groupId: choices.groupId, step: choices.step, decided: [], skipped: [] };
+  const result: GroupDecisionResult = {
+    groupId: choices.groupId,
+    step: choices.step,
+    decided: [],
+    skipped: [],
+    undecided: [],
+  };
   for (const decision of ['approve', 'reject'] as const) {
     const only = [...chosen].filter(([, d]) => d === decision).map(([id]) => id);
     if (!only.length) continue;
@@ -78,6 +84,7 @@ export async function decideGroupChoices(
       const batch = await decideGroupApproval(deps, { ...request, decision, only });
       result.decided.push(...batch.decided);
       result.skipped.push(...batch.skipped);
+      result.undecided.push(...batch.undecided);
     } catch (err) {
       if (!(err instanceof ApprovalAlreadyDecidedError)) throw err;
       // Nothing of this batch waited: say why for each.

@@ -121,21 +121,48 @@ type Approver = { store: DynamoDbIncidentStore; resumer: SfnTaskResumer };
  * the whole group when the request is the group's, else the one incident it
  * names (a cache asked about on its own). Returns the incidents it decided.
  */
-async function approveRequest(deps: Approver, request: { groupId?: string; incidentId: string }): Promise<string[]> {
+async function approveRequest(
+  deps: Approver,
+  request: { groupId?: string; incidentId: string; members?: string[] },
+): Promise<string[]> {
   const clock = { now: () => new Date() };
   const decision = { step: 'recovery-plan', decision: 'approve', decidedBy: 'drill' } as const;
   if (request.groupId && request.groupId === request.incidentId) {
-    const out = await decideGroupApproval(
-      { ...deps, clock },
-      { ...decision, groupId: request.groupId, reason: 'drill: automatic approval of the group' },
-    );
-    return out.decided.map((d) => d.incidentId);
+    const decided: string[] = [];
+    // A cache an error kept from being decided is decided again, as an operator would retry.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const out = await decideGroupApproval(
+        { ...deps, clock },
+        {
+          ...decision,
+          groupId: request.groupId,
+          reason: 'drill: automatic approval of the group',
+          // What the request asked about, as an operator reading it decides: a cache it left out stays waiting.
+          ...(request.members ? { only: request.members } : {}),
+        },
+      );
+      decided.push(...out.decided.map((d) => d.incidentId));
+      if (!out.undecided.length) break;
+      await sleep(1000);
+    }
+    return decided;
   }
   const out = await decideApproval(
     { ...deps, clock },
     { ...decision, incidentId: request.incidentId, reason: 'drill: automatic approval' },
   );
   return [out.incidentId];
+}
+
+/** The incidents an approval request on the operators' topic asks about (its `facts.members`), from its JSON body. */
+export function membersAsked(body: string): string[] | undefined {
+  try {
+    const doc = JSON.parse(body) as { facts?: { members?: { incidentId?: unknown }[] } };
+    const ids = doc.facts?.members?.flatMap((m) => (typeof m.incidentId === 'string' ? [m.incidentId] : []));
+    return ids?.length ? ids : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const last = (times: number[]) => (times.length ? Math.max(...times) : undefined);
@@ -299,9 +326,11 @@ export async function runProviderOutage(options: ProviderOutageOptions): Promise
     let groupId: string | undefined;
     subscriber.onNotification((m) => {
       if (m.attributes.kind !== 'approval-request') return;
+      const members = membersAsked(m.message);
       const request = {
         incidentId: m.attributes.incidentId ?? '',
         ...(m.attributes.groupId ? { groupId: m.attributes.groupId } : {}),
+        ...(members ? { members } : {}),
       };
       approveRequest(approver, request).then(
         (ids) => {
@@ -411,6 +440,9 @@ export async function runProviderOutage(options: ProviderOutageOptions): Promise
     const cachesCreated = (await replicationGroups(stack)).filter((g) => !groupsBefore.includes(g)).sort();
 
     const requests = operatorMessages.filter((m) => m.kind === 'approval-request').length;
+    const asked = subscriber.received
+      .filter((m) => m.topicArn === description.topics.operators && m.attributes.kind === 'approval-request')
+      .flatMap((m) => membersAsked(m.message) ?? [m.attributes.incidentId ?? '']);
     const lostOf = (m: MemberReport) =>
       m.verification ? m.verification.missing + m.verification.wrong + m.verification.ttlLost : undefined;
     const checks = [
@@ -437,9 +469,9 @@ export async function runProviderOutage(options: ProviderOutageOptions): Promise
         saw: notices.map((x) => x.stage).join(', ') || 'none',
       },
       {
-        what: "the operators' topic got exactly 1 approval request",
-        ok: requests === 1,
-        saw: `${requests}`,
+        what: `the operators' topic got exactly 1 approval request, asking about all ${n} caches`,
+        ok: requests === 1 && members.every((m) => m.incidentId !== undefined && asked.includes(m.incidentId)),
+        saw: `${requests}, asking about ${asked.length}`,
       },
       {
         what: `${n} replication groups created`,

@@ -17,12 +17,14 @@ import {
   deliver,
   executions,
   figure,
+  incidentIdOf,
   incidents,
   noticesByStage,
   operatorMessages,
   replacementCaches,
   settle,
   startHarness,
+  timeline,
   type Harness,
 } from './harness';
 
@@ -49,8 +51,11 @@ function deliveries(h: Harness, times: number, at: Date): unknown[] {
   );
 }
 
-/** What every group test expects once the executions ended: one event for customers and operators. */
-async function expectOneOutage(h: Harness, name: string): Promise<void> {
+/**
+ * What every group test expects once the executions ended: one event for customers, and operators asked about
+ * every cache exactly once — in one request when the caches waited together (`oneRequest`).
+ */
+async function expectOneOutage(h: Harness, name: string, oneRequest: boolean): Promise<void> {
   const all = await incidents(h);
   const notices = noticesByStage(h);
   const requests = operatorMessages(h, 'approval-request');
@@ -61,9 +66,15 @@ async function expectOneOutage(h: Harness, name: string): Promise<void> {
   expect(all).toHaveLength(CACHES);
   expect(all.every((i) => i.status === 'RESOLVED')).toBe(true);
   expect(new Set(all.map((i) => i.groupId)).size).toBe(1);
-  expect(all[0]?.groupId).toMatch(/^acme-redis-/);
+  const groupId = all[0]?.groupId;
+  expect(groupId).toMatch(/^acme-redis-/);
   expect(notices).toEqual(ONE_PER_STAGE);
-  expect(requests).toEqual([{ incidentId: all[0]?.groupId, groupId: all[0]?.groupId }]);
+  const asked = requests.flatMap((r) => r.members ?? [r.incidentId]);
+  expect(asked.sort()).toEqual(all.map((i) => i.incidentId).sort());
+  expect(requests[0]).toMatchObject({ incidentId: groupId, groupId });
+  if (oneRequest) expect(requests).toHaveLength(1);
+  // A cache asked about on its own names the group.
+  for (const r of requests.slice(1)) expect(r.groupId).toBe(groupId);
   expect(await replacementCaches(h)).toHaveLength(CACHES);
 }
 
@@ -88,11 +99,11 @@ describe(`a provider losing ${CACHES} caches at once`, () => {
     await h.stack.sns.idle();
 
     expect(finished.map((e) => e.status)).toEqual(Array(CACHES).fill('SUCCEEDED'));
-    await expectOneOutage(h, 'groups.duplicates');
+    await expectOneOutage(h, 'groups.duplicates', true);
     expect(h.errors).toEqual([]);
   });
 
-  it('with 30% of AWS calls throttled or failing with 5xx: all resolved, 1 notice per stage, 1 approval request', async () => {
+  it('with 30% of AWS calls throttled or failing with 5xx: all resolved, 1 notice per stage, each cache asked about once', async () => {
     const faults = new Faults();
     h = await startHarness({ providerCaches: CACHES, faults });
     await breakProvider(h);
@@ -114,8 +125,13 @@ describe(`a provider losing ${CACHES} caches at once`, () => {
     const stats = faults.stats();
     figure('groups.chaos_injected', `${stats.injected}/${stats.requests}`);
 
+    for (const e of finished.filter((x) => x.status !== 'SUCCEEDED'))
+      console.log(
+        JSON.stringify({ error: e.error, cause: e.cause, timeline: await timeline(h, incidentIdOf(e)) }, null, 1),
+      );
     expect(stats.injected).toBeGreaterThanOrEqual(10);
     expect(finished.map((e) => e.status)).toEqual(Array(CACHES).fill('SUCCEEDED'));
-    await expectOneOutage(h, 'groups.chaos');
+    // Faults may delay a cache's alarm or assessment past the others' request: it is then asked about on its own.
+    await expectOneOutage(h, 'groups.chaos', false);
   });
 });

@@ -18,7 +18,7 @@ import type { ProtectedCache } from '../../functions/domain/caches';
 import type { Incident, TimelineEvent } from '../../functions/domain/incident';
 import { ApprovalAlreadyDecidedError } from '../../functions/domain/errors';
 import { decideApproval, decideGroupApproval } from '../../functions/usecases/decide-approval';
-import { cacheNames } from '../../local/drill/provider-outage';
+import { cacheNames, membersAsked } from '../../local/drill/provider-outage';
 import { backUpNow, backupMethodOf, describeRun } from '../../local/drill/backups';
 import { changeAfterBackup, prepareProtectedCache, sleep, type PreparedCache } from '../../local/drill/setup';
 import type { Scenario } from '../../local/drill/scenarios';
@@ -178,14 +178,21 @@ export async function breakProvider(h: Harness): Promise<void> {
 }
 
 /** The messages on the operators' topic of one kind (approval-request, escalation…), as published. */
-export function operatorMessages(h: Harness, kind: string): { incidentId: string; groupId?: string }[] {
+export function operatorMessages(
+  h: Harness,
+  kind: string,
+): { incidentId: string; groupId?: string; members?: string[] }[] {
   return h.stack.sns
     .published(h.stack.description.topics.operators)
     .filter((m) => m.messageAttributes?.kind?.Value === kind)
-    .map((m) => ({
-      incidentId: m.messageAttributes?.incidentId?.Value ?? '',
-      ...(m.messageAttributes?.groupId?.Value ? { groupId: m.messageAttributes.groupId.Value } : {}),
-    }));
+    .map((m) => {
+      const members = membersAsked((JSON.parse(m.message) as { sqs?: string }).sqs ?? '');
+      return {
+        incidentId: m.messageAttributes?.incidentId?.Value ?? '',
+        ...(m.messageAttributes?.groupId?.Value ? { groupId: m.messageAttributes.groupId.Value } : {}),
+        ...(members ? { members } : {}),
+      };
+    });
 }
 
 /**
@@ -205,7 +212,15 @@ export function approveWhatOperatorsAsk(h: Harness): () => Promise<void> {
         if (done.has(n)) continue;
         try {
           if (request.groupId && request.groupId === request.incidentId) {
-            await decideGroupApproval(deps, { ...decide, groupId: request.groupId, reason: 'reliability: the group' });
+            // What the request asked about, as an operator reading it decides: a cache it left out stays waiting.
+            const out = await decideGroupApproval(deps, {
+              ...decide,
+              groupId: request.groupId,
+              reason: 'reliability: the group',
+              ...(request.members ? { only: request.members } : {}),
+            });
+            // A cache an error kept from being decided: the next round decides it (the others are skipped).
+            if (out.undecided.length) continue;
           } else {
             await decideApproval(deps, { ...decide, incidentId: request.incidentId, reason: 'reliability: one cache' });
           }

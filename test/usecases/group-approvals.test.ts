@@ -5,7 +5,7 @@
  * resumed with, its own task token.
  */
 import type { ExecutionInput } from '../../functions/domain/incident';
-import { ApprovalAlreadyDecidedError, ValidationError } from '../../functions/domain/errors';
+import { ApprovalAlreadyDecidedError, TransientDependencyError, ValidationError } from '../../functions/domain/errors';
 import type { TaskResumer } from '../../functions/ports';
 import { acknowledgeGroupApproval, decideGroupApproval } from '../../functions/usecases/decide-approval';
 import { requestApproval, type RequestApprovalDeps } from '../../functions/usecases/request-approval';
@@ -19,14 +19,24 @@ const tokenOf = (cache: string): string => `AQCE-task-token-of-${cache}==`;
 
 class Resumer implements TaskResumer {
   readonly calls: { kind: string; token: string }[] = [];
+  /** The next call with this token throws this error. */
+  readonly failNext = new Map<string, Error>();
   async sendSuccess(token: string) {
+    this.take(token);
     this.calls.push({ kind: 'success', token });
   }
   async sendFailure(token: string) {
+    this.take(token);
     this.calls.push({ kind: 'failure', token });
   }
   async heartbeat(token: string) {
+    this.take(token);
     this.calls.push({ kind: 'heartbeat', token });
+  }
+  private take(token: string) {
+    const err = this.failNext.get(token);
+    this.failNext.delete(token);
+    if (err) throw err;
   }
 }
 
@@ -230,6 +240,38 @@ describe('the operators decide for a group', () => {
     expect(world.resumer.calls).toHaveLength(3);
   });
 
+  it('a cache whose resumption failed does not keep the others waiting, and deciding again delivers it', async () => {
+    const world = await groupWorld();
+    await Promise.all(CACHES.map((c) => ask(world, c)));
+    world.resumer.failNext.set(tokenOf('profiles'), new TransientDependencyError('Step Functions: 503'));
+
+    const first = await decide(world, {});
+
+    expect(first.decided.map((d) => d.incidentId).sort()).toEqual([incidentOf('carts'), incidentOf('sessions')]);
+    expect(first.skipped).toEqual([
+      expect.objectContaining({ incidentId: incidentOf('profiles'), reason: expect.stringMatching(/^not decided: /) }),
+    ]);
+    expect(first.undecided).toEqual([incidentOf('profiles')]);
+    const again = await decide(world, {});
+
+    expect(again.decided.map((d) => d.incidentId)).toEqual([incidentOf('profiles')]);
+    expect(again.undecided).toEqual([]);
+    expect(
+      world.resumer.calls
+        .filter((c) => c.kind === 'success')
+        .map((c) => c.token)
+        .sort(),
+    ).toEqual(CACHES.map(tokenOf).sort());
+  });
+
+  it('a reason too long once the group is named is refused before anything is decided', async () => {
+    const world = await groupWorld();
+    await Promise.all(CACHES.map((c) => ask(world, c)));
+
+    await expect(decide(world, { reason: 'x'.repeat(990) })).rejects.toBeInstanceOf(ValidationError);
+    expect(world.resumer.calls).toEqual([]);
+  });
+
   it('acknowledging the group keeps every waiting approval from escalating', async () => {
     const world = await groupWorld();
     await Promise.all(CACHES.map((c) => ask(world, c)));
@@ -241,6 +283,14 @@ describe('the operators decide for a group', () => {
     );
 
     expect(acknowledged.sort()).toEqual([incidentOf('carts'), incidentOf('profiles')]);
+
+    // A wait that already ended does not keep the others from being acknowledged.
+    world.resumer.failNext.set(tokenOf('carts'), new ApprovalAlreadyDecidedError('the task timed out'));
+    const again = await acknowledgeGroupApproval(
+      { store: world.store, resumer: world.resumer, clock: world.clock },
+      { groupId: GROUP, step: 'recovery-plan', by: 'bob' },
+    );
+    expect(again).toEqual([incidentOf('profiles')]);
     expect(world.resumer.calls.filter((c) => c.kind === 'heartbeat').map((c) => c.token)).toEqual(
       expect.arrayContaining([tokenOf('carts'), tokenOf('profiles')]),
     );
