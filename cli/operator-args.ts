@@ -4,8 +4,11 @@
  * cli/operator.ts runs the command and tests can parse any argv.
  */
 import { parseArgs } from 'node:util';
+import type { ReportFormat } from '../functions/usecases/incident-report';
 
 export const DEFAULT_STEP = 'recovery-plan';
+
+const isReportFormat = (f: string): f is ReportFormat => f === 'md' || f === 'html' || f === 'json';
 
 export const USAGE = `usage: cache-outage <command> [options]
 
@@ -22,6 +25,8 @@ commands:
                                      escalation while you look
   redrive <incident> --reason TEXT   continue a workflow that stopped at a step, once the cause is fixed
   notices <incident>                 notices sent to subscribers
+  report <incident>                  the post-incident report, drafted from the incident's record
+                                     [--format md|html|json] (default md; --json is --format json)
   drill [options]                    run the local incident drill (see: cache-outage drill --help)
 
 options:
@@ -30,6 +35,7 @@ options:
   --token JWT          bearer token of an operator (or CACHE_OUTAGE_TOKEN)
   --as NAME            local only: the operator name to sign in as (default: $USER@local)
   --only A,B           approve/reject of a group: only these caches (incident or cache ids)
+  --format F           report: md (default), html or json
   --json               machine-readable output
   -h, --help           this help
 `;
@@ -74,6 +80,7 @@ export type Command =
   | { name: 'caches'; options: CommandOptions }
   | { name: 'show' | 'ack' | 'notices'; incidentId: string; options: CommandOptions }
   | { name: 'redrive'; incidentId: string; reason: string; options: CommandOptions }
+  | { name: 'report'; incidentId: string; format: ReportFormat; options: CommandOptions }
   | {
       name: 'approve' | 'reject';
       /** An incident id or a group id. */
@@ -84,7 +91,7 @@ export type Command =
       options: CommandOptions;
     };
 
-const NEEDS_ID = ['show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
+const NEEDS_ID = ['show', 'approve', 'reject', 'ack', 'notices', 'redrive', 'report'] as const;
 type NeedsId = (typeof NEEDS_ID)[number];
 const needsId = (command: string): command is NeedsId => (NEEDS_ID as readonly string[]).includes(command);
 
@@ -103,6 +110,7 @@ function parseOptions(args: string[]) {
         reason: { type: 'string' },
         only: { type: 'string' },
         follow: { type: 'boolean', default: false },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -134,6 +142,8 @@ export function parseCommand(argv: string[]): Command {
   };
   if (values.only !== undefined && command !== 'approve' && command !== 'reject')
     throw new UsageError(`--only is for approve and reject of an incident group, not ${command}`);
+  if (values.format !== undefined && command !== 'report')
+    throw new UsageError(`--format is for report, not ${command}`);
   if (command === 'incidents' || command === 'caches') return { name: command, options };
   const incidentId = positionals[0];
   if (!incidentId) throw new UsageError(`${command} needs an incident id\n\n${USAGE}`);
@@ -149,6 +159,11 @@ export function parseCommand(argv: string[]): Command {
     if (!only.length)
       throw new UsageError('--only needs the caches to decide: incident or cache ids, separated by commas');
     return { name: command, incidentId, reason: values.reason, only, options };
+  }
+  if (command === 'report') {
+    const format = values.format ?? (values.json ? 'json' : 'md');
+    if (!isReportFormat(format)) throw new UsageError('--format must be md, html or json');
+    return { name: command, incidentId, format, options };
   }
   return { name: command, incidentId, options };
 }

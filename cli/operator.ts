@@ -11,6 +11,7 @@
  *   cache-outage ack <id> [--step recovery-plan] "I'm looking at it" (delays escalation)
  *     <id>: an incident, or an incident group (see ./group.ts)
  *   cache-outage notices <id>                    notices sent to subscribers
+ *   cache-outage report <id> [--format md|html|json]  the post-incident report
  *   cache-outage drill [drill options]           runs the local incident drill
  *
  * Where: `--local` (the local stack's console from .local/stack.json, with a
@@ -112,7 +113,8 @@ async function resolveTarget(values: { local?: boolean; url?: string; token?: st
   return { url, token };
 }
 
-async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string, body?: unknown): Promise<T> {
+/** The console's answer as text; a refusal is a CliError with the console's message. */
+async function send(target: Target, method: 'GET' | 'POST', pathname: string, body?: unknown): Promise<string> {
   const url = `${target.url.replace(/\/+$/, '')}${pathname}`;
   const res = await withProgress(`${method} ${pathname}`, () =>
     fetch(url, {
@@ -129,13 +131,13 @@ async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string,
     throw new CliError(`cannot reach the console at ${target.url}: ${err.message}`);
   });
   const text = await res.text();
-  let doc: unknown;
-  try {
-    doc = text ? JSON.parse(text) : {};
-  } catch {
-    doc = { message: text.slice(0, 200) };
-  }
   if (!res.ok) {
+    let doc: unknown;
+    try {
+      doc = text ? JSON.parse(text) : {};
+    } catch {
+      doc = { message: text.slice(0, 200) };
+    }
     const message = (doc as { message?: string }).message ?? res.statusText;
     const hint =
       res.status === 403
@@ -145,7 +147,16 @@ async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string,
         : '';
     throw new CliError(`HTTP ${res.status}: ${message}${hint}`, res.status === 409 ? 3 : 1, res.status);
   }
-  return doc as T;
+  return text;
+}
+
+async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string, body?: unknown): Promise<T> {
+  const text = await send(target, method, pathname, body);
+  try {
+    return (text ? JSON.parse(text) : {}) as T;
+  } catch {
+    return { message: text.slice(0, 200) } as T;
+  }
 }
 
 // ── commands ─────────────────────────────────────────────────────────────────
@@ -272,6 +283,12 @@ async function main(argv: string[]): Promise<number> {
       if (values.json) return (out(JSON.stringify(view.notices)), 0);
       if (!view.notices.length) return (out('No notices sent yet.'), 0);
       table(['AT', 'STAGE', 'NOTICE'], noticeRows(view.notices));
+      return 0;
+    }
+    case 'report': {
+      // Errors come back as JSON (the Accept header); the report in the format asked for.
+      const report = await send(target, 'GET', `${incidentPath}/report?format=${parsed.format}`);
+      process.stdout.write(report.endsWith('\n') ? report : `${report}\n`);
       return 0;
     }
   }

@@ -17,8 +17,8 @@ import { SOURCE_CLI } from '../cli/support';
 import { figure } from './harness';
 import { assertProperty, RUNS, SEED } from './properties';
 
-const COMMANDS = ['incidents', 'caches', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
-const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason', 'only'] as const;
+const COMMANDS = ['incidents', 'caches', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive', 'report'] as const;
+const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason', 'only', 'format'] as const;
 const BOOLEAN_OPTIONS = ['local', 'json', 'follow'] as const;
 
 type Outcome = { kind: 'command'; command: Command } | { kind: 'usage'; error: UsageError };
@@ -61,6 +61,7 @@ function invariantBroken(argv: string[], out: Outcome): string | undefined {
         return `incident id ${JSON.stringify(c.incidentId)}`;
       if ((c.name === 'approve' || c.name === 'reject' || c.name === 'redrive') && !c.reason.trim())
         return 'a decision without a reason';
+      if (c.name === 'report' && !['md', 'html', 'json'].includes(c.format)) return `format ${c.format}`;
       if ((c.name === 'approve' || c.name === 'reject') && c.only !== undefined) {
         if (!c.only.length || c.only.some((id) => !id.trim() || id.includes(',')))
           return `only ${JSON.stringify(c.only)}`;
@@ -88,6 +89,7 @@ const FLAGS = [
   '--as',
   '--step',
   '--reason',
+  '--format',
   '-h',
   '--help',
   '--',
@@ -161,6 +163,9 @@ describe('cache-outage command lines', () => {
         'a/b',
         'x/approvals/other',
         'restore from the newest backup',
+        'md',
+        'html',
+        'json',
         '障害🚨',
         '\t',
       ),
@@ -213,15 +218,18 @@ describe('cache-outage command lines', () => {
       follow: has('follow'),
     };
     const only = last('only')?.value;
-    if (command === 'incidents' || command === 'caches') {
-      return only !== undefined
-        ? { usage: /^--only is for approve and reject/ }
-        : ({ name: command, options } as Command);
-    }
+    const format = last('format')?.value;
     if (only !== undefined && command !== 'approve' && command !== 'reject')
       return { usage: /^--only is for approve and reject/ };
+    if (format !== undefined && command !== 'report') return { usage: /^--format is for report/ };
+    if (command === 'incidents' || command === 'caches') return { name: command, options } as Command;
     const incidentId = ts.find((t) => t.kind === 'positional')?.value;
     if (!incidentId) return { usage: /needs an incident id/ };
+    if (command === 'report') {
+      const chosen = format ?? (options.json ? 'json' : 'md');
+      if (!['md', 'html', 'json'].includes(chosen)) return { usage: /^--format must be md, html or json/ };
+      return { name: command, incidentId, format: chosen, options } as Command;
+    }
     if (command === 'approve' || command === 'reject' || command === 'redrive') {
       const reason = last('reason')?.value;
       if (!reason?.trim()) return { usage: /needs --reason/ };
@@ -299,6 +307,12 @@ describe('cache-outage command lines', () => {
     ],
     [['reject', 'g', '--reason', 'r', '--only', ' , '], /^--only needs the caches to decide/],
     [['ack', 'g', '--only', 'a'], /^--only is for approve and reject of an incident group, not ack/],
+    [['report', 'inc-1'], { name: 'report', incidentId: 'inc-1', format: 'md' }],
+    [['report', 'inc-1', '--json'], { name: 'report', incidentId: 'inc-1', format: 'json' }],
+    [['report', 'inc-1', '--json', '--format', 'html'], { name: 'report', incidentId: 'inc-1', format: 'html' }],
+    [['report', 'inc-1', '--format', 'pdf'], /^--format must be md, html or json/],
+    [['report', '--format', 'md'], /^report needs an incident id/],
+    [['show', 'inc-1', '--format', 'md'], /^--format is for report, not show/],
   ] as [string[], RegExp | Partial<Command>][])('%j', (argv, expected) => {
     const out = classify(argv);
     if (expected instanceof RegExp) {
