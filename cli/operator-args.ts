@@ -4,8 +4,11 @@
  * cli/operator.ts runs the command and tests can parse any argv.
  */
 import { parseArgs } from 'node:util';
+import type { ReportFormat } from '../functions/usecases/incident-report';
 
 export const DEFAULT_STEP = 'recovery-plan';
+
+const isReportFormat = (f: string): f is ReportFormat => f === 'md' || f === 'html' || f === 'json';
 
 export const USAGE = `usage: cache-outage <command> [options]
 
@@ -22,6 +25,8 @@ commands:
                                      escalation while you look
   redrive <incident> --reason TEXT   continue a workflow that stopped at a step, once the cause is fixed
   notices <incident>                 notices sent to subscribers
+  report <incident>                  the post-incident report, drafted from the incident's record
+                                     [--format md|html|json] (default md; --json is --format json)
   drill [options]                    run the local incident drill (see: cache-outage drill --help)
   stats [--since 90d]                reliability over time, per cache and overall: time to detect, to start
                                      recovery, outage and degraded time (median, worst), operators needed
@@ -32,6 +37,7 @@ options:
   --token JWT          bearer token of an operator (or CACHE_OUTAGE_TOKEN)
   --as NAME            local only: the operator name to sign in as (default: $USER@local)
   --only A,B           approve/reject of a group: only these caches (incident or cache ids)
+  --format F           report: md (default), html or json
   --json               machine-readable output
   --since WHEN         stats: from a date (2025-01-01) or a span back from now (90d, 12h, 2w; default 90d)
   -h, --help           this help
@@ -79,6 +85,7 @@ export type Command =
   | { name: 'stats'; since?: string; options: CommandOptions }
   | { name: 'show' | 'ack' | 'notices'; incidentId: string; options: CommandOptions }
   | { name: 'redrive'; incidentId: string; reason: string; options: CommandOptions }
+  | { name: 'report'; incidentId: string; format: ReportFormat; options: CommandOptions }
   | {
       name: 'approve' | 'reject';
       /** An incident id or a group id. */
@@ -89,7 +96,7 @@ export type Command =
       options: CommandOptions;
     };
 
-const NEEDS_ID = ['show', 'approve', 'reject', 'ack', 'notices', 'redrive'] as const;
+const NEEDS_ID = ['show', 'approve', 'reject', 'ack', 'notices', 'redrive', 'report'] as const;
 type NeedsId = (typeof NEEDS_ID)[number];
 const needsId = (command: string): command is NeedsId => (NEEDS_ID as readonly string[]).includes(command);
 
@@ -109,6 +116,7 @@ function parseOptions(args: string[]) {
         only: { type: 'string' },
         follow: { type: 'boolean', default: false },
         since: { type: 'string' },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -141,6 +149,8 @@ export function parseCommand(argv: string[]): Command {
   if (values.only !== undefined && command !== 'approve' && command !== 'reject')
     throw new UsageError(`--only is for approve and reject of an incident group, not ${command}`);
   if (values.since !== undefined && command !== 'stats') throw new UsageError(`--since is for stats, not ${command}`);
+  if (values.format !== undefined && command !== 'report')
+    throw new UsageError(`--format is for report, not ${command}`);
   if (command === 'stats')
     return { name: command, ...(values.since !== undefined ? { since: values.since } : {}), options };
   if (command === 'incidents' || command === 'caches') return { name: command, options };
@@ -158,6 +168,11 @@ export function parseCommand(argv: string[]): Command {
     if (!only.length)
       throw new UsageError('--only needs the caches to decide: incident or cache ids, separated by commas');
     return { name: command, incidentId, reason: values.reason, only, options };
+  }
+  if (command === 'report') {
+    const format = values.format ?? (values.json ? 'json' : 'md');
+    if (!isReportFormat(format)) throw new UsageError('--format must be md, html or json');
+    return { name: command, incidentId, format, options };
   }
   return { name: command, incidentId, options };
 }

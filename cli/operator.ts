@@ -12,6 +12,7 @@
  *     <id>: an incident, or an incident group (see ./group.ts)
  *   cache-outage notices <id>                    notices sent to subscribers
  *   cache-outage stats [--since 90d]             reliability over time, per cache and overall
+ *   cache-outage report <id> [--format md|html|json]  the post-incident report
  *   cache-outage drill [drill options]           runs the local incident drill
  *
  * Where: `--local` (the local stack's console from .local/stack.json, with a
@@ -115,7 +116,8 @@ async function resolveTarget(values: { local?: boolean; url?: string; token?: st
   return { url, token };
 }
 
-async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string, body?: unknown): Promise<T> {
+/** The console's answer as text; a refusal is a CliError with the console's message. */
+async function send(target: Target, method: 'GET' | 'POST', pathname: string, body?: unknown): Promise<string> {
   const url = `${target.url.replace(/\/+$/, '')}${pathname}`;
   const res = await withProgress(`${method} ${pathname}`, () =>
     fetch(url, {
@@ -132,13 +134,13 @@ async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string,
     throw new CliError(`cannot reach the console at ${target.url}: ${err.message}`);
   });
   const text = await res.text();
-  let doc: unknown;
-  try {
-    doc = text ? JSON.parse(text) : {};
-  } catch {
-    doc = { message: text.slice(0, 200) };
-  }
   if (!res.ok) {
+    let doc: unknown;
+    try {
+      doc = text ? JSON.parse(text) : {};
+    } catch {
+      doc = { message: text.slice(0, 200) };
+    }
     const message = (doc as { message?: string }).message ?? res.statusText;
     const hint =
       res.status === 403
@@ -148,7 +150,16 @@ async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string,
         : '';
     throw new CliError(`HTTP ${res.status}: ${message}${hint}`, res.status === 409 ? 3 : 1, res.status);
   }
-  return doc as T;
+  return text;
+}
+
+async function call<T>(target: Target, method: 'GET' | 'POST', pathname: string, body?: unknown): Promise<T> {
+  const text = await send(target, method, pathname, body);
+  try {
+    return (text ? JSON.parse(text) : {}) as T;
+  } catch {
+    return { message: text.slice(0, 200) } as T;
+  }
 }
 
 // ── commands ─────────────────────────────────────────────────────────────────
@@ -282,6 +293,12 @@ async function main(argv: string[]): Promise<number> {
       if (values.json) return (out(JSON.stringify(view.notices)), 0);
       if (!view.notices.length) return (out('No notices sent yet.'), 0);
       table(['AT', 'STAGE', 'NOTICE'], noticeRows(view.notices));
+      return 0;
+    }
+    case 'report': {
+      // Errors come back as JSON (the Accept header); the report in the format asked for.
+      const report = await send(target, 'GET', `${incidentPath}/report?format=${parsed.format}`);
+      process.stdout.write(report.endsWith('\n') ? report : `${report}\n`);
       return 0;
     }
   }

@@ -26,6 +26,7 @@ export type Route =
   | { name: 'decide'; incidentId: string; step: string }
   | { name: 'ack'; incidentId: string; step: string }
   | { name: 'redrive'; incidentId: string }
+  | { name: 'report'; incidentId: string }
   | { name: 'group'; groupId: string }
   | { name: 'group-decide'; groupId: string; step: string }
   | { name: 'group-ack'; groupId: string; step: string }
@@ -67,6 +68,7 @@ export function route(method: string, rawPath: string): Route {
   if (p.length === 2) return only('GET', { name: 'incident', incidentId });
   if (p.length === 3 && p[2] === 'events') return only('GET', { name: 'events', incidentId });
   if (p.length === 3 && p[2] === 'redrive') return only('POST', { name: 'redrive', incidentId });
+  if (p.length === 3 && p[2] === 'report') return only('GET', { name: 'report', incidentId });
   if (p[2] === 'approvals' && p[3] && STEP.test(p[3])) {
     if (p.length === 4) return only('POST', { name: 'decide', incidentId, step: p[3] });
     if (p.length === 5 && p[4] === 'ack') return only('POST', { name: 'ack', incidentId, step: p[3] });
@@ -85,7 +87,7 @@ function groupRoute(p: string[], groupId: string, only: (allowed: string, r: Rou
 }
 
 /** The routes a person opens in a browser tab; every other route is an API call or a form post. */
-const PAGES: readonly Route['name'][] = ['list', 'caches', 'incident', 'group', 'stats'];
+const PAGES: readonly Route['name'][] = ['list', 'caches', 'incident', 'group', 'stats', 'report'];
 
 /**
  * A browser opening one of the console's pages: GET, `Accept` with
@@ -200,6 +202,11 @@ export function json(statusCode: number, value: unknown): ConsoleResult {
     headers: { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify(value),
   };
+}
+
+/** A document that is neither a page nor JSON (the report in Markdown), with the same headers. */
+export function text(statusCode: number, body: string, contentType: string): ConsoleResult {
+  return { statusCode, headers: { ...SECURITY_HEADERS, 'content-type': contentType }, body };
 }
 
 export function redirect(location: string, cookies?: string[], statusCode = 303): ConsoleResult {

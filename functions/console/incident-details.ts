@@ -1,7 +1,7 @@
 /**
  * The incident page below the decision: where the recovery is (its steps and
  * the live facts: status, stage, durations that count while they run, the ETA
- * or the actual, notices), the approvals, the timeline and the notices. Every
+ * or the actual, notices), the post-incident report once it ends, the approvals, the timeline and the notices. Every
  * element with an id here is re-rendered by the live script from the same
  * events JSON, so no two of them can disagree.
  */
@@ -13,6 +13,7 @@ import type { IncidentView } from '../usecases/incident-view';
 import { formatSeconds, time, type TimeContext } from './format';
 import { approvalSection, factsList, noticeItems, redriveSection, timelineItems } from './incident-sections';
 import { esc } from './layout';
+import { reportSection } from './report-section';
 
 export const STEP_MARKS: Readonly<Record<string, string>> = {
   done: '✓',
@@ -85,6 +86,7 @@ export function incidentDetails(view: IncidentView, csrf: string | undefined, t:
   return `<h2 id="progress-title">Progress</h2>
 <ol id="progress" class="progress" aria-labelledby="progress-title">${progressItems(view.progress)}</ol>
 ${liveFacts(view, t)}
+${reportSection(view, t)}
 ${view.redrivable ? redriveSection(view.incident.incidentId, view.redrivable.state, csrf) : ''}
 <h2>Approvals</h2>
 ${approvals}

@@ -64,7 +64,7 @@ progress();spans();
 var cur=v.progress.filter(function(p){return p.state==='current';})[0];var step=cur?cur.id:'';
 if(lastStatus!==null&&i.status!==lastStatus)announce('Status: '+i.statusLabel+'. '+v.headline);else if(lastStep!==null&&step!==lastStep&&cur)announce('Now: '+cur.label);
 lastStatus=i.status;lastStep=step;
-if(v.finished){var wo=document.querySelectorAll('.while-open');for(var q=0;q<wo.length;q++)wo[q].hidden=true;}
+if(v.finished){var wo=document.querySelectorAll('.while-open');for(var q=0;q<wo.length;q++)wo[q].hidden=true;var wf=document.querySelectorAll('.when-finished');for(var f=0;f<wf.length;f++)wf[f].hidden=false;}
 set($('live'),(v.finished?'Final state, updated ':'Live: updated ')+clock(now(),true));}
 function refused(){var c=$('connection');if(!c)return;c.replaceChildren();c.appendChild(document.createTextNode('Your session expired — '));
 var a=el('a','','sign in again');a.href='/login?next='+encodeURIComponent(location.pathname);c.appendChild(a);c.hidden=false;set($('live'),'Live updates stopped');}

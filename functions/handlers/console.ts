@@ -2,7 +2,8 @@
  * The operator console behind API Gateway's HTTP API (payload 2.0, the
  * `consoleAuthorizer` Lambda authorizer): incident list and page, live
  * events, the caches and their backups, approve / reject / acknowledge, an incident group's page and its
- * decisions (../console/group-routes.ts), and the browser's sign-in (/login
+ * decisions (../console/group-routes.ts), the post-incident report
+ * (../console/report-route.ts), and the browser's sign-in (/login
  * and /callback, the only routes without the authorizer) and sign-out. Each
  * route parses the request and calls one use case. See ../console/auth.ts for
  * how operators are authenticated and authorized, ../console/sign-in.ts and
@@ -22,6 +23,7 @@ import { UTC } from '../domain/time-labels';
 import { lambdaHandler, logger } from '../lib/observability';
 import { listCacheBackups, type CacheBackupsDeps } from '../usecases/cache-backups';
 import { acknowledgeApproval, decideApproval, type DecideApprovalDeps } from '../usecases/decide-approval';
+import type { IncidentReportDeps } from '../usecases/incident-report';
 import { listIncidents, viewIncident, type IncidentViewDeps } from '../usecases/incident-view';
 import { redriveIncident, type RedriveDeps } from '../usecases/redrive-incident';
 import { reliabilityStats, type ReliabilityStatsDeps } from '../usecases/reliability-stats';
@@ -47,6 +49,7 @@ import type { TimeContext } from '../console/format';
 import { expiredForm, failure } from '../console/answers';
 import { groupRoute, type GroupRouteDeps } from '../console/group-routes';
 import { incidentPage, listPage } from '../console/html';
+import { reportRoute } from '../console/report-route';
 import {
   cookie,
   html,
@@ -69,6 +72,7 @@ export type ConsoleDeps = DecideApprovalDeps &
   GroupRouteDeps &
   IncidentViewDeps &
   RedriveDeps &
+  IncidentReportDeps &
   CacheBackupsDeps &
   ReliabilityStatsDeps & { readonly signIn: SignIn };
 
@@ -183,6 +187,8 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
       });
       return wantsJson(event) ? json(200, redriven) : redirect(incidentPath(r.incidentId));
     }
+    case 'report':
+      return reportRoute(deps, event, r.incidentId);
     case 'group':
     case 'group-decide':
     case 'group-ack':

@@ -11,6 +11,7 @@ import { clock } from '../wiring/clock';
 import { incidentStore, statusPages } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { executionReader } from '../wiring/sfn-executions';
+import { reportArchive } from '../wiring/s3';
 import { notifier } from '../wiring/sns';
 import { stepHandler } from './step-handler';
 
@@ -37,5 +38,7 @@ export const handler = makeHandler(
     notices: () => config.notices,
     statusPage: statusPages,
     executions: executionReader,
+    reports: reportArchive,
+    timeZone: () => config.operatorTimeZone,
   }),
 );

@@ -11,13 +11,16 @@ import type { EscalateInput } from '../domain/steps';
 import { consoleLink } from '../domain/console-link';
 import { quotaRefusalOf } from '../domain/quotas';
 import type { NoticeTemplates } from '../domain/notices';
-import type { Clock, ExecutionReader, IncidentRecords, NoticeLog, Notifier, Timeline } from '../ports';
+import type { Approvals, Clock, ExecutionReader, IncidentRecords, NoticeLog, Notifier, Timeline } from '../ports';
+import type { ReportArchive } from '../ports';
+import type { TimeZone } from '../domain/time-labels';
 import type { GroupNotices, GroupStore, IncidentLocks } from '../ports';
 import { groupOf, markGroupMember } from './shared/group';
 import type { IncidentGroup } from '../domain/groups';
 import type { Incident } from '../domain/incident';
 import { MEMBER_STATE_LABELS } from '../domain/labels';
 import { settleAfterLeaving, type GroupNoticeDeps } from './shared/group-notices';
+import { draftReport } from './shared/report';
 import { addTimeline } from './shared/timeline';
 
 /** How the automatic recovery runs again: a new ALARM finds this incident failed and opens a new one. */
@@ -31,7 +34,13 @@ const STOPPED_BECAUSE: Record<NonNullable<EscalateInput['stopped']>['status'], s
 };
 
 export interface EscalateDeps {
-  store: IncidentRecords & Timeline & NoticeLog & IncidentLocks & GroupStore & GroupNotices;
+  store: IncidentRecords &
+    Timeline &
+    NoticeLog &
+    IncidentLocks &
+    GroupStore &
+    GroupNotices &
+    Pick<Approvals, 'approvals'>;
   notifier: Notifier;
   clock: Clock;
   /** The customer notices of the incident's group that its failure or rejection makes due. */
@@ -42,6 +51,9 @@ export interface EscalateDeps {
   statusPage?: GroupNoticeDeps['statusPage'];
   /** Tells which attempt of the workflow (0, then one more per redrive) is escalating. */
   executions: ExecutionReader;
+  /** Where a failed incident's post-incident report is stored (none: not drafted), and the zone it is written in. */
+  reports?: ReportArchive;
+  timeZone?: TimeZone;
 }
 
 export interface EscalateOutput {
@@ -128,6 +140,8 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
     );
   }
   await addTimeline(deps, incidentId, 'ESCALATED', `operators escalated: ${what}`, { kind, messageId });
+  // A failed incident's report (what was tried, where it stopped, who was told), once the operators were; it never throws.
+  if (kind === 'failed') await draftReport(deps, incidentId);
   return { kind, published: true, messageId };
 }
 

@@ -47,6 +47,7 @@ import {
   standbyTimeScale,
   type DrillStandby,
 } from './standby';
+import { writeDrillReport } from './report-files';
 import { HttpSubscriber, type ReceivedNotification } from './subscriber';
 
 export interface DrillOptions {
@@ -652,6 +653,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       ok,
       why,
     };
+    await writeDrillReport(stack, incidentId, log);
     await options.onReport?.(report);
     if (options.interactive && options.signal) {
       log(`The console stays up at ${consoleUrl ?? '(no console)'} — press Ctrl-C to stop.`);

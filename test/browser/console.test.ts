@@ -16,6 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { childProcesses } from '../e2e/processes';
 import { startInteractiveDrill, type BackgroundDrill } from '../console/support';
 import { contrastFailures } from './contrast';
+import { durationText } from '../../functions/domain/time-labels';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -206,6 +207,8 @@ describeInChromium('operator console in Chromium', () => {
     expect(steps[steps.length - 1]).toBe('done');
     expect(steps).not.toContain('current');
     expect(await page.locator('#notices-count').textContent()).toBe(String(await page.locator('#notices li').count()));
+    // The link to the post-incident report appears once the incident ended, still without a reload.
+    expect(await page.getByRole('link', { name: 'Post-incident report' }).isVisible()).toBe(true);
     await noEnumNames(page);
     await screenshot(page, 'console-phone-resolved.png');
     await page.setViewportSize(LAPTOP);
@@ -231,5 +234,35 @@ describeInChromium('operator console in Chromium', () => {
       decidedBy: 'dana@example.com',
       reason: 'Backup is recent; restoring is the fastest way back.',
     });
+
+    // The resolved incident's page draws the time bar and links the report, which a reader reads as a page.
+    const reader = await browser.newContext({ viewport: LAPTOP, deviceScaleFactor: 1, colorScheme: 'light' });
+    const doc = await reader.newPage();
+    await doc.goto(`${drill.consoleUrl}/incidents/${incidentId}`);
+    await doc.waitForURL(/\/local-idp\/oauth2\/authorize\?/);
+    await doc.getByLabel('Username').fill('dana@example.com');
+    await doc.getByRole('button', { name: 'Sign in' }).click();
+    await doc.waitForURL(`${drill.consoleUrl}/incidents/${incidentId}`);
+    expect(await doc.locator('figure.report-bar svg.time-bar').isVisible()).toBe(true);
+    await doc.getByRole('link', { name: 'Post-incident report' }).click();
+    await doc.waitForURL(`${drill.consoleUrl}/incidents/${incidentId}/report`);
+    expect(await doc.getByRole('heading', { level: 1 }).textContent()).toMatch(/^Post-incident report: accounts, /);
+    const summary = (await doc.locator('p.summary').innerText()).trim();
+    expect(summary).toMatch(/^A service interruption made the accounts cache unavailable from \d\d:\d\d ET to /);
+    const bar = doc.getByRole('img', { name: /^Time bar from \d\d:\d\d ET to / });
+    expect(await bar.isVisible()).toBe(true);
+    expect((await bar.boundingBox())?.width).toBeGreaterThan(300);
+    const impact = doc.locator('h2:text-is("Impact") + ul');
+    expect(await impact.locator('li').allInnerTexts()).toEqual([
+      expect.stringMatching(new RegExp(`^Outage: ${durationText(report.incident?.outageSeconds ?? -1)}, from `)),
+      expect.stringMatching(
+        new RegExp(`^Partially degraded: ${durationText(report.incident?.degradedSeconds ?? -1)}, from `),
+      ),
+    ]);
+    expect(await doc.locator('.notice').count()).toBe(4);
+    await noEnumNames(doc);
+    expect(await scrollsSideways(doc)).toBe(false);
+    await screenshot(doc, 'report-laptop.png');
+    await reader.close();
   });
 });

@@ -2,7 +2,10 @@
  * Every drill scenario, end to end on the local stack: the real ASL, the real
  * handlers, real redis-server processes, real RDB backups in S3.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { durationText } from '../../functions/domain/time-labels';
 import { runProviderOutage } from '../../local/drill/provider-outage';
+import { drillReportFiles } from '../../local/drill/report-files';
 import { runDrill, type DrillReport } from '../../local/drill/run';
 import type { Scenario } from '../../local/drill/scenarios';
 import { childProcesses } from './processes';
@@ -18,6 +21,20 @@ async function drill(scenario: Scenario): Promise<DrillReport> {
 const stages = (r: DrillReport) => r.notices.map((n) => n.stage);
 const types = (r: DrillReport) => r.timeline.map((e) => e.type);
 const kinds = (r: DrillReport) => r.operatorMessages.map((m) => m.kind);
+
+/** The post-incident report the drill wrote (.local/reports/<incident>.md and .html), and one of its sections. */
+function reportFiles(r: DrillReport) {
+  const files = drillReportFiles(r.incidentId ?? '');
+  expect([existsSync(files.md), existsSync(files.html)]).toEqual([true, true]);
+  const md = readFileSync(files.md, 'utf8');
+  const section = (title: string) => {
+    const from = md.indexOf(`\n## ${title}\n`);
+    expect(from).toBeGreaterThan(-1);
+    const to = md.indexOf('\n## ', from + 1);
+    return md.slice(from, to < 0 ? undefined : to);
+  };
+  return { md, html: readFileSync(files.html, 'utf8'), section };
+}
 
 afterAll(() => {
   expect(childProcesses()).toEqual([]);
@@ -81,6 +98,21 @@ describe('incident drill on the local stack', () => {
     expect(r.incident?.outageSeconds).toBeGreaterThanOrEqual(0);
     expect(r.incident?.degradedSeconds).toBeGreaterThanOrEqual(0);
     expect(r.transitions).toBeLessThanOrEqual(100);
+    // The post-incident report: the measured impact to the second, the four notices, a replica suggested.
+    const report = reportFiles(r);
+    const impact = report.section('Impact');
+    expect(impact).toContain(`- Outage: ${durationText(r.incident?.outageSeconds ?? -1)}, from `);
+    expect(impact).toContain(`- Partially degraded: ${durationText(r.incident?.degradedSeconds ?? -1)}, from `);
+    expect(report.section('Customer Communication').match(/^### .+: .+$/gm)).toEqual([
+      expect.stringMatching(/: Investigating$/),
+      expect.stringMatching(/: Recovery under way$/),
+      expect.stringMatching(/: Partially restored$/),
+      expect.stringMatching(/: Resolved$/),
+    ]);
+    expect(report.section('Suggested corrective measures')).toContain(
+      '**Suggestion: Add a replica in another Availability Zone (Multi-AZ).**',
+    );
+    expect(report.html).toContain('<svg class="time-bar"');
   });
 
   // "Tutorial: Seeding a new node-based cluster with an externally created backup", step 4: in a default
@@ -136,6 +168,10 @@ describe('incident drill on the local stack', () => {
       firstProblems: [],
     });
     expect(r.appEndpoints).toHaveLength(2);
+    // A replica existed and took over: the report suggests none.
+    const suggestions = reportFiles(r).section('Suggested corrective measures');
+    expect(suggestions).not.toContain('Multi-AZ');
+    expect(suggestions).not.toMatch(/Suggestion: Add a replica/);
   });
 
   // FailoverGlobalReplicationGroup (ElastiCache API Reference): the secondary named by PrimaryRegion and

@@ -94,6 +94,7 @@ describe('operator console in the template', () => {
       'GET /groups/{id}',
       'GET /incidents/{id}',
       'GET /incidents/{id}/events',
+      'GET /incidents/{id}/report',
       'GET /login',
       'GET /stats',
       'GET /status',

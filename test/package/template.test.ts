@@ -707,7 +707,7 @@ describe('serverless package', () => {
       );
     });
 
-    it('keeps post-incident reports private, versioned, in SSE-S3, over TLS only; only Close Incident writes them', () => {
+    it('keeps post-incident reports private, versioned, in SSE-S3, over TLS only; only Close Incident and Escalate write them', () => {
       const bucket = resources.ReportsBucket!.Properties;
       expect(bucket.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
@@ -727,15 +727,17 @@ describe('serverless package', () => {
         const role = resources[(fnResource(fn).Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
         return statementsOf(role).some((st) => JSON.stringify(st.Resource).includes('ReportsBucket'));
       });
-      expect(writers).toEqual(['closeIncident']);
-      const role =
-        resources[(fnResource('closeIncident').Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
-      const put = statementsOf(role).find((st) => JSON.stringify(st.Resource).includes('ReportsBucket'))!;
-      expect(put.Action).toEqual(['s3:PutObject']);
-      expect(put.Resource).toEqual({ 'Fn::Sub': '${ReportsBucket.Arn}/reports/*' });
-      expect(fnResource('closeIncident').Properties.Environment).toMatchObject({
-        Variables: { REPORTS_BUCKET: { Ref: 'ReportsBucket' } },
-      });
+      // Close Incident drafts a resolved incident's report, Escalate a failed one's.
+      expect(writers).toEqual(['closeIncident', 'escalate']);
+      for (const fn of writers) {
+        const role = resources[(fnResource(fn).Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
+        const put = statementsOf(role).find((st) => JSON.stringify(st.Resource).includes('ReportsBucket'))!;
+        expect(put.Action).toEqual(['s3:PutObject']);
+        expect(put.Resource).toEqual({ 'Fn::Sub': '${ReportsBucket.Arn}/reports/*' });
+        expect(fnResource(fn).Properties.Environment).toMatchObject({
+          Variables: { REPORTS_BUCKET: { Ref: 'ReportsBucket' }, OPERATOR_TIME_ZONE: expect.any(String) },
+        });
+      }
     });
 
     it('outputs what operators and the console need', () => {

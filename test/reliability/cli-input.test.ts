@@ -17,8 +17,19 @@ import { SOURCE_CLI } from '../cli/support';
 import { figure } from './harness';
 import { assertProperty, RUNS, SEED } from './properties';
 
-const COMMANDS = ['incidents', 'caches', 'show', 'approve', 'reject', 'ack', 'notices', 'redrive', 'stats'] as const;
-const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason', 'only', 'since'] as const;
+const COMMANDS = [
+  'incidents',
+  'caches',
+  'show',
+  'approve',
+  'reject',
+  'ack',
+  'notices',
+  'redrive',
+  'stats',
+  'report',
+] as const;
+const STRING_OPTIONS = ['url', 'token', 'as', 'step', 'reason', 'only', 'since', 'format'] as const;
 const BOOLEAN_OPTIONS = ['local', 'json', 'follow'] as const;
 
 type Outcome = { kind: 'command'; command: Command } | { kind: 'usage'; error: UsageError };
@@ -61,6 +72,7 @@ function invariantBroken(argv: string[], out: Outcome): string | undefined {
         return `incident id ${JSON.stringify(c.incidentId)}`;
       if ((c.name === 'approve' || c.name === 'reject' || c.name === 'redrive') && !c.reason.trim())
         return 'a decision without a reason';
+      if (c.name === 'report' && !['md', 'html', 'json'].includes(c.format)) return `format ${c.format}`;
       if ((c.name === 'approve' || c.name === 'reject') && c.only !== undefined) {
         if (!c.only.length || c.only.some((id) => !id.trim() || id.includes(',')))
           return `only ${JSON.stringify(c.only)}`;
@@ -88,6 +100,7 @@ const FLAGS = [
   '--as',
   '--step',
   '--reason',
+  '--format',
   '-h',
   '--help',
   '--',
@@ -161,6 +174,9 @@ describe('cache-outage command lines', () => {
         'a/b',
         'x/approvals/other',
         'restore from the newest backup',
+        'md',
+        'html',
+        'json',
         '障害🚨',
         '\t',
       ),
@@ -214,16 +230,20 @@ describe('cache-outage command lines', () => {
     };
     const only = last('only')?.value;
     const since = last('since')?.value;
-    if (command === 'incidents' || command === 'caches' || command === 'stats') {
-      if (only !== undefined) return { usage: /^--only is for approve and reject/ };
-      if (command === 'stats') return { name: command, ...(since !== undefined ? { since } : {}), options };
-      return since !== undefined ? { usage: /^--since is for stats/ } : ({ name: command, options } as Command);
-    }
+    const format = last('format')?.value;
     if (only !== undefined && command !== 'approve' && command !== 'reject')
       return { usage: /^--only is for approve and reject/ };
-    if (since !== undefined) return { usage: /^--since is for stats, not / };
+    if (since !== undefined && command !== 'stats') return { usage: /^--since is for stats, not / };
+    if (format !== undefined && command !== 'report') return { usage: /^--format is for report/ };
+    if (command === 'stats') return { name: command, ...(since !== undefined ? { since } : {}), options };
+    if (command === 'incidents' || command === 'caches') return { name: command, options } as Command;
     const incidentId = ts.find((t) => t.kind === 'positional')?.value;
     if (!incidentId) return { usage: /needs an incident id/ };
+    if (command === 'report') {
+      const chosen = format ?? (options.json ? 'json' : 'md');
+      if (!['md', 'html', 'json'].includes(chosen)) return { usage: /^--format must be md, html or json/ };
+      return { name: command, incidentId, format: chosen, options } as Command;
+    }
     if (command === 'approve' || command === 'reject' || command === 'redrive') {
       const reason = last('reason')?.value;
       if (!reason?.trim()) return { usage: /needs --reason/ };
@@ -304,6 +324,12 @@ describe('cache-outage command lines', () => {
     [['stats'], { name: 'stats' }],
     [['stats', '--since', '2025-01-01', '--json'], { name: 'stats', since: '2025-01-01', options: { json: true } }],
     [['show', 'inc-1', '--since', '30d'], /^--since is for stats, not show/],
+    [['report', 'inc-1'], { name: 'report', incidentId: 'inc-1', format: 'md' }],
+    [['report', 'inc-1', '--json'], { name: 'report', incidentId: 'inc-1', format: 'json' }],
+    [['report', 'inc-1', '--json', '--format', 'html'], { name: 'report', incidentId: 'inc-1', format: 'html' }],
+    [['report', 'inc-1', '--format', 'pdf'], /^--format must be md, html or json/],
+    [['report', '--format', 'md'], /^report needs an incident id/],
+    [['show', 'inc-1', '--format', 'md'], /^--format is for report, not show/],
   ] as [string[], RegExp | Partial<Command>][])('%j', (argv, expected) => {
     const out = classify(argv);
     if (expected instanceof RegExp) {
