@@ -399,6 +399,14 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       physical[logicalId] = { ref: arn, attributes: { TopicArn: arn, TopicName: arn.split(':').pop() ?? '' } };
     for (const [logicalId, name] of Object.entries(buckets))
       physical[logicalId] = { ref: name, attributes: { Arn: `arn:aws:s3:::${name}` } };
+    // A variable serverless.yml sets to another resource it declares (`Ref`) names that resource's local copy.
+    for (const f of manifest.functions) {
+      const env = functionEnvironments.get(f.name);
+      for (const [name, logicalId] of Object.entries(f.environmentRefs)) {
+        const ref = physical[logicalId]?.ref;
+        if (env && ref !== undefined && env[name] === undefined) env[name] = ref;
+      }
+    }
 
     // The functions run as they deploy: bundled with serverless.yml's esbuild options.
     const buildDir = await mkdtemp(path.join(os.tmpdir(), 'local-lambda-build-'));

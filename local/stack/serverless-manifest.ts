@@ -55,6 +55,8 @@ export interface ManifestFunction {
   memorySizeMb: number;
   /** The variable names serverless.yml sets for this function (values are resolved locally). */
   environmentNames: string[];
+  /** The variables set to a resource of the template (`Ref: <logical id>`), by name. */
+  environmentRefs: Record<string, string>;
   /** The patterns of its `eventBridge` events, as written (intrinsics and variables unresolved). */
   eventPatterns: Json[];
   /** Retries of a failed asynchronous invocation (`maximumRetryAttempts`, AWS's default 2). */
@@ -129,6 +131,12 @@ export function readManifest(root: string): Manifest {
       timeoutSeconds: typeof fn.timeout === 'number' ? fn.timeout : 30,
       memorySizeMb: typeof fn.memorySize === 'number' ? fn.memorySize : 256,
       environmentNames: [...new Set([...providerEnv, ...Object.keys(asRecord(fn.environment))])],
+      environmentRefs: Object.fromEntries(
+        Object.entries(asRecord(fn.environment)).flatMap(([name, value]) => {
+          const ref = asRecord(value).Ref;
+          return typeof ref === 'string' ? [[name, ref]] : [];
+        }),
+      ),
       eventPatterns: (Array.isArray(fn.events) ? fn.events : [])
         .map((e) => asRecord(asRecord(e).eventBridge).pattern)
         .filter((p): p is Json => p !== undefined),

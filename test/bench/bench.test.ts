@@ -224,11 +224,11 @@ describe('function bundles', () => {
     ],
     [
       'closeIncident',
-      ['@aws-sdk/client-dynamodb'],
+      // The post-incident report goes to S3 at close.
+      ['@aws-sdk/client-dynamodb', '@aws-sdk/client-s3'],
       [
         'ioredis',
         '@aws-sdk/client-ssm',
-        '@aws-sdk/client-s3',
         '@aws-sdk/client-sns',
         '@aws-sdk/client-elasticache',
         '@aws-sdk/client-sfn',

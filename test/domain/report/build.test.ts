@@ -189,8 +189,8 @@ describe('buildReport: a provider outage', () => {
     );
     expect(r.group?.lines).toEqual([
       '2 caches of acme failed together (incident group acme-20240216T212400Z).',
-      'accounts (this report): resolved.',
-      'flags: recovery failed.',
+      'accounts (this report): Resolved.',
+      'flags: Failed.',
     ]);
     expect(r.summary).toContain('one of 2 caches of acme');
   });
