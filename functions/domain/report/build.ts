@@ -40,7 +40,10 @@ export const OPERATOR_SECTIONS: PostIncidentReport['operatorSections'] = [
 export function buildReport(input: ReportInput): PostIncidentReport {
   const { incident, timeline, zone, now } = input;
   const firstDay = new Date(incident.openedAt);
-  const timeOf: TimeOf = (at) => ({ at, clock: clockTime(at, zone, firstDay), full: fullTime(at, zone) });
+  // An incident shorter than ten minutes reads to the second: minutes alone would give "from 05:57 to 05:57".
+  const lastAt = timeline.reduce((latest, e) => (e.at > latest ? e.at : latest), incident.openedAt);
+  const seconds = Date.parse(lastAt) - firstDay.getTime() < 600_000;
+  const timeOf: TimeOf = (at) => ({ at, clock: clockTime(at, zone, firstDay, { seconds }), full: fullTime(at, zone) });
   const span = (from: string, to: string, measured?: unknown): ReportSpan => {
     const seconds =
       typeof measured === 'number' ? measured : Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
