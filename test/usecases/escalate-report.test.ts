@@ -50,9 +50,9 @@ describe('escalate drafts a failed incident’s report', () => {
     const stopped = md.slice(md.indexOf('## Where the recovery stopped'), md.indexOf('## Impact'));
     expect(stopped).toContain('provisioning replacement r-sessions-abc123');
     expect(stopped).toContain(
-      'Stopped at Provision Cache at 12:00 UTC: CacheProvisioningFailedError: replication group r-sessions-abc123 is restore-failed.',
+      'Stopped at Provision Cache at 12:00:00 UTC: CacheProvisioningFailedError: replication group r-sessions-abc123 is restore-failed.',
     );
-    expect(stopped).toContain('12:00 UTC: Operators escalated: recovery stopped at Provision Cache');
+    expect(stopped).toContain('12:00:00 UTC: Operators escalated: recovery stopped at Provision Cache');
     expect(await world.store.timelineTypes(INCIDENT_ID)).toEqual([
       'RECOVERY_STARTED',
       'FAILED',

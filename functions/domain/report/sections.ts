@@ -191,7 +191,7 @@ export function failureSection(
   const tried = timeline.filter((e) => ['RECOVERY_STARTED', 'CACHE_AVAILABLE', 'CUT_OVER'].includes(e.type));
   lines.push(
     tried.length
-      ? `Tried: ${planName(incident.plan).toLowerCase()}; ${tried.map((e) => words(e.message, zone, incident)).join('; ')}.`
+      ? `Tried: ${[...(incident.plan ? [planName(incident.plan).toLowerCase()] : []), ...tried.map((e) => words(e.message, zone, incident))].join('; ')}.`
       : `Tried: ${incident.plan ? planName(incident.plan).toLowerCase() : 'nothing was changed on the cache'}.`,
   );
   const where = failure?.state ?? (failure ? undefined : incident.error?.error);
