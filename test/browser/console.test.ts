@@ -248,8 +248,10 @@ describeInChromium('operator console in Chromium', () => {
     await doc.waitForURL(`${drill.consoleUrl}/incidents/${incidentId}/report`);
     expect(await doc.getByRole('heading', { level: 1 }).textContent()).toMatch(/^Post-incident report: accounts, /);
     const summary = (await doc.locator('p.summary').innerText()).trim();
-    expect(summary).toMatch(/^A service interruption made the accounts cache unavailable from \d\d:\d\d ET to /);
-    const bar = doc.getByRole('img', { name: /^Time bar from \d\d:\d\d ET to / });
+    expect(summary).toMatch(
+      /^A service interruption made the accounts cache unavailable from \d\d:\d\d(:\d\d)? ET to /,
+    );
+    const bar = doc.getByRole('img', { name: /^Time bar from \d\d:\d\d(:\d\d)? ET to / });
     expect(await bar.isVisible()).toBe(true);
     expect((await bar.boundingBox())?.width).toBeGreaterThan(300);
     const impact = doc.locator('h2:text-is("Impact") + ul');
