@@ -226,13 +226,7 @@ describe('function bundles', () => {
       'closeIncident',
       // The post-incident report goes to S3 at close.
       ['@aws-sdk/client-dynamodb', '@aws-sdk/client-s3'],
-      [
-        'ioredis',
-        '@aws-sdk/client-ssm',
-        '@aws-sdk/client-sns',
-        '@aws-sdk/client-elasticache',
-        '@aws-sdk/client-sfn',
-      ],
+      ['ioredis', '@aws-sdk/client-ssm', '@aws-sdk/client-sns', '@aws-sdk/client-elasticache', '@aws-sdk/client-sfn'],
     ],
     [
       'rehydrate',
