@@ -4,14 +4,13 @@
  * `approvals.<step>`. Every write is a conditional UpdateItem on that one
  * item, which DynamoDB serializes.
  */
-import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApprovalGroup, MemberApproval, MemberApprovalStatus } from '../../domain/group-approvals';
 import type { GroupApprovals } from '../../ports';
-import { awsCall, rethrowAws } from '../aws-errors';
+import { awsCall } from '../aws-errors';
+import { claimInMap, toGroup, updateGroup, type GroupUpdate } from './group-item';
 import { groupKey } from './layout';
-import { isConditionFailure, withoutKeys, type IncidentTable, type Item } from './table';
-
-type Update = Omit<UpdateCommandInput, 'TableName' | 'Key'>;
+import type { IncidentTable, Item } from './table';
 
 export class DynamoDbGroupApprovals implements GroupApprovals {
   constructor(private readonly table: IncidentTable) {}
@@ -34,7 +33,7 @@ export class DynamoDbGroupApprovals implements GroupApprovals {
       },
       'arrive for an approval',
     );
-    if (out) return toGroup(out);
+    if (out) return toGroup<ApprovalGroup>(out);
     const group = await this.approvalGroup(groupId);
     return group?.members[incidentId] ? group : undefined;
   }
@@ -43,7 +42,7 @@ export class DynamoDbGroupApprovals implements GroupApprovals {
     const out = await awsCall('DynamoDB GetItem (approval group)', () =>
       this.table.doc.send(new GetCommand({ TableName: this.table.name, Key: groupKey(groupId), ConsistentRead: true })),
     );
-    return out.Item ? toGroup(out.Item as Item) : undefined;
+    return out.Item ? toGroup<ApprovalGroup>(out.Item as Item) : undefined;
   }
 
   async claimGroupApproval(
@@ -52,7 +51,7 @@ export class DynamoDbGroupApprovals implements GroupApprovals {
     claim: { by: string; members: string[] },
     staleBefore: string,
   ): Promise<boolean> {
-    const update: Update = {
+    const update: GroupUpdate = {
       UpdateExpression: 'SET approvals.#s = :claim',
       ConditionExpression:
         'attribute_exists(approvals) AND (attribute_not_exists(approvals.#s) OR (approvals.#s.#status = :claimed AND (approvals.#s.#by = :by OR approvals.#s.#at < :stale)))',
@@ -64,18 +63,7 @@ export class DynamoDbGroupApprovals implements GroupApprovals {
         ':stale': staleBefore,
       },
     };
-    if (await this.update(groupId, update, 'claim a group approval request')) return true;
-    // A group without approvals yet gets an empty map once; then the claim is decided again.
-    const made = await this.update(
-      groupId,
-      {
-        UpdateExpression: 'SET approvals = :empty',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(approvals)',
-        ExpressionAttributeValues: { ':empty': {} },
-      },
-      'group approval requests',
-    );
-    return made ? (await this.update(groupId, update, 'claim a group approval request')) !== undefined : false;
+    return claimInMap(this.table, groupId, 'approvals', update, 'claim a group approval request');
   }
 
   async confirmGroupApproval(
@@ -136,24 +124,11 @@ export class DynamoDbGroupApprovals implements GroupApprovals {
     );
   }
 
-  /** The item after the write (`ALL_NEW`) or {} without ReturnValues; undefined when the condition failed. */
-  private async update(groupId: string, update: Update, what: string): Promise<Item | undefined> {
-    try {
-      const out = await this.table.doc.send(
-        new UpdateCommand({ TableName: this.table.name, Key: groupKey(groupId), ...update }),
-      );
-      return (out.Attributes as Item | undefined) ?? {};
-    } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      rethrowAws(err, `DynamoDB UpdateItem (${what})`);
-    }
+  private update(groupId: string, update: GroupUpdate, what: string): Promise<Item | undefined> {
+    return updateGroup(this.table, groupId, update, what);
   }
 
   private now(): string {
     return this.table.clock.now().toISOString();
   }
-}
-
-function toGroup(item: Item): ApprovalGroup {
-  return withoutKeys(item) as unknown as ApprovalGroup;
 }

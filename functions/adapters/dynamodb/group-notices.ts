@@ -5,15 +5,11 @@
  * which DynamoDB serializes; `ALL_NEW` gives the caller a snapshot taken
  * after its own write.
  */
-import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { sealsGroup, stagesAfter, type IncidentGroup } from '../../domain/groups';
 import type { NoticeStage } from '../../domain/incident';
 import type { GroupNotices } from '../../ports';
-import { rethrowAws } from '../aws-errors';
-import { groupKey } from './layout';
-import { isConditionFailure, withoutKeys, type IncidentTable, type Item } from './table';
-
-type Update = Omit<UpdateCommandInput, 'TableName' | 'Key'>;
+import { claimInMap, toGroup, updateGroup, type GroupUpdate } from './group-item';
+import type { IncidentTable, Item } from './table';
 
 export class DynamoDbGroupNotices implements GroupNotices {
   constructor(private readonly table: IncidentTable) {}
@@ -25,7 +21,7 @@ export class DynamoDbGroupNotices implements GroupNotices {
     etaMinutes?: number,
   ): Promise<IncidentGroup | undefined> {
     const eta = etaMinutes !== undefined;
-    const arrive: Update = {
+    const arrive: GroupUpdate = {
       UpdateExpression: `SET members.#i.reached.#s = if_not_exists(members.#i.reached.#s, :now)${
         eta ? ', members.#i.etaMinutes = :eta' : ''
       }`,
@@ -67,7 +63,7 @@ export class DynamoDbGroupNotices implements GroupNotices {
       at: now,
       ...(claim.etaMinutes !== undefined ? { etaMinutes: claim.etaMinutes } : {}),
     };
-    const update: Update = {
+    const update: GroupUpdate = {
       UpdateExpression: `SET claims.#s = :claim${sealsGroup(stage) ? ', sealedAt = if_not_exists(sealedAt, :now)' : ''}`,
       ConditionExpression: [
         'attribute_exists(claims)',
@@ -85,18 +81,7 @@ export class DynamoDbGroupNotices implements GroupNotices {
         ...(sealsGroup(stage) ? { ':now': now } : {}),
       },
     };
-    if (await this.update(groupId, update, 'claim a group notice')) return true;
-    // A group written before it had claims gets an empty map once; then the claim is decided again.
-    const made = await this.update(
-      groupId,
-      {
-        UpdateExpression: 'SET claims = :empty',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(claims)',
-        ExpressionAttributeValues: { ':empty': {} },
-      },
-      'group notice claims',
-    );
-    return made ? (await this.update(groupId, update, 'claim a group notice')) !== undefined : false;
+    return claimInMap(this.table, groupId, 'claims', update, 'claim a group notice');
   }
 
   async confirmGroupNotice(
@@ -147,24 +132,11 @@ export class DynamoDbGroupNotices implements GroupNotices {
     );
   }
 
-  /** The item after the write (`ALL_NEW`) or {} without ReturnValues; undefined when the condition failed. */
-  private async update(groupId: string, update: Update, what: string): Promise<Item | undefined> {
-    try {
-      const out = await this.table.doc.send(
-        new UpdateCommand({ TableName: this.table.name, Key: groupKey(groupId), ...update }),
-      );
-      return (out.Attributes as Item | undefined) ?? {};
-    } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      rethrowAws(err, `DynamoDB UpdateItem (${what})`);
-    }
+  private update(groupId: string, update: GroupUpdate, what: string): Promise<Item | undefined> {
+    return updateGroup(this.table, groupId, update, what);
   }
 
   private now(): string {
     return this.table.clock.now().toISOString();
   }
-}
-
-function toGroup(item: Item): IncidentGroup {
-  return withoutKeys(item) as unknown as IncidentGroup;
 }
