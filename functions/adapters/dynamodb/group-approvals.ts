@@ -8,7 +8,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApprovalGroup, MemberApproval, MemberApprovalStatus } from '../../domain/group-approvals';
 import type { GroupApprovals } from '../../ports';
 import { awsCall } from '../aws-errors';
-import { claimInMap, toGroup, updateGroup, type GroupUpdate } from './group-item';
+import { claimInMap, confirmInMap, markRecordedInMap, toGroup, updateGroup, type GroupUpdate } from './group-item';
 import { groupKey } from './layout';
 import type { IncidentTable, Item } from './table';
 
@@ -72,38 +72,11 @@ export class DynamoDbGroupApprovals implements GroupApprovals {
     by: string,
     sent: { messageId: string; subject: string; text: string },
   ): Promise<void> {
-    await this.update(
-      groupId,
-      {
-        UpdateExpression:
-          'SET approvals.#s.#status = :sent, approvals.#s.messageId = :messageId, approvals.#s.sentAt = :now, approvals.#s.subject = :subject, approvals.#s.#text = :text',
-        ConditionExpression: 'approvals.#s.#by = :by AND approvals.#s.#status = :claimed',
-        ExpressionAttributeNames: { '#s': step, '#status': 'status', '#by': 'by', '#text': 'text' },
-        ExpressionAttributeValues: {
-          ':sent': 'SENT',
-          ':claimed': 'CLAIMED',
-          ':by': by,
-          ':now': this.now(),
-          ':messageId': sent.messageId,
-          ':subject': sent.subject,
-          ':text': sent.text,
-        },
-      },
-      'confirm a group approval request',
-    );
+    await confirmInMap(this.table, groupId, 'approvals', step, by, sent, 'confirm a group approval request');
   }
 
   async markGroupApprovalRecorded(groupId: string, step: string): Promise<void> {
-    await this.update(
-      groupId,
-      {
-        UpdateExpression: 'SET approvals.#s.recordedAt = :now',
-        ConditionExpression: 'attribute_exists(approvals.#s)',
-        ExpressionAttributeNames: { '#s': step },
-        ExpressionAttributeValues: { ':now': this.now() },
-      },
-      'group approval request recorded',
-    );
+    await markRecordedInMap(this.table, groupId, 'approvals', step, 'group approval request recorded');
   }
 
   async markMemberApproval(

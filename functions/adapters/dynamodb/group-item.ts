@@ -56,3 +56,56 @@ export async function claimInMap(
 export function toGroup<G extends IncidentGroup = IncidentGroup>(item: Item): G {
   return withoutKeys(item) as unknown as G;
 }
+
+/** The claim `key` of `map` held by `by` becomes SENT with what was published; nothing when another took it over. */
+export async function confirmInMap(
+  table: IncidentTable,
+  groupId: string,
+  map: 'claims' | 'approvals',
+  key: string,
+  by: string,
+  sent: { messageId: string; subject: string; text: string },
+  what: string,
+): Promise<void> {
+  await updateGroup(
+    table,
+    groupId,
+    {
+      UpdateExpression:
+        'SET #map.#k.#status = :sent, #map.#k.messageId = :messageId, #map.#k.sentAt = :now, #map.#k.subject = :subject, #map.#k.#text = :text',
+      ConditionExpression: '#map.#k.#by = :by AND #map.#k.#status = :claimed',
+      ExpressionAttributeNames: { '#map': map, '#k': key, '#status': 'status', '#by': 'by', '#text': 'text' },
+      ExpressionAttributeValues: {
+        ':sent': 'SENT',
+        ':claimed': 'CLAIMED',
+        ':by': by,
+        ':now': table.clock.now().toISOString(),
+        ':messageId': sent.messageId,
+        ':subject': sent.subject,
+        ':text': sent.text,
+      },
+    },
+    what,
+  );
+}
+
+/** Notes that the sent claim `key` of `map` is on every member's timeline. */
+export async function markRecordedInMap(
+  table: IncidentTable,
+  groupId: string,
+  map: 'claims' | 'approvals',
+  key: string,
+  what: string,
+): Promise<void> {
+  await updateGroup(
+    table,
+    groupId,
+    {
+      UpdateExpression: 'SET #map.#k.recordedAt = :now',
+      ConditionExpression: 'attribute_exists(#map.#k)',
+      ExpressionAttributeNames: { '#map': map, '#k': key },
+      ExpressionAttributeValues: { ':now': table.clock.now().toISOString() },
+    },
+    what,
+  );
+}

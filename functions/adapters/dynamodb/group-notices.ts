@@ -8,7 +8,7 @@
 import { sealsGroup, stagesAfter, type IncidentGroup } from '../../domain/groups';
 import type { NoticeStage } from '../../domain/incident';
 import type { GroupNotices } from '../../ports';
-import { claimInMap, toGroup, updateGroup, type GroupUpdate } from './group-item';
+import { claimInMap, confirmInMap, markRecordedInMap, toGroup, updateGroup, type GroupUpdate } from './group-item';
 import type { IncidentTable, Item } from './table';
 
 export class DynamoDbGroupNotices implements GroupNotices {
@@ -90,46 +90,11 @@ export class DynamoDbGroupNotices implements GroupNotices {
     by: string,
     sent: { messageId: string; subject: string; text: string },
   ): Promise<void> {
-    await this.update(
-      groupId,
-      {
-        UpdateExpression:
-          'SET claims.#s.#status = :sent, claims.#s.#messageId = :messageId, claims.#s.#sentAt = :now, claims.#s.#subject = :subject, claims.#s.#text = :text',
-        ConditionExpression: 'claims.#s.#by = :by AND claims.#s.#status = :claimed',
-        ExpressionAttributeNames: {
-          '#s': stage,
-          '#status': 'status',
-          '#by': 'by',
-          '#messageId': 'messageId',
-          '#sentAt': 'sentAt',
-          '#subject': 'subject',
-          '#text': 'text',
-        },
-        ExpressionAttributeValues: {
-          ':sent': 'SENT',
-          ':claimed': 'CLAIMED',
-          ':by': by,
-          ':now': this.now(),
-          ':messageId': sent.messageId,
-          ':subject': sent.subject,
-          ':text': sent.text,
-        },
-      },
-      'confirm a group notice',
-    );
+    await confirmInMap(this.table, groupId, 'claims', stage, by, sent, 'confirm a group notice');
   }
 
   async markGroupNoticeRecorded(groupId: string, stage: NoticeStage): Promise<void> {
-    await this.update(
-      groupId,
-      {
-        UpdateExpression: 'SET claims.#s.recordedAt = :now',
-        ConditionExpression: 'attribute_exists(claims.#s)',
-        ExpressionAttributeNames: { '#s': stage },
-        ExpressionAttributeValues: { ':now': this.now() },
-      },
-      'group notice recorded',
-    );
+    await markRecordedInMap(this.table, groupId, 'claims', stage, 'group notice recorded');
   }
 
   private update(groupId: string, update: GroupUpdate, what: string): Promise<Item | undefined> {
