@@ -13,6 +13,7 @@
  *   cache-outage notices <id>                    notices sent to subscribers
  *   cache-outage stats [--since 90d]             reliability over time, per cache and overall
  *   cache-outage report <id> [--format md|html|json]  the post-incident report
+ *     (with --local once the stack has stopped: the report the drill kept, see ./report.ts)
  *   cache-outage drill [drill options]           runs the local incident drill
  *
  * Where: `--local` (the local stack's console from .local/stack.json, with a
@@ -43,6 +44,7 @@ import {
   type View,
 } from './human';
 import { groupAck, groupDecision, groupNamed } from './group';
+import { archivedReport } from './report';
 import { CliError, parseCommand, USAGE } from './operator-args';
 import type { ReliabilityStats } from '../functions/usecases/reliability-stats';
 import { statsLines } from './stats';
@@ -80,11 +82,14 @@ async function withProgress<T>(label: string, work: () => Promise<T>): Promise<T
 
 // ── target and HTTP ──────────────────────────────────────────────────────────
 
+/** The local stack is not there: no .local/stack.json, or nothing answers at its address. */
+class StackDownError extends CliError {}
+
 function readStackFile(): StackFile {
   const candidates = [path.join(process.cwd(), '.local', 'stack.json'), path.join(ROOT, '.local', 'stack.json')];
   const file = candidates.find((f) => existsSync(f));
   if (!file)
-    throw new CliError(
+    throw new StackDownError(
       'no .local/stack.json: start the local stack (npm run stack) or a drill (npx cache-outage drill --interactive) first',
       2,
     );
@@ -103,7 +108,7 @@ async function resolveTarget(values: { local?: boolean; url?: string; token?: st
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, groups: ['operators'] }),
     }).catch((err: Error) => {
-      throw new CliError(`the local stack does not answer at ${tokenUrl} (${err.message}): is it still running?`);
+      throw new StackDownError(`the local stack does not answer at ${tokenUrl} (${err.message}): is it still running?`);
     });
     if (!res.ok) throw new CliError(`the local identity provider refused a token: HTTP ${res.status}`);
     const body = (await res.json()) as { id_token: string };
@@ -189,7 +194,21 @@ async function main(argv: string[]): Promise<number> {
   }
   const values = parsed.options;
   const incidentId = 'incidentId' in parsed ? parsed.incidentId : undefined;
-  const target = await resolveTarget(values);
+  const target = await resolveTarget(values).catch((err: unknown) => {
+    if (parsed.name === 'report' && err instanceof StackDownError) {
+      const kept = archivedReport([process.cwd(), ROOT], parsed.incidentId, parsed.format);
+      if (kept) return kept;
+      throw new CliError(`${err.message}; and no drill kept a report of ${parsed.incidentId} in .local/reports`);
+    }
+    throw err;
+  });
+  if ('file' in target) {
+    process.stderr.write(
+      `cache-outage: the local stack is not running: the report the drill drafted at ${target.generatedAt} (${path.relative(process.cwd(), target.file) || target.file})\n`,
+    );
+    process.stdout.write(target.body.endsWith('\n') ? target.body : `${target.body}\n`);
+    return 0;
+  }
   const incidentPath = `/incidents/${encodeURIComponent(incidentId ?? '')}`;
   const step = values.step;
 

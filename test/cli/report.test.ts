@@ -5,7 +5,7 @@
  * by default, HTML and JSON on request, and the console's refusals as
  * messages with the CLI's exit codes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LocalConsole } from '../../local/console';
@@ -82,5 +82,28 @@ describe('cache-outage report', () => {
     expect(viewer.code).toBe(1);
     expect(viewer.stderr).toMatch(/^cache-outage: HTTP 403: .*\(you are not in the operators group\)\n$/);
     expect(viewer.stdout).toBe('');
+  });
+
+  it('with --local once the stack has stopped, prints the report the drill kept, and says so', async () => {
+    const kept = await cli(['operators'], incidentId, '--json');
+    const reports = path.join(cwd, '.local', 'reports');
+    mkdirSync(reports, { recursive: true });
+    writeFileSync(path.join(reports, `${incidentId}.json`), kept.stdout);
+    // No .local/stack.json here: the stack is not running.
+    const local = (...args: string[]) => run(process.execPath, [...SOURCE_CLI, 'report', ...args, '--local'], cwd);
+
+    const md = await local(incidentId);
+    expect(md.code).toBe(0);
+    expect(md.stderr).toBe(
+      `cache-outage: the local stack is not running: the report the drill drafted at ${(JSON.parse(kept.stdout) as { generatedAt: string }).generatedAt} (.local/reports/${incidentId}.json)\n`,
+    );
+    expect(md.stdout).toMatch(/^# Post-incident report: accounts, Friday, February 16, 2024\n/);
+    expect(md.stdout).toContain('- Outage: 46 min, from 16:24 ET to 17:10 ET.');
+    expect((await local(incidentId, '--format', 'html')).stdout).toContain('<svg class="time-bar"');
+
+    const none = await local('nope-20240216T212400Z');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no drill kept a report of nope-20240216T212400Z in \.local\/reports\n$/);
+    expect(none.stdout).toBe('');
   });
 });

@@ -3,12 +3,16 @@
  * handlers, real redis-server processes, real RDB backups in S3.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { durationText } from '../../functions/domain/time-labels';
 import { runProviderOutage } from '../../local/drill/provider-outage';
 import { drillReportFiles } from '../../local/drill/report-files';
 import { runDrill, type DrillReport } from '../../local/drill/run';
 import type { Scenario } from '../../local/drill/scenarios';
+import { run, SOURCE_CLI } from '../cli/support';
 import { childProcesses } from './processes';
+
+const ROOT = path.resolve(__dirname, '..', '..');
 
 const KEYS = 2000;
 
@@ -22,11 +26,18 @@ const stages = (r: DrillReport) => r.notices.map((n) => n.stage);
 const types = (r: DrillReport) => r.timeline.map((e) => e.type);
 const kinds = (r: DrillReport) => r.operatorMessages.map((m) => m.kind);
 
-/** The post-incident report the drill wrote (.local/reports/<incident>.md and .html), and one of its sections. */
-function reportFiles(r: DrillReport) {
+/**
+ * The post-incident report as `cache-outage report <incident> --local` prints it after the drill (the
+ * stack has stopped: the report the drill kept), the same as the .md file it wrote, and one of its sections.
+ */
+async function printedReport(r: DrillReport) {
   const files = drillReportFiles(r.incidentId ?? '');
-  expect([existsSync(files.md), existsSync(files.html)]).toEqual([true, true]);
-  const md = readFileSync(files.md, 'utf8');
+  expect([existsSync(files.md), existsSync(files.html), existsSync(files.json)]).toEqual([true, true, true]);
+  const printed = await run(process.execPath, [...SOURCE_CLI, 'report', r.incidentId ?? '', '--local'], ROOT);
+  expect(printed.stderr).toMatch(/^cache-outage: the local stack is not running: the report the drill drafted at /);
+  expect(printed.code).toBe(0);
+  const md = printed.stdout;
+  expect(md).toBe(readFileSync(files.md, 'utf8'));
   const section = (title: string) => {
     const from = md.indexOf(`\n## ${title}\n`);
     expect(from).toBeGreaterThan(-1);
@@ -99,7 +110,7 @@ describe('incident drill on the local stack', () => {
     expect(r.incident?.degradedSeconds).toBeGreaterThanOrEqual(0);
     expect(r.transitions).toBeLessThanOrEqual(100);
     // The post-incident report: the measured impact to the second, the four notices, a replica suggested.
-    const report = reportFiles(r);
+    const report = await printedReport(r);
     const impact = report.section('Impact');
     expect(impact).toContain(`- Outage: ${durationText(r.incident?.outageSeconds ?? -1)}, from `);
     expect(impact).toContain(`- Partially degraded: ${durationText(r.incident?.degradedSeconds ?? -1)}, from `);
@@ -169,7 +180,7 @@ describe('incident drill on the local stack', () => {
     });
     expect(r.appEndpoints).toHaveLength(2);
     // A replica existed and took over: the report suggests none.
-    const suggestions = reportFiles(r).section('Suggested corrective measures');
+    const suggestions = (await printedReport(r)).section('Suggested corrective measures');
     expect(suggestions).not.toContain('Multi-AZ');
     expect(suggestions).not.toMatch(/Suggestion: Add a replica/);
   });
