@@ -34,8 +34,8 @@ export function timeBarOf(
   const failed = incident.failedAt ? Date.parse(incident.failedAt) : undefined;
   const falseAlarm = incident.falseAlarmAt ? Date.parse(incident.falseAlarmAt) : undefined;
   const stop = resolved ?? failed ?? falseAlarm ?? now.getTime();
-  // A resolved incident keeps a short tail after its end, so that "resolved" shows on the bar.
-  const tail = resolved !== undefined ? Math.max(60_000, Math.round((stop - opened) * 0.06)) : 0;
+  // A resolved incident keeps a short tail after its end, in proportion, so that "resolved" shows on the bar.
+  const tail = resolved !== undefined ? Math.max(1_000, Math.round((stop - opened) * 0.06)) : 0;
   const segments: TimeBar['segments'] = [];
   const outageEnd = restored ?? stop;
   if (incident.status === 'FALSE_ALARM') {

@@ -47,15 +47,9 @@ export function timeBarSvg(bar: TimeBar): string {
         : `<g class="mark mark-step"><line x1="${mx}" y1="${BAR_Y + BAR_H}" x2="${mx}" y2="${BAR_Y + BAR_H + 10}" stroke="currentColor" stroke-width="2"/>${title}</g>`,
     );
   }
-  const axis = [
-    { at: bar.start, anchor: 'start' },
-    ...bar.segments
-      .filter((s) => s.kind === 'degraded' || s.kind === 'resolved')
-      .map((s) => ({ at: s.from, anchor: 'middle' })),
-  ];
-  for (const a of axis) {
+  for (const a of axisLabels(bar, x)) {
     out.push(
-      `<text x="${f(x(a.at))}" y="${BAR_Y + BAR_H + 26}" text-anchor="${a.anchor}" font-size="12" fill="currentColor">${esc(clock(a.at))}</text>`,
+      `<text x="${f(a.x)}" y="${BAR_Y + BAR_H + 26}" text-anchor="${a.anchor}" font-size="12" fill="currentColor">${esc(clock(a.at))}</text>`,
     );
   }
   const legend = (['outage', 'degraded', 'resolved'] as const)
@@ -70,4 +64,32 @@ export function timeBarSvg(bar: TimeBar): string {
   );
   const label = `Time bar from ${clock(bar.start)} to ${clock(bar.end)}: ${bar.segments.map((s) => `${s.label.toLowerCase()} ${clock(s.from)} to ${clock(s.to)}`).join(', ')}`;
   return `<svg class="time-bar" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} 96" width="100%" role="img" aria-label="${esc(label)}">${legend.join('')}${out.join('')}</svg>`;
+}
+
+/** Room a time label takes on the axis ("06:18:22 ET" at 12 px), so that two never overlap. */
+const LABEL_ROOM = 84;
+
+/**
+ * The times written under the bar: its start, where the outage ended and where
+ * the incident was resolved. One too close to a neighbour already written is
+ * left to its hover title; the start and the end win over what lies between.
+ */
+function axisLabels(bar: TimeBar, x: (at: string) => number): { at: string; x: number; anchor: string }[] {
+  const ends = bar.segments.filter((s) => s.kind === 'degraded' || s.kind === 'resolved').map((s) => s.from);
+  const first = { at: bar.start, x: x(bar.start), anchor: 'start' };
+  const placed = ends.map((at) => {
+    const px = x(at);
+    return { at, x: px, anchor: px + LABEL_ROOM / 2 > WIDTH ? 'end' : 'middle' };
+  });
+  // Where a label's text begins and ends.
+  const from = (l: { x: number; anchor: string }) =>
+    l.anchor === 'start' ? l.x : l.anchor === 'end' ? l.x - LABEL_ROOM : l.x - LABEL_ROOM / 2;
+  const last = placed.pop();
+  const kept = [first];
+  if (last && from(last) >= first.x + LABEL_ROOM) kept.push(last);
+  for (const l of placed) {
+    const fits = kept.every((k) => from(l) >= from(k) + LABEL_ROOM || from(k) >= from(l) + LABEL_ROOM);
+    if (fits) kept.push(l);
+  }
+  return kept.sort((a, b) => a.x - b.x);
 }
