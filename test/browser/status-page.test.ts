@@ -4,7 +4,7 @@
  * a reader with no session opens /status and sees them in order, and the
  * Atom feed parses as XML with one entry per notice.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { chromium, type Browser } from 'playwright-core';
@@ -104,6 +104,13 @@ describeInChromium('the public status page, after notices were sent, in Chromium
     );
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, 'status-page-phone.png'), fullPage: true });
+    // Into docs/ for the README on request only, so a test run leaves the tree clean.
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
+      copyFileSync(
+        path.join(RESULTS, 'status-page-phone.png'),
+        path.join(RESULTS, '..', 'docs', 'status-page-phone.png'),
+      );
+    }
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
       // The banner in each state's colour, the text, the muted text and the links: WCAG AA on the page.
