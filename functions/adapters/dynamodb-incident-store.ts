@@ -11,6 +11,7 @@ import type {
   IncidentRecords,
   IncidentStore,
   NoticeLog,
+  ReportNotesStore,
   Timeline,
 } from '../ports';
 import { DynamoDbApprovals } from './dynamodb/approvals';
@@ -20,6 +21,7 @@ import { DynamoDbGroups } from './dynamodb/groups';
 import { DynamoDbIncidentRecords } from './dynamodb/incidents';
 import { DynamoDbIncidentLocks } from './dynamodb/locks';
 import { DynamoDbNoticeLog } from './dynamodb/notices';
+import { DynamoDbReportNotes } from './dynamodb/report-notes';
 import { IncidentTable, type IncidentTableOptions } from './dynamodb/table';
 import { DynamoDbTimeline } from './dynamodb/timeline';
 
@@ -35,6 +37,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
   private readonly groups: DynamoDbGroups;
   private readonly groupNotices: DynamoDbGroupNotices;
   private readonly groupApprovals: DynamoDbGroupApprovals;
+  private readonly notes: DynamoDbReportNotes;
 
   constructor(options: IncidentTableOptions) {
     const table = new IncidentTable(options);
@@ -46,6 +49,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
     this.groups = new DynamoDbGroups(table);
     this.groupNotices = new DynamoDbGroupNotices(table);
     this.groupApprovals = new DynamoDbGroupApprovals(table);
+    this.notes = new DynamoDbReportNotes(table);
   }
 
   readonly getIncident: IncidentRecords['getIncident'] = (...a) => this.records.getIncident(...a);
@@ -100,4 +104,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
     this.groupApprovals.markGroupApprovalRecorded(...a);
   readonly markMemberApproval: GroupApprovals['markMemberApproval'] = (...a) =>
     this.groupApprovals.markMemberApproval(...a);
+
+  readonly reportNotes: ReportNotesStore['reportNotes'] = (...a) => this.notes.reportNotes(...a);
+  readonly saveReportNotes: ReportNotesStore['saveReportNotes'] = (...a) => this.notes.saveReportNotes(...a);
 }

@@ -4,6 +4,7 @@
  * operator names, facts) goes through `esc`. The only script is the small
  * live-update loop of the incident page, allowed by a per-response nonce.
  */
+import type { PostIncidentReport } from '../domain/report/types';
 import { UTC } from '../domain/time-labels';
 import { listRows, type ListRow } from '../usecases/incident-summary';
 import type { GroupSummary, IncidentList, IncidentSummary, IncidentView } from '../usecases/incident-view';
@@ -102,14 +103,20 @@ ${table('false-alarms', 'An alarm fired but the cache answered throughout the co
   return page({ title: 'Incidents', operator, body, ...(csrf ? { signOut: csrf } : {}) });
 }
 
-export function incidentPage(view: IncidentView, operator: string, csrf: string | undefined, nonce: string): string {
+export function incidentPage(
+  view: IncidentView,
+  operator: string,
+  csrf: string | undefined,
+  nonce: string,
+  report?: PostIncidentReport,
+): string {
   const t: TimeContext = { zone: view.zone, now: new Date(view.now) };
   const pending = view.approvals.filter((a) => a.status === 'PENDING').map((a) => a.step);
   const body = `<h1 id="headline">${esc(view.headline)}</h1>
 <p class="muted subline">Incident ${esc(view.incident.incidentId)} · opened ${timeAgo(view.incident.openedAt, t)} · <span id="live">times in ${esc(view.zone.label)}</span></p>
 <p id="connection" class="notice error" hidden></p>
 ${decisionSection(view, csrf, t)}
-${incidentDetails(view, csrf, t)}
+${incidentDetails(view, csrf, t, report)}
 <p id="announce" class="visually-hidden" role="status" aria-live="polite"></p>`;
   return page({
     title: `${view.headline} · ${view.incident.incidentId}`,

@@ -27,6 +27,7 @@ export type Route =
   | { name: 'ack'; incidentId: string; step: string }
   | { name: 'redrive'; incidentId: string }
   | { name: 'report'; incidentId: string }
+  | { name: 'report-notes'; incidentId: string }
   | { name: 'group'; groupId: string }
   | { name: 'group-decide'; groupId: string; step: string }
   | { name: 'group-ack'; groupId: string; step: string }
@@ -69,6 +70,8 @@ export function route(method: string, rawPath: string): Route {
   if (p.length === 3 && p[2] === 'events') return only('GET', { name: 'events', incidentId });
   if (p.length === 3 && p[2] === 'redrive') return only('POST', { name: 'redrive', incidentId });
   if (p.length === 3 && p[2] === 'report') return only('GET', { name: 'report', incidentId });
+  if (p.length === 4 && p[2] === 'report' && p[3] === 'notes')
+    return only('POST', { name: 'report-notes', incidentId });
   if (p[2] === 'approvals' && p[3] && STEP.test(p[3])) {
     if (p.length === 4) return only('POST', { name: 'decide', incidentId, step: p[3] });
     if (p.length === 5 && p[4] === 'ack') return only('POST', { name: 'ack', incidentId, step: p[3] });
@@ -120,14 +123,20 @@ export interface DecisionForm {
   decide?: Record<string, unknown>;
 }
 
-/** A form post or a JSON body; anything else is a ValidationError. */
-export function parseBody(event: ConsoleEvent): DecisionForm {
+/** The request body as text, at most 16 KiB (a ValidationError otherwise). */
+export function bodyText(event: ConsoleEvent): string {
   const raw = event.body
     ? event.isBase64Encoded
       ? Buffer.from(event.body, 'base64').toString('utf8')
       : event.body
     : '';
   if (raw.length > 16_384) throw new ValidationError('request body', [{ path: '', message: 'at most 16 KiB' }]);
+  return raw;
+}
+
+/** A form post or a JSON body; anything else is a ValidationError. */
+export function parseBody(event: ConsoleEvent): DecisionForm {
+  const raw = bodyText(event);
   const type = (header(event, 'content-type') ?? '').toLowerCase();
   const pick = (get: (k: string) => unknown): DecisionForm => {
     const out: DecisionForm = {};

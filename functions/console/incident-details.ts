@@ -14,6 +14,7 @@ import { formatSeconds, time, type TimeContext } from './format';
 import { approvalSection, factsList, noticeItems, redriveSection, timelineItems } from './incident-sections';
 import { esc } from './layout';
 import { reportSection } from './report-section';
+import type { PostIncidentReport } from '../domain/report/types';
 
 export const STEP_MARKS: Readonly<Record<string, string>> = {
   done: '✓',
@@ -74,7 +75,12 @@ ${i.error ? `<dt>Error</dt><dd>${esc(i.error.error)}: ${esc(i.error.cause)}</dd>
 </dl>`;
 }
 
-export function incidentDetails(view: IncidentView, csrf: string | undefined, t: TimeContext): string {
+export function incidentDetails(
+  view: IncidentView,
+  csrf: string | undefined,
+  t: TimeContext,
+  report?: PostIncidentReport,
+): string {
   const firstPending = view.approvals.find((a) => a.status === 'PENDING');
   const approvals = view.approvals.length
     ? view.approvals
@@ -86,7 +92,7 @@ export function incidentDetails(view: IncidentView, csrf: string | undefined, t:
   return `<h2 id="progress-title">Progress</h2>
 <ol id="progress" class="progress" aria-labelledby="progress-title">${progressItems(view.progress)}</ol>
 ${liveFacts(view, t)}
-${reportSection(view, t)}
+${reportSection(view, t, csrf, report)}
 ${view.redrivable ? redriveSection(view.incident.incidentId, view.redrivable.state, csrf) : ''}
 <h2>Approvals</h2>
 ${approvals}

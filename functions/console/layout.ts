@@ -32,6 +32,8 @@ section.settled{border:1px solid var(--line)}
 ul.what{margin:.25rem 0;padding-left:1.1rem;font-size:.95rem;line-height:1.4}ul.what li{margin:.15rem 0}
 label{display:block;font-weight:600;margin:.5rem 0 .25rem}
 textarea{width:100%;min-height:3.5rem;font:inherit;padding:.5rem;border:1px solid var(--control);border-radius:.25rem;background:var(--bg);color:var(--fg)}
+input[type=text],input[type=date]{width:100%;box-sizing:border-box;font:inherit;padding:.35rem .5rem;border:1px solid var(--control);border-radius:.25rem;background:var(--bg);color:var(--fg)}
+table.action-items td{padding:.2rem .25rem}.suggestions li{margin:.4rem 0}.choice{margin-right:.75rem;white-space:nowrap}.written{white-space:pre-wrap}
 .buttons{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:.5rem}
 button{font:inherit;font-weight:700;min-height:3rem;min-width:9rem;padding:.5rem 1.25rem;border-radius:.4rem;border:2px solid transparent;cursor:pointer}
 button.approve{background:var(--ok);color:var(--on-ok)}button.reject{background:var(--bad);color:var(--on-bad)}button.secondary{background:transparent;color:var(--fg);border-color:var(--control)}

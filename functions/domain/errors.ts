@@ -212,3 +212,13 @@ export const WORKFLOW_ERROR_NAMES = [
 export class MirrorRefusedError extends DomainError {
   readonly name = 'MirrorRefusedError' as const;
 }
+
+/** The incident is still open: its post-incident report is not written yet. */
+export class IncidentNotFinishedError extends DomainError {
+  readonly name = 'IncidentNotFinishedError' as const;
+}
+
+/** Someone saved the report's notes since they were loaded: nothing was overwritten. */
+export class ReportNotesConflictError extends DomainError {
+  readonly name = 'ReportNotesConflictError' as const;
+}

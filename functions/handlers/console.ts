@@ -3,7 +3,7 @@
  * `consoleAuthorizer` Lambda authorizer): incident list and page, live
  * events, the caches and their backups, approve / reject / acknowledge, an incident group's page and its
  * decisions (../console/group-routes.ts), the post-incident report
- * (../console/report-route.ts), and the browser's sign-in (/login
+ * (../console/report-route.ts) and its operators' notes (../console/report-notes-route.ts), and the browser's sign-in (/login
  * and /callback, the only routes without the authorizer) and sign-out. Each
  * route parses the request and calls one use case. See ../console/auth.ts for
  * how operators are authenticated and authorized, ../console/sign-in.ts and
@@ -15,6 +15,7 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import {
   ApprovalAlreadyDecidedError,
+  IncidentNotFinishedError,
   IncidentNotFoundError,
   NotRedrivableError,
   ValidationError,
@@ -23,7 +24,7 @@ import { UTC } from '../domain/time-labels';
 import { lambdaHandler, logger } from '../lib/observability';
 import { listCacheBackups, type CacheBackupsDeps } from '../usecases/cache-backups';
 import { acknowledgeApproval, decideApproval, type DecideApprovalDeps } from '../usecases/decide-approval';
-import type { IncidentReportDeps } from '../usecases/incident-report';
+import { incidentReport } from '../usecases/incident-report';
 import { listIncidents, viewIncident, type IncidentViewDeps } from '../usecases/incident-view';
 import { redriveIncident, type RedriveDeps } from '../usecases/redrive-incident';
 import { reliabilityStats, type ReliabilityStatsDeps } from '../usecases/reliability-stats';
@@ -50,6 +51,8 @@ import { expiredForm, failure } from '../console/answers';
 import { groupRoute, type GroupRouteDeps } from '../console/group-routes';
 import { incidentPage, listPage } from '../console/html';
 import { reportRoute } from '../console/report-route';
+import { reportNotesRoute, type ReportNotesDeps } from '../console/report-notes-route';
+import { REPORTED } from '../console/report-section';
 import {
   cookie,
   html,
@@ -72,7 +75,7 @@ export type ConsoleDeps = DecideApprovalDeps &
   GroupRouteDeps &
   IncidentViewDeps &
   RedriveDeps &
-  IncidentReportDeps &
+  ReportNotesDeps &
   CacheBackupsDeps &
   ReliabilityStatsDeps & { readonly signIn: SignIn };
 
@@ -135,7 +138,9 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
       const view = await viewIncident(deps, r.incidentId);
       if (r.name === 'events' || wantsJson(event)) return json(200, view);
       const nonce = newNonce();
-      return html(200, incidentPage(view, operator.name, csrfTokenFor(credential), nonce), nonce);
+      // A finished incident's page holds its report's operator sections as a form.
+      const report = REPORTED.includes(view.incident.status) ? await incidentReport(deps, r.incidentId) : undefined;
+      return html(200, incidentPage(view, operator.name, csrfTokenFor(credential), nonce, report), nonce);
     }
     case 'decide':
     case 'ack': {
@@ -189,6 +194,8 @@ async function serve(deps: ConsoleDeps, event: ConsoleEvent): Promise<ConsoleRes
     }
     case 'report':
       return reportRoute(deps, event, r.incidentId);
+    case 'report-notes':
+      return reportNotesRoute(deps, event, r.incidentId, operator, credential);
     case 'group':
     case 'group-decide':
     case 'group-ack':
@@ -241,6 +248,8 @@ export function makeHandler(deps: ConsoleDeps) {
       if (err instanceof ApprovalAlreadyDecidedError) {
         return failure(event, 409, 'Already decided', `${err.message}. Nothing was changed.`, operator, incidentBack);
       }
+      if (err instanceof IncidentNotFinishedError)
+        return failure(event, 409, 'Not finished', `${err.message}. Nothing was changed.`, operator, incidentBack);
       if (err instanceof NotRedrivableError)
         return failure(event, 409, 'Cannot continue', `${err.message}. Nothing was changed.`, operator, incidentBack);
       logger.error('console request failed', err as Error);

@@ -3,6 +3,7 @@ import type { MeasuredRecovery } from '../domain/eta';
 import type { GroupMember, IncidentGroup, MemberState } from '../domain/groups';
 import type { ApprovalGroup, MemberApproval, MemberApprovalStatus } from '../domain/group-approvals';
 import type { NoticeStage } from '../domain/incident';
+import type { ReportNotes } from '../domain/report/notes';
 import type { SentNotice } from '../domain/report/types';
 import type { ExecutionInput, Incident, RecoveryPlan, TimelineEvent } from '../domain/incident';
 
@@ -229,6 +230,21 @@ export interface GroupApprovals {
   markMemberApproval(groupId: string, incidentId: string, step: string, status: MemberApprovalStatus): Promise<void>;
 }
 
+/** What operators wrote on an incident's post-incident report, one record per incident, versioned. */
+export interface ReportNotesStore {
+  /** The notes as last saved (read consistently); undefined before the first save. */
+  reportNotes(incidentId: string): Promise<ReportNotes | undefined>;
+  /**
+   * Saves the notes as version `expectedVersion + 1`, only while the saved version is still `expectedVersion` (0:
+   * none saved yet): ReportNotesConflictError when someone saved since, and nothing is written.
+   */
+  saveReportNotes(
+    incidentId: string,
+    notes: Omit<ReportNotes, 'version'>,
+    expectedVersion: number,
+  ): Promise<ReportNotes>;
+}
+
 /** Every store port: what the DynamoDB adapter and the fake implement. */
 export type IncidentStore = IncidentRecords &
   Timeline &
@@ -237,4 +253,5 @@ export type IncidentStore = IncidentRecords &
   IncidentLocks &
   GroupStore &
   GroupNotices &
-  GroupApprovals;
+  GroupApprovals &
+  ReportNotesStore;

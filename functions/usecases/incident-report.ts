@@ -2,7 +2,8 @@
  * The post-incident report of one incident, drafted from its record alone:
  * the incident, its timeline, the customer notices as sent (the incident's
  * own, or its group's when the group sent them), its approvals and, for a
- * provider outage, the other caches of its group.
+ * provider outage, the other caches of its group; and what the operators
+ * wrote in it (../usecases/edit-report.ts).
  */
 import { IncidentNotFoundError } from '../domain/errors';
 import type { NoticeStage } from '../domain/incident';
@@ -19,6 +20,7 @@ import type {
   IncidentRecords,
   NoticeLog,
   ReportFile,
+  ReportNotesStore,
   Timeline,
 } from '../ports';
 import { groupOf } from './shared/group';
@@ -29,7 +31,9 @@ export interface IncidentReportDeps {
     Pick<NoticeLog, 'sentNotices'> &
     Pick<Approvals, 'approvals'> &
     Pick<IncidentLocks, 'getOpenLock'> &
-    Pick<GroupStore, 'getGroup'>;
+    Pick<GroupStore, 'getGroup'> &
+    // The operators' notes, where the store offers them (none are written before the incident ends).
+    Partial<Pick<ReportNotesStore, 'reportNotes'>>;
   clock: Clock;
   /** The zone the report's wall-clock times are written in (UTC when absent). */
   timeZone?: TimeZone;
@@ -40,11 +44,12 @@ export type ReportFormat = 'md' | 'html' | 'json';
 export async function incidentReport(deps: IncidentReportDeps, incidentId: string): Promise<PostIncidentReport> {
   const incident = await deps.store.getIncident(incidentId);
   if (!incident) throw new IncidentNotFoundError(`incident ${incidentId} does not exist`);
-  const [timeline, own, approvals, groupId] = await Promise.all([
+  const [timeline, own, approvals, groupId, notes] = await Promise.all([
     deps.store.timeline(incidentId),
     deps.store.sentNotices(incidentId),
     deps.store.approvals(incidentId),
     groupOf(deps.store, incident),
+    deps.store.reportNotes?.(incidentId),
   ]);
   const group = groupId === incidentId ? undefined : await deps.store.getGroup(groupId);
   // A provider's group sends each stage once for all its members: the texts are on the group.
@@ -68,6 +73,7 @@ export async function incidentReport(deps: IncidentReportDeps, incidentId: strin
           },
         }
       : {}),
+    ...(notes ? { notes } : {}),
     zone: deps.timeZone ?? UTC,
     now: deps.clock.now(),
   });

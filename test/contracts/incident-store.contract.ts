@@ -5,7 +5,12 @@
  * could differ, DynamoDB's behaviour is the contract.
  */
 import type { RecordedIncident } from '../../functions/adapters/dynamodb/layout';
-import { ApprovalAlreadyDecidedError, IncidentNotFoundError, ValidationError } from '../../functions/domain/errors';
+import {
+  ApprovalAlreadyDecidedError,
+  IncidentNotFoundError,
+  ReportNotesConflictError,
+  ValidationError,
+} from '../../functions/domain/errors';
 import type { ExecutionInput, TimelineEvent } from '../../functions/domain/incident';
 import type { IncidentStore, OpenIncidentLock, PendingApproval } from '../../functions/ports';
 import type { FakeClock } from '../fakes/clock';
@@ -380,6 +385,76 @@ export function describeIncidentStoreContract(name: string, subject: () => Promi
         expect(await store.markDelivery('k', 600)).toBe(true);
         s.clock.advance({ seconds: 300 });
         expect(await store.markDelivery('k', 60)).toBe(false);
+      });
+    });
+
+    describe('report notes', () => {
+      const notes = (rootCause: string, by: string) => ({
+        rootCause,
+        actionItems: [{ text: 'Enable Multi-AZ on sessions', owner: 'ana', due: '2024-03-01' }],
+        suggestions: { 'multi-az': 'KEPT' as const, 'approval-policy': 'DROPPED' as const },
+        updatedBy: by,
+        updatedAt: '2024-02-17T10:00:00.000Z',
+      });
+
+      it('has none before the first save, then reads back what was saved, one version up per save', async () => {
+        expect(await store.reportNotes('i')).toBeUndefined();
+
+        expect(await store.saveReportNotes('i', notes('A disk filled up.', 'ana'), 0)).toMatchObject({ version: 1 });
+        expect(await store.reportNotes('i')).toEqual({ ...notes('A disk filled up.', 'ana'), version: 1 });
+
+        await store.saveReportNotes('i', { rootCause: '', actionItems: [], suggestions: {}, updatedBy: 'bo' }, 1);
+        expect(await store.reportNotes('i')).toEqual({
+          rootCause: '',
+          actionItems: [],
+          suggestions: {},
+          updatedBy: 'bo',
+          version: 2,
+        });
+        expect(await store.reportNotes('other')).toBeUndefined();
+      });
+
+      it('refuses a save made on a stale version, keeping what the other operator saved', async () => {
+        await store.saveReportNotes('i', notes('first', 'ana'), 0);
+
+        await expect(store.saveReportNotes('i', notes('second', 'bo'), 0)).rejects.toBeInstanceOf(
+          ReportNotesConflictError,
+        );
+        await store.saveReportNotes('i', notes('third', 'ana'), 1);
+        await expect(store.saveReportNotes('i', notes('fourth', 'bo'), 1)).rejects.toBeInstanceOf(
+          ReportNotesConflictError,
+        );
+        await expect(store.saveReportNotes('i', notes('ahead', 'bo'), 5)).rejects.toBeInstanceOf(
+          ReportNotesConflictError,
+        );
+        expect(await store.reportNotes('i')).toMatchObject({ rootCause: 'third', updatedBy: 'ana', version: 2 });
+      });
+
+      it('of two operators saving the same version at once, exactly one wins', async () => {
+        await store.saveReportNotes('i', notes('start', 'ana'), 0);
+        const results = await Promise.allSettled(
+          ['ana', 'bo', 'cy'].map((by) => store.saveReportNotes('i', notes(`by ${by}`, by), 1)),
+        );
+
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(refused.map((r) => (r.reason as Error).name)).toEqual([
+          'ReportNotesConflictError',
+          'ReportNotesConflictError',
+        ]);
+        const saved = await store.reportNotes('i');
+        expect(saved?.version).toBe(2);
+        expect(saved?.rootCause).toBe(`by ${saved?.updatedBy}`);
+      });
+
+      it('lives beside the incident without showing in its timeline, notices or approvals', async () => {
+        await s.recordIncident(recorded('i'));
+        await store.saveReportNotes('i', notes('disk', 'ana'), 0);
+
+        expect(await store.timeline('i')).toEqual([]);
+        expect(await store.sentNotices('i')).toEqual([]);
+        expect(await store.approvals('i')).toEqual([]);
+        expect(await store.getIncident('i')).toEqual({ ...recorded('i'), status: 'OPEN' });
       });
     });
 

@@ -10,6 +10,7 @@
 import {
   ApprovalAlreadyDecidedError,
   IncidentNotFoundError,
+  ReportNotesConflictError,
   TransientDependencyError,
   ValidationError,
 } from '../../functions/domain/errors';
@@ -37,6 +38,7 @@ import {
   type RecoveryPlan,
   type TimelineEvent,
 } from '../../functions/domain/incident';
+import type { ReportNotes } from '../../functions/domain/report/notes';
 import type { SentNotice } from '../../functions/domain/report/types';
 import {
   systemClock,
@@ -88,6 +90,8 @@ export class FakeIncidentStore implements IncidentStore {
   private readonly providerGroups = new Map<string, { groupId: string; openedAt: string; windowEndsAt: string }>();
   /** By group id. */
   private readonly groups = new Map<string, IncidentGroup>();
+  /** By incident. */
+  private readonly notes = new Map<string, ReportNotes>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -147,6 +151,7 @@ export class FakeIncidentStore implements IncidentStore {
       recovery: this.recoveries,
       providerGroup: this.providerGroups,
       group: this.groups,
+      reportNotes: this.notes,
     };
     return Object.entries(maps).flatMap(([entity, map]) =>
       [...map].map(([key, value]) => copy({ entity, key: key.split('\u0000'), value })),
@@ -590,5 +595,30 @@ export class FakeIncidentStore implements IncidentStore {
     this.failures.check('markMemberApproval');
     const approval = (this.groups.get(groupId) as ApprovalGroup | undefined)?.members[incidentId]?.approval;
     if (approval?.step === step) approval.status = status;
+  }
+
+  // ---- ReportNotesStore ----
+
+  async reportNotes(incidentId: string): Promise<ReportNotes | undefined> {
+    this.failures.check('reportNotes');
+    return copy(this.notes.get(incidentId));
+  }
+
+  /** Conditional on the saved version: absent for 0, equal otherwise. */
+  async saveReportNotes(
+    incidentId: string,
+    notes: Omit<ReportNotes, 'version'>,
+    expectedVersion: number,
+  ): Promise<ReportNotes> {
+    this.failures.check('saveReportNotes');
+    const current = this.notes.get(incidentId)?.version ?? 0;
+    if (current !== expectedVersion) {
+      throw new ReportNotesConflictError(
+        `the report notes of ${incidentId} were saved by someone else since version ${expectedVersion}`,
+      );
+    }
+    const saved: ReportNotes = { ...copy(notes), version: expectedVersion + 1 };
+    this.notes.set(incidentId, copy(saved));
+    return saved;
   }
 }

@@ -105,6 +105,7 @@ describe('operator console in the template', () => {
       'POST /incidents/{id}/approvals/{step}',
       'POST /incidents/{id}/approvals/{step}/ack',
       'POST /incidents/{id}/redrive',
+      'POST /incidents/{id}/report/notes',
       'POST /logout',
     ]);
     const open = routes.filter((r) => r.AuthorizationType === undefined || r.AuthorizationType === 'NONE');

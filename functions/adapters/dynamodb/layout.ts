@@ -9,6 +9,7 @@
  *   INCIDENT#<id>       EVENT#<at>#<random>      a timeline event
  *   INCIDENT#<id>       NOTICE#<stage>           a notice marker (CLAIMED, then SENT)
  *   INCIDENT#<id>       APPROVAL#<step>          an approval and its task token
+ *   INCIDENT#<id>       REPORT_NOTES             what operators wrote on the report (versioned)
  *   CACHE#<cacheId>     OPEN                     the cache's open-incident lock
  *   CACHE#<cacheId>     BACKUP                   the cache's backup status (last run, last success, failures, test restore)
  *   CACHE#<cacheId>     MIRROR                   the cache's warm-standby mirror status (last cycle, last success, failures)
@@ -84,6 +85,11 @@ export const approvalKey = (incidentId: string, step: string): ItemKey => ({
 export const approvalsOf = (incidentId: string): Collection => ({
   pk: incidentPartition(incidentId),
   prefix: APPROVAL_PREFIX,
+});
+
+export const reportNotesKey = (incidentId: string): ItemKey => ({
+  pk: incidentPartition(incidentId),
+  sk: 'REPORT_NOTES',
 });
 
 export const openLockKey = (cacheId: string): ItemKey => ({ pk: `CACHE#${cacheId}`, sk: 'OPEN' });

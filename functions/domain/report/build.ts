@@ -20,7 +20,7 @@ import {
   type TimeOf,
 } from './sections';
 import { suggestionsFrom } from './suggestions';
-import type { PostIncidentReport, ReportInput, ReportSpan, SentNotice } from './types';
+import type { PostIncidentReport, ReportInput, ReportSpan, SentNotice, Suggestion, SuggestionChoice } from './types';
 
 /** How the service came back, as a customer reads it. */
 const HOW_RESTORED: Readonly<Record<RecoveryPlan, string>> = {
@@ -33,15 +33,22 @@ const HOW_RESTORED: Readonly<Record<RecoveryPlan, string>> = {
 };
 
 export const OPERATOR_SECTIONS: PostIncidentReport['operatorSections'] = [
-  { title: 'Root cause beyond what was observed', hint: 'Why the cache failed, as the operators found out.' },
-  { title: 'Action items', hint: 'Each with an owner and a date.' },
+  {
+    id: 'root-cause',
+    title: 'Root cause beyond what was observed',
+    hint: 'Why the cache failed, as the operators found out.',
+  },
+  { id: 'action-items', title: 'Action items', hint: 'Each with an owner and a date.' },
 ];
 
 export function buildReport(input: ReportInput): PostIncidentReport {
   const { incident, timeline, zone, now } = input;
   const firstDay = new Date(incident.openedAt);
   // An incident shorter than ten minutes reads to the second: minutes alone would give "from 05:57 to 05:57".
-  const lastAt = timeline.reduce((latest, e) => (e.at > latest ? e.at : latest), incident.openedAt);
+  // (Editing the report afterwards does not make the incident longer.)
+  const lastAt = timeline
+    .filter((e) => e.type !== 'REPORT_EDITED')
+    .reduce((latest, e) => (e.at > latest ? e.at : latest), incident.openedAt);
   const seconds = Date.parse(lastAt) - firstDay.getTime() < 600_000;
   const timeOf: TimeOf = (at) => ({ at, clock: clockTime(at, zone, firstDay, { seconds }), full: fullTime(at, zone) });
   const span = (from: string, to: string, measured?: unknown): ReportSpan => {
@@ -117,24 +124,60 @@ export function buildReport(input: ReportInput): PostIncidentReport {
     },
     suggestions: {
       title: 'Suggested corrective measures',
-      items: suggestionsFrom({
-        ...(plan ? { plan } : {}),
-        ...(assessed ? { assessed } : {}),
-        ...(backupAgeAtOutageMinutes !== undefined && plan === 'PROVISION_FROM_BACKUP'
-          ? { backupAgeAtOutageMinutes }
-          : {}),
-        approvals,
-        ...(outage ? { outageSeconds: outage.seconds } : {}),
-        ...(rehydration ? { rehydration } : {}),
-      }),
+      items: withDecisions(
+        input,
+        suggestionsFrom({
+          ...(plan ? { plan } : {}),
+          ...(assessed ? { assessed } : {}),
+          ...(backupAgeAtOutageMinutes !== undefined && plan === 'PROVISION_FROM_BACKUP'
+            ? { backupAgeAtOutageMinutes }
+            : {}),
+          approvals,
+          ...(outage ? { outageSeconds: outage.seconds } : {}),
+          ...(rehydration ? { rehydration } : {}),
+        }),
+      ),
     },
-    operatorSections: OPERATOR_SECTIONS,
+    operatorSections: operatorSectionsOf(input),
+    ...(input.notes && input.notes.version > 0
+      ? {
+          notes: {
+            version: input.notes.version,
+            ...(input.notes.updatedBy ? { updatedBy: input.notes.updatedBy } : {}),
+            ...(input.notes.updatedAt ? { updatedAt: timeOf(input.notes.updatedAt) } : {}),
+          },
+        }
+      : {}),
     bar: timeBarOf(incident, timeline, notices, now, (at) => timeOf(at).clock),
   };
   if (incident.status === 'FAILED') report.failure = failureSection(input, timeOf, failure);
   const group = groupSection(input);
   if (group) report.group = group;
   return report;
+}
+
+/** The operator sections, with what the operators wrote in them. */
+function operatorSectionsOf(input: ReportInput): PostIncidentReport['operatorSections'] {
+  const notes = input.notes;
+  return OPERATOR_SECTIONS.map((s) => {
+    if (s.id === 'root-cause' && notes?.rootCause) return { ...s, text: notes.rootCause };
+    if (s.id === 'action-items' && notes?.actionItems.length) return { ...s, items: notes.actionItems };
+    return s;
+  });
+}
+
+/** Each suggestion with the operators' decision, and who took it: the last edit on the timeline that set it. */
+function withDecisions(input: ReportInput, items: Suggestion[]): (Suggestion & SuggestionChoice)[] {
+  return items.map((s) => {
+    const decision = input.notes?.suggestions[s.id];
+    if (!decision) return s;
+    const edit = input.timeline
+      .filter((e) => e.type === 'REPORT_EDITED')
+      .reverse()
+      .find((e) => (e.detail?.suggestions as Record<string, unknown> | undefined)?.[s.id] === decision);
+    const by = typeof edit?.detail?.by === 'string' ? edit.detail.by : input.notes?.updatedBy;
+    return { ...s, decision, ...(by ? { decidedBy: by } : {}) };
+  });
 }
 
 /** The notices as sent, oldest first; from the timeline when the notice log holds none. */

@@ -3,7 +3,7 @@
  * resource, light and dark colour schemes, the time bar as inline SVG.
  */
 import { esc, timeBarSvg } from './svg';
-import type { PostIncidentReport, ReportSection } from './types';
+import type { OperatorSection, PostIncidentReport, ReportSection } from './types';
 
 const STYLE = `
 :root{color-scheme:light dark;--fg:#1f2328;--muted:#59636e;--bg:#fff;--card:#f6f8fa;--line:#d1d9e0;--accent:#0969da}
@@ -22,11 +22,47 @@ td.time{white-space:nowrap;font-variant-numeric:tabular-nums}
 .notice{border-left:3px solid var(--accent);padding:.25rem .75rem;margin:.75rem 0;background:var(--card)}
 .notice p{margin:.25rem 0;white-space:pre-wrap}
 .suggestion{margin:.5rem 0}
+.suggestion.kept .choice{font-weight:600;color:var(--accent)}
+.written{white-space:pre-wrap}
 .blank{min-height:4rem;border:1px dashed var(--line);border-radius:8px;padding:.5rem .75rem}
 `;
 
 const list = (s: ReportSection) =>
   `<h2>${esc(s.title)}</h2><ul>${s.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`;
+
+function suggestionsHtml(r: PostIncidentReport): string {
+  const one = (s: PostIncidentReport['suggestions']['items'][number]) =>
+    `<div class="suggestion${s.decision === 'KEPT' ? ' kept' : ''}"><p>${s.decision === 'KEPT' ? '<span class="choice">✓ Kept</span> ' : ''}<strong>Suggestion: ${esc(s.title)}.</strong> ${esc(s.text)}</p><p class="because">Because: ${esc(s.because)}${s.decision === 'KEPT' && s.decidedBy ? ` · kept by ${esc(s.decidedBy)}` : ''}</p></div>`;
+  const dropped = r.suggestions.items.filter((s) => s.decision === 'DROPPED');
+  return [
+    ...r.suggestions.items.filter((s) => s.decision !== 'DROPPED').map(one),
+    ...(dropped.length
+      ? [
+          `<p class="dropped-title">Dropped:</p><ul class="dropped">${dropped
+            .map(
+              (s) =>
+                `<li><s>${esc(s.title)}</s>${s.decidedBy ? ` <span class="because">(dropped by ${esc(s.decidedBy)})</span>` : ''}</li>`,
+            )
+            .join('')}</ul>`,
+        ]
+      : []),
+  ].join('');
+}
+
+function operatorSectionHtml(s: OperatorSection): string {
+  if (s.text) {
+    return s.text
+      .split(/\n\s*\n/)
+      .map((p) => `<p class="written">${esc(p.trim())}</p>`)
+      .join('');
+  }
+  if (s.items) {
+    return `<table class="action-items"><thead><tr><th>Action</th><th>Owner</th><th>Due</th></tr></thead><tbody>${s.items
+      .map((i) => `<tr><td>${esc(i.text)}</td><td>${esc(i.owner)}</td><td class="time">${esc(i.due ?? '')}</td></tr>`)
+      .join('')}</tbody></table>`;
+  }
+  return `<div class="blank"><p class="hint">${esc(s.hint)}</p></div>`;
+}
 
 export function reportHtml(r: PostIncidentReport): string {
   const body: string[] = [
@@ -56,17 +92,13 @@ export function reportHtml(r: PostIncidentReport): string {
       )
       .join('')}</tbody></table>`,
     `<h2>${esc(r.suggestions.title)}</h2>`,
-    r.suggestions.items.length
-      ? r.suggestions.items
-          .map(
-            (s) =>
-              `<div class="suggestion"><p><strong>Suggestion: ${esc(s.title)}.</strong> ${esc(s.text)}</p><p class="because">Because: ${esc(s.because)}</p></div>`,
-          )
-          .join('')
-      : '<p>The facts suggest no measure.</p>',
-    ...r.operatorSections.map(
-      (s) => `<h2>${esc(s.title)}</h2><div class="blank"><p class="hint">${esc(s.hint)}</p></div>`,
-    ),
+    r.suggestions.items.length ? suggestionsHtml(r) : '<p>The facts suggest no measure.</p>',
+    ...r.operatorSections.map((s) => `<h2>${esc(s.title)}</h2>${operatorSectionHtml(s)}`),
+    ...(r.notes?.updatedBy
+      ? [
+          `<p class="meta">Notes last saved by ${esc(r.notes.updatedBy)}${r.notes.updatedAt ? ` at ${esc(r.notes.updatedAt.full)}` : ''}.</p>`,
+        ]
+      : []),
     `<p class="meta">Drafted from the incident record at ${esc(r.generatedAt)}.</p>`,
   ];
   return `<!doctype html>

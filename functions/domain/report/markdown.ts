@@ -26,11 +26,29 @@ export function reportMarkdown(r: PostIncidentReport): string {
   for (const e of r.timeline.events) out.push(`| ${e.time.clock} | ${md(e.label)} | ${md(e.text)} |`);
   out.push('', `## ${r.suggestions.title}`, '');
   if (!r.suggestions.items.length) out.push('The facts suggest no measure.', '');
-  for (const s of r.suggestions.items) {
-    out.push(`- [ ] **Suggestion: ${md(s.title)}.** ${md(s.text)} _Because: ${md(s.because)}_`);
+  const by = (who?: string) => (who ? ` (kept by ${md(who)})` : '');
+  for (const s of r.suggestions.items.filter((s) => s.decision !== 'DROPPED')) {
+    const box = s.decision === 'KEPT' ? '[x]' : '[ ]';
+    out.push(`- ${box} **Suggestion: ${md(s.title)}.** ${md(s.text)} _Because: ${md(s.because)}_${by(s.decidedBy)}`);
+  }
+  const dropped = r.suggestions.items.filter((s) => s.decision === 'DROPPED');
+  if (dropped.length) {
+    out.push('', 'Dropped:', '');
+    for (const s of dropped) out.push(`- ~~${md(s.title)}~~${s.decidedBy ? ` (dropped by ${md(s.decidedBy)})` : ''}`);
   }
   out.push('');
-  for (const s of r.operatorSections) out.push(`## ${s.title}`, '', `_${s.hint}_`, '', '');
+  for (const s of r.operatorSections) {
+    out.push(`## ${s.title}`, '');
+    if (s.text) out.push(...s.text.split(/\n\s*\n/).flatMap((p) => [md(p.trim()), '']));
+    else if (s.items)
+      out.push(...s.items.map((i) => `- ${md(i.text)} (owner: ${md(i.owner)}${i.due ? `, due ${i.due}` : ''})`), '');
+    else out.push(`_${s.hint}_`, '', '');
+  }
+  if (r.notes?.updatedBy)
+    out.push(
+      `_Notes last saved by ${md(r.notes.updatedBy)}${r.notes.updatedAt ? ` at ${r.notes.updatedAt.full}` : ''}._`,
+      '',
+    );
   out.push(`_Drafted from the incident record at ${r.generatedAt}._`, '');
   return out.join('\n');
 }

@@ -6,6 +6,7 @@ import type { RecoveryPlan } from '../incident';
 import { planName } from '../labels';
 import { durationText } from '../time-labels';
 import type { AssessedFacts, RehydrationFacts } from './facts';
+import type { SuggestionId } from './notes';
 import type { ApprovalLine, Suggestion } from './types';
 
 export interface SuggestionFacts {
@@ -29,6 +30,15 @@ const WITHOUT_REPLICA: readonly (RecoveryPlan | undefined)[] = [
 /** An approval that waited at least this long is worth a look at the approval policy. */
 const APPROVAL_WAIT_WORTH_A_LOOK_SECONDS = 60;
 
+/** Each suggestion's title, as the report and the audit trail name it. */
+export const SUGGESTION_TITLES: Readonly<Record<SuggestionId, string>> = {
+  'multi-az': 'Add a replica in another Availability Zone (Multi-AZ)',
+  'global-datastore': 'Add a cross-region secondary (Global Datastore)',
+  'backup-interval': 'Compare the backup interval with the recovery point objective',
+  'approval-policy': 'Review the approval policy',
+  'priority-kinds': 'Choose the kinds written back first',
+};
+
 export function suggestionsFrom(f: SuggestionFacts): Suggestion[] {
   const out: Suggestion[] = [];
   const a = f.assessed;
@@ -36,7 +46,7 @@ export function suggestionsFrom(f: SuggestionFacts): Suggestion[] {
   if (down && !a.replica && WITHOUT_REPLICA.includes(f.plan)) {
     out.push({
       id: 'multi-az',
-      title: 'Add a replica in another Availability Zone (Multi-AZ)',
+      title: SUGGESTION_TITLES['multi-az'],
       text: 'Run the cache with at least one replica in another Availability Zone and automatic failover enabled, so that the next failure of the primary is handled by promoting the replica instead of rebuilding the cache.',
       because: `No healthy replica existed when the outage was assessed; the recovery was: ${planName(f.plan).toLowerCase()}.`,
     });
@@ -44,7 +54,7 @@ export function suggestionsFrom(f: SuggestionFacts): Suggestion[] {
   if (down && !a.globalSecondary && (f.plan === 'PROVISION_FROM_BACKUP' || f.plan === 'ESCALATE')) {
     out.push({
       id: 'global-datastore',
-      title: 'Add a cross-region secondary (Global Datastore)',
+      title: SUGGESTION_TITLES['global-datastore'],
       text: 'A Global Datastore secondary in another region keeps a live copy that can be promoted when a whole region or provider fails.',
       because: 'No cross-region secondary existed when the outage was assessed.',
     });
@@ -53,7 +63,7 @@ export function suggestionsFrom(f: SuggestionFacts): Suggestion[] {
     const n = f.backupAgeAtOutageMinutes;
     out.push({
       id: 'backup-interval',
-      title: 'Compare the backup interval with the recovery point objective',
+      title: SUGGESTION_TITLES['backup-interval'],
       text: `Writes of the last ${n} min before the outage were not in the backup: they came back from the source of truth, or were lost for data that has none. Back up more often if that exceeds the recovery point objective.`,
       because: `The backup used was ${n} min old when the outage began.`,
     });
@@ -64,7 +74,7 @@ export function suggestionsFrom(f: SuggestionFacts): Suggestion[] {
       f.outageSeconds !== undefined && f.outageSeconds > 0 ? ` of the ${durationText(f.outageSeconds)} outage` : '';
     out.push({
       id: 'approval-policy',
-      title: 'Review the approval policy',
+      title: SUGGESTION_TITLES['approval-policy'],
       text: `Consider letting ${planName(f.plan).toLowerCase()} run without an approval (REQUIRE_APPROVAL_FOR), or a shorter wait before the operators are escalated to.`,
       because: `The request "${slowest.stepLabel}" waited ${slowest.waited}${share} for a decision.`,
     });
@@ -73,7 +83,7 @@ export function suggestionsFrom(f: SuggestionFacts): Suggestion[] {
   if (r && r.written > 0 && r.seconds >= 1) {
     out.push({
       id: 'priority-kinds',
-      title: 'Choose the kinds written back first',
+      title: SUGGESTION_TITLES['priority-kinds'],
       text: 'List the kinds of data customers miss first as the cache\u2019s priority kinds (priorityKinds), so that they are written back before the rest.',
       because: `Writing back ${r.written} keys took ${durationText(r.seconds)} while service was degraded.`,
     });

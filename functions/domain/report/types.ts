@@ -8,6 +8,7 @@
 import type { GroupMember } from '../groups';
 import type { Incident, IncidentStatus, NoticeStage, RecoveryPlan, TimelineEvent } from '../incident';
 import type { TimeZone } from '../time-labels';
+import type { ActionItem, ReportNotes, SuggestionDecision, SuggestionId } from './notes';
 
 /** A customer notice as it was sent. */
 export interface SentNotice {
@@ -36,6 +37,8 @@ export interface ReportInput {
   approvals: ReportApproval[];
   /** The incident's group when it has other members. */
   group?: { groupId: string; provider?: string; members: Record<string, GroupMember> };
+  /** What operators wrote: root cause, action items, their decision on each suggestion. */
+  notes?: ReportNotes;
   /** The zone wall-clock times are written in. */
   zone: TimeZone;
   /** When the report is drafted. */
@@ -76,12 +79,28 @@ export interface ApprovalLine {
 
 /** A measure the facts suggest; an operator keeps or drops it. */
 export interface Suggestion {
-  id: 'multi-az' | 'global-datastore' | 'backup-interval' | 'approval-policy' | 'priority-kinds';
+  id: SuggestionId;
   title: string;
   /** What to consider doing. */
   text: string;
   /** The fact it follows from. */
   because: string;
+}
+
+/** An operator's decision on a suggestion, and who took it (from the timeline's audit entries). */
+export interface SuggestionChoice {
+  decision?: SuggestionDecision;
+  decidedBy?: string;
+}
+
+export interface OperatorSection {
+  id: 'root-cause' | 'action-items';
+  title: string;
+  hint: string;
+  /** The root cause as written. */
+  text?: string;
+  /** The action items, with their owners. */
+  items?: ActionItem[];
 }
 
 export type BarSegmentKind = 'outage' | 'degraded' | 'resolved' | 'failed';
@@ -137,8 +156,10 @@ export interface PostIncidentReport {
   /** Set for a failed incident: what was tried, where it stopped, who was escalated. */
   failure?: ReportSection;
   group?: ReportSection;
-  suggestions: { title: string; items: Suggestion[] };
-  /** Left empty for the operators. */
-  operatorSections: { title: string; hint: string }[];
+  suggestions: { title: string; items: (Suggestion & SuggestionChoice)[] };
+  /** Filled in by the operators: the hint shows while a section is empty. */
+  operatorSections: OperatorSection[];
+  /** The operators' notes' version, and who saved them last. */
+  notes?: { version: number; updatedBy?: string; updatedAt?: ReportTime };
   bar: TimeBar;
 }

@@ -49,7 +49,7 @@ describe('the time bar of a short incident', () => {
         l.anchor === 'start' ? [l.x, l.x + 84] : l.anchor === 'end' ? [l.x - 84, l.x] : [l.x - 42, l.x + 42],
       );
       for (let i = 1; i < spans.length; i++) expect(spans[i]?.[0]).toBeGreaterThanOrEqual(spans[i - 1]?.[1] ?? 0);
-      for (const [from, to] of spans) expect([from >= 0, (to ?? 0) <= 800]).toEqual([true, true]);
+      for (const [from, to] of spans) expect([(from ?? -1) >= 0, (to ?? 801) <= 800]).toEqual([true, true]);
     }
   });
 
