@@ -244,6 +244,15 @@ describeInChromium('operator console in Chromium', () => {
     await doc.getByRole('button', { name: 'Sign in' }).click();
     await doc.waitForURL(`${drill.consoleUrl}/incidents/${incidentId}`);
     expect(await doc.locator('figure.report-bar svg.time-bar').isVisible()).toBe(true);
+    // The operators write their sections of the report on the page; the save goes onto the timeline.
+    const rootCause = 'The provider lost both clusters of its region at once.';
+    await doc.getByLabel('Root cause beyond what was observed').fill(rootCause);
+    await doc.getByLabel('Action item 1', { exact: true }).fill('Run the cache with a replica in another zone');
+    await doc.getByLabel('Owner of action item 1').fill('platform team');
+    await doc.locator('#report-notes li', { hasText: 'Multi-AZ' }).getByLabel('Keep').check();
+    await doc.getByRole('button', { name: 'Save the report notes' }).click();
+    await doc.getByText('Report edited').first().waitFor();
+    expect(await doc.getByLabel('Root cause beyond what was observed').inputValue()).toBe(rootCause);
     await doc.getByRole('link', { name: 'Post-incident report' }).click();
     await doc.waitForURL(`${drill.consoleUrl}/incidents/${incidentId}/report`);
     expect(await doc.getByRole('heading', { level: 1 }).textContent()).toMatch(/^Post-incident report: accounts, /);
@@ -262,6 +271,13 @@ describeInChromium('operator console in Chromium', () => {
       ),
     ]);
     expect(await doc.locator('.notice').count()).toBe(4);
+    expect(await doc.locator('h2:text-is("Root cause beyond what was observed") + p').innerText()).toBe(rootCause);
+    expect(await doc.locator('table.action-items tbody tr').allInnerTexts()).toEqual([
+      expect.stringMatching(/^Run the cache with a replica in another zone\s+platform team/),
+    ]);
+    expect(await doc.locator('.suggestion.kept').innerText()).toMatch(
+      /^✓ Kept Suggestion: Add a replica .*kept by dana@example\.com$/s,
+    );
     await noEnumNames(doc);
     expect(await scrollsSideways(doc)).toBe(false);
     await screenshot(doc, 'report-laptop.png');
