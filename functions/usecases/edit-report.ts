@@ -18,15 +18,16 @@ import {
   describeNotesChange,
   EMPTY_NOTES,
   SUGGESTION_IDS,
+  type NotesEdit,
   type ReportNotes,
   type ReportNotesChanges,
 } from '../domain/report/notes';
 import { SUGGESTION_TITLES } from '../domain/report/suggestions';
-import type { Clock, IncidentRecords, ReportNotesStore, Timeline } from '../ports';
+import type { ReportNotesStore, Timeline } from '../ports';
+import { incidentReport, type IncidentReportDeps } from './incident-report';
 
-export interface EditReportDeps {
-  store: Pick<IncidentRecords, 'getIncident'> & Pick<Timeline, 'appendTimeline'> & ReportNotesStore;
-  clock: Clock;
+export interface EditReportDeps extends IncidentReportDeps {
+  store: IncidentReportDeps['store'] & Pick<Timeline, 'appendTimeline'> & ReportNotesStore;
 }
 
 /** The incidents whose report operators may edit: the workflow is over. */
@@ -72,30 +73,59 @@ export async function editReportNotes(
     );
   }
   const saved = await reportNotesOf(deps, incidentId);
-  if (saved.version !== edit.expectedVersion) throw conflict(incidentId, saved);
-  const next = applyNotesChanges(saved, edit.changes);
+  const offered = (await incidentReport(deps, incidentId)).suggestions.items.map((i) => i.id);
+  if (saved.version !== edit.expectedVersion) {
+    // A retry of this operator's save that went through, whose timeline entry may not have: finish it.
+    const last = saved.lastEdit;
+    if (
+      last?.by === by &&
+      saved.version === edit.expectedVersion + 1 &&
+      !describeNotesChange(saved, applyNotesChanges(saved, edit.changes, offered)).length
+    ) {
+      await recordEdit(deps, incidentId, last, true);
+      return { incidentId, notes: saved, changed: last.changes };
+    }
+    throw conflict(incidentId, saved);
+  }
+  const next = applyNotesChanges(saved, edit.changes, offered);
   const changed = describeNotesChange(saved, next, SUGGESTION_TITLES);
   if (!changed.length) return { incidentId, notes: saved, changed };
 
   const at = deps.clock.now().toISOString();
+  const lastEdit: NotesEdit = {
+    by,
+    at,
+    version: edit.expectedVersion + 1,
+    changes: changed,
+    suggestions: Object.fromEntries(
+      SUGGESTION_IDS.filter((id) => saved.suggestions[id] !== next.suggestions[id]).map((id) => [
+        id,
+        next.suggestions[id] ?? null,
+      ]),
+    ),
+    ...(saved.rootCause !== next.rootCause ? { rootCause: { before: saved.rootCause, after: next.rootCause } } : {}),
+  };
   const notes = await deps.store.saveReportNotes(
     incidentId,
-    { ...next, updatedBy: by, updatedAt: at },
+    { ...next, updatedBy: by, updatedAt: at, lastEdit },
     edit.expectedVersion,
   );
-  const decisions = Object.fromEntries(
-    SUGGESTION_IDS.filter((id) => saved.suggestions[id] !== next.suggestions[id]).map((id) => [
-      id,
-      next.suggestions[id] ?? null,
-    ]),
-  );
-  await deps.store.appendTimeline(incidentId, {
-    at,
-    type: 'REPORT_EDITED',
-    message: `${by} edited the report: ${changed.join('; ')}`,
-    detail: { by, version: notes.version, changes: changed, suggestions: decisions },
-  });
+  await recordEdit(deps, incidentId, lastEdit, false);
   return { incidentId, notes, changed };
+}
+
+/** The save on the timeline, once: a retry looks for it first. */
+async function recordEdit(deps: EditReportDeps, incidentId: string, e: NotesEdit, retry: boolean): Promise<void> {
+  if (retry) {
+    const timeline = await deps.store.timeline(incidentId);
+    if (timeline.some((t) => t.type === 'REPORT_EDITED' && t.detail?.version === e.version)) return;
+  }
+  await deps.store.appendTimeline(incidentId, {
+    at: e.at,
+    type: 'REPORT_EDITED',
+    message: `${e.by} edited the report: ${e.changes.join('; ')}`,
+    detail: { ...e },
+  });
 }
 
 function conflict(incidentId: string, saved: ReportNotes): ReportNotesConflictError {

@@ -49,9 +49,12 @@ describe('editReportNotes', () => {
         message: `ana@acme.test edited the report: ${first.changed.join('; ')}`,
         detail: {
           by: 'ana@acme.test',
+          at: '2024-02-17T15:00:00.000Z',
           version: 1,
           changes: first.changed,
           suggestions: { 'multi-az': 'KEPT', 'global-datastore': 'DROPPED' },
+          // The text itself, so that a root cause overwritten later can be read back from the trail.
+          rootCause: { before: '', after: 'The primary’s disk filled up.' },
         },
       },
       expect.objectContaining({
@@ -120,5 +123,52 @@ describe('editReportNotes', () => {
     await expect(editReportNotes(w, OPEN_ID, edit)).rejects.toThrow(/still open/);
     await expect(editReportNotes(w, 'nope', edit)).rejects.toBeInstanceOf(IncidentNotFoundError);
     expect(await w.store.reportNotes(OPEN_ID)).toBeUndefined();
+  });
+
+  it('a retry of a save whose audit entry was lost writes the entry, once, and is not taken for someone else’s save', async () => {
+    const w = await resolvedIncidentWorld();
+    const edit = {
+      by: 'ana',
+      expectedVersion: 0,
+      changes: { rootCause: 'disk', suggestions: { 'multi-az': 'KEPT' as const } },
+    };
+    w.store.failures.fail('appendTimeline', new Error('DynamoDB throttled'));
+    await expect(editReportNotes(w, w.incidentId, edit)).rejects.toThrow('DynamoDB throttled');
+    expect(await w.store.reportNotes(w.incidentId)).toMatchObject({ rootCause: 'disk', version: 1 });
+    expect(await w.store.timelineTypes(w.incidentId)).not.toContain('REPORT_EDITED');
+
+    const retried = await editReportNotes(w, w.incidentId, edit);
+    expect(retried).toMatchObject({
+      notes: { version: 1 },
+      changed: ['root cause written', expect.stringMatching(/^suggestion kept: /)],
+    });
+    await editReportNotes(w, w.incidentId, edit);
+    const edits = (await w.store.timeline(w.incidentId)).filter((e) => e.type === 'REPORT_EDITED');
+    expect(edits.map((e) => [e.detail?.by, e.detail?.version])).toEqual([['ana', 1]]);
+    // Someone else sending the same thing on the old version is still told that ana saved first.
+    await expect(editReportNotes(w, w.incidentId, { ...edit, by: 'bo' })).rejects.toBeInstanceOf(
+      ReportNotesConflictError,
+    );
+  });
+
+  it('keeps or drops only what the report suggests, and takes action items on one line', async () => {
+    const w = await resolvedIncidentWorld();
+    const offered = (await incidentReport(w, w.incidentId)).suggestions.items.map((i) => i.id);
+    expect(offered).not.toContain('approval-policy');
+    const unsuggested = editReportNotes(w, w.incidentId, {
+      by: 'ana',
+      expectedVersion: 0,
+      changes: { suggestions: { 'approval-policy': 'KEPT' } },
+    });
+    await expect(unsuggested).rejects.toThrow('suggestions.approval-policy: the report does not suggest it');
+    const twoLines = editReportNotes(w, w.incidentId, {
+      by: 'ana',
+      expectedVersion: 0,
+      changes: { actionItems: [{ text: 'Fix disk\n| x | y |\n\n# Injected', owner: 'bo\tops' }] },
+    });
+    await expect(twoLines).rejects.toThrow(
+      'actionItems[0].text: one line, without control characters; actionItems[0].owner: one line, without control characters',
+    );
+    expect(await w.store.reportNotes(w.incidentId)).toBeUndefined();
   });
 });

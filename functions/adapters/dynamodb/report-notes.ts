@@ -6,7 +6,7 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ReportNotesConflictError } from '../../domain/errors';
-import type { ActionItem, ReportNotes } from '../../domain/report/notes';
+import type { ActionItem, NotesEdit, ReportNotes } from '../../domain/report/notes';
 import type { ReportNotesStore } from '../../ports';
 import { awsCall, rethrowAws } from '../aws-errors';
 import { ITEM_ABSENT, reportNotesKey } from './layout';
@@ -25,6 +25,7 @@ function toNotes(item: Item): ReportNotes {
     version: Number(item.version),
     ...(typeof item.updatedBy === 'string' ? { updatedBy: item.updatedBy } : {}),
     ...(typeof item.updatedAt === 'string' ? { updatedAt: item.updatedAt } : {}),
+    ...(item.lastEdit && typeof item.lastEdit === 'object' ? { lastEdit: item.lastEdit as NotesEdit } : {}),
   };
 }
 

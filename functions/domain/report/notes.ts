@@ -17,6 +17,24 @@ export interface ActionItem {
   due?: string;
 }
 
+/**
+ * One save, as the audit trail records it. Saved with the notes themselves,
+ * so that the timeline entry written after the save can be written again by
+ * a retry when it was lost.
+ */
+export interface NotesEdit {
+  by: string;
+  at: string;
+  /** The version this save made. */
+  version: number;
+  /** What changed, in words. */
+  changes: string[];
+  /** The suggestions whose decision changed, and to what (null: undecided again). */
+  suggestions: Record<string, SuggestionDecision | null>;
+  /** The root cause before and after, when this save changed it. */
+  rootCause?: { before: string; after: string };
+}
+
 export interface ReportNotes {
   rootCause: string;
   actionItems: ActionItem[];
@@ -25,6 +43,7 @@ export interface ReportNotes {
   version: number;
   updatedBy?: string;
   updatedAt?: string;
+  lastEdit?: NotesEdit;
 }
 
 /** What one edit asks for: the fields given replace the saved ones; a suggestion set to null is undecided again. */
@@ -55,6 +74,15 @@ export const EMPTY_NOTES: Readonly<ReportNotes> = Object.freeze({
 
 const isSuggestionId = (id: string): id is SuggestionId => (SUGGESTION_IDS as readonly string[]).includes(id);
 
+/** Control characters (line breaks and tabs among them), but those `allowed`. */
+function hasControl(s: string, allowed = ''): boolean {
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    if ((c < 0x20 || c === 0x7f) && !allowed.includes(ch)) return true;
+  }
+  return false;
+}
+
 /** A real calendar day, written YYYY-MM-DD. */
 export function isDay(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
@@ -67,11 +95,19 @@ export function isDay(s: string): boolean {
  * The saved notes with the changes applied, trimmed: every bad field is named
  * in one ValidationError ("actionItems[2].owner: required").
  */
-export function applyNotesChanges(saved: ReportNotes, changes: ReportNotesChanges): Omit<ReportNotes, 'version'> {
+export function applyNotesChanges(
+  saved: ReportNotes,
+  changes: ReportNotesChanges,
+  /** The suggestions the report makes: only those can be kept or dropped (any, when absent). */
+  offered?: readonly string[],
+): Pick<ReportNotes, 'rootCause' | 'actionItems' | 'suggestions'> {
   const issues: ValidationIssue[] = [];
   const rootCause = changes.rootCause === undefined ? saved.rootCause : changes.rootCause.trim();
   if (rootCause.length > NOTES_LIMITS.rootCause) {
     issues.push({ path: 'rootCause', message: `at most ${NOTES_LIMITS.rootCause} characters` });
+  }
+  if (hasControl(rootCause, '\n\r\t')) {
+    issues.push({ path: 'rootCause', message: 'no control characters but line breaks and tabs' });
   }
   const actionItems = (changes.actionItems ?? saved.actionItems).map((item, i) => {
     const text = item.text.trim();
@@ -79,6 +115,8 @@ export function applyNotesChanges(saved: ReportNotes, changes: ReportNotesChange
     const due = item.due?.trim();
     const at = `actionItems[${i}]`;
     if (!text) issues.push({ path: `${at}.text`, message: 'required' });
+    if (hasControl(text)) issues.push({ path: `${at}.text`, message: 'one line, without control characters' });
+    if (hasControl(owner)) issues.push({ path: `${at}.owner`, message: 'one line, without control characters' });
     if (text.length > NOTES_LIMITS.text)
       issues.push({ path: `${at}.text`, message: `at most ${NOTES_LIMITS.text} characters` });
     if (!owner) issues.push({ path: `${at}.owner`, message: 'required' });
@@ -97,6 +135,8 @@ export function applyNotesChanges(saved: ReportNotes, changes: ReportNotesChange
       issues.push({ path: `suggestions.${id}`, message: `no such suggestion (${SUGGESTION_IDS.join(', ')})` });
     } else if (decision === null || decision === undefined) {
       delete suggestions[id];
+    } else if ((decision === 'KEPT' || decision === 'DROPPED') && offered && !offered.includes(id)) {
+      issues.push({ path: `suggestions.${id}`, message: 'the report does not suggest it' });
     } else if (decision === 'KEPT' || decision === 'DROPPED') {
       suggestions[id] = decision;
     } else {
