@@ -119,7 +119,8 @@ export function buildReport(input: ReportInput): PostIncidentReport {
       events: timeline.map((e) => ({
         time: timeOf(e.at),
         label: label(TIMELINE_LABELS, e.type),
-        text: words(e.message, zone, incident),
+        // An operator's own words stay as written.
+        text: e.type === 'REPORT_EDITED' ? e.message : words(e.message, zone, incident),
       })),
     },
     suggestions: {

@@ -6,6 +6,15 @@ const bullets = (lines: string[]) => lines.map((l) => `- ${l}`).join('\n');
 /** Markdown special characters in text taken from the record. */
 const md = (s: string) => s.replace(/([\\`*_[\]<>|])/g, '\\$1');
 
+/** Text in a table cell: on one line. */
+const cell = (s: string) => md(s).replace(/\s*\r?\n\s*/g, ' ');
+
+/** Text an operator wrote, as paragraphs: a line never starts a heading, a list, a quote or a rule. */
+const prose = (s: string) =>
+  md(s)
+    .replace(/^(\s*)([#>+=-])/gm, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])/gm, '$1\\$2');
+
 export function reportMarkdown(r: PostIncidentReport): string {
   const out: string[] = [`# ${md(r.title)}`, ''];
   out.push(`Status: ${r.statusLabel} · Plan: ${r.planLabel} · Times in ${r.zone} · Incident ${md(r.incidentId)}`, '');
@@ -23,7 +32,7 @@ export function reportMarkdown(r: PostIncidentReport): string {
     if (n.text) out.push(...n.text.split('\n').map((l) => `> ${md(l)}`), '');
   }
   out.push(`## ${r.timeline.title}`, '', '| Time | Event | What happened |', '| --- | --- | --- |');
-  for (const e of r.timeline.events) out.push(`| ${e.time.clock} | ${md(e.label)} | ${md(e.text)} |`);
+  for (const e of r.timeline.events) out.push(`| ${e.time.clock} | ${cell(e.label)} | ${cell(e.text)} |`);
   out.push('', `## ${r.suggestions.title}`, '');
   if (!r.suggestions.items.length) out.push('The facts suggest no measure.', '');
   const by = (who?: string) => (who ? ` (kept by ${md(who)})` : '');
@@ -39,7 +48,7 @@ export function reportMarkdown(r: PostIncidentReport): string {
   out.push('');
   for (const s of r.operatorSections) {
     out.push(`## ${s.title}`, '');
-    if (s.text) out.push(...s.text.split(/\n\s*\n/).flatMap((p) => [md(p.trim()), '']));
+    if (s.text) out.push(...s.text.split(/\n\s*\n/).flatMap((p) => [prose(p.trim()), '']));
     else if (s.items)
       out.push(...s.items.map((i) => `- ${md(i.text)} (owner: ${md(i.owner)}${i.due ? `, due ${i.due}` : ''})`), '');
     else out.push(`_${s.hint}_`, '', '');

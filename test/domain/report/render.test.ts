@@ -84,6 +84,36 @@ describe('reportHtml', () => {
   });
 });
 
+describe('reportMarkdown, with what operators and steps wrote', () => {
+  it('keeps a root cause as paragraphs and a timeline row on one line: nothing written becomes a heading or a row', () => {
+    const timeline = restoreTimeline();
+    const edited = timeline[timeline.length - 1]!;
+    const md = reportMarkdown(
+      buildReport({
+        incident: restoredIncident(),
+        timeline: [...timeline, { ...edited, type: 'REPORT_EDITED', message: 'ana edited the report: a\n| x | y |' }],
+        notices: NOTICES,
+        approvals: APPROVALS,
+        notes: {
+          rootCause: 'The disk filled.\n# Injected\n1. not a list\n\n- nor this',
+          actionItems: [],
+          suggestions: {},
+          version: 1,
+          updatedBy: 'ana',
+        },
+        zone: timeZoneOf('UTC'),
+        now: new Date('2024-02-17T09:00:00Z'),
+      }),
+    );
+    expect(md.split('\n').filter((l) => /^#{1,6} /.test(l))).not.toContainEqual(expect.stringContaining('Injected'));
+    expect(md).toContain('The disk filled.\n\\# Injected\n1\\. not a list\n\n\\- nor this');
+    const rows = md.split('\n').filter((l) => l.includes('ana edited the report'));
+    expect(rows).toEqual([
+      expect.stringMatching(/^\| .+ \| Report edited \| ana edited the report: a \\\| x \\\| y \\\| \|$/),
+    ]);
+  });
+});
+
 describe('reportJson', () => {
   it('is the report itself: sections, times and suggestions by id', () => {
     const json = JSON.parse(reportJson(report)) as Record<string, unknown> & typeof report;
