@@ -124,13 +124,15 @@ export interface DecisionForm {
 }
 
 /** The request body as text, at most 16 KiB (a ValidationError otherwise). */
-export function bodyText(event: ConsoleEvent): string {
+export function bodyText(event: ConsoleEvent, maxKiB = 16): string {
   const raw = event.body
     ? event.isBase64Encoded
       ? Buffer.from(event.body, 'base64').toString('utf8')
       : event.body
     : '';
-  if (raw.length > 16_384) throw new ValidationError('request body', [{ path: '', message: 'at most 16 KiB' }]);
+  if (raw.length > maxKiB * 1024) {
+    throw new ValidationError('request body', [{ path: '', message: `at most ${maxKiB} KiB` }]);
+  }
   return raw;
 }
 

@@ -1,8 +1,9 @@
 /**
  * POST /incidents/<id>/report/notes: an operator saves the report's operator
  * sections (../usecases/edit-report.ts). Same checks as a decision: the
- * operators group (in ../handlers/console.ts), the form's CSRF token, a body of
- * at most 16 KiB. Saved: back to the incident page (303), or the saved notes
+ * operators group (in ../handlers/console.ts), the form's CSRF token, and a
+ * bounded body: 256 KiB, room for every field at its longest even when each
+ * character is form-encoded as nine (a three-byte character, percent-encoded). Saved: back to the incident page (303), or the saved notes
  * as JSON. Someone saved since the form was loaded: 409 with their text and
  * the form holding what was typed; bad input: 400 naming the field, the form
  * holding what was typed too.
@@ -18,6 +19,9 @@ import { bodyText, html, json, redirect, wantsJson, type ConsoleEvent, type Cons
 import { esc, page } from './layout';
 import { reportNotesForm, notesRequestOf, type NotesFormState } from './report-notes-form';
 
+/** The notes' limits (../domain/report/notes.ts) at nine encoded characters each, rounded up. */
+const NOTES_BODY_KIB = 256;
+
 export type ReportNotesDeps = EditReportDeps & IncidentReportDeps;
 
 export async function reportNotesRoute(
@@ -28,7 +32,7 @@ export async function reportNotesRoute(
   credential: Credential,
 ): Promise<ConsoleResult> {
   const back = incidentHref(incidentId);
-  const raw = bodyText(event);
+  const raw = bodyText(event, NOTES_BODY_KIB);
   let request: ReturnType<typeof notesRequestOf> | undefined;
   try {
     request = notesRequestOf(event, raw);

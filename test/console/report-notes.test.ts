@@ -238,12 +238,20 @@ describe('the report notes form', () => {
     const json = await send({ path: notesPath, as: 'bearer', accept: 'application/json', json: { version: 'one' } });
     expect(json.statusCode).toBe(400);
     expect(JSON.parse(json.body).message).toMatch(/version/);
+    // A root cause within its 8000 characters passes the body limit even form-encoded at nine characters each…
+    const accented = await send({
+      path: notesPath,
+      form: [csrfField(), ['version', '0'], ['rootCause', '€'.repeat(8001)]],
+    });
+    expect(accented.statusCode).toBe(400);
+    expect(visibleText(accented.body)).toContain('rootCause: at most 8000 characters');
+    // …and a body larger than any the form can send is refused before it is read.
     const big = await send({
       path: notesPath,
-      form: [csrfField(), ['version', '0'], ['rootCause', 'x'.repeat(17_000)]],
+      form: [csrfField(), ['version', '0'], ['rootCause', 'x'.repeat(263_000)]],
     });
     expect(big.statusCode).toBe(400);
-    expect(visibleText(big.body)).toContain('at most 16 KiB');
+    expect(visibleText(big.body)).toContain('at most 256 KiB');
     expect(await w.store.reportNotes(w.incidentId)).toBeUndefined();
     expect(await edits()).toEqual([]);
   });
