@@ -110,8 +110,10 @@ async function resolveTarget(values: { local?: boolean; url?: string; token?: st
     }).catch((err: Error) => {
       throw new StackDownError(`the local stack does not answer at ${tokenUrl} (${err.message}): is it still running?`);
     });
-    if (!res.ok) throw new CliError(`the local identity provider refused a token: HTTP ${res.status}`);
-    const body = (await res.json()) as { id_token: string };
+    // Anything but the stack's identity provider answering there (a stale stack file): the stack is not running.
+    const body = (await res.json().catch(() => undefined)) as { id_token?: unknown } | undefined;
+    if (!res.ok || typeof body?.id_token !== 'string')
+      throw new StackDownError(`the local stack's identity provider gave no token at ${tokenUrl} (HTTP ${res.status})`);
     return { url: stack.consoleUrl, token: body.id_token };
   }
   const url = values.url ?? process.env.CACHE_OUTAGE_URL;
@@ -198,7 +200,10 @@ async function main(argv: string[]): Promise<number> {
     if (parsed.name === 'report' && err instanceof StackDownError) {
       const kept = archivedReport([process.cwd(), ROOT], parsed.incidentId, parsed.format);
       if (kept) return kept;
-      throw new CliError(`${err.message}; and no drill kept a report of ${parsed.incidentId} in .local/reports`);
+      throw new CliError(
+        `${err.message}; and no drill kept a report of ${parsed.incidentId} in .local/reports`,
+        err.exitCode,
+      );
     }
     throw err;
   });

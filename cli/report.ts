@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PostIncidentReport } from '../functions/domain/report/types';
 import { renderReport, type ReportFormat } from '../functions/usecases/incident-report';
+import { CliError } from './operator-args';
 
 /** An incident id as a file name: what is not a letter, digit, dot, dash or underscore becomes `_`. */
 export function reportFileBase(incidentId: string): string {
@@ -30,7 +31,12 @@ export interface ArchivedReport {
 export function archivedReport(roots: string[], incidentId: string, format: ReportFormat): ArchivedReport | undefined {
   const file = roots.map((root) => reportFile(root, incidentId, 'json')).find((f) => existsSync(f));
   if (!file) return undefined;
-  const report = JSON.parse(readFileSync(file, 'utf8')) as PostIncidentReport;
+  let report: PostIncidentReport;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8')) as PostIncidentReport;
+  } catch (err) {
+    throw new CliError(`${file} is not a report: ${(err as Error).message}`);
+  }
   if (report.incidentId !== incidentId) return undefined;
   return { file, generatedAt: report.generatedAt, body: renderReport(report, format).body };
 }

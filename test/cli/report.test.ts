@@ -89,21 +89,32 @@ describe('cache-outage report', () => {
     const reports = path.join(cwd, '.local', 'reports');
     mkdirSync(reports, { recursive: true });
     writeFileSync(path.join(reports, `${incidentId}.json`), kept.stdout);
-    // No .local/stack.json here: the stack is not running.
-    const local = (...args: string[]) => run(process.execPath, [...SOURCE_CLI, 'report', ...args, '--local'], cwd);
+    // A stale .local/stack.json: the port it names is answered by something else than the stack's identity provider.
+    writeFileSync(
+      path.join(cwd, '.local', 'stack.json'),
+      JSON.stringify({ consoleUrl: local.url, identity: { tokenUrl: `${local.url}/no-identity-provider/token` } }),
+    );
+    const fromDrill = (...args: string[]) => run(process.execPath, [...SOURCE_CLI, 'report', ...args, '--local'], cwd);
 
-    const md = await local(incidentId);
+    const md = await fromDrill(incidentId);
     expect(md.code).toBe(0);
     expect(md.stderr).toBe(
       `cache-outage: the local stack is not running: the report the drill drafted at ${(JSON.parse(kept.stdout) as { generatedAt: string }).generatedAt} (.local/reports/${incidentId}.json)\n`,
     );
     expect(md.stdout).toMatch(/^# Post-incident report: accounts, Friday, February 16, 2024\n/);
     expect(md.stdout).toContain('- Outage: 46 min, from 16:24 ET to 17:10 ET.');
-    expect((await local(incidentId, '--format', 'html')).stdout).toContain('<svg class="time-bar"');
+    expect((await fromDrill(incidentId, '--format', 'html')).stdout).toContain('<svg class="time-bar"');
 
-    const none = await local('nope-20240216T212400Z');
+    const none = await fromDrill('nope-20240216T212400Z');
     expect(none.code).toBe(1);
-    expect(none.stderr).toMatch(/no drill kept a report of nope-20240216T212400Z in \.local\/reports\n$/);
+    expect(none.stderr).toMatch(
+      /^cache-outage: the local stack's identity provider gave no token at .+; and no drill kept a report of nope-20240216T212400Z in \.local\/reports\n$/,
+    );
+
+    writeFileSync(path.join(reports, `${incidentId}.json`), kept.stdout.slice(0, 100));
+    const torn = await fromDrill(incidentId);
+    expect(torn.code).toBe(1);
+    expect(torn.stderr).toMatch(/^cache-outage: .+\.json is not a report: /);
     expect(none.stdout).toBe('');
   });
 });
