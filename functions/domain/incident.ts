@@ -117,7 +117,8 @@ export type TimelineEventType =
   | 'ESCALATED'
   | 'REDRIVE_REQUESTED'
   | 'REDRIVEN'
-  | 'REPORT_DRAFTED';
+  | 'REPORT_DRAFTED'
+  | 'OPERATORS_TOLD';
 
 export interface TimelineEvent {
   at: string;

@@ -102,6 +102,7 @@ export const TIMELINE_LABELS: Readonly<Record<TimelineEventType, string>> = {
   REDRIVE_REQUESTED: 'Continue requested',
   REDRIVEN: 'Workflow continued',
   REPORT_DRAFTED: 'Report drafted',
+  OPERATORS_TOLD: 'Operators told',
 };
 
 /** Step Functions execution statuses (DescribeExecution). */
