@@ -44,10 +44,7 @@ export function durationsLine(c: Pick<ClosedCache, 'outageSeconds' | 'degradedSe
 }
 
 /** Where the report is: its console page and its S3 location, or why it was not stored. */
-export function reportLines(
-  c: Pick<ClosedCache, 'incidentId' | 'reportLink' | 'storage'>,
-  indent = '  - ',
-): string[] {
+export function reportLines(c: Pick<ClosedCache, 'incidentId' | 'reportLink' | 'storage'>, indent = '  - '): string[] {
   return [
     ...(c.reportLink ? [`${indent}in the console: ${c.reportLink}`] : []),
     `${indent}from a terminal: cache-outage report ${c.incidentId}`,

@@ -28,7 +28,14 @@ async function world() {
     openedAt: open.openedAt,
   });
   clock.set(RESOLVED);
-  return { store, clock, notifier: new FakeNotifier(), notices: {}, incidentId: open.incidentId, cacheId: open.cacheId };
+  return {
+    store,
+    clock,
+    notifier: new FakeNotifier(),
+    notices: {},
+    incidentId: open.incidentId,
+    cacheId: open.cacheId,
+  };
 }
 
 class MemoryArchive implements ReportArchive {

@@ -116,8 +116,7 @@ async function recorded(
   archived: boolean,
 ): Promise<ClosedCache> {
   const incident = (await deps.store.getIncident(incidentId)) as
-    | (Incident & { outageSeconds?: unknown; degradedSeconds?: unknown })
-    | undefined;
+    (Incident & { outageSeconds?: unknown; degradedSeconds?: unknown }) | undefined;
   const drafted = [...(await deps.store.timeline(incidentId))].reverse().find((e) => e.type === 'REPORT_DRAFTED');
   const d = drafted?.detail;
   const storage: ReportStorage =
