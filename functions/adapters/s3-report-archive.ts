@@ -46,6 +46,10 @@ export class S3ReportArchive implements ReportArchive {
         ),
       );
     }
-    return { location: `s3://${this.bucket}/${prefix}` };
+    return { location: this.locationOf(incidentId) };
+  }
+
+  locationOf(incidentId: string): string {
+    return `s3://${this.bucket}/${reportPrefix(incidentId)}`;
   }
 }

@@ -118,7 +118,8 @@ export type TimelineEventType =
   | 'REDRIVE_REQUESTED'
   | 'REDRIVEN'
   | 'REPORT_DRAFTED'
-  | 'REPORT_EDITED';
+  | 'REPORT_EDITED'
+  | 'OPERATORS_TOLD';
 
 export interface TimelineEvent {
   at: string;

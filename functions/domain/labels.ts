@@ -103,6 +103,7 @@ export const TIMELINE_LABELS: Readonly<Record<TimelineEventType, string>> = {
   REDRIVEN: 'Workflow continued',
   REPORT_DRAFTED: 'Report drafted',
   REPORT_EDITED: 'Report edited',
+  OPERATORS_TOLD: 'Operators told',
 };
 
 /** Step Functions execution statuses (DescribeExecution). */

@@ -1,6 +1,7 @@
 /**
  * Close Incident: validates the payload and resolves the incident, with its
- * outage and degraded durations, and stores its post-incident report.
+ * outage and degraded durations, stores its post-incident report and tells
+ * the operators the cache is back.
  */
 import { config } from '../config';
 import { closeIncident, type CloseIncidentDeps } from '../usecases/close-incident';
@@ -8,6 +9,7 @@ import { clock } from '../wiring/clock';
 import { incidentStore } from '../wiring/dynamodb';
 import { lazyDeps } from '../wiring/lazy-deps';
 import { reportArchive } from '../wiring/s3';
+import { notifier } from '../wiring/sns';
 import { stepHandler } from './step-handler';
 import { closeInputSchema } from '../domain/steps';
 
@@ -25,6 +27,8 @@ export const handler = makeHandler(
     store: incidentStore,
     clock,
     reports: reportArchive,
+    notifier,
+    notices: () => config.notices,
     timeZone: () => config.operatorTimeZone,
   }),
 );

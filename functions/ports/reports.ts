@@ -11,4 +11,6 @@ export interface ReportFile {
 export interface ReportArchive {
   /** Stores the renderings of the incident's report, replacing earlier ones; where they now are. */
   storeReport(incidentId: string, files: ReportFile[]): Promise<{ location: string }>;
+  /** Where the incident's report is (or will be) stored, known before it is. */
+  locationOf(incidentId: string): string;
 }

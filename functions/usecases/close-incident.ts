@@ -3,20 +3,23 @@
  * were without the cache (outage) and with it but incomplete (degraded),
  * records the measured recovery for future ETAs and releases the cache's
  * open-incident lock. Running it again changes nothing. Then it drafts the
- * post-incident report and stores it; a report that cannot be stored is
- * noted on the timeline and never fails the close.
+ * post-incident report and stores it, and tells the operators the cache is
+ * back, with the report (once; for a provider outage, once its last cache
+ * closed). A report that cannot be stored or a message that cannot be sent
+ * is noted on the timeline and never fails the close.
  */
 import { IncidentNotFoundError } from '../domain/errors';
 import { durationsOf } from '../domain/incident';
 import type { CloseInput, CloseOutput } from '../domain/steps';
 import type { IncidentLocks, GroupStore } from '../ports';
 import { markGroupMember } from './shared/group';
+import { tellOperatorsResolved, type OperatorsResolvedDeps } from './shared/operators-resolved';
 import { draftReport, type ReportDeps } from './shared/report';
 import { addTimeline } from './shared/timeline';
 
-/** The store, the clock, and where the drafted report is stored (no report without it). */
-export interface CloseIncidentDeps extends ReportDeps {
-  store: ReportDeps['store'] & IncidentLocks & GroupStore;
+/** The store, the clock, where the drafted report is stored (no report without it), and the operators' topic. */
+export interface CloseIncidentDeps extends ReportDeps, Omit<OperatorsResolvedDeps, 'store'> {
+  store: ReportDeps['store'] & OperatorsResolvedDeps['store'] & IncidentLocks & GroupStore;
 }
 
 export async function closeIncident(deps: CloseIncidentDeps, input: CloseInput): Promise<CloseOutput> {
@@ -50,13 +53,14 @@ export async function closeIncident(deps: CloseIncidentDeps, input: CloseInput):
     ...durations,
   });
   // Before the lock goes: until Confirm Outage copied the group onto the record, the lock names it.
-  await markGroupMember(deps.store, incident, 'RESOLVED');
+  const group = await markGroupMember(deps.store, incident, 'RESOLVED');
   await deps.store.releaseOpenLock(cacheId, incidentId);
   if (!timeline.some((e) => e.type === 'RESOLVED')) {
     await addTimeline(deps, incidentId, 'RESOLVED', resolvedMessage(durations), { plan, ...durations });
   }
-  const report = await draftReport(deps, incidentId);
-  return { status: 'RESOLVED', ...durations, ...(report ? { report } : {}) };
+  const drafted = await draftReport(deps, incidentId, true);
+  await tellOperatorsResolved(deps, { incidentId, cacheId, ...durations, drafted }, group);
+  return { status: 'RESOLVED', ...durations, ...(drafted.storage ? { report: drafted.storage } : {}) };
 }
 
 function resolvedMessage(d: ReturnType<typeof durationsOf>): string {

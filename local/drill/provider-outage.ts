@@ -440,6 +440,9 @@ export async function runProviderOutage(options: ProviderOutageOptions): Promise
     const cachesCreated = (await replicationGroups(stack)).filter((g) => !groupsBefore.includes(g)).sort();
 
     const requests = operatorMessages.filter((m) => m.kind === 'approval-request').length;
+    const resolvedMessages = subscriber.received
+      .filter((m) => m.topicArn === description.topics.operators && m.attributes.kind === 'resolved')
+      .map((m) => ({ subject: m.subject ?? '', groupId: m.attributes.groupId }));
     const asked = subscriber.received
       .filter((m) => m.topicArn === description.topics.operators && m.attributes.kind === 'approval-request')
       .flatMap((m) => membersAsked(m.message) ?? [m.attributes.incidentId ?? '']);
@@ -474,6 +477,11 @@ export async function runProviderOutage(options: ProviderOutageOptions): Promise
         saw: `${requests}, asking about ${asked.length}`,
       },
       {
+        what: "the operators' topic got exactly 1 resolved message, for the group, once its last cache closed",
+        ok: resolvedMessages.length === 1 && resolvedMessages[0]?.groupId === groupIds[0],
+        saw: `${resolvedMessages.length}${resolvedMessages.length ? ` (${resolvedMessages.map((m) => m.subject).join('; ')})` : ''}`,
+      },
+      {
         what: `${n} replication groups created`,
         ok: cachesCreated.length === n,
         saw: cachesCreated.join(', ') || 'none',
@@ -499,7 +507,7 @@ export async function runProviderOutage(options: ProviderOutageOptions): Promise
       ok: failed.length === 0,
       why: failed.length
         ? failed.map((c) => `expected ${c.what}, saw ${c.saw}`).join('; ')
-        : `${n} caches resolved in one group, ${n * keys} keys checked, 0 lost, 4 notices, 1 approval request`,
+        : `${n} caches resolved in one group, ${n * keys} keys checked, 0 lost, 4 notices, 1 approval request, 1 resolved message`,
     };
     await options.onReport?.(report);
     return report;

@@ -610,10 +610,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
           appEndpoints: app.observation.endpointsSeen,
           ...(prepared.standbyEndpoint ? { standbyEndpoint: prepared.standbyEndpoint } : {}),
         });
-      ok = resolved && lost === 0 && notices[0]?.stage === 'INVESTIGATING' && backupProblem === undefined;
+      // The operators hear once that the cache is back, with its report.
+      const told = operatorMessages.filter((m) => m.kind === 'resolved').length;
+      ok = resolved && lost === 0 && notices[0]?.stage === 'INVESTIGATING' && backupProblem === undefined && told === 1;
       why = ok
-        ? `resolved, ${verification?.checked ?? 0} keys checked (${verification?.withTtl ?? 0} with a TTL), 0 lost`
-        : `expected resolution: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, keys lost ${lost ?? 'unchecked'}${backupProblem ? `, ${backupProblem}` : ''}`;
+        ? `resolved, ${verification?.checked ?? 0} keys checked (${verification?.withTtl ?? 0} with a TTL), 0 lost, operators told once`
+        : `expected resolution: execution ${finished.status}, incident ${incident?.status ?? 'missing'}, keys lost ${lost ?? 'unchecked'}, operators told ${told} times${backupProblem ? `, ${backupProblem}` : ''}`;
     } else {
       const escalated = operatorMessages.some((m) => m.kind === 'escalation');
       // The refusal that stopped the restore reaches the operators, in S3's own words.

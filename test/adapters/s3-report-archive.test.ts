@@ -28,6 +28,7 @@ it('stores each rendering under the incident, encrypted, with its content type; 
     { name: 'report.md', contentType: 'text/markdown; charset=utf-8', body: '# first' },
     { name: 'report.html', contentType: 'text/html; charset=utf-8', body: '<!doctype html><p>first</p>' },
   ];
+  expect(archive.locationOf('accounts-20240216T212400Z')).toBe('s3://reports/reports/accounts-20240216T212400Z/');
   expect(await archive.storeReport('accounts-20240216T212400Z', files)).toEqual({
     location: 's3://reports/reports/accounts-20240216T212400Z/',
   });

@@ -224,9 +224,9 @@ describe('function bundles', () => {
     ],
     [
       'closeIncident',
-      // The post-incident report goes to S3 at close.
-      ['@aws-sdk/client-dynamodb', '@aws-sdk/client-s3'],
-      ['ioredis', '@aws-sdk/client-ssm', '@aws-sdk/client-sns', '@aws-sdk/client-elasticache', '@aws-sdk/client-sfn'],
+      // The post-incident report goes to S3 at close, and the operators are told with SNS.
+      ['@aws-sdk/client-dynamodb', '@aws-sdk/client-s3', '@aws-sdk/client-sns'],
+      ['ioredis', '@aws-sdk/client-ssm', '@aws-sdk/client-elasticache', '@aws-sdk/client-sfn'],
     ],
     [
       'rehydrate',

@@ -10,3 +10,12 @@ describe('consoleLink', () => {
     expect(consoleLink(url, incidentId)).toBe(link);
   });
 });
+
+describe('consoleLink to an incident’s report', () => {
+  it('signs in, then goes to the report page beneath the incident, a console path', () => {
+    const link = consoleLink('https://console.example.com/', 'sessions-1', 'incidents', 'report');
+    expect(link).toBe('https://console.example.com/login?next=%2Fincidents%2Fsessions-1%2Freport');
+    const next = new URL(link ?? '').searchParams.get('next');
+    expect(next).toBe('/incidents/sessions-1/report');
+  });
+});

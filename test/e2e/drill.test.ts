@@ -89,7 +89,15 @@ describe('incident drill on the local stack', () => {
     expect(approved?.detail).toMatchObject({ decidedBy: 'drill' });
     const rehydrated = r.timeline.find((e) => e.type === 'REHYDRATED');
     expect(rehydrated?.detail).toMatchObject({ written: 150 });
-    expect(kinds(r)).toEqual(['approval-request']);
+    // The operators: asked once, then told once the cache is back, with the report's durations and where it is.
+    expect(kinds(r)).toEqual(['approval-request', 'resolved']);
+    const resolved = r.operatorMessages.find((m) => m.kind === 'resolved');
+    expect(resolved?.subject).toBe(
+      `Resolved: ${r.incident?.cacheId} - outage ${durationText(r.incident?.outageSeconds ?? -1)}, degraded ${durationText(r.incident?.degradedSeconds ?? -1)}`,
+    );
+    const told = JSON.parse(resolved?.message ?? '{}') as { message?: string };
+    expect(told.message).toContain(`/login?next=${encodeURIComponent(`/incidents/${r.incidentId}/report`)}`);
+    expect(told.message).toContain(`/reports/${r.incidentId}/`);
     // The backup the restore used was made by the stack's schedule, and test-restored before the outage.
     expect(r.backups.runs[0]).toMatchObject({ outcome: 'ok', method: 'sync' });
     expect(r.timeline.find((e) => e.type === 'ASSESSED')?.detail).toMatchObject({
@@ -165,7 +173,7 @@ describe('incident drill on the local stack', () => {
     const r = await drill('promote');
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'PROMOTE_REPLICA' });
-    expect(kinds(r)).toEqual([]);
+    expect(kinds(r)).toEqual(['resolved']);
     expect(r.timeline.find((e) => e.type === 'RECOVERY_STARTED')?.detail).toMatchObject({
       awaiting: 'automatic-failover',
       alreadyDone: false,
@@ -191,7 +199,7 @@ describe('incident drill on the local stack', () => {
     const r = await drill('global-failover');
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     expect(r.incident).toMatchObject({ status: 'RESOLVED', plan: 'GLOBAL_FAILOVER' });
-    expect(kinds(r)).toEqual(['approval-request']);
+    expect(kinds(r)).toEqual(['approval-request', 'resolved']);
     expect(r.timeline.find((e) => e.type === 'RECOVERY_STARTED')?.detail).toMatchObject({
       replicationGroupId: 'accounts-west',
       region: 'us-west-2',
@@ -267,7 +275,7 @@ describe('incident drill on the local stack', () => {
   it('approval-timeout: nobody answers, operators are escalated, the configured default (proceed) applies', async () => {
     const r = await drill('approval-timeout');
     expect(types(r)).toContain('APPROVAL_TIMED_OUT');
-    expect(kinds(r)).toEqual(['approval-request', 'escalation']);
+    expect(kinds(r)).toEqual(['approval-request', 'escalation', 'resolved']);
     expect(stages(r)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     expect(r.verification?.missing).toBe(0);
   });
@@ -371,7 +379,7 @@ describe('incident drill on the local stack', () => {
       ttlLost: 0,
       firstProblems: [],
     });
-    expect(kinds(r)).toEqual(['approval-request', 'escalation']);
+    expect(kinds(r)).toEqual(['approval-request', 'escalation', 'resolved']);
     // The operators' HTTPS subscribers get the JSON body: the text and its facts.
     const escalation = JSON.parse(r.operatorMessages.find((m) => m.kind === 'escalation')?.message ?? '{}') as {
       message?: string;
@@ -423,9 +431,11 @@ describe('incident drill on the local stack', () => {
     expect(r.group).toMatchObject({ provider: 'acme-redis', status: 'RESOLVED' });
     expect(Object.keys(r.group?.members ?? {}).sort()).toEqual(r.members.map((m) => m.incidentId).sort());
     expect(r.cachesCreated).toHaveLength(3);
-    // Customers: one notice per stage, in order; operators: one approval request for the group.
+    // Customers: one notice per stage, in order; operators: one approval request for the group, one resolved message.
     expect(r.notices.map((n) => n.stage)).toEqual(['INVESTIGATING', 'ETA', 'PARTIALLY_RESTORED', 'RESOLVED']);
     expect(r.operatorMessages.filter((m) => m.kind === 'approval-request')).toHaveLength(1);
+    const resolved = r.operatorMessages.filter((m) => m.kind === 'resolved');
+    expect(resolved.map((m) => m.subject)).toEqual(['Resolved: outage of acme-redis, 3 of 3 caches back']);
     expect(r.timings.brokenToResolvedMs).toBeGreaterThan(0);
     expect(r.ok).toBe(true);
   });

@@ -740,6 +740,28 @@ describe('serverless package', () => {
       }
     });
 
+    it("lets Close Incident publish its resolved message on the operators' topic only, with the topic's key", () => {
+      const role =
+        resources[(fnResource('closeIncident').Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
+      const publish = statementsOf(role).filter((st) => asArray(st.Action).some((a) => a.startsWith('sns:')));
+      expect(publish).toEqual([{ Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'OperatorsTopic' } }]);
+      const key = statementsOf(role).filter((st) => asArray(st.Action).some((a) => a.startsWith('kms:')));
+      expect(key).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Resource: { 'Fn::GetAtt': ['NotificationsKey', 'Arn'] },
+        },
+      ]);
+      expect(fnResource('closeIncident').Properties.Environment).toMatchObject({
+        Variables: {
+          OPERATORS_TOPIC_ARN: { Ref: 'OperatorsTopic' },
+          STATUS_TOPIC_ARN: { Ref: 'StatusTopic' },
+          CONSOLE_URL: expect.anything(),
+        },
+      });
+    });
+
     it('outputs what operators and the console need', () => {
       expect(Object.keys(template.Outputs)).toEqual(
         expect.arrayContaining([

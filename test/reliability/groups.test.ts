@@ -76,6 +76,13 @@ async function expectOneOutage(h: Harness, name: string, oneRequest: boolean): P
   // A cache asked about on its own names the group.
   for (const r of requests.slice(1)) expect(r.groupId).toBe(groupId);
   expect(await replacementCaches(h)).toHaveLength(CACHES);
+  // The operators are told once, for the group, that its caches are back (never once per cache). A publish that
+  // failed past the SDK's retries is noted on the timeline and not sent again: at most one under faults.
+  const resolved = operatorMessages(h, 'resolved');
+  figure(`${name}.resolved_messages`, resolved.length);
+  expect(resolved.length).toBeLessThanOrEqual(1);
+  for (const r of resolved) expect(r).toMatchObject({ incidentId: groupId, groupId });
+  if (oneRequest) expect(resolved).toHaveLength(1);
 }
 
 describe(`a provider losing ${CACHES} caches at once`, () => {
@@ -85,7 +92,7 @@ describe(`a provider losing ${CACHES} caches at once`, () => {
     h = undefined;
   });
 
-  it(`${PER_CACHE} deliveries of each alarm in three shapes → 1 group, ${CACHES} executions, 1 notice per stage, 1 approval request`, async () => {
+  it(`${PER_CACHE} deliveries of each alarm in three shapes → 1 group, ${CACHES} executions, 1 notice per stage, 1 approval request, 1 resolved message`, async () => {
     h = await startHarness({ providerCaches: CACHES });
     await breakProvider(h);
     const stopApproving = approveWhatOperatorsAsk(h);

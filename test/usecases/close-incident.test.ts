@@ -47,7 +47,7 @@ describe('close incident', () => {
     ]);
     expect(await world.store.getOpenLock(CACHE_ID)).toBeUndefined();
     const events = await world.store.timeline(INCIDENT_ID);
-    expect(events.at(-1)).toMatchObject({
+    expect(events.find((e) => e.type === 'RESOLVED')).toMatchObject({
       type: 'RESOLVED',
       message: 'incident resolved: outage 10 min, degraded 20 min',
     });

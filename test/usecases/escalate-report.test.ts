@@ -14,7 +14,10 @@ class MemoryArchive implements ReportArchive {
   async storeReport(incidentId: string, files: ReportFile[]) {
     if (this.refuse) throw this.refuse;
     this.stored.set(incidentId, files);
-    return { location: `memory://reports/${incidentId}/` };
+    return { location: this.locationOf(incidentId) };
+  }
+  locationOf(incidentId: string) {
+    return `memory://reports/${incidentId}/`;
   }
 }
 
@@ -82,5 +85,22 @@ describe('escalate drafts a failed incident’s report', () => {
     const plain = worldWithIncident();
     await escalate(plain, failed);
     expect(await plain.store.timelineTypes(INCIDENT_ID)).toEqual(['FAILED', 'ESCALATED']);
+  });
+
+  it('links the report in the escalation: its page in the console and where it is stored in S3', async () => {
+    const reports = new MemoryArchive();
+    const world = { ...worldWithIncident({}, { consoleUrl: 'https://console.example.com' }), reports };
+
+    await escalate(world, failed);
+
+    const text = world.notifier.operators[0]?.text ?? '';
+    const next = encodeURIComponent(`/incidents/${INCIDENT_ID}/report`);
+    expect(text).toContain(`  - in the console: https://console.example.com/login?next=${next}`);
+    expect(text).toContain(`  - stored in S3 at memory://reports/${INCIDENT_ID}/`);
+    expect(reports.stored.has(INCIDENT_ID)).toBe(true);
+
+    const rejected = worldWithIncident();
+    await escalate(rejected, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, kind: 'rejected' });
+    expect(rejected.notifier.operators[0]?.text).not.toContain('Post-incident report');
   });
 });

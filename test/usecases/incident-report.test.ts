@@ -2,7 +2,7 @@ import { closeIncident } from '../../functions/usecases/close-incident';
 import { incidentReport, renderReport } from '../../functions/usecases/incident-report';
 import { timeZoneOf } from '../../functions/domain/time-labels';
 import type { ReportArchive, ReportFile } from '../../functions/ports';
-import { FakeClock, FakeIncidentStore } from '../fakes';
+import { FakeClock, FakeIncidentStore, FakeNotifier } from '../fakes';
 import { NOTICES, RESOLVED, restoredIncident, restoreTimeline } from '../domain/report/fixtures';
 
 const ET = timeZoneOf('America/New_York');
@@ -28,14 +28,24 @@ async function world() {
     openedAt: open.openedAt,
   });
   clock.set(RESOLVED);
-  return { store, clock, incidentId: open.incidentId, cacheId: open.cacheId };
+  return {
+    store,
+    clock,
+    notifier: new FakeNotifier(),
+    notices: {},
+    incidentId: open.incidentId,
+    cacheId: open.cacheId,
+  };
 }
 
 class MemoryArchive implements ReportArchive {
   readonly stored = new Map<string, ReportFile[]>();
   async storeReport(incidentId: string, files: ReportFile[]) {
     this.stored.set(incidentId, files);
-    return { location: `memory://reports/${incidentId}/` };
+    return { location: this.locationOf(incidentId) };
+  }
+  locationOf(incidentId: string) {
+    return `memory://reports/${incidentId}/`;
   }
 }
 
@@ -43,7 +53,7 @@ describe('incidentReport', () => {
   it('drafts the report from the store: measured impact and the customer notices as sent', async () => {
     const w = await world();
     await closeIncident(
-      { store: w.store, clock: w.clock },
+      { store: w.store, clock: w.clock, notifier: w.notifier, notices: w.notices },
       { incidentId: w.incidentId, cacheId: w.cacheId, plan: 'PROVISION_FROM_BACKUP' },
     );
     const r = await incidentReport({ store: w.store, clock: w.clock, timeZone: ET }, w.incidentId);
@@ -68,7 +78,7 @@ describe('Close Incident drafts and stores the report', () => {
     const w = await world();
     const reports = new MemoryArchive();
     const out = await closeIncident(
-      { store: w.store, clock: w.clock, reports, timeZone: ET },
+      { store: w.store, clock: w.clock, notifier: w.notifier, notices: w.notices, reports, timeZone: ET },
       { incidentId: w.incidentId, cacheId: w.cacheId, plan: 'PROVISION_FROM_BACKUP' },
     );
     expect(out).toMatchObject({ status: 'RESOLVED', outageSeconds: 2760, degradedSeconds: 4200 });
@@ -81,8 +91,8 @@ describe('Close Incident drafts and stores the report', () => {
     ]);
     expect(files[1]?.body).toContain('<svg');
     expect(files[0]?.body).toContain('Outage: 46 min, from 16:24 ET to 17:10 ET.');
-    const last = (await w.store.timeline(w.incidentId)).at(-1);
-    expect(last).toMatchObject({ type: 'REPORT_DRAFTED', detail: { stored: true } });
+    const drafted = (await w.store.timeline(w.incidentId)).find((e) => e.type === 'REPORT_DRAFTED');
+    expect(drafted).toMatchObject({ type: 'REPORT_DRAFTED', detail: { stored: true } });
   });
 
   it('resolves the incident even when the report cannot be stored, and says so on the timeline', async () => {
@@ -91,17 +101,18 @@ describe('Close Incident drafts and stores the report', () => {
       storeReport: async () => {
         throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
       },
+      locationOf: (incidentId) => `memory://reports/${incidentId}/`,
     };
     const out = await closeIncident(
-      { store: w.store, clock: w.clock, reports },
+      { store: w.store, clock: w.clock, notifier: w.notifier, notices: w.notices, reports },
       { incidentId: w.incidentId, cacheId: w.cacheId, plan: 'PROVISION_FROM_BACKUP' },
     );
     expect(out).toMatchObject({ status: 'RESOLVED', report: { stored: false, error: 'AccessDenied: Access Denied' } });
     expect(w.store.incident(w.incidentId)).toMatchObject({ status: 'RESOLVED' });
     expect(await w.store.getOpenLock(w.cacheId)).toBeUndefined();
     const types = await w.store.timelineTypes(w.incidentId);
-    expect(types.slice(-2)).toEqual(['RESOLVED', 'REPORT_DRAFTED']);
-    expect((await w.store.timeline(w.incidentId)).at(-1)?.message).toBe(
+    expect(types.slice(-3)).toEqual(['RESOLVED', 'REPORT_DRAFTED', 'OPERATORS_TOLD']);
+    expect((await w.store.timeline(w.incidentId)).at(-2)?.message).toBe(
       'post-incident report not stored: AccessDenied: Access Denied',
     );
   });
@@ -109,7 +120,7 @@ describe('Close Incident drafts and stores the report', () => {
   it('drafts no report without an archive', async () => {
     const w = await world();
     const out = await closeIncident(
-      { store: w.store, clock: w.clock },
+      { store: w.store, clock: w.clock, notifier: w.notifier, notices: w.notices },
       { incidentId: w.incidentId, cacheId: w.cacheId, plan: 'PROVISION_FROM_BACKUP' },
     );
     expect(out.report).toBeUndefined();
