@@ -36,6 +36,7 @@ import type {
 } from '../ports';
 import { groupOf, markGroupMember } from './shared/group';
 import { settleAfterLeaving, type GroupNoticeDeps } from './shared/group-notices';
+import { tellGroupAfterLeaving } from './shared/operators-resolved';
 import { authTokenFor, findCache } from './shared/protected-cache';
 import { addTimeline } from './shared/timeline';
 
@@ -184,6 +185,8 @@ async function recordFalseAlarm(
   const group = await markGroupMember(deps.store, incident, 'FALSE_ALARM');
   // The other members' notices no longer wait for this cache: the ones now due go out.
   await settleAfterLeaving(deps, group, incidentId);
+  // The caches of the group resolved before may have waited on this one to tell the operators.
+  await tellGroupAfterLeaving(deps, group, incidentId);
   // Released so that a real outage a minute later opens a new incident.
   await deps.store.releaseOpenLock(cacheId, incidentId);
 

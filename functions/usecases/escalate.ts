@@ -20,6 +20,7 @@ import { groupOf, markGroupMember } from './shared/group';
 import type { IncidentGroup } from '../domain/groups';
 import type { Incident } from '../domain/incident';
 import { settleAfterLeaving, type GroupNoticeDeps } from './shared/group-notices';
+import { tellGroupAfterLeaving } from './shared/operators-resolved';
 import { draftReport } from './shared/report';
 import { addTimeline } from './shared/timeline';
 
@@ -79,6 +80,8 @@ export async function escalate(deps: EscalateDeps, input: EscalateInput): Promis
     const group = await markGroupMember(deps.store, incident, kind === 'rejected' ? 'REJECTED' : 'FAILED');
     // The group's notices may have waited on this member (its ETA, or the last notices of a rejected one).
     await settleAfterLeaving(deps, group, incidentId);
+    // The caches of the group resolved before it may have waited on this one to tell the operators.
+    await tellGroupAfterLeaving(deps, group, incidentId);
   }
   const group = incident ? await groupNamed(deps, incident) : undefined;
   const message = escalationMessage(input, errorName, cause, consoleLink(deps.notices.consoleUrl, incidentId));

@@ -7,6 +7,7 @@
 import type { ExecutionInput } from '../../functions/domain/incident';
 import type { ReportArchive, ReportFile } from '../../functions/ports';
 import { closeIncident } from '../../functions/usecases/close-incident';
+import { escalate } from '../../functions/usecases/escalate';
 import { CACHE_ID, INCIDENT_ID, OPENED_AT, worldWithIncident } from './support';
 
 const CONSOLE = 'https://console.example.com';
@@ -120,6 +121,22 @@ describe('Close Incident tells the operators the cache is back', () => {
   });
 });
 
+describe('Close Incident, when the message went out but its record did not', () => {
+  it('says the operators were told, with the message id, and does not say they were not', async () => {
+    const world = await restoredWorld();
+    world.store.failures.fail('confirmNotice', new Error('DynamoDB throttled'));
+
+    await closeIncident(world, close);
+
+    expect(resolved(world)).toHaveLength(1);
+    const told = (await world.store.timeline(INCIDENT_ID)).filter((e) => e.type === 'OPERATORS_TOLD');
+    expect(told.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^operators told \(.+\), but not recorded: Error: DynamoDB throttled$/),
+    ]);
+    expect(told[0]?.detail).toMatchObject({ published: true });
+  });
+});
+
 describe('a provider outage: one resolved message for the group', () => {
   /** Two caches of one provider down together; this incident's lock names the group. */
   async function groupWorld() {
@@ -195,5 +212,32 @@ describe('a provider outage: one resolved message for the group', () => {
     expect(more).toEqual([]);
     expect(message?.subject).toBe('Resolved: outage of cloud-east, 1 of 2 caches back');
     expect(message?.text).toContain(`\nprofiles (incident ${OTHER}): Taken out by an operator\n`);
+  });
+
+  it('tells them when the last cache to leave was rejected, not closed: once, with each outcome', async () => {
+    const world = await groupWorld();
+    await closeIncident(world, close);
+    expect(resolved(world)).toHaveLength(0);
+
+    world.clock.set('2025-03-01T12:30:00.000Z');
+    await escalate(world, { incidentId: OTHER, cacheId: 'profiles', kind: 'rejected' });
+    await escalate(world, { incidentId: OTHER, cacheId: 'profiles', kind: 'rejected' });
+
+    const [message, ...more] = resolved(world) as typeof world.notifier.operators;
+    expect(more).toEqual([]);
+    expect(message).toMatchObject({ incidentId: GROUP, subject: 'Resolved: outage of cloud-east, 1 of 2 caches back' });
+    expect(message?.text).toContain(`sessions (incident ${INCIDENT_ID}): Resolved, outage 10 min, degraded 20 min`);
+    expect(message?.text).toContain(`stored in S3 at s3://reports/reports/${INCIDENT_ID}/`);
+    expect(message?.text).toMatch(new RegExp(`profiles \\(incident ${OTHER}\\): Plan rejected\\n`));
+    expect((await world.store.timelineTypes(INCIDENT_ID)).filter((t) => t === 'OPERATORS_TOLD')).toHaveLength(1);
+  });
+
+  it('tells them nothing while the group is open, and nothing at all when no cache of it was resolved', async () => {
+    const world = await groupWorld();
+    await escalate(world, { incidentId: OTHER, cacheId: 'profiles', kind: 'rejected' });
+    expect(resolved(world)).toHaveLength(0);
+    await world.store.markMember(GROUP, INCIDENT_ID, 'REJECTED');
+    await escalate(world, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, kind: 'rejected' });
+    expect(resolved(world)).toHaveLength(0);
   });
 });

@@ -39,30 +39,66 @@ export async function tellOperatorsResolved(
   group: IncidentGroup | undefined,
 ): Promise<boolean> {
   const me = closed.incidentId;
+  // Several caches down together (a false alarm is listed, not counted): one message for the group.
+  const down = group ? Object.values(group.members).filter((m) => m.state !== 'FALSE_ALARM').length : 0;
+  const shared = down > 1 ? group : undefined;
+  // A provider outage: the last member to leave tells, for all of them.
+  if (shared && shared.status === 'OPEN') return false;
+  const mine: ClosedCache = {
+    ...closed,
+    ...(closed.drafted.report ? { report: closed.drafted.report } : {}),
+    reportLink: consoleLink(deps.notices.consoleUrl, me, 'incidents', 'report'),
+    storage: closed.drafted.storage,
+  };
+  return send(deps, me, shared ? { group: shared, mine } : { mine });
+}
+
+/**
+ * After `me` left its group's outage (false alarm, rejected, failed): when
+ * that closed the group and some of its caches were resolved before, their
+ * close found the group still open and told nobody, so the operators hear it
+ * now, once for the group.
+ */
+export async function tellGroupAfterLeaving(
+  deps: OperatorsResolvedDeps,
+  group: IncidentGroup | undefined,
+  me: string,
+): Promise<boolean> {
+  if (!group || Object.keys(group.members).length < 2 || group.status === 'OPEN') return false;
+  if (!Object.values(group.members).some((m) => m.state === 'RESOLVED')) return false;
+  return send(deps, me, { group });
+}
+
+/** Claims, publishes, confirms and records the message; never throws. */
+async function send(
+  deps: OperatorsResolvedDeps,
+  me: string,
+  about: { group: IncidentGroup; mine?: ClosedCache } | { mine: ClosedCache },
+): Promise<boolean> {
+  const shared = 'group' in about ? about.group : undefined;
+  const key = shared?.groupId ?? me;
+  let message: OperatorText;
+  let messageId: string;
   try {
-    // Several caches down together (a false alarm is listed, not counted): one message for the group.
-    const down = group ? Object.values(group.members).filter((m) => m.state !== 'FALSE_ALARM').length : 0;
-    const shared = down > 1 ? group : undefined;
-    // A provider outage: the last member to close tells, for all of them.
-    if (shared && shared.status === 'OPEN') return false;
-    const mine: ClosedCache = {
-      ...closed,
-      ...(closed.drafted.report ? { report: closed.drafted.report } : {}),
-      reportLink: consoleLink(deps.notices.consoleUrl, me, 'incidents', 'report'),
-      storage: closed.drafted.storage,
-    };
-    const key = shared?.groupId ?? me;
+    // Built before the claim: a read that fails leaves nothing claimed.
+    message = shared
+      ? groupResolvedMessage(shared, await outcomes(deps, shared, about.mine))
+      : resolvedMessage(about.mine as ClosedCache);
     if ((await deps.store.claimNotice(key, RESOLVED_MARKER)) === 'sent') return false;
-    const message = shared ? groupResolvedMessage(shared, await outcomes(deps, shared, mine)) : resolvedMessage(mine);
-    const { messageId } = await deps.notifier.publishOperators({
+    ({ messageId } = await deps.notifier.publishOperators({
       kind: 'resolved',
       incidentId: key,
-      cacheId: closed.cacheId,
+      cacheId: about.mine?.cacheId ?? shared?.members[me]?.cacheId ?? me,
       subject: message.subject,
       text: message.text,
-      facts: shared ? { groupId: shared.groupId } : { storage: mine.storage ?? { stored: false } },
+      facts: shared ? { groupId: shared.groupId } : { storage: about.mine?.storage ?? { stored: false } },
       ...(shared ? { groupId: shared.groupId } : {}),
-    });
+    }));
+  } catch (err) {
+    await note(deps, me, 'operators could not be told the cache is back', err);
+    return false;
+  }
+  try {
     await deps.store.confirmNotice(key, RESOLVED_MARKER, messageId, message);
     const told = shared
       ? Object.entries(shared.members)
@@ -70,15 +106,26 @@ export async function tellOperatorsResolved(
           .map(([id]) => id)
       : [me];
     for (const id of told) await record(deps, id, message, messageId, shared?.groupId);
-    return true;
   } catch (err) {
-    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    await addTimeline(deps, me, 'OPERATORS_TOLD', `operators could not be told the cache is back: ${error}`, {
-      published: false,
-      error,
-    }).catch(() => undefined);
-    return false;
+    // The message went out: only its record is missing.
+    await note(deps, me, `operators told (${messageId}), but not recorded`, err, messageId);
   }
+  return true;
+}
+
+async function note(
+  deps: OperatorsResolvedDeps,
+  incidentId: string,
+  what: string,
+  err: unknown,
+  messageId?: string,
+): Promise<void> {
+  const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  await addTimeline(deps, incidentId, 'OPERATORS_TOLD', `${what}: ${error}`, {
+    published: messageId !== undefined,
+    ...(messageId ? { messageId } : {}),
+    error,
+  }).catch(() => undefined);
 }
 
 async function record(
@@ -96,14 +143,18 @@ async function record(
 }
 
 /** Every member of the group, in the order they joined: the closing one with its report, the others as recorded. */
-async function outcomes(deps: OperatorsResolvedDeps, group: IncidentGroup, mine: ClosedCache): Promise<GroupOutcome[]> {
+async function outcomes(
+  deps: OperatorsResolvedDeps,
+  group: IncidentGroup,
+  mine: ClosedCache | undefined,
+): Promise<GroupOutcome[]> {
   const members = Object.entries(group.members).sort(([, a], [, b]) => (a.joinedAt < b.joinedAt ? -1 : 1));
   const out: GroupOutcome[] = [];
   for (const [incidentId, m] of members) {
     const base = { cacheId: m.cacheId, incidentId, state: m.state };
     if (m.state !== 'RESOLVED') out.push(base);
-    else if (incidentId === mine.incidentId) out.push({ ...base, closed: mine });
-    else out.push({ ...base, closed: await recorded(deps, incidentId, m.cacheId, mine.storage !== undefined) });
+    else if (mine && incidentId === mine.incidentId) out.push({ ...base, closed: mine });
+    else out.push({ ...base, closed: await recorded(deps, incidentId, m.cacheId, mine?.storage !== undefined) });
   }
   return out;
 }
