@@ -22,7 +22,7 @@ describe('function environments on the local stack', () => {
     const declaration =
       /(\n {2}closeIncident:\n(?: {4}.*\n)*? {4}environment:\n) {6}INCIDENTS_TABLE:\n {8}Ref: IncidentsTable\n/;
     expect(yml).toMatch(declaration);
-    await writeFile(path.join(root, 'serverless.yml'), yml.replace(declaration, '$1      SERVICE_NAME: Example\n'));
+    await writeFile(path.join(root, 'serverless.yml'), yml.replace(declaration, '$1      DECLARED_INSTEAD: Example\n'));
     for (const entry of [
       'functions',
       'statemachines',
