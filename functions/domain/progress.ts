@@ -36,6 +36,8 @@ export interface ProgressInput {
   status: IncidentStatus;
   openedAt: string;
   plan?: RecoveryPlan | string;
+  /** Close Incident sets it a moment before its timeline entry: a view read in between still ends resolved. */
+  resolvedAt?: string;
   timeline: readonly TimelineEvent[];
 }
 
@@ -75,7 +77,10 @@ export function progressOf(input: ProgressInput, now: Date): ProgressStep[] {
       },
     ];
   }
-  const ends = STEPS.map(([, types]) => first(types)?.at);
+  const ends = STEPS.map(
+    ([id, types]) =>
+      first(types)?.at ?? (id === 'resolved' && input.status === 'RESOLVED' ? input.resolvedAt : undefined),
+  );
   const asked = first(['APPROVAL_REQUESTED']);
   const lastDone = ends.reduce((last, at, i) => (at ? i : last), -1);
   const open = input.status === 'OPEN';

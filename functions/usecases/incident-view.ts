@@ -215,7 +215,16 @@ export async function viewIncident(deps: IncidentViewDeps, incidentId: string): 
       statusLabel: label(APPROVAL_STATUS_LABELS, a.status),
       stepLabel: label(APPROVAL_STEP_LABELS, a.step),
     })),
-    progress: progressOf({ status: incident.status, openedAt: incident.openedAt, plan: incident.plan, timeline }, now),
+    progress: progressOf(
+      {
+        status: incident.status,
+        openedAt: incident.openedAt,
+        plan: incident.plan,
+        ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
+        timeline,
+      },
+      now,
+    ),
     headline: headlineOf(
       incident.cacheId,
       incident.status,

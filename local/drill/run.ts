@@ -536,8 +536,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       finished = await follow();
     }
     mark('executionFinished');
-    if (!resolutionExpected && finished.status === 'FAILED' && scenario === 'restore-external-no-acls') {
-      // Stopped at a step: the execution's status event escalates it, a moment after the execution ends.
+    if (finished.status === 'FAILED') {
+      // Stopped: the escalation (Escalate, or the execution's status event a moment after the execution ends).
       await until('the escalation', 30_000, async () =>
         subscriber.received.some((n) => n.attributes.kind === 'escalation') ? true : undefined,
       );

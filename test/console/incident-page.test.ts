@@ -158,6 +158,21 @@ describe('the progress picture', () => {
     ]);
   });
 
+  it('ends resolved when read between Close Incident setting the status and writing its timeline entry', () => {
+    const steps = progressOf(
+      {
+        status: 'RESOLVED',
+        openedAt: '2025-12-06T23:14:00.000Z',
+        plan: 'PROVISION_FROM_BACKUP',
+        resolvedAt: '2025-12-06T23:19:00.000Z',
+        timeline: [...opened, event('23:17:00', 'APPROVED', 'ok'), event('23:18:00', 'DATA_VERIFIED', 'all there')],
+      },
+      now,
+    );
+    expect(steps[steps.length - 1]).toMatchObject({ label: 'Resolved', state: 'done', seconds: 60 });
+    expect(steps.map((s) => s.state)).not.toContain('current');
+  });
+
   it('leaves out an approval nobody asked for, and marks where a failed recovery stopped', () => {
     const timeline = [
       event('23:14:20', 'OUTAGE_CONFIRMED', ''),
