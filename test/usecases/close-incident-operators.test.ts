@@ -5,31 +5,21 @@
  * cannot be sent is noted on the timeline and never fails the close.
  */
 import type { ExecutionInput } from '../../functions/domain/incident';
-import type { ReportArchive, ReportFile } from '../../functions/ports';
+import type { ReportArchive } from '../../functions/ports';
 import { closeIncident } from '../../functions/usecases/close-incident';
 import { escalate } from '../../functions/usecases/escalate';
 import { CACHE_ID, INCIDENT_ID, OPENED_AT, worldWithIncident } from './support';
+import { FakeReportArchive } from '../fakes/report-archive';
 
 const CONSOLE = 'https://console.example.com';
 const GROUP = 'cloud-east-20250301T115500Z';
 const OTHER = 'profiles-20250301T115502Z';
 const close = { incidentId: INCIDENT_ID, cacheId: CACHE_ID, plan: 'PROVISION_FROM_BACKUP' as const };
 
-class MemoryArchive implements ReportArchive {
-  readonly stored = new Map<string, ReportFile[]>();
-  constructor(private readonly refuse?: Error) {}
-  async storeReport(incidentId: string, files: ReportFile[]) {
-    if (this.refuse) throw this.refuse;
-    this.stored.set(incidentId, files);
-    return { location: this.locationOf(incidentId) };
-  }
-  locationOf(incidentId: string) {
-    return `s3://reports/reports/${incidentId}/`;
-  }
-}
-
 /** Restored at 12:05 (outage 10 min) from a backup with no replica, resolved at 12:25 (degraded 20 min). */
-async function restoredWorld(archive: ReportArchive | undefined = new MemoryArchive()) {
+async function restoredWorld(
+  archive: ReportArchive | undefined = new FakeReportArchive({ base: 's3://reports/reports' }),
+) {
   const world = { ...worldWithIncident({}, { consoleUrl: CONSOLE }), ...(archive ? { reports: archive } : {}) };
   await world.store.appendTimeline(INCIDENT_ID, {
     at: '2025-03-01T11:56:00.000Z',
@@ -95,7 +85,7 @@ describe('Close Incident tells the operators the cache is back', () => {
 
   it('says why the report is not in S3 when it could not be stored', async () => {
     const world = await restoredWorld(
-      new MemoryArchive(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' })),
+      new FakeReportArchive({ refuse: Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }) }),
     );
 
     await closeIncident(world, close);

@@ -4,22 +4,9 @@
  * Storing it never costs the escalation: the message goes out first, and a
  * refused store is noted on the timeline, not thrown.
  */
-import type { ReportArchive, ReportFile } from '../../functions/ports';
 import { escalate } from '../../functions/usecases/escalate';
 import { CACHE_ID, INCIDENT_ID, worldWithIncident } from './support';
-
-class MemoryArchive implements ReportArchive {
-  readonly stored = new Map<string, ReportFile[]>();
-  constructor(private readonly refuse?: Error) {}
-  async storeReport(incidentId: string, files: ReportFile[]) {
-    if (this.refuse) throw this.refuse;
-    this.stored.set(incidentId, files);
-    return { location: this.locationOf(incidentId) };
-  }
-  locationOf(incidentId: string) {
-    return `memory://reports/${incidentId}/`;
-  }
-}
+import { FakeReportArchive } from '../fakes/report-archive';
 
 const failed = {
   incidentId: INCIDENT_ID,
@@ -35,7 +22,7 @@ const failed = {
 
 describe('escalate drafts a failed incident’s report', () => {
   it('stores it in every format after the escalation: where it stopped, why, who was told', async () => {
-    const reports = new MemoryArchive();
+    const reports = new FakeReportArchive();
     const world = { ...worldWithIncident(), reports };
     await world.store.appendTimeline(INCIDENT_ID, {
       at: world.clock.iso(),
@@ -65,7 +52,7 @@ describe('escalate drafts a failed incident’s report', () => {
   });
 
   it('escalates all the same when the report cannot be stored, and says so on the timeline', async () => {
-    const world = { ...worldWithIncident(), reports: new MemoryArchive(new Error('AccessDenied')) };
+    const world = { ...worldWithIncident(), reports: new FakeReportArchive({ refuse: new Error('AccessDenied') }) };
 
     const out = await escalate(world, failed);
 
@@ -77,7 +64,7 @@ describe('escalate drafts a failed incident’s report', () => {
   });
 
   it('drafts none for a rejection or a timed-out approval, nor when no archive is configured', async () => {
-    const reports = new MemoryArchive();
+    const reports = new FakeReportArchive();
     const rejected = { ...worldWithIncident(), reports };
     await escalate(rejected, { incidentId: INCIDENT_ID, cacheId: CACHE_ID, kind: 'rejected' });
     expect(reports.stored.size).toBe(0);
@@ -88,7 +75,7 @@ describe('escalate drafts a failed incident’s report', () => {
   });
 
   it('links the report in the escalation: its page in the console and where it is stored in S3', async () => {
-    const reports = new MemoryArchive();
+    const reports = new FakeReportArchive();
     const world = { ...worldWithIncident({}, { consoleUrl: 'https://console.example.com' }), reports };
 
     await escalate(world, failed);

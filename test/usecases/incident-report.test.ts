@@ -1,9 +1,10 @@
 import { closeIncident } from '../../functions/usecases/close-incident';
 import { incidentReport, renderReport } from '../../functions/usecases/incident-report';
 import { timeZoneOf } from '../../functions/domain/time-labels';
-import type { ReportArchive, ReportFile } from '../../functions/ports';
+import type { ReportArchive } from '../../functions/ports';
 import { FakeClock, FakeIncidentStore, FakeNotifier } from '../fakes';
 import { NOTICES, RESOLVED, restoredIncident, restoreTimeline } from '../domain/report/fixtures';
+import { FakeReportArchive } from '../fakes/report-archive';
 
 const ET = timeZoneOf('America/New_York');
 
@@ -38,17 +39,6 @@ async function world() {
   };
 }
 
-class MemoryArchive implements ReportArchive {
-  readonly stored = new Map<string, ReportFile[]>();
-  async storeReport(incidentId: string, files: ReportFile[]) {
-    this.stored.set(incidentId, files);
-    return { location: this.locationOf(incidentId) };
-  }
-  locationOf(incidentId: string) {
-    return `memory://reports/${incidentId}/`;
-  }
-}
-
 describe('incidentReport', () => {
   it('drafts the report from the store: measured impact and the customer notices as sent', async () => {
     const w = await world();
@@ -76,7 +66,7 @@ describe('incidentReport', () => {
 describe('Close Incident drafts and stores the report', () => {
   it('stores Markdown, HTML and JSON and notes where on the timeline', async () => {
     const w = await world();
-    const reports = new MemoryArchive();
+    const reports = new FakeReportArchive();
     const out = await closeIncident(
       { store: w.store, clock: w.clock, notifier: w.notifier, notices: w.notices, reports, timeZone: ET },
       { incidentId: w.incidentId, cacheId: w.cacheId, plan: 'PROVISION_FROM_BACKUP' },
