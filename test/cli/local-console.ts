@@ -7,20 +7,14 @@ import { CognitoTokenVerifier } from '../../functions/console/token-verifier';
 import { makeHandler as makeConsole, type ConsoleDeps } from '../../functions/handlers/console';
 import { makeHandler as makeAuthorizer } from '../../functions/handlers/console-authorizer';
 import { startLocalConsole, type LocalConsole } from '../../local/console';
-import { lambdaContext } from '../fakes';
+import { lambdaContext, UNUSED_CONSOLE_PARTS } from '../fakes';
 
 export async function startConsoleOver(
   world: Omit<ConsoleDeps, 'resumer' | 'redriver' | 'signIn'>,
 ): Promise<LocalConsole> {
   const consoleFn = makeConsole({
     ...world,
-    resumer: {
-      sendSuccess: async () => undefined,
-      sendFailure: async () => undefined,
-      heartbeat: async () => undefined,
-    },
-    redriver: { redrive: async () => undefined },
-    signIn: {} as never,
+    ...UNUSED_CONSOLE_PARTS,
   });
   let authorizer: ReturnType<typeof makeAuthorizer> | undefined;
   const local: LocalConsole = await startLocalConsole({

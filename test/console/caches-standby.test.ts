@@ -7,7 +7,7 @@ import type { ConsoleEvent, ConsoleResult } from '../../functions/console/http';
 import { makeHandler } from '../../functions/handlers/console';
 import type { MirrorCycle } from '../../functions/ports';
 import type { CacheBackupSummary } from '../../functions/usecases/cache-backups';
-import { fakeWorld, lambdaContext, testCache } from '../fakes';
+import { fakeWorld, lambdaContext, testCache, UNUSED_CONSOLE_PARTS } from '../fakes';
 
 const NOW = '2025-03-01T12:00:00.000Z';
 
@@ -44,13 +44,7 @@ async function world() {
   );
   const handler = makeHandler({
     ...w,
-    resumer: {
-      sendSuccess: async () => undefined,
-      sendFailure: async () => undefined,
-      heartbeat: async () => undefined,
-    },
-    redriver: { redrive: async () => undefined },
-    signIn: {} as never,
+    ...UNUSED_CONSOLE_PARTS,
   });
   return (accept: string) =>
     handler(

@@ -8,7 +8,7 @@
  */
 import type { ConsoleEvent, ConsoleResult } from '../../functions/console/http';
 import { makeHandler } from '../../functions/handlers/console';
-import { lambdaContext } from '../fakes';
+import { lambdaContext, UNUSED_CONSOLE_PARTS } from '../fakes';
 import { csrfOf, SESSION } from './group-decision-world';
 import { resolvedIncidentWorld } from './report-world';
 
@@ -34,13 +34,7 @@ async function setup() {
   const w = await resolvedIncidentWorld();
   const handler = makeHandler({
     ...w,
-    resumer: {
-      sendSuccess: async () => undefined,
-      sendFailure: async () => undefined,
-      heartbeat: async () => undefined,
-    },
-    redriver: { redrive: async () => undefined },
-    signIn: {} as never,
+    ...UNUSED_CONSOLE_PARTS,
   });
   const send = async (r: Send) => {
     const as = r.as ?? { csrf: csrfOf(SESSION) };

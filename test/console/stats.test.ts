@@ -6,7 +6,7 @@ import type { ConsoleEvent, ConsoleResult } from '../../functions/console/http';
 import { timeZoneOf } from '../../functions/domain/time-labels';
 import { makeHandler } from '../../functions/handlers/console';
 import type { ReliabilityStats } from '../../functions/usecases/reliability-stats';
-import { fakeWorld, lambdaContext } from '../fakes';
+import { fakeWorld, lambdaContext, UNUSED_CONSOLE_PARTS } from '../fakes';
 import { restoredIncident, restoreTimeline } from '../domain/report/fixtures';
 
 const NOW = '2024-03-01T12:00:00.000Z';
@@ -40,13 +40,7 @@ async function world() {
   const handler = makeHandler({
     ...w,
     timeZone: timeZoneOf('America/New_York'),
-    resumer: {
-      sendSuccess: async () => undefined,
-      sendFailure: async () => undefined,
-      heartbeat: async () => undefined,
-    },
-    redriver: { redrive: async () => undefined },
-    signIn: {} as never,
+    ...UNUSED_CONSOLE_PARTS,
   });
   return (e: ConsoleEvent) => handler(e, lambdaContext('console')) as Promise<ConsoleResult>;
 }

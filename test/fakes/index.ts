@@ -110,3 +110,14 @@ export function lambdaContext(functionName = 'test'): Context {
     succeed: () => undefined,
   };
 }
+
+/** The console's collaborators a test of its pages and forms never reaches: resuming an execution, redriving, signing in. */
+export const UNUSED_CONSOLE_PARTS = {
+  resumer: {
+    sendSuccess: async () => undefined,
+    sendFailure: async () => undefined,
+    heartbeat: async () => undefined,
+  },
+  redriver: { redrive: async () => undefined },
+  signIn: {} as never,
+};
